@@ -1,0 +1,134 @@
+"""The `policypack` command.
+
+    policypack lint [PATH ...]   lint files, directories (recursive) or - for stdin
+    policypack rules             list the rules
+
+Exit codes of `lint`: 0 nothing fails the gate; 1 a finding fails it; 2 a usage or
+config error, an input that could not be read or parsed, or a rule that failed on an
+object (everything readable is still linted and reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TextIO
+
+from policypack import __version__
+from policypack.config import ConfigError, PackConfig
+from policypack.engine import Engine
+from policypack.registry import Registry, RegistryError, load_registry
+from policypack.report import EXIT_ERROR, Gate, render_json, render_text
+from policypack.rule import Severity
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policypack",
+        description="Kubernetes playbook rules: lint manifests offline, or run them as a Pulumi policy pack.",
+    )
+    parser.add_argument("--version", action="version", version=f"policypack {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    lint = commands.add_parser(
+        "lint",
+        help="lint Kubernetes manifests (and Pulumi stack exports)",
+        description="Lint YAML/JSON manifests. Exit 0: gate passed; 1: findings fail the gate; "
+        "2: usage/config error, unreadable or unparsable input, or a rule failure.",
+    )
+    lint.add_argument("paths", nargs="*", metavar="PATH", help="files, directories (recursive), or - for stdin")
+    lint.add_argument("--config", "-c", metavar="FILE", help="rule config in Pulumi policy-pack-config format")
+    lint.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
+    lint.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    lint.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        help="also fail on advisory findings at or above this severity",
+    )
+    lint.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
+    lint.add_argument("--verbose", "-v", action="store_true", help="also list skipped documents and files")
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    return parser
+
+
+def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    stdout = stdout or sys.stdout
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(stdout)
+        return EXIT_ERROR
+    try:
+        registry = load_registry()
+    except RegistryError as error:
+        print(f"policypack: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.command == "rules":
+        return list_rules(registry, args.format, stdout)
+    return lint_command(args, registry, stdin, stdout)
+
+
+def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | None, stdout: TextIO) -> int:
+    from policypack.lint import lint_paths
+
+    paths = args.paths
+    if not paths:
+        source = stdin if stdin is not None else sys.stdin
+        if source.isatty():
+            print("policypack lint: give files or directories to lint, or - to read stdin", file=sys.stderr)
+            return EXIT_ERROR
+        paths = ["-"]
+    try:
+        config = PackConfig.load(args.config, registry) if args.config else PackConfig.default(registry)
+    except ConfigError as error:
+        print(f"policypack lint: invalid config: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    gate = Gate(Severity(args.fail_on) if args.fail_on else None)
+    stdin_bytes = getattr(stdin, "buffer", stdin) if stdin is not None else None
+    result = lint_paths(paths, Engine(registry, config), stdin_bytes)
+
+    if args.format == "json":
+        report = render_json(result, gate)
+    else:
+        color = args.color == "always" or (
+            args.color == "auto" and not args.output and stdout.isatty() and "NO_COLOR" not in os.environ
+        )
+        report = render_text(result, gate, color=color, verbose=args.verbose)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(report)
+        except OSError as error:
+            print(f"policypack lint: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        stdout.write(report)
+    return gate.exit_code(result)
+
+
+def list_rules(registry: Registry, output_format: str, stdout: TextIO) -> int:
+    if output_format == "json":
+        rows = [
+            {
+                "name": rule.name,
+                "title": rule.title,
+                "severity": rule.severity.value,
+                "enforcement": rule.enforcement.value,
+                "area": rule.area,
+                "tags": list(rule.tags),
+                "kinds": sorted(rule.kinds),
+                "types": sorted(rule.types),
+                "options": rule.options,
+            }
+            for rule in registry
+        ]
+        stdout.write(json.dumps(rows, indent=2) + "\n")
+        return 0
+    width = max(len(rule.name) for rule in registry)
+    for rule in registry:
+        stdout.write(f"{rule.name:<{width}}  {rule.severity.value:<8}  {rule.enforcement.value:<9}  {rule.title}\n")
+    return 0

@@ -1,0 +1,141 @@
+"""Rule configuration in Pulumi's policy-pack-config format, for both modes.
+
+The file maps a rule name (or `all`) to an enforcement level, or to an object with an
+optional `enforcementLevel` and the rule's options:
+
+    {
+      "all": "mandatory",
+      "require-resource-limits": {"enforcementLevel": "advisory", "requireCpuLimit": false},
+      "no-public-load-balancer": "disabled"
+    }
+
+`pulumi preview --policy-pack-config FILE` reads it (the engine validates it against
+each policy's schema); `policypack lint --config FILE` reads the same file, JSON or
+YAML, and validates it against the same schemas. A specific rule's entry wins over
+`all`, which wins over the rule's default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from policypack.registry import Registry
+from policypack.rule import Enforcement, Rule
+
+LEVELS = tuple(level.value for level in Enforcement)
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the file, key and reason."""
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    enforcement: Enforcement
+    options: Mapping[str, Any]
+
+    @property
+    def enabled(self) -> bool:
+        return self.enforcement is not Enforcement.DISABLED
+
+
+@dataclass(frozen=True)
+class PackConfig:
+    settings: Mapping[str, RuleSettings]
+
+    def for_rule(self, rule: Rule) -> RuleSettings:
+        return self.settings[rule.name]
+
+    @classmethod
+    def default(cls, registry: Registry) -> PackConfig:
+        return cls({rule.name: RuleSettings(rule.enforcement, rule.defaults) for rule in registry})
+
+    @classmethod
+    def load(cls, path: str | Path, registry: Registry) -> PackConfig:
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{source}: cannot read the config file: {error}") from None
+        return cls.from_mapping(parse_config_text(text, source), registry, source)
+
+    @classmethod
+    def from_mapping(cls, data: Any, registry: Registry, source: str = "<config>") -> PackConfig:
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"{source}: the config must be a mapping of rule names to settings")
+        base = {rule.name: rule.enforcement for rule in registry}
+        overrides: dict[str, dict[str, Any]] = {}
+        if "all" in data:
+            level, options = _split_entry(data["all"], f"{source}: 'all'")
+            if options:
+                raise ConfigError(
+                    f"{source}: 'all' takes only an enforcement level, not options ({', '.join(options)})"
+                )
+            if level is not None:
+                base = dict.fromkeys(base, level)
+        for key, value in data.items():
+            if key == "all":
+                continue
+            if key not in registry:
+                hint = difflib.get_close_matches(str(key), list(registry.rules), n=1)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise ConfigError(f"{source}: unknown rule {key!r}{suggestion}")
+            level, options = _split_entry(value, f"{source}: rule {key!r}")
+            if level is not None:
+                base[key] = level
+            overrides[key] = options
+        settings = {}
+        for rule in registry:
+            options = {**rule.defaults, **overrides.get(rule.name, {})}
+            if overrides.get(rule.name):
+                validate_options(rule, options, source)
+            settings[rule.name] = RuleSettings(base[rule.name], options)
+        return cls(settings)
+
+
+def parse_config_text(text: str, source: str) -> Any:
+    """JSON, or YAML (a superset) for hand-written files."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    import yaml  # only for YAML configs
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}: the config is neither valid JSON nor valid YAML: {error}") from None
+
+
+def _split_entry(value: Any, where: str) -> tuple[Enforcement | None, dict[str, Any]]:
+    if isinstance(value, str):
+        return _level(value, where), {}
+    if isinstance(value, Mapping):
+        options = {k: v for k, v in value.items() if k != "enforcementLevel"}
+        level = _level(value["enforcementLevel"], where) if "enforcementLevel" in value else None
+        return level, options
+    raise ConfigError(f"{where}: expected an enforcement level ({', '.join(LEVELS)}) or an object, got {value!r}")
+
+
+def _level(value: Any, where: str) -> Enforcement:
+    if value not in LEVELS:
+        raise ConfigError(f"{where}: enforcement level must be one of {', '.join(LEVELS)}, got {value!r}")
+    return Enforcement(value)
+
+
+def validate_options(rule: Rule, options: Mapping[str, Any], source: str) -> None:
+    """Check options against the rule's JSON Schema; raise ConfigError naming the key."""
+    import jsonschema  # imported only when there is something to validate
+
+    validator = jsonschema.Draft7Validator(rule.options_schema)
+    errors = sorted(validator.iter_errors(dict(options)), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = ".".join(str(p) for p in error.absolute_path)
+        key = f"option {where!r}" if where else "options"
+        raise ConfigError(f"{source}: rule {rule.name!r}: {key}: {error.message}")

@@ -1,0 +1,99 @@
+"""Offline linting: inputs -> documents -> objects -> findings with file:line:column.
+
+Files are processed one at a time: a file's node trees are dropped once its findings
+are placed, so memory does not grow with the number of files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policypack.engine import Engine, Finding, Location, ObjectRef
+from policypack.loader import STDIN, STDIN_NAME, Document, InputError, Note, expand_paths, parse_documents, read_text
+from policypack.model import is_kubernetes_manifest, manifest_objects, resource_from_manifest
+from policypack.pulumi_state import is_stack_export, stack_resources
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    objects: int = 0
+
+    @property
+    def rule_errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.error]
+
+
+def lint_paths(paths: Iterable[str], engine: Engine, stdin: Any = None) -> LintResult:
+    result = LintResult()
+    for item in expand_paths(list(paths)):
+        if isinstance(item, InputError):
+            result.errors.append(item)
+        elif isinstance(item, Note):
+            result.notes.append(item)
+        else:
+            name = STDIN_NAME if item == STDIN else item
+            text = read_text(item, stdin)
+            result.files += 1
+            if isinstance(text, InputError):
+                result.errors.append(text)
+            else:
+                lint_text(name, text, engine, result)
+    return result
+
+
+def lint_text(name: str, text: str, engine: Engine, result: LintResult) -> None:
+    for item in parse_documents(name, text):
+        if isinstance(item, InputError):
+            result.errors.append(item)
+        else:
+            result.documents += 1
+            lint_document(item, engine, result)
+
+
+def lint_document(document: Document, engine: Engine, result: LintResult) -> None:
+    data = document.data
+    if data is None:
+        return  # empty or comment-only document
+    if is_stack_export(data):
+        for resource, base in stack_resources(data):
+            _judge(document, resource, base, engine, result)
+        return
+    if not isinstance(data, Mapping):
+        result.notes.append(Note(document.file, f"skipped: document is a {_shape(data)}, not an object", document.line))
+        return
+    has_kind, has_version = "kind" in data, "apiVersion" in data
+    if not (has_kind and has_version):
+        missing = "kind" if has_version else "apiVersion" if has_kind else "apiVersion and kind"
+        result.notes.append(Note(document.file, f"skipped: not a Kubernetes object (no {missing})", document.line))
+        return
+    if not is_kubernetes_manifest(data):
+        bad = "kind" if not isinstance(data["kind"], str) else "apiVersion"
+        line, column = document.locate((bad,))
+        result.errors.append(
+            InputError(document.file, f"invalid Kubernetes object: {bad} must be a string", line, column)
+        )
+        return
+    for manifest, base in manifest_objects(data):
+        _judge(document, resource_from_manifest(manifest), base, engine, result)
+
+
+def _judge(document: Document, resource: Any, base: tuple, engine: Engine, result: LintResult) -> None:
+    result.objects += 1
+    ref = ObjectRef.of(resource)
+    for finding in engine.run(resource, ref):
+        line, column = document.locate(base + finding.path)
+        result.findings.append(dataclasses.replace(finding, location=Location(document.file, line, column)))
+
+
+def _shape(data: Any) -> str:
+    if isinstance(data, list):
+        return "list"
+    return f"{type(data).__name__} value"

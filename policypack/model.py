@@ -1,0 +1,257 @@
+"""The resource model that every rule sees, in both modes.
+
+A `Resource` is one object to judge: a Kubernetes object (from a manifest or from a
+Pulumi `kubernetes:*` resource) or a cloud resource (a Pulumi type token and its
+inputs). Rules read it through this module, so no rule walks `spec.template.spec` by
+hand and no rule knows where the object came from.
+
+Paths are tuples of keys and list indexes relative to the object's own root; the
+loaders turn them into file:line:column (offline) or a field path beside the URN
+(Pulumi).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from policypack.values import UNKNOWN, Path, as_list, as_mapping, get
+
+# Where each pod-bearing kind keeps its pod spec.
+POD_SPEC_PATHS: dict[str, Path] = {
+    "Pod": ("spec",),
+    "PodTemplate": ("template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+
+#: Kinds that carry a pod spec (the targets of container and pod rules).
+POD_KINDS: frozenset[str] = frozenset(POD_SPEC_PATHS)
+
+#: Pod-bearing kinds whose pods are meant to run indefinitely (probes, replicas and
+#: rollout rules apply to these; not to Jobs, CronJobs or bare templates).
+LONG_RUNNING_KINDS: frozenset[str] = frozenset(
+    {"Pod", "ReplicationController", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet"}
+)
+
+# The three lists of containers in a pod spec, in the order kubelet starts them.
+CONTAINER_LISTS: tuple[tuple[str, str], ...] = (
+    ("initContainers", "init container"),
+    ("containers", "container"),
+    ("ephemeralContainers", "ephemeral container"),
+)
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container of a pod spec, with the path of its entry."""
+
+    spec: Mapping[str, Any]
+    path: Path
+    list_name: str  # "containers", "initContainers" or "ephemeralContainers"
+    role: str  # "container", "init container" or "ephemeral container"
+
+    @property
+    def name(self) -> Any:
+        return self.spec.get("name")
+
+    @property
+    def label(self) -> str:
+        """How messages name it: `container "app"`, `init container #0`."""
+        if isinstance(self.name, str):
+            return f'{self.role} "{self.name}"'
+        return f"{self.role} #{self.path[-1]}"
+
+    @property
+    def is_init(self) -> bool:
+        return self.list_name == "initContainers"
+
+    @property
+    def is_ephemeral(self) -> bool:
+        return self.list_name == "ephemeralContainers"
+
+    def get(self, *keys: str | int) -> Any:
+        return get(self.spec, *keys)
+
+
+@dataclass(frozen=True)
+class PodSpec:
+    """The pod spec of a pod-bearing object, and the pod template's metadata."""
+
+    spec: Mapping[str, Any]
+    path: Path
+    template_metadata: Mapping[str, Any]
+
+    def get(self, *keys: str | int) -> Any:
+        return get(self.spec, *keys)
+
+
+@dataclass
+class Resource:
+    """One object to judge. `props` is plain data (see `policypack.values`)."""
+
+    type: str  # Pulumi type token; offline Kubernetes objects get the equivalent token
+    props: Mapping[str, Any]
+    kind: str | None = None  # Kubernetes kind, None for other resources
+    api_version: str | None = None
+    urn: str | None = None  # Pulumi resources only (rules ignore it)
+    logical_name: str | None = None  # Pulumi's name for it, when it has one
+
+    @property
+    def is_kubernetes(self) -> bool:
+        return self.kind is not None
+
+    @cached_property
+    def metadata(self) -> Mapping[str, Any]:
+        return as_mapping(self.props.get("metadata"))
+
+    @property
+    def name(self) -> Any:
+        return self.metadata.get("name")
+
+    @property
+    def namespace(self) -> Any:
+        return self.metadata.get("namespace")
+
+    @property
+    def annotations(self) -> Mapping[str, Any]:
+        return as_mapping(self.metadata.get("annotations"))
+
+    @property
+    def labels(self) -> Mapping[str, Any]:
+        return as_mapping(self.metadata.get("labels"))
+
+    def get(self, *keys: str | int) -> Any:
+        return get(self.props, *keys)
+
+    @cached_property
+    def pod_spec(self) -> PodSpec | None:
+        """The pod spec of a pod-bearing kind, or None (other kinds, unknown, malformed)."""
+        path = POD_SPEC_PATHS.get(self.kind or "")
+        if path is None:
+            return None
+        spec = get(self.props, *path)
+        if not isinstance(spec, Mapping):
+            return None
+        template_metadata = as_mapping(get(self.props, *path[:-1], "metadata")) if len(path) > 1 else self.metadata
+        return PodSpec(spec=spec, path=path, template_metadata=template_metadata)
+
+    def containers(self, *, init: bool = True, ephemeral: bool = True) -> Iterator[Container]:
+        """Every container of the pod spec with its path; entries that are not
+        mappings (or are unknown) are skipped."""
+        pod = self.pod_spec
+        if pod is None:
+            return
+        for list_name, role in CONTAINER_LISTS:
+            if (list_name == "initContainers" and not init) or (list_name == "ephemeralContainers" and not ephemeral):
+                continue
+            for index, entry in enumerate(as_list(pod.spec.get(list_name))):
+                if isinstance(entry, Mapping):
+                    yield Container(entry, pod.path + (list_name, index), list_name, role)
+
+    def container_at(self, path: Path) -> Container | None:
+        """The container whose entry contains `path`, if any (used to name it in findings)."""
+        pod = self.pod_spec
+        if pod is None or len(path) < len(pod.path) + 2 or path[: len(pod.path)] != pod.path:
+            return None
+        list_name, index = path[len(pod.path)], path[len(pod.path) + 1]
+        for name, role in CONTAINER_LISTS:
+            if name == list_name and isinstance(index, int):
+                entry = get(pod.spec, list_name, index)
+                if isinstance(entry, Mapping):
+                    return Container(entry, pod.path + (list_name, index), list_name, role)
+        return None
+
+    def describe(self) -> str:
+        """`Deployment prod/web`, `aws:iam/policy:Policy admin`."""
+        if self.is_kubernetes:
+            name = self.name if isinstance(self.name, str) else "<unnamed>"
+            ns = self.namespace if isinstance(self.namespace, str) else None
+            return f"{self.kind} {ns}/{name}" if ns else f"{self.kind} {name}"
+        return f"{self.type} {self.logical_name}" if self.logical_name else self.type
+
+
+# --- Kubernetes objects from manifests or Pulumi type tokens ---------------------
+
+# `kubernetes:<module>:<Kind>` where module is `core/v1`, `apps/v1`,
+# `networking.k8s.io/v1`, ... Pulumi writes the core group as "core".
+_K8S_TOKEN = re.compile(
+    r"^kubernetes:(?P<group>[a-z0-9.-]+)/(?P<version>v\d+(?:(?:alpha|beta)\d+)?):(?P<kind>[A-Za-z0-9]+)$"
+)
+
+# Pulumi Kubernetes types whose inputs are not a manifest of that kind.
+_NOT_MANIFEST_GROUPS = frozenset({"helm.sh", "yaml", "kustomize"})
+
+
+def kubernetes_token(api_version: str, kind: str) -> str:
+    """The Pulumi type token of a manifest: `apps/v1` + `Deployment` ->
+    `kubernetes:apps/v1:Deployment`, `v1` + `Service` -> `kubernetes:core/v1:Service`."""
+    group, _, version = api_version.rpartition("/")
+    return f"kubernetes:{group or 'core'}/{version}:{kind}"
+
+
+def parse_kubernetes_token(token: str) -> tuple[str, str] | None:
+    """(apiVersion, kind) for a Pulumi type token that holds a Kubernetes manifest,
+    None for everything else (cloud resources, Helm/YAML components, patches)."""
+    match = _K8S_TOKEN.match(token)
+    if match is None:
+        return None
+    group, version, kind = match["group"], match["version"], match["kind"]
+    if group in _NOT_MANIFEST_GROUPS or kind.endswith("Patch"):
+        # `*Patch` resources hold partial objects: judging them as whole objects
+        # would report every field they leave out.
+        return None
+    api_version = version if group == "core" else f"{group}/{version}"
+    return api_version, kind
+
+
+def manifest_objects(manifest: Mapping[str, Any], base: Path = ()) -> Iterator[tuple[Mapping[str, Any], Path]]:
+    """The objects in a manifest with the path of each inside it: the manifest
+    itself, or each item of a `List` / `*List` (recursively). Items that are not
+    Kubernetes objects are skipped."""
+    items = manifest.get("items")
+    if str(manifest.get("kind", "")).endswith("List") and isinstance(items, list):
+        for index, item in enumerate(items):
+            if is_kubernetes_manifest(item):
+                yield from manifest_objects(item, base + ("items", index))
+        return
+    yield manifest, base
+
+
+def resource_from_manifest(manifest: Mapping[str, Any], urn: str | None = None, token: str | None = None) -> Resource:
+    """A Resource for one Kubernetes object (`apiVersion` and `kind` are strings)."""
+    api_version, kind = manifest["apiVersion"], manifest["kind"]
+    return Resource(
+        type=token or kubernetes_token(api_version, kind),
+        props=manifest,
+        kind=kind,
+        api_version=api_version,
+        urn=urn,
+    )
+
+
+def is_kubernetes_manifest(data: Any) -> bool:
+    return isinstance(data, Mapping) and isinstance(data.get("kind"), str) and isinstance(data.get("apiVersion"), str)
+
+
+__all__ = [
+    "LONG_RUNNING_KINDS",
+    "POD_KINDS",
+    "UNKNOWN",
+    "Container",
+    "PodSpec",
+    "Resource",
+    "is_kubernetes_manifest",
+    "kubernetes_token",
+    "manifest_objects",
+    "parse_kubernetes_token",
+    "resource_from_manifest",
+]

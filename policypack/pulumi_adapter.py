@@ -1,0 +1,141 @@
+"""The Pulumi adapter: every rule as a pulumi-policy `ResourceValidationPolicy`.
+
+Thin on purpose: it turns the SDK's arguments into a `Resource` (the same conversion
+the offline stack-export reader uses), runs the rule through the engine, and reports
+each finding. Facts about the SDK that shape it (pulumi-policy 1.21):
+
+- `args.props` is a read-only mapping proxy that raises `UnknownValueError` when an
+  unknown (preview-time) value is read, and the SDK then drops the whole policy for
+  that resource. We read the proxy key by key and turn each unknown into `UNKNOWN`,
+  so a rule judges everything that is known.
+- Every number arrives as a float (`replicas: 3.0`); whole floats become ints.
+- Any other exception from a validator fails the engine's whole `Analyze` call;
+  the engine isolates rule failures, and this module guards its own conversion.
+- The SDK calls every resource policy for every resource; the target check is ours.
+- `PolicyPack(...)` never returns. Only `serve()` builds it, and only the pack's
+  `__main__.py` calls `serve()`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path as FsPath
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+from pulumi_policy import Severity as PulumiSeverity
+from pulumi_policy.proxy import UnknownValueError
+
+from policypack import __version__
+from policypack.engine import Finding, ObjectRef, run_rule
+from policypack.pulumi_state import pulumi_objects
+from policypack.registry import Registry, load_registry
+from policypack.rule import Rule
+from policypack.values import UNKNOWN, format_path
+
+PACK_NAME = "kubernetes-playbook"
+DOCS_URL_ENV = "POLICYPACK_DOCS_BASE_URL"
+_REPO_ROOT = FsPath(__file__).resolve().parent.parent
+
+
+def docs_url(rule: Rule) -> str:
+    """Where the rule's generated doc lives: `$POLICYPACK_DOCS_BASE_URL/<name>.md`
+    (set it to your fork's docs/rules URL), else the file in this checkout."""
+    base = os.environ.get(DOCS_URL_ENV)
+    if base:
+        return f"{base.rstrip('/')}/{rule.name}.md"
+    return (_REPO_ROOT / "docs" / "rules" / f"{rule.name}.md").as_uri()
+
+
+def plain(value: Any) -> Any:
+    """The SDK's props proxy -> plain data with UNKNOWN for unknown values."""
+    if isinstance(value, Mapping):
+        out = {}
+        for key in value:
+            try:
+                out[key] = plain(value[key])
+            except UnknownValueError:
+                out[key] = UNKNOWN
+        return out
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        items = []
+        for index in range(len(value)):
+            try:
+                items.append(plain(value[index]))
+            except UnknownValueError:
+                items.append(UNKNOWN)
+        return items
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def violation_message(finding: Finding, prefix: tuple = ()) -> str:
+    """What Pulumi shows under the policy's title. There are no line numbers here, so
+    the message names the field."""
+    if finding.error:
+        return finding.message
+    path = format_path(prefix + finding.path)
+    where = f"{finding.object.describe()}" + (f", field {path}" if path else "")
+    return f"{finding.message} ({where})"
+
+
+def make_validate(rule: Rule):
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        try:
+            objects = list(pulumi_objects(args.resource_type, plain(args.props), args.urn))
+            config = args.get_config() or {}
+            options = {**rule.defaults, **{k: v for k, v in config.items() if k != "enforcementLevel"}}
+        except Exception as error:  # noqa: BLE001 - never fail the engine's Analyze call
+            report_violation(f"could not read the resource's properties ({type(error).__name__}: {error})", None)
+            return
+        for resource, prefix in objects:
+            if not (resource.type in rule.types or (resource.kind is not None and resource.kind in rule.kinds)):
+                continue
+            # Enforcement is applied by the SDK; the finding's own level is not used here.
+            for finding in run_rule(rule, resource, options, rule.enforcement, ObjectRef.of(resource)):
+                report_violation(violation_message(finding, prefix), None)
+
+    return validate
+
+
+def build_policies(registry: Registry) -> list[ResourceValidationPolicy]:
+    policies = []
+    for rule in registry:
+        policies.append(
+            ResourceValidationPolicy(
+                name=rule.name,
+                description=rule.title,
+                validate=make_validate(rule),
+                enforcement_level=EnforcementLevel(rule.enforcement.value),
+                config_schema=PolicyConfigSchema(properties={k: dict(v) for k, v in rule.options.items()}),
+                severity=PulumiSeverity(rule.severity.value),
+                tags=[rule.area, *rule.tags],
+                remediation_steps=rule.how_to_fix,
+                url=docs_url(rule),
+            )
+        )
+    return policies
+
+
+def serve() -> None:  # pragma: no cover - runs forever; exercised by the protocol test
+    """Start the policy pack's gRPC server (blocks). Call only from the pack's entry point."""
+    from pulumi_policy import PolicyPack
+
+    registry = load_registry()
+    PolicyPack(
+        name=PACK_NAME,
+        policies=build_policies(registry),
+        enforcement_level=EnforcementLevel.ADVISORY,
+        description=(
+            f"Kubernetes playbook policy pack {__version__}: workload hardening, least privilege, "
+            "exposure and delivery rules for Kubernetes and the cloud around it."
+        ),
+    )

@@ -1,0 +1,92 @@
+"""The registry: every rule module under `rules/`, checked when it is loaded.
+
+Rules are found by walking the `rules` package: a module that defines `RULE` is a
+rule. Extra rule modules (an organisation's own rules) can be named, comma-separated,
+in the environment variable `POLICYPACK_RULE_MODULES`; they must be importable and
+follow the same contract. Loading refuses a duplicate name, a rule without its
+documentation sections, and an option without a default, listing every problem.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from policypack.rule import Rule
+
+EXTRA_MODULES_ENV = "POLICYPACK_RULE_MODULES"
+
+
+class RegistryError(Exception):
+    """A rule definition is invalid; the message lists every problem found."""
+
+
+@dataclass
+class Registry:
+    rules: dict[str, Rule]
+    _by_kind: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
+    _by_type: dict[str, list[Rule]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for rule in self.rules.values():
+            for kind in rule.kinds:
+                self._by_kind.setdefault(kind, []).append(rule)
+            for token in rule.types:
+                self._by_type.setdefault(token, []).append(rule)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules.values())
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.rules
+
+    def get(self, name: str) -> Rule:
+        return self.rules[name]
+
+    def rules_for(self, kind: str | None, type_token: str) -> list[Rule]:
+        """The rules that target a resource, in name order."""
+        matched = list(self._by_type.get(type_token, ()))
+        if kind is not None:
+            matched.extend(r for r in self._by_kind.get(kind, ()) if r not in matched)
+        return sorted(matched, key=lambda r: r.name)
+
+
+def rule_modules(package: str = "rules") -> list[str]:
+    root = importlib.import_module(package)
+    names = [info.name for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}.") if not info.ispkg]
+    return sorted(names)
+
+
+def build_registry(rules: Iterable[Rule]) -> Registry:
+    """Check every rule and index them; raise RegistryError listing all problems."""
+    problems: list[str] = []
+    by_name: dict[str, Rule] = {}
+    for rule in rules:
+        problems.extend(f"rule {rule.name!r}: {p}" for p in rule.problems())
+        if rule.name in by_name:
+            problems.append(f"rule {rule.name!r} is defined twice")
+        by_name[rule.name] = rule
+    if problems:
+        raise RegistryError("invalid rule definitions:\n  " + "\n  ".join(problems))
+    return Registry(dict(sorted(by_name.items())))
+
+
+def load_registry(package: str = "rules", extra_modules: Iterable[str] | None = None) -> Registry:
+    """Import every rule module and return the checked registry."""
+    if extra_modules is None:
+        extra_modules = [m.strip() for m in os.environ.get(EXTRA_MODULES_ENV, "").split(",") if m.strip()]
+    rules: list[Rule] = []
+    for module_name in [*rule_modules(package), *extra_modules]:
+        module = importlib.import_module(module_name)
+        rule = getattr(module, "RULE", None)
+        if isinstance(rule, Rule):
+            rules.append(rule)
+        elif module_name in extra_modules:
+            raise RegistryError(f"module {module_name!r} (from {EXTRA_MODULES_ENV}) defines no RULE")
+    return build_registry(rules)

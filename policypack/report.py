@@ -1,0 +1,189 @@
+"""Reports of an offline run: the gate (exit code), human text, and JSON.
+
+The JSON layout is documented in docs/json-output.md and fixed by
+policypack/schemas/lint-report.schema.json; change both together, and bump
+`JSON_VERSION` on any incompatible change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from policypack import __version__
+from policypack.engine import Finding
+from policypack.lint import LintResult
+from policypack.loader import InputError
+from policypack.rule import Severity
+from policypack.values import format_path
+
+JSON_VERSION = 1
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Which findings fail the run: every blocking (mandatory) one, and with
+    `fail_on` every one at or above that severity."""
+
+    fail_on: Severity | None = None
+
+    def fails(self, finding: Finding) -> bool:
+        if finding.blocks:
+            return True
+        return self.fail_on is not None and finding.severity.rank >= self.fail_on.rank
+
+    def exit_code(self, result: LintResult) -> int:
+        if result.errors or result.rule_errors:
+            return EXIT_ERROR
+        if any(self.fails(f) for f in result.findings):
+            return EXIT_FINDINGS
+        return EXIT_OK
+
+
+def _sort_key(item: Finding | InputError) -> tuple:
+    if isinstance(item, Finding):
+        loc = item.location
+        return (loc.line or 0, loc.column or 0, item.rule) if loc else (0, 0, item.rule)
+    return (item.line or 0, item.column or 0, "")
+
+
+def by_file(result: LintResult) -> dict[str, list[Finding | InputError]]:
+    """Findings and input errors grouped by file (in the order files were read)."""
+    groups: dict[str, list[Finding | InputError]] = {}
+    for finding in result.findings:
+        groups.setdefault(finding.location.file if finding.location else "<unknown>", []).append(finding)
+    for error in result.errors:
+        groups.setdefault(error.file, []).append(error)
+    return {file: sorted(items, key=_sort_key) for file, items in groups.items()}
+
+
+# --- text -------------------------------------------------------------------
+
+_COLORS = {
+    "critical": "\033[1;31m",
+    "high": "\033[31m",
+    "medium": "\033[33m",
+    "low": "\033[36m",
+    "error": "\033[1;35m",
+    "dim": "\033[2m",
+    "bold": "\033[1m",
+    "green": "\033[32m",
+}
+_RESET = "\033[0m"
+
+
+def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose: bool = False) -> str:
+    def paint(text: str, style: str) -> str:
+        return f"{_COLORS[style]}{text}{_RESET}" if color else text
+
+    lines: list[str] = []
+    for file, items in by_file(result).items():
+        lines.append(paint(file, "bold"))
+        for item in items:
+            if isinstance(item, InputError):
+                where = f"{item.line or 0}:{item.column or 0}"
+                lines.append(f"  {where:<8} {paint('error', 'error'):<8}  {item.message}")
+                continue
+            loc = item.location
+            where = f"{loc.line}:{loc.column}" if loc and loc.line else "-"
+            level = "error" if item.error else item.severity.value
+            status = "blocking" if gate.fails(item) else "advisory"
+            container = f" [{item.container}]" if item.container else ""
+            lines.append(
+                f"  {where:<8} {paint(f'{level:<8}', level)}  {item.rule}  "
+                f"{item.object.describe()}{container}: {item.message} {paint(f'({status})', 'dim')}"
+            )
+        lines.append("")
+    if verbose:
+        for note in result.notes:
+            where = f":{note.line}" if note.line else ""
+            lines.append(paint(f"note: {note.file}{where}: {note.message}", "dim"))
+        if result.notes:
+            lines.append("")
+    lines.append(summary_line(result, gate, paint))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(result: LintResult, gate: Gate, paint: Any = lambda text, style: text) -> str:
+    findings = [f for f in result.findings if not f.error]
+    failing = sum(1 for f in findings if gate.fails(f))
+    parts = [
+        f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({failing} failing the gate)",
+        f"{result.objects} objects in {result.documents} documents from {result.files} files",
+    ]
+    if result.errors:
+        parts.append(paint(f"{len(result.errors)} input error{'s' if len(result.errors) != 1 else ''}", "error"))
+    if result.rule_errors:
+        parts.append(
+            paint(f"{len(result.rule_errors)} rule failure{'s' if len(result.rule_errors) != 1 else ''}", "error")
+        )
+    skipped = len(result.notes)
+    if skipped:
+        parts.append(f"{skipped} skipped (-v lists them)")
+    code = gate.exit_code(result)
+    verdict = {
+        EXIT_OK: paint("passed", "green"),
+        EXIT_FINDINGS: paint("failed", "high"),
+        EXIT_ERROR: paint("error", "error"),
+    }[code]
+    return f"{'; '.join(parts)}. Gate: {verdict} (exit {code})."
+
+
+# --- JSON -------------------------------------------------------------------
+
+
+def finding_json(finding: Finding, gate: Gate) -> dict[str, Any]:
+    loc = finding.location
+    obj = finding.object
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "enforcement": finding.enforcement.value,
+        "failsGate": gate.fails(finding),
+        "ruleError": finding.error,
+        "message": finding.message,
+        "file": loc.file if loc else None,
+        "line": loc.line if loc else None,
+        "column": loc.column if loc else None,
+        "path": format_path(finding.path),
+        "container": finding.container,
+        "object": {
+            "apiVersion": obj.api_version,
+            "kind": obj.kind,
+            "namespace": obj.namespace,
+            "name": obj.name,
+            "type": obj.type,
+            "urn": obj.urn,
+        },
+    }
+
+
+def render_json(result: LintResult, gate: Gate) -> str:
+    findings = [f for f in result.findings if not f.error]
+    severities = Counter(f.severity.value for f in findings)
+    ordered = [item for items in by_file(result).values() for item in items if isinstance(item, Finding)]
+    document = {
+        "version": JSON_VERSION,
+        "tool": {"name": "policypack", "version": __version__},
+        "summary": {
+            "files": result.files,
+            "documents": result.documents,
+            "objects": result.objects,
+            "findings": len(findings),
+            "failing": sum(1 for f in findings if gate.fails(f)),
+            "bySeverity": {s.value: severities.get(s.value, 0) for s in Severity},
+            "inputErrors": len(result.errors),
+            "ruleErrors": len(result.rule_errors),
+            "exitCode": gate.exit_code(result),
+        },
+        "findings": [finding_json(f, gate) for f in ordered],
+        "errors": [{"file": e.file, "line": e.line, "column": e.column, "message": e.message} for e in result.errors],
+        "skipped": [{"file": n.file, "line": n.line, "message": n.message} for n in result.notes],
+    }
+    return json.dumps(document, indent=2) + "\n"

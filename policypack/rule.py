@@ -1,0 +1,169 @@
+"""What a rule is.
+
+A rule module in `rules/` holds a docstring (its documentation) and a module-level
+`RULE = Rule(...)`. The docstring's first line is the title, the paragraphs
+after it say what the rule checks; the sections `Why it matters:` and `How to fix:`
+are required, `Notes:` is optional. Each section
+header stands alone on its line; its text follows, indented or not.
+
+The check function receives the `Resource` and the options (defaults filled in,
+validated against the rule's schema) and yields `Violation`s: a message that states
+the fact and the path of the offending field. It knows nothing of files, Pulumi, or
+enforcement.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import textwrap
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policypack.model import Resource
+from policypack.values import Path
+
+
+class Severity(enum.Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+class Enforcement(enum.Enum):
+    """Pulumi's enforcement levels. Offline, `mandatory` (and `remediate`) fail the gate."""
+
+    ADVISORY = "advisory"
+    MANDATORY = "mandatory"
+    REMEDIATE = "remediate"
+    DISABLED = "disabled"
+
+    @property
+    def blocks(self) -> bool:
+        return self in (Enforcement.MANDATORY, Enforcement.REMEDIATE)
+
+
+#: The playbook areas; every rule belongs to exactly one (docs are grouped by it).
+AREAS: tuple[str, ...] = (
+    "control-plane",
+    "worker-nodes",
+    "identity",
+    "cluster-services",
+    "application-delivery",
+    "application-services",
+    "workload-hardening",
+    "availability",
+    "upgrades",
+)
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+REQUIRED_SECTIONS = ("Why it matters", "How to fix")
+OPTIONAL_SECTIONS = ("Notes",)
+_SECTION_HEADER = re.compile(r"^(?P<name>[A-Z][A-Za-z ]+):\s*$")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a check yields: the offending field's path and a message."""
+
+    path: Path
+    message: str
+
+
+CheckFunction = Callable[[Resource, Mapping[str, Any]], Iterable[Violation]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    doc: str | None
+    severity: Severity
+    area: str
+    check: CheckFunction
+    kinds: frozenset[str] = frozenset()  # Kubernetes kinds this rule judges
+    types: frozenset[str] = frozenset()  # Pulumi type tokens this rule judges
+    enforcement: Enforcement = Enforcement.ADVISORY
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    # Filled from the docstring:
+    title: str = field(init=False)
+    description: str = field(init=False)
+    why: str = field(init=False)
+    how_to_fix: str = field(init=False)
+    notes: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        sections = parse_doc(self.doc or "")
+        object.__setattr__(self, "title", sections.get("title", ""))
+        object.__setattr__(self, "description", sections.get("description", ""))
+        object.__setattr__(self, "why", sections.get("Why it matters", ""))
+        object.__setattr__(self, "how_to_fix", sections.get("How to fix", ""))
+        object.__setattr__(self, "notes", sections.get("Notes", ""))
+        object.__setattr__(self, "kinds", frozenset(self.kinds))
+        object.__setattr__(self, "types", frozenset(self.types))
+        object.__setattr__(self, "tags", tuple(self.tags))
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {key: schema["default"] for key, schema in self.options.items() if "default" in schema}
+
+    @property
+    def options_schema(self) -> dict[str, Any]:
+        """The JSON Schema of this rule's options (without `enforcementLevel`)."""
+        return {"type": "object", "properties": dict(self.options), "additionalProperties": False}
+
+    def problems(self) -> list[str]:
+        """What is wrong with this definition (the registry refuses rules with any)."""
+        problems = []
+        if not NAME_PATTERN.match(self.name) or self.name == "all":
+            problems.append(f"name {self.name!r} is not kebab-case (or is the reserved 'all')")
+        if not self.title:
+            problems.append("the docstring has no title line")
+        if not self.description:
+            problems.append("the docstring does not say what the rule checks (text after the title)")
+        for section in REQUIRED_SECTIONS:
+            if not parse_doc(self.doc or "").get(section):
+                problems.append(f"the docstring has no '{section}:' section")
+        if self.area not in AREAS:
+            problems.append(f"area {self.area!r} is not one of {', '.join(AREAS)}")
+        if not self.kinds and not self.types:
+            problems.append("it targets nothing (give kinds or types)")
+        if self.enforcement not in (Enforcement.ADVISORY, Enforcement.MANDATORY):
+            problems.append("default enforcement must be advisory or mandatory")
+        for key, schema in self.options.items():
+            if key == "enforcementLevel":
+                problems.append("'enforcementLevel' is reserved and cannot be an option")
+            if "default" not in schema:
+                problems.append(f"option {key!r} has no default")
+            if not schema.get("description"):
+                problems.append(f"option {key!r} has no description")
+            if "type" not in schema and "enum" not in schema:
+                problems.append(f"option {key!r} has no type")
+        return problems
+
+
+def parse_doc(doc: str) -> dict[str, str]:
+    """Split a rule docstring into its title and named sections."""
+    lines = textwrap.dedent(doc).strip("\n").splitlines()
+    if not lines:
+        return {}
+    # The first line of a docstring has no indentation of its own; dedent the rest.
+    first, rest = lines[0].strip(), textwrap.dedent("\n".join(lines[1:])).splitlines()
+    sections: dict[str, list[str]] = {"title": [first], "description": []}
+    current = sections["description"]
+    for line in rest:
+        header = _SECTION_HEADER.match(line)
+        if header and header["name"] in REQUIRED_SECTIONS + OPTIONAL_SECTIONS:
+            current = sections.setdefault(header["name"], [])
+        else:
+            current.append(line)
+    return {name: textwrap.dedent("\n".join(body)).strip() for name, body in sections.items()}

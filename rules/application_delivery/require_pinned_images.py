@@ -1,0 +1,129 @@
+"""Container images are pinned: an explicit tag that is not `latest`, or a digest.
+
+Checks the image of every container, init container and ephemeral container. An
+image is pinned when it names a tag other than `latest` (`nginx:1.27.2`) or a digest
+(`nginx@sha256:...`). With `requireDigest`, only a digest counts. With
+`allowedRegistries`, the image must also come from one of the listed prefixes.
+
+Why it matters:
+    An image without a tag means `latest`, and `latest` (like any tag) can be moved
+    to a different image at any time. Two nodes can then run different code under
+    the same spec, a rollback does not roll back, and a compromised registry account
+    can replace what your cluster runs on its next pull. A digest names exactly one
+    image. Pulling only from your own registries keeps images scanned, mirrored and
+    available when a public registry is down or rate-limits you.
+
+How to fix:
+    Name a release tag, or better a digest (most CI systems can write it for you):
+
+        image: registry.example.com/shop/web:1.14.2
+        image: registry.example.com/shop/web@sha256:4b1a...e9
+
+    Mirror third-party images into your registry and reference the mirror.
+
+Notes:
+    Registry prefixes match at a boundary: `registry.example.com` allows
+    `registry.example.com/app:1` but not `registry.example.com.evil.io/app:1`.
+    Images from Docker Hub are also matched in their full form, so `docker.io/library/`
+    allows `nginx:1.27`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+
+_DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
+
+
+def split_image(image: str) -> tuple[str, str | None, str | None]:
+    """`registry:5000/app:1.2@sha256:ab..` -> (`registry:5000/app`, `1.2`, `sha256:ab..`)."""
+    name, _, digest = image.partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    tag = None
+    if colon > slash:  # a colon before the last slash is a registry port
+        name, tag = name[:colon], name[colon + 1 :]
+    return name, tag, digest or None
+
+
+def full_name(name: str) -> str:
+    """The fully qualified repository: `nginx` -> `docker.io/library/nginx`."""
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return name
+    if not rest:
+        return f"docker.io/library/{name}"
+    return f"docker.io/{name}"
+
+
+def _allowed(image: str, name: str, prefixes: list[str]) -> bool:
+    candidates = (image, full_name(name) + image[len(name) :])
+    for prefix in prefixes:
+        for candidate in candidates:
+            if candidate.startswith(prefix) and (
+                prefix.endswith("/") or len(candidate) == len(prefix) or candidate[len(prefix)] in "/:@"
+            ):
+                return True
+    return False
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    require_digest = options["requireDigest"]
+    registries = list(options["allowedRegistries"])
+    for container in obj.containers():
+        image = container.get("image")
+        if not isinstance(image, str) or not image.strip():
+            continue  # unknown during preview, or missing (not this rule's concern)
+        path = container.path + ("image",)
+        name, tag, digest = split_image(image.strip())
+        if digest is not None and not _DIGEST.match(digest):
+            yield Violation(path, f'{container.label} uses image "{image}" whose digest is malformed')
+        elif digest is None and require_digest:
+            yield Violation(
+                path, f'{container.label} uses image "{image}", which is not pinned by digest (@sha256:...)'
+            )
+        elif digest is None and tag is None:
+            yield Violation(
+                path, f'{container.label} uses image "{image}" with no tag, which means "latest" at every pull'
+            )
+        elif digest is None and tag == "latest":
+            yield Violation(path, f'{container.label} uses image "{image}": the "latest" tag moves')
+        if registries and not _allowed(image.strip(), name, registries):
+            yield Violation(
+                path,
+                f'{container.label} uses image "{image}" from a registry that is not allowed '
+                f"(allowed: {', '.join(registries)})",
+            )
+
+
+RULE = Rule(
+    name="require-pinned-images",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    area="application-delivery",
+    kinds=POD_KINDS,
+    check=check,
+    options={
+        "requireDigest": {
+            "type": "boolean",
+            "default": False,
+            "description": "Accept only images pinned by digest (`@sha256:...`); a tag alone is not enough.",
+        },
+        "allowedRegistries": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "default": [],
+            "description": (
+                "Registry or repository prefixes images must come from, e.g. `registry.example.com/`. "
+                "Empty allows any registry."
+            ),
+        },
+    },
+    tags=("supply-chain",),
+)

@@ -1,0 +1,73 @@
+"""RBAC roles do not grant wildcards in verbs, resources or API groups.
+
+Fires on each rule of a Role or ClusterRole that lists `*` in `verbs`, `apiGroups` or
+`resources` (including `*/subresource`, which RBAC expands to every resource).
+Aggregated ClusterRoles are judged by the rules they list themselves.
+
+Why it matters:
+    A wildcard grants everything that exists now and everything added later: a new
+    CRD, a new subresource such as `pods/exec` or `serviceaccounts/token`, a verb like
+    `escalate` or `impersonate`. Roles written with wildcards are how service accounts
+    end up with cluster-admin in all but name, and a stolen token of such an account
+    owns the cluster.
+
+How to fix:
+    List the API groups, resources and verbs the workload actually uses:
+
+        rules:
+          - apiGroups: ["apps"]
+            resources: ["deployments"]
+            verbs: ["get", "list", "watch"]
+
+    `kubectl auth can-i --list --as=system:serviceaccount:NS:NAME` and audit logs
+    show what an account really calls.
+
+Notes:
+    `nonResourceURLs` (such as `/metrics`) are not judged by this rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import as_list
+
+# A fixed order, never the order keys were written in: Pulumi hands props over as a
+# protobuf Struct, which does not keep key order.
+FIELDS = ("apiGroups", "resources", "verbs")
+
+
+def _is_wildcard(field: str, value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    return value == "*" or (field == "resources" and value.startswith("*/"))
+
+
+def check(role: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    for index, rule in enumerate(as_list(role.get("rules"))):
+        if not isinstance(rule, Mapping):
+            continue
+        hits = []
+        first_path = None
+        for field in FIELDS:
+            for position, value in enumerate(as_list(rule.get(field))):
+                if _is_wildcard(field, value):
+                    hits.append(f'{field} "{value}"')
+                    first_path = first_path or ("rules", index, field, position)
+        if first_path:
+            yield Violation(first_path, f"rule #{index} grants a wildcard: {', '.join(hits)}")
+
+
+RULE = Rule(
+    name="no-rbac-wildcards",
+    doc=__doc__,
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    area="identity",
+    kinds={"Role", "ClusterRole"},
+    check=check,
+    tags=("rbac", "least-privilege", "cis-5.1.3"),
+)

@@ -1,0 +1,91 @@
+"""Every container declares CPU and memory requests and limits.
+
+Checks each container and init container of every pod-bearing object for
+`resources.requests.cpu`, `resources.requests.memory`, `resources.limits.cpu` and
+`resources.limits.memory`. A pod-level `spec.resources` (Kubernetes 1.32+) satisfies
+the same requirement for all its containers. Ephemeral (debug) containers are not
+checked: Kubernetes does not let them declare resources.
+
+Why it matters:
+    Requests are what the scheduler places pods by; without them nodes are
+    overcommitted and pods are the first to be evicted under pressure (QoS class
+    BestEffort). A container without a memory limit can exhaust its node and take
+    its neighbours down; one without a CPU limit can starve them. Quotas in a
+    namespace with a ResourceQuota also reject pods that omit them.
+
+How to fix:
+    Give every container, init containers included, its requests and limits:
+
+        resources:
+          requests: {cpu: 100m, memory: 128Mi}
+          limits: {cpu: 500m, memory: 256Mi}
+
+    Teams that avoid CPU limits on purpose (to prevent throttling) can turn that
+    requirement off with the `requireCpuLimit` option rather than suppress the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import get
+
+# (option, section, resource)
+REQUIREMENTS = (
+    ("requireCpuRequest", "requests", "cpu"),
+    ("requireMemoryRequest", "requests", "memory"),
+    ("requireCpuLimit", "limits", "cpu"),
+    ("requireMemoryLimit", "limits", "memory"),
+)
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    pod = obj.pod_spec
+    if pod is None:
+        return
+    wanted = [(section, name) for option, section, name in REQUIREMENTS if options[option]]
+    # Pod-level resources cover every container for what they declare.
+    wanted = [(section, name) for section, name in wanted if get(pod.spec, "resources", section, name) is None]
+    if not wanted:
+        return
+    # A value that is unknown during preview is not None, so it counts as set.
+    for container in obj.containers(ephemeral=False):
+        missing = [(section, name) for section, name in wanted if container.get("resources", section, name) is None]
+        if not missing:
+            continue
+        first_section, first_name = missing[0]
+        fields = [f"resources.{section}.{name}" for section, name in missing]
+        listed = ", ".join(fields[:-1]) + (" and " if len(fields) > 1 else "") + fields[-1]
+        yield Violation(
+            container.path + ("resources", first_section, first_name),
+            f"{container.label} sets no {listed}",
+        )
+
+
+RULE = Rule(
+    name="require-resource-limits",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    options={
+        "requireCpuRequest": {"type": "boolean", "default": True, "description": "Require `resources.requests.cpu`."},
+        "requireMemoryRequest": {
+            "type": "boolean",
+            "default": True,
+            "description": "Require `resources.requests.memory`.",
+        },
+        "requireCpuLimit": {
+            "type": "boolean",
+            "default": True,
+            "description": "Require `resources.limits.cpu` (turn off if you avoid CPU limits to prevent throttling).",
+        },
+        "requireMemoryLimit": {"type": "boolean", "default": True, "description": "Require `resources.limits.memory`."},
+    },
+    tags=("resources",),
+)

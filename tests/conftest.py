@@ -1,0 +1,7 @@
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Tests import `policypack`, `rules` and `tests.support` from this checkout.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
