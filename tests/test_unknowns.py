@@ -1,0 +1,100 @@
+"""Preview-time unknowns: a rule judges what is known and never fires because of
+what is not.
+
+For every object of every fixture, each field in turn (leaf or whole subtree) is
+replaced by Pulumi's unknown sentinel, exactly as the engine sends it during
+preview, and the object goes through the adapter with every rule enabled. Then:
+no rule fails, the SDK never has to skip a policy, and no rule reports more on the
+object than it did when everything was known.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from policypack.pulumi_adapter import plain
+from policypack.values import UNKNOWN
+from tests.support.harness import REGISTRY, analyze, load_fixture, make_servicer, pulumi_objects_of
+
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"
+FIXTURES = sorted((Path(__file__).parent / "rules").glob("*/*.yaml"))
+
+
+def paths(value: Any, prefix: tuple = ()) -> Iterator[tuple]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield prefix + (key,)
+            yield from paths(item, prefix + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield prefix + (index,)
+            yield from paths(item, prefix + (index,))
+
+
+def replaced(props: dict, path: tuple) -> dict:
+    out = copy.deepcopy(props)
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = UNKNOWN_OBJECT if isinstance(target[path[-1]], (dict, list)) else UNKNOWN_STRING
+    return out
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_unknown_fields_never_add_findings_or_failures(path: Path) -> None:
+    fixture = load_fixture(path, path.parent.name)
+    servicer = make_servicer(REGISTRY, {fixture.rule: fixture.options} if fixture.options else None)
+    for obj in pulumi_objects_of(fixture.text, name=str(path)):
+        baseline = Counter(d.policy for d in analyze(servicer, obj.type, obj.props, obj.urn))
+        for field in paths(obj.props):
+            if field[:1] in (("apiVersion",), ("kind",)):
+                continue  # the engine never sends these unknown: they come from the type
+            diagnostics = analyze(servicer, obj.type, replaced(obj.props, field), obj.urn)
+            where = f"{obj.urn} with {field} unknown"
+            assert not [d.message for d in diagnostics if "could not judge" in d.message], where
+            assert not [d.message for d in diagnostics if "can't run policy" in d.message], where
+            counts = Counter(d.policy for d in diagnostics)
+            grew = {p: (n, baseline[p]) for p, n in counts.items() if n > baseline[p]}
+            assert not grew, f"{where}: more findings than with the value known: {grew}"
+
+
+def test_plain_turns_the_sdk_proxy_into_data() -> None:
+    props = deserialize_properties(
+        {
+            "spec": {"replicas": 3.0, "ratio": 0.5, "image": UNKNOWN_STRING, "ports": [80.0, UNKNOWN_STRING]},
+            "metadata": UNKNOWN_OBJECT,
+        }
+    )
+    data = plain(unknown_checking_proxy(props))
+    assert data == {
+        "spec": {"replicas": 3, "ratio": 0.5, "image": UNKNOWN, "ports": [80, UNKNOWN]},
+        "metadata": UNKNOWN,
+    }
+    assert isinstance(data["spec"]["replicas"], int)
+
+
+def test_an_unknown_image_is_not_judged_but_the_other_containers_are() -> None:
+    servicer = make_servicer(REGISTRY)
+    props = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {
+            "containers": [
+                {"name": "built", "image": UNKNOWN_STRING},
+                {"name": "public", "image": "nginx"},
+            ]
+        },
+    }
+    diagnostics = analyze(servicer, "kubernetes:core/v1:Pod", props, "urn:pulumi:s::p::kubernetes:core/v1:Pod::p")
+    pinned = [d for d in diagnostics if d.policy == "require-pinned-images"]
+    assert [d.path for d in pinned] == [("spec", "containers", 1, "image")]
