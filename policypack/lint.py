@@ -22,6 +22,7 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # inputs in the order they were read
     files: int = 0
     documents: int = 0
     objects: int = 0
@@ -35,12 +36,14 @@ def lint_paths(paths: Iterable[str], engine: Engine, stdin: Any = None) -> LintR
     result = LintResult()
     for item in expand_paths(list(paths)):
         if isinstance(item, InputError):
+            result.sources.append(item.file)
             result.errors.append(item)
         elif isinstance(item, Note):
             result.notes.append(item)
         else:
             name = STDIN_NAME if item == STDIN else item
             text = read_text(item, stdin)
+            result.sources.append(name)
             result.files += 1
             if isinstance(text, InputError):
                 result.errors.append(text)

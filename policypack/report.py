@@ -55,12 +55,12 @@ def _sort_key(item: Finding | InputError) -> tuple:
 
 def by_file(result: LintResult) -> dict[str, list[Finding | InputError]]:
     """Findings and input errors grouped by file (in the order files were read)."""
-    groups: dict[str, list[Finding | InputError]] = {}
+    groups: dict[str, list[Finding | InputError]] = {name: [] for name in result.sources}
     for finding in result.findings:
         groups.setdefault(finding.location.file if finding.location else "<unknown>", []).append(finding)
     for error in result.errors:
         groups.setdefault(error.file, []).append(error)
-    return {file: sorted(items, key=_sort_key) for file, items in groups.items()}
+    return {file: sorted(items, key=_sort_key) for file, items in groups.items() if items}
 
 
 # --- text -------------------------------------------------------------------

@@ -1,0 +1,183 @@
+"""The `policypack` command: inputs, outputs, exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from policypack.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((ROOT / "policypack" / "schemas" / "lint-report.schema.json").read_text())
+
+PUBLIC_LB = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: LoadBalancer\n"
+INTERNAL_LB = PUBLIC_LB.replace(
+    "metadata: {name: web, namespace: shop}",
+    "metadata:\n  name: web\n  annotations: {networking.gke.io/load-balancer-type: Internal}",
+)
+UNPINNED = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: nginx\n"
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def run(*argv: str, stdin: bytes | None = None) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), stdin=io.BytesIO(stdin) if stdin is not None else Tty(), stdout=out)
+    return code, out.getvalue()
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return str(path)
+
+
+def test_clean_input_exits_0(tmp_path: Path) -> None:
+    code, out = run("lint", write(tmp_path, "svc.yaml", INTERNAL_LB))
+    assert code == 0
+    assert "0 findings" in out and "Gate: passed (exit 0)" in out
+
+
+def test_mandatory_finding_exits_1_with_file_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "svc.yaml", PUBLIC_LB)
+    code, out = run("lint", path)
+    assert code == 1
+    assert out.splitlines()[0] == path
+    assert "5:3" in out and "no-public-load-balancer" in out and "Service shop/web" in out
+
+
+def test_advisory_findings_pass_unless_fail_on(tmp_path: Path) -> None:
+    path = write(tmp_path, "svc.yaml", PUBLIC_LB)
+    config = write(tmp_path, "config.json", json.dumps({"all": "advisory"}))
+    assert run("lint", "--config", config, path)[0] == 0
+    assert run("lint", "--config", config, "--fail-on", "high", path)[0] == 1
+    assert run("lint", "--config", config, "--fail-on", "critical", path)[0] == 0
+
+
+def test_yaml_config_with_options(tmp_path: Path) -> None:
+    path = write(tmp_path, "pod.yaml", UNPINNED)
+    config = write(
+        tmp_path,
+        "config.yaml",
+        "require-pinned-images:\n  enforcementLevel: mandatory\n  allowedRegistries: [registry.example.com/]\n"
+        "require-resource-limits: disabled\n",
+    )
+    code, out = run("lint", "--config", config, "--format", "json", path)
+    report = json.loads(out)
+    assert code == 1
+    assert [f["message"] for f in report["findings"]] == [
+        'container "c" uses image "nginx" with no tag, which means "latest" at every pull',
+        'container "c" uses image "nginx" from a registry that is not allowed (allowed: registry.example.com/)',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"no-such-rule": "advisory"}, "unknown rule 'no-such-rule'"),
+        ({"require-pinned-image": "advisory"}, "did you mean 'require-pinned-images'"),
+        ({"all": "strict"}, "enforcement level must be one of"),
+        ({"require-pinned-images": {"requireDigest": "yes"}}, "option 'requireDigest': 'yes' is not of type 'boolean'"),
+        ({"require-pinned-images": {"allowedRegistry": []}}, "Additional properties are not allowed"),
+        ({"require-pinned-images": 3}, "expected an enforcement level"),
+        ([], "must be a mapping"),
+    ],
+)
+def test_invalid_config_is_a_clear_error(tmp_path: Path, capsys, config, message: str) -> None:
+    path = write(tmp_path, "config.json", json.dumps(config))
+    code, _ = run("lint", "--config", path, write(tmp_path, "svc.yaml", PUBLIC_LB))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert path in err and message in err
+
+
+def test_json_output_matches_its_schema(tmp_path: Path) -> None:
+    write(tmp_path, "a/svc.yaml", PUBLIC_LB)
+    write(tmp_path, "a/pod.yaml", UNPINNED)
+    write(tmp_path, "b/broken.yaml", "a: [\n")
+    write(tmp_path, "b/values.yaml", "replicas: 2\n")
+    code, out = run("lint", "--format", "json", "--verbose", str(tmp_path))
+    report = json.loads(out)
+    jsonschema.validate(report, SCHEMA)
+    assert code == 2  # a parse error wins over findings
+    assert report["summary"]["exitCode"] == 2
+    assert report["summary"]["inputErrors"] == 1 and report["summary"]["files"] == 4
+    assert {f["rule"] for f in report["findings"]} == {
+        "no-public-load-balancer",
+        "require-pinned-images",
+        "require-resource-limits",
+    }
+    finding = next(f for f in report["findings"] if f["rule"] == "require-pinned-images")
+    assert finding["path"] == "spec.containers[0].image" and finding["container"] == "c"
+    assert finding["line"] == 7 and finding["column"] == 7
+    assert report["skipped"][0]["message"].startswith("skipped: not a Kubernetes object")
+
+
+def test_stdin_with_a_dash_and_without(tmp_path: Path) -> None:
+    stream = (PUBLIC_LB + "---\n" + UNPINNED).encode()
+    code, out = run("lint", "-", stdin=stream)
+    assert code == 1 and "<stdin>" in out
+    code, out = run("lint", "--format", "json", stdin=stream)
+    lines = sorted({(f["file"], f["line"]) for f in json.loads(out)["findings"]})
+    assert lines == [("<stdin>", 5), ("<stdin>", 12), ("<stdin>", 13)]
+
+
+def test_no_paths_on_a_terminal_is_a_usage_error(capsys) -> None:
+    assert run("lint")[0] == 2
+    assert "give files or directories" in capsys.readouterr().err
+
+
+def test_a_parse_error_beside_good_files_still_lints_them(tmp_path: Path) -> None:
+    write(tmp_path, "bad.yaml", "kind: Service\nmetadata:\n  name: {{ .Name }}\n")
+    write(tmp_path, "good.yaml", PUBLIC_LB)
+    code, out = run("lint", str(tmp_path))
+    assert code == 2
+    assert out.index("bad.yaml") < out.index("good.yaml")  # files in reading order
+    assert "3:10" in out and "YAML parse error" in out
+    assert "no-public-load-balancer" in out
+
+
+def test_output_file(tmp_path: Path) -> None:
+    report = tmp_path / "out" / "report.json"
+    report.parent.mkdir()
+    code, out = run("lint", "-f", "json", "-o", str(report), write(tmp_path, "svc.yaml", PUBLIC_LB))
+    assert code == 1 and out == ""
+    assert json.loads(report.read_text())["summary"]["findings"] == 1
+
+
+def test_color_only_when_asked_or_on_a_terminal(tmp_path: Path) -> None:
+    path = write(tmp_path, "svc.yaml", PUBLIC_LB)
+    assert "\033[" not in run("lint", path)[1]
+    assert "\033[" in run("lint", "--color", "always", path)[1]
+
+
+def test_rules_listing() -> None:
+    code, out = run("rules", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and {r["name"] for r in rows} >= {"no-public-load-balancer", "no-iam-admin-wildcards"}
+    code, out = run("rules")
+    assert "require-resource-limits" in out
+
+
+def test_real_process_pipe_and_exit_code(tmp_path: Path) -> None:
+    """As a user runs it: `... | python -m policypack lint -`, no traceback on bad input."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "policypack", "lint", "-", str(tmp_path / "missing.yaml")],
+        input=b"\xff\xfe\x00garbage" + PUBLIC_LB.encode(),
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert completed.returncode == 2
+    assert b"Traceback" not in completed.stdout + completed.stderr
+    assert b"no such file or directory" in completed.stdout

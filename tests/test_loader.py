@@ -1,0 +1,269 @@
+"""The offline loader on YAML and JSON as they are found in the wild."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from policypack.engine import Engine
+from policypack.lint import LintResult, lint_paths, lint_text
+from policypack.loader import Document, InputError, Note, decode, expand_paths, parse_documents
+from policypack.registry import load_registry
+
+ENGINE = Engine(load_registry())
+
+
+def docs(text: str) -> list[Document | InputError]:
+    return list(parse_documents("f.yaml", text))
+
+
+def lint(text: str, name: str = "f.yaml") -> LintResult:
+    result = LintResult()
+    lint_text(name, text, ENGINE, result)
+    return result
+
+
+PUBLIC_LB = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  type: LoadBalancer\n"
+
+
+def test_multi_document_positions_are_file_lines() -> None:
+    text = "a: 1\n---\n# comment\n" + PUBLIC_LB + "---\n" + PUBLIC_LB
+    result = lint(text)
+    assert [f.location.line for f in result.findings] == [8, 14]
+    assert [f.location.column for f in result.findings] == [3, 3]
+    assert result.documents == 3 and result.objects == 2
+
+
+def test_a_document_marker_inside_a_block_scalar_does_not_split() -> None:
+    (doc,) = docs("data:\n  script: |\n    echo one\n    ---\n    echo two\n")
+    assert doc.data == {"data": {"script": "echo one\n---\necho two\n"}}
+
+
+def test_directives_and_document_end_markers() -> None:
+    items = docs("a: 1\n...\n%YAML 1.1\n---\nb: 2\n")
+    assert [d.data for d in items] == [{"a": 1}, {"b": 2}]
+
+
+def test_yaml_1_1_equals_value_is_a_string() -> None:
+    (doc,) = docs("default: =\nlist: [=, a]\n")
+    assert doc.data == {"default": "=", "list": ["=", "a"]}
+
+
+def test_yaml_1_1_scalars_keep_their_types() -> None:
+    (doc,) = docs("a: yes\nb: 0755\nc: 1.5\nd: ~\ne: 2024-01-01\nf: '3'\ng: !!binary aGk=\nh: 0x1F\n")
+    assert doc.data == {"a": True, "b": 493, "c": 1.5, "d": None, "e": "2024-01-01", "f": "3", "g": "aGk=", "h": 31}
+
+
+def test_tags_never_construct_objects() -> None:
+    (doc,) = docs("a: !!python/object/apply:os.system ['echo pwned']\nb: !custom value\n")
+    assert doc.data == {"a": ["echo pwned"], "b": "value"}
+
+
+def test_merge_keys() -> None:
+    (doc,) = docs("base: &b {x: 1, y: 2}\nobj:\n  <<: *b\n  y: 3\n")
+    assert doc.data["obj"] == {"x": 1, "y": 3}
+
+
+def test_duplicate_keys_are_reported_and_the_document_still_linted() -> None:
+    text = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  type: ClusterIP\n  type: LoadBalancer\n"
+    result = lint(text)
+    assert [(e.line, e.column) for e in result.errors] == [(6, 3)]
+    assert "duplicate key 'type' (first on line 5)" in result.errors[0].message
+    assert [f.rule for f in result.findings] == ["no-public-load-balancer"]  # the last value is used
+
+
+def test_a_go_template_is_a_parse_error_with_its_place_and_the_rest_is_linted() -> None:
+    text = PUBLIC_LB + "---\nkind: Service\nmetadata:\n  labels:\n    cell: {{cell}}\n---\n" + PUBLIC_LB
+    result = lint(text)
+    assert [(e.line, e.column) for e in result.errors] == [(10, 12)]
+    assert "render it first" in result.errors[0].message
+    assert [f.location.line for f in result.findings] == [5, 16]
+
+
+def test_scanner_errors_have_positions() -> None:
+    (error,) = docs("a:\n\tb: 1\n")  # a tab in indentation
+    assert isinstance(error, InputError) and error.line == 2 and "YAML parse error" in error.message
+
+
+def test_empty_and_comment_only_documents_are_not_errors() -> None:
+    result = lint("# just a comment\n---\n---\n\n")
+    assert not result.errors and not result.findings and not result.notes
+
+
+def test_non_kubernetes_yaml_is_skipped_with_a_note() -> None:
+    result = lint(
+        "replicaCount: 3\nimage: {repository: nginx}\n---\n- a\n- b\n---\njust a string\n---\nkind: Deployment\n"
+    )
+    assert not result.errors and result.objects == 0
+    assert [n.message for n in result.notes] == [
+        "skipped: not a Kubernetes object (no apiVersion and kind)",
+        "skipped: document is a list, not an object",
+        "skipped: document is a str value, not an object",
+        "skipped: not a Kubernetes object (no apiVersion)",
+    ]
+
+
+def test_kind_that_is_not_a_string_is_an_error_at_its_place() -> None:
+    result = lint("apiVersion: v1\nkind: [Service]\n")
+    assert [(e.line, e.column, e.message) for e in result.errors] == [
+        (2, 1, "invalid Kubernetes object: kind must be a string")
+    ]
+
+
+def test_unknown_kinds_and_crds_are_linted_without_findings() -> None:
+    result = lint(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {containers: 3}\n---\n"
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\n"
+    )
+    assert result.objects == 2 and not result.findings and not result.errors
+
+
+def test_list_items_are_objects_with_their_own_lines() -> None:
+    text = "apiVersion: v1\nkind: List\nitems:\n  - " + PUBLIC_LB.replace("\n", "\n    ").rstrip() + "\n"
+    result = lint(text)
+    assert result.objects == 1
+    assert [(f.location.line, f.path) for f in result.findings] == [(8, ("spec", "type"))]
+
+
+def test_typed_lists_are_expanded_too() -> None:
+    text = json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceList",
+            "items": [
+                json.loads(json.dumps({"apiVersion": "v1", "kind": "Service", "spec": {"type": "LoadBalancer"}}))
+            ],
+        }
+    )
+    assert [f.rule for f in lint(text).findings] == ["no-public-load-balancer"]
+
+
+def test_json_files_get_line_numbers() -> None:
+    manifest = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"type": "LoadBalancer"}}
+    text = json.dumps(manifest, indent=2)
+    (finding,) = lint(text, "svc.json").findings
+    assert (finding.location.file, finding.location.line, finding.location.column) == ("svc.json", 8, 5)
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(ord("b"), ord("j")):
+        prev = chr(i - 1)
+        lines.append(f"{chr(i)}: &{chr(i)} [" + ",".join([f"*{prev}"] * 9) + "]")
+    start = time.perf_counter()
+    (error,) = docs("\n".join(lines) + "\n")
+    assert isinstance(error, InputError) and "alias bomb" in error.message
+    assert time.perf_counter() - start < 5  # generous: the point is "not exponential"
+
+
+def test_small_aliases_are_fine() -> None:
+    (doc,) = docs("x: &x {a: 1}\ny: *x\n")
+    assert doc.data == {"x": {"a": 1}, "y": {"a": 1}}
+
+
+def test_recursive_alias_is_refused() -> None:
+    (error,) = docs("a: &a\n  b: *a\n")
+    assert isinstance(error, InputError) and "recursive alias" in error.message
+
+
+@pytest.mark.parametrize("depth", [600, 5000])
+def test_deep_nesting_is_an_error_not_a_crash(depth: int) -> None:
+    text = "a: " + "[" * depth + "]" * depth + "\n"
+    (error,) = docs(text)
+    assert isinstance(error, InputError) and error.line == 1
+
+
+def test_invalid_utf8_names_the_place() -> None:
+    error = decode(b"a: 1\nb: caf\xe9\n", "bad.yaml")
+    assert isinstance(error, InputError)
+    assert (error.line, error.column) == (2, 7) and "invalid UTF-8" in error.message
+
+
+def test_binary_files_are_refused() -> None:
+    error = decode(b"\x89PNG\r\n\x1a\n\x00\x00", "image.yaml")
+    assert isinstance(error, InputError) and "binary file" in error.message
+
+
+def test_byte_order_marks_and_crlf() -> None:
+    assert decode(b"\xef\xbb\xbfa: 1\r\n", "x") == "a: 1\r\n"
+    assert decode("a: 1\n".encode("utf-16"), "x") == "a: 1\n"
+    result = lint(PUBLIC_LB.replace("\n", "\r\n"))
+    assert [f.location.line for f in result.findings] == [5]
+
+
+def test_stack_exports_are_read_by_urn(tmp_path: Path) -> None:
+    export = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {"urn": "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev", "type": "pulumi:pulumi:Stack"},
+                {
+                    "urn": "urn:pulumi:dev::p::kubernetes:core/v1:Service::web",
+                    "type": "kubernetes:core/v1:Service",
+                    "inputs": {"metadata": {"name": "web"}, "spec": {"type": "LoadBalancer"}},
+                },
+                {
+                    "urn": "urn:pulumi:dev::p::aws:iam/policy:Policy::admin",
+                    "type": "aws:iam/policy:Policy",
+                    "inputs": {"policy": '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'},
+                },
+            ]
+        },
+    }
+    result = lint(json.dumps(export, indent=2), "stack.json")
+    assert sorted((f.rule, f.object.urn) for f in result.findings) == [
+        ("no-iam-admin-wildcards", "urn:pulumi:dev::p::aws:iam/policy:Policy::admin"),
+        ("no-public-load-balancer", "urn:pulumi:dev::p::kubernetes:core/v1:Service::web"),
+    ]
+    assert all(f.location.line and f.location.line > 5 for f in result.findings)
+
+
+# --- files and directories ----------------------------------------------------
+
+
+def test_directories_are_walked_in_order(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "svc.yml").write_text(PUBLIC_LB)
+    (tmp_path / "a.yaml").write_text(PUBLIC_LB)
+    (tmp_path / "c.json").write_text("{}")
+    (tmp_path / "notes.txt").write_text("not yaml")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.yaml").write_text(PUBLIC_LB)
+    files = [p for p in expand_paths([str(tmp_path)]) if isinstance(p, str)]
+    assert [os.path.relpath(p, tmp_path) for p in files] == ["a.yaml", "c.json", os.path.join("b", "svc.yml")]
+
+
+def test_helm_chart_templates_are_skipped_with_a_note(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "svc.yaml").write_text("kind: Service\nmetadata: {name: {{ .Release.Name }}}\n")
+    items = list(expand_paths([str(tmp_path)]))
+    assert [os.path.basename(p) for p in items if isinstance(p, str)] == ["Chart.yaml"]
+    assert any(isinstance(n, Note) and "helm template" in n.message for n in items)
+
+
+def test_symlink_loops_end(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "x.yaml").write_text("a: 1\n")
+    os.symlink(tmp_path, tmp_path / "d" / "loop")
+    items = list(expand_paths([str(tmp_path)]))
+    assert sum(1 for p in items if isinstance(p, str)) <= 2
+
+
+def test_missing_and_unreadable_inputs_are_errors_and_the_rest_is_linted(tmp_path: Path) -> None:
+    good = tmp_path / "svc.yaml"
+    good.write_text(PUBLIC_LB)
+    locked = tmp_path / "locked.yaml"
+    locked.write_text(PUBLIC_LB)
+    locked.chmod(0)
+    result = lint_paths([str(tmp_path / "missing.yaml"), str(locked), str(good)], ENGINE)
+    messages = [e.message for e in result.errors]
+    assert "no such file or directory" in messages[0]
+    if os.geteuid() != 0:  # root reads anything
+        assert "cannot read" in messages[1]
+    assert [f.location.file for f in result.findings][-1] == str(good)
