@@ -11,6 +11,7 @@ object (everything readable is still linted and reported).
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
@@ -52,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", "-f", choices=("text", "json"), default="text")
+
+    explain = commands.add_parser("explain", help="show a rule's documentation")
+    explain.add_argument("rule", metavar="RULE")
+
+    docs = commands.add_parser("docs", help="generate docs/rules/ from the rules (in a checkout)")
+    mode = docs.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="rewrite stale files (default: only check)")
+    mode.add_argument("--check", action="store_true", help="exit 1 if any generated file is stale (default)")
     return parser
 
 
@@ -69,7 +78,39 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
         return EXIT_ERROR
     if args.command == "rules":
         return list_rules(registry, args.format, stdout)
+    if args.command == "explain":
+        return explain_rule(registry, args.rule, stdout)
+    if args.command == "docs":
+        return docs_command(registry, args.write, stdout)
     return lint_command(args, registry, stdin, stdout)
+
+
+def explain_rule(registry: Registry, name: str, stdout: TextIO) -> int:
+    from policypack.docs import render_rule
+
+    if name not in registry:
+        hint = difflib.get_close_matches(name, list(registry.rules), n=1)
+        print(
+            f"policypack explain: no rule {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""), file=sys.stderr
+        )
+        return EXIT_ERROR
+    stdout.write(render_rule(registry.get(name)))
+    return 0
+
+
+def docs_command(registry: Registry, write: bool, stdout: TextIO) -> int:
+    from policypack.docs import stale_files, write_docs
+
+    if write:
+        for path in write_docs(registry):
+            stdout.write(f"updated {path}\n")
+        return 0
+    stale = stale_files(registry)
+    for path in stale:
+        stdout.write(f"stale: {path}\n")
+    if stale:
+        stdout.write("run `policypack docs --write` and commit the result\n")
+    return 1 if stale else 0
 
 
 def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | None, stdout: TextIO) -> int:

@@ -83,6 +83,7 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
         return f"{_COLORS[style]}{text}{_RESET}" if color else text
 
     lines: list[str] = []
+    width = max((len(f.rule) for f in result.findings), default=0)
     for file, items in by_file(result).items():
         lines.append(paint(file, "bold"))
         for item in items:
@@ -93,11 +94,10 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
             loc = item.location
             where = f"{loc.line}:{loc.column}" if loc and loc.line else "-"
             level = "error" if item.error else item.severity.value
-            status = "blocking" if gate.fails(item) else "advisory"
-            container = f" [{item.container}]" if item.container else ""
+            status = "fails the gate" if gate.fails(item) else "advisory"
             lines.append(
-                f"  {where:<8} {paint(f'{level:<8}', level)}  {item.rule}  "
-                f"{item.object.describe()}{container}: {item.message} {paint(f'({status})', 'dim')}"
+                f"  {where:<8} {paint(f'{level:<8}', level)}  {item.rule:<{width}}  "
+                f"{item.object.describe()}: {item.message} {paint(f'({status})', 'dim')}"
             )
         lines.append("")
     if verbose:

@@ -1,0 +1,65 @@
+"""Time the policy pack's start-up as the Pulumi CLI sees it: from launching
+`python -u -m pulumi.policy <engine> <pack-dir>` to the port on stdout.
+
+    .venv/bin/python bench/pack_startup.py [--runs 10]
+
+Prints the median and range. Compare with the bare SDK (a pack with one trivial
+policy, written to a temporary directory) measured in the same run, so the figure
+says what this pack adds on top of what any Python pack pays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BARE_PACK = """
+from pulumi_policy import PolicyPack, ResourceValidationPolicy
+PolicyPack("bare", [ResourceValidationPolicy("noop", "does nothing", validate=lambda args, report: None)])
+"""
+
+
+def start_once(pack_dir: Path) -> float:
+    begin = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(pack_dir)],
+        cwd=pack_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    line = process.stdout.readline()
+    elapsed = time.perf_counter() - begin
+    process.kill()
+    process.wait()
+    if not line.strip().isdigit():
+        raise SystemExit(f"{pack_dir}: no port printed: {line!r}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as bare_dir:
+        (Path(bare_dir) / "__main__.py").write_text(BARE_PACK)
+        results = {"this pack": [], "bare SDK pack": []}
+        for _ in range(args.runs):  # interleaved, so both see the same machine load
+            results["this pack"].append(start_once(ROOT))
+            results["bare SDK pack"].append(start_once(Path(bare_dir)))
+    for name, times in results.items():
+        print(
+            f"{name:<14} median {statistics.median(times) * 1000:7.1f} ms  (min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}, {len(times)} runs)"
+        )
+    ratio = statistics.median(results["this pack"]) / statistics.median(results["bare SDK pack"])
+    print(f"ratio this/bare: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Rule documentation, generated from the rules themselves.
+
+`docs/rules/<name>.md` for each rule, `docs/rules/README.md` as the index, and the
+rule table in the top-level README (between its `rules:start` and `rules:end`
+markers) are written by `policypack docs --write` and checked by the test suite, so they cannot
+drift from the code. Examples are the rule's own test fixtures (tests/rules/<name>/):
+the bad ones show where findings land, the good ones what passes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from policypack.registry import Registry
+from policypack.rule import AREAS, Rule
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS_DIR = ROOT / "docs" / "rules"
+FIXTURES_DIR = ROOT / "tests" / "rules"
+_EXPECT = re.compile(r"\s*#\s*expect:\s*[a-z0-9, -]+$")
+
+
+def _targets(rule: Rule) -> str:
+    return ", ".join(f"`{t}`" for t in sorted(rule.kinds) + sorted(rule.types))
+
+
+def _options_table(rule: Rule) -> list[str]:
+    if not rule.options:
+        return ["This rule has no options."]
+    rows = ["| option | type | default | description |", "|---|---|---|---|"]
+    for key, schema in rule.options.items():
+        kind = schema.get("type", "enum")
+        if kind == "array" and "items" in schema:
+            kind = f"array of {schema['items'].get('type', 'values')}"
+        description = " ".join(str(schema.get("description", "")).split()).replace("|", "\\|")
+        rows.append(f"| `{key}` | {kind} | `{json.dumps(schema.get('default'))}` | {description} |")
+    return rows
+
+
+def _example(path: Path) -> list[str]:
+    lines = [_EXPECT.sub("  # <- finding", line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return ["```yaml", *lines, "```"]
+
+
+def render_rule(rule: Rule, fixtures_dir: Path = FIXTURES_DIR) -> str:
+    out = [
+        f"# {rule.name}",
+        "",
+        f"**{rule.title}**",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Severity | {rule.severity.value} |",
+        f"| Default enforcement | {rule.enforcement.value} |",
+        f"| Area | {rule.area} |",
+        f"| Applies to | {_targets(rule)} |",
+        f"| Tags | {', '.join(rule.tags) if rule.tags else '-'} |",
+        "",
+        rule.description,
+        "",
+        "## Why it matters",
+        "",
+        rule.why,
+        "",
+        "## How to fix",
+        "",
+        rule.how_to_fix,
+        "",
+        "## Options",
+        "",
+        *_options_table(rule),
+        "",
+        "Set them in a config file (Pulumi's policy-pack-config format), read by "
+        "`policypack lint --config FILE` and `pulumi preview --policy-pack-config FILE`:",
+        "",
+        "```json",
+        json.dumps({rule.name: {"enforcementLevel": rule.enforcement.value, **rule.defaults}}, indent=2),
+        "```",
+    ]
+    if rule.notes:
+        out += ["", "## Notes", "", rule.notes]
+    examples = sorted((fixtures_dir / rule.name).glob("*.yaml"))
+    bad = [p for p in examples if p.name.startswith("bad")]
+    good = [p for p in examples if p.name.startswith(("good", "near-miss"))]
+    if bad or good:
+        out += ["", "## Examples"]
+    for title, paths in (("Flagged", bad), ("Not flagged", good)):
+        for path in paths:
+            out += ["", f"### {title}: `{path.name}`", "", *_example(path)]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_index(registry: Registry) -> str:
+    out = [
+        "# Rules",
+        "",
+        "Generated from the rules by `policypack docs --write`; do not edit by hand.",
+        "",
+    ]
+    for area in AREAS:
+        rules = [r for r in registry if r.area == area]
+        if not rules:
+            continue
+        out += [f"## {area}", "", "| rule | severity | default | what it checks |", "|---|---|---|---|"]
+        for rule in rules:
+            out.append(
+                f"| [{rule.name}]({rule.name}.md) | {rule.severity.value} | {rule.enforcement.value} | {rule.title} |"
+            )
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+README = ROOT / "README.md"
+_README_SECTION = re.compile(r"(<!-- rules:start[^>]*-->\n).*?(<!-- rules:end -->)", re.DOTALL)
+
+
+def render_readme_table(registry: Registry) -> str:
+    rows = ["| rule | area | severity | default | what it checks |", "|---|---|---|---|---|"]
+    for rule in registry:
+        link = f"[{rule.name}](docs/rules/{rule.name}.md)"
+        rows.append(f"| {link} | {rule.area} | {rule.severity.value} | {rule.enforcement.value} | {rule.title} |")
+    return "\n".join(rows) + "\n"
+
+
+def readme_with_rules(registry: Registry, text: str) -> str:
+    """The README with its generated rule table replaced."""
+    return _README_SECTION.sub(lambda m: m[1] + render_readme_table(registry) + m[2], text)
+
+
+def expected_files(registry: Registry) -> dict[Path, str]:
+    files = {DOCS_DIR / f"{rule.name}.md": render_rule(rule) for rule in registry}
+    files[DOCS_DIR / "README.md"] = render_index(registry)
+    if README.exists():
+        files[README] = readme_with_rules(registry, README.read_text(encoding="utf-8"))
+    return files
+
+
+def stale_files(registry: Registry) -> list[Path]:
+    """Generated files that are missing or differ, and rule pages of rules that no longer exist."""
+    expected = expected_files(registry)
+    stale = [p for p, text in expected.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+    if DOCS_DIR.exists():
+        stale += [p for p in sorted(DOCS_DIR.glob("*.md")) if p not in expected]
+    return stale
+
+
+def write_docs(registry: Registry) -> list[Path]:
+    DOCS_DIR.mkdir(parents=True, exist_ok=True)
+    changed = stale_files(registry)
+    expected = expected_files(registry)
+    for path in changed:
+        if path in expected:
+            path.write_text(expected[path], encoding="utf-8")
+        else:
+            path.unlink()
+    return changed
