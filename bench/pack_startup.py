@@ -54,9 +54,8 @@ def main() -> None:
             results["this pack"].append(start_once(ROOT))
             results["bare SDK pack"].append(start_once(Path(bare_dir)))
     for name, times in results.items():
-        print(
-            f"{name:<14} median {statistics.median(times) * 1000:7.1f} ms  (min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}, {len(times)} runs)"
-        )
+        median, low, high = (1000 * statistics.median(times), 1000 * min(times), 1000 * max(times))
+        print(f"{name:<14} median {median:7.1f} ms  (min {low:.1f}, max {high:.1f}, {len(times)} runs)")
     ratio = statistics.median(results["this pack"]) / statistics.median(results["bare SDK pack"])
     print(f"ratio this/bare: {ratio:.2f}")
 
