@@ -12,6 +12,7 @@ loaders turn them into file:line:column (offline) or a field path beside the URN
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -35,12 +36,6 @@ POD_SPEC_PATHS: dict[str, Path] = {
 
 #: Kinds that carry a pod spec (the targets of container and pod rules).
 POD_KINDS: frozenset[str] = frozenset(POD_SPEC_PATHS)
-
-#: Pod-bearing kinds whose pods are meant to run indefinitely (probes, replicas and
-#: rollout rules apply to these; not to Jobs, CronJobs or bare templates).
-LONG_RUNNING_KINDS: frozenset[str] = frozenset(
-    {"Pod", "ReplicationController", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet"}
-)
 
 # The three lists of containers in a pod spec, in the order kubelet starts them.
 CONTAINER_LISTS: tuple[tuple[str, str], ...] = (
@@ -84,11 +79,10 @@ class Container:
 
 @dataclass(frozen=True)
 class PodSpec:
-    """The pod spec of a pod-bearing object, and the pod template's metadata."""
+    """The pod spec of a pod-bearing object, with its path."""
 
     spec: Mapping[str, Any]
     path: Path
-    template_metadata: Mapping[str, Any]
 
     def get(self, *keys: str | int) -> Any:
         return get(self.spec, *keys)
@@ -141,8 +135,7 @@ class Resource:
         spec = get(self.props, *path)
         if not isinstance(spec, Mapping):
             return None
-        template_metadata = as_mapping(get(self.props, *path[:-1], "metadata")) if len(path) > 1 else self.metadata
-        return PodSpec(spec=spec, path=path, template_metadata=template_metadata)
+        return PodSpec(spec=spec, path=path)
 
     def containers(self, *, init: bool = True, ephemeral: bool = True) -> Iterator[Container]:
         """Every container of the pod spec with its path; entries that are not
@@ -170,14 +163,6 @@ class Resource:
                     return Container(entry, pod.path + (list_name, index), list_name, role)
         return None
 
-    def describe(self) -> str:
-        """`Deployment prod/web`, `aws:iam/policy:Policy admin`."""
-        if self.is_kubernetes:
-            name = self.name if isinstance(self.name, str) else "<unnamed>"
-            ns = self.namespace if isinstance(self.namespace, str) else None
-            return f"{self.kind} {ns}/{name}" if ns else f"{self.kind} {name}"
-        return f"{self.type} {self.logical_name}" if self.logical_name else self.type
-
 
 # --- Kubernetes objects from manifests or Pulumi type tokens ---------------------
 
@@ -198,6 +183,7 @@ def kubernetes_token(api_version: str, kind: str) -> str:
     return f"kubernetes:{group or 'core'}/{version}:{kind}"
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_kubernetes_token(token: str) -> tuple[str, str] | None:
     """(apiVersion, kind) for a Pulumi type token that holds a Kubernetes manifest,
     None for everything else (cloud resources, Helm/YAML components, patches)."""
@@ -243,7 +229,6 @@ def is_kubernetes_manifest(data: Any) -> bool:
 
 
 __all__ = [
-    "LONG_RUNNING_KINDS",
     "POD_KINDS",
     "UNKNOWN",
     "Container",

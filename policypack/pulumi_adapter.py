@@ -11,7 +11,8 @@ each finding. Facts about the SDK that shape it (pulumi-policy 1.21):
 - Every number arrives as a float (`replicas: 3.0`); whole floats become ints.
 - Any other exception from a validator fails the engine's whole `Analyze` call;
   the engine isolates rule failures, and this module guards its own conversion.
-- The SDK calls every resource policy for every resource; the target check is ours.
+- The SDK calls every resource policy for every resource, and deserialises the props
+  once per policy; `may_apply` decides from the type token alone, before any work.
 - `PolicyPack(...)` never returns. Only `serve()` builds it, and only the pack's
   `__main__.py` calls `serve()`.
 """
@@ -35,7 +36,8 @@ from pulumi_policy.proxy import UnknownValueError
 
 from policypack import __version__
 from policypack.engine import Finding, ObjectRef, run_rule
-from policypack.pulumi_state import pulumi_objects
+from policypack.model import parse_kubernetes_token
+from policypack.pulumi_state import CUSTOM_RESOURCE_TOKEN, pulumi_objects
 from policypack.registry import Registry, load_registry
 from policypack.rule import Rule
 from policypack.values import UNKNOWN, format_path
@@ -87,8 +89,22 @@ def violation_message(finding: Finding, prefix: tuple = ()) -> str:
     return f"{finding.message} ({where})"
 
 
+def may_apply(rule: Rule, token: str) -> bool:
+    """Whether the rule can judge something in a resource of this type, decided from
+    the type token alone so the props of other resources are never converted."""
+    if token in rule.types:
+        return True
+    parsed = parse_kubernetes_token(token)
+    if parsed is not None:
+        kind = parsed[1]
+        return kind in rule.kinds or kind.endswith("List")  # a List's items may be targets
+    return bool(rule.kinds) and token.startswith(CUSTOM_RESOURCE_TOKEN)
+
+
 def make_validate(rule: Rule):
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if not may_apply(rule, args.resource_type):
+            return
         try:
             objects = list(pulumi_objects(args.resource_type, plain(args.props), args.urn))
             config = args.get_config() or {}
@@ -97,7 +113,7 @@ def make_validate(rule: Rule):
             report_violation(f"could not read the resource's properties ({type(error).__name__}: {error})", None)
             return
         for resource, prefix in objects:
-            if not (resource.type in rule.types or (resource.kind is not None and resource.kind in rule.kinds)):
+            if not rule.applies_to(resource):
                 continue
             # Enforcement is applied by the SDK; the finding's own level is not used here.
             for finding in run_rule(rule, resource, options, rule.enforcement, ObjectRef.of(resource)):

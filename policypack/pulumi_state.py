@@ -37,6 +37,9 @@ UNKNOWN_SENTINELS = frozenset(
 )
 
 
+CUSTOM_RESOURCE_TOKEN = "kubernetes:apiextensions.k8s.io:CustomResource"
+
+
 def is_stack_export(data: Any) -> bool:
     return (
         isinstance(data, Mapping)
@@ -73,7 +76,7 @@ def pulumi_objects(token: str, props: Mapping[str, Any], urn: str | None = None)
     if parsed is not None:
         api_version, kind = parsed
         manifest = {**props, "apiVersion": api_version, "kind": kind}
-    elif token.startswith("kubernetes:apiextensions.k8s.io:CustomResource") and is_kubernetes_manifest(props):
+    elif token.startswith(CUSTOM_RESOURCE_TOKEN) and is_kubernetes_manifest(props):
         manifest = props
     elif token.startswith("kubernetes:"):
         return

@@ -112,6 +112,10 @@ class Rule:
         object.__setattr__(self, "types", frozenset(self.types))
         object.__setattr__(self, "tags", tuple(self.tags))
 
+    def applies_to(self, resource: Resource) -> bool:
+        """Whether the rule judges this resource (by Kubernetes kind or type token)."""
+        return resource.type in self.types or (resource.kind is not None and resource.kind in self.kinds)
+
     @property
     def defaults(self) -> dict[str, Any]:
         return {key: schema["default"] for key, schema in self.options.items() if "default" in schema}

@@ -110,13 +110,3 @@ def parse_path(text: str) -> Path:
         out.append(name if name is not None else int(index) if index is not None else json.loads(quoted))
         position = match.end()
     return tuple(out)
-
-
-def contains_unknown(value: Any) -> bool:
-    if value is UNKNOWN:
-        return True
-    if isinstance(value, Mapping):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False

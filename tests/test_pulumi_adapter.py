@@ -1,0 +1,86 @@
+"""The adapter's mapping from Pulumi types and props to the model."""
+
+from __future__ import annotations
+
+import pytest
+
+from policypack.model import parse_kubernetes_token
+from policypack.pulumi_adapter import build_policies, may_apply
+from policypack.pulumi_state import pulumi_objects
+from policypack.registry import load_registry
+
+REGISTRY = load_registry()
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("kubernetes:apps/v1:Deployment", ("apps/v1", "Deployment")),
+        ("kubernetes:core/v1:Service", ("v1", "Service")),
+        ("kubernetes:networking.k8s.io/v1:Ingress", ("networking.k8s.io/v1", "Ingress")),
+        (
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+            ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+        ),
+        ("kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler", ("autoscaling/v2beta2", "HorizontalPodAutoscaler")),
+        ("kubernetes:core/v1:ConfigMapList", ("v1", "ConfigMapList")),
+        ("kubernetes:apps/v1:DeploymentPatch", None),  # partial objects
+        ("kubernetes:helm.sh/v3:Release", None),
+        ("kubernetes:helm.sh/v4:Chart", None),
+        ("kubernetes:yaml/v2:ConfigGroup", None),
+        ("kubernetes:yaml:ConfigFile", None),
+        ("kubernetes:kustomize/v2:Directory", None),
+        ("kubernetes:apiextensions.k8s.io:CustomResource", None),
+        ("aws:iam/policy:Policy", None),
+        ("pulumi:providers:kubernetes", None),
+    ],
+)
+def test_kubernetes_tokens(token: str, expected) -> None:
+    assert parse_kubernetes_token(token) == expected
+
+
+def test_custom_resources_take_kind_from_props() -> None:
+    props = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    ((resource, path),) = pulumi_objects("kubernetes:apiextensions.k8s.io:CustomResource", props, "urn:x::w")
+    assert (resource.kind, resource.api_version, resource.type, path) == (
+        "Widget",
+        "example.com/v1",
+        "kubernetes:example.com/v1:Widget",
+        (),
+    )
+
+
+def test_list_resources_yield_their_items_with_paths() -> None:
+    props = {"items": [{"apiVersion": "v1", "kind": "Service", "spec": {"type": "LoadBalancer"}}, "junk"]}
+    objects = list(pulumi_objects("kubernetes:core/v1:ServiceList", props, "urn:x::l"))
+    assert [(r.kind, path) for r, path in objects] == [("Service", ("items", 0))]
+
+
+def test_kind_and_api_version_come_from_the_token() -> None:
+    ((resource, _),) = pulumi_objects("kubernetes:apps/v1:Deployment", {"metadata": {"name": "d"}}, "urn:x::d")
+    assert resource.props["kind"] == "Deployment" and resource.props["apiVersion"] == "apps/v1"
+    assert resource.urn == "urn:x::d"
+
+
+def test_may_apply_decides_from_the_token() -> None:
+    lb = REGISTRY.get("no-public-load-balancer")
+    iam = REGISTRY.get("no-iam-admin-wildcards")
+    assert may_apply(lb, "kubernetes:core/v1:Service")
+    assert may_apply(lb, "kubernetes:core/v1:List")
+    assert may_apply(lb, "kubernetes:apiextensions.k8s.io:CustomResource")
+    assert not may_apply(lb, "kubernetes:apps/v1:Deployment")
+    assert not may_apply(lb, "aws:iam/policy:Policy")
+    assert may_apply(iam, "aws:iam/policy:Policy")
+    assert not may_apply(iam, "kubernetes:apiextensions.k8s.io:CustomResource")
+
+
+def test_policies_mirror_the_registry() -> None:
+    policies = build_policies(REGISTRY)
+    assert [p.name for p in policies] == [r.name for r in REGISTRY]
+    for policy, rule in zip(policies, REGISTRY, strict=True):
+        assert policy.description == rule.title
+        assert policy.severity.value == rule.severity.value
+        assert policy.enforcement_level.value == rule.enforcement.value
+        assert policy.remediation_steps == rule.how_to_fix
+        assert policy.config_schema.properties == dict(rule.options)
+        assert policy.tags[0] == rule.area
