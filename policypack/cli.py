@@ -65,7 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    stdout = stdout or sys.stdout
+    """Run the command; never raises (an unexpected error is reported and exits 2)."""
+    if stdout is None:
+        stdout = sys.stdout
+        # File names are bytes on POSIX and may not be valid UTF-8: show them escaped.
+        if hasattr(stdout, "reconfigure"):
+            stdout.reconfigure(errors="backslashreplace")
+        if hasattr(sys.stderr, "reconfigure"):
+            sys.stderr.reconfigure(errors="backslashreplace")
+    try:
+        return _main(argv, stdin, stdout)
+    except KeyboardInterrupt:
+        print("policypack: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence against a traceback
+        print(
+            f"policypack: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug; please report it with the command and input that caused it.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -119,7 +141,7 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
     paths = args.paths
     if not paths:
         source = stdin if stdin is not None else sys.stdin
-        if source.isatty():
+        if source is None or source.closed or source.isatty():
             print("policypack lint: give files or directories to lint, or - to read stdin", file=sys.stderr)
             return EXIT_ERROR
         paths = ["-"]
@@ -141,7 +163,7 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         report = render_text(result, gate, color=color, verbose=args.verbose)
     if args.output:
         try:
-            with open(args.output, "w", encoding="utf-8") as handle:
+            with open(args.output, "w", encoding="utf-8", errors="backslashreplace") as handle:
                 handle.write(report)
         except OSError as error:
             print(f"policypack lint: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)

@@ -15,6 +15,7 @@ from policypack.engine import Engine, Finding, Location, ObjectRef
 from policypack.loader import STDIN, STDIN_NAME, Document, InputError, Note, expand_paths, parse_documents, read_text
 from policypack.model import is_kubernetes_manifest, manifest_objects, resource_from_manifest
 from policypack.pulumi_state import is_stack_export, stack_resources
+from policypack.values import format_path
 
 
 @dataclass
@@ -84,8 +85,12 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             InputError(document.file, f"invalid Kubernetes object: {bad} must be a string", line, column)
         )
         return
-    for manifest, base in manifest_objects(data):
+    skipped: list[tuple] = []
+    for manifest, base in manifest_objects(data, skipped=skipped):
         _judge(document, resource_from_manifest(manifest), base, engine, result)
+    for path in skipped:
+        line, _ = document.locate(path)
+        result.notes.append(Note(document.file, f"skipped {format_path(path)}: not a Kubernetes object", line))
 
 
 def _judge(document: Document, resource: Any, base: tuple, engine: Engine, result: LintResult) -> None:

@@ -2,13 +2,16 @@
 
 YAML is read as it is found in the wild:
 
-- every document of a stream is parsed on its own (the stream is split at `---`
-  lines, which YAML forbids inside scalars), so one broken document is reported
-  with its line and the others are still linted;
-- libyaml (PyYAML's C parser) builds the node tree, with positions, and our own
-  small constructor turns it into plain data. It is safe (tags never construct
-  objects), knows the YAML 1.1 `=` value that real CRDs use, reports duplicate
-  keys, and refuses alias bombs and recursive aliases;
+- libyaml (PyYAML's C parser) reads the whole stream and builds each document's
+  node tree, with positions. When a document cannot be parsed, the error is
+  reported with its line and column and reading resumes at the next `---` line,
+  so one broken document does not hide the others;
+- our own small constructor turns nodes into plain data. It is safe (tags never
+  construct objects), knows the YAML 1.1 `=` value that real CRDs use, reports
+  duplicate keys, refuses alias bombs and recursive aliases, and turns values it
+  cannot read (`!!int foo`) into errors with their place;
+- characters YAML forbids are reported where they are, and JSON's surrogate-pair
+  escapes (which libyaml refuses) are read as the characters they stand for;
 - positions stay in the node tree, so a finding's path is turned into a line and
   column only when there is a finding to place.
 
@@ -17,7 +20,6 @@ JSON is YAML to this loader, so JSON files get line numbers too.
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -34,11 +36,11 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 EXTENSIONS = (".yaml", ".yml", ".json")
-MAX_DEPTH = 512  # libyaml itself stops at 1000
-MAX_EXPANDED_VALUES = 1_000_000  # per document, counting values reached through aliases
+MAX_DEPTH = 200  # libyaml itself stops at 1000; Python's stack is the tighter limit
+MAX_EXPANDED_VALUES = 1_000_000  # per file: values that aliases may add
 
-# A document starts at a `---` line (with any `%` directives just before it).
-_DOCUMENT_START = re.compile(r"^(?:%[^\n]*\n)*---(?=[ \t\r\n]|$)", re.MULTILINE)
+# Where to resume after a parse error: the next line that starts a document.
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_AS_STRING = frozenset(
@@ -86,11 +88,11 @@ class Document:
     index: int  # position of the document in its file, from 0
     data: Any
     node: yaml.Node = field(repr=False)
-    line_offset: int  # lines before the chunk this document was parsed from
+    position: _Position = field(repr=False)
 
     @property
     def line(self) -> int:
-        return self.node.start_mark.line + self.line_offset + 1
+        return self.position.of(self.node.start_mark)[0]
 
     def locate(self, path: Path) -> tuple[int, int]:
         """(line, column), from 1, of the deepest node on `path` that exists.
@@ -112,7 +114,7 @@ class Document:
             if found is None:
                 break
             mark, node = found
-        return mark.line + self.line_offset + 1, mark.column + 1
+        return self.position.of(mark)
 
 
 class LoadError(Exception):
@@ -184,7 +186,12 @@ def expand_paths(paths: list[str]) -> Iterator[str | InputError | Note]:
 
 def _walk(root: str) -> Iterator[str | InputError | Note]:
     seen: set[str] = set()
-    for directory, subdirs, files in os.walk(root, followlinks=True, onerror=None):
+    found = 0
+    unreadable: list[OSError] = []
+    for directory, subdirs, files in os.walk(root, followlinks=True, onerror=unreadable.append):
+        while unreadable:
+            error = unreadable.pop()
+            yield InputError(error.filename or directory, f"cannot read directory: {error.strerror or error}")
         real = os.path.realpath(directory)
         if real in seen:
             subdirs[:] = []
@@ -200,91 +207,236 @@ def _walk(root: str) -> Iterator[str | InputError | Note]:
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         for name in sorted(files):
             if name.endswith(EXTENSIONS):
+                found += 1
                 yield os.path.join(directory, name)
+    for error in unreadable:
+        yield InputError(error.filename or root, f"cannot read directory: {error.strerror or error}")
+    if not found:
+        # A mistyped or empty path must not pass a CI gate silently.
+        yield InputError(root, f"no {', '.join(EXTENSIONS)} files found in this directory")
 
 
 # --- parsing ----------------------------------------------------------------
 
+# Characters YAML forbids in a stream (C0 controls but tab and line breaks, DEL,
+# C1 controls but NEL, surrogates, U+FFFE and U+FFFF).
+_DISALLOWED = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# JSON writes characters beyond the BMP as surrogate-pair escapes, which libyaml refuses.
+_SURROGATE_PAIR_ESCAPE = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+_TEMPLATE_HINT = " (this looks like a template: render it first, e.g. `helm template ... | policypack lint -`)"
+MAX_ERRORS_PER_FILE = 20
+
+
+class _Restart(Exception):
+    """The text was repaired (see _Stream); parse it again from the top."""
+
+
+@dataclass
+class _Lines:
+    """Turns libyaml marks into file lines and columns.
+
+    libyaml also counts NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR as line breaks,
+    which editors and grep do not; when the text holds any, positions are computed
+    from the character index instead."""
+
+    text: str
+    by_index: bool
+
+    def position(self, base_index: int, base_line: int, mark: Any) -> tuple[int, int]:
+        if not self.by_index:
+            return base_line + mark.line + 1, mark.column + 1
+        index = base_index + mark.index
+        return self.text.count("\n", 0, index) + 1, index - (self.text.rfind("\n", 0, index) + 1) + 1
+
 
 def parse_documents(name: str, text: str) -> Iterator[Document | InputError]:
-    """Every document of a YAML stream, in order; a document that cannot be parsed
-    becomes an InputError with its line and column, and the next one is still read."""
-    starts = [m.start() for m in _DOCUMENT_START.finditer(text)]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    starts.append(len(text))
-    line_offset, index = 0, 0
-    for begin, end in itertools.pairwise(starts):
-        chunk = text[begin:end]
-        for item in _parse_chunk(name, chunk, line_offset, index):
-            if isinstance(item, Document):
-                index += 1
-            yield item
-        line_offset += chunk.count("\n")
+    """Every document of a YAML stream, in order. libyaml reads the whole stream; when
+    a document cannot be parsed, it becomes an InputError with its line and column,
+    and reading resumes at the next `---` line after the error."""
+    yield from _Stream(name, text).items()
 
 
-def _parse_chunk(name: str, chunk: str, line_offset: int, index: int) -> Iterator[Document | InputError]:
-    loader = _Loader(chunk)
-    guarded = "&" in chunk  # anchors (and so aliases) are possible
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            builder = _Builder(guarded, line_offset)
+_MID_STREAM_BOM = re.compile(r"^\ufeff(?=---)", re.MULTILINE)
+
+
+class _Stream:
+    def __init__(self, name: str, text: str) -> None:
+        if "\ufeff" in text:
+            # YAML allows a byte-order mark before each document (files joined with
+            # `cat`); libyaml only at the start of the stream.
+            text = _MID_STREAM_BOM.sub("", text)
+        self.name = name
+        self.text = text
+        self.lines = _Lines(text, by_index=any(c in text for c in "\x85\u2028\u2029"))
+        self.guarded = "&" in text  # anchors, and so aliases, are possible
+        self.alias_budget = [MAX_EXPANDED_VALUES]  # shared by every document of the file
+        self.bad_indexes: list[int] = []  # characters YAML forbids, replaced by spaces
+        self.escapes_fixed = False
+        self.done: set[Any] = set()  # what was already yielded (a restart parses again)
+        self.index = 0
+        self.errors = 0
+
+    def items(self) -> Iterator[Document | InputError]:
+        while True:
             try:
-                data = builder.build(node)
-            except LoadError as error:
-                yield _error(name, error.message, error.mark, line_offset, chunk)
+                yield from self._parse()
+                return
+            except _Restart:
                 continue
-            yield Document(name, index, data, node, line_offset)
-            index += 1
-            for problem in builder.problems:
-                yield _error(name, problem.message, problem.mark, line_offset, "")
-    except yaml.MarkedYAMLError as error:
-        message = " ".join(part for part in (error.context, error.problem) if part) or str(error)
-        yield _error(name, f"YAML parse error: {message}", error.problem_mark or error.context_mark, line_offset, chunk)
-    except yaml.YAMLError as error:
-        yield _error(name, f"YAML parse error: {error}", None, line_offset, chunk)
-    except RecursionError:
-        yield _error(name, "nesting too deep to parse", None, line_offset, chunk)
-    finally:
-        loader.dispose()
+
+    def _parse(self) -> Iterator[Document | InputError]:
+        start = 0
+        while start is not None:
+            start = yield from self._parse_from(start)
+
+    def _parse_from(self, start: int) -> Iterator[Document | InputError]:
+        """Parse from `start` to the end; return where to resume after an error, or None."""
+        base_line = self.text.count("\n", 0, start)
+        loader = _Loader(self.text[start:] if start else self.text)
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                if node is None or ("doc", start + node.start_mark.index) in self.done:
+                    continue
+                self.done.add(("doc", start + node.start_mark.index))
+                if self.bad_indexes and any(
+                    start + node.start_mark.index <= i <= start + node.end_mark.index for i in self.bad_indexes
+                ):
+                    continue  # already reported at the forbidden character
+                yield from self._build(node, start, base_line)
+            return None
+        except yaml.reader.ReaderError:
+            found = self._replace_forbidden_characters()
+            yield from self._forbidden_character_errors(found)
+            raise _Restart from None
+        except yaml.MarkedYAMLError as error:
+            if "invalid Unicode character escape" in str(error.problem) and not self.escapes_fixed:
+                self._fix_surrogate_escapes()
+            mark = error.problem_mark or error.context_mark
+            message = " ".join(part for part in (error.context, error.problem) if part) or str(error)
+            yield from self._error(f"YAML parse error: {message}", start, base_line, mark)
+            return self._resume_after(start + (mark.index if mark else 0), start)
+        except yaml.YAMLError as error:
+            yield from self._error(f"YAML parse error: {error}", start, base_line, None)
+            return None
+        except RecursionError:
+            yield from self._error("nesting too deep to parse", start, base_line, None)
+            return None
+        finally:
+            loader.dispose()
+
+    def _build(self, node: yaml.Node, start: int, base_line: int) -> Iterator[Document | InputError]:
+        position = _Position(self.lines, start, base_line)
+        builder = _Builder(self.guarded, self.alias_budget, position)
+        try:
+            data = builder.build(node)
+        except LoadError as error:
+            yield from self._error(error.message, start, base_line, error.mark)
+            return
+        yield Document(self.name, self.index, data, node, position)
+        self.index += 1
+        for problem in builder.problems:
+            yield from self._error(problem.message, start, base_line, problem.mark)
+
+    def _error(self, message: str, start: int, base_line: int, mark: Any) -> Iterator[InputError]:
+        if mark is None:
+            line, column = base_line + 1, None
+        else:
+            line, column = self.lines.position(start, base_line, mark)
+        key = ("error", line, column, message)
+        if key in self.done:
+            return
+        self.done.add(key)
+        self.errors += 1
+        if self.errors > MAX_ERRORS_PER_FILE:
+            return
+        if "YAML parse error" in message and "{{" in self.text:
+            message += _TEMPLATE_HINT
+        if self.errors == MAX_ERRORS_PER_FILE:
+            message += f" (further errors in this file are not shown; stopped at {MAX_ERRORS_PER_FILE})"
+        yield InputError(self.name, message, line, column)
+
+    def _resume_after(self, error_index: int, start: int) -> int | None:
+        """The next document start at or after the line of the error (never `start` itself)."""
+        line_start = self.text.rfind("\n", 0, error_index) + 1
+        match = _DOCUMENT_START.search(self.text, max(line_start, start + 1))
+        return match.start() if match else None
+
+    def _replace_forbidden_characters(self) -> list[tuple[int, str]]:
+        if self.bad_indexes:
+            raise AssertionError("forbidden characters were already replaced")
+        found = [(m.start(), m.group()) for m in _DISALLOWED.finditer(self.text)]
+        self.bad_indexes = [index for index, _ in found]
+        self.text = _DISALLOWED.sub(" ", self.text)  # same length: positions stay right
+        self.lines = _Lines(self.text, self.lines.by_index)
+        return found
+
+    def _forbidden_character_errors(self, found: list[tuple[int, str]]) -> Iterator[InputError]:
+        for index, char in found[:MAX_ERRORS_PER_FILE]:
+            line = self.text.count("\n", 0, index) + 1
+            column = index - (self.text.rfind("\n", 0, index) + 1) + 1
+            message = f"YAML parse error: character U+{ord(char):04X} is not allowed in YAML"
+            self.done.add(("error", line, column, message))
+            self.errors += 1
+            yield InputError(self.name, message, line, column)
+
+    def _fix_surrogate_escapes(self) -> None:
+        def combine(match: re.Match[str]) -> str:
+            high, low = int(match[1], 16), int(match[2], 16)
+            return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
+        self.escapes_fixed = True
+        fixed = _SURROGATE_PAIR_ESCAPE.sub(combine, self.text)
+        if fixed != self.text:
+            # Each pair gets 2 characters shorter: columns after it on its line shift by 2.
+            self.text = fixed
+            self.lines = _Lines(fixed, self.lines.by_index)
+            raise _Restart
 
 
-def _error(name: str, message: str, mark: Any, line_offset: int, chunk: str) -> InputError:
-    if "{{" in chunk:
-        message += " (this looks like a template: render it first, e.g. `helm template ... | policypack lint -`)"
-    if mark is None:
-        return InputError(name, message, line_offset + 1, None)
-    return InputError(name, message, mark.line + line_offset + 1, mark.column + 1)
+@dataclass(frozen=True)
+class _Position:
+    """Where a document's marks are relative to: the parse it came from."""
+
+    lines: _Lines
+    base_index: int
+    base_line: int
+
+    def of(self, mark: Any) -> tuple[int, int]:
+        return self.lines.position(self.base_index, self.base_line, mark)
 
 
 class _Builder:
     """Node tree -> plain data. Keys are the scalar text (as Kubernetes reads them);
     values get YAML 1.1 types for null, bool, int and float, and strings otherwise."""
 
-    def __init__(self, guarded: bool, line_offset: int) -> None:
+    def __init__(self, guarded: bool, alias_budget: list[int], position: _Position) -> None:
         self.guarded = guarded
-        self.line_offset = line_offset
+        self.alias_budget = alias_budget  # values the file may still gain through aliases
+        self.position = position
         self.problems: list[LoadError] = []  # reported, but the document is still used
-        self.active: set[int] = set()  # nodes being built (cycle detection)
+        self.active: set[int] = set()  # nodes being sized (cycle detection)
         self.sizes: dict[int, int] = {}
 
     def build(self, node: yaml.Node) -> Any:
-        if self.guarded:
-            size = self._expanded_size(node, 0)
-            if size > MAX_EXPANDED_VALUES:
-                raise LoadError(
-                    f"refused: the document expands to more than {MAX_EXPANDED_VALUES:,} values "
-                    "through aliases (an alias bomb?)",
-                    node.start_mark,
-                )
-        return self._build(node, 0)
+        try:
+            if self.guarded:
+                self._expanded_size(node, 0)
+            return self._build(node, 0)
+        except RecursionError:
+            raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark) from None
 
     def _expanded_size(self, node: yaml.Node, depth: int) -> int:
+        """Values in the subtree once aliases are expanded. Each alias use spends its
+        size from the file's budget, so an alias bomb is refused before it is built."""
         key = id(node)
         if key in self.sizes:
+            self.alias_budget[0] -= self.sizes[key]
+            if self.alias_budget[0] < 0:
+                raise LoadError(
+                    f"refused: aliases expand this file by more than {MAX_EXPANDED_VALUES:,} values (an alias bomb?)",
+                    node.start_mark,
+                )
             return self.sizes[key]
         if depth > MAX_DEPTH:
             raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark)
@@ -295,13 +447,9 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 size += self._expanded_size(key_node, depth + 1) + self._expanded_size(value_node, depth + 1)
-                if size > MAX_EXPANDED_VALUES:
-                    break
         elif isinstance(node, yaml.SequenceNode):
             for item in node.value:
                 size += self._expanded_size(item, depth + 1)
-                if size > MAX_EXPANDED_VALUES:
-                    break
         self.active.discard(key)
         self.sizes[key] = size
         return size
@@ -329,7 +477,7 @@ class _Builder:
                 )
             key = key_node.value
             if key in first_seen:
-                line = first_seen[key].line + self.line_offset + 1
+                line = self.position.of(first_seen[key])[0]
                 self.problems.append(
                     LoadError(
                         f"duplicate key {key!r} (first on line {line}); the last value is used", key_node.start_mark
@@ -350,6 +498,14 @@ class _Builder:
                 result.setdefault(key, value)
 
 
+_TAG_NAMES = {
+    "tag:yaml.org,2002:int": "an integer",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:null": "null",
+}
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
     tag = node.tag
     if tag in _PLAIN_AS_STRING:
@@ -357,4 +513,9 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     constructor = _SCALAR_CONSTRUCTORS.get(tag)
     if constructor is None:
         return node.value  # local or unknown tags (`!foo`): the text, never an object
-    return constructor(node)
+    try:
+        return constructor(node)
+    except (ValueError, KeyError, IndexError, OverflowError):
+        # `!!int foo`, `0x_`, an integer of thousands of digits, ...
+        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        raise LoadError(f"YAML parse error: cannot read {shown!r} as {_TAG_NAMES[tag]}", node.start_mark) from None

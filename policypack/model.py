@@ -166,13 +166,12 @@ class Resource:
 
 # --- Kubernetes objects from manifests or Pulumi type tokens ---------------------
 
-# `kubernetes:<module>:<Kind>` where module is `core/v1`, `apps/v1`,
-# `networking.k8s.io/v1`, ... Pulumi writes the core group as "core".
-_K8S_TOKEN = re.compile(
-    r"^kubernetes:(?P<group>[a-z0-9.-]+)/(?P<version>v\d+(?:(?:alpha|beta)\d+)?):(?P<kind>[A-Za-z0-9]+)$"
-)
+# `kubernetes:<group>/<version>:<Kind>`: `core/v1`, `apps/v1`, `networking.k8s.io/v1`,
+# and for custom resources whatever their CRD says (pulumi-kubernetes registers a
+# CustomResource as `kubernetes:<apiVersion>:<kind>`). Pulumi writes the core group as
+# "core".
+_K8S_TOKEN = re.compile(r"^kubernetes:(?P<group>[^:/]+)/(?P<version>[^:/]+):(?P<kind>[^:/]+)$")
 
-# Pulumi Kubernetes types whose inputs are not a manifest of that kind.
 _NOT_MANIFEST_GROUPS = frozenset({"helm.sh", "yaml", "kustomize"})
 
 
@@ -199,17 +198,28 @@ def parse_kubernetes_token(token: str) -> tuple[str, str] | None:
     return api_version, kind
 
 
-def manifest_objects(manifest: Mapping[str, Any], base: Path = ()) -> Iterator[tuple[Mapping[str, Any], Path]]:
+def manifest_objects(
+    manifest: Mapping[str, Any], base: Path = (), skipped: list[Path] | None = None
+) -> Iterator[tuple[Mapping[str, Any], Path]]:
     """The objects in a manifest with the path of each inside it: the manifest
-    itself, or each item of a `List` / `*List` (recursively). Items that are not
-    Kubernetes objects are skipped."""
+    itself, or each item of a `List` / `*List` (recursively).
+
+    Items of a typed list (`PodList`) may leave out `kind` and `apiVersion`, as the
+    API server's list responses do; they get the list's. Items that are still not
+    Kubernetes objects are left out, and their paths added to `skipped`."""
+    kind = manifest.get("kind")
     items = manifest.get("items")
-    if str(manifest.get("kind", "")).endswith("List") and isinstance(items, list):
-        for index, item in enumerate(items):
-            if is_kubernetes_manifest(item):
-                yield from manifest_objects(item, base + ("items", index))
+    if not (isinstance(kind, str) and kind.endswith("List") and isinstance(items, list)):
+        yield manifest, base
         return
-    yield manifest, base
+    for index, item in enumerate(items):
+        path = base + ("items", index)
+        if isinstance(item, Mapping) and kind != "List" and "kind" not in item and "apiVersion" not in item:
+            item = {"apiVersion": manifest.get("apiVersion"), "kind": kind[: -len("List")], **item}
+        if is_kubernetes_manifest(item):
+            yield from manifest_objects(item, path, skipped)
+        elif skipped is not None:
+            skipped.append(path)
 
 
 def resource_from_manifest(manifest: Mapping[str, Any], urn: str | None = None, token: str | None = None) -> Resource:

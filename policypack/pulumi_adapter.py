@@ -37,7 +37,7 @@ from pulumi_policy.proxy import UnknownValueError
 from policypack import __version__
 from policypack.engine import Finding, ObjectRef, run_rule
 from policypack.model import parse_kubernetes_token
-from policypack.pulumi_state import CUSTOM_RESOURCE_TOKEN, pulumi_objects
+from policypack.pulumi_state import pulumi_objects
 from policypack.registry import Registry, load_registry
 from policypack.rule import Rule
 from policypack.values import UNKNOWN, format_path
@@ -98,7 +98,7 @@ def may_apply(rule: Rule, token: str) -> bool:
     if parsed is not None:
         kind = parsed[1]
         return kind in rule.kinds or kind.endswith("List")  # a List's items may be targets
-    return bool(rule.kinds) and token.startswith(CUSTOM_RESOURCE_TOKEN)
+    return False
 
 
 def make_validate(rule: Rule):

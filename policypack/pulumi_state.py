@@ -12,13 +12,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import (
-    Resource,
-    is_kubernetes_manifest,
-    manifest_objects,
-    parse_kubernetes_token,
-    resource_from_manifest,
-)
+from policypack.model import Resource, manifest_objects, parse_kubernetes_token, resource_from_manifest
 from policypack.values import UNKNOWN, Path
 
 # Pulumi's marker for special values in serialized properties.
@@ -35,9 +29,6 @@ UNKNOWN_SENTINELS = frozenset(
         "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
     }
 )
-
-
-CUSTOM_RESOURCE_TOKEN = "kubernetes:apiextensions.k8s.io:CustomResource"
 
 
 def is_stack_export(data: Any) -> bool:
@@ -66,27 +57,22 @@ def pulumi_objects(token: str, props: Mapping[str, Any], urn: str | None = None)
     """The objects to judge in one Pulumi resource (both modes use this), each with
     its path inside the props.
 
-    Kubernetes types become Kubernetes objects: the props are the manifest, and the
-    kind and apiVersion come from the type token (or, for CustomResource, from the
-    props); a `*List` type yields its items. Other types are judged by type token.
+    Kubernetes types, custom resources included, become Kubernetes objects: the props
+    are the manifest, and the kind and apiVersion come from the type token; a `*List`
+    type yields its items. Other types are judged by type token.
     Helm releases, YAML/Kustomize components and patches yield nothing: they are not
     manifests (the objects a Chart or ConfigGroup creates are resources of their own).
     """
     parsed = parse_kubernetes_token(token)
-    if parsed is not None:
-        api_version, kind = parsed
-        manifest = {**props, "apiVersion": api_version, "kind": kind}
-    elif token.startswith(CUSTOM_RESOURCE_TOKEN) and is_kubernetes_manifest(props):
-        manifest = props
-    elif token.startswith("kubernetes:"):
+    if parsed is None:
+        if not token.startswith("kubernetes:"):
+            name = urn.rsplit("::", 1)[-1] if urn else None
+            yield Resource(type=token, props=props, urn=urn, logical_name=name), ()
         return
-    else:
-        name = urn.rsplit("::", 1)[-1] if urn else None
-        yield Resource(type=token, props=props, urn=urn, logical_name=name), ()
-        return
+    api_version, kind = parsed
+    manifest = {**props, "apiVersion": api_version, "kind": kind}
     for item, path in manifest_objects(manifest):
-        typed = token if item is manifest and parsed is not None else None
-        yield resource_from_manifest(item, urn=urn, token=typed), path
+        yield resource_from_manifest(item, urn=urn, token=token if item is manifest else None), path
 
 
 def plain_properties(value: Any) -> Any:

@@ -83,7 +83,11 @@ def load_registry(package: str = "rules", extra_modules: Iterable[str] | None = 
         extra_modules = [m.strip() for m in os.environ.get(EXTRA_MODULES_ENV, "").split(",") if m.strip()]
     rules: list[Rule] = []
     for module_name in [*rule_modules(package), *extra_modules]:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as error:  # any import failure is reported the same way
+            source = f" (from {EXTRA_MODULES_ENV})" if module_name in extra_modules else ""
+            raise RegistryError(f"cannot import rule module {module_name!r}{source}: {error}") from error
         rule = getattr(module, "RULE", None)
         if isinstance(rule, Rule):
             rules.append(rule)

@@ -78,6 +78,12 @@ _COLORS = {
 _RESET = "\033[0m"
 
 
+def _where(line: int | None, column: int | None) -> str:
+    if line is None:
+        return "-"
+    return f"{line}:{column}" if column is not None else f"{line}"
+
+
 def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose: bool = False) -> str:
     def paint(text: str, style: str) -> str:
         return f"{_COLORS[style]}{text}{_RESET}" if color else text
@@ -88,11 +94,11 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
         lines.append(paint(file, "bold"))
         for item in items:
             if isinstance(item, InputError):
-                where = f"{item.line or 0}:{item.column or 0}"
+                where = _where(item.line, item.column)
                 lines.append(f"  {where:<8} {paint('error', 'error'):<8}  {item.message}")
                 continue
             loc = item.location
-            where = f"{loc.line}:{loc.column}" if loc and loc.line else "-"
+            where = _where(loc.line, loc.column) if loc else "-"
             level = "error" if item.error else item.severity.value
             status = "fails the gate" if gate.fails(item) else "advisory"
             lines.append(
@@ -123,6 +129,8 @@ def summary_line(result: LintResult, gate: Gate, paint: Any = lambda text, style
         parts.append(
             paint(f"{len(result.rule_errors)} rule failure{'s' if len(result.rule_errors) != 1 else ''}", "error")
         )
+    if result.files and not result.objects:
+        parts.append(paint("no Kubernetes objects or Pulumi resources found", "medium"))
     skipped = len(result.notes)
     if skipped:
         parts.append(f"{skipped} skipped (-v lists them)")

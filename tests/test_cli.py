@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,53 @@ def test_real_process_pipe_and_exit_code(tmp_path: Path) -> None:
     assert completed.returncode == 2
     assert b"Traceback" not in completed.stdout + completed.stderr
     assert b"no such file or directory" in completed.stdout
+
+
+def test_closed_stdin_is_a_usage_error() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "policypack", "lint"], stdin=subprocess.DEVNULL, capture_output=True, cwd=ROOT
+    )
+    assert completed.returncode == 0  # an empty stream: nothing to lint, nothing fails
+    closed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; os.close(0); sys.stdin = None; from policypack.cli import main; sys.exit(main(['lint']))",
+        ],
+        capture_output=True,
+        cwd=ROOT,
+    )
+    assert closed.returncode == 2 and b"Traceback" not in closed.stderr
+
+
+def test_undecodable_file_names_are_shown_escaped(tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path)
+    with open(folder + b"/bad\xff.yaml", "wb") as handle:
+        handle.write(PUBLIC_LB.encode())
+    for extra in ([], ["-o", str(tmp_path / "out.txt")]):
+        completed = subprocess.run(
+            [sys.executable, "-m", "policypack", "lint", str(tmp_path), *extra],
+            capture_output=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        )
+        assert completed.returncode == 1, completed.stderr
+        assert b"Traceback" not in completed.stderr
+    assert "bad\\udcff.yaml" in (tmp_path / "out.txt").read_text()
+
+
+def test_a_broken_extra_rule_module_is_a_clear_error() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "policypack", "lint", "examples"],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "POLICYPACK_RULE_MODULES": "no.such.module"},
+    )
+    assert completed.returncode == 2
+    assert b"cannot import rule module 'no.such.module'" in completed.stderr
+    assert b"Traceback" not in completed.stderr
+
+
+def test_an_empty_directory_fails_the_run(tmp_path: Path) -> None:
+    code, out = run("lint", str(tmp_path))
+    assert code == 2 and "no .yaml, .yml, .json files found" in out

@@ -267,3 +267,102 @@ def test_missing_and_unreadable_inputs_are_errors_and_the_rest_is_linted(tmp_pat
     if os.geteuid() != 0:  # root reads anything
         assert "cannot read" in messages[1]
     assert [f.location.file for f in result.findings][-1] == str(good)
+
+
+def test_typed_list_items_may_leave_out_kind_and_api_version() -> None:
+    text = (
+        "apiVersion: v1\nkind: ServiceList\nitems:\n  - metadata: {name: a}\n    spec: {type: LoadBalancer}\n  - 42\n"
+    )
+    result = lint(text)
+    assert [(f.rule, f.location.line) for f in result.findings] == [("no-public-load-balancer", 5)]
+    assert [(n.line, n.message) for n in result.notes] == [(6, "skipped items[1]: not a Kubernetes object")]
+
+
+def test_generic_list_items_need_their_own_kind() -> None:
+    result = lint("apiVersion: v1\nkind: List\nitems:\n  - metadata: {name: a}\n")
+    assert result.objects == 0 and result.notes[0].message == "skipped items[0]: not a Kubernetes object"
+
+
+# --- found in review: each of these once crashed, misplaced or misread -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "message"),
+    [
+        ("a: 0x_\n", (1, 4), "cannot read '0x_' as an integer"),
+        ("spec: {type: !!int foo}\n", (1, 14), "cannot read 'foo' as an integer"),
+        ("a: !!float x\n", (1, 4), "cannot read 'x' as a number"),
+        ("a: !!bool maybe\n", (1, 4), "cannot read 'maybe' as a boolean"),
+        ("a: " + "1" * 5000 + "\n", (1, 4), "as an integer"),
+    ],
+)
+def test_unreadable_scalars_are_errors_at_their_place(text: str, place: tuple, message: str) -> None:
+    result = lint(PUBLIC_LB + "---\n" + text + "---\n" + PUBLIC_LB)
+    (error,) = result.errors
+    assert (error.line, error.column) == (place[0] + 6, place[1]) and message in error.message
+    assert len(result.findings) == 2  # the documents around it are still linted
+
+
+def test_json_surrogate_pair_escapes_are_read() -> None:
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "annotations": {"owner": "team \U0001f600"}},
+        "spec": {"type": "LoadBalancer"},
+    }
+    text = json.dumps(manifest, indent=2)
+    assert "\\ud83d\\ude00" in text
+    result = lint(text, "svc.json")
+    assert not result.errors
+    assert [(f.rule, f.location.line) for f in result.findings] == [("no-public-load-balancer", 11)]
+
+
+def test_directives_with_comments_before_the_document_start() -> None:
+    result = lint("%YAML 1.1\n# a comment\n\n---\n" + PUBLIC_LB)
+    assert not result.errors and [f.location.line for f in result.findings] == [9]
+
+
+def test_a_byte_order_mark_before_a_later_document() -> None:
+    result = lint("a: 1\n\ufeff---\n" + PUBLIC_LB)
+    assert not result.errors and [f.location.line for f in result.findings] == [7]
+
+
+def test_forbidden_characters_are_errors_at_their_place_and_the_rest_is_linted() -> None:
+    text = PUBLIC_LB + "---\n" + 'apiVersion: v1\nkind: ConfigMap\ndata:\n  x: "a\x01b"\n' + "---\n" + PUBLIC_LB
+    result = lint(text)
+    assert [(e.line, e.column, e.message) for e in result.errors] == [
+        (10, 8, "YAML parse error: character U+0001 is not allowed in YAML")
+    ]
+    assert [f.location.line for f in result.findings] == [5, 16]
+
+
+def test_forbidden_characters_far_into_a_stream_do_not_repeat_earlier_documents() -> None:
+    text = PUBLIC_LB + "---\nfiller: [" + ", ".join(["x"] * 20000) + ']\n---\nbad: "\x7f"\n---\n' + PUBLIC_LB
+    result = lint(text)
+    assert len(result.errors) == 1 and "U+007F" in result.errors[0].message
+    assert [f.location.line for f in result.findings] == [5, 15]
+
+
+def test_unicode_line_separators_do_not_shift_lines() -> None:
+    text = (
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations: {note: "a\u2028b"}\n'
+        "spec:\n  type: LoadBalancer\n"
+    )
+    (finding,) = lint(text).findings
+    assert (finding.location.line, finding.location.column) == (7, 3)
+
+
+def test_nesting_just_under_the_parser_limit_is_an_error_with_a_place() -> None:
+    text = "a:\n" + "".join("  " * i + "- \n" for i in range(1, 400))
+    (error,) = docs(text)
+    assert isinstance(error, InputError) and "nesting deeper than" in error.message and error.column
+
+
+def test_alias_budget_is_per_file() -> None:
+    bomb = ["a: &a [" + ",".join(["x"] * 100) + "]", "b: &b [" + ",".join(["*a"] * 100) + "]"]
+    one = "\n".join(bomb) + "\nc: [" + ",".join(["*b"] * 9) + "]\n"  # ~100k values each
+    text = "---\n".join([one] * 12)
+    items = docs(text)
+    refused = [i for i in items if isinstance(i, InputError)]
+    assert refused and "alias bomb" in refused[0].message
+    assert sum(isinstance(i, Document) for i in items) < 12

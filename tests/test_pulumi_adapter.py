@@ -39,15 +39,22 @@ def test_kubernetes_tokens(token: str, expected) -> None:
     assert parse_kubernetes_token(token) == expected
 
 
-def test_custom_resources_take_kind_from_props() -> None:
-    props = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
-    ((resource, path),) = pulumi_objects("kubernetes:apiextensions.k8s.io:CustomResource", props, "urn:x::w")
+@pytest.mark.parametrize("version", ["v1", "v1beta", "v1-preview", "v2alpha1"])
+def test_custom_resources_as_pulumi_kubernetes_registers_them(version: str) -> None:
+    token = f"kubernetes:example.com/{version}:Widget"
+    ((resource, path),) = pulumi_objects(token, {"metadata": {"name": "w"}}, "urn:x::w")
     assert (resource.kind, resource.api_version, resource.type, path) == (
         "Widget",
-        "example.com/v1",
-        "kubernetes:example.com/v1:Widget",
+        f"example.com/{version}",
+        token,
         (),
     )
+
+
+def test_typed_list_items_without_kind_get_the_lists() -> None:
+    props = {"items": [{"metadata": {"name": "a"}, "spec": {"containers": []}}]}
+    ((resource, path),) = pulumi_objects("kubernetes:core/v1:PodList", props, "urn:x::l")
+    assert (resource.kind, resource.api_version, path) == ("Pod", "v1", ("items", 0))
 
 
 def test_list_resources_yield_their_items_with_paths() -> None:
@@ -67,11 +74,11 @@ def test_may_apply_decides_from_the_token() -> None:
     iam = REGISTRY.get("no-iam-admin-wildcards")
     assert may_apply(lb, "kubernetes:core/v1:Service")
     assert may_apply(lb, "kubernetes:core/v1:List")
-    assert may_apply(lb, "kubernetes:apiextensions.k8s.io:CustomResource")
+    assert not may_apply(lb, "kubernetes:example.com/v1:Widget")
     assert not may_apply(lb, "kubernetes:apps/v1:Deployment")
     assert not may_apply(lb, "aws:iam/policy:Policy")
     assert may_apply(iam, "aws:iam/policy:Policy")
-    assert not may_apply(iam, "kubernetes:apiextensions.k8s.io:CustomResource")
+    assert not may_apply(iam, "kubernetes:example.com/v1:Widget")
 
 
 def test_policies_mirror_the_registry() -> None:

@@ -41,35 +41,49 @@ _DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9
 
 
 def split_image(image: str) -> tuple[str, str | None, str | None]:
-    """`registry:5000/app:1.2@sha256:ab..` -> (`registry:5000/app`, `1.2`, `sha256:ab..`)."""
+    """`registry:5000/app:1.2@sha256:ab..` -> (`registry:5000/app`, `1.2`, `sha256:ab..`).
+    An empty tag or digest (`app:`) counts as none."""
     name, _, digest = image.partition("@")
     slash = name.rfind("/")
     colon = name.rfind(":")
     tag = None
     if colon > slash:  # a colon before the last slash is a registry port
         name, tag = name[:colon], name[colon + 1 :]
-    return name, tag, digest or None
+    return name, tag or None, digest or None
+
+
+DOCKER_HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io")
 
 
 def full_name(name: str) -> str:
-    """The fully qualified repository: `nginx` -> `docker.io/library/nginx`."""
+    """The fully qualified repository, as the container runtime resolves it:
+    `nginx` and `index.docker.io/nginx` -> `docker.io/library/nginx`."""
     first, _, rest = name.partition("/")
     if rest and ("." in first or ":" in first or first == "localhost"):
-        return name
-    if not rest:
+        if first.lower() not in DOCKER_HUB_ALIASES:
+            return name
+        name = rest  # a Docker Hub spelling: normalise below
+    if "/" not in name:
         return f"docker.io/library/{name}"
     return f"docker.io/{name}"
 
 
+def _matches(candidate: str, prefix: str) -> bool:
+    """Prefix match at a boundary. A bare host (`registry.example.com`) must be
+    followed by `/`, so `registry.example.com:5000` and `registry.example.com.evil.io`
+    do not match it; hosts compare without case."""
+    candidate, prefix = candidate.lower(), prefix.lower()
+    if not candidate.startswith(prefix):
+        return False
+    if prefix.endswith("/") or len(candidate) == len(prefix):
+        return True
+    boundary = "/:@" if "/" in prefix else "/"
+    return candidate[len(prefix)] in boundary
+
+
 def _allowed(image: str, name: str, prefixes: list[str]) -> bool:
     candidates = (image, full_name(name) + image[len(name) :])
-    for prefix in prefixes:
-        for candidate in candidates:
-            if candidate.startswith(prefix) and (
-                prefix.endswith("/") or len(candidate) == len(prefix) or candidate[len(prefix)] in "/:@"
-            ):
-                return True
-    return False
+    return any(_matches(candidate, prefix) for prefix in prefixes for candidate in candidates)
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

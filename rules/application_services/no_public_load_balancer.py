@@ -2,17 +2,18 @@
 
 Fires on a Service of `type: LoadBalancer` that carries neither a cloud's
 internal-load-balancer annotation nor the opt-in annotation that says the public
-address is intended. Recognised internal annotations (values compared without case):
+address is intended. Annotation values are compared the way each cloud's controller
+compares them (a value the controller would not accept does not count):
 
-| cloud | annotation | internal when |
+| cloud | annotation | internal when the value is |
 |---|---|---|
-| AWS (Load Balancer Controller) | `service.beta.kubernetes.io/aws-load-balancer-scheme` | `internal` |
-| AWS (in-tree) | `service.beta.kubernetes.io/aws-load-balancer-internal` | any value but `false` |
+| AWS (Load Balancer Controller) | `service.beta.kubernetes.io/aws-load-balancer-scheme` | `internal` (see Notes) |
+| AWS (in-tree controller) | `service.beta.kubernetes.io/aws-load-balancer-internal` | anything but empty or `false` |
 | Azure | `service.beta.kubernetes.io/azure-load-balancer-internal` | `true` |
-| GKE | `networking.gke.io/load-balancer-type` | `Internal` |
-| GKE (older spelling) | `cloud.google.com/load-balancer-type` | `Internal` |
-| Oracle Cloud | `service.beta.kubernetes.io/oci-load-balancer-internal` | `true` |
-| Oracle Cloud (NLB) | `oci-network-load-balancer.oraclecloud.com/internal` | `true` |
+| GKE | `networking.gke.io/load-balancer-type` | `Internal`, `internal` |
+| GKE (deprecated; read only without the key above) | `cloud.google.com/load-balancer-type` | `Internal`, `internal` |
+| Oracle Cloud | `service.beta.kubernetes.io/oci-load-balancer-internal` | `true`, `True`, `TRUE`, `t`, `T` or `1` |
+| Oracle Cloud (NLB) | `oci-network-load-balancer.oraclecloud.com/internal` | as above |
 | OpenStack | `service.beta.kubernetes.io/openstack-internal-load-balancer` | `true` |
 | IBM Cloud | `service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type` | `private` |
 | Alibaba Cloud | `service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type` | `intranet` |
@@ -42,10 +43,17 @@ How to fix:
 
 Notes:
     `loadBalancerSourceRanges` narrows who may connect but the address is still
-    public, so it does not count as internal. The AWS Load Balancer Controller may
-    default to an internal scheme, but the in-tree controller does not; the rule asks
-    for the scheme to be written down. During a Pulumi preview, an annotation whose
-    value is not known yet is given the benefit of the doubt.
+    public, so it does not count as internal. The scheme annotation is read only by
+    the AWS Load Balancer Controller; the in-tree controller ignores it and creates
+    an internet-facing load balancer. By default the rule trusts the scheme (the
+    controller's webhook claims new Services on most EKS clusters); set
+    `trustAwsSchemeAnnotation` to false where the in-tree controller handles
+    Services, and the scheme then counts only on Services that name the controller
+    (`spec.loadBalancerClass: service.k8s.aws/nlb`, or
+    `service.beta.kubernetes.io/aws-load-balancer-type: external` or `nlb-ip`).
+    An explicit `internet-facing` scheme is public whatever else is set. During a
+    Pulumi preview, an annotation whose value is not known yet is given the benefit
+    of the doubt.
 """
 
 from __future__ import annotations
@@ -57,53 +65,69 @@ from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import is_unknown
 
+AWS_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
+AWS_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"
+AWS_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
+AZURE = "service.beta.kubernetes.io/azure-load-balancer-internal"
+GKE = "networking.gke.io/load-balancer-type"
+GKE_DEPRECATED = "cloud.google.com/load-balancer-type"
+OCI = "service.beta.kubernetes.io/oci-load-balancer-internal"
+OCI_NLB = "oci-network-load-balancer.oraclecloud.com/internal"
+OPENSTACK = "service.beta.kubernetes.io/openstack-internal-load-balancer"
+IBM = "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type"
+ALIBABA = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type"
+ANNOTATIONS = (AWS_SCHEME, AWS_INTERNAL, AWS_TYPE, AZURE, GKE, GKE_DEPRECATED, OCI, OCI_NLB, OPENSTACK, IBM, ALIBABA)
 
-def _equals(expected: str):
-    return lambda value: value.strip().lower() == expected
+GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})  # what Go's strconv.ParseBool reads as true
+AWS_LB_CONTROLLER_CLASS = "service.k8s.aws/nlb"
 
 
-def _not_false(value: str) -> bool:
-    return value.strip().lower() not in ("", "false")
-
-
-# annotation -> test of its value meaning "internal"
-INTERNAL_ANNOTATIONS = {
-    "service.beta.kubernetes.io/aws-load-balancer-scheme": _equals("internal"),
-    "service.beta.kubernetes.io/aws-load-balancer-internal": _not_false,
-    "service.beta.kubernetes.io/azure-load-balancer-internal": _equals("true"),
-    "networking.gke.io/load-balancer-type": _equals("internal"),
-    "cloud.google.com/load-balancer-type": _equals("internal"),
-    "service.beta.kubernetes.io/oci-load-balancer-internal": _equals("true"),
-    "oci-network-load-balancer.oraclecloud.com/internal": _equals("true"),
-    "service.beta.kubernetes.io/openstack-internal-load-balancer": _equals("true"),
-    "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": _equals("private"),
-    "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type": _equals("intranet"),
-}
+def is_internal(annotations: Mapping[str, str], load_balancer_class: Any, options: Mapping[str, Any]) -> bool:
+    """Whether a cloud's controller makes this LoadBalancer internal, reading each
+    annotation as that controller does."""
+    gke = annotations[GKE] if GKE in annotations else annotations.get(GKE_DEPRECATED)
+    scheme = annotations.get(AWS_SCHEME)
+    aws_controller = load_balancer_class == AWS_LB_CONTROLLER_CLASS or annotations.get(AWS_TYPE) in (
+        "external",
+        "nlb-ip",
+    )
+    aws = scheme != "internet-facing" and (
+        annotations.get(AWS_INTERNAL, "") not in ("", "false")
+        or (scheme == "internal" and (options["trustAwsSchemeAnnotation"] or aws_controller))
+    )
+    return (
+        aws
+        or annotations.get(AZURE) == "true"
+        or gke in ("Internal", "internal")
+        or annotations.get(OCI) in GO_TRUE
+        or annotations.get(OCI_NLB) in GO_TRUE
+        or annotations.get(OPENSTACK) == "true"
+        or annotations.get(IBM) == "private"
+        or annotations.get(ALIBABA) == "intranet"
+    )
 
 
 def check(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
-    service_type = service.get("spec", "type")
-    if service_type != "LoadBalancer":
+    if service.get("spec", "type") != "LoadBalancer":
         return
     annotations = service.get("metadata", "annotations")
-    if is_unknown(annotations):
+    load_balancer_class = service.get("spec", "loadBalancerClass")
+    opt_in = options["publicAnnotation"]
+    if is_unknown(annotations) or is_unknown(load_balancer_class):
         return
     annotations = annotations if isinstance(annotations, Mapping) else {}
-    opt_in = options["publicAnnotation"]
-    for key in (opt_in, *INTERNAL_ANNOTATIONS):
-        value = annotations.get(key)
-        if is_unknown(value):
-            return  # could be the value that makes it internal
-        if not isinstance(value, str):
-            continue
-        test = INTERNAL_ANNOTATIONS.get(key, _not_false)
-        if test(value):
-            return
-    scheme = annotations.get("service.beta.kubernetes.io/aws-load-balancer-scheme")
+    relevant = {key: annotations.get(key) for key in (opt_in, *ANNOTATIONS) if key in annotations}
+    if any(is_unknown(value) for value in relevant.values()):
+        return  # could be the value that makes it internal
+    text = {key: value for key, value in relevant.items() if isinstance(value, str)}
+    if text.get(opt_in, "").strip().lower() not in ("", "false"):
+        return
+    if is_internal(text, load_balancer_class, options):
+        return
     reason = (
         "its AWS scheme is internet-facing"
-        if isinstance(scheme, str) and scheme.strip().lower() == "internet-facing"
-        else "it has no internal-load-balancer annotation for any cloud"
+        if text.get(AWS_SCHEME) == "internet-facing"
+        else "no internal-load-balancer annotation makes it internal"
     )
     yield Violation(
         ("spec", "type"),
@@ -128,6 +152,14 @@ RULE = Rule(
             "description": (
                 "Annotation that marks a LoadBalancer Service as intentionally public. "
                 "Any value but `false` or empty counts; use it to give the reason."
+            ),
+        },
+        "trustAwsSchemeAnnotation": {
+            "type": "boolean",
+            "default": True,
+            "description": (
+                "Count `aws-load-balancer-scheme: internal` as internal on its own (the AWS Load Balancer "
+                "Controller handles Services). Turn off where the in-tree controller, which ignores it, does."
             ),
         },
     },

@@ -2,8 +2,10 @@
 
 Fires on each `Allow` statement of an identity-based policy (`aws:iam/policy:Policy`,
 `rolePolicy`, `userPolicy`, `groupPolicy`, and a Role's `inlinePolicies`) whose
-`Action` includes `*` or a whole-service wildcard such as `iam:*` or `s3:*`, and whose
-`Resource` includes `*`. The document may be a JSON string or an object.
+`Action` includes `*` or a whole-service wildcard (`iam:*`, `s3:*`, and spellings
+such as `i*:*` or `s3:*?`), and whose `Resource` includes `*` or an ARN that covers
+every resource of its service (`arn:aws:s3:::*`). Actions are compared without case,
+as IAM does. The document may be a JSON string or an object.
 
 Why it matters:
     `*` on `*` is administrator access: whoever assumes the role can read every
@@ -21,6 +23,12 @@ How to fix:
          "Resource": "arn:aws:s3:::orders-exports/*"}
 
     IAM Access Analyzer can generate a policy from CloudTrail activity.
+
+Notes:
+    `NotAction` and `NotResource` with `Allow`, and narrower wildcards such as
+    `s3:Get*`, are not judged by this rule. Conditions do not exempt a statement:
+    administrator access under a condition is still administrator access whenever
+    the condition holds.
 """
 
 from __future__ import annotations
@@ -33,7 +41,27 @@ from policypack.iam import IDENTITY_POLICY_TYPES, identity_policies
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 
-_SERVICE_WILDCARD = re.compile(r"^(?:\*|[a-z0-9-]+:\*|\*:\*)$", re.IGNORECASE)
+_ALL = re.compile(r"^[*?]*\*[*?]*$")  # only wildcards, at least one `*`
+
+
+def action_scope(action: str) -> str | None:
+    """How far an action pattern reaches: "admin" for `*`-like patterns, "service"
+    for every action of a service (`s3:*`, `i*:*`, `iam:*?`), else None."""
+    if _ALL.match(action):
+        return "admin"
+    service, sep, name = action.partition(":")
+    if not sep or not _ALL.match(name):
+        return None
+    return "admin" if _ALL.match(service) else "service"
+
+
+def every_resource(resource: str) -> bool:
+    """`*`, or an ARN whose resource part is only wildcards (`arn:aws:s3:::*`,
+    `arn:aws:iam::123456789012:*`): every resource of the service."""
+    if resource == "*":
+        return True
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and bool(re.fullmatch(r"[*?/]*\*[*?/]*", parts[5]))
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -42,18 +70,20 @@ def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]
             if not statement.allows:
                 continue
             resources = statement.values("Resource")
-            if not resources or not any(r.value == "*" for r in resources):
+            everything = [r.value for r in resources or () if isinstance(r.value, str) and every_resource(r.value)]
+            if not everything:
                 continue  # scoped, unknown during preview, or NotResource (another rule's concern)
-            actions = statement.values("Action") or []
-            wildcards = [a for a in actions if isinstance(a.value, str) and _SERVICE_WILDCARD.match(a.value)]
+            scoped = [(a, action_scope(a.value)) for a in statement.values("Action") or () if isinstance(a.value, str)]
+            wildcards = [(a, scope) for a, scope in scoped if scope]
             if not wildcards:
                 continue
-            listed = ", ".join(f'"{a.value}"' for a in wildcards)
-            if any(a.value in ("*", "*:*") for a in wildcards):
+            listed = ", ".join(f'"{a.value}"' for a, _ in wildcards)
+            on = ", ".join(f'"{r}"' for r in everything)
+            if any(scope == "admin" for _, scope in wildcards):
                 meaning = "administrator access"
             else:
                 meaning = "every action of the service on every resource"
-            yield Violation(wildcards[0].path, f'{statement.label} allows {listed} on "*": {meaning}')
+            yield Violation(wildcards[0][0].path, f"{statement.label} allows {listed} on {on}: {meaning}")
 
 
 RULE = Rule(

@@ -2,7 +2,8 @@
 
 Checks each container and init container of every pod-bearing object for
 `resources.requests.cpu`, `resources.requests.memory`, `resources.limits.cpu` and
-`resources.limits.memory`. A pod-level `spec.resources` (Kubernetes 1.32+) satisfies
+`resources.limits.memory`. A limit given without a request also counts as the request,
+since Kubernetes copies it. A pod-level `spec.resources` (Kubernetes 1.32+) satisfies
 the same requirement for all its containers. Ephemeral (debug) containers are not
 checked: Kubernetes does not let them declare resources.
 
@@ -42,18 +43,27 @@ REQUIREMENTS = (
 )
 
 
+def declares(resources: Any, section: str, name: str) -> bool:
+    """Whether `resources` sets `section.name`. A limit given without a request is
+    also the request (Kubernetes copies it). A value unknown during preview counts."""
+    if get(resources, section, name) is not None:
+        return True
+    return section == "requests" and get(resources, "limits", name) is not None
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     pod = obj.pod_spec
     if pod is None:
         return
     wanted = [(section, name) for option, section, name in REQUIREMENTS if options[option]]
     # Pod-level resources cover every container for what they declare.
-    wanted = [(section, name) for section, name in wanted if get(pod.spec, "resources", section, name) is None]
+    pod_resources = pod.get("resources")
+    wanted = [(section, name) for section, name in wanted if not declares(pod_resources, section, name)]
     if not wanted:
         return
-    # A value that is unknown during preview is not None, so it counts as set.
     for container in obj.containers(ephemeral=False):
-        missing = [(section, name) for section, name in wanted if container.get("resources", section, name) is None]
+        resources = container.get("resources")
+        missing = [(section, name) for section, name in wanted if not declares(resources, section, name)]
         if not missing:
             continue
         first_section, first_name = missing[0]
