@@ -100,7 +100,9 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
             loc = item.location
             where = _where(loc.line, loc.column) if loc else "-"
             level = "error" if item.error else item.severity.value
-            status = "fails the gate" if gate.fails(item) else "advisory"
+            status = item.enforcement.value
+            if gate.fails(item) and not item.blocks:
+                status += f", fails --fail-on {gate.fail_on.value}"
             lines.append(
                 f"  {where:<8} {paint(f'{level:<8}', level)}  {item.rule:<{width}}  "
                 f"{item.object.describe()}: {item.message} {paint(f'({status})', 'dim')}"
