@@ -218,8 +218,8 @@ def _walk(root: str) -> Iterator[str | InputError | Note]:
 
 # --- parsing ----------------------------------------------------------------
 
-# Characters YAML forbids in a stream (C0 controls but tab and line breaks, DEL,
-# C1 controls but NEL, surrogates, U+FFFE and U+FFFF).
+# Characters libyaml's reader refuses (C0 controls but tab and line breaks, DEL, C1
+# controls but NEL, surrogates, U+FFFE and U+FFFF).
 _DISALLOWED = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # JSON writes characters beyond the BMP as surrogate-pair escapes, which libyaml refuses.
 _SURROGATE_PAIR_ESCAPE = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
@@ -305,7 +305,10 @@ class _Stream:
                     continue  # already reported at the forbidden character
                 yield from self._build(node, start, base_line)
             return None
-        except yaml.reader.ReaderError:
+        except yaml.reader.ReaderError as error:
+            if self.bad_indexes:  # already repaired once: libyaml refuses something else
+                yield from self._error(f"YAML parse error: {error.reason}", start, base_line, None)
+                return None
             found = self._replace_forbidden_characters()
             yield from self._forbidden_character_errors(found)
             raise _Restart from None
@@ -363,8 +366,6 @@ class _Stream:
         return match.start() if match else None
 
     def _replace_forbidden_characters(self) -> list[tuple[int, str]]:
-        if self.bad_indexes:
-            raise AssertionError("forbidden characters were already replaced")
         found = [(m.start(), m.group()) for m in _DISALLOWED.finditer(self.text)]
         self.bad_indexes = [index for index, _ in found]
         self.text = _DISALLOWED.sub(" ", self.text)  # same length: positions stay right
