@@ -1,7 +1,10 @@
 """The `policypack` command.
 
-    policypack lint [PATH ...]   lint files, directories (recursive) or - for stdin
-    policypack rules             list the rules
+    policypack lint [PATH ...]        lint files, directories (recursive) or - for stdin
+    policypack rules                  list the rules
+    policypack explain RULE           a rule's documentation
+    policypack check-config FILE      validate a config file
+    policypack docs [--write]         check (or regenerate) docs/rules/ in a checkout
 
 Exit codes of `lint`: 0 nothing fails the gate; 1 a finding fails it; 2 a usage or
 config error, an input that could not be read or parsed, or a rule that failed on an
@@ -57,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule", metavar="RULE")
 
+    check_config = commands.add_parser(
+        "check-config",
+        help="validate a config file (as `lint --config` does) without linting anything",
+        description="Validate a policy-pack-config file against every rule's option schema. Stricter than "
+        "the Pulumi engine, which checks option types but ignores unknown rule names and option keys.",
+    )
+    check_config.add_argument("config", metavar="FILE")
+
     docs = commands.add_parser("docs", help="generate docs/rules/ from the rules (in a checkout)")
     mode = docs.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="rewrite stale files (default: only check)")
@@ -104,6 +115,14 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
         return explain_rule(registry, args.rule, stdout)
     if args.command == "docs":
         return docs_command(registry, args.write, stdout)
+    if args.command == "check-config":
+        try:
+            PackConfig.load(args.config, registry)
+        except ConfigError as error:
+            print(f"policypack check-config: invalid config: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        stdout.write(f"{args.config}: valid\n")
+        return 0
     return lint_command(args, registry, stdin, stdout)
 
 

@@ -89,7 +89,8 @@ def test_yaml_config_with_options(tmp_path: Path) -> None:
         ({"require-pinned-image": "advisory"}, "did you mean 'require-pinned-images'"),
         ({"all": "strict"}, "enforcement level must be one of"),
         ({"require-pinned-images": {"requireDigest": "yes"}}, "option 'requireDigest': 'yes' is not of type 'boolean'"),
-        ({"require-pinned-images": {"allowedRegistry": []}}, "Additional properties are not allowed"),
+        ({"require-pinned-images": {"allowedRegistry": []}}, "unknown option 'allowedRegistry' (did you mean"),
+        ({"no-rbac-wildcards": {"strict": True}}, "unknown option 'strict' (its options: none)"),
         ({"require-pinned-images": 3}, "expected an enforcement level"),
         ([], "must be a mapping"),
     ],
@@ -232,3 +233,13 @@ def test_a_broken_extra_rule_module_is_a_clear_error() -> None:
 def test_an_empty_directory_fails_the_run(tmp_path: Path) -> None:
     code, out = run("lint", str(tmp_path))
     assert code == 2 and "no .yaml, .yml, .json files found" in out
+
+
+def test_check_config(tmp_path: Path, capsys) -> None:
+    good = write(
+        tmp_path, "good.json", json.dumps({"all": "advisory", "require-pinned-images": {"requireDigest": True}})
+    )
+    assert run("check-config", good) == (0, f"{good}: valid\n")
+    bad = write(tmp_path, "bad.json", json.dumps({"require-pinned-images": {"requireDigests": True}}))
+    assert run("check-config", bad)[0] == 2
+    assert "requireDigests" in capsys.readouterr().err
