@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import logging
 import os
 import sys
 from typing import TextIO
@@ -53,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
     lint.add_argument("--verbose", "-v", action="store_true", help="also list skipped documents and files")
+    lint.add_argument(
+        "--debug",
+        action="store_true",
+        help="print the traceback of a rule that fails on an object (it may quote the object's data)",
+    )
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", "-f", choices=("text", "json"), default="text")
@@ -156,6 +162,9 @@ def docs_command(registry: Registry, write: bool, stdout: TextIO) -> int:
 
 def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | None, stdout: TextIO) -> int:
     from policypack.lint import lint_paths
+
+    if args.debug:
+        logging.basicConfig(level=logging.DEBUG, format="policypack: %(message)s", stream=sys.stderr)
 
     paths = args.paths
     if not paths:

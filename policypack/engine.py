@@ -8,6 +8,7 @@ verdict stands. Both modes call `run_rule`; offline calls `run` for all rules.
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -117,6 +118,9 @@ def run_rule(
         for violation in rule.check(resource, options):
             findings.append(_finding(rule, resource, violation, enforcement, ref))
     except Exception as error:  # noqa: BLE001 - isolation is the point
+        # The exception's text may quote data from the object (a secret, say), so the
+        # finding names only its type and where in the rule it happened; the full
+        # traceback goes to the debug log (`policypack lint --debug`).
         log.debug("rule %s failed on %s:\n%s", rule.name, ref.describe(), traceback.format_exc())
         findings.append(
             Finding(
@@ -125,7 +129,7 @@ def run_rule(
                 enforcement=enforcement,
                 message=(
                     f"the rule failed on this object and could not judge it "
-                    f"({type(error).__name__}: {error}); please report this with the object"
+                    f"({type(error).__name__} at {_where_raised(error)}); please report this with the object"
                 ),
                 path=(),
                 object=ref,
@@ -133,6 +137,22 @@ def run_rule(
             )
         )
     return findings
+
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _where_raised(error: BaseException) -> str:
+    """`rules/identity/x.py:42`: the innermost frame, relative to this checkout."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return "an unknown place"
+    path = os.path.abspath(frames[-1].filename)
+    if path.startswith(_ROOT + os.sep):
+        path = os.path.relpath(path, _ROOT)
+    else:
+        path = os.path.join(*path.split(os.sep)[-2:])
+    return f"{path.replace(os.sep, '/')}:{frames[-1].lineno}"
 
 
 def _finding(rule: Rule, resource: Resource, violation: Violation, enforcement: Enforcement, ref: ObjectRef) -> Finding:

@@ -518,5 +518,5 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return constructor(node)
     except (ValueError, KeyError, IndexError, OverflowError):
         # `!!int foo`, `0x_`, an integer of thousands of digits, ...
-        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
-        raise LoadError(f"YAML parse error: cannot read {shown!r} as {_TAG_NAMES[tag]}", node.start_mark) from None
+        # The value itself is not quoted: it could be a secret.
+        raise LoadError(f"YAML parse error: cannot read this value as {_TAG_NAMES[tag]}", node.start_mark) from None

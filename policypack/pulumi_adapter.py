@@ -20,6 +20,7 @@ each finding. Facts about the SDK that shape it (pulumi-policy 1.21):
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path as FsPath
 from typing import Any
@@ -35,7 +36,7 @@ from pulumi_policy import Severity as PulumiSeverity
 from pulumi_policy.proxy import UnknownValueError
 
 from policypack import __version__
-from policypack.engine import Finding, ObjectRef, run_rule
+from policypack.engine import Finding, ObjectRef, log, run_rule
 from policypack.model import parse_kubernetes_token
 from policypack.pulumi_state import pulumi_objects
 from policypack.registry import Registry, load_registry
@@ -110,7 +111,8 @@ def make_validate(rule: Rule):
             config = args.get_config() or {}
             options = {**rule.defaults, **{k: v for k, v in config.items() if k != "enforcementLevel"}}
         except Exception as error:  # noqa: BLE001 - never fail the engine's Analyze call
-            report_violation(f"could not read the resource's properties ({type(error).__name__}: {error})", None)
+            log.debug("reading %s failed:\n%s", args.urn, traceback.format_exc())
+            report_violation(f"could not read the resource's properties ({type(error).__name__})", None)
             return
         for resource, prefix in objects:
             if not rule.applies_to(resource):

@@ -289,10 +289,10 @@ def test_generic_list_items_need_their_own_kind() -> None:
 @pytest.mark.parametrize(
     ("text", "place", "message"),
     [
-        ("a: 0x_\n", (1, 4), "cannot read '0x_' as an integer"),
-        ("spec: {type: !!int foo}\n", (1, 14), "cannot read 'foo' as an integer"),
-        ("a: !!float x\n", (1, 4), "cannot read 'x' as a number"),
-        ("a: !!bool maybe\n", (1, 4), "cannot read 'maybe' as a boolean"),
+        ("a: 0x_\n", (1, 4), "cannot read this value as an integer"),
+        ("spec: {type: !!int foo}\n", (1, 14), "cannot read this value as an integer"),
+        ("a: !!float x\n", (1, 4), "cannot read this value as a number"),
+        ("a: !!bool maybe\n", (1, 4), "cannot read this value as a boolean"),
         ("a: " + "1" * 5000 + "\n", (1, 4), "as an integer"),
     ],
 )
