@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also fail on advisory findings at or above this severity",
     )
     lint.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
+    lint.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept an empty stdin or a directory without YAML files (an error by default)",
+    )
     lint.add_argument("--verbose", "-v", action="store_true", help="also list skipped documents and files")
     lint.add_argument(
         "--debug",
@@ -180,7 +185,7 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         return EXIT_ERROR
     gate = Gate(Severity(args.fail_on) if args.fail_on else None)
     stdin_bytes = getattr(stdin, "buffer", stdin) if stdin is not None else None
-    result = lint_paths(paths, Engine(registry, config), stdin_bytes)
+    result = lint_paths(paths, Engine(registry, config), stdin_bytes, allow_empty=args.allow_empty)
 
     if args.format == "json":
         report = render_json(result, gate)

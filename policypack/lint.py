@@ -33,12 +33,16 @@ class LintResult:
         return [f for f in self.findings if f.error]
 
 
-def lint_paths(paths: Iterable[str], engine: Engine, stdin: Any = None) -> LintResult:
+def lint_paths(paths: Iterable[str], engine: Engine, stdin: Any = None, allow_empty: bool = False) -> LintResult:
+    """Lint every input. Unless `allow_empty`, an input that gives nothing to lint (an
+    empty pipe, a directory without YAML) is an error: in a CI gate it usually means
+    the command before the pipe failed or the path is wrong."""
     result = LintResult()
     for item in expand_paths(list(paths)):
         if isinstance(item, InputError):
-            result.sources.append(item.file)
-            result.errors.append(item)
+            if not (allow_empty and item.empty):
+                result.sources.append(item.file)
+                result.errors.append(item)
         elif isinstance(item, Note):
             result.notes.append(item)
         else:
@@ -48,8 +52,18 @@ def lint_paths(paths: Iterable[str], engine: Engine, stdin: Any = None) -> LintR
             result.files += 1
             if isinstance(text, InputError):
                 result.errors.append(text)
-            else:
-                lint_text(name, text, engine, result)
+                continue
+            documents = result.documents
+            lint_text(name, text, engine, result)
+            if item == STDIN and result.documents == documents and not allow_empty:
+                result.errors.append(
+                    InputError(
+                        name,
+                        "no YAML documents on standard input (did the command before the pipe fail?); "
+                        "use --allow-empty if that is expected",
+                        empty=True,
+                    )
+                )
     return result
 
 
@@ -58,7 +72,8 @@ def lint_text(name: str, text: str, engine: Engine, result: LintResult) -> None:
         if isinstance(item, InputError):
             result.errors.append(item)
         else:
-            result.documents += 1
+            if item.data is not None:
+                result.documents += 1
             lint_document(item, engine, result)
 
 

@@ -69,6 +69,7 @@ class InputError:
     message: str
     line: int | None = None
     column: int | None = None
+    empty: bool = False  # "nothing to lint here": waived by --allow-empty
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _walk(root: str) -> Iterator[str | InputError | Note]:
         yield InputError(error.filename or root, f"cannot read directory: {error.strerror or error}")
     if not found:
         # A mistyped or empty path must not pass a CI gate silently.
-        yield InputError(root, f"no {', '.join(EXTENSIONS)} files found in this directory")
+        yield InputError(root, f"no {', '.join(EXTENSIONS)} files found in this directory", empty=True)
 
 
 # --- parsing ----------------------------------------------------------------

@@ -40,14 +40,21 @@ def is_stack_export(data: Any) -> bool:
 
 
 def stack_resources(data: Mapping[str, Any]) -> Iterator[tuple[Resource, Path]]:
-    """Each judged resource of a stack export with the path of its inputs."""
+    """Each judged resource of a stack export with the path of its inputs.
+
+    Inputs are what the program declared, which is what a policy sees during
+    `pulumi preview`. Secrets are judged when the export holds their plaintext
+    (`pulumi stack export --show-secrets`); encrypted ones are unknown, so rules
+    skip them (Pulumi's own `policy analyze --file` would see the string "[secret]")."""
     for index, entry in enumerate(data["deployment"]["resources"]):
         if not isinstance(entry, Mapping):
             continue
         token, urn = entry.get("type"), entry.get("urn")
         inputs = entry.get("inputs")
         if not isinstance(token, str) or not isinstance(inputs, Mapping) or token.startswith("pulumi:"):
-            continue
+            continue  # the stack, providers, and broken entries
+        if entry.get("delete") is True or entry.get("external") is True:
+            continue  # an old copy waiting to be deleted, or a resource read but not managed here
         base: Path = ("deployment", "resources", index, "inputs")
         for resource, path in pulumi_objects(token, plain_properties(inputs), urn if isinstance(urn, str) else None):
             yield resource, base + path

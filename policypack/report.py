@@ -34,6 +34,10 @@ class Gate:
     fail_on: Severity | None = None
 
     def fails(self, finding: Finding) -> bool:
+        """Whether a finding fails the gate (exit 1). A rule failure is not a finding
+        of that kind: it makes the run exit 2 instead."""
+        if finding.error:
+            return False
         if finding.blocks:
             return True
         return self.fail_on is not None and finding.severity.rank >= self.fail_on.rank
@@ -105,7 +109,7 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
                 status += f", fails --fail-on {gate.fail_on.value}"
             lines.append(
                 f"  {where:<8} {paint(f'{level:<8}', level)}  {item.rule:<{width}}  "
-                f"{item.object.describe()}: {item.message} {paint(f'({status})', 'dim')}"
+                f"{item.object.urn or item.object.describe()}: {item.message} {paint(f'({status})', 'dim')}"
             )
         lines.append("")
     if verbose:

@@ -185,11 +185,19 @@ def test_real_process_pipe_and_exit_code(tmp_path: Path) -> None:
     assert b"no such file or directory" in completed.stdout
 
 
-def test_closed_stdin_is_a_usage_error() -> None:
+def test_empty_or_closed_stdin_fails_the_gate() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "policypack", "lint"], stdin=subprocess.DEVNULL, capture_output=True, cwd=ROOT
     )
-    assert completed.returncode == 0  # an empty stream: nothing to lint, nothing fails
+    assert completed.returncode == 2  # an empty pipe: the command before it probably failed
+    assert b"no YAML documents on standard input" in completed.stdout
+    allowed = subprocess.run(
+        [sys.executable, "-m", "policypack", "lint", "--allow-empty"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    assert allowed.returncode == 0
     closed = subprocess.run(
         [
             sys.executable,
@@ -230,9 +238,10 @@ def test_a_broken_extra_rule_module_is_a_clear_error() -> None:
     assert b"Traceback" not in completed.stderr
 
 
-def test_an_empty_directory_fails_the_run(tmp_path: Path) -> None:
+def test_an_empty_directory_fails_the_run_unless_allowed(tmp_path: Path) -> None:
     code, out = run("lint", str(tmp_path))
     assert code == 2 and "no .yaml, .yml, .json files found" in out
+    assert run("lint", "--allow-empty", str(tmp_path))[0] == 0
 
 
 def test_check_config(tmp_path: Path, capsys) -> None:
@@ -243,3 +252,95 @@ def test_check_config(tmp_path: Path, capsys) -> None:
     bad = write(tmp_path, "bad.json", json.dumps({"require-pinned-images": {"requireDigests": True}}))
     assert run("check-config", bad)[0] == 2
     assert "requireDigests" in capsys.readouterr().err
+
+
+def _keys_match_schema(value: object, schema: dict) -> None:
+    """Every object in the report has exactly the properties the schema lists (the
+    schema lets consumers ignore additions; this keeps additions deliberate)."""
+    if schema.get("type") == "object" or "properties" in schema:
+        assert isinstance(value, dict)
+        assert set(value) == set(schema["properties"]), (set(value), set(schema["properties"]))
+        for key, item in value.items():
+            _keys_match_schema(item, schema["properties"][key])
+    elif schema.get("type") == "array":
+        for item in value:
+            _keys_match_schema(item, schema["items"])
+
+
+def test_json_summary_values_order_and_gate(tmp_path: Path) -> None:
+    config = write(tmp_path, "c.json", json.dumps({"all": "advisory", "require-pinned-images": "mandatory"}))
+    manifests = write(tmp_path, "m.yaml", UNPINNED + "---\n" + PUBLIC_LB)
+    code, out = run("lint", "-f", "json", "-c", config, "--fail-on", "high", manifests)
+    report = json.loads(out)
+    _keys_match_schema(report, SCHEMA)
+    rows = [(f["line"], f["rule"], f["severity"], f["enforcement"], f["failsGate"]) for f in report["findings"]]
+    assert rows == [
+        (6, "require-resource-limits", "medium", "advisory", False),
+        (7, "require-pinned-images", "medium", "mandatory", True),
+        (13, "no-public-load-balancer", "high", "advisory", True),  # fails through --fail-on high
+    ]
+    summary = report["summary"]
+    assert (summary["findings"], summary["failing"], summary["exitCode"], code) == (3, 2, 1, 1)
+    assert summary["bySeverity"] == {"low": 0, "medium": 2, "high": 1, "critical": 0}
+    assert (summary["files"], summary["documents"], summary["objects"]) == (1, 2, 2)
+
+
+def test_rule_errors_in_json_do_not_count_as_failing_findings(tmp_path: Path) -> None:
+    manifest = write(
+        tmp_path, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {explode: 'yes'}\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "policypack", "lint", "-f", "json", manifest],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "POLICYPACK_RULE_MODULES": "tests.support.raising_rule"},
+    )
+    report = json.loads(completed.stdout)
+    (finding,) = report["findings"]
+    assert finding["ruleError"] and not finding["failsGate"]
+    assert report["summary"]["ruleErrors"] == 1 and report["summary"]["failing"] == 0
+    assert completed.returncode == report["summary"]["exitCode"] == 2
+
+
+def test_no_color_and_output_files_have_no_colour(tmp_path: Path, monkeypatch) -> None:
+    path = write(tmp_path, "svc.yaml", PUBLIC_LB)
+
+    class TtyOut(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = TtyOut()
+    main(["lint", path], stdin=Tty(), stdout=out)
+    assert "\033[" in out.getvalue()  # a terminal gets colour
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = TtyOut()
+    main(["lint", path], stdin=Tty(), stdout=out)
+    assert "\033[" not in out.getvalue()
+    monkeypatch.delenv("NO_COLOR")
+    report = tmp_path / "report.txt"
+    main(["lint", "-o", str(report), path], stdin=Tty(), stdout=TtyOut())
+    assert "\033[" not in report.read_text()
+
+
+def test_explain_prints_the_generated_page(capsys) -> None:
+    code, out = run("explain", "require-pinned-images")
+    assert code == 0 and out.startswith("# require-pinned-images\n") and "## How to fix" in out
+    assert run("explain", "require-pinned-image")[0] == 2
+    assert "did you mean 'require-pinned-images'" in capsys.readouterr().err
+
+
+def test_stack_export_findings_show_the_urn_in_text(tmp_path: Path) -> None:
+    export = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {
+                    "urn": "urn:pulumi:prod::shop::kubernetes:core/v1:Service::web",
+                    "type": "kubernetes:core/v1:Service",
+                    "inputs": {"metadata": {"name": "web"}, "spec": {"type": "LoadBalancer"}},
+                }
+            ]
+        },
+    }
+    code, out = run("lint", write(tmp_path, "stack.json", json.dumps(export, indent=2)))
+    assert code == 1 and "urn:pulumi:prod::shop::kubernetes:core/v1:Service::web:" in out

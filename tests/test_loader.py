@@ -366,3 +366,47 @@ def test_alias_budget_is_per_file() -> None:
     refused = [i for i in items if isinstance(i, InputError)]
     assert refused and "alias bomb" in refused[0].message
     assert sum(isinstance(i, Document) for i in items) < 12
+
+
+def _export(*entries: dict) -> str:
+    return json.dumps({"version": 3, "deployment": {"resources": list(entries)}}, indent=2)
+
+
+def _pod_entry(name: str, image: object, **extra) -> dict:
+    return {
+        "urn": f"urn:pulumi:dev::p::kubernetes:core/v1:Pod::{name}",
+        "type": "kubernetes:core/v1:Pod",
+        "inputs": {
+            "metadata": {"name": name},
+            "spec": {
+                "replicas": 2.0,
+                "containers": [
+                    {
+                        "name": "c",
+                        "image": image,
+                        "resources": {"limits": {"cpu": 1.0, "memory": "1Gi"}},
+                    }
+                ],
+            },
+        },
+        **extra,
+    }
+
+
+SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+
+
+def test_stack_export_secrets_unknowns_and_entries_pulumi_does_not_analyse() -> None:
+    text = _export(
+        _pod_entry("plain", "nginx:latest"),
+        _pod_entry("shown-secret", {**SECRET_SIG, "plaintext": '"nginx:latest"'}),
+        _pod_entry("encrypted-secret", {**SECRET_SIG, "ciphertext": "v1:abc"}),
+        _pod_entry("unknown", "04da6b54-80e4-46f7-96ec-b56ff0331ba9"),
+        _pod_entry("pending-delete", "nginx:latest", delete=True),
+        _pod_entry("read-only", "nginx:latest", external=True),
+    )
+    result = lint(text, "stack.json")
+    assert not result.errors and not result.rule_errors
+    assert result.objects == 4  # the deleted copy and the external resource are not judged
+    flagged = sorted(f.object.urn.rsplit("::", 1)[-1] for f in result.findings)
+    assert flagged == ["plain", "shown-secret"]  # encrypted and unknown images are not judged

@@ -91,3 +91,41 @@ def test_policies_mirror_the_registry() -> None:
         assert policy.remediation_steps == rule.how_to_fix
         assert policy.config_schema.properties == dict(rule.options)
         assert policy.tags[0] == rule.area
+
+
+def test_plain_properties_of_a_stack_export() -> None:
+    from policypack.pulumi_state import plain_properties
+    from policypack.values import UNKNOWN
+
+    sig = "4dabf18193072939515e22adb298388d"
+    secret = "1b47061264138c4ac30d75fd1eb44270"
+    data = plain_properties(
+        {
+            "replicas": 3.0,
+            "ratio": 0.25,
+            "image": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+            "shown": {sig: secret, "plaintext": '{"a": [1.0]}'},
+            "wrapped": {sig: secret, "value": "x"},
+            "hidden": {sig: secret, "ciphertext": "v1:..."},
+            "broken": {sig: secret, "plaintext": "{not json"},
+        }
+    )
+    assert data == {
+        "replicas": 3,
+        "ratio": 0.25,
+        "image": UNKNOWN,
+        "shown": {"a": [1]},
+        "wrapped": "x",
+        "hidden": UNKNOWN,
+        "broken": UNKNOWN,
+    }
+    assert isinstance(data["replicas"], int)
+
+
+def test_docs_url_follows_the_environment(monkeypatch) -> None:
+    from policypack.pulumi_adapter import docs_url
+
+    rule = REGISTRY.get("no-rbac-wildcards")
+    assert docs_url(rule).startswith("file://") and docs_url(rule).endswith("/docs/rules/no-rbac-wildcards.md")
+    monkeypatch.setenv("POLICYPACK_DOCS_BASE_URL", "https://git.example.com/pack/blob/main/docs/rules/")
+    assert docs_url(rule) == "https://git.example.com/pack/blob/main/docs/rules/no-rbac-wildcards.md"
