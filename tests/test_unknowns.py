@@ -4,8 +4,9 @@ what is not.
 For every object of every fixture, each field in turn (leaf or whole subtree) is
 replaced by Pulumi's unknown sentinel, exactly as the engine sends it during
 preview, and the object goes through the adapter with every rule enabled. Then:
-no rule fails, the SDK never has to skip a policy, and no rule reports more on the
-object than it did when everything was known.
+no rule fails, the SDK never has to skip a policy, no rule reports more on the
+object than it did when everything was known, and findings about other containers,
+statements or list entries are all still there.
 """
 
 from __future__ import annotations
@@ -49,12 +50,34 @@ def replaced(props: dict, path: tuple) -> dict:
     return out
 
 
+def scope(path: tuple) -> tuple:
+    """What a finding is about: its path up to the first list entry (a container, a
+    statement, a role's rule, a List item), or the whole object. An IAM `Statement`
+    may be a single object rather than a list: then it is the scope itself."""
+    for position, key in enumerate(path):
+        if isinstance(key, int):
+            return path[: position + 1]
+        if key == "Statement":
+            following = path[position + 1 : position + 2]
+            return path[: position + 1] + tuple(k for k in following if isinstance(k, int))
+    return ()
+
+
+def disjoint(a: tuple, b: tuple) -> bool:
+    shorter = min(len(a), len(b))
+    return a[:shorter] != b[:shorter]
+
+
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_unknown_fields_never_add_findings_or_failures(path: Path) -> None:
+def test_an_unknown_field_changes_only_what_depends_on_it(path: Path) -> None:
+    """With one field unknown: no rule fails, the SDK never skips a policy, no rule
+    reports more than before, and every finding about another container, statement
+    or list entry is still there (one unknown value must not hide the rest)."""
     fixture = load_fixture(path, path.parent.name)
     servicer = make_servicer(REGISTRY, {fixture.rule: fixture.options} if fixture.options else None)
     for obj in pulumi_objects_of(fixture.text, name=str(path)):
-        baseline = Counter(d.policy for d in analyze(servicer, obj.type, obj.props, obj.urn))
+        baseline = analyze(servicer, obj.type, obj.props, obj.urn)
+        counts = Counter(d.policy for d in baseline)
         for field in paths(obj.props):
             if field[:1] in (("apiVersion",), ("kind",)):
                 continue  # the engine never sends these unknown: they come from the type
@@ -62,9 +85,13 @@ def test_unknown_fields_never_add_findings_or_failures(path: Path) -> None:
             where = f"{obj.urn} with {field} unknown"
             assert not [d.message for d in diagnostics if "could not judge" in d.message], where
             assert not [d.message for d in diagnostics if "can't run policy" in d.message], where
-            counts = Counter(d.policy for d in diagnostics)
-            grew = {p: (n, baseline[p]) for p, n in counts.items() if n > baseline[p]}
+            grew = {p: n for p, n in Counter(d.policy for d in diagnostics).items() if n > counts[p]}
             assert not grew, f"{where}: more findings than with the value known: {grew}"
+            kept = {(d.policy, scope(d.path or ())) for d in diagnostics}
+            for before in baseline:
+                about = scope(before.path or ())
+                if about and disjoint(about, field):
+                    assert (before.policy, about) in kept, f"{where}: lost the finding at {before.path}"
 
 
 def test_plain_turns_the_sdk_proxy_into_data() -> None:
@@ -98,3 +125,21 @@ def test_an_unknown_image_is_not_judged_but_the_other_containers_are() -> None:
     diagnostics = analyze(servicer, "kubernetes:core/v1:Pod", props, "urn:pulumi:s::p::kubernetes:core/v1:Pod::p")
     pinned = [d for d in diagnostics if d.policy == "require-pinned-images"]
     assert [d.path for d in pinned] == [("spec", "containers", 1, "image")]
+
+
+def test_an_unrelated_unknown_annotation_does_not_hide_a_public_load_balancer() -> None:
+    servicer = make_servicer(REGISTRY)
+    props = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": "web",
+            "annotations": {"service.beta.kubernetes.io/aws-load-balancer-ssl-cert": UNKNOWN_STRING},
+        },
+        "spec": {"type": "LoadBalancer"},
+    }
+    found = analyze(servicer, "kubernetes:core/v1:Service", props, "urn:pulumi:s::p::kubernetes:core/v1:Service::web")
+    assert [d.policy for d in found] == ["no-public-load-balancer"]
+    props["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"] = UNKNOWN_STRING
+    found = analyze(servicer, "kubernetes:core/v1:Service", props, "urn:pulumi:s::p::kubernetes:core/v1:Service::web")
+    assert found == []  # the scheme could be "internal"
