@@ -19,7 +19,7 @@ from policypack.rule import AREAS, Rule
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = ROOT / "docs" / "rules"
 FIXTURES_DIR = ROOT / "tests" / "rules"
-_EXPECT = re.compile(r"\s*#\s*expect:\s*[a-z0-9, -]+$")
+_EXPECT = re.compile(r"\s*#\s*expect:.*$")
 
 
 def _targets(rule: Rule) -> str:

@@ -104,8 +104,10 @@ def may_apply(rule: Rule, token: str) -> bool:
 
 def make_validate(rule: Rule):
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        # Saying "not applicable" (rather than returning) keeps Pulumi Cloud from
+        # recording a pass for, say, a Service rule on an IAM policy.
         if not may_apply(rule, args.resource_type):
-            return
+            args.not_applicable(f"{rule.name} does not judge {args.resource_type} resources")
         try:
             objects = list(pulumi_objects(args.resource_type, plain(args.props), args.urn))
             config = args.get_config() or {}
@@ -114,9 +116,10 @@ def make_validate(rule: Rule):
             log.debug("reading %s failed:\n%s", args.urn, traceback.format_exc())
             report_violation(f"could not read the resource's properties ({type(error).__name__})", None)
             return
-        for resource, prefix in objects:
-            if not rule.applies_to(resource):
-                continue
+        targets = [(resource, prefix) for resource, prefix in objects if rule.applies_to(resource)]
+        if not targets:
+            args.not_applicable(f"{rule.name} found nothing to judge in this resource")
+        for resource, prefix in targets:
             # Enforcement is applied by the SDK; the finding's own level is not used here.
             for finding in run_rule(rule, resource, options, rule.enforcement, ObjectRef.of(resource)):
                 report_violation(violation_message(finding, prefix), None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -154,10 +153,8 @@ def test_alias_bomb_is_refused_quickly() -> None:
     for i in range(ord("b"), ord("j")):
         prev = chr(i - 1)
         lines.append(f"{chr(i)}: &{chr(i)} [" + ",".join([f"*{prev}"] * 9) + "]")
-    start = time.perf_counter()
-    (error,) = docs("\n".join(lines) + "\n")
+    (error,) = docs("\n".join(lines) + "\n")  # refused from node sizes, before anything is built
     assert isinstance(error, InputError) and "alias bomb" in error.message
-    assert time.perf_counter() - start < 5  # generous: the point is "not exponential"
 
 
 def test_small_aliases_are_fine() -> None:
@@ -252,7 +249,8 @@ def test_symlink_loops_end(tmp_path: Path) -> None:
     (tmp_path / "d" / "x.yaml").write_text("a: 1\n")
     os.symlink(tmp_path, tmp_path / "d" / "loop")
     items = list(expand_paths([str(tmp_path)]))
-    assert sum(1 for p in items if isinstance(p, str)) <= 2
+    assert [os.path.relpath(p, tmp_path) for p in items if isinstance(p, str)] == [os.path.join("d", "x.yaml")]
+    assert [n.message for n in items if isinstance(n, Note)] == ["skipped: symbolic link loop"]
 
 
 def test_missing_and_unreadable_inputs_are_errors_and_the_rest_is_linted(tmp_path: Path) -> None:

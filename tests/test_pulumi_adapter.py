@@ -129,3 +129,43 @@ def test_docs_url_follows_the_environment(monkeypatch) -> None:
     assert docs_url(rule).startswith("file://") and docs_url(rule).endswith("/docs/rules/no-rbac-wildcards.md")
     monkeypatch.setenv("POLICYPACK_DOCS_BASE_URL", "https://git.example.com/pack/blob/main/docs/rules/")
     assert docs_url(rule) == "https://git.example.com/pack/blob/main/docs/rules/no-rbac-wildcards.md"
+
+
+def _analyze_response(registry, token: str, props: dict):
+    from google.protobuf import json_format, struct_pb2
+    from pulumi.runtime import proto
+
+    from tests.support.harness import make_servicer
+
+    properties = struct_pb2.Struct()
+    json_format.ParseDict(props, properties)
+    request = proto.AnalyzeRequest(type=token, properties=properties, urn=f"urn:pulumi:s::p::{token}::x", name="x")
+    return make_servicer(registry).Analyze(request, None)
+
+
+def test_policies_that_cannot_apply_say_so() -> None:
+    response = _analyze_response(REGISTRY, "aws:iam/policy:Policy", {"policy": "{}"})
+    not_applicable = {n.policy_name for n in response.not_applicable}
+    assert not_applicable == {r.name for r in REGISTRY} - {"no-iam-admin-wildcards"}
+    assert list(response.diagnostics) == []
+
+
+def test_a_failure_to_read_props_is_reported_not_raised(monkeypatch) -> None:
+    import policypack.pulumi_adapter as adapter
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret-looking detail")
+
+    monkeypatch.setattr(adapter, "pulumi_objects", broken)
+    response = _analyze_response(REGISTRY, "kubernetes:core/v1:Service", {"spec": {"type": "LoadBalancer"}})
+    messages = [d.message for d in response.diagnostics]
+    assert messages and all("could not read the resource's properties (RuntimeError)" in m for m in messages)
+    assert not any("secret-looking detail" in m for m in messages)
+
+
+def test_list_items_are_judged_only_by_the_rules_that_target_their_kind() -> None:
+    registry = load_registry(extra_modules=["tests.support.raising_rule"])
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"explode": "yes"}}}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "LoadBalancer"}}
+    response = _analyze_response(registry, "kubernetes:core/v1:List", {"items": [pod, service]})
+    assert [d.policyName for d in response.diagnostics] == ["no-public-load-balancer"]

@@ -2,9 +2,10 @@
 
 A fixture lives in tests/rules/<rule-name>/ and is named bad*.yaml, good*.yaml or
 near-miss*.yaml. An offending line ends with `# expect: <rule-name>` (one name per
-expected finding); a first line `# options: {...}` sets the rule's options. Each
-fixture runs with only its rule enabled, and both modes must report exactly the
-marked lines.
+expected finding, comma-separated), each optionally followed by a quoted text the
+finding's message must contain: `# expect: require-pinned-images "no tag"`. A first
+line `# options: {...}` sets the rule's options. Each fixture runs with only its
+rule enabled, and both modes must report exactly the marked lines and messages.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from tests.support.harness import (
     REGISTRY,
     load_fixture,
     make_servicer,
+    missing_messages,
     offline_lines,
-    pulumi_lines,
+    offline_results,
     pulumi_objects_of,
+    pulumi_results,
     run_offline,
     single_rule,
 )
@@ -40,6 +43,7 @@ def test_offline(path: Path) -> None:
     assert not result.errors, result.errors
     assert not result.rule_errors, [f.message for f in result.rule_errors]
     assert offline_lines(result) == fixture.expected
+    assert not missing_messages(fixture, offline_results(result))
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=fixture_id)
@@ -49,7 +53,9 @@ def test_pulumi(path: Path) -> None:
     servicer = make_servicer(registry, {fixture.rule: fixture.options} if fixture.options else None)
     objects = pulumi_objects_of(fixture.text, name=str(path))
     assert objects, "the fixture holds no object the Pulumi engine would send"
-    assert pulumi_lines(objects, servicer) == fixture.expected
+    results = pulumi_results(objects, servicer)
+    assert [(rule, line) for rule, line, _ in results] == fixture.expected
+    assert not missing_messages(fixture, results)
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=fixture_id)

@@ -51,7 +51,9 @@ Notes:
     Services, and the scheme then counts only on Services that name the controller
     (`spec.loadBalancerClass: service.k8s.aws/nlb`, or
     `service.beta.kubernetes.io/aws-load-balancer-type: external` or `nlb-ip`).
-    An explicit `internet-facing` scheme is public whatever else is set. During a
+    An explicit `internet-facing` scheme wins over the AWS internal annotation (the
+    two AWS controllers would disagree). Another cloud's annotation is read by that
+    cloud's controller alone, so it counts whatever the AWS ones say. During a
     Pulumi preview, an annotation whose value is not known yet is given the benefit
     of the doubt.
 """

@@ -36,7 +36,8 @@ from policypack.values import parse_path
 REGISTRY = load_registry()
 
 _OPTIONS = re.compile(r"^#\s*options:\s*(?P<json>\{.*\})\s*$")
-_EXPECT = re.compile(r"#\s*expect:\s*(?P<names>[a-z0-9, -]+?)\s*$")
+_EXPECT = re.compile(r"#\s*expect:\s*(?P<body>.+?)\s*$")
+_EXPECTATION = re.compile(r'(?P<rule>[a-z0-9-]+)(?:\s+"(?P<text>(?:[^"\\]|\\.)*)")?')
 _FIELD = re.compile(r"\((?:[^()]*), field (?P<path>[^()]+)\)$")
 
 
@@ -47,6 +48,7 @@ class Fixture:
     text: str
     options: dict[str, Any]
     expected: list[tuple[str, int]]  # (rule, line), one entry per expected finding
+    messages: list[tuple[str, int, str]]  # (rule, line, text the message must contain)
 
     @property
     def name(self) -> str:
@@ -61,13 +63,24 @@ def load_fixture(path: Path, rule: str) -> Fixture:
     options: dict[str, Any] = {}
     if lines and (match := _OPTIONS.match(lines[0])):
         options = json.loads(match["json"])
-    expected = []
+    expected, messages = [], []
     for number, line in enumerate(lines, start=1):
         if match := _EXPECT.search(line):
-            for name in match["names"].split(","):
-                if name.strip():
-                    expected.append((name.strip(), number))
-    return Fixture(path, rule, text, options, sorted(expected))
+            for item in _EXPECTATION.finditer(match["body"]):
+                expected.append((item["rule"], number))
+                if item["text"] is not None:
+                    messages.append((item["rule"], number, item["text"].replace('\\"', '"')))
+    return Fixture(path, rule, text, options, sorted(expected), messages)
+
+
+def missing_messages(fixture: Fixture, actual: list[tuple[str, int, str]]) -> list[str]:
+    """Expected message texts that no finding of that rule on that line contains."""
+    problems = []
+    for rule, line, text in fixture.messages:
+        candidates = [message for r, n, message in actual if r == rule and n == line]
+        if not any(text in message for message in candidates):
+            problems.append(f"line {line}: no {rule} finding says {text!r} (got {candidates})")
+    return problems
 
 
 def single_rule(name: str, options: Mapping[str, Any] | None = None) -> tuple[Registry, PackConfig]:
@@ -85,8 +98,12 @@ def run_offline(text: str, registry: Registry, config: PackConfig, name: str = "
     return result
 
 
+def offline_results(result: LintResult) -> list[tuple[str, int, str]]:
+    return sorted((f.rule, f.location.line, f.message) for f in result.findings if f.location and f.location.line)
+
+
 def offline_lines(result: LintResult) -> list[tuple[str, int]]:
-    return sorted((f.rule, f.location.line) for f in result.findings if f.location and f.location.line)
+    return [(rule, line) for rule, line, _ in offline_results(result)]
 
 
 # --- Pulumi -----------------------------------------------------------------
@@ -179,13 +196,17 @@ def analyze(servicer: _PolicyAnalyzerServicer, token: str, props: Mapping[str, A
     return out
 
 
-def pulumi_lines(objects: Iterable[PulumiObject], servicer: _PolicyAnalyzerServicer) -> list[tuple[str, int]]:
-    lines = []
+def pulumi_results(objects: Iterable[PulumiObject], servicer: _PolicyAnalyzerServicer) -> list[tuple[str, int, str]]:
+    results = []
     for obj in objects:
         for diagnostic in analyze(servicer, obj.type, obj.props, obj.urn):
             path = obj.base + (diagnostic.path or ())
-            lines.append((diagnostic.policy, obj.document.locate(path)[0]))
-    return sorted(lines)
+            results.append((diagnostic.policy, obj.document.locate(path)[0], diagnostic.message))
+    return sorted(results)
+
+
+def pulumi_lines(objects: Iterable[PulumiObject], servicer: _PolicyAnalyzerServicer) -> list[tuple[str, int]]:
+    return [(rule, line) for rule, line, _ in pulumi_results(objects, servicer)]
 
 
 def findings_of(result: LintResult) -> list[Finding]:
