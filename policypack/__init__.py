@@ -4,4 +4,10 @@ This package is the machinery (model, engine, loader, adapters, reports, CLI); t
 rules live in the top-level `rules` package.
 """
 
+import os
+
 __version__ = "0.1.0"
+
+#: The checkout (or install prefix) holding `policypack/` and `rules/`; docs and
+#: fixtures are found from here.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -13,10 +13,11 @@ import json
 import re
 from pathlib import Path
 
+from policypack import ROOT as PACKAGE_ROOT
 from policypack.registry import Registry
 from policypack.rule import AREAS, Rule
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(PACKAGE_ROOT)
 DOCS_DIR = ROOT / "docs" / "rules"
 FIXTURES_DIR = ROOT / "tests" / "rules"
 _EXPECT = re.compile(r"\s*#\s*expect:.*$")

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from policypack import ROOT
 from policypack.config import PackConfig
 from policypack.model import Resource
 from policypack.registry import Registry
@@ -139,17 +140,14 @@ def run_rule(
     return findings
 
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
 def _where_raised(error: BaseException) -> str:
     """`rules/identity/x.py:42`: the innermost frame, relative to this checkout."""
     frames = traceback.extract_tb(error.__traceback__)
     if not frames:
         return "an unknown place"
     path = os.path.abspath(frames[-1].filename)
-    if path.startswith(_ROOT + os.sep):
-        path = os.path.relpath(path, _ROOT)
+    if path.startswith(ROOT + os.sep):
+        path = os.path.relpath(path, ROOT)
     else:
         path = os.path.join(*path.split(os.sep)[-2:])
     return f"{path.replace(os.sep, '/')}:{frames[-1].lineno}"

@@ -35,7 +35,7 @@ from pulumi_policy import (
 from pulumi_policy import Severity as PulumiSeverity
 from pulumi_policy.proxy import UnknownValueError
 
-from policypack import __version__
+from policypack import ROOT, __version__
 from policypack.engine import Finding, ObjectRef, log, run_rule
 from policypack.model import parse_kubernetes_token
 from policypack.pulumi_state import pulumi_objects
@@ -45,7 +45,6 @@ from policypack.values import UNKNOWN, format_path
 
 PACK_NAME = "kubernetes-playbook"
 DOCS_URL_ENV = "POLICYPACK_DOCS_BASE_URL"
-_REPO_ROOT = FsPath(__file__).resolve().parent.parent
 
 
 def docs_url(rule: Rule) -> str:
@@ -54,7 +53,7 @@ def docs_url(rule: Rule) -> str:
     base = os.environ.get(DOCS_URL_ENV)
     if base:
         return f"{base.rstrip('/')}/{rule.name}.md"
-    return (_REPO_ROOT / "docs" / "rules" / f"{rule.name}.md").as_uri()
+    return (FsPath(ROOT) / "docs" / "rules" / f"{rule.name}.md").as_uri()
 
 
 def plain(value: Any) -> Any:
