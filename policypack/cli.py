@@ -26,7 +26,7 @@ from policypack.config import ConfigError, PackConfig
 from policypack.engine import Engine
 from policypack.registry import Registry, RegistryError, load_registry
 from policypack.report import EXIT_ERROR, Gate, render_json, render_text
-from policypack.rule import Severity
+from policypack.rule import PROFILES, Severity
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,6 +216,8 @@ def list_rules(registry: Registry, output_format: str, stdout: TextIO) -> int:
                 "enforcement": rule.enforcement.value,
                 "area": rule.area,
                 "tags": list(rule.tags),
+                "profiles": [name for name in PROFILES if rule.in_profile(name)],
+                "scope": "stack" if rule.stack else "resource",
                 "kinds": sorted(rule.kinds),
                 "types": sorted(rule.types),
                 "options": rule.options,

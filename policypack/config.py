@@ -131,9 +131,9 @@ def _level(value: Any, where: str) -> Enforcement:
 def validate_options(rule: Rule, options: Mapping[str, Any], source: str) -> None:
     """Check options against the rule's JSON Schema; raise ConfigError naming the key."""
     for key in options:
-        if key not in rule.options:
-            hint = difflib.get_close_matches(str(key), list(rule.options), n=1)
-            known = ", ".join(rule.options) or "none"
+        if key not in rule.all_options:
+            hint = difflib.get_close_matches(str(key), list(rule.all_options), n=1)
+            known = ", ".join(rule.all_options) or "none"
             suggestion = f"did you mean {hint[0]!r}? " if hint else ""
             raise ConfigError(
                 f"{source}: rule {rule.name!r}: unknown option {key!r} ({suggestion}its options: {known})"

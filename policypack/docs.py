@@ -77,7 +77,15 @@ def render_rule(rule: Rule, fixtures_dir: Path = FIXTURES_DIR) -> str:
         "`policypack lint --config FILE` and `pulumi preview --policy-pack-config FILE`:",
         "",
         "```json",
-        json.dumps({rule.name: {"enforcementLevel": rule.enforcement.value, **rule.defaults}}, indent=2),
+        json.dumps(
+            {
+                rule.name: {
+                    "enforcementLevel": rule.enforcement.value,
+                    **{k: v["default"] for k, v in rule.options.items()},
+                }
+            },
+            indent=2,
+        ),
         "```",
     ]
     if rule.notes:

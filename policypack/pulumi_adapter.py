@@ -135,7 +135,7 @@ def build_policies(registry: Registry) -> list[ResourceValidationPolicy]:
                 description=rule.title,
                 validate=make_validate(rule),
                 enforcement_level=EnforcementLevel(rule.enforcement.value),
-                config_schema=PolicyConfigSchema(properties={k: dict(v) for k, v in rule.options.items()}),
+                config_schema=PolicyConfigSchema(properties={k: dict(v) for k, v in rule.all_options.items()}),
                 severity=PulumiSeverity(rule.severity.value),
                 tags=[rule.area, *rule.tags],
                 remediation_steps=rule.how_to_fix,

@@ -65,6 +65,56 @@ AREAS: tuple[str, ...] = (
     "upgrades",
 )
 
+#: Profiles a user selects in one word (`policypack lint --profile NAME`, or the shipped
+#: `profiles/NAME.json` for `pulumi preview --policy-pack-config`). Every rule is in
+#: `playbook` at its default enforcement; a rule names the other profiles it belongs to.
+PROFILES: dict[str, str] = {
+    "playbook": "Every rule at its default enforcement (the default).",
+    "pss-baseline": "The Pod Security Standards' Baseline level, each control mandatory; nothing else.",
+    "pss-restricted": "The Pod Security Standards' Restricted level (Baseline included), mandatory; nothing else.",
+    "strict": "Every rule, including those off by default, mandatory; annotations cannot suppress findings.",
+}
+
+#: Options every rule has, on top of its own (see docs/suppressions.md).
+COMMON_OPTIONS: dict[str, dict[str, Any]] = {
+    "exemptions": {
+        "type": "array",
+        "default": [],
+        "description": (
+            "Objects this rule does not judge, for those you cannot annotate (third-party charts). "
+            "Each entry matches by kind, namespace, name (globs) and/or urn (glob), and must give a reason; "
+            "after `expires` (YYYY-MM-DD) the findings come back."
+        ),
+        "items": {
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string", "minLength": 1},
+                "namespace": {"type": "string", "minLength": 1},
+                "name": {"type": "string", "minLength": 1},
+                "urn": {"type": "string", "minLength": 1},
+                "reason": {"type": "string", "minLength": 1},
+                "expires": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+            },
+            "required": ["reason"],
+            "anyOf": [
+                {"required": ["kind"]},
+                {"required": ["namespace"]},
+                {"required": ["name"]},
+                {"required": ["urn"]},
+            ],
+            "additionalProperties": False,
+        },
+    },
+    "allowSuppression": {
+        "type": "boolean",
+        "default": True,
+        "description": (
+            "Whether `ignore.policypack.io/<rule>` annotations may suppress this rule's findings "
+            "(false: security owns the exceptions, through `exemptions`)."
+        ),
+    },
+}
+
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 REQUIRED_SECTIONS = ("Why it matters", "How to fix")
 OPTIONAL_SECTIONS = ("Notes",)
@@ -79,7 +129,19 @@ class Violation:
     message: str
 
 
+@dataclass(frozen=True)
+class StackViolation:
+    """What a stack rule's check yields: the object that must change, the path of the
+    offending field in it, and a message."""
+
+    resource: Resource
+    path: Path
+    message: str
+
+
 CheckFunction = Callable[[Resource, Mapping[str, Any]], Iterable[Violation]]
+# A stack rule's check: `(Stack, options) -> Iterable[StackViolation]` (see policypack.stack).
+StackCheckFunction = Callable[[Any, Mapping[str, Any]], Iterable[StackViolation]]
 
 
 @dataclass(frozen=True)
@@ -94,6 +156,11 @@ class Rule:
     enforcement: Enforcement = Enforcement.ADVISORY
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()  # profiles besides `playbook` (see PROFILES)
+    # A stack rule judges the whole set at once (the stack, or every document of a
+    # lint run): its check takes a `Stack` and yields `StackViolation`s. `kinds` and
+    # `types` say which resources it needs to see.
+    stack: bool = False
     # Filled from the docstring:
     title: str = field(init=False)
     description: str = field(init=False)
@@ -111,19 +178,30 @@ class Rule:
         object.__setattr__(self, "kinds", frozenset(self.kinds))
         object.__setattr__(self, "types", frozenset(self.types))
         object.__setattr__(self, "tags", tuple(self.tags))
+        object.__setattr__(self, "profiles", tuple(self.profiles))
 
     def applies_to(self, resource: Resource) -> bool:
         """Whether the rule judges this resource (by Kubernetes kind or type token)."""
         return resource.type in self.types or (resource.kind is not None and resource.kind in self.kinds)
 
     @property
+    def all_options(self) -> dict[str, Mapping[str, Any]]:
+        """The rule's own options and the common ones (exemptions, allowSuppression)."""
+        return {**self.options, **COMMON_OPTIONS}
+
+    @property
     def defaults(self) -> dict[str, Any]:
-        return {key: schema["default"] for key, schema in self.options.items() if "default" in schema}
+        return {key: schema["default"] for key, schema in self.all_options.items() if "default" in schema}
 
     @property
     def options_schema(self) -> dict[str, Any]:
         """The JSON Schema of this rule's options (without `enforcementLevel`)."""
-        return {"type": "object", "properties": dict(self.options), "additionalProperties": False}
+        return {"type": "object", "properties": self.all_options, "additionalProperties": False}
+
+    def in_profile(self, profile: str) -> bool:
+        if profile in ("playbook", "strict"):
+            return profile == "strict" or self.enforcement is not Enforcement.DISABLED
+        return profile in self.profiles
 
     def problems(self) -> list[str]:
         """What is wrong with this definition (the registry refuses rules with any)."""
@@ -141,11 +219,14 @@ class Rule:
             problems.append(f"area {self.area!r} is not one of {', '.join(AREAS)}")
         if not self.kinds and not self.types:
             problems.append("it targets nothing (give kinds or types)")
-        if self.enforcement not in (Enforcement.ADVISORY, Enforcement.MANDATORY):
-            problems.append("default enforcement must be advisory or mandatory")
+        if self.enforcement is Enforcement.REMEDIATE:
+            problems.append("default enforcement must be advisory, mandatory or disabled (off by default)")
+        for profile in self.profiles:
+            if profile not in PROFILES or profile in ("playbook", "strict"):
+                problems.append(f"profile {profile!r} is not one a rule can name ({', '.join(list(PROFILES)[1:3])})")
         for key, schema in self.options.items():
-            if key == "enforcementLevel":
-                problems.append("'enforcementLevel' is reserved and cannot be an option")
+            if key == "enforcementLevel" or key in COMMON_OPTIONS:
+                problems.append(f"{key!r} is reserved and cannot be an option")
             if "default" not in schema:
                 problems.append(f"option {key!r} has no default")
             if not schema.get("description"):

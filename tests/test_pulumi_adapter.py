@@ -89,7 +89,7 @@ def test_policies_mirror_the_registry() -> None:
         assert policy.severity.value == rule.severity.value
         assert policy.enforcement_level.value == rule.enforcement.value
         assert policy.remediation_steps == rule.how_to_fix
-        assert policy.config_schema.properties == dict(rule.options)
+        assert policy.config_schema.properties == {k: dict(v) for k, v in rule.all_options.items()}
         assert policy.tags[0] == rule.area
 
 

@@ -38,7 +38,7 @@ def test_rule_contract(rule: Rule) -> None:
 def test_option_defaults_satisfy_their_schema(rule: Rule) -> None:
     jsonschema.Draft7Validator.check_schema(rule.options_schema)
     jsonschema.validate(rule.defaults, rule.options_schema)
-    assert set(rule.defaults) == set(rule.options)
+    assert set(rule.defaults) == set(rule.all_options)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
@@ -78,7 +78,10 @@ def test_registry_refuses_duplicates() -> None:
         ({"options": {"x": {"type": "boolean", "description": "d"}}}, "no default"),
         ({"options": {"x": {"type": "boolean", "default": True}}}, "no description"),
         ({"options": {"enforcementLevel": {"type": "string", "default": "", "description": "d"}}}, "reserved"),
-        ({"enforcement": Enforcement.DISABLED}, "advisory or mandatory"),
+        ({"enforcement": Enforcement.REMEDIATE}, "advisory, mandatory or disabled"),
+        ({"profiles": ("pss-strictest",)}, "profile 'pss-strictest'"),
+        ({"profiles": ("playbook",)}, "profile 'playbook'"),
+        ({"options": {"exemptions": {"type": "array", "default": [], "description": "d"}}}, "reserved"),
     ],
 )
 def test_registry_refuses_incomplete_rules(overrides: dict, problem: str) -> None:
