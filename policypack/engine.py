@@ -66,6 +66,15 @@ class ObjectRef:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """Why a finding does not count: an annotation on the object, or a config exemption."""
+
+    kind: str  # "annotation" or "exemption"
+    reason: str
+    source: str  # the annotation key, or "<config file>: <rule>.exemptions[i]"
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: Severity
@@ -76,10 +85,11 @@ class Finding:
     container: str | None = None
     location: Location | None = None
     error: bool = False  # True when the rule failed instead of judging
+    suppression: Suppression | None = None  # set when suppressed: reported, never gating
 
     @property
     def blocks(self) -> bool:
-        return self.enforcement.blocks
+        return self.enforcement.blocks and self.suppression is None
 
 
 class Engine:

@@ -36,7 +36,7 @@ class Gate:
     def fails(self, finding: Finding) -> bool:
         """Whether a finding fails the gate (exit 1). A rule failure is not a finding
         of that kind: it makes the run exit 2 instead."""
-        if finding.error:
+        if finding.error or finding.suppression is not None:
             return False
         if finding.blocks:
             return True
