@@ -7,19 +7,23 @@ verdict stands. Both modes call `run_rule`; offline calls `run` for all rules.
 
 from __future__ import annotations
 
+import dataclasses
+import fnmatch
 import logging
 import os
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from typing import Any
 
 from policypack import ROOT
 from policypack.config import PackConfig
 from policypack.model import Resource
 from policypack.registry import Registry
-from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import Path
+from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
+from policypack.stack import DEFAULT_NAMESPACE, Stack, clusters
+from policypack.values import Path, as_mapping
 
 log = logging.getLogger("policypack")
 
@@ -93,27 +97,57 @@ class Finding:
 
 
 class Engine:
-    def __init__(self, registry: Registry, config: PackConfig | None = None) -> None:
+    def __init__(self, registry: Registry, config: PackConfig | None = None, today: date | None = None) -> None:
         self.registry = registry
         self.config = config or PackConfig.default(registry)
+        self.today = today or datetime.now(timezone.utc).date()  # for exemption expiry
         # Enabled rules per (kind, type), computed once per target.
-        self._cache: dict[tuple[str | None, str], list[Rule]] = {}
+        self._cache: dict[tuple[str | None, str], tuple[list[Rule], list[Rule]]] = {}
+
+    def _rules(self, resource: Resource) -> tuple[list[Rule], list[Rule]]:
+        key = (resource.kind, resource.type)
+        found = self._cache.get(key)
+        if found is None:
+            enabled = [r for r in self.registry.rules_for(*key) if self.config.for_rule(r).enabled]
+            found = ([r for r in enabled if not r.stack], [r for r in enabled if r.stack])
+            self._cache[key] = found
+        return found
 
     def rules_for(self, resource: Resource) -> list[Rule]:
-        key = (resource.kind, resource.type)
-        rules = self._cache.get(key)
-        if rules is None:
-            rules = [r for r in self.registry.rules_for(*key) if self.config.for_rule(r).enabled]
-            self._cache[key] = rules
-        return rules
+        """The enabled resource rules that judge this resource."""
+        return self._rules(resource)[0]
+
+    def stack_rules_for(self, resource: Resource) -> list[Rule]:
+        """The enabled stack rules that need to see this resource."""
+        return self._rules(resource)[1]
 
     def run(self, resource: Resource, object_ref: ObjectRef | None = None) -> list[Finding]:
         ref = object_ref or ObjectRef.of(resource)
         findings: list[Finding] = []
         for rule in self.rules_for(resource):
             settings = self.config.for_rule(rule)
-            findings.extend(run_rule(rule, resource, settings.options, settings.enforcement, ref))
+            raw = run_rule(rule, resource, settings.options, settings.enforcement, ref)
+            findings.extend(settle(f, rule, resource, settings.options, self.today) for f in raw)
         return findings
+
+    def run_stack(self, resources: Iterable[Resource]) -> list[tuple[Finding, Resource | None]]:
+        """Every enabled stack rule over the resources it targets, one cluster at a
+        time. Each finding comes with the resource it is about (None for a rule failure)."""
+        targets: dict[str, list[Resource]] = {}
+        for resource in resources:
+            for rule in self.stack_rules_for(resource):
+                targets.setdefault(rule.name, []).append(resource)
+        out: list[tuple[Finding, Resource | None]] = []
+        for name, members in targets.items():
+            rule = self.registry.get(name)
+            settings = self.config.for_rule(rule)
+            for group in clusters(members):
+                stack = Stack(group, default_namespace=settings.options.get("defaultNamespace", DEFAULT_NAMESPACE))
+                for finding, resource in run_stack_rule(rule, stack, settings.options, settings.enforcement):
+                    if resource is not None:
+                        finding = settle(finding, rule, resource, settings.options, self.today)
+                    out.append((finding, resource))
+        return out
 
 
 def run_rule(
@@ -133,21 +167,121 @@ def run_rule(
         # finding names only its type and where in the rule it happened; the full
         # traceback goes to the debug log (`policypack lint --debug`).
         log.debug("rule %s failed on %s:\n%s", rule.name, ref.describe(), traceback.format_exc())
-        findings.append(
-            Finding(
-                rule=rule.name,
-                severity=rule.severity,
-                enforcement=enforcement,
-                message=(
-                    f"the rule failed on this object and could not judge it "
-                    f"({type(error).__name__} at {_where_raised(error)}); please report this with the object"
-                ),
-                path=(),
-                object=ref,
-                error=True,
-            )
-        )
+        findings.append(_failure(rule, error, enforcement, ref))
     return findings
+
+
+def run_stack_rule(
+    rule: Rule, stack: Stack, options: Mapping[str, Any], enforcement: Enforcement
+) -> list[tuple[Finding, Resource | None]]:
+    """One stack rule on one cluster's resources; never raises."""
+    out: list[tuple[Finding, Resource | None]] = []
+    try:
+        for violation in rule.check(stack, options):
+            if not isinstance(violation, StackViolation):
+                raise TypeError(f"check yielded {type(violation).__name__}, not a StackViolation")
+            resource = violation.resource
+            found = _finding(rule, resource, Violation(violation.path, violation.message), enforcement)
+            out.append((found, resource))
+    except Exception as error:  # noqa: BLE001 - isolation is the point
+        log.debug("stack rule %s failed:\n%s", rule.name, traceback.format_exc())
+        out.append((_failure(rule, error, enforcement, STACK_REF), None))
+    return out
+
+
+#: Names "the whole set" in a stack rule's failure.
+STACK_REF = ObjectRef(type="(all objects)")
+
+
+def _failure(rule: Rule, error: BaseException, enforcement: Enforcement, ref: ObjectRef) -> Finding:
+    return Finding(
+        rule=rule.name,
+        severity=rule.severity,
+        enforcement=enforcement,
+        message=(
+            f"the rule failed on this object and could not judge it "
+            f"({type(error).__name__} at {_where_raised(error)}); please report this with the object"
+        ),
+        path=(),
+        object=ref,
+        error=True,
+    )
+
+
+# --- Suppressions ------------------------------------------------------------
+
+#: `ignore.policypack.io/<rule>: "reason"` suppresses a rule for the object (and, on a
+#: workload, its pods); `ignore.policypack.io/<rule>.<container>` for one container.
+ANNOTATION_PREFIX = "ignore.policypack.io/"
+
+
+def settle(finding: Finding, rule: Rule, resource: Resource, options: Mapping[str, Any], today: date) -> Finding:
+    """Apply the config's exemptions, then the object's annotations, to one finding.
+
+    A suppressed finding keeps its place with `suppression` set: reports list it, the
+    gate ignores it. An expired exemption, an annotation without a reason, or an
+    annotation on a rule that does not allow them leaves the finding as it was, with
+    a note saying why."""
+    if finding.error:
+        return finding
+    for index, exemption in enumerate(options.get("exemptions") or ()):
+        if not _exemption_matches(exemption, resource):
+            continue
+        reason = str(exemption.get("reason", "")).strip()
+        expires = exemption.get("expires")
+        if isinstance(expires, str) and _expired(expires, today):
+            return dataclasses.replace(finding, message=f"{finding.message} (exemption expired on {expires}: {reason})")
+        source = f"{rule.name}.exemptions[{index}]"
+        return dataclasses.replace(finding, suppression=Suppression("exemption", reason, source))
+    for key, value in _annotations_for(finding, rule, resource):
+        if options.get("allowSuppression", True) is not True:
+            note = f"annotation {key} ignored: {rule.name} cannot be suppressed by annotation here"
+            return dataclasses.replace(finding, message=f"{finding.message} ({note})")
+        if not isinstance(value, str) or not value.strip():
+            note = f"not suppressed: annotation {key} must give a reason"
+            return dataclasses.replace(finding, message=f"{finding.message} ({note})")
+        return dataclasses.replace(finding, suppression=Suppression("annotation", value.strip(), key))
+    return finding
+
+
+def _annotations_for(finding: Finding, rule: Rule, resource: Resource) -> list[tuple[str, Any]]:
+    """The suppression annotations that apply to a finding: on the object and on its
+    pod template, for the rule, or for the rule and the finding's container."""
+    keys = [ANNOTATION_PREFIX + rule.name]
+    if finding.container:
+        keys.append(f"{ANNOTATION_PREFIX}{rule.name}.{finding.container}")
+    places = [resource.annotations]
+    pod_metadata = resource.pod_metadata_path
+    if pod_metadata is not None:
+        places.append(as_mapping(resource.get(*pod_metadata, "annotations")))
+    found = []
+    for place in places:
+        for key in keys:
+            if key in place:
+                found.append((key, place[key]))
+    return found
+
+
+def _exemption_matches(exemption: Mapping[str, Any], resource: Resource) -> bool:
+    if resource.is_kubernetes:
+        fields = {"kind": resource.kind, "namespace": resource.namespace, "name": resource.name, "urn": resource.urn}
+    else:
+        fields = {"kind": resource.type, "namespace": None, "name": resource.logical_name, "urn": resource.urn}
+    for key in ("kind", "namespace", "name", "urn"):
+        pattern = exemption.get(key)
+        if pattern is None:
+            continue
+        value = fields[key]
+        if not isinstance(value, str) or not fnmatch.fnmatchcase(value, pattern):
+            return False
+    return True
+
+
+def _expired(expires: str, today: date) -> bool:
+    try:
+        return date.fromisoformat(expires) < today
+    except ValueError:
+        return True  # the schema refuses malformed dates; never let one exempt forever
 
 
 def _where_raised(error: BaseException) -> str:
@@ -163,7 +297,9 @@ def _where_raised(error: BaseException) -> str:
     return f"{path.replace(os.sep, '/')}:{frames[-1].lineno}"
 
 
-def _finding(rule: Rule, resource: Resource, violation: Violation, enforcement: Enforcement, ref: ObjectRef) -> Finding:
+def _finding(
+    rule: Rule, resource: Resource, violation: Violation, enforcement: Enforcement, ref: ObjectRef | None = None
+) -> Finding:
     if not isinstance(violation, Violation):
         raise TypeError(f"check yielded {type(violation).__name__}, not a Violation")
     container = resource.container_at(violation.path)
@@ -173,6 +309,6 @@ def _finding(rule: Rule, resource: Resource, violation: Violation, enforcement: 
         enforcement=enforcement,
         message=violation.message,
         path=tuple(violation.path),
-        object=ref,
+        object=ref or ObjectRef.of(resource),
         container=container.name if container and isinstance(container.name, str) else None,
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 from policypack.engine import Engine, Finding, Location, ObjectRef
 from policypack.loader import STDIN, STDIN_NAME, Document, InputError, Note, expand_paths, parse_documents, read_text
-from policypack.model import is_kubernetes_manifest, manifest_objects, resource_from_manifest
+from policypack.model import Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
 from policypack.pulumi_state import is_stack_export, stack_resources
 from policypack.values import format_path
 
@@ -27,6 +27,8 @@ class LintResult:
     files: int = 0
     documents: int = 0
     objects: int = 0
+    # Objects the stack rules will see at the end of the run, with where each came from.
+    pending: list[tuple[Resource, Document, tuple]] = field(default_factory=list, repr=False)
 
     @property
     def rule_errors(self) -> list[Finding]:
@@ -64,7 +66,24 @@ def lint_paths(paths: Iterable[str], engine: Engine, stdin: Any = None, allow_em
                         empty=True,
                     )
                 )
+    run_stack_rules(engine, result)
     return result
+
+
+def run_stack_rules(engine: Engine, result: LintResult) -> None:
+    """The stack rules over every object of the run that they target (after all
+    inputs are read: the objects of one set may be split across files)."""
+    pending, result.pending = result.pending, []
+    if not pending:
+        return
+    origin = {id(resource): (document, base) for resource, document, base in pending}
+    for finding, resource in engine.run_stack([resource for resource, _, _ in pending]):
+        location = None
+        if resource is not None and id(resource) in origin:
+            document, base = origin[id(resource)]
+            line, column = document.locate(base + finding.path)
+            location = Location(document.file, line, column)
+        result.findings.append(dataclasses.replace(finding, location=location))
 
 
 def lint_text(name: str, text: str, engine: Engine, result: LintResult) -> None:
@@ -114,6 +133,10 @@ def _judge(document: Document, resource: Any, base: tuple, engine: Engine, resul
     for finding in engine.run(resource, ref):
         line, column = document.locate(base + finding.path)
         result.findings.append(dataclasses.replace(finding, location=Location(document.file, line, column)))
+    if engine.stack_rules_for(resource):
+        # Kept to the end of the run: this holds the document's node tree, so only
+        # the objects some stack rule targets are kept.
+        result.pending.append((resource, document, base))
 
 
 def _shape(data: Any) -> str:

@@ -37,6 +37,37 @@ POD_SPEC_PATHS: dict[str, Path] = {
 #: Kinds that carry a pod spec (the targets of container and pod rules).
 POD_KINDS: frozenset[str] = frozenset(POD_SPEC_PATHS)
 
+#: Kinds that live outside namespaces (built-in API; custom kinds count as namespaced).
+CLUSTER_SCOPED_KINDS: frozenset[str] = frozenset(
+    {
+        "APIService",
+        "CertificateSigningRequest",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ComponentStatus",
+        "CSIDriver",
+        "CSINode",
+        "CustomResourceDefinition",
+        "FlowSchema",
+        "IngressClass",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "MutatingWebhookConfiguration",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "PodSecurityPolicy",
+        "PriorityClass",
+        "PriorityLevelConfiguration",
+        "RuntimeClass",
+        "StorageClass",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "VolumeAttachment",
+    }
+)
+
 # The three lists of containers in a pod spec, in the order kubelet starts them.
 CONTAINER_LISTS: tuple[tuple[str, str], ...] = (
     ("initContainers", "init container"),
@@ -98,6 +129,9 @@ class Resource:
     api_version: str | None = None
     urn: str | None = None  # Pulumi resources only (rules ignore it)
     logical_name: str | None = None  # Pulumi's name for it, when it has one
+    # Which cluster a Kubernetes object goes to: its provider's URN in Pulumi mode,
+    # None offline (one lint run is one cluster). Stack rules never mix clusters.
+    cluster: str | None = None
 
     @property
     def is_kubernetes(self) -> bool:
@@ -136,6 +170,15 @@ class Resource:
         if not isinstance(spec, Mapping):
             return None
         return PodSpec(spec=spec, path=path)
+
+    @property
+    def pod_metadata_path(self) -> Path | None:
+        """Where the pod template's metadata is (`spec.template.metadata`), or the
+        object's own for a Pod; None for kinds without a pod spec."""
+        path = POD_SPEC_PATHS.get(self.kind or "")
+        if path is None:
+            return None
+        return path[:-1] + ("metadata",)
 
     def containers(self, *, init: bool = True, ephemeral: bool = True) -> Iterator[Container]:
         """Every container of the pod spec with its path; entries that are not
@@ -239,6 +282,7 @@ def is_kubernetes_manifest(data: Any) -> bool:
 
 
 __all__ = [
+    "CLUSTER_SCOPED_KINDS",
     "POD_KINDS",
     "UNKNOWN",
     "Container",

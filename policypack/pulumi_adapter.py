@@ -22,25 +22,30 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path as FsPath
 from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 from pulumi_policy import Severity as PulumiSeverity
 from pulumi_policy.proxy import UnknownValueError
 
 from policypack import ROOT, __version__
-from policypack.engine import Finding, ObjectRef, log, run_rule
-from policypack.model import parse_kubernetes_token
+from policypack.engine import Finding, ObjectRef, log, run_rule, run_stack_rule, settle
+from policypack.model import Resource, parse_kubernetes_token
 from policypack.pulumi_state import pulumi_objects
 from policypack.registry import Registry, load_registry
 from policypack.rule import Rule
+from policypack.stack import DEFAULT_NAMESPACE, Stack, clusters
 from policypack.values import UNKNOWN, format_path
 
 PACK_NAME = "kubernetes-playbook"
@@ -118,22 +123,62 @@ def make_validate(rule: Rule):
         targets = [(resource, prefix) for resource, prefix in objects if rule.applies_to(resource)]
         if not targets:
             args.not_applicable(f"{rule.name} found nothing to judge in this resource")
+        today = datetime.now(timezone.utc).date()
         for resource, prefix in targets:
             # Enforcement is applied by the SDK; the finding's own level is not used here.
             for finding in run_rule(rule, resource, options, rule.enforcement, ObjectRef.of(resource)):
-                report_violation(violation_message(finding, prefix), None)
+                finding = settle(finding, rule, resource, options, today)
+                if finding.suppression is None:  # Pulumi has no place for suppressed findings
+                    report_violation(violation_message(finding, prefix), None)
 
     return validate
 
 
-def build_policies(registry: Registry) -> list[ResourceValidationPolicy]:
-    policies = []
+def make_validate_stack(rule: Rule):
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        try:
+            config = args.get_config() or {}
+            options = {**rule.defaults, **{k: v for k, v in config.items() if k != "enforcementLevel"}}
+            members: list[Resource] = []
+            prefixes: dict[int, tuple] = {}
+            for policy_resource in args.resources:
+                if not may_apply(rule, policy_resource.resource_type):
+                    continue
+                provider = policy_resource.provider.urn if policy_resource.provider is not None else None
+                props = plain(policy_resource.props)
+                for resource, prefix in pulumi_objects(policy_resource.resource_type, props, policy_resource.urn):
+                    if rule.applies_to(resource):
+                        resource.cluster = provider if resource.is_kubernetes else None
+                        prefixes[id(resource)] = prefix
+                        members.append(resource)
+        except Exception as error:  # noqa: BLE001 - never fail the engine's AnalyzeStack call
+            log.debug("reading the stack failed:\n%s", traceback.format_exc())
+            report_violation(f"could not read the stack's resources ({type(error).__name__})", None)
+            return
+        today = datetime.now(timezone.utc).date()
+        for group in clusters(members):
+            stack = Stack(group, default_namespace=options.get("defaultNamespace", DEFAULT_NAMESPACE))
+            for finding, resource in run_stack_rule(rule, stack, options, rule.enforcement):
+                if resource is None:
+                    report_violation(finding.message, None)
+                    continue
+                finding = settle(finding, rule, resource, options, today)
+                if finding.suppression is None:
+                    report_violation(violation_message(finding, prefixes.get(id(resource), ())), resource.urn)
+
+    return validate
+
+
+def build_policies(registry: Registry) -> list[Policy]:
+    """One policy per rule: a resource policy, or a stack policy for a stack rule."""
+    policies: list[Policy] = []
     for rule in registry:
+        kind = StackValidationPolicy if rule.stack else ResourceValidationPolicy
         policies.append(
-            ResourceValidationPolicy(
+            kind(
                 name=rule.name,
                 description=rule.title,
-                validate=make_validate(rule),
+                validate=make_validate_stack(rule) if rule.stack else make_validate(rule),
                 enforcement_level=EnforcementLevel(rule.enforcement.value),
                 config_schema=PolicyConfigSchema(properties={k: dict(v) for k, v in rule.all_options.items()}),
                 severity=PulumiSeverity(rule.severity.value),

@@ -57,7 +57,16 @@ def stack_resources(data: Mapping[str, Any]) -> Iterator[tuple[Resource, Path]]:
             continue  # an old copy waiting to be deleted, or a resource read but not managed here
         base: Path = ("deployment", "resources", index, "inputs")
         for resource, path in pulumi_objects(token, plain_properties(inputs), urn if isinstance(urn, str) else None):
+            if resource.is_kubernetes:
+                resource.cluster = provider_urn(entry.get("provider"))
             yield resource, base + path
+
+
+def provider_urn(reference: Any) -> str | None:
+    """The provider's URN from a provider reference (`<urn>::<id>`)."""
+    if not isinstance(reference, str) or "::" not in reference:
+        return None
+    return reference.rsplit("::", 1)[0]
 
 
 def pulumi_objects(token: str, props: Mapping[str, Any], urn: str | None = None) -> Iterator[tuple[Resource, Path]]:

@@ -24,7 +24,7 @@ from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
 
 from policypack.config import PackConfig
 from policypack.engine import Engine, Finding
-from policypack.lint import LintResult, lint_text
+from policypack.lint import LintResult, lint_text, run_stack_rules
 from policypack.loader import Document, parse_documents
 from policypack.model import is_kubernetes_manifest, kubernetes_token
 from policypack.pulumi_adapter import build_policies
@@ -94,7 +94,9 @@ def single_rule(name: str, options: Mapping[str, Any] | None = None) -> tuple[Re
 
 def run_offline(text: str, registry: Registry, config: PackConfig, name: str = "fixture.yaml") -> LintResult:
     result = LintResult()
-    lint_text(name, text, Engine(registry, config), result)
+    engine = Engine(registry, config)
+    lint_text(name, text, engine, result)
+    run_stack_rules(engine, result)
     return result
 
 
@@ -109,6 +111,9 @@ def offline_lines(result: LintResult) -> list[tuple[str, int]]:
 # --- Pulumi -----------------------------------------------------------------
 
 
+DEFAULT_PROVIDER = "urn:pulumi:test::fixtures::pulumi:providers:kubernetes::default"
+
+
 @dataclass
 class PulumiObject:
     """One resource as the engine sends it, and where its props sit in the fixture."""
@@ -118,6 +123,7 @@ class PulumiObject:
     urn: str
     document: Document
     base: FieldPath
+    provider: str = DEFAULT_PROVIDER
 
 
 @dataclass
@@ -126,6 +132,7 @@ class Diagnostic:
     message: str
     enforcement: int
     path: FieldPath | None = None
+    urn: str | None = None
 
 
 @dataclass
@@ -134,7 +141,8 @@ class PulumiRun:
 
 
 def pulumi_objects_of(text: str, name: str = "fixture.yaml") -> list[PulumiObject]:
-    objects = []
+    objects: list[PulumiObject] = []
+    urns: set[str] = set()
     for document in parse_documents(name, text):
         if not isinstance(document, Document):
             raise AssertionError(f"fixture does not parse: {document}")
@@ -144,11 +152,16 @@ def pulumi_objects_of(text: str, name: str = "fixture.yaml") -> list[PulumiObjec
                 if str(entry.get("type", "")).startswith("pulumi:"):
                     continue
                 base = ("deployment", "resources", index, "inputs")
-                objects.append(PulumiObject(entry["type"], entry.get("inputs", {}), entry["urn"], document, base))
+                provider = str(entry.get("provider", DEFAULT_PROVIDER + "::id")).rsplit("::", 1)[0]
+                obj = PulumiObject(entry["type"], entry.get("inputs", {}), entry["urn"], document, base, provider)
+                objects.append(obj)
         elif is_kubernetes_manifest(data):
             token = kubernetes_token(data["apiVersion"], data["kind"])
             name_ = (data.get("metadata") or {}).get("name", f"doc{document.index}")
             urn = f"urn:pulumi:test::fixtures::{token}::{name_}"
+            if urn in urns:  # the same name in another namespace: URNs must differ
+                urn = f"{urn}-{document.index}"
+            urns.add(urn)
             objects.append(PulumiObject(token, data, urn, document, ()))
     return objects
 
@@ -196,12 +209,55 @@ def analyze(servicer: _PolicyAnalyzerServicer, token: str, props: Mapping[str, A
     return out
 
 
+def analyze_stack(servicer: _PolicyAnalyzerServicer, objects: Iterable[PulumiObject]) -> list[Diagnostic]:
+    """The engine's `AnalyzeStack` call: every resource, with its provider."""
+    request = proto.AnalyzeStackRequest()
+    for obj in objects:
+        properties = struct_pb2.Struct()
+        json_format.ParseDict(dict(obj.props), properties)
+        provider = proto.AnalyzerProviderResource(
+            type=obj.provider.split("::")[-2], urn=obj.provider, name=obj.provider.rsplit("::", 1)[-1]
+        )
+        request.resources.append(
+            proto.AnalyzerResource(
+                type=obj.type,
+                properties=properties,
+                urn=obj.urn,
+                name=obj.urn.rsplit("::", 1)[-1],
+                provider=provider,
+            )
+        )
+    response = servicer.AnalyzeStack(request, None)
+    out = []
+    for diagnostic in response.diagnostics:
+        match = _FIELD.search(diagnostic.message)
+        out.append(
+            Diagnostic(
+                diagnostic.policyName,
+                diagnostic.message,
+                diagnostic.enforcementLevel,
+                parse_path(match["path"]) if match else None,
+                diagnostic.urn or None,
+            )
+        )
+    return out
+
+
 def pulumi_results(objects: Iterable[PulumiObject], servicer: _PolicyAnalyzerServicer) -> list[tuple[str, int, str]]:
+    objects = list(objects)
     results = []
     for obj in objects:
         for diagnostic in analyze(servicer, obj.type, obj.props, obj.urn):
             path = obj.base + (diagnostic.path or ())
             results.append((diagnostic.policy, obj.document.locate(path)[0], diagnostic.message))
+    by_urn = {obj.urn: obj for obj in objects}
+    for diagnostic in analyze_stack(servicer, objects):
+        obj = by_urn.get(diagnostic.urn or "")
+        if obj is None:
+            results.append((diagnostic.policy, 0, diagnostic.message))
+            continue
+        path = obj.base + (diagnostic.path or ())
+        results.append((diagnostic.policy, obj.document.locate(path)[0], diagnostic.message))
     return sorted(results)
 
 

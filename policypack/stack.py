@@ -1,0 +1,154 @@
+"""The set of objects a stack rule sees: a Pulumi stack, or every document of a lint run.
+
+Some practices are only visible across objects (a Service that selects no pods, a
+Deployment without a PodDisruptionBudget). A stack rule's check receives a `Stack`
+holding the resources it targets, all from one cluster: in Pulumi mode resources of
+different Kubernetes providers are never mixed; offline, one run is one cluster.
+
+Label selectors answer in three values: True, False, or None when the selector or
+the labels are not known yet (preview-time unknowns). An unknown selector matches
+nothing and must fire nothing: rules treat None as "cannot tell".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from policypack.model import CLUSTER_SCOPED_KINDS, Resource
+from policypack.values import UNKNOWN, as_list
+
+DEFAULT_NAMESPACE = "default"
+
+
+class Stack:
+    """The resources a stack rule judges together (one cluster)."""
+
+    def __init__(self, resources: Iterable[Resource], default_namespace: str = DEFAULT_NAMESPACE) -> None:
+        self.resources: list[Resource] = list(resources)
+        self.default_namespace = default_namespace
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.resources)
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+    def of_kind(self, *kinds: str) -> list[Resource]:
+        return [r for r in self.resources if r.kind in kinds]
+
+    def namespace_of(self, resource: Resource) -> Any:
+        """The namespace the object lands in: its own, else the run's default; None for
+        cluster-scoped kinds and non-Kubernetes resources; UNKNOWN when not known yet."""
+        if not resource.is_kubernetes or resource.kind in CLUSTER_SCOPED_KINDS:
+            return None
+        namespace = resource.namespace
+        if namespace is UNKNOWN:
+            return UNKNOWN
+        return namespace if isinstance(namespace, str) and namespace else self.default_namespace
+
+    def in_namespace(self, namespace: Any, *kinds: str) -> list[Resource]:
+        """Objects of these kinds known to be in `namespace` (nothing when it is unknown)."""
+        if not isinstance(namespace, str):
+            return []
+        return [r for r in self.of_kind(*kinds) if self.namespace_of(r) == namespace]
+
+    def namespaces(self, *kinds: str) -> list[str]:
+        """The known namespaces of the objects of these kinds, sorted."""
+        found = {self.namespace_of(r) for r in self.of_kind(*kinds)}
+        return sorted(n for n in found if isinstance(n, str))
+
+    def find(self, kind: str, name: Any, namespace: Any = None) -> Resource | None:
+        """The object of this kind and name (in this namespace, for namespaced kinds)."""
+        if not isinstance(name, str):
+            return None
+        for resource in self.of_kind(kind):
+            if resource.name == name and (namespace is None or self.namespace_of(resource) == namespace):
+                return resource
+        return None
+
+
+def clusters(resources: Iterable[Resource]) -> list[list[Resource]]:
+    """Resources split by cluster (`Resource.cluster`), in first-seen order."""
+    groups: dict[Any, list[Resource]] = {}
+    for resource in resources:
+        groups.setdefault(resource.cluster, []).append(resource)
+    return list(groups.values())
+
+
+def labels_of(value: Any) -> Mapping[str, Any] | None:
+    """A labels mapping, or None when it is unknown or not a mapping of strings."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        return None
+    return value
+
+
+def map_selector_matches(selector: Any, labels: Any) -> bool | None:
+    """A Service's (or ReplicationController's) plain `selector` map against labels:
+    every pair must be present. An empty or missing selector selects nothing."""
+    if selector is UNKNOWN or labels is UNKNOWN:
+        return None
+    if not isinstance(selector, Mapping) or not selector:
+        return False
+    known = labels_of(labels)
+    if known is None:
+        return None
+    undecided = False
+    for key, value in selector.items():
+        if value is UNKNOWN or known.get(key) is UNKNOWN:
+            undecided = True
+        elif known.get(key) != value:
+            return False
+    return None if undecided else True
+
+
+def label_selector_matches(selector: Any, labels: Any, *, empty_matches_all: bool = True) -> bool | None:
+    """A `LabelSelector` (`matchLabels` and `matchExpressions`, ANDed) against labels.
+
+    An empty selector `{}` matches everything (as in NetworkPolicy and PDB selectors)
+    unless `empty_matches_all` is False; a missing (null) selector matches nothing."""
+    if selector is UNKNOWN or labels is UNKNOWN:
+        return None
+    if not isinstance(selector, Mapping):
+        return False
+    known = labels_of(labels)
+    if known is None:
+        return None
+    match_labels = selector.get("matchLabels")
+    expressions = selector.get("matchExpressions")
+    if match_labels is UNKNOWN or expressions is UNKNOWN:
+        return None
+    if not match_labels and not expressions:
+        return empty_matches_all
+    verdicts: list[bool | None] = []
+    if isinstance(match_labels, Mapping) and match_labels:
+        verdicts.append(map_selector_matches(match_labels, known))
+    for expression in as_list(expressions):
+        verdicts.append(_expression_matches(expression, known))
+    if False in verdicts:
+        return False
+    return None if None in verdicts else True
+
+
+def _expression_matches(expression: Any, labels: Mapping[str, Any]) -> bool | None:
+    if not isinstance(expression, Mapping):
+        return None
+    key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values")
+    if not isinstance(key, str) or not isinstance(operator, str):
+        return None
+    value = labels.get(key)
+    if value is UNKNOWN:
+        return None
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    if not isinstance(values, list) or any(v is UNKNOWN for v in values):
+        return None
+    if operator == "In":
+        return key in labels and value in values
+    if operator == "NotIn":
+        return key not in labels or value not in values
+    return None  # an operator Kubernetes would refuse: cannot tell
