@@ -19,11 +19,13 @@ import json
 import logging
 import os
 import sys
-from typing import TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from policypack import __version__
-from policypack.config import ConfigError, PackConfig
+from policypack.config import ConfigError, PackConfig, load_config_mapping
 from policypack.engine import Engine
+from policypack.profiles import ProfileError, profile_config, render_profile, with_kubernetes_version
 from policypack.registry import Registry, RegistryError, load_registry
 from policypack.report import EXIT_ERROR, Gate, render_json, render_text
 from policypack.rule import PROFILES, Severity
@@ -64,6 +66,27 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the traceback of a rule that fails on an object (it may quote the object's data)",
     )
+    lint.add_argument(
+        "--profile",
+        "-p",
+        choices=list(PROFILES),
+        help="start from a shipped profile (profiles/NAME.json); --config entries override it",
+    )
+    lint.add_argument(
+        "--kubernetes-version",
+        metavar="1.N",
+        help="target cluster version for version-aware rules (Pod Security Standards, removed APIs); "
+        "default: the newest they know",
+    )
+
+    profile = commands.add_parser(
+        "profile",
+        help="print a profile as a policy-pack-config file (for pulumi --policy-pack-config)",
+        description="Print a profile's config. With --kubernetes-version, every version-aware rule "
+        "targets that version: the one place to set it for `pulumi preview --policy-pack-config`.",
+    )
+    profile.add_argument("name", choices=list(PROFILES), metavar="NAME", help=", ".join(PROFILES))
+    profile.add_argument("--kubernetes-version", metavar="1.N")
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", "-f", choices=("text", "json"), default="text")
@@ -126,6 +149,13 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
         return explain_rule(registry, args.rule, stdout)
     if args.command == "docs":
         return docs_command(registry, args.write, stdout)
+    if args.command == "profile":
+        try:
+            stdout.write(render_profile(args.name, registry, args.kubernetes_version))
+        except ProfileError as error:
+            print(f"policypack profile: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        return 0
     if args.command == "check-config":
         try:
             PackConfig.load(args.config, registry)
@@ -135,6 +165,27 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
         stdout.write(f"{args.config}: valid\n")
         return 0
     return lint_command(args, registry, stdin, stdout)
+
+
+def lint_config(args: argparse.Namespace, registry: Registry) -> PackConfig:
+    """The profile, then the config file's entries over it, then the target version."""
+    if not (args.profile or args.config or args.kubernetes_version):
+        return PackConfig.default(registry)
+    data: dict[str, Any] = profile_config(args.profile, registry) if args.profile else {}
+    source = f"profile {args.profile}" if args.profile else "<defaults>"
+    if args.config:
+        source = args.config
+        loaded = load_config_mapping(args.config)
+        if not isinstance(loaded, Mapping):
+            raise ConfigError(f"{args.config}: the config must be a mapping of rule names to settings")
+        for name, entry in loaded.items():
+            base = data.get(name)
+            if isinstance(base, Mapping) and isinstance(entry, Mapping):
+                entry = {**base, **entry}
+            data[name] = entry
+    if args.kubernetes_version:
+        data = with_kubernetes_version(data, registry, args.kubernetes_version)
+    return PackConfig.from_mapping(data, registry, source)
 
 
 def explain_rule(registry: Registry, name: str, stdout: TextIO) -> int:
@@ -179,8 +230,8 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
             return EXIT_ERROR
         paths = ["-"]
     try:
-        config = PackConfig.load(args.config, registry) if args.config else PackConfig.default(registry)
-    except ConfigError as error:
+        config = lint_config(args, registry)
+    except (ConfigError, ProfileError) as error:
         print(f"policypack lint: invalid config: {error}", file=sys.stderr)
         return EXIT_ERROR
     gate = Gate(Severity(args.fail_on) if args.fail_on else None)

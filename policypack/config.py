@@ -57,12 +57,7 @@ class PackConfig:
 
     @classmethod
     def load(cls, path: str | Path, registry: Registry) -> PackConfig:
-        source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"{source}: cannot read the config file: {error}") from None
-        return cls.from_mapping(parse_config_text(text, source), registry, source)
+        return cls.from_mapping(load_config_mapping(path), registry, str(path))
 
     @classmethod
     def from_mapping(cls, data: Any, registry: Registry, source: str = "<config>") -> PackConfig:
@@ -96,6 +91,16 @@ class PackConfig:
                 validate_options(rule, options, source)
             settings[rule.name] = RuleSettings(base[rule.name], options)
         return cls(settings)
+
+
+def load_config_mapping(path: str | Path) -> Any:
+    """A config file's content (JSON or YAML), not yet validated."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{source}: cannot read the config file: {error}") from None
+    return parse_config_text(text, source)
 
 
 def parse_config_text(text: str, source: str) -> Any:

@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 
 from policypack import ROOT as PACKAGE_ROOT
+from policypack.profiles import PROFILES_DIR, profile_files
 from policypack.registry import Registry
-from policypack.rule import AREAS, Rule
+from policypack.rule import AREAS, PROFILES, Rule
 
 ROOT = Path(PACKAGE_ROOT)
 DOCS_DIR = ROOT / "docs" / "rules"
@@ -58,6 +59,8 @@ def render_rule(rule: Rule, fixtures_dir: Path = FIXTURES_DIR) -> str:
         f"| Area | {rule.area} |",
         f"| Applies to | {_targets(rule)} |",
         f"| Tags | {', '.join(rule.tags) if rule.tags else '-'} |",
+        f"| Profiles | {', '.join(p for p in PROFILES if rule.in_profile(p))} |",
+        f"| Scope | {'the whole set of objects (stack rule)' if rule.stack else 'one object at a time'} |",
         "",
         rule.description,
         "",
@@ -87,6 +90,8 @@ def render_rule(rule: Rule, fixtures_dir: Path = FIXTURES_DIR) -> str:
             indent=2,
         ),
         "```",
+        "",
+        "Every rule also takes `exemptions` and `allowSuppression`; see [suppressions](../suppressions.md).",
     ]
     if rule.notes:
         out += ["", "## Notes", "", rule.notes]
@@ -143,6 +148,7 @@ def expected_files(registry: Registry) -> dict[Path, str]:
     files[DOCS_DIR / "README.md"] = render_index(registry)
     if README.exists():
         files[README] = readme_with_rules(registry, README.read_text(encoding="utf-8"))
+    files.update(profile_files(registry))
     return files
 
 
@@ -157,6 +163,7 @@ def stale_files(registry: Registry) -> list[Path]:
 
 def write_docs(registry: Registry) -> list[Path]:
     DOCS_DIR.mkdir(parents=True, exist_ok=True)
+    PROFILES_DIR.mkdir(parents=True, exist_ok=True)
     changed = stale_files(registry)
     expected = expected_files(registry)
     for path in changed:

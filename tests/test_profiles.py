@@ -1,0 +1,82 @@
+"""Profiles: shipped config files, `--profile`, `--kubernetes-version`, `policypack profile`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from policypack.config import PackConfig
+from policypack.profiles import PROFILES_DIR, ProfileError, profile_config, with_kubernetes_version
+from policypack.registry import load_registry
+from policypack.rule import PROFILES, Enforcement
+from tests.test_cli import run, write
+
+REGISTRY = load_registry()
+
+UNPINNED = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    ignore.policypack.io/require-pinned-images: "we like latest"
+spec:
+  containers:
+    - name: app
+      image: nginx
+      resources: {limits: {cpu: 100m, memory: 64Mi}}
+"""
+
+
+@pytest.mark.parametrize("name", list(PROFILES))
+def test_every_profile_is_shipped_and_valid(name: str) -> None:
+    path = PROFILES_DIR / f"{name}.json"
+    data = json.loads(path.read_text())
+    assert set(data) == set(REGISTRY.rules), "a profile names every rule explicitly"
+    config = PackConfig.from_mapping(data, REGISTRY, str(path))
+    enabled = {rule.name for rule in REGISTRY if config.for_rule(rule).enabled}
+    assert enabled == {rule.name for rule in REGISTRY if rule.in_profile(name)}
+
+
+def test_strict_makes_every_rule_mandatory_and_unsuppressible() -> None:
+    config = PackConfig.from_mapping(profile_config("strict", REGISTRY), REGISTRY)
+    for rule in REGISTRY:
+        settings = config.for_rule(rule)
+        assert settings.enforcement is Enforcement.MANDATORY
+        assert settings.options["allowSuppression"] is False
+
+
+def test_lint_with_a_profile_and_a_config_over_it(tmp_path: Path) -> None:
+    pod = write(tmp_path, "pod.yaml", UNPINNED)
+    assert run("lint", pod)[0] == 0  # the annotation suppresses the only finding
+    code, out = run("lint", "--profile", "strict", pod)
+    assert code == 1 and "cannot be suppressed by annotation" in out
+    relaxed = write(tmp_path, "c.json", json.dumps({"require-pinned-images": {"allowSuppression": True}}))
+    assert run("lint", "--profile", "strict", "--config", relaxed, pod)[0] == 0
+
+
+def test_kubernetes_version_is_validated(tmp_path: Path, capsys) -> None:
+    pod = write(tmp_path, "pod.yaml", UNPINNED)
+    assert run("lint", "--kubernetes-version", "v1.30", pod)[0] == 2
+    assert "Kubernetes version must look like 1.30" in capsys.readouterr().err
+    with pytest.raises(ProfileError):
+        with_kubernetes_version({}, REGISTRY, "1.x")
+
+
+def test_the_version_reaches_every_rule_that_has_the_option() -> None:
+    versioned = [rule for rule in REGISTRY if "kubernetesVersion" in rule.options]
+    data = with_kubernetes_version(profile_config("playbook", REGISTRY), REGISTRY, "1.25")
+    config = PackConfig.from_mapping(data, REGISTRY)
+    for rule in versioned:
+        assert config.for_rule(rule).options["kubernetesVersion"] == "1.25"
+    printed = profile_config("playbook", REGISTRY, "1.25")
+    assert all(printed[rule.name]["kubernetesVersion"] == "1.25" for rule in versioned)
+
+
+def test_profile_command_prints_a_pulumi_config(capsys) -> None:
+    code, out = run("profile", "strict", "--kubernetes-version", "1.31")
+    assert code == 0
+    assert json.loads(out) == profile_config("strict", REGISTRY, "1.31")
+    assert run("profile", "strict", "--kubernetes-version", "latest")[0] == 2
