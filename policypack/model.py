@@ -180,6 +180,16 @@ class Resource:
             return None
         return path[:-1] + ("metadata",)
 
+    @property
+    def pod_labels(self) -> Any:
+        """The labels its pods get (the template's; a Pod's own), None for other kinds;
+        UNKNOWN when not known yet."""
+        path = self.pod_metadata_path
+        if path is None:
+            return None
+        labels = get(self.props, *path, "labels")
+        return {} if labels is None else labels
+
     def containers(self, *, init: bool = True, ephemeral: bool = True) -> Iterator[Container]:
         """Every container of the pod spec with its path; entries that are not
         mappings (or are unknown) are skipped."""

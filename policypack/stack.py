@@ -12,13 +12,24 @@ nothing and must fire nothing: rules treat None as "cannot tell".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from policypack.model import CLUSTER_SCOPED_KINDS, Resource
 from policypack.values import UNKNOWN, as_list
 
 DEFAULT_NAMESPACE = "default"
+
+#: The option of namespace-sensitive stack rules: where objects that name no
+#: namespace will be applied (the engine reads it when it builds the Stack).
+NAMESPACE_OPTION: dict[str, dict[str, Any]] = {
+    "defaultNamespace": {
+        "type": "string",
+        "default": DEFAULT_NAMESPACE,
+        "description": "The namespace of objects that name none (where they will be applied).",
+    }
+}
 
 
 class Stack:
@@ -58,14 +69,56 @@ class Stack:
         found = {self.namespace_of(r) for r in self.of_kind(*kinds)}
         return sorted(n for n in found if isinstance(n, str))
 
-    def find(self, kind: str, name: Any, namespace: Any = None) -> Resource | None:
-        """The object of this kind and name (in this namespace, for namespaced kinds)."""
-        if not isinstance(name, str):
-            return None
+    def select(self, namespace: Any, matches: Callable[[Any], bool | None], *kinds: str) -> Selection:
+        """The objects of these kinds in `namespace` whose pod labels `matches` accepts.
+        Undecided when a label set, a namespace or the match is unknown."""
+        selection = Selection()
+        if not isinstance(namespace, str):
+            selection.undecided = True
+            return selection
+        for resource in self.of_kind(*kinds):
+            where = self.namespace_of(resource)
+            if where is UNKNOWN:
+                selection.undecided = selection.undecided or matches(resource.pod_labels) is not False
+                continue
+            if where != namespace:
+                continue
+            verdict = matches(resource.pod_labels)
+            if verdict is None:
+                selection.undecided = True
+            elif verdict:
+                selection.matched.append(resource)
+        return selection
+
+    def find(self, kind: str, name: Any, namespace: Any = None) -> Any:
+        """The object of this kind and name (in `namespace` for namespaced kinds).
+
+        None when it is known to be absent; UNKNOWN when unknowns (a name or
+        namespace not known yet) leave it undecided, so a rule must not fire."""
+        if not isinstance(name, str) or (namespace is not None and not isinstance(namespace, str)):
+            return UNKNOWN
+        undecided = False
         for resource in self.of_kind(kind):
-            if resource.name == name and (namespace is None or self.namespace_of(resource) == namespace):
+            where = self.namespace_of(resource) if namespace is not None else None
+            if resource.name is UNKNOWN or where is UNKNOWN:
+                undecided = undecided or where in (UNKNOWN, namespace) or resource.name in (UNKNOWN, name)
+                continue
+            if resource.name == name and where == namespace:
                 return resource
-        return None
+        return UNKNOWN if undecided else None
+
+
+@dataclass
+class Selection:
+    """What a selector picked: the matches, and whether unknowns left it undecided."""
+
+    matched: list[Resource] = field(default_factory=list)
+    undecided: bool = False
+
+    @property
+    def none(self) -> bool:
+        """Known to select nothing."""
+        return not self.matched and not self.undecided
 
 
 def clusters(resources: Iterable[Resource]) -> list[list[Resource]]:

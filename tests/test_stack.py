@@ -65,6 +65,8 @@ def test_stack_namespaces() -> None:
     assert stack.namespaces("ConfigMap", "Secret") == ["apps", "shop"]
     assert stack.in_namespace(UNKNOWN, "ConfigMap") == []
     assert stack.find("ConfigMap", "x", "shop") is stack.resources[1]
+    assert stack.find("ConfigMap", "y", "shop") is None
+    assert stack.find("Secret", "x", "shop") is UNKNOWN  # its namespace is not known yet
 
 
 CONFIGMAPS_A = """\

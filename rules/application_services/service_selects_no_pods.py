@@ -1,0 +1,67 @@
+"""Every Service selects the pods of some workload in the set.
+
+A Service with a `selector` must match the pod template labels of at least one
+workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
+CronJob or Pod) in its namespace, among the objects linted together (or the stack).
+Services without a selector (endpoints managed by hand) and `ExternalName` Services
+are not judged.
+
+Why it matters:
+    A selector that matches nothing gives the Service no endpoints: clients get
+    connection refused or time out, and the mistake (a typo in a label, a label
+    renamed in one place) survives review because both objects look right alone.
+
+How to fix:
+    Make the Service's `spec.selector` a subset of the workload's
+    `spec.template.metadata.labels`, in the same namespace:
+
+        spec:
+          selector:
+            app.kubernetes.io/name: web   # the Deployment's template has this label
+
+Notes:
+    Offline, lint the Service together with its workloads (one run over the folder,
+    or the whole rendered chart); a workload that lives in another repository will
+    show up here: suppress with a reason. Unknown labels or namespaces during
+    preview fire nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
+from policypack.values import UNKNOWN
+
+
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    for service in stack.of_kind("Service"):
+        selector = service.get("spec", "selector")
+        if service.get("spec", "type") == "ExternalName" or not isinstance(selector, Mapping) or not selector:
+            continue
+        if any(value is UNKNOWN for value in selector.values()):
+            continue
+        namespace = stack.namespace_of(service)
+        selection = stack.select(namespace, functools.partial(map_selector_matches, selector), *POD_KINDS)
+        if selection.none:
+            wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
+            message = f"Service selects no pods: no workload in namespace {namespace} has pod labels {wanted}"
+            yield StackViolation(service, ("spec", "selector"), message)
+
+
+RULE = Rule(
+    name="service-selects-no-pods",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    area="application-services",
+    kinds={"Service", *POD_KINDS},
+    check=check,
+    stack=True,
+    options=NAMESPACE_OPTION,
+    tags=("cross-object",),
+)

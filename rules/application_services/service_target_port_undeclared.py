@@ -1,0 +1,95 @@
+"""A Service's named `targetPort` is declared by the containers it selects.
+
+For each Service port whose `targetPort` is a name (not a number), every workload the
+Service selects (pod template labels, same namespace, objects linted together or the
+stack) must declare a container port of that name (`containers[].ports[].name`).
+
+Why it matters:
+    Kubernetes resolves a named target port per pod; pods that do not declare the
+    name get no endpoint for it, silently. A renamed container port (`http` to
+    `web`) then takes a service down without any error at apply time.
+
+How to fix:
+    Name the container port as the Service refers to it, or use the number:
+
+        containers:
+          - name: web
+            ports:
+              - name: http          # matches targetPort: http
+                containerPort: 8080
+
+Notes:
+    Services that select nothing are left to service-selects-no-pods. Unknown
+    labels, names or ports during preview fire nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
+from policypack.values import UNKNOWN, as_list
+
+
+def declared_port_names(workload: Resource) -> set[Any] | None:
+    """Names of the container ports of a workload's regular containers; None if any
+    port list or name is unknown."""
+    names: set[Any] = set()
+    for container in workload.containers(init=False, ephemeral=False):
+        ports = container.get("ports")
+        if ports is UNKNOWN:
+            return None
+        for port in as_list(ports):
+            name = port.get("name") if isinstance(port, Mapping) else None
+            if port is UNKNOWN or name is UNKNOWN:
+                return None
+            names.add(name)
+    return names
+
+
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    for service in stack.of_kind("Service"):
+        selector = service.get("spec", "selector")
+        if not isinstance(selector, Mapping) or not selector:
+            continue
+        named = [
+            (index, port.get("targetPort"))
+            for index, port in enumerate(as_list(service.get("spec", "ports")))
+            if isinstance(port, Mapping) and isinstance(port.get("targetPort"), str)
+        ]
+        if not named:
+            continue
+        namespace = stack.namespace_of(service)
+        selection = stack.select(namespace, functools.partial(map_selector_matches, selector), *POD_KINDS)
+        if selection.undecided:
+            continue
+        for index, target in named:
+            lacking = []
+            for workload in selection.matched:
+                names = declared_port_names(workload)
+                if names is not None and target not in names:
+                    lacking.append(f"{workload.kind} {workload.name}")
+            if lacking:
+                yield StackViolation(
+                    service,
+                    ("spec", "ports", index, "targetPort"),
+                    f'targetPort "{target}" is not a container port name in {", ".join(lacking)}',
+                )
+
+
+RULE = Rule(
+    name="service-target-port-undeclared",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    area="application-services",
+    kinds={"Service", *POD_KINDS},
+    check=check,
+    stack=True,
+    options=NAMESPACE_OPTION,
+    tags=("cross-object",),
+)
