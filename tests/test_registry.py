@@ -126,6 +126,13 @@ def test_docstring_sections_parse() -> None:
 
 
 def test_rules_for_uses_kinds_and_types() -> None:
-    assert [r.name for r in REGISTRY.rules_for("Service", "kubernetes:core/v1:Service")] == ["no-public-load-balancer"]
-    assert [r.name for r in REGISTRY.rules_for(None, "aws:iam/policy:Policy")] == ["no-iam-admin-wildcards"]
-    assert REGISTRY.rules_for("ConfigMap", "kubernetes:core/v1:ConfigMap") == []
+    for kind, token in [
+        ("Service", "kubernetes:core/v1:Service"),
+        (None, "aws:iam/policy:Policy"),
+        ("ConfigMap", "kubernetes:core/v1:ConfigMap"),
+        ("Widget", "kubernetes:example.com/v1:Widget"),
+    ]:
+        expected = sorted(r.name for r in REGISTRY if token in r.types or (kind is not None and kind in r.kinds))
+        assert [r.name for r in REGISTRY.rules_for(kind, token)] == expected
+    assert "no-public-load-balancer" in [r.name for r in REGISTRY.rules_for("Service", "kubernetes:core/v1:Service")]
+    assert REGISTRY.rules_for("Widget", "kubernetes:example.com/v1:Widget") == []
