@@ -143,11 +143,11 @@ class Resource:
 
     @property
     def name(self) -> Any:
-        return self.metadata.get("name")
+        return get(self.props, "metadata", "name")  # UNKNOWN when the metadata is
 
     @property
     def namespace(self) -> Any:
-        return self.metadata.get("namespace")
+        return get(self.props, "metadata", "namespace")
 
     @property
     def annotations(self) -> Mapping[str, Any]:

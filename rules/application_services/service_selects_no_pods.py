@@ -41,7 +41,8 @@ from policypack.values import UNKNOWN
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for service in stack.of_kind("Service"):
         selector = service.get("spec", "selector")
-        if service.get("spec", "type") == "ExternalName" or not isinstance(selector, Mapping) or not selector:
+        kind = service.get("spec", "type")
+        if kind is UNKNOWN or kind == "ExternalName" or not isinstance(selector, Mapping) or not selector:
             continue
         if any(value is UNKNOWN for value in selector.values()):
             continue

@@ -38,6 +38,12 @@ from policypack.values import UNKNOWN, as_list
 def declared_port_names(workload: Resource) -> set[Any] | None:
     """Names of the container ports of a workload's regular containers; None if any
     port list or name is unknown."""
+    pod = workload.pod_spec
+    if pod is None:
+        return None  # the pod spec is not known yet (or malformed)
+    containers = pod.get("containers")
+    if containers is UNKNOWN or any(entry is UNKNOWN for entry in as_list(containers)):
+        return None
     names: set[Any] = set()
     for container in workload.containers(init=False, ephemeral=False):
         ports = container.get("ports")

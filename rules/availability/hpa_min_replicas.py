@@ -1,0 +1,50 @@
+"""A HorizontalPodAutoscaler keeps at least the availability minimum of replicas.
+
+Fires when `spec.minReplicas` (1 when absent) is below the `minReplicas` option
+(default 2).
+
+Why it matters:
+    At night the autoscaler scales down to its minimum; with one replica a node
+    drain, a crash or a rollout is an outage, and the budget (PodDisruptionBudget)
+    cannot help with a single pod.
+
+How to fix:
+    Set `spec.minReplicas: 2` (or more), and a PodDisruptionBudget with
+    `maxUnavailable: 1`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+
+
+def check(hpa: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    minimum = options["minReplicas"]
+    value = hpa.get("spec", "minReplicas")
+    if value is None and isinstance(hpa.get("spec"), Mapping):
+        yield Violation(("spec", "minReplicas"), f"minReplicas is not set (1 by default); the minimum is {minimum}")
+    elif isinstance(value, int) and not isinstance(value, bool) and value < minimum:
+        yield Violation(("spec", "minReplicas"), f"minReplicas {value} is below the minimum of {minimum}")
+
+
+RULE = Rule(
+    name="hpa-min-replicas",
+    doc=__doc__,
+    severity=Severity.LOW,
+    enforcement=Enforcement.ADVISORY,
+    area="availability",
+    kinds={"HorizontalPodAutoscaler"},
+    check=check,
+    options={
+        "minReplicas": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 2,
+            "description": "The fewest replicas an autoscaler may scale a workload down to.",
+        }
+    },
+)

@@ -1,0 +1,60 @@
+"""Every HorizontalPodAutoscaler's target is in the set.
+
+The `spec.scaleTargetRef` (kind and name) of each HorizontalPodAutoscaler must name an
+object of that kind in the autoscaler's namespace, among the objects linted together
+(or the stack).
+
+Why it matters:
+    An autoscaler whose target does not exist does nothing: the workload runs at
+    whatever replica count it was applied with, and nobody notices until the load
+    comes. It usually means the workload was renamed and the HPA was not.
+
+How to fix:
+    Point `scaleTargetRef` at the workload's exact kind and name, in the same
+    namespace:
+
+        scaleTargetRef:
+          apiVersion: apps/v1
+          kind: Deployment
+          name: web
+
+Notes:
+    Offline, lint the HPA with its workload; a target managed elsewhere shows up
+    here: suppress with a reason. Unknown names fire nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack
+
+TARGET_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
+
+
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    for hpa in stack.of_kind("HorizontalPodAutoscaler"):
+        kind, name = hpa.get("spec", "scaleTargetRef", "kind"), hpa.get("spec", "scaleTargetRef", "name")
+        if kind not in TARGET_KINDS or not isinstance(name, str):
+            continue  # custom scalable kinds (Argo Rollouts, ...) are not judged
+        namespace = stack.namespace_of(hpa)
+        if stack.find(kind, name, namespace) is None:
+            yield StackViolation(
+                hpa, ("spec", "scaleTargetRef", "name"), f'scale target {kind} "{name}" is not in namespace {namespace}'
+            )
+
+
+RULE = Rule(
+    name="hpa-target-missing",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    area="availability",
+    kinds={"HorizontalPodAutoscaler", *TARGET_KINDS},
+    check=check,
+    stack=True,
+    options=NAMESPACE_OPTION,
+    tags=("cross-object",),
+)

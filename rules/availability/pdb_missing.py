@@ -1,0 +1,76 @@
+"""Replicated Deployments and StatefulSets are covered by a PodDisruptionBudget.
+
+A Deployment or StatefulSet with more than one replica needs a PodDisruptionBudget in
+its namespace whose selector matches its pod template labels (among the objects linted
+together, or the stack). Workloads whose replicas an HPA sets (no `replicas` field)
+count as one replica here.
+
+Why it matters:
+    Node drains (upgrades, autoscaler scale-down, spot reclaim) evict pods without
+    looking at your availability: without a budget, a drain can take every replica
+    of a service down at once. A budget makes the drain wait for replacements.
+
+How to fix:
+    Add a budget that allows one pod at a time to go:
+
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: web, namespace: shop}
+        spec:
+          maxUnavailable: 1
+          selector: {matchLabels: {app: web}}
+
+Notes:
+    Budgets that allow no disruption at all are pdb-allows-no-disruption's business.
+    Unknown replicas, labels or selectors during preview fire nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack, label_selector_matches
+from policypack.values import UNKNOWN
+
+
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    budgets = stack.of_kind("PodDisruptionBudget")
+    if any(stack.namespace_of(b) is UNKNOWN for b in budgets):
+        return
+    for workload in stack.of_kind("Deployment", "StatefulSet"):
+        replicas = workload.get("spec", "replicas")
+        namespace = stack.namespace_of(workload)
+        if (
+            not isinstance(replicas, int)
+            or isinstance(replicas, bool)
+            or replicas <= 1
+            or not isinstance(namespace, str)
+        ):
+            continue
+        verdicts = [
+            label_selector_matches(budget.get("spec", "selector"), workload.pod_labels)
+            for budget in stack.in_namespace(namespace, "PodDisruptionBudget")
+        ]
+        if True in verdicts or None in verdicts:
+            continue
+        yield StackViolation(
+            workload,
+            ("spec", "replicas"),
+            f"{workload.kind} {workload.name} runs {replicas} replicas and no PodDisruptionBudget selects its pods",
+        )
+
+
+RULE = Rule(
+    name="pdb-missing",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    area="availability",
+    kinds={"Deployment", "StatefulSet", "PodDisruptionBudget"},
+    check=check,
+    stack=True,
+    options=NAMESPACE_OPTION,
+    tags=("cross-object", "upgrades"),
+)

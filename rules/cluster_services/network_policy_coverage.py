@@ -1,0 +1,74 @@
+"""Every workload's pods are selected by a NetworkPolicy.
+
+For each workload (any pod-bearing kind) the rule looks for a NetworkPolicy in the same
+namespace, among the objects linted together (or the stack), whose `podSelector`
+selects the workload's pod template labels (`{}` selects every pod of the namespace).
+
+Why it matters:
+    Pods that no NetworkPolicy selects accept traffic from every pod in the cluster
+    and may call anything: one compromised workload can reach your databases,
+    metadata endpoints and control-plane add-ons. Policies are also how you prove
+    segmentation to an auditor.
+
+How to fix:
+    Add a NetworkPolicy for the namespace: a default deny, then what each workload
+    needs:
+
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: web, namespace: shop}
+        spec:
+          podSelector: {matchLabels: {app: web}}
+          policyTypes: [Ingress]
+          ingress:
+            - from: [{podSelector: {matchLabels: {app: gateway}}}]
+
+Notes:
+    The policies only take effect with a CNI that enforces them (Calico, Cilium,
+    Dataplane V2, ...). Offline, lint the workloads with their policies; policies
+    applied by another repository show up here: suppress with a reason or exempt
+    the namespace in the config. Unknown labels or selectors fire nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack, label_selector_matches
+
+
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    if any(not isinstance(stack.namespace_of(p), str) for p in stack.of_kind("NetworkPolicy")):
+        return  # a policy whose namespace is not known yet could cover anything
+    for workload in stack.of_kind(*POD_KINDS):
+        namespace = stack.namespace_of(workload)
+        if not isinstance(namespace, str):
+            continue
+        verdicts = [
+            label_selector_matches(policy.get("spec", "podSelector"), workload.pod_labels)
+            for policy in stack.in_namespace(namespace, "NetworkPolicy")
+        ]
+        if True in verdicts or None in verdicts:
+            continue
+        yield StackViolation(
+            workload,
+            ("metadata", "name"),
+            f"no NetworkPolicy in namespace {namespace} selects the pods of {workload.kind} {workload.name}",
+        )
+
+
+RULE = Rule(
+    name="network-policy-coverage",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    area="cluster-services",
+    kinds={"NetworkPolicy", *POD_KINDS},
+    check=check,
+    stack=True,
+    options=NAMESPACE_OPTION,
+    tags=("cross-object", "cis-5.3.2", "nsa-hardening"),
+)
