@@ -135,3 +135,35 @@ def test_aggregation() -> None:
     assert _rbac.aggregated_into(labelled) == ["edit", "view"]
     assert _rbac.where(labelled) == '; aggregated into the built-in ClusterRoles "edit", "view"'
     assert _rbac.aggregated_into(role("Role", metadata=labelled.props["metadata"])) == []
+
+
+def test_a_binding_grants_what_its_role_grants_in_its_scope() -> None:
+    everything = role(rules=[{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}])
+    cluster_binding = resource_from_manifest(
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "b"}}
+    )
+    namespaced_binding = resource_from_manifest(
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b"}}
+    )
+    assert {g.capability for g in _rbac.binding_grants(cluster_binding, everything)} == set(CAPABILITIES)
+    through_role_binding = {g.capability for g in _rbac.binding_grants(namespaced_binding, everything)}
+    assert "node-proxy" not in through_role_binding
+    assert "secret-read" in through_role_binding
+    assert _rbac.binding_grants(cluster_binding, role(aggregationRule={"clusterRoleSelectors": []})) is None
+
+
+def test_aggregation_sources() -> None:
+    def labelled(name, labels):
+        return role(metadata={"name": name, "labels": labels})
+
+    monitoring = labelled("mon", {"rbac.example.com/aggregate-to-monitoring": "true"})
+    other = labelled("other", {"team": "shop"})
+    aggregate = role(
+        aggregationRule={
+            "clusterRoleSelectors": [{"matchLabels": {"rbac.example.com/aggregate-to-monitoring": "true"}}]
+        }
+    )
+    assert _rbac.aggregation_sources(aggregate, [aggregate, monitoring, other]) == [monitoring]
+    unknown_labels = labelled("later", UNKNOWN)
+    assert _rbac.aggregation_sources(aggregate, [monitoring, unknown_labels]) is None
+    assert _rbac.aggregation_sources(role(aggregationRule={"clusterRoleSelectors": UNKNOWN}), [monitoring]) is None

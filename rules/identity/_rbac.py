@@ -36,11 +36,12 @@ those built-in roles (`aggregated_into`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from policypack.model import Resource
+from policypack.stack import label_selector_matches
 from policypack.values import UNKNOWN, Path, as_list
 
 CORE = ""
@@ -339,6 +340,37 @@ def role_grants(role: Resource, capability: str) -> Iterator[Grant]:
     yield from grants(role.get("rules"), capability, namespaced=role.kind == "Role")
 
 
+def aggregation_sources(role: Resource, cluster_roles: Iterable[Resource]) -> list[Resource] | None:
+    """The ClusterRoles whose rules the control plane copies into an aggregated
+    ClusterRole (any of its `clusterRoleSelectors` matches their labels; an empty
+    selector matches every ClusterRole, as in the aggregation controller). None when
+    that cannot be told yet (an unknown selector or label)."""
+    selectors = role.get("aggregationRule", "clusterRoleSelectors")
+    if selectors is UNKNOWN:
+        return None
+    found, undecided = [], False
+    for candidate in cluster_roles:
+        if candidate is role or candidate.kind != "ClusterRole":
+            continue
+        verdicts = [label_selector_matches(s, candidate.metadata.get("labels")) for s in as_list(selectors)]
+        if True in verdicts:
+            found.append(candidate)
+        elif None in verdicts:
+            undecided = True
+    return None if undecided else found
+
+
+def binding_grants(binding: Resource, role: Resource) -> list[Grant] | None:
+    """The dangerous capabilities a RoleBinding or ClusterRoleBinding hands its subjects
+    through `role`, the object its `roleRef` names. A RoleBinding grants only namespaced
+    resources, even through a ClusterRole. None for an aggregated ClusterRole (resolve
+    it with `aggregation_sources`) or one not known yet to be plain. The grants' paths
+    are in the role."""
+    if is_aggregated(role) is not False:
+        return None
+    return dangerous_grants(role.get("rules"), namespaced=binding.kind == "RoleBinding" or role.kind == "Role")
+
+
 def where(role: Resource) -> str:
     """The message suffix for a ClusterRole whose rules flow into built-in roles."""
     into = aggregated_into(role)
@@ -346,12 +378,6 @@ def where(role: Resource) -> str:
         return ""
     names = ", ".join(f'"{name}"' for name in into)
     return f"; aggregated into the built-in ClusterRole{'s' if len(into) > 1 else ''} {names}"
-
-
-def describe(requests: Sequence[Request]) -> str:
-    """`create on pods, deployments.apps`."""
-    verbs = list(dict.fromkeys(r.verb for r in requests))
-    return f"{', '.join(verbs)} on {', '.join(dict.fromkeys(r.label for r in requests))}"
 
 
 # --- bindings -------------------------------------------------------------------
