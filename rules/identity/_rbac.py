@@ -216,8 +216,8 @@ CAPABILITIES: dict[str, Capability] = {
     for c in (
         # list and watch return whole objects, values included: not only `get`.
         Capability("secret-read", _requests(("get", "list", "watch"), CORE, ("secrets",))),
-        # `create` is what kubectl asks for; `get` opened a WebSocket exec on API
-        # servers before the create check for WebSocket upgrades (1.30/1.31).
+        # `create` is what SPDY clients need; a WebSocket exec is a GET, authorized
+        # as `get` alone before Kubernetes 1.35 (AuthorizePodWebsocketUpgradeCreatePermission).
         Capability(
             "pod-exec",
             _requests(("create", "get"), CORE, ("pods/exec", "pods/attach", "pods/portforward"))

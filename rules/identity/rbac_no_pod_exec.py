@@ -18,9 +18,9 @@ How to fix:
     need it: `pods/log` with `get` is enough.
 
 Notes:
-    `get` counts as well as `create`: API servers before the WebSocket create check
-    (Kubernetes 1.30/1.31, `AuthorizePodWebsocketUpgradeCreatePermission`) let `get`
-    open an exec session. `pods/*` is not a wildcard in RBAC and is not reported.
+    `get` counts as well as `create`: a WebSocket exec is a `GET`, and API servers
+    before Kubernetes 1.35 (or with the `AuthorizePodWebsocketUpgradeCreatePermission`
+    feature gate off) authorize it with `get` alone. `pods/*` is not a wildcard in RBAC and is not reported.
     Rules restricted by `resourceNames` (specific pods) are not reported; aggregated
     ClusterRoles are not judged (their rules are overwritten).
 """
