@@ -24,14 +24,7 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
-
-
-def describe_subject(subject: Any) -> str:
-    if not isinstance(subject, Mapping):
-        return "?"
-    kind, name, namespace = subject.get("kind"), subject.get("name"), subject.get("namespace")
-    text = f"{namespace}/{name}" if isinstance(namespace, str) and namespace else f"{name}"
-    return f"{kind} {text}" if isinstance(kind, str) else text
+from rules.identity._rbac import describe_subject
 
 
 def check(binding: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

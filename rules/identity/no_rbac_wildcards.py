@@ -1,8 +1,9 @@
 """RBAC roles do not grant wildcards in verbs, resources or API groups.
 
 Fires on each rule of a Role or ClusterRole that lists `*` in `verbs`, `apiGroups` or
-`resources` (including `*/subresource`, which RBAC expands to every resource).
-Aggregated ClusterRoles are judged by the rules they list themselves.
+`resources` (including `*/subresource`, which RBAC matches on every resource that
+has that subresource). `pods/*` is not a wildcard in RBAC (it matches a subresource
+literally named `*`) and is not reported.
 
 Why it matters:
     A wildcard grants everything that exists now and everything added later: a new
@@ -23,7 +24,10 @@ How to fix:
     show what an account really calls.
 
 Notes:
-    `nonResourceURLs` (such as `/metrics`) are not judged by this rule.
+    `nonResourceURLs` (such as `/metrics`) are not judged by this rule. An
+    aggregated ClusterRole (`aggregationRule`) is not judged: the control plane
+    overwrites its rules with those of the ClusterRoles it selects, which are judged
+    on their own.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
+from rules.identity._rbac import is_aggregated
 
 # A fixed order, never the order keys were written in: Pulumi hands props over as a
 # protobuf Struct, which does not keep key order.
@@ -47,6 +52,8 @@ def _is_wildcard(field: str, value: Any) -> bool:
 
 
 def check(role: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    if is_aggregated(role) is not False:
+        return  # its rules are the control plane's (or not known yet)
     for index, rule in enumerate(as_list(role.get("rules"))):
         if not isinstance(rule, Mapping):
             continue

@@ -1,0 +1,54 @@
+"""Roles are not bound to a namespace's `default` service account.
+
+Fires on each subject of a RoleBinding or ClusterRoleBinding that is the
+ServiceAccount `default`.
+
+Why it matters:
+    Every pod that names no service account runs as `default`, so a role bound to it
+    goes to every such pod in the namespace, today's and tomorrow's, including ones
+    that never needed API access. Whoever compromises any of them gets the role.
+
+How to fix:
+    Create a service account for the workload that needs the access, bind the role
+    to it, and set `serviceAccountName` in that workload's pod template:
+
+        subjects:
+          - kind: ServiceAccount
+            name: report-generator
+            namespace: shop
+
+Notes:
+    Service accounts merely called `default-something` are not reported. Groups of
+    service accounts (`system:serviceaccounts:<namespace>`) are not judged here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from rules.identity._rbac import describe_role_ref, describe_subject, subjects
+
+
+def check(binding: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    granted = describe_role_ref(binding)
+    for index, subject in subjects(binding):
+        if subject.get("kind") == "ServiceAccount" and subject.get("name") == "default":
+            yield Violation(
+                ("subjects", index, "name"),
+                f"{binding.kind} grants {granted} to the default service account ({describe_subject(subject)})",
+            )
+
+
+RULE = Rule(
+    name="rbac-no-default-sa-binding",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    area="identity",
+    kinds={"RoleBinding", "ClusterRoleBinding"},
+    check=check,
+    tags=("rbac", "least-privilege", "cis-5.1.5"),
+)

@@ -1,0 +1,50 @@
+"""RBAC roles do not let anyone create pods, directly or through a workload.
+
+Fires on each rule of a Role or ClusterRole that allows `create` on `pods` or
+`replicationcontrollers` (core), `deployments`, `daemonsets`, `statefulsets`,
+`replicasets` (`apps`), or `jobs`, `cronjobs` (`batch`), including through `*`.
+
+Why it matters:
+    Whoever creates a pod chooses its service account, its mounts and its
+    privileges: it can mount any Secret or service account token of the namespace,
+    and, where admission allows it, run privileged on the node. Creating a
+    Deployment or a Job creates pods just the same. Admission policy (Pod Security)
+    limits some of it; the Secrets and tokens of the namespace stay in reach.
+
+How to fix:
+    Let a deployment pipeline or GitOps controller hold this right, scoped to the
+    namespaces it deploys to, and keep it out of application service accounts'
+    roles. Enforce Pod Security `restricted` where pods are created.
+
+Notes:
+    `update` and `patch` on a workload also change the pods it runs; they are not
+    reported by this rule (controllers that scale or restart workloads need them).
+    `create` cannot be restricted by `resourceNames`, so such rules grant no create.
+    Aggregated ClusterRoles are not judged (their rules are overwritten).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from rules.identity._rbac import role_grants, where
+
+
+def check(role: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    for grant in role_grants(role, "workload-create"):
+        yield Violation(grant.path, f"rule #{grant.rule_index} can create pods: {grant.detail}{where(role)}")
+
+
+RULE = Rule(
+    name="rbac-no-workload-create",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    area="identity",
+    kinds={"Role", "ClusterRole"},
+    check=check,
+    tags=("rbac", "least-privilege", "cis-5.1.4"),
+)
