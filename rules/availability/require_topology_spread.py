@@ -34,7 +34,10 @@ How to fix:
 Notes:
     The rule does not check that a term's label selector matches the workload's own
     pods. Clusters may configure default spread constraints in the scheduler; those
-    are invisible in a manifest, so declare the spread you rely on.
+    are invisible in a manifest, so declare the spread you rely on. A Deployment
+    scaled by a HorizontalPodAutoscaler that leaves `replicas` out reads as one
+    replica and is not judged; declare the spread anyway, since the HPA will add
+    replicas.
 """
 
 from __future__ import annotations

@@ -27,7 +27,10 @@ Notes:
     ServiceAccount a pod will use. Teams that manage the setting on their
     ServiceAccounts turn on `acceptServiceAccountSetting`: a pod that leaves the
     field unset then passes if it names a service account other than `default`.
-    During a Pulumi preview an unknown value is given the benefit of the doubt.
+    ServiceAccount objects themselves are not judged: whether an account's pods
+    need the API is decided per workload, and the `default` account is the identity
+    rules' business. During a Pulumi preview an unknown value is given the benefit
+    of the doubt.
 """
 
 from __future__ import annotations

@@ -21,6 +21,12 @@ How to fix:
 
         metadata:
           namespace: payments
+
+Notes:
+    A Role or RoleBinding that grants access to the `default` namespace itself (a
+    monitoring stack that watches it, say) has to live there; suppress the rule on
+    it with that reason. Exact match only: the API server accepts no other
+    spelling of the name.
 """
 
 from __future__ import annotations
