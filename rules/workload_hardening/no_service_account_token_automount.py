@@ -69,7 +69,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
 
 
 RULE = Rule(
-    name="disable-service-account-token-automount",
+    name="no-service-account-token-automount",
     doc=__doc__,
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
