@@ -30,6 +30,10 @@ class Tty(io.StringIO):
         return True
 
 
+# The rules these tests exercise; other shipped rules may also judge their manifests.
+UNDER_TEST = {"no-public-load-balancer", "require-pinned-images", "require-resource-limits"}
+
+
 def run(*argv: str, stdin: bytes | None = None) -> tuple[int, str]:
     out = io.StringIO()
     code = main(list(argv), stdin=io.BytesIO(stdin) if stdin is not None else Tty(), stdout=out)
@@ -89,7 +93,7 @@ def test_yaml_config_with_options(tmp_path: Path) -> None:
     code, out = run("lint", "--config", config, "--format", "json", path)
     report = json.loads(out)
     assert code == 1
-    assert [f["message"] for f in report["findings"]] == [
+    assert [f["message"] for f in report["findings"] if f["rule"] in UNDER_TEST] == [
         'container "c" uses image "nginx" with no tag, which means "latest" at every pull',
         'container "c" uses image "nginx" from a registry that is not allowed (allowed: registry.example.com/)',
     ]

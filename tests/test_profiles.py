@@ -50,8 +50,9 @@ def test_strict_makes_every_rule_mandatory_and_unsuppressible() -> None:
 
 def test_lint_with_a_profile_and_a_config_over_it(tmp_path: Path) -> None:
     pod = write(tmp_path, "pod.yaml", UNPINNED)
-    assert run("lint", pod)[0] == 0  # the annotation suppresses the only finding
-    code, out = run("lint", "--profile", "strict", pod)
+    core = write(tmp_path, "core.json", json.dumps(core_only()))
+    assert run("lint", "--config", core, pod)[0] == 0  # the annotation suppresses the only finding
+    code, out = run("lint", "--profile", "strict", "--config", core, pod)
     assert code == 1 and "cannot be suppressed by annotation" in out
     relaxed = write(tmp_path, "c.json", json.dumps(core_only(**{"require-pinned-images": {"allowSuppression": True}})))
     assert run("lint", "--profile", "strict", "--config", relaxed, pod)[0] == 0

@@ -1,0 +1,97 @@
+"""Ingresses serve their hosts over TLS.
+
+Fires on an Ingress (`networking.k8s.io/v1`, and the older `v1beta1` and
+`extensions/v1beta1`) that has no `spec.tls` entry at all, and on each rule whose
+`host` no `spec.tls` entry covers. A TLS host covers a rule's host when the two are
+equal (ignoring case) or the TLS host is a wildcard (`*.example.com`) matching
+exactly one more label. A `spec.tls` entry that lists no hosts covers every host
+(the controller's default certificate), and a rule without a host is covered by any
+TLS entry.
+
+Why it matters:
+    Without TLS, requests and responses, cookies and bearer tokens included, cross
+    the network in plain text and can be read or altered by anyone on the path. A
+    TLS section that forgets one of the rules' hosts leaves that host on plain HTTP
+    (or on the controller's default certificate, which browsers reject), and is easy
+    to miss in review.
+
+How to fix:
+    List every host under a TLS entry with its certificate Secret (cert-manager can
+    issue it from an annotation):
+
+        spec:
+          tls:
+            - hosts: [shop.example.com, api.example.com]
+              secretName: shop-tls
+          rules:
+            - host: shop.example.com
+            - host: api.example.com
+
+Notes:
+    TLS terminated in front of the ingress controller (a cloud load balancer with
+    its own certificate) is invisible in the Ingress: suppress the rule on such an
+    Ingress with the reason. During a Pulumi preview an unknown `tls` section or
+    host is given the benefit of the doubt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN, as_list
+
+
+def covers(tls_host: str, host: str) -> bool:
+    tls_host, host = tls_host.lower(), host.lower()
+    if tls_host == host:
+        return True
+    if tls_host.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == tls_host[2:]
+    return False
+
+
+def check(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    tls = ingress.get("spec", "tls")
+    if tls is UNKNOWN:
+        return
+    entries = as_list(tls)
+    if not entries:
+        yield Violation(("spec", "tls"), "Ingress has no tls section: its hosts are served over plain HTTP")
+        return
+    tls_hosts: list[str] = []
+    for entry in entries:
+        hosts = entry.get("hosts") if isinstance(entry, Mapping) else UNKNOWN
+        if hosts is UNKNOWN or (isinstance(entry, Mapping) and not as_list(hosts)):
+            return  # an entry for every host (the default certificate), or one we cannot read yet
+        for host in as_list(hosts):
+            if host is UNKNOWN:
+                return
+            if isinstance(host, str):
+                tls_hosts.append(host)
+    for rule in as_list(ingress.get("spec", "rules")):
+        host = rule.get("host") if isinstance(rule, Mapping) else None
+        if not isinstance(host, str) or not host:
+            continue  # unknown, or a rule for every host (covered by the TLS entries above)
+        if not any(covers(tls_host, host) for tls_host in tls_hosts):
+            # The TLS section is what must change, so the finding points there.
+            yield Violation(
+                ("spec", "tls"),
+                f'Ingress rule for host "{host}" is not covered by any tls entry: it is served over plain HTTP',
+            )
+
+
+RULE = Rule(
+    name="require-ingress-tls",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    area="application-services",
+    kinds={"Ingress"},
+    check=check,
+    options={},
+    tags=("nsa-hardening", "network-exposure", "tls"),
+)

@@ -1,0 +1,61 @@
+"""What the two probe rules share: which objects run long-lived pods, and which
+containers in them must declare a probe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Container, Resource
+from policypack.rule import Violation
+from policypack.values import as_list, is_unknown
+
+#: Controllers whose pods are meant to run until replaced. Jobs and CronJobs run to
+#: completion, so probes mean little there and are never asked for.
+LONG_RUNNING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"})
+TARGET_KINDS = LONG_RUNNING_KINDS | {"Pod"}
+
+INCLUDE_BARE_PODS = {
+    "type": "boolean",
+    "default": False,
+    "description": (
+        "Also judge bare Pods that restart forever (`restartPolicy: Always` or unset). "
+        "Off by default: bare Pods are mostly one-off or debug pods."
+    ),
+}
+CONTAINERS_WITH_PORTS_ONLY = {
+    "type": "boolean",
+    "default": False,
+    "description": (
+        "Only judge containers that declare `ports` (workers that serve no traffic, such as queue "
+        "consumers, then need no probe)."
+    ),
+}
+
+
+def runs_until_replaced(obj: Resource, options: Mapping[str, Any]) -> bool:
+    """Whether the object's pods are long-running (and judged under these options)."""
+    if obj.kind in LONG_RUNNING_KINDS:
+        return True
+    if obj.kind != "Pod" or options["includeBarePods"] is not True:
+        return False
+    # A Job's pods must have restartPolicy Never or OnFailure (the API server
+    # enforces it), so this also leaves out every pod a Job or CronJob created.
+    return obj.get("spec", "restartPolicy") in (None, "Always")
+
+
+def missing_probes(
+    obj: Resource, options: Mapping[str, Any], probe: str, why: str, ports_only: bool = False
+) -> Iterator[Violation]:
+    """A finding for each regular container (not init, not ephemeral) without `probe`.
+    A probe whose value is unknown during preview counts as declared."""
+    if not runs_until_replaced(obj, options):
+        return
+    container: Container
+    for container in obj.containers(init=False, ephemeral=False):
+        if ports_only:
+            ports = container.get("ports")
+            if is_unknown(ports) or not as_list(ports):
+                continue
+        if container.get(probe) is None:
+            yield Violation(container.path + (probe,), f"{container.label} has no {probe}: {why}")

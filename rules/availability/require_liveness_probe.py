@@ -1,0 +1,57 @@
+"""Long-running containers declare a liveness probe.
+
+Checks every regular container of a Deployment, StatefulSet, DaemonSet, ReplicaSet
+or ReplicationController (and, with `includeBarePods`, of a bare Pod that restarts
+forever) for `livenessProbe`. Init containers, ephemeral (debug) containers, Jobs,
+CronJobs and Pods that run to completion are never judged. A `startupProbe` alone
+does not count: it only runs until the container first succeeds.
+
+Why it matters:
+    A process that deadlocks or wedges without exiting keeps its pod Running and,
+    without a readiness probe failing, keeps receiving traffic. Only a liveness
+    probe lets the kubelet notice and restart it.
+
+How to fix:
+    Probe something that fails only when a restart would help, with a generous
+    threshold, and add a `startupProbe` for slow starters:
+
+        livenessProbe:
+          httpGet: {path: /healthz, port: 8080}
+          periodSeconds: 10
+          failureThreshold: 6
+
+Notes:
+    Advisory by default: a liveness probe that checks dependencies (a database)
+    restarts every replica at once when that dependency fails, and some teams
+    deliberately run without one. This is a separate rule from
+    `require-readiness-probe` so that choice is one line of configuration
+    (`"require-liveness-probe": "disabled"`) rather than a suppression per object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from rules.availability._probes import INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    yield from missing_probes(
+        obj, options, "livenessProbe", "a hung process is never restarted while the pod stays Running"
+    )
+
+
+RULE = Rule(
+    name="require-liveness-probe",
+    doc=__doc__,
+    severity=Severity.LOW,
+    enforcement=Enforcement.ADVISORY,
+    area="availability",
+    kinds=TARGET_KINDS,
+    check=check,
+    options={"includeBarePods": INCLUDE_BARE_PODS},
+    tags=("probes",),
+)

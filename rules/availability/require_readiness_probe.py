@@ -1,0 +1,64 @@
+"""Long-running containers declare a readiness probe.
+
+Checks every regular container of a Deployment, StatefulSet, DaemonSet, ReplicaSet
+or ReplicationController (and, with `includeBarePods`, of a bare Pod that restarts
+forever) for `readinessProbe`. Init containers, ephemeral (debug) containers, Jobs,
+CronJobs and Pods that run to completion are never judged: a readiness probe means
+nothing for them.
+
+Why it matters:
+    Without a readiness probe a pod counts as ready the moment its process starts.
+    Services send it traffic before it can answer, and a rolling update removes old
+    pods as soon as the new ones have started, so a release that cannot serve still
+    replaces every healthy pod. A readiness probe holds traffic and the rollout back
+    until the container can actually serve.
+
+How to fix:
+    Give each container a cheap check of its own ability to serve:
+
+        readinessProbe:
+          httpGet: {path: /ready, port: 8080}
+          periodSeconds: 5
+          failureThreshold: 3
+
+Notes:
+    The probe is one of two rules (with `require-liveness-probe`) rather than one
+    rule with options, because their risks differ: a missing readiness probe drops
+    requests on every rollout, while a liveness probe is a choice some teams make
+    against on purpose. Each can be disabled or suppressed on its own.
+    Workers that receive no traffic (queue consumers) still benefit from readiness
+    during rollouts; teams that disagree set `containersWithPortsOnly`.
+    Native sidecars (init containers with `restartPolicy: Always`) are not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from rules.availability._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    yield from missing_probes(
+        obj,
+        options,
+        "readinessProbe",
+        "it receives traffic and counts as available in rollouts as soon as it starts",
+        ports_only=options["containersWithPortsOnly"] is True,
+    )
+
+
+RULE = Rule(
+    name="require-readiness-probe",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    area="availability",
+    kinds=TARGET_KINDS,
+    check=check,
+    options={"includeBarePods": INCLUDE_BARE_PODS, "containersWithPortsOnly": CONTAINERS_WITH_PORTS_ONLY},
+    tags=("probes",),
+)

@@ -1,0 +1,173 @@
+"""Recognising credentials by their name and by their shape.
+
+Both checks err on the quiet side: a name counts only when a credential word is in
+it and its last word does not say it holds something else (a URL, a path, a file,
+a length, the name of a Secret), and a value counts only when it has the shape of a
+known credential format. Callers never print the value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+# Words that name a credential on their own, and pairs of adjacent words that do.
+CREDENTIAL_WORDS = frozenset(
+    {
+        "PASSWORD",
+        "PASSWD",
+        "PASSPHRASE",
+        "PWD",
+        "SECRET",
+        "TOKEN",
+        "APIKEY",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "PRIVATEKEY",
+        "ACCESSKEY",
+        "SECRETKEY",
+        "AUTHTOKEN",
+    }
+)
+CREDENTIAL_PAIRS = frozenset(
+    {
+        ("API", "KEY"),
+        ("ACCESS", "KEY"),
+        ("PRIVATE", "KEY"),
+        ("SIGNING", "KEY"),
+        ("ENCRYPTION", "KEY"),
+        ("MASTER", "KEY"),
+        ("LICENSE", "KEY"),
+        ("ACCOUNT", "KEY"),
+        ("SESSION", "KEY"),
+        ("HMAC", "KEY"),
+        ("CONNECTION", "STRING"),
+    }
+)
+# A last word that says the variable holds something about a credential, not the
+# credential itself: TOKEN_URL, PASSWORD_FILE, SECRET_NAME, AWS_ACCESS_KEY_ID.
+NOT_CREDENTIAL_LAST_WORDS = frozenset(
+    {
+        "URL",
+        "URLS",
+        "URI",
+        "ENDPOINT",
+        "HOST",
+        "HOSTNAME",
+        "PORT",
+        "PATH",
+        "FILE",
+        "FILENAME",
+        "DIR",
+        "DIRECTORY",
+        "LOCATION",
+        "NAME",
+        "ID",
+        "REF",
+        "TYPE",
+        "KIND",
+        "MODE",
+        "FORMAT",
+        "LENGTH",
+        "SIZE",
+        "TTL",
+        "EXPIRY",
+        "EXPIRATION",
+        "EXPIRES",
+        "LIFETIME",
+        "DURATION",
+        "TIMEOUT",
+        "INTERVAL",
+        "HEADER",
+        "PARAM",
+        "FIELD",
+        "ENABLED",
+        "DISABLED",
+        "REQUIRED",
+        "ISSUER",
+        "AUDIENCE",
+        "ALGORITHM",
+        "PREFIX",
+        "SUFFIX",
+        "VERSION",
+        "REGION",
+        "PROVIDER",
+        "USER",
+        "USERNAME",
+        "POLICY",
+        "SCOPE",
+        "SCOPES",
+        "COUNT",
+        "LIMIT",
+        "MAX",
+        "MIN",
+        "STORE",
+        "BACKEND",
+    }
+)
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def words(name: str) -> list[str]:
+    """`DB_PASSWORD` -> [DB, PASSWORD]; `apiKey` -> [API, KEY]; `x-auth-token` -> [X, AUTH, TOKEN]."""
+    return [word.upper() for word in _WORD.findall(name)]
+
+
+def is_credential_name(name: str) -> bool:
+    parts = words(name)
+    if not parts or parts[-1] in NOT_CREDENTIAL_LAST_WORDS:
+        return False
+    return any(word in CREDENTIAL_WORDS for word in parts) or any(
+        pair in CREDENTIAL_PAIRS for pair in itertools.pairwise(parts)
+    )
+
+
+def is_placeholder(value: str) -> bool:
+    """Values that cannot be a credential: empty, a boolean, a number, a path, or
+    only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`)."""
+    text = value.strip()
+    return (
+        not text
+        or text.lower() in ("true", "false", "yes", "no", "none", "null")
+        or re.fullmatch(r"[0-9.]+", text) is not None
+        or text.startswith(("/", "./", "file://"))
+        or re.fullmatch(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9_.-]*\}", text) is not None
+    )
+
+
+# (what it is, pattern). Shapes published by each vendor; each is specific enough
+# that a match is almost never anything else.
+VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")),
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
+    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("a Slack webhook URL", re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/\w+")),
+    ("a Stripe secret key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    ("an npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("an Azure storage account key", re.compile(r"AccountKey=[A-Za-z0-9+/]{40,}")),
+    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+)
+_GCP_KEY = (re.compile(r'"type"\s*:\s*"service_account"'), re.compile(r'"private_key"\s*:'))
+_URL_PASSWORD = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<password>[^\s/@]+)@")
+
+
+def credential_shape(value: Any) -> str | None:
+    """What credential the value looks like ("an AWS access key id"), or None."""
+    if not isinstance(value, str):
+        return None
+    if all(pattern.search(value) for pattern in _GCP_KEY):
+        return "a Google Cloud service account key"
+    for what, pattern in VALUE_PATTERNS:
+        if pattern.search(value):
+            return what
+    for match in _URL_PASSWORD.finditer(value):
+        password = match["password"]
+        # `$(DB_PASSWORD)`, `${DB_PASSWORD}`, `{{ .Values.x }}`, `***`: references and masks.
+        if not password.startswith(("$(", "${", "{{")) and set(password) - {"*", "x", "X"}:
+            return "a URL with a password in it"
+    return None

@@ -1,0 +1,105 @@
+"""Objects are not placed in the `default` namespace.
+
+Fires on an object of a namespaced built-in kind (workloads, Services, ConfigMaps,
+Secrets, RBAC Roles and RoleBindings, Ingresses, ... and the Gateway API's routes)
+whose `metadata.namespace` is exactly `default`. An object with no namespace is
+not judged: the namespace is then chosen at deploy time (`kubectl -n`, Helm's
+`--namespace`, the Pulumi provider's namespace), which is how it should be.
+Cluster-scoped kinds (Namespaces, ClusterRoles, CRDs, ...) and custom resources,
+whose scope a linter cannot know, are never judged.
+
+Why it matters:
+    The `default` namespace is where everything lands that nobody placed: it tends
+    to collect unrelated workloads that share one set of RBAC bindings, quotas,
+    network policies (usually none) and the `default` service account. Namespaces
+    are the unit of isolation, ownership and policy; putting a workload in
+    `default` opts out of all three.
+
+How to fix:
+    Create a namespace for the application and deploy into it, or leave
+    `metadata.namespace` out and choose the namespace at deploy time:
+
+        metadata:
+          namespace: payments
+
+Notes:
+    A Role or RoleBinding that grants access to the `default` namespace itself (a
+    monitoring stack that watches it, say) has to live there; suppress the rule on
+    it with that reason. Exact match only: the API server accepts no other
+    spelling of the name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+
+#: Namespaced built-in kinds (and the Gateway API's, which most clusters install).
+NAMESPACED_KINDS = frozenset(
+    {
+        # core
+        "Pod",
+        "PodTemplate",
+        "ReplicationController",
+        "Service",
+        "Endpoints",
+        "ConfigMap",
+        "Secret",
+        "ServiceAccount",
+        "PersistentVolumeClaim",
+        "LimitRange",
+        "ResourceQuota",
+        "Event",
+        # apps, batch, autoscaling, policy
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "ControllerRevision",
+        "Job",
+        "CronJob",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        # networking, discovery, RBAC, coordination, storage
+        "Ingress",
+        "NetworkPolicy",
+        "EndpointSlice",
+        "Role",
+        "RoleBinding",
+        "Lease",
+        "CSIStorageCapacity",
+        # Gateway API
+        "Gateway",
+        "HTTPRoute",
+        "GRPCRoute",
+        "TCPRoute",
+        "TLSRoute",
+        "UDPRoute",
+        "ReferenceGrant",
+    }
+)
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    if obj.namespace == "default":
+        yield Violation(
+            ("metadata", "namespace"),
+            f'{obj.kind} is placed in the "default" namespace; give it a namespace of its own '
+            "(or leave the field out and choose it at deploy time)",
+        )
+
+
+RULE = Rule(
+    name="no-default-namespace",
+    doc=__doc__,
+    severity=Severity.LOW,
+    enforcement=Enforcement.ADVISORY,
+    area="workload-hardening",
+    kinds=NAMESPACED_KINDS,
+    check=check,
+    options={},
+    tags=("cis-5.7.4",),
+)

@@ -1,0 +1,64 @@
+"""ConfigMaps do not hold credentials.
+
+Checks each entry of a ConfigMap's `data`. An entry fires when its value has the
+shape of a credential (a private key, an AWS access key id, GitHub, GitLab, Slack,
+Stripe, npm or Google API tokens, an Azure storage key, a Google Cloud service
+account key, a JSON Web Token, or a URL with a password in it), or when its key
+looks like an environment variable (no dot, so not a file name such as
+`application.yaml`) whose name says it is a credential, such as `DB_PASSWORD` or
+`apiToken`, and its value is not empty, a boolean, a number or a path. Messages
+never repeat the value. `binaryData` is not read.
+
+Why it matters:
+    ConfigMaps are not treated as sensitive anywhere: they are readable by far more
+    principals than Secrets, are not encrypted at rest by the API server's
+    encryption configuration, and are printed by `kubectl describe`. A credential
+    in one is as exposed as one in a public repository inside the cluster.
+
+How to fix:
+    Move the entry into a Secret and reference it where it is used
+    (`secretKeyRef`, `envFrom.secretRef`, or a Secret volume).
+
+Notes:
+    Advisory by default: configuration files may embed sample keys or public test
+    tokens on purpose. Suppress the rule on such a ConfigMap with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import as_mapping
+from rules.workload_hardening._credentials import credential_shape, is_credential_name, is_placeholder
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    data = as_mapping(obj.get("data"))
+    for key in sorted(k for k in data if isinstance(k, str)):
+        value = data[key]
+        if not isinstance(value, str) or is_placeholder(value):
+            continue
+        shape = credential_shape(value)
+        if shape is not None:
+            what = f"holds a value that looks like {shape}"
+        elif "." not in key and is_credential_name(key):
+            what = "holds a value, and its key says it is a credential"
+        else:
+            continue
+        yield Violation(("data", key), f'ConfigMap key "{key}" {what}; keep it in a Secret')
+
+
+RULE = Rule(
+    name="no-secrets-in-configmaps",
+    doc=__doc__,
+    severity=Severity.HIGH,
+    enforcement=Enforcement.ADVISORY,
+    area="workload-hardening",
+    kinds={"ConfigMap"},
+    check=check,
+    options={},
+    tags=("secrets",),
+)

@@ -1,0 +1,84 @@
+"""Containers do not receive credentials as literal environment values.
+
+Checks each `env` entry of every container, init container and ephemeral container
+of every pod-bearing object that has a literal `value` (entries with `valueFrom`
+are references and pass). An entry fires when its name says it holds a credential
+(a word such as PASSWORD, SECRET, TOKEN, API_KEY, ACCESS_KEY, PRIVATE_KEY,
+CREDENTIALS, CONNECTION_STRING, in any case style) or when its value has the
+shape of one: a private key, an AWS access key id, GitHub, GitLab, Slack, Stripe,
+npm or Google API tokens, an Azure storage key, a Google Cloud service account
+key, a JSON Web Token, or a URL with a password in it.
+
+Names whose last word says they hold something else are not credentials:
+`TOKEN_URL`, `PASSWORD_FILE`, `SECRET_NAME`, `AWS_ACCESS_KEY_ID`, `*_PATH`,
+`*_ENDPOINT`, `*_LENGTH`, `*_TTL`, `*_USER`, ... Values that cannot be one are
+ignored: empty, booleans, numbers, paths, and a bare reference to another
+variable such as `$(DB_PASSWORD)`. Messages never repeat the value.
+
+Why it matters:
+    A literal in the pod spec is stored in plain text wherever the manifest is:
+    the Git repository, CI logs, Helm release history, Pulumi state, and in the
+    cluster for anyone who may read Deployments (a far wider group than those who
+    may read Secrets). It cannot be rotated without a redeploy and leaks into crash
+    dumps and `/proc/<pid>/environ`.
+
+How to fix:
+    Keep the value in a Secret (or an external secret store) and reference it:
+
+        env:
+          - name: DB_PASSWORD
+            valueFrom:
+              secretKeyRef: {name: db, key: password}
+
+    Better still, mount the Secret as a file (CIS 5.4.1 prefers files to
+    environment variables).
+
+Notes:
+    Reading a name that looks like a credential but is not (say `TOKEN_ISSUER_HINT`)?
+    Suppress the rule on that object with the reason, or rename the variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN, as_list
+from rules.workload_hardening._credentials import credential_shape, is_credential_name, is_placeholder
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    for container in obj.containers():
+        for index, entry in enumerate(as_list(container.get("env"))):
+            if not isinstance(entry, Mapping):
+                continue
+            name, value = entry.get("name"), entry.get("value")
+            if not isinstance(value, str) or is_placeholder(value):
+                continue  # missing, a reference (valueFrom), or unknown during preview
+            shape = credential_shape(value)
+            if shape is not None:
+                what = f"holds a literal value that looks like {shape}"
+            elif name is not UNKNOWN and isinstance(name, str) and is_credential_name(name):
+                what = "holds a literal value, and its name says it is a credential"
+            else:
+                continue
+            label = f"env {name}" if isinstance(name, str) else f"env entry #{index}"
+            yield Violation(
+                container.path + ("env", index, "value"),
+                f"{container.label}: {label} {what}; reference a Secret with valueFrom.secretKeyRef",
+            )
+
+
+RULE = Rule(
+    name="no-secrets-in-env",
+    doc=__doc__,
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    options={},
+    tags=("cis-5.4.1", "secrets"),
+)

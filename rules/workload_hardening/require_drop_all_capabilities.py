@@ -1,0 +1,68 @@
+"""Containers drop every Linux capability.
+
+Checks that every container, init container and ephemeral container of every
+pod-bearing object lists `ALL` in `securityContext.capabilities.drop` (compared
+without regard to case, as container runtimes do). Capabilities have no pod-level
+setting, so nothing is inherited. Pods that declare `spec.os.name: windows` are not
+judged. Capabilities added back (`capabilities.add`) are left to the Pod Security
+Standards rules.
+
+Why it matters:
+    Container runtimes grant a default set of capabilities (CHOWN, DAC_OVERRIDE,
+    FOWNER, NET_RAW, SETUID, SETGID, ...). NET_RAW alone allows ARP and DNS spoofing
+    on the node's network; the others widen what an attacker can do after a
+    compromise and help container escapes. Almost no application needs them.
+
+How to fix:
+    Drop everything and add back only what the program needs:
+
+        securityContext:
+          capabilities:
+            drop: [ALL]
+            add: [NET_BIND_SERVICE]   # only if it binds a port below 1024
+
+Notes:
+    Unlike the Restricted profile of the Pod Security Standards, init and ephemeral
+    containers are held to the same bar, and so are pods of every kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN, as_list
+from rules.workload_hardening._security_context import may_be_windows_pod
+
+
+def drops_all(drop: Any) -> bool:
+    """Whether the drop list holds ALL; an unknown list or entry counts (it may)."""
+    if drop is UNKNOWN:
+        return True
+    return any(entry is UNKNOWN or (isinstance(entry, str) and entry.upper() == "ALL") for entry in as_list(drop))
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    if may_be_windows_pod(obj):
+        return
+    for container in obj.containers():
+        if not drops_all(container.get("securityContext", "capabilities", "drop")):
+            yield Violation(
+                container.path + ("securityContext", "capabilities", "drop"),
+                f"{container.label} does not drop ALL capabilities: it keeps the runtime's default set",
+            )
+
+
+RULE = Rule(
+    name="require-drop-all-capabilities",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    options={},
+    tags=("cis-5.2.10", "nsa-hardening", "security-context"),
+)

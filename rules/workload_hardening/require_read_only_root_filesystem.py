@@ -1,0 +1,67 @@
+"""Containers run with a read-only root filesystem.
+
+Checks that every container and init container of every pod-bearing object sets
+`securityContext.readOnlyRootFilesystem: true`. The field exists only on the
+container (a pod-level securityContext cannot set it), so nothing is inherited.
+Ephemeral (debug) containers are not judged, nor are pods that declare
+`spec.os.name: windows`, where the field does not apply. The Pod Security Standards
+have no such control: this rule goes beyond Restricted.
+
+Why it matters:
+    An attacker who gets code execution in a container with a writable root
+    filesystem can drop tools, modify binaries and configuration, and persist until
+    the pod is replaced. A read-only image also makes drift impossible: what runs is
+    what was built and scanned.
+
+How to fix:
+    Set the flag and mount writable `emptyDir` volumes only where the program must
+    write:
+
+        securityContext:
+          readOnlyRootFilesystem: true
+        volumeMounts:
+          - {name: tmp, mountPath: /tmp}
+      volumes:
+        - {name: tmp, emptyDir: {}}
+
+Notes:
+    Advisory by default: many images write to their own filesystem (caches, pid
+    files) and need the mounts above before they can run read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN
+from rules.workload_hardening._security_context import may_be_windows_pod
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    if may_be_windows_pod(obj):
+        return
+    for container in obj.containers(ephemeral=False):
+        value = container.get("securityContext", "readOnlyRootFilesystem")
+        if value is True or value is UNKNOWN:
+            continue
+        state = "sets readOnlyRootFilesystem: false" if value is False else "does not set readOnlyRootFilesystem"
+        yield Violation(
+            container.path + ("securityContext", "readOnlyRootFilesystem"),
+            f"{container.label} {state}: its root filesystem is writable",
+        )
+
+
+RULE = Rule(
+    name="require-read-only-root-filesystem",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    options={},
+    tags=("nsa-hardening", "security-context"),
+)

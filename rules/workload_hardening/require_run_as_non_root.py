@@ -1,0 +1,105 @@
+"""Containers run as a non-root user.
+
+Checks every container, init container and ephemeral container of every pod-bearing
+object. A container passes when its effective `runAsNonRoot` is `true` or its
+effective `runAsUser` is above 0; both are read from the container's
+`securityContext` first and inherited from the pod's `securityContext` when the
+container leaves them out. An effective `runAsUser: 0` fails even with
+`runAsNonRoot: true` (the kubelet would refuse to start it). Pods that declare
+`spec.os.name: windows` are not judged.
+
+Why it matters:
+    Root in a container is root on the node as soon as anything else goes wrong: a
+    kernel bug, a writable hostPath, an added capability. Most images run as root
+    unless told otherwise, and `runAsNonRoot: true` makes the kubelet refuse one that
+    would.
+
+How to fix:
+    Set it once for the pod, and give a UID when the image has no non-root USER:
+
+        spec:
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 10001
+
+Notes:
+    Going beyond the Restricted profile, which only asks for `runAsNonRoot`, a
+    non-zero `runAsUser` alone is accepted as well, since it decides the user
+    whatever the image says (turn `acceptRunAsUser` off to require `runAsNonRoot`).
+    A value unknown during preview is given the benefit of the doubt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Container, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN
+from rules.workload_hardening._security_context import may_be_windows_pod
+
+
+def effective(container: Container, pod_context: Any, name: str) -> tuple[Any, bool]:
+    """The value the container runs with, and whether it comes from the container."""
+    own = container.get("securityContext", name)
+    if own is not None:
+        return own, True
+    if isinstance(pod_context, Mapping) or pod_context is UNKNOWN:
+        return (UNKNOWN if pod_context is UNKNOWN else pod_context.get(name)), False
+    return None, False
+
+
+def is_uid(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    pod = obj.pod_spec
+    if pod is None or may_be_windows_pod(obj):
+        return
+    pod_context = pod.get("securityContext")
+    for container in obj.containers():
+        user, own_user = effective(container, pod_context, "runAsUser")
+        non_root, own_non_root = effective(container, pod_context, "runAsNonRoot")
+        if user is UNKNOWN:
+            continue
+        if is_uid(user) and user == 0:
+            where = container.path if own_user else pod.path
+            source = "its securityContext" if own_user else "the pod's securityContext"
+            yield Violation(
+                where + ("securityContext", "runAsUser"), f"{container.label} runs as root: runAsUser is 0 in {source}"
+            )
+            continue
+        accept_user = options["acceptRunAsUser"] is True
+        if (is_uid(user) and user > 0 and accept_user) or non_root is True or non_root is UNKNOWN:
+            continue
+        also = " and no runAsUser above 0" if accept_user else ""
+        if non_root is False:
+            where = container.path if own_non_root else pod.path
+            source = "its securityContext" if own_non_root else "the pod's securityContext"
+            message = f"{container.label} may run as root: runAsNonRoot is false in {source}{also}"
+        else:
+            where = container.path
+            wanted = "runAsNonRoot: true or a runAsUser above 0" if accept_user else "runAsNonRoot: true"
+            message = f"{container.label} may run as root: neither it nor the pod sets {wanted}"
+        yield Violation(where + ("securityContext", "runAsNonRoot"), message)
+
+
+RULE = Rule(
+    name="require-run-as-non-root",
+    doc=__doc__,
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    options={
+        "acceptRunAsUser": {
+            "type": "boolean",
+            "default": True,
+            "description": "Accept a non-zero `runAsUser` (container or pod) without `runAsNonRoot: true`.",
+        }
+    },
+    tags=("cis-5.2.7", "nsa-hardening", "security-context"),
+)
