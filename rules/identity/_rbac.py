@@ -388,7 +388,9 @@ def describe_subject(subject: Any) -> str:
     if not isinstance(subject, Mapping):
         return "?"
     kind, name, namespace = subject.get("kind"), subject.get("name"), subject.get("namespace")
-    text = f"{namespace}/{name}" if isinstance(namespace, str) and namespace else f"{name}"
+    if not isinstance(name, str):
+        name = "(name not known yet)" if name is UNKNOWN else "?"
+    text = f"{namespace}/{name}" if isinstance(namespace, str) and namespace else name
     return f"{kind} {text}" if isinstance(kind, str) else text
 
 
