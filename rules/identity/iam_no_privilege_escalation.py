@@ -9,7 +9,8 @@ own privileges: `iam:CreatePolicyVersion`, `iam:SetDefaultPolicyVersion`,
 `iam:CreateAccessKey`, `iam:CreateLoginProfile`, `iam:UpdateLoginProfile`,
 `iam:UpdateAssumeRolePolicy`, `iam:AddUserToGroup`, or `iam:PassRole`. Wildcards
 count (`iam:Put*`, `iam:*Policy`). For `iam:PassRole` the message also names what
-in the same document lets the holder run code as the passed role:
+in the same resource (one policy, or all inline policies of a role) lets the
+holder run code as the passed role:
 `ec2:RunInstances`, `lambda:CreateFunction` with `lambda:InvokeFunction`,
 `lambda:CreateEventSourceMapping` or `lambda:AddPermission`,
 `cloudformation:CreateStack`, `glue:CreateDevEndpoint`,
@@ -69,31 +70,31 @@ def spelled(action: str) -> str:
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
-    for document in identity_policies(resource):
-        statements = [s for s in document.statements() if s.allows]
-        # What the document lets the holder run code with, on any resource.
-        partners = {action for s in statements for _, action in granted(s, PARTNER_ACTIONS)}
-        runs = [group for group in PASS_ROLE_PARTNERS if partners.issuperset(group)]
-        for statement in statements:
-            if statement.reach() != "all":
-                continue
-            constrained = statement.constrained_by(constrains_target)
-            if constrained is None or constrained:
-                continue
-            hits: dict[int, tuple[Any, list[str]]] = {}
-            for entry, action in granted(statement, ESCALATION_ACTIONS | {PASS_ROLE}):
-                if not admin_wildcard(entry.value, statement):
-                    hits.setdefault(id(entry), (entry, []))[1].append(action)
-            for entry, actions in hits.values():
-                names = ", ".join(spelled(a) for a in actions)
-                message = f'{statement.label} allows "{entry.value}" on {statement.resources_text()}: {names}'
-                if PASS_ROLE in actions:
-                    if runs:
-                        with_ = "; ".join(" + ".join(spelled(a) for a in group) for group in runs)
-                        message += f" (any role can be passed, and run with {with_})"
-                    else:
-                        message += " (any role can be passed to a service)"
-                yield Violation(entry.path, message)
+    # One resource's documents belong to one identity (a role's inline policies).
+    statements = [s for document in identity_policies(resource) for s in document.statements() if s.allows]
+    # What the identity can run code with, on any resource.
+    partners = {action for s in statements for _, action in granted(s, PARTNER_ACTIONS)}
+    runs = [group for group in PASS_ROLE_PARTNERS if partners.issuperset(group)]
+    for statement in statements:
+        if statement.reach() != "all":
+            continue
+        constrained = statement.constrained_by(constrains_target)
+        if constrained is None or constrained:
+            continue
+        hits: dict[int, tuple[Any, list[str]]] = {}
+        for entry, action in granted(statement, ESCALATION_ACTIONS | {PASS_ROLE}):
+            if not admin_wildcard(entry.value, statement):
+                hits.setdefault(id(entry), (entry, []))[1].append(action)
+        for entry, actions in hits.values():
+            names = ", ".join(spelled(a) for a in actions)
+            message = f'{statement.label} allows "{entry.value}" on {statement.resources_text()}: {names}'
+            if PASS_ROLE in actions:
+                if runs:
+                    with_ = "; ".join(" + ".join(spelled(a) for a in group) for group in runs)
+                    message += f" (any role can be passed, and run with {with_})"
+                else:
+                    message += " (any role can be passed to a service)"
+            yield Violation(entry.path, message)
 
 
 RULE = Rule(
