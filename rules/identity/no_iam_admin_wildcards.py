@@ -33,35 +33,12 @@ Notes:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.iam import IDENTITY_POLICY_TYPES, identity_policies
+from policypack.iam import IDENTITY_POLICY_TYPES, every_resource, identity_policies, wildcard_scope
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-
-_ALL = re.compile(r"^[*?]*\*[*?]*$")  # only wildcards, at least one `*`
-
-
-def action_scope(action: str) -> str | None:
-    """How far an action pattern reaches: "admin" for `*`-like patterns, "service"
-    for every action of a service (`s3:*`, `i*:*`, `iam:*?`), else None."""
-    if _ALL.match(action):
-        return "admin"
-    service, sep, name = action.partition(":")
-    if not sep or not _ALL.match(name):
-        return None
-    return "admin" if _ALL.match(service) else "service"
-
-
-def every_resource(resource: str) -> bool:
-    """`*`, or an ARN whose resource part is only wildcards (`arn:aws:s3:::*`,
-    `arn:aws:iam::123456789012:*`): every resource of the service."""
-    if resource == "*":
-        return True
-    parts = resource.split(":", 5)
-    return len(parts) == 6 and parts[0] == "arn" and bool(re.fullmatch(r"[*?/]*\*[*?/]*", parts[5]))
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -73,7 +50,9 @@ def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]
             everything = [r.value for r in resources or () if isinstance(r.value, str) and every_resource(r.value)]
             if not everything:
                 continue  # scoped, unknown during preview, or NotResource (another rule's concern)
-            scoped = [(a, action_scope(a.value)) for a in statement.values("Action") or () if isinstance(a.value, str)]
+            scoped = [
+                (a, wildcard_scope(a.value)) for a in statement.values("Action") or () if isinstance(a.value, str)
+            ]
             wildcards = [(a, scope) for a, scope in scoped if scope]
             if not wildcards:
                 continue
