@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Resource, manifest_objects, parse_kubernetes_token, resource_from_manifest
+from policypack.model import Resource, canonical_type, manifest_objects, parse_kubernetes_token, resource_from_manifest
 from policypack.values import UNKNOWN, Path
 
 # Pulumi's marker for special values in serialized properties.
@@ -75,7 +75,8 @@ def pulumi_objects(token: str, props: Mapping[str, Any], urn: str | None = None)
 
     Kubernetes types, custom resources included, become Kubernetes objects: the props
     are the manifest, and the kind and apiVersion come from the type token; a `*List`
-    type yields its items. Other types are judged by type token.
+    type yields its items. Other types are judged by type token (`canonical_type`:
+    versioned azure-native tokens become the default one; the URN keeps the real one).
     Helm releases, YAML/Kustomize components and patches yield nothing: they are not
     manifests (the objects a Chart or ConfigGroup creates are resources of their own).
     """
@@ -83,7 +84,7 @@ def pulumi_objects(token: str, props: Mapping[str, Any], urn: str | None = None)
     if parsed is None:
         if not token.startswith("kubernetes:"):
             name = urn.rsplit("::", 1)[-1] if urn else None
-            yield Resource(type=token, props=props, urn=urn, logical_name=name), ()
+            yield Resource(type=canonical_type(token), props=props, urn=urn, logical_name=name), ()
         return
     api_version, kind = parsed
     manifest = {**props, "apiVersion": api_version, "kind": kind}
