@@ -44,7 +44,7 @@ def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]
         )
         return
     types = [c.get("encryptionType") if isinstance(c, Mapping) else c for c in as_list(configurations)]
-    if not types or UNKNOWN in types or any(t in KMS_TYPES for t in types):
+    if not types or UNKNOWN in types or any(isinstance(t, str) and t in KMS_TYPES for t in types):
         return  # unknown during preview, not a list, or KMS
     for index, kind in enumerate(types):
         if kind == "AES256" or kind is None:
