@@ -152,3 +152,24 @@ def test_cli_gates_on_a_preview_file(tmp_path: Path) -> None:
     empty = tmp_path / "nothing.json"
     empty.write_text(json.dumps({"changeSummary": {"same": 3}, "duration": 5}))
     assert main(["lint", str(empty)], stdout=io.StringIO()) == 0
+
+
+def test_the_example_stack_mixes_compliant_and_violating_resources() -> None:
+    path = Path(__file__).resolve().parent.parent / "examples" / "stacks" / "eks-platform.json"
+    result = LintResult()
+    lint_text(str(path), path.read_text(encoding="utf-8"), Engine(REGISTRY), result)
+    assert not result.errors and not result.rule_errors
+    found = {(f.rule, f.object.urn.rsplit("::", 1)[-1]) for f in result.findings if f.object.urn}
+    assert found == {
+        ("no-iam-admin-wildcards", "eks-nodes"),
+        ("eks-supported-version", "platform"),
+        ("eks-endpoint-access-restricted", "platform"),
+        ("ec2-launch-template-imdsv2", "nodes"),
+        ("eks-node-group-no-open-ssh", "batch"),
+        ("ecr-scan-on-push", "ops-tools"),
+        ("ecr-immutable-tags", "ops-tools"),
+        ("require-resource-limits", "ops-console"),
+        ("require-pinned-images", "ops-console"),
+        ("no-public-load-balancer", "ops-console"),
+    }
+    assert any(f.blocks for f in result.findings)  # `policypack lint examples/` exits 1
