@@ -1,8 +1,9 @@
 """AKS clusters make the API server private, or limit it to authorized IP ranges.
 
 Judges `azure-native:containerservice:ManagedCluster` (any API version) by
-`apiServerAccessProfile`: passes with `enablePrivateCluster` true; otherwise
-`authorizedIPRanges` must be set, non-empty and without `0.0.0.0/0` or `::/0`.
+`apiServerAccessProfile`: passes with `enablePrivateCluster` true (or with
+`publicNetworkAccess: Disabled`); otherwise `authorizedIPRanges` must be set,
+non-empty and without `0.0.0.0/0` or `::/0`.
 
 Why it matters:
     A public API server open to every address is scanned continuously and makes
@@ -34,6 +35,9 @@ from rules.control_plane._cidr import open_cidrs
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    public_access = resource.get("publicNetworkAccess")
+    if public_access is UNKNOWN or (isinstance(public_access, str) and public_access.lower() == "disabled"):
+        return  # no public endpoint, or perhaps none
     profile = resource.get("apiServerAccessProfile")
     if profile is None:
         yield Violation(

@@ -20,7 +20,9 @@ How to fix:
 
 Notes:
     The DNS-based endpoint (`controlPlaneEndpointsConfig.dnsEndpointConfig`) is
-    protected by IAM and not judged here. Unknown values during preview are not judged.
+    protected by IAM and not judged here, nor is `gcpPublicCidrsAccessEnabled` (which
+    lets every Google Cloud public address in; prefer it off). Unknown values during
+    preview are not judged.
 """
 
 from __future__ import annotations
