@@ -143,6 +143,17 @@ def test_kubernetes_resources_in_a_preview_are_judged_as_manifests() -> None:
     ]
 
 
+def test_kubernetes_objects_in_a_preview_belong_to_their_providers_cluster() -> None:
+    urn = "urn:pulumi:dev::platform::kubernetes:core/v1:ConfigMap::settings"
+    provider = "urn:pulumi:dev::platform::pulumi:providers:kubernetes::prod-cluster"
+    new = state(
+        urn, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}}, provider=f"{provider}::1a2b"
+    )
+    digest = {"steps": [step("create", urn, new=new)], "duration": 1, "changeSummary": {"create": 1}}
+    ((resource, _),) = preview_resources(digest)
+    assert resource.cluster == provider
+
+
 def test_cli_gates_on_a_preview_file(tmp_path: Path) -> None:
     bad = tmp_path / "preview.json"
     bad.write_text(json.dumps(preview(), indent=4))
@@ -173,7 +184,8 @@ def test_the_example_stack_mixes_compliant_and_violating_resources() -> None:
         ("require-pinned-images", "ops-console"),
         ("no-public-load-balancer", "ops-console"),
     }
-    compliant = {"eks-cluster", "ci-push-storefront", "eks-secrets", "general", "storefront"}
-    cloud = [f for f in result.findings if f.object.kind is None and f.object.urn.rsplit("::", 1)[-1] in compliant]
-    assert cloud == []
+    # The compliant half: cloud resources, and the storefront workload with its Service,
+    # NetworkPolicies and PodDisruptionBudget.
+    compliant = {"eks-cluster", "ci-push-storefront", "eks-secrets", "general", "storefront", "default-deny"}
+    assert [f.message for f in result.findings if f.object.urn.rsplit("::", 1)[-1] in compliant] == []
     assert any(f.blocks for f in result.findings)  # `policypack lint examples/` exits 1
