@@ -2,6 +2,11 @@
 
 Files are processed one at a time: a file's node trees are dropped once its findings
 are placed, so memory does not grow with the number of files.
+
+Documents are recognised by content, not by file name: a Pulumi stack export
+(`pulumi stack export`: `deployment.resources`), a Pulumi preview
+(`pulumi preview --json`: `steps` with `op` and `newState`/`oldState`, see
+`pulumi_state.is_preview_digest`), or Kubernetes objects (`apiVersion` and `kind`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 from policypack.engine import Engine, Finding, Location, ObjectRef
 from policypack.loader import STDIN, STDIN_NAME, Document, InputError, Note, expand_paths, parse_documents, read_text
 from policypack.model import Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
-from policypack.pulumi_state import is_stack_export, stack_resources
+from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources, stack_resources
 from policypack.values import format_path
 
 
@@ -100,8 +105,9 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
     data = document.data
     if data is None:
         return  # empty or comment-only document
-    if is_stack_export(data):
-        for resource, base in stack_resources(data):
+    if is_stack_export(data) or is_preview_digest(data):
+        resources = stack_resources(data) if is_stack_export(data) else preview_resources(data)
+        for resource, base in resources:
             _judge(document, resource, base, engine, result)
         return
     if not isinstance(data, Mapping):

@@ -217,6 +217,25 @@ class Resource:
         return None
 
 
+# --- Type tokens ------------------------------------------------------------------
+
+# azure-native registers every resource under its default token and again under one
+# token per Azure API version (`azure-native:containerservice/v20240801:ManagedCluster`,
+# `.../v20240502preview:...`), with the same camelCase inputs. Rules name the default
+# token; `canonical_type` maps the versioned ones onto it.
+_AZURE_VERSIONED = re.compile(r"^(?P<module>azure-native:[^:/]+)/v\d{8}[a-z]*:(?P<kind>[^:/]+)$")
+
+
+@functools.lru_cache(maxsize=1024)
+def canonical_type(token: str) -> str:
+    """The token rules target for a Pulumi type token: a versioned azure-native token
+    becomes the default one (`azure-native:containerservice/v20240801:ManagedCluster`
+    -> `azure-native:containerservice:ManagedCluster`); every other token is itself.
+    The registry, the engine's resources and the adapter's `may_apply` all use this."""
+    match = _AZURE_VERSIONED.match(token)
+    return f"{match['module']}:{match['kind']}" if match else token
+
+
 # --- Kubernetes objects from manifests or Pulumi type tokens ---------------------
 
 # `kubernetes:<group>/<version>:<Kind>`: `core/v1`, `apps/v1`, `networking.k8s.io/v1`,
@@ -298,6 +317,7 @@ __all__ = [
     "Container",
     "PodSpec",
     "Resource",
+    "canonical_type",
     "is_kubernetes_manifest",
     "kubernetes_token",
     "manifest_objects",

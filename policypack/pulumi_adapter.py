@@ -41,7 +41,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from policypack import ROOT, __version__
 from policypack.engine import Finding, ObjectRef, log, run_rule, run_stack_rule, settle
-from policypack.model import Resource, parse_kubernetes_token
+from policypack.model import Resource, canonical_type, parse_kubernetes_token
 from policypack.pulumi_state import pulumi_objects
 from policypack.registry import Registry, load_registry
 from policypack.rule import Rule
@@ -97,7 +97,7 @@ def violation_message(finding: Finding, prefix: tuple = ()) -> str:
 def may_apply(rule: Rule, token: str) -> bool:
     """Whether the rule can judge something in a resource of this type, decided from
     the type token alone so the props of other resources are never converted."""
-    if token in rule.types:
+    if canonical_type(token) in rule.types:
         return True
     parsed = parse_kubernetes_token(token)
     if parsed is not None:

@@ -15,6 +15,7 @@ import pkgutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from policypack.model import canonical_type
 from policypack.rule import Rule
 
 EXTRA_MODULES_ENV = "POLICYPACK_RULE_MODULES"
@@ -50,8 +51,9 @@ class Registry:
         return self.rules[name]
 
     def rules_for(self, kind: str | None, type_token: str) -> list[Rule]:
-        """The rules that target a resource, in name order."""
-        matched = list(self._by_type.get(type_token, ()))
+        """The rules that target a resource, in name order (versioned azure-native
+        tokens find the rules of their default token)."""
+        matched = list(self._by_type.get(canonical_type(type_token), ()))
         if kind is not None:
             matched.extend(r for r in self._by_kind.get(kind, ()) if r not in matched)
         return sorted(matched, key=lambda r: r.name)

@@ -1,0 +1,1 @@
+"""Control plane: the managed Kubernetes API server of EKS, GKE and AKS clusters."""

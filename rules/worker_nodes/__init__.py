@@ -1,0 +1,1 @@
+"""Worker nodes: the machines that run the pods of EKS, GKE and AKS clusters."""
