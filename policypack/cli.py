@@ -1,6 +1,7 @@
 """The `policypack` command.
 
-    policypack lint [PATH ...]        lint files, directories (recursive) or - for stdin
+    policypack lint [PATH ...]        lint files, directories (recursive) or - for stdin;
+                                      -f FORMAT[=FILE] (repeatable): text, json, sarif, junit, github
     policypack rules                  list the rules
     policypack explain RULE           a rule's documentation
     policypack check-config FILE      validate a config file

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import jsonschema
 import pytest
+import yaml
 
-from policypack.cli import main
+from policypack.cli import build_parser, main, report_destinations
 from policypack.config import PackConfig
 from policypack.engine import Engine
 from policypack.lint import LintResult, lint_paths
@@ -547,3 +553,77 @@ def test_github_notice_for_low_and_rule_failures_as_errors(tmp_path: Path) -> No
         "::error file=cm.yaml,line=1,col=1,title=test-raising-rule (rule failure)::ConfigMap boom: "
     )
     assert lines[1].startswith("::notice file=flag.yaml,line=5,col=12,title=test-raising-rule::ConfigMap flagged: ")
+
+
+# --- docs/ci.md: the examples work ----------------------------------------------------
+
+
+def ci_doc_commands() -> list[list[str]]:
+    """Every `policypack lint ...` command in docs/ci.md's code blocks, as argv."""
+    text = (ROOT / "docs" / "ci.md").read_text()
+    commands = []
+    for block in re.findall(r"```(?:yaml|sh)\n(.*?)```", text, re.S):
+        try:
+            data = yaml.safe_load(block)
+        except yaml.YAMLError:
+            data = None
+        strings = list(_strings(data)) if data is not None else [block]
+        for string in strings:
+            for match in re.finditer(r"policypack lint\b([^|#\n]*)", string):
+                line = match.group(1).split("||")[0]
+                commands.append(shlex.split(line))
+    return commands
+
+
+def _strings(data: object):
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
+def test_ci_doc_yaml_blocks_parse_and_commands_are_valid() -> None:
+    text = (ROOT / "docs" / "ci.md").read_text()
+    for block in re.findall(r"```yaml\n(.*?)```", text, re.S):
+        if not block.startswith("    "):  # the indented fragment is part of a config
+            yaml.safe_load(block)
+    commands = ci_doc_commands()
+    assert len(commands) == 5
+    parser = build_parser()
+    for argv in commands:
+        args = parser.parse_args(["lint", *argv])
+        report_destinations(args.format, args.output)
+
+
+def test_ci_doc_gate_examples_run(tmp_path: Path, monkeypatch) -> None:
+    """The commands over deploy/, on the example manifests (one of them fails on purpose)."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(ROOT / "examples" / "manifests", tmp_path / "deploy")
+    ran = 0
+    for argv in ci_doc_commands():
+        if argv[-1] != "deploy/" or "--config" in argv:
+            continue
+        code, out = run("lint", *argv)
+        assert code == 1, out
+        ran += 1
+    assert ran >= 2
+    validate_sarif(json.loads((tmp_path / "policypack.sarif").read_text()))
+    check_counts(ET.parse(tmp_path / "policypack-junit.xml").getroot())
+    jsonschema.validate(json.loads((tmp_path / "policypack.json").read_text()), JSON_SCHEMA)
+
+
+def test_ci_doc_pre_commit_config_is_valid(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "ci.md").read_text()
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "repos:" in b]
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text(block)
+    completed = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", str(config)], capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    hooks = {hook["id"] for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(re.findall(r"- id: (\S+)", text)) <= hooks
