@@ -63,8 +63,18 @@ STACK_EXPORT = {
         ]
     },
 }
+# The rules these tests are about, alone: new rules in the pack do not change what they see.
+ONLY = {
+    "all": "disabled",
+    "no-public-load-balancer": "mandatory",
+    "require-resource-limits": "mandatory",
+    "require-pinned-images": "mandatory",
+}
 EXEMPTION = {
-    "require-resource-limits": {"exemptions": [{"kind": "Pod", "name": "vendor", "reason": "sized by the vendor"}]}
+    "require-resource-limits": {
+        "enforcementLevel": "mandatory",
+        "exemptions": [{"kind": "Pod", "name": "vendor", "reason": "sized by the vendor"}],
+    }
 }
 
 
@@ -86,15 +96,21 @@ def write(folder: Path, name: str, text: str) -> str:
     return name
 
 
+def config_file(folder: Path, extra: dict | None = None) -> str:
+    """A config with ONLY and `extra` over it, for `-c`."""
+    return write(folder, "c.json", json.dumps({**ONLY, **(extra or {})}))
+
+
 def lint(
     tmp_path: Path,
     files: dict[str, str],
     config: dict | None = None,
     registry: Registry = REGISTRY,
 ) -> LintResult:
+    """Lint with ONLY and `config` over it."""
     for name, text in files.items():
         write(tmp_path, name, text)
-    pack = PackConfig.from_mapping(config or {}, registry)
+    pack = PackConfig.from_mapping({**ONLY, **(config or {})}, registry)
     return lint_paths([str(tmp_path / name) for name in files], Engine(registry, pack))
 
 
@@ -136,11 +152,13 @@ def test_several_formats_in_one_run(tmp_path: Path, monkeypatch) -> None:
 def test_one_format_may_go_to_output_or_stdout(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "svc.yaml", PUBLIC_LB)
-    code, out = run("lint", "-f", "sarif", "-o", "a.sarif", "-f", "github=gh.txt", "svc.yaml")
+    code, out = run(
+        "lint", "-c", config_file(tmp_path), "-f", "sarif", "-o", "a.sarif", "-f", "github=gh.txt", "svc.yaml"
+    )
     assert code == 1 and out == ""
     assert json.loads((tmp_path / "a.sarif").read_text())["version"] == "2.1.0"
     assert (tmp_path / "gh.txt").read_text().startswith("::error file=svc.yaml,line=5,col=3,")
-    code, out = run("lint", "-f", "json=j.json", "-f", "sarif=-", "svc.yaml")
+    code, out = run("lint", "-c", "c.json", "-f", "json=j.json", "-f", "sarif=-", "svc.yaml")
     assert code == 1 and json.loads(out)["runs"][0]["results"][0]["ruleId"] == "no-public-load-balancer"
 
 
@@ -184,8 +202,7 @@ def test_an_unwritable_report_is_an_error_but_the_others_are_written(tmp_path: P
 def test_json_lists_suppressed_findings_with_their_reason(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "pod.yaml", ANNOTATED_POD)
-    write(tmp_path, "c.json", json.dumps({**EXEMPTION, "require-pinned-images": "mandatory"}))
-    code, out = run("lint", "-f", "json", "-c", "c.json", "pod.yaml")
+    code, out = run("lint", "-f", "json", "-c", config_file(tmp_path, EXEMPTION), "pod.yaml")
     report = json.loads(out)
     jsonschema.validate(report, JSON_SCHEMA)
     assert code == 0
@@ -208,7 +225,7 @@ def test_json_lists_suppressed_findings_with_their_reason(tmp_path: Path, monkey
     }
     summary = report["summary"]
     assert (summary["findings"], summary["suppressed"], summary["failing"], summary["exitCode"]) == (2, 2, 0, 0)
-    code, out = run("lint", "-f", "json", "pod.yaml")
+    code, out = run("lint", "-f", "json", "-c", config_file(tmp_path), "pod.yaml")
     unsuppressed = next(f for f in json.loads(out)["findings"] if f["rule"] == "require-resource-limits")
     assert unsuppressed["suppression"] is None and unsuppressed["failsGate"]
 
@@ -216,18 +233,17 @@ def test_json_lists_suppressed_findings_with_their_reason(tmp_path: Path, monkey
 def test_text_counts_suppressed_findings_and_lists_them_only_with_v(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "pod.yaml", ANNOTATED_POD)
-    code, out = run("lint", "pod.yaml")
+    code, out = run("lint", "-c", config_file(tmp_path), "pod.yaml")
     assert code == 1
     assert "require-resource-limits" in out and "require-pinned-images" not in out
     assert "1 finding (1 failing the gate); 1 suppressed (-v lists them);" in out
-    code, out = run("lint", "-v", "pod.yaml")
+    code, out = run("lint", "-c", "c.json", "-v", "pod.yaml")
     assert ('11:7     medium    require-pinned-images    Pod shop/vendor: container "c" uses image "nginx"') in out
     assert (
         "(mandatory, suppressed by annotation ignore.policypack.io/require-pinned-images: pinned by digest upstream)"
     ) in out
     assert "; 1 suppressed; " in out
-    write(tmp_path, "c.json", json.dumps(EXEMPTION))
-    code, out = run("lint", "-c", "c.json", "pod.yaml")
+    code, out = run("lint", "-c", config_file(tmp_path, EXEMPTION), "pod.yaml")
     assert code == 0 and out.splitlines() == [
         "0 findings (0 failing the gate); 2 suppressed (-v lists them); 1 objects in 1 documents from 1 files. "
         "Gate: passed (exit 0)."
@@ -249,7 +265,8 @@ def full_run(tmp_path: Path) -> LintResult:
         "deploy/values.yaml": "replicas: 2\n",
         "stack.json": export,
     }
-    return lint(tmp_path, files, EXEMPTION, TEST_REGISTRY)
+    tests = {"test-raising-rule": "mandatory", "test-stack-rule": "mandatory"}
+    return lint(tmp_path, files, {**EXEMPTION, **tests}, TEST_REGISTRY)
 
 
 def test_sarif_is_valid_against_the_official_schema(tmp_path: Path, monkeypatch) -> None:
@@ -360,7 +377,7 @@ def test_sarif_results_have_locations_levels_and_suppressions(tmp_path: Path, mo
     # Fingerprints tell findings apart, and survive a line move.
     prints = [r["partialFingerprints"]["policypackFinding/v1"] for r in run_["results"]]
     assert len(set(prints)) == len(prints)
-    again = lint(tmp_path, {"deploy/svc.yaml": "# moved down\n\n" + PUBLIC_LB}, EXEMPTION, TEST_REGISTRY)
+    again = lint(tmp_path, {"deploy/svc.yaml": "# moved down\n\n" + PUBLIC_LB}, EXEMPTION)
     moved = sarif_log(again, Gate(), options(TEST_REGISTRY))["runs"][0]["results"][0]
     assert moved["partialFingerprints"] == svc["partialFingerprints"]
     assert moved["locations"][0]["physicalLocation"]["region"]["startLine"] == 7
@@ -397,7 +414,8 @@ def test_sarif_uris_outside_the_root_and_from_stdin(tmp_path: Path, monkeypatch)
     outside = tmp_path / "other dir" / "svc ü.yaml"
     outside.parent.mkdir()
     outside.write_text(PUBLIC_LB)
-    _, out = run("lint", "-f", "sarif", str(outside), "-", stdin=PUBLIC_LB.encode())
+    config = config_file(tmp_path / "work")
+    _, out = run("lint", "-c", config, "-f", "sarif", str(outside), "-", stdin=PUBLIC_LB.encode())
     log = json.loads(out)
     validate_sarif(log)
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in log["runs"][0]["results"]]
@@ -476,7 +494,9 @@ def test_junit_has_a_suite_per_rule_and_a_case_per_object_judged(tmp_path: Path,
 
 
 def test_junit_is_red_exactly_when_the_gate_is(tmp_path: Path) -> None:
-    result = lint(tmp_path, {"svc.yaml": PUBLIC_LB, "pod.yaml": ANNOTATED_POD}, {"all": "advisory"})
+    result = lint(
+        tmp_path, {"svc.yaml": PUBLIC_LB, "pod.yaml": ANNOTATED_POD}, {k: "advisory" for k in ONLY if k != "all"}
+    )
     root = junit(result)
     check_counts(root)
     assert Gate().exit_code(result) == 0 and root.get("failures") == "0" and root.get("errors") == "0"
@@ -526,7 +546,7 @@ def test_github_levels_follow_the_gate_and_severity(tmp_path: Path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "m.yaml", PUBLIC_LB + "---\n" + ANNOTATED_POD)
     write(tmp_path, "broken.yaml", "a: [\n")
-    write(tmp_path, "c.json", json.dumps({"all": "advisory", "require-resource-limits": "mandatory"}))
+    config_file(tmp_path, {"no-public-load-balancer": "advisory", "require-pinned-images": "advisory"})
     code, out = run("lint", "-f", "github", "-c", "c.json", "m.yaml", "broken.yaml")
     lines = out.splitlines()
     assert code == 2
