@@ -1,6 +1,7 @@
 """The `policypack` command.
 
-    policypack lint [PATH ...]        lint files, directories (recursive) or - for stdin
+    policypack lint [PATH ...]        lint files, directories (recursive) or - for stdin;
+                                      -f FORMAT[=FILE] (repeatable): text, json, sarif, junit, github
     policypack rules                  list the rules
     policypack explain RULE           a rule's documentation
     policypack check-config FILE      validate a config file
@@ -14,6 +15,7 @@ object (everything readable is still linted and reported).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import json
 import logging
@@ -27,8 +29,39 @@ from policypack.config import ConfigError, PackConfig, load_config_mapping
 from policypack.engine import Engine
 from policypack.profiles import ProfileError, profile_config, render_profile, with_kubernetes_version
 from policypack.registry import Registry, RegistryError, load_registry
-from policypack.report import EXIT_ERROR, Gate, render_json, render_text
+from policypack.report import EXIT_ERROR, FORMATS, Gate, ReportOptions, render
 from policypack.rule import PROFILES, Severity
+
+
+def _format_spec(value: str) -> tuple[str, str | None]:
+    """`sarif` or `sarif=FILE`."""
+    name, sep, file = value.partition("=")
+    if name not in FORMATS:
+        raise argparse.ArgumentTypeError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
+    if sep and not file:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a file after '=' (or - for stdout)")
+    return name, (file if sep else None)
+
+
+def report_destinations(formats: list[tuple[str, str | None]] | None, output: str | None) -> list[tuple[str, str]]:
+    """(format, file or "-" for stdout) for each report; raises ValueError on a clash."""
+    specs = list(formats or [("text", None)])
+    unnamed = [name for name, file in specs if file is None]
+    if len(unnamed) > 1:
+        raise ValueError(
+            f"formats {', '.join(unnamed)} would all go to {'--output' if output else 'stdout'}: "
+            "give each but one its own file, e.g. -f sarif=lint.sarif"
+        )
+    if output and not unnamed:
+        raise ValueError("--output names no report: every --format already has its file (FORMAT=FILE)")
+    out = [(name, file if file is not None else (output or "-")) for name, file in specs]
+    seen: set[str] = set()
+    for _, file in out:
+        key = file if file == "-" else os.path.abspath(file)
+        if key in seen:
+            raise ValueError(f"two reports would go to {'stdout' if file == '-' else file}")
+        seen.add(key)
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,8 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint.add_argument("paths", nargs="*", metavar="PATH", help="files, directories (recursive), or - for stdin")
     lint.add_argument("--config", "-c", metavar="FILE", help="rule config in Pulumi policy-pack-config format")
-    lint.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
-    lint.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    lint.add_argument(
+        "--format",
+        "-f",
+        action="append",
+        type=_format_spec,
+        metavar="FORMAT[=FILE]",
+        help=f"report format: {', '.join(FORMATS)} (default text). Repeat it for several reports in one run; "
+        "FORMAT=FILE writes that one to FILE (- for stdout), e.g. -f text -f sarif=lint.sarif -f junit=junit.xml",
+    )
+    lint.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report whose --format names no file to FILE instead of stdout"
+    )
+    lint.add_argument(
+        "--docs-url",
+        metavar="URL",
+        help="base URL of docs/rules/ for links in SARIF reports (default: $POLICYPACK_DOCS_BASE_URL, "
+        "else the files of this installation)",
+    )
     lint.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity],
@@ -234,27 +283,40 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
     except (ConfigError, ProfileError) as error:
         print(f"policypack lint: invalid config: {error}", file=sys.stderr)
         return EXIT_ERROR
+    try:
+        destinations = report_destinations(args.format, args.output)
+    except ValueError as error:
+        print(f"policypack lint: {error}", file=sys.stderr)
+        return EXIT_ERROR
     gate = Gate(Severity(args.fail_on) if args.fail_on else None)
     stdin_bytes = getattr(stdin, "buffer", stdin) if stdin is not None else None
-    result = lint_paths(paths, Engine(registry, config), stdin_bytes, allow_empty=args.allow_empty)
+    engine = Engine(registry, config)
+    result = lint_paths(paths, engine, stdin_bytes, allow_empty=args.allow_empty)
 
-    if args.format == "json":
-        report = render_json(result, gate)
-    else:
+    options = ReportOptions(
+        rules=list(registry),
+        enabled=frozenset(rule.name for rule in registry if config.for_rule(rule).enabled),
+        verbose=args.verbose,
+        docs_url=args.docs_url,
+    )
+    code = gate.exit_code(result)
+    for fmt, file in destinations:
+        # Colour (text only) when asked, or by default on a terminal unless NO_COLOR.
         color = args.color == "always" or (
-            args.color == "auto" and not args.output and stdout.isatty() and "NO_COLOR" not in os.environ
+            args.color == "auto" and file == "-" and stdout.isatty() and "NO_COLOR" not in os.environ
         )
-        report = render_text(result, gate, color=color, verbose=args.verbose)
-    if args.output:
+        report = render(fmt, result, gate, dataclasses.replace(options, color=color))
+        if file == "-":
+            stdout.write(report)
+            continue
         try:
-            with open(args.output, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            os.makedirs(os.path.dirname(file) or ".", exist_ok=True)  # -f sarif=reports/x.sarif makes reports/
+            with open(file, "w", encoding="utf-8", errors="backslashreplace") as handle:
                 handle.write(report)
         except OSError as error:
-            print(f"policypack lint: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
-            return EXIT_ERROR
-    else:
-        stdout.write(report)
-    return gate.exit_code(result)
+            print(f"policypack lint: cannot write {file}: {error.strerror or error}", file=sys.stderr)
+            code = EXIT_ERROR
+    return code
 
 
 def list_rules(registry: Registry, output_format: str, stdout: TextIO) -> int:

@@ -32,6 +32,8 @@ class LintResult:
     files: int = 0
     documents: int = 0
     objects: int = 0
+    # Every object judged, where it starts, and the rules that saw it (for JUnit reports).
+    checks: list[tuple[ObjectRef, Location, tuple[str, ...]]] = field(default_factory=list)
     # Objects the stack rules will see at the end of the run, with where each came from.
     pending: list[tuple[Resource, Document, tuple]] = field(default_factory=list, repr=False)
 
@@ -136,6 +138,8 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
 def _judge(document: Document, resource: Any, base: tuple, engine: Engine, result: LintResult) -> None:
     result.objects += 1
     ref = ObjectRef.of(resource)
+    rules = engine.rules_for(resource) + engine.stack_rules_for(resource)
+    result.checks.append((ref, Location(document.file, *document.locate(base)), tuple(r.name for r in rules)))
     for finding in engine.run(resource, ref):
         line, column = document.locate(base + finding.path)
         result.findings.append(dataclasses.replace(finding, location=Location(document.file, line, column)))

@@ -1,4 +1,5 @@
-"""Reports of an offline run: the gate (exit code), human text, and JSON.
+"""Reports of an offline run: the gate (exit code), human text, and JSON; `render`
+picks any format (SARIF, JUnit and GitHub workflow commands live in report_*.py).
 
 The JSON layout is documented in docs/json-output.md and fixed by
 policypack/schemas/lint-report.schema.json; change both together, and bump
@@ -8,15 +9,18 @@ policypack/schemas/lint-report.schema.json; change both together, and bump
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from policypack import __version__
-from policypack.engine import Finding
+from policypack.engine import Finding, ObjectRef, Suppression
 from policypack.lint import LintResult
-from policypack.loader import InputError
-from policypack.rule import Severity
+from policypack.loader import STDIN_NAME, InputError
+from policypack.rule import Rule, Severity
 from policypack.values import format_path
 
 JSON_VERSION = 1
@@ -48,6 +52,64 @@ class Gate:
         if any(self.fails(f) for f in result.findings):
             return EXIT_FINDINGS
         return EXIT_OK
+
+
+#: The formats `render` knows, in the order `--help` lists them.
+FORMATS = ("text", "json", "sarif", "junit", "github")
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a report needs beyond the result and the gate."""
+
+    rules: Sequence[Rule] = ()  # the registry's rules (SARIF describes each)
+    enabled: frozenset[str] = field(default_factory=frozenset)  # the rules this run's config enables
+    color: bool = False
+    verbose: bool = False  # text: also list suppressed findings and skipped documents
+    docs_url: str | None = None  # base URL of docs/rules/ for SARIF's helpUri
+    root: str = "."  # file paths in SARIF and GitHub reports are relative to this
+
+
+def render(fmt: str, result: LintResult, gate: Gate, options: ReportOptions | None = None) -> str:
+    options = options or ReportOptions()
+    if fmt == "json":
+        return render_json(result, gate)
+    if fmt == "sarif":
+        from policypack.report_sarif import render_sarif
+
+        return render_sarif(result, gate, options)
+    if fmt == "junit":
+        from policypack.report_junit import render_junit
+
+        return render_junit(result, gate)
+    if fmt == "github":
+        from policypack.report_github import render_github
+
+        return render_github(result, gate, options)
+    if fmt == "text":
+        return render_text(result, gate, color=options.color, verbose=options.verbose)
+    raise ValueError(f"unknown report format {fmt!r}")
+
+
+def relative_path(file: str, root: str = ".") -> str | None:
+    """`file` as a forward-slash path relative to `root`, or None when it is not under
+    it (or is standard input)."""
+    if file == STDIN_NAME:
+        return None
+    absolute = os.path.abspath(file)
+    base = os.path.abspath(root)
+    if os.path.commonpath([absolute, base]) != base:
+        return None
+    return PurePosixPath(*os.path.relpath(absolute, base).split(os.sep)).as_posix()
+
+
+def describe_object(ref: ObjectRef) -> str:
+    return ref.urn or ref.describe()
+
+
+def describe_suppression(suppression: Suppression) -> str:
+    how = "annotation" if suppression.kind == "annotation" else "config exemption"
+    return f"suppressed by {how} {suppression.source}: {suppression.reason}"
 
 
 def _sort_key(item: Finding | InputError) -> tuple:
@@ -92,9 +154,15 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
     def paint(text: str, style: str) -> str:
         return f"{_COLORS[style]}{text}{_RESET}" if color else text
 
+    def shown(item: Finding | InputError) -> bool:
+        return verbose or not (isinstance(item, Finding) and item.suppression is not None)
+
     lines: list[str] = []
-    width = max((len(f.rule) for f in result.findings), default=0)
-    for file, items in by_file(result).items():
+    width = max((len(f.rule) for f in result.findings if shown(f)), default=0)
+    for file, all_items in by_file(result).items():
+        items = [item for item in all_items if shown(item)]
+        if not items:
+            continue
         lines.append(paint(file, "bold"))
         for item in items:
             if isinstance(item, InputError):
@@ -105,11 +173,13 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
             where = _where(loc.line, loc.column) if loc else "-"
             level = "error" if item.error else item.severity.value
             status = item.enforcement.value
-            if gate.fails(item) and not item.blocks:
+            if item.suppression is not None:
+                status = f"{status}, {describe_suppression(item.suppression)}"
+            elif gate.fails(item) and not item.blocks:
                 status += f", fails --fail-on {gate.fail_on.value}"
             lines.append(
                 f"  {where:<8} {paint(f'{level:<8}', level)}  {item.rule:<{width}}  "
-                f"{item.object.urn or item.object.describe()}: {item.message} {paint(f'({status})', 'dim')}"
+                f"{describe_object(item.object)}: {item.message} {paint(f'({status})', 'dim')}"
             )
         lines.append("")
     if verbose:
@@ -118,17 +188,23 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
             lines.append(paint(f"note: {note.file}{where}: {note.message}", "dim"))
         if result.notes:
             lines.append("")
-    lines.append(summary_line(result, gate, paint))
+    lines.append(summary_line(result, gate, paint, verbose=verbose))
     return "\n".join(lines) + "\n"
 
 
-def summary_line(result: LintResult, gate: Gate, paint: Any = lambda text, style: text) -> str:
-    findings = [f for f in result.findings if not f.error]
+def summary_line(
+    result: LintResult, gate: Gate, paint: Any = lambda text, style: text, *, verbose: bool = False
+) -> str:
+    """One line: findings (suppressed ones apart), what was read, errors, the verdict."""
+    findings = [f for f in result.findings if not f.error and f.suppression is None]
+    suppressed = sum(1 for f in result.findings if f.suppression is not None)
     failing = sum(1 for f in findings if gate.fails(f))
     parts = [
         f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({failing} failing the gate)",
         f"{result.objects} objects in {result.documents} documents from {result.files} files",
     ]
+    if suppressed:
+        parts.insert(1, f"{suppressed} suppressed" + ("" if verbose else " (-v lists them)"))
     if result.errors:
         parts.append(paint(f"{len(result.errors)} input error{'s' if len(result.errors) != 1 else ''}", "error"))
     if result.rule_errors:
@@ -139,7 +215,7 @@ def summary_line(result: LintResult, gate: Gate, paint: Any = lambda text, style
         parts.append(paint("no Kubernetes objects or Pulumi resources found", "medium"))
     skipped = len(result.notes)
     if skipped:
-        parts.append(f"{skipped} skipped (-v lists them)")
+        parts.append(f"{skipped} skipped" + ("" if verbose else " (-v lists them)"))
     code = gate.exit_code(result)
     verdict = {
         EXIT_OK: paint("passed", "green"),
@@ -167,6 +243,7 @@ def finding_json(finding: Finding, gate: Gate) -> dict[str, Any]:
         "column": loc.column if loc else None,
         "path": format_path(finding.path),
         "container": finding.container,
+        "suppression": _suppression_json(finding.suppression),
         "object": {
             "apiVersion": obj.api_version,
             "kind": obj.kind,
@@ -176,6 +253,12 @@ def finding_json(finding: Finding, gate: Gate) -> dict[str, Any]:
             "urn": obj.urn,
         },
     }
+
+
+def _suppression_json(suppression: Suppression | None) -> dict[str, str] | None:
+    if suppression is None:
+        return None
+    return {"kind": suppression.kind, "reason": suppression.reason, "source": suppression.source}
 
 
 def render_json(result: LintResult, gate: Gate) -> str:
@@ -191,6 +274,7 @@ def render_json(result: LintResult, gate: Gate) -> str:
             "objects": result.objects,
             "findings": len(findings),
             "failing": sum(1 for f in findings if gate.fails(f)),
+            "suppressed": sum(1 for f in findings if f.suppression is not None),
             "bySeverity": {s.value: severities.get(s.value, 0) for s in Severity},
             "inputErrors": len(result.errors),
             "ruleErrors": len(result.rule_errors),
