@@ -23,10 +23,12 @@ metadata:
   annotations:
     ignore.policypack.io/require-pinned-images: "we like latest"
 spec:
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
   containers:
     - name: app
       image: nginx
       resources: {limits: {cpu: 100m, memory: 64Mi}}
+      securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
 """
 
 
