@@ -1,0 +1,59 @@
+"""Every container sets allowPrivilegeEscalation: false (PSS Restricted).
+
+From Kubernetes 1.8, fires on every container, init container and ephemeral
+container whose `securityContext.allowPrivilegeEscalation` is not explicitly
+`false` (unset counts: Linux lets a process gain privileges by default), as the
+`allowPrivilegeEscalation` check of Kubernetes' Pod Security Admission does. From
+1.25, Windows pods (`spec.os.name: windows`) are exempt: the field does not exist
+for them.
+
+Why it matters:
+    With privilege escalation allowed (no `no_new_privs`), a process in the
+    container can become root through a setuid binary or file capabilities in the
+    image, even when the container starts as an unprivileged user; that defeats
+    `runAsNonRoot`.
+
+How to fix:
+    Set it on every container, init containers included:
+
+        securityContext:
+          allowPrivilegeEscalation: false
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN
+from rules.pod_security import _pss
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    pod = obj.pod_spec
+    if pod is None or not _pss.at_least(options, 8) or _pss.windows_exempt(pod, options):
+        return
+    for container in _pss.containers(obj):
+        value = container.get("securityContext", "allowPrivilegeEscalation")
+        if value is False or value is UNKNOWN:
+            continue
+        yield Violation(
+            container.path + ("securityContext", "allowPrivilegeEscalation"),
+            f"{container.label} must set securityContext.allowPrivilegeEscalation=false",
+        )
+
+
+RULE = Rule(
+    name="pss-allow-privilege-escalation",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    options=_pss.version_option(),
+    tags=("pss-restricted:allowPrivilegeEscalation",),
+    profiles=("pss-restricted",),
+)

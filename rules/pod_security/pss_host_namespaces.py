@@ -1,0 +1,55 @@
+"""Pods do not share the node's network, PID or IPC namespace (PSS Baseline).
+
+Fires on `spec.hostNetwork: true`, `spec.hostPID: true` and `spec.hostIPC: true`,
+one finding per field, as the `hostNamespaces` check of Kubernetes' Pod Security
+Admission does at every version.
+
+Why it matters:
+    With the host's network namespace a pod sees and binds every interface of the
+    node (including services listening on localhost only) and bypasses
+    NetworkPolicies; with its PID namespace it sees and can signal every process on
+    the node and read their environments; with its IPC namespace it reaches the
+    node's shared memory.
+
+How to fix:
+    Remove the fields (they default to false):
+
+        spec:
+          hostNetwork: false
+          hostPID: false
+          hostIPC: false
+
+    Expose ports through a Service instead of the host network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+
+NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    pod = obj.pod_spec
+    if pod is None:
+        return
+    for field in NAMESPACES:
+        if pod.get(field) is True:
+            yield Violation(pod.path + (field,), f"pod must not set {field}=true")
+
+
+RULE = Rule(
+    name="pss-host-namespaces",
+    doc=__doc__,
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    tags=("pss-baseline:hostNamespaces",),
+    profiles=("pss-baseline", "pss-restricted"),
+)

@@ -1,0 +1,59 @@
+"""Pods mount no hostPath volume (PSS Baseline).
+
+Fires on every entry of `spec.volumes` that has a `hostPath` source, as the
+`hostPathVolumes` check of Kubernetes' Pod Security Admission does at every
+version, whatever the path and whether or not it is read-only.
+
+Why it matters:
+    A hostPath volume is the node's file system inside the pod: the container
+    runtime socket, kubelet credentials, other pods' volumes, /etc. Even read-only
+    mounts leak secrets, and writable ones are a direct route to the node.
+
+How to fix:
+    Use a volume type that is not the node's disk: `emptyDir` for scratch space,
+    a PersistentVolumeClaim for data, `configMap`/`secret`/`projected` for files:
+
+        volumes:
+          - name: cache
+            emptyDir: {}
+
+Notes:
+    The Restricted level's `pss-restricted-volumes` also forbids hostPath (with
+    every other node- or network-backed type), so a Restricted run reports such a
+    volume under both rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import as_list
+from rules.pod_security import _pss
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    pod = obj.pod_spec
+    if pod is None:
+        return
+    for index, volume in enumerate(as_list(pod.get("volumes"))):
+        if not isinstance(volume, Mapping) or volume.get("hostPath") is None:
+            continue
+        yield Violation(
+            pod.path + ("volumes", index, "hostPath"), f"{_pss.volume_label(volume, index)} must not use hostPath"
+        )
+
+
+RULE = Rule(
+    name="pss-host-path-volumes",
+    doc=__doc__,
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    tags=("pss-baseline:hostPathVolumes",),
+    profiles=("pss-baseline", "pss-restricted"),
+)

@@ -1,0 +1,53 @@
+"""Containers do not bind ports on the node (PSS Baseline).
+
+Fires on every `ports[].hostPort` other than 0 in any container, init container or
+ephemeral container, as the `hostPorts` check of Kubernetes' Pod Security Admission
+does at every version. Kubernetes' known-ports list does not exist in the standard:
+every host port is forbidden.
+
+Why it matters:
+    A host port opens the port on the node's own addresses, outside Services and
+    NetworkPolicies; it also pins the pod to nodes where the port is free, and lets
+    a workload squat on a port another component of the node expects.
+
+How to fix:
+    Remove `hostPort` and reach the container through a Service (NodePort or
+    LoadBalancer when it must be reachable from outside):
+
+        ports:
+          - containerPort: 8080
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import as_list
+from rules.pod_security import _pss
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    for container in _pss.containers(obj):
+        for index, port in enumerate(as_list(container.get("ports"))):
+            host_port = port.get("hostPort") if isinstance(port, Mapping) else None
+            if isinstance(host_port, int) and not isinstance(host_port, bool) and host_port != 0:
+                yield Violation(
+                    container.path + ("ports", index, "hostPort"),
+                    f"{container.label} must not use hostPort {host_port}",
+                )
+
+
+RULE = Rule(
+    name="pss-host-ports",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    tags=("pss-baseline:hostPorts",),
+    profiles=("pss-baseline", "pss-restricted"),
+)

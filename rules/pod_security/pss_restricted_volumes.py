@@ -1,0 +1,88 @@
+"""Pods use only the volume types the Restricted level allows (PSS Restricted).
+
+Fires on every entry of `spec.volumes` whose source is not one of `configMap`,
+`csi`, `downwardAPI`, `emptyDir`, `ephemeral`, `image`, `persistentVolumeClaim`,
+`projected` and `secret`: hostPath, and the in-tree network and cloud disks (nfs,
+iscsi, rbd, cephfs, glusterfs, gitRepo, awsElasticBlockStore, gcePersistentDisk,
+azureDisk, azureFile, cinder, fc, flexVolume, flocker, portworxVolume, quobyte,
+scaleIO, storageos, vsphereVolume, photonPersistentDisk), as the
+`restrictedVolumes` check of Kubernetes' Pod Security Admission does at every
+version. A volume that names no source at all is an `emptyDir` (the API server
+fills that in before admission), so it passes, as it does in Kubernetes.
+
+Why it matters:
+    The allowed types are those whose storage is provisioned and governed by the
+    cluster (through PersistentVolumes and CSI drivers, where an administrator
+    decides what a claim may reach). The others let the pod spec itself name a
+    node path, a server, a disk or a repository to mount, with the node's
+    credentials and without any admission of the storage.
+
+How to fix:
+    Mount storage through a PersistentVolumeClaim (backed by a PersistentVolume
+    or a StorageClass), or use an ephemeral or projected volume:
+
+        volumes:
+          - name: data
+            persistentVolumeClaim:
+              claimName: data
+
+Notes:
+    The Restricted level replaces the Baseline `hostPathVolumes` control by this
+    one; a Restricted run therefore reports a hostPath volume under both
+    `pss-host-path-volumes` and this rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN, as_list
+from rules.pod_security import _pss
+
+ALLOWED_SOURCES = frozenset(
+    {
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "image",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    }
+)
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    pod = obj.pod_spec
+    if pod is None:
+        return
+    for index, volume in enumerate(as_list(pod.get("volumes"))):
+        if not isinstance(volume, Mapping):
+            continue
+        sources = sorted(key for key, value in volume.items() if key != "name" and value is not None)
+        if not sources or any(volume[key] is UNKNOWN for key in sources):
+            continue  # no source: defaulted to emptyDir; an unknown one could be any type
+        if any(key in ALLOWED_SOURCES for key in sources):
+            continue
+        yield Violation(
+            pod.path + ("volumes", index, sources[0]),
+            f"{_pss.volume_label(volume, index)} must not use the restricted volume type {sources[0]}",
+        )
+
+
+RULE = Rule(
+    name="pss-restricted-volumes",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    tags=("pss-restricted:restrictedVolumes",),
+    profiles=("pss-restricted",),
+)

@@ -1,0 +1,72 @@
+"""Pods and containers must run as a non-root user: runAsNonRoot: true (PSS Restricted).
+
+Fires on a pod or container `securityContext.runAsNonRoot: false`, and on every
+container, init container and ephemeral container that does not set
+`runAsNonRoot: true` while the pod does not set it either, as the `runAsNonRoot`
+check of Kubernetes' Pod Security Admission does. From Kubernetes 1.35, pods in
+their own user namespace (`spec.hostUsers: false`) are exempt: root inside them is
+an unprivileged user on the node.
+
+Why it matters:
+    `runAsNonRoot: true` makes the kubelet refuse to start a container whose user
+    would be root (UID 0), whatever the image's `USER` says. Root in a container
+    is root on the node's kernel: one escape or one writable host mount away from
+    owning the node.
+
+How to fix:
+    Set it once for the pod, and build images that run as a numeric non-root
+    user (or set `runAsUser`):
+
+        spec:
+          securityContext:
+            runAsNonRoot: true
+            runAsUser: 10001
+
+Notes:
+    This is the Pod Security Standards control, exactly as Kubernetes applies it.
+    A value unknown at preview time counts as true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN
+from rules.pod_security import _pss
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    pod = obj.pod_spec
+    if pod is None or _pss.user_namespace_exempt(pod, options):
+        return
+    pod_value = pod.get("securityContext", "runAsNonRoot")
+    if pod_value is False:
+        yield Violation(
+            _pss.pod_security_context_path(pod) + ("runAsNonRoot",),
+            "pod must not set securityContext.runAsNonRoot=false",
+        )
+    pod_covers = pod_value is True or pod_value is UNKNOWN
+    for container in _pss.containers(obj):
+        value = container.get("securityContext", "runAsNonRoot")
+        path = container.path + ("securityContext", "runAsNonRoot")
+        if value is False:
+            yield Violation(path, f"{container.label} must not set securityContext.runAsNonRoot=false")
+        elif value is None and not pod_covers:
+            yield Violation(path, f"pod or {container.label} must set securityContext.runAsNonRoot=true")
+
+
+RULE = Rule(
+    name="pss-run-as-non-root",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    options=_pss.version_option(),
+    tags=("pss-restricted:runAsNonRoot",),
+    profiles=("pss-restricted",),
+)

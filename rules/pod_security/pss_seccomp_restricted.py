@@ -1,0 +1,79 @@
+"""Every container runs under a seccomp profile: RuntimeDefault or Localhost (PSS Restricted).
+
+From Kubernetes 1.19, fires on a pod or container `securityContext.seccompProfile`
+whose `type` is not `RuntimeDefault` or `Localhost`, and on every container, init
+container and ephemeral container that sets no profile while the pod sets no valid
+one either, as the `seccompProfile_restricted` check of Kubernetes' Pod Security
+Admission does. From 1.25, Windows pods (`spec.os.name: windows`) are exempt. Before
+1.19 the Restricted level judges seccomp by the Baseline control only
+(`pss-seccomp-baseline`), and this rule is silent.
+
+Why it matters:
+    Without a profile, containers run with seccomp off (`Unconfined`) unless the
+    kubelet's `--seccomp-default` is set, which clusters rarely guarantee. The
+    runtime's default profile blocks the system calls behind most container
+    escapes at almost no cost.
+
+How to fix:
+    Set it once for the whole pod:
+
+        spec:
+          securityContext:
+            seccompProfile:
+              type: RuntimeDefault
+
+Notes:
+    A profile unknown at preview time counts as a valid one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN
+from rules.pod_security import _pss
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    pod = obj.pod_spec
+    if pod is None or not _pss.at_least(options, 19) or _pss.windows_exempt(pod, options):
+        return
+    pod_type = _pss.profile_type(pod.get("securityContext"), "seccompProfile")
+    # A valid (or not yet known) pod-level profile covers containers that set none.
+    pod_covers = pod_type is UNKNOWN or _pss.valid_seccomp_type(pod_type)
+    if pod_type is not None and not pod_covers:
+        yield Violation(
+            _pss.pod_security_context_path(pod) + ("seccompProfile", "type"),
+            f"pod must not set securityContext.seccompProfile.type to {_pss.quote(pod_type)}",
+        )
+    for container in _pss.containers(obj):
+        kind = _pss.profile_type(_pss.security_context(container), "seccompProfile")
+        path = container.path + ("securityContext", "seccompProfile", "type")
+        if kind is None:
+            if not pod_covers:
+                yield Violation(
+                    path,
+                    f'pod or {container.label} must set securityContext.seccompProfile.type to "RuntimeDefault" '
+                    'or "Localhost"',
+                )
+        elif kind is not UNKNOWN and not _pss.valid_seccomp_type(kind):
+            yield Violation(
+                path, f"{container.label} must not set securityContext.seccompProfile.type to {_pss.quote(kind)}"
+            )
+
+
+RULE = Rule(
+    name="pss-seccomp-restricted",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.MANDATORY,
+    area="workload-hardening",
+    kinds=POD_KINDS,
+    check=check,
+    options=_pss.version_option(),
+    tags=("pss-restricted:seccompProfile_restricted",),
+    profiles=("pss-restricted",),
+)
