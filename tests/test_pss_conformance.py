@@ -20,6 +20,7 @@ same fields of the pod template (and, offline, on the lines of those fields).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
@@ -158,6 +159,29 @@ def test_vendored_fixtures_are_complete() -> None:
     assert len(set(INDEX.values())) == len(list((DATA / "pods").glob("*.yaml"))) == 380
     assert set(LEVEL_VERSIONS) == {(level, minor) for level in LEVELS for minor in MINORS}
     assert (DATA / "NOTICE.md").read_text(encoding="utf-8").count("Apache License") >= 1
+
+
+def _vendor_script() -> Any:
+    spec = importlib.util.spec_from_file_location("vendor_pss_fixtures", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "vendor_pss_fixtures.py"
+
+
+def test_vendored_copy_is_what_the_script_makes_of_upstream(tmp_path: Path) -> None:
+    script = _vendor_script()
+    source = next((c for c in script.CANDIDATES if c.is_dir()), None)
+    if source is None:
+        pytest.skip("no upstream fixtures next to the checkout (a clean clone tests the vendored copy only)")
+    assert script.vendor(source, tmp_path) == (4537, 380)
+    for name in ("index.json", "NOTICE.md"):
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
+    made = {p.name: p.read_bytes() for p in (tmp_path / "pods").iterdir()}
+    assert made == {p.name: p.read_bytes() for p in (DATA / "pods").iterdir()}
 
 
 def test_every_control_has_a_rule() -> None:

@@ -39,7 +39,7 @@ from typing import Any
 
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import UNKNOWN, as_list
+from policypack.values import as_list
 from rules.pod_security import _pss
 
 ALLOWED_SOURCES = frozenset(
@@ -65,9 +65,9 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         if not isinstance(volume, Mapping):
             continue
         sources = sorted(key for key, value in volume.items() if key != "name" and value is not None)
-        if not sources or any(volume[key] is UNKNOWN for key in sources):
-            continue  # no source: defaulted to emptyDir; an unknown one could be any type
-        if any(key in ALLOWED_SOURCES for key in sources):
+        # No source at all: the API server defaults it to emptyDir. A source whose
+        # settings are unknown at preview time is still that type of source.
+        if not sources or any(key in ALLOWED_SOURCES for key in sources):
             continue
         yield Violation(
             pod.path + ("volumes", index, sources[0]),
