@@ -25,6 +25,9 @@ Notes:
     The Restricted level replaces the Baseline `capabilities_baseline` control by
     this one from 1.22; an added capability outside both lists is reported by
     both `pss-capabilities-baseline` and this rule.
+
+    Off in the default `playbook` profile, where require-drop-all-capabilities reports the same
+    containers (and goes further); on, mandatory, in `pss-restricted` and `strict`.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ RULE = Rule(
     name="pss-capabilities-restricted",
     doc=__doc__,
     severity=Severity.MEDIUM,
-    enforcement=Enforcement.MANDATORY,
+    enforcement=Enforcement.DISABLED,
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,

@@ -16,6 +16,10 @@ How to fix:
 
         securityContext:
           procMount: Default
+
+Notes:
+    Off in the default `playbook` profile, where pss-proc-mount reports the same
+    containers (and goes further); on, mandatory, in `pss-restricted` and `strict`.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ RULE = Rule(
     name="pss-proc-mount-restricted",
     doc=__doc__,
     severity=Severity.MEDIUM,
-    enforcement=Enforcement.MANDATORY,
+    enforcement=Enforcement.DISABLED,
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,

@@ -25,6 +25,9 @@ How to fix:
 Notes:
     This is the Pod Security Standards control, exactly as Kubernetes applies it.
     A value unknown at preview time counts as true.
+
+    Off in the default `playbook` profile, where require-run-as-non-root reports the same
+    containers (and goes further); on, mandatory, in `pss-restricted` and `strict`.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ RULE = Rule(
     name="pss-run-as-non-root",
     doc=__doc__,
     severity=Severity.MEDIUM,
-    enforcement=Enforcement.MANDATORY,
+    enforcement=Enforcement.DISABLED,
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,

@@ -15,6 +15,10 @@ How to fix:
 
         securityContext:
           runAsUser: 10001
+
+Notes:
+    Off in the default `playbook` profile, where require-run-as-non-root reports the same
+    containers (and goes further); on, mandatory, in `pss-restricted` and `strict`.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ RULE = Rule(
     name="pss-run-as-user",
     doc=__doc__,
     severity=Severity.MEDIUM,
-    enforcement=Enforcement.MANDATORY,
+    enforcement=Enforcement.DISABLED,
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
