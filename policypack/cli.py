@@ -169,6 +169,10 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
             sys.stderr.reconfigure(errors="backslashreplace")
     try:
         return _main(argv, stdin, stdout)
+    except BrokenPipeError:
+        # The reader went away (`policypack rules | head`): not an error of ours.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
+        return 141
     except KeyboardInterrupt:
         print("policypack: interrupted", file=sys.stderr)
         return 130
@@ -340,6 +344,13 @@ def list_rules(registry: Registry, output_format: str, stdout: TextIO) -> int:
         stdout.write(json.dumps(rows, indent=2) + "\n")
         return 0
     width = max(len(rule.name) for rule in registry)
+    # Profile membership in four columns: playbook, pss-baseline, pss-restricted, strict.
+    marks = {"playbook": "P", "pss-baseline": "B", "pss-restricted": "R", "strict": "S"}
+    stdout.write(f"{'rule':<{width}}  {'severity':<8}  {'default':<9}  PBRS  title [tags]\n")
     for rule in registry:
-        stdout.write(f"{rule.name:<{width}}  {rule.severity.value:<8}  {rule.enforcement.value:<9}  {rule.title}\n")
+        member = "".join(mark if rule.in_profile(name) else "-" for name, mark in marks.items())
+        tags = f" [{', '.join(rule.tags)}]" if rule.tags else ""
+        level = rule.enforcement.value
+        stdout.write(f"{rule.name:<{width}}  {rule.severity.value:<8}  {level:<9}  {member}  {rule.title}{tags}\n")
+    stdout.write("profiles: P playbook, B pss-baseline, R pss-restricted, S strict\n")
     return 0

@@ -368,3 +368,21 @@ def test_stack_export_findings_show_the_urn_in_text(tmp_path: Path) -> None:
     }
     code, out = run("lint", write(tmp_path, "stack.json", json.dumps(export, indent=2)))
     assert code == 1 and "urn:pulumi:prod::shop::kubernetes:core/v1:Service::web:" in out
+
+
+def test_rules_lists_profiles_and_tags() -> None:
+    code, out = run("rules")
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.startswith("pss-privileged "))
+    assert "PBRS" in line and "[pss-baseline:privileged]" in line
+    line = next(line for line in out.splitlines() if line.startswith("references-exist "))
+    assert " disabled " in line and "---S" in line
+    rows = json.loads(run("rules", "--format", "json")[1])
+    row = next(r for r in rows if r["name"] == "pss-run-as-non-root")
+    assert row["profiles"] == ["pss-restricted", "strict"] and row["enforcement"] == "disabled"
+
+
+def test_a_closed_pipe_is_not_an_internal_error() -> None:
+    command = f"{sys.executable} -m policypack rules | head -1"
+    completed = subprocess.run(command, shell=True, capture_output=True, text=True, check=False)
+    assert completed.stdout.startswith("rule ") and completed.stderr == ""
