@@ -33,11 +33,18 @@ NAMESPACE_OPTION: dict[str, dict[str, Any]] = {
 
 
 class Stack:
-    """The resources a stack rule judges together (one cluster)."""
+    """The resources a stack rule judges together (one cluster), indexed by kind and
+    namespace so rules over large sets stay linear in practice."""
 
     def __init__(self, resources: Iterable[Resource], default_namespace: str = DEFAULT_NAMESPACE) -> None:
         self.resources: list[Resource] = list(resources)
         self.default_namespace = default_namespace
+        self._by_kind: dict[Any, list[Resource]] = {}
+        self._by_place: dict[tuple[Any, Any], list[Resource]] = {}  # (kind, namespace or _UNKNOWN_KEY)
+        for resource in self.resources:
+            self._by_kind.setdefault(resource.kind, []).append(resource)
+            where = self.namespace_of(resource)
+            self._by_place.setdefault((resource.kind, _UNKNOWN_KEY if where is UNKNOWN else where), []).append(resource)
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources)
@@ -46,6 +53,8 @@ class Stack:
         return len(self.resources)
 
     def of_kind(self, *kinds: str) -> list[Resource]:
+        if len(kinds) == 1:
+            return list(self._by_kind.get(kinds[0], ()))
         return [r for r in self.resources if r.kind in kinds]
 
     def namespace_of(self, resource: Resource) -> Any:
@@ -62,7 +71,11 @@ class Stack:
         """Objects of these kinds known to be in `namespace` (nothing when it is unknown)."""
         if not isinstance(namespace, str):
             return []
-        return [r for r in self.of_kind(*kinds) if self.namespace_of(r) == namespace]
+        return [r for kind in kinds for r in self._by_place.get((kind, namespace), ())]
+
+    def _unplaced(self, *kinds: str) -> list[Resource]:
+        """Objects of these kinds whose namespace is not known yet."""
+        return [r for kind in kinds for r in self._by_place.get((kind, _UNKNOWN_KEY), ())]
 
     def namespaces(self, *kinds: str) -> list[str]:
         """The known namespaces of the objects of these kinds, sorted."""
@@ -76,13 +89,10 @@ class Stack:
         if not isinstance(namespace, str):
             selection.undecided = True
             return selection
-        for resource in self.of_kind(*kinds):
-            where = self.namespace_of(resource)
-            if where is UNKNOWN:
-                selection.undecided = selection.undecided or matches(resource.pod_labels) is not False
-                continue
-            if where != namespace:
-                continue
+        for resource in self._unplaced(*kinds):
+            if matches(resource.pod_labels) is not False:
+                selection.undecided = True  # it may be in this namespace and match
+        for resource in self.in_namespace(namespace, *kinds):
             verdict = matches(resource.pod_labels)
             if verdict is None:
                 selection.undecided = True
@@ -97,15 +107,19 @@ class Stack:
         namespace not known yet) leave it undecided, so a rule must not fire."""
         if not isinstance(name, str) or (namespace is not None and not isinstance(namespace, str)):
             return UNKNOWN
+        candidates = self.of_kind(kind) if namespace is None else self.in_namespace(namespace, kind)
         undecided = False
-        for resource in self.of_kind(kind):
-            where = self.namespace_of(resource) if namespace is not None else None
-            if resource.name is UNKNOWN or where is UNKNOWN:
-                undecided = undecided or where in (UNKNOWN, namespace) or resource.name in (UNKNOWN, name)
-                continue
-            if resource.name == name and where == namespace:
+        for resource in candidates:
+            if resource.name == name:
                 return resource
+            undecided = undecided or resource.name is UNKNOWN
+        if namespace is not None:
+            undecided = undecided or any(r.name in (UNKNOWN, name) for r in self._unplaced(kind))
         return UNKNOWN if undecided else None
+
+
+#: The index key of objects whose namespace is not known yet.
+_UNKNOWN_KEY = object()
 
 
 @dataclass
