@@ -20,6 +20,7 @@ JSON is YAML to this loader, so JSON files get line numbers too.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterator
@@ -180,9 +181,18 @@ def expand_paths(paths: list[str]) -> Iterator[str | InputError | Note]:
         elif os.path.exists(path):
             yield path
         elif os.path.islink(path):
-            yield InputError(path, "broken symbolic link")
+            yield InputError(path, _broken_link(path))
         else:
             yield InputError(path, "no such file or directory")
+
+
+def _broken_link(path: str) -> str:
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"
 
 
 def _walk(root: str) -> Iterator[str | InputError | Note]:

@@ -253,6 +253,17 @@ def test_symlink_loops_end(tmp_path: Path) -> None:
     assert [n.message for n in items if isinstance(n, Note)] == ["skipped: symbolic link loop"]
 
 
+def test_a_symlink_loop_named_as_input_is_called_a_loop(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "b.yaml", tmp_path / "a.yaml")
+    os.symlink(tmp_path / "a.yaml", tmp_path / "b.yaml")
+    os.symlink(tmp_path / "gone.yaml", tmp_path / "c.yaml")
+    items = list(expand_paths([str(tmp_path / "a.yaml"), str(tmp_path / "c.yaml")]))
+    assert [(os.path.basename(e.file), e.message) for e in items if isinstance(e, InputError)] == [
+        ("a.yaml", "symbolic link loop"),
+        ("c.yaml", "broken symbolic link"),
+    ]
+
+
 def test_missing_and_unreadable_inputs_are_errors_and_the_rest_is_linted(tmp_path: Path) -> None:
     good = tmp_path / "svc.yaml"
     good.write_text(PUBLIC_LB)
