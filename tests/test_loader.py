@@ -361,6 +361,16 @@ def test_unicode_line_separators_do_not_shift_lines() -> None:
     assert (finding.location.line, finding.location.column) == (7, 3)
 
 
+@pytest.mark.parametrize("stray", ["\r", "\r\r\r"])
+def test_a_carriage_return_without_line_feed_does_not_shift_lines(stray: str) -> None:
+    # libyaml counts a lone CR as a line break; grep and the report count line feeds.
+    text = f"apiVersion: v1\nkind: Service\nmetadata:\n  {stray}name: web\nspec:\n  type: LoadBalancer\n"
+    (finding,) = lint(text).findings
+    assert (finding.location.line, finding.location.column) == (6, 3)
+    (error,) = docs("a: 1\r\nb: 2\r" + stray + "c: [\n")  # the error is at the end: line 3, column 1
+    assert isinstance(error, InputError) and (error.line, error.column) == (3, 1)
+
+
 def test_nesting_just_under_the_parser_limit_is_an_error_with_a_place() -> None:
     text = "a:\n" + "".join("  " * i + "- \n" for i in range(1, 400))
     (error,) = docs(text)
