@@ -244,6 +244,13 @@ CASES: list[Case] = [
         1,
         findings=(("require-pinned-images", 8), ("require-resource-limits", 7)),
     ),
+    Case(
+        "lone-carriage-returns",  # libyaml counts them as line breaks; lines are counted by line feeds
+        file("cr.yaml", POD.format(name="cr", image="nginx").replace("  name: cr\n", "  \r\rname: cr\n")),
+        1,
+        1,
+        findings=(("require-pinned-images", 8), ("require-resource-limits", 7)),
+    ),
     # --- YAML that is wrong ---
     Case(
         "tab-indentation",
