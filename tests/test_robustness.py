@@ -10,6 +10,10 @@ Exit codes (README, "Exit codes"): 0 nothing fails the gate; 1 a finding fails i
 2 an input that could not be read or parsed (or a usage error, or a rule failure).
 Whatever the input, no rule fails (no `ruleError`) and no traceback is printed.
 
+Exit codes and findings are checked with two rules on (tests/robustness/two-rules.json),
+so rules added to the pack do not change them; every case also runs with the pack's
+default rules, where the same input errors must be reported and no rule may fail.
+
 Inputs are made at test time in tmp_path (binary content, CRLF, BOMs, symlinks and
 permissions do not survive a checkout well). Most cases run the CLI in-process; the
 ones where the process itself is at stake (deep nesting, alias bombs, stdin,
@@ -32,6 +36,7 @@ import pytest
 from policypack.cli import main
 
 KNOWN_BAD = Path(__file__).parent / "robustness" / "known-bad.yaml"
+TWO_RULES = Path(__file__).parent / "robustness" / "two-rules.json"
 # (rule, line) of every finding in KNOWN_BAD.
 KNOWN_BAD_FINDINGS = [("require-pinned-images", 8), ("require-resource-limits", 16)]
 
@@ -460,12 +465,13 @@ CASES: list[Case] = [
 ]
 
 
-def lint(*argv: str) -> tuple[int, dict, str]:
-    """policypack lint --format json -v, in-process; (exit code, report, everything printed)."""
+def lint(*argv: str, config: Path | None = TWO_RULES) -> tuple[int, dict, str]:
+    """policypack lint --format json, in-process; (exit code, report, everything printed)."""
     out, err = io.StringIO(), io.StringIO()
     stderr, sys.stderr = sys.stderr, err
+    options = ["--config", str(config)] if config else []
     try:
-        code = main(["lint", "--format", "json", *argv], stdin=io.BytesIO(b""), stdout=out)
+        code = main(["lint", "--format", "json", *options, *argv], stdin=io.BytesIO(b""), stdout=out)
     finally:
         sys.stderr = stderr
     printed = out.getvalue() + err.getvalue()
@@ -506,6 +512,20 @@ def test_alone(case: Case, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_with_every_default_rule(case: Case, tmp_path: Path) -> None:
+    """The pack's default rules: the same input errors, no rule failure, no traceback."""
+    path = make_input(case, tmp_path)
+    code, report, printed = lint(*case.options, str(path), str(KNOWN_BAD), config=None)
+    assert "Traceback" not in printed
+    assert not [(f["rule"], f["message"]) for f in report["findings"] if f["ruleError"]]
+    errors = [(e["line"], e["message"]) for e in report["errors"] if under(e["file"], path)]
+    assert len(errors) == len(case.errors), errors
+    for (line, message), (want_line, want) in zip(errors, case.errors, strict=True):
+        assert want in message and line == want_line, (line, message)
+    assert code == max(case.together, 1)  # the known-bad file fails the gate at least
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_with_a_known_bad_file_that_is_still_linted(case: Case, tmp_path: Path) -> None:
     path = make_input(case, tmp_path)
     for order in ([str(path), str(KNOWN_BAD)], [str(KNOWN_BAD), str(path)]):
@@ -519,7 +539,8 @@ def test_with_a_known_bad_file_that_is_still_linted(case: Case, tmp_path: Path) 
 def test_as_a_process(case: Case, tmp_path: Path) -> None:
     """Where the process itself is at stake (a C stack overflow would kill it)."""
     path = make_input(case, tmp_path)
-    command = [sys.executable, "-m", "policypack", "lint", "--format", "json", str(path), str(KNOWN_BAD)]
+    command = [sys.executable, "-m", "policypack", "lint", "--format", "json", "--config", str(TWO_RULES)]
+    command += [str(path), str(KNOWN_BAD)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     check_report(case, path, done.returncode, json.loads(done.stdout), done.stdout + done.stderr, case.together)
 
@@ -540,7 +561,7 @@ def test_undecodable_file_name_as_a_process(tmp_path: Path) -> None:
         handle.write(POD.format(name="n", image="nginx").encode())
     for output in ("text", "json"):
         done = subprocess.run(
-            [sys.executable, "-m", "policypack", "lint", "--format", output, str(tmp_path)],
+            [sys.executable, "-m", "policypack", "lint", "--format", output, "-c", str(TWO_RULES), str(tmp_path)],
             capture_output=True,
             timeout=60,
             env={**os.environ, "PYTHONIOENCODING": "utf-8"},
