@@ -150,18 +150,33 @@ def generate(directory: Path, documents: int, per_file: int, seed: int = 7) -> i
     return written
 
 
+def stack_rules_off(scratch: Path) -> str:
+    from policypack.registry import load_registry
+
+    path = scratch / "no-stack-rules.json"
+    path.write_text(json.dumps({rule.name: "disabled" for rule in load_registry() if rule.stack}))
+    return str(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated document counts")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--per-file", type=int, default=100)
+    parser.add_argument("--no-json", action="store_true", help="skip the --format json runs")
+    parser.add_argument(
+        "--no-stack-rules",
+        action="store_true",
+        help="turn the stack rules off (they judge all documents at once, so they do not scale like the rest)",
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     header = (
         f"{'documents':>9} {'files':>6} {'MB':>6} {'findings':>8} {'wall s':>7} {'CPU s':>7} {'µs/doc':>7} "
         f"{'RSS MB':>7} {'json RSS':>8} {'loader s':>8} {'loader RSS':>10} {'lint/loader':>11}"
     )
-    print(f"median of {args.runs} runs; RSS is the peak of the child")
+    rules = "stack rules off" if args.no_stack_rules else "all default rules"
+    print(f"median of {args.runs} runs, {rules}; RSS is the peak of the child")
     print(header)
     for size in sizes:
         with tempfile.TemporaryDirectory() as scratch:
@@ -169,16 +184,21 @@ def main() -> None:
             directory.mkdir()
             written = generate(directory, size, args.per_file)
             report = Path(scratch) / "report.json"
-            lint = [sys.executable, "-m", "policypack", "lint", "-o", str(Path(scratch) / "report.txt"), str(directory)]
-            as_json = [sys.executable, "-m", "policypack", "lint", "-f", "json", "-o", str(report), str(directory)]
+            config = ["--config", stack_rules_off(Path(scratch))] if args.no_stack_rules else []
+            lint = [sys.executable, "-m", "policypack", "lint", *config, "-o", str(Path(scratch) / "report.txt")]
+            lint.append(str(directory))
+            as_json = [sys.executable, "-m", "policypack", "lint", *config, "-f", "json", "-o", str(report)]
+            as_json.append(str(directory))
             bare = [sys.executable, "-c", BARE_LOAD, str(directory)]
             ours: list[Run] = []
             floor: list[Run] = []
             json_runs: list[Run] = []
             for _ in range(args.runs):
                 ours.append(measure(lint))
-                json_runs.append(measure(as_json))
+                json_runs.append(measure(as_json) if not args.no_json else Run(0, 0, 0, 0))
                 floor.append(measure(bare))
+            if args.no_json:
+                measure([*as_json[:-1], str(directory)])  # once, for the summary
             summary = json.loads(report.read_text())["summary"]
             assert summary["documents"] == size, summary
             wall = statistics.median(r.wall for r in ours)
