@@ -1,15 +1,21 @@
 """`Analyze` latency through the real gRPC protocol, as the Pulumi engine calls it.
 
-    .venv/bin/python bench/analyze_latency.py [--calls 500]
+    .venv/bin/python bench/analyze_latency.py [--calls 500] [--rules 60]
 
 Starts this pack and a bare one-policy SDK pack (the floor any Python pack pays for
 the protocol and deserialisation), then sends each the same requests (a Deployment,
 and an IAM policy) and prints the median latency per call for both.
+
+Also started: this pack served by the SDK's own servicer, which deserialises the
+props once per policy (what this pack did before `SharedPropsServicer`), to show
+what sharing the conversion saves. `--rules N` adds renamed copies of the shipped
+rules up to N rules (bench/synthetic_rules.py), to see the cost of a larger pack.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -21,11 +27,21 @@ import grpc
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc
+from synthetic_rules import write_copies
+
+from policypack.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_PACK = """
 from pulumi_policy import PolicyPack, ResourceValidationPolicy
 PolicyPack("bare", [ResourceValidationPolicy("noop", "does nothing", validate=lambda args, report: None)])
+"""
+# This pack's policies, served by the SDK's servicer (one props conversion per policy).
+SDK_SERVICER_PACK = """
+from pulumi_policy import EnforcementLevel, PolicyPack
+from policypack.pulumi_adapter import PACK_NAME, build_policies
+from policypack.registry import load_registry
+PolicyPack(PACK_NAME, build_policies(load_registry()), enforcement_level=EnforcementLevel.ADVISORY)
 """
 
 DEPLOYMENT = {
@@ -62,12 +78,13 @@ REQUESTS = {
 }
 
 
-def start(pack_dir: Path) -> tuple[subprocess.Popen, analyzer_pb2_grpc.AnalyzerStub]:
+def start(pack_dir: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, analyzer_pb2_grpc.AnalyzerStub]:
     process = subprocess.Popen(
         [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", str(pack_dir)],
         cwd=pack_dir,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     port = int(process.stdout.readline())
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -95,19 +112,30 @@ def median_ms(stub: analyzer_pb2_grpc.AnalyzerStub, message: pb.AnalyzeRequest, 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--rules", type=int, default=0, help="pad the pack to this many rules with copies")
+    parser.add_argument("--no-sdk-servicer", action="store_true", help="skip the SDK-servicer comparison")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as bare_dir:
-        (Path(bare_dir) / "__main__.py").write_text(BARE_PACK)
-        packs = {"this pack": start(ROOT), "bare SDK pack": start(Path(bare_dir))}
+    with tempfile.TemporaryDirectory() as scratch:
+        bare_dir, sdk_dir = Path(scratch) / "bare", Path(scratch) / "sdk-servicer"
+        bare_dir.mkdir()
+        (bare_dir / "__main__.py").write_text(BARE_PACK)
+        env = {**os.environ, **write_copies(Path(scratch) / "rules", args.rules)}
+        packs = {"this pack": start(ROOT, env)}
+        if not args.no_sdk_servicer:
+            sdk_dir.mkdir()
+            (sdk_dir / "__main__.py").write_text(SDK_SERVICER_PACK)
+            packs["SDK servicer"] = start(sdk_dir, env)
+        packs["bare SDK pack"] = start(bare_dir)
         try:
+            print(f"this pack: {max(args.rules, len(load_registry(extra_modules=[])))} rules")
             for label, (token, props) in REQUESTS.items():
                 message = request(token, props)
                 found = len(packs["this pack"][1].Analyze(message).diagnostics)
                 figures = {name: median_ms(stub, message, args.calls) for name, (_, stub) in packs.items()}
+                others = ", ".join(f"{name} {ms:.3f} ms" for name, ms in figures.items() if name != "this pack")
                 print(
-                    f"{label:<11} this pack {figures['this pack']:.3f} ms ({found} findings), "
-                    f"bare SDK pack {figures['bare SDK pack']:.3f} ms, "
-                    f"ratio {figures['this pack'] / figures['bare SDK pack']:.2f}  (median of {args.calls})"
+                    f"{label:<11} this pack {figures['this pack']:.3f} ms ({found} findings), {others}, "
+                    f"ratio to bare {figures['this pack'] / figures['bare SDK pack']:.2f}  (median of {args.calls})"
                 )
         finally:
             for process, _ in packs.values():

@@ -20,6 +20,7 @@ JSON is YAML to this loader, so JSON files get line numbers too.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterator
@@ -180,9 +181,18 @@ def expand_paths(paths: list[str]) -> Iterator[str | InputError | Note]:
         elif os.path.exists(path):
             yield path
         elif os.path.islink(path):
-            yield InputError(path, "broken symbolic link")
+            yield InputError(path, _broken_link(path))
         else:
             yield InputError(path, "no such file or directory")
+
+
+def _broken_link(path: str) -> str:
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"
 
 
 def _walk(root: str) -> Iterator[str | InputError | Note]:
@@ -236,8 +246,9 @@ class _Restart(Exception):
 class _Lines:
     """Turns libyaml marks into file lines and columns.
 
-    libyaml also counts NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR as line breaks,
-    which editors and grep do not; when the text holds any, positions are computed
+    libyaml also counts NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR and a carriage
+    return not followed by a line feed as line breaks, which grep does not (nor most
+    editors, for the first three); when the text holds any, positions are computed
     from the character index instead."""
 
     text: str
@@ -260,6 +271,12 @@ def parse_documents(name: str, text: str) -> Iterator[Document | InputError]:
 _MID_STREAM_BOM = re.compile(r"^\ufeff(?=---)", re.MULTILINE)
 
 
+def _other_line_breaks(text: str) -> bool:
+    """Whether libyaml sees line breaks that are not line feeds (see _Lines). Counting
+    is much faster than a regular expression on large files."""
+    return any(c in text for c in "\x85\u2028\u2029") or text.count("\r") > text.count("\r\n")
+
+
 class _Stream:
     def __init__(self, name: str, text: str) -> None:
         if "\ufeff" in text:
@@ -268,7 +285,7 @@ class _Stream:
             text = _MID_STREAM_BOM.sub("", text)
         self.name = name
         self.text = text
-        self.lines = _Lines(text, by_index=any(c in text for c in "\x85\u2028\u2029"))
+        self.lines = _Lines(text, by_index=_other_line_breaks(text))
         self.guarded = "&" in text  # anchors, and so aliases, are possible
         self.alias_budget = [MAX_EXPANDED_VALUES]  # shared by every document of the file
         self.bad_indexes: list[int] = []  # characters YAML forbids, replaced by spaces

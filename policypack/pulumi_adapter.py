@@ -12,13 +12,17 @@ each finding. Facts about the SDK that shape it (pulumi-policy 1.21):
 - Any other exception from a validator fails the engine's whole `Analyze` call;
   the engine isolates rule failures, and this module guards its own conversion.
 - The SDK calls every resource policy for every resource, and deserialises the props
-  once per policy; `may_apply` decides from the type token alone, before any work.
+  once per policy, before it calls the policy: with ~60 rules that was most of the
+  cost of `Analyze`. `SharedPropsServicer` (what `serve()` runs) converts them once
+  per request and shares the result with every rule's policy; `may_apply` decides
+  from the type token alone, before any work.
 - `PolicyPack(...)` never returns. Only `serve()` builds it, and only the pack's
   `__main__.py` calls `serve()`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import traceback
 from collections.abc import Mapping, Sequence
@@ -26,6 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path as FsPath
 from typing import Any
 
+from google.protobuf import json_format
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -37,7 +42,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy import Severity as PulumiSeverity
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import _PolicyAnalyzerServicer
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from policypack import ROOT, __version__
 from policypack.engine import Finding, ObjectRef, log, run_rule, run_stack_rule, settle
@@ -113,7 +120,11 @@ def make_validate(rule: Rule):
         if not may_apply(rule, args.resource_type):
             args.not_applicable(f"{rule.name} does not judge {args.resource_type} resources")
         try:
-            objects = list(pulumi_objects(args.resource_type, plain(args.props), args.urn))
+            shared = _CURRENT_REQUEST.get()
+            if shared is not None:
+                objects = shared.objects()
+            else:  # called by the SDK's own servicer (tests, or a pack built another way)
+                objects = list(pulumi_objects(args.resource_type, plain(args.props), args.urn))
             config = args.get_config() or {}
             options = {**rule.defaults, **{k: v for k, v in config.items() if k != "enforcementLevel"}}
         except Exception as error:  # noqa: BLE001 - never fail the engine's Analyze call
@@ -169,32 +180,109 @@ def make_validate_stack(rule: Rule):
     return validate
 
 
+class RulePolicy(ResourceValidationPolicy):
+    """The resource policy of one rule (one per rule: its name, config and enforcement
+    are the user's handles in Pulumi). Its validate reads the request's shared props
+    when there are some (see SharedPropsServicer)."""
+
+    def __init__(self, rule: Rule, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rule = rule
+
+
 def build_policies(registry: Registry) -> list[Policy]:
     """One policy per rule: a resource policy, or a stack policy for a stack rule."""
     policies: list[Policy] = []
     for rule in registry:
-        kind = StackValidationPolicy if rule.stack else ResourceValidationPolicy
-        policies.append(
-            kind(
-                name=rule.name,
-                description=rule.title,
-                validate=make_validate_stack(rule) if rule.stack else make_validate(rule),
-                enforcement_level=EnforcementLevel(rule.enforcement.value),
-                config_schema=PolicyConfigSchema(properties={k: dict(v) for k, v in rule.all_options.items()}),
-                severity=PulumiSeverity(rule.severity.value),
-                tags=[rule.area, *rule.tags],
-                remediation_steps=rule.how_to_fix,
-                url=docs_url(rule),
-            )
-        )
+        common: dict[str, Any] = {
+            "name": rule.name,
+            "description": rule.title,
+            "enforcement_level": EnforcementLevel(rule.enforcement.value),
+            "config_schema": PolicyConfigSchema(properties={k: dict(v) for k, v in rule.all_options.items()}),
+            "severity": PulumiSeverity(rule.severity.value),
+            "tags": [rule.area, *rule.tags],
+            "remediation_steps": rule.how_to_fix,
+            "url": docs_url(rule),
+        }
+        if rule.stack:
+            policies.append(StackValidationPolicy(validate=make_validate_stack(rule), **common))
+        else:
+            policies.append(RulePolicy(rule, validate=make_validate(rule), **common))
     return policies
+
+
+# --- one conversion of the props per request ---------------------------------
+
+
+class _SharedRequest:
+    """The props of one `Analyze` request, converted on first use (exactly as the SDK
+    converts them for each policy, then by `plain`) and shared by every policy."""
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+        self._objects: list[tuple[Resource, tuple]] | None = None
+        self._error: Exception | None = None
+
+    def objects(self) -> list[tuple[Resource, tuple]]:
+        if self._objects is None and self._error is None:
+            try:
+                props = unknown_checking_proxy(
+                    deserialize_properties(json_format.MessageToDict(self.request.properties))
+                )
+                self._objects = list(pulumi_objects(self.request.type, plain(props), self.request.urn))
+            except Exception as error:  # noqa: BLE001 - each policy reports it, as before
+                self._error = error
+        if self._error is not None:
+            raise self._error
+        return self._objects  # type: ignore[return-value]
+
+
+# The request being analysed by this thread (the SDK's gRPC server runs several).
+_CURRENT_REQUEST: contextvars.ContextVar[_SharedRequest | None] = contextvars.ContextVar(
+    "policypack_request", default=None
+)
+
+
+class SharedPropsServicer(_PolicyAnalyzerServicer):
+    """The SDK's analyzer, except that a resource's props are converted once per request.
+
+    The SDK's `Analyze` deserialises `request.properties` (protobuf -> dict -> unknown-
+    checking proxy) for every policy before calling it; our policies then turned that
+    into plain data again, each on its own. Here the SDK gets the request without its
+    properties (so its per-policy work is on an empty Struct), and every `RulePolicy`
+    reads the props converted once for the request. Everything else (enforcement,
+    config, not-applicable, diagnostics) stays the SDK's. A pack with a resource policy
+    that is not a `RulePolicy` would see empty props, so such a pack keeps the SDK's
+    behaviour. Stack policies are not called by `Analyze` (`AnalyzeStack` is the SDK's).
+    """
+
+    def __init__(self, name: str, version: str, policies: list, *args: Any, **kwargs: Any) -> None:
+        super().__init__(name, version, policies, *args, **kwargs)
+        self._share = all(
+            isinstance(policy, RulePolicy) for policy in policies if isinstance(policy, ResourceValidationPolicy)
+        )
+
+    def Analyze(self, request: Any, context: Any) -> Any:
+        if not self._share:
+            return super().Analyze(request, context)
+        stripped = type(request)()
+        stripped.CopyFrom(request)
+        stripped.ClearField("properties")
+        token = _CURRENT_REQUEST.set(_SharedRequest(request))
+        try:
+            return super().Analyze(stripped, context)
+        finally:
+            _CURRENT_REQUEST.reset(token)
 
 
 def serve() -> None:  # pragma: no cover - runs forever; exercised by the protocol test
     """Start the policy pack's gRPC server (blocks). Call only from the pack's entry point."""
-    from pulumi_policy import PolicyPack
+    from pulumi_policy import PolicyPack, policy
 
     registry = load_registry()
+    # PolicyPack builds its servicer from this module attribute and then serves forever;
+    # there is no other way to hand it ours. It checks its arguments as usual.
+    policy._PolicyAnalyzerServicer = SharedPropsServicer
     PolicyPack(
         name=PACK_NAME,
         policies=build_policies(registry),

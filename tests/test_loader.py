@@ -253,6 +253,17 @@ def test_symlink_loops_end(tmp_path: Path) -> None:
     assert [n.message for n in items if isinstance(n, Note)] == ["skipped: symbolic link loop"]
 
 
+def test_a_symlink_loop_named_as_input_is_called_a_loop(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "b.yaml", tmp_path / "a.yaml")
+    os.symlink(tmp_path / "a.yaml", tmp_path / "b.yaml")
+    os.symlink(tmp_path / "gone.yaml", tmp_path / "c.yaml")
+    items = list(expand_paths([str(tmp_path / "a.yaml"), str(tmp_path / "c.yaml")]))
+    assert [(os.path.basename(e.file), e.message) for e in items if isinstance(e, InputError)] == [
+        ("a.yaml", "symbolic link loop"),
+        ("c.yaml", "broken symbolic link"),
+    ]
+
+
 def test_missing_and_unreadable_inputs_are_errors_and_the_rest_is_linted(tmp_path: Path) -> None:
     good = tmp_path / "svc.yaml"
     good.write_text(PUBLIC_LB)
@@ -348,6 +359,16 @@ def test_unicode_line_separators_do_not_shift_lines() -> None:
     )
     (finding,) = lint(text).findings
     assert (finding.location.line, finding.location.column) == (7, 3)
+
+
+@pytest.mark.parametrize("stray", ["\r", "\r\r\r"])
+def test_a_carriage_return_without_line_feed_does_not_shift_lines(stray: str) -> None:
+    # libyaml counts a lone CR as a line break; grep and the report count line feeds.
+    text = f"apiVersion: v1\nkind: Service\nmetadata:\n  {stray}name: web\nspec:\n  type: LoadBalancer\n"
+    (finding,) = lint(text).findings
+    assert (finding.location.line, finding.location.column) == (6, 3)
+    (error,) = docs("a: 1\r\nb: 2\r" + stray + "c: [\n")  # the error is at the end: line 3, column 1
+    assert isinstance(error, InputError) and (error.line, error.column) == (3, 1)
 
 
 def test_nesting_just_under_the_parser_limit_is_an_error_with_a_place() -> None:

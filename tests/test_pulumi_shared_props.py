@@ -1,0 +1,99 @@
+"""The pack's servicer converts a resource's props once per `Analyze` request and
+shares them with every rule's policy. Its answers must be exactly the SDK servicer's
+(which converts them once per policy): same diagnostics, same enforcement levels, same
+not-applicable reasons, for every fixture object, with every rule enabled, with
+unknown values, with config, and from several threads at once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import proto
+from pulumi_policy import PolicyConfigSchema, ResourceValidationPolicy
+from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
+
+from policypack.pulumi_adapter import SharedPropsServicer, build_policies
+from tests.support.harness import REGISTRY, load_fixture, pulumi_objects_of
+from tests.test_unknowns import UNKNOWN_STRING, paths, replaced
+
+FIXTURES = sorted((Path(__file__).parent / "rules").glob("*/*.yaml"))
+
+
+def servicer(cls: type, policies: list | None = None, options: dict[str, Any] | None = None) -> Any:
+    made = cls("kubernetes-playbook", "0.0.1", policies or build_policies(REGISTRY), EnforcementLevel.ADVISORY)
+    if options:
+        request = proto.ConfigureAnalyzerRequest()
+        for name, settings in options.items():
+            entry = proto.PolicyConfig()
+            entry.properties.update(settings)
+            request.policyConfig[name].CopyFrom(entry)
+        made.Configure(request, None)
+    return made
+
+
+def analyze_request(token: str, props: dict, urn: str) -> proto.AnalyzeRequest:
+    properties = struct_pb2.Struct()
+    json_format.ParseDict(props, properties)
+    return proto.AnalyzeRequest(type=token, properties=properties, urn=urn, name=urn.rsplit("::", 1)[-1])
+
+
+def answer(response: Any) -> tuple:
+    diagnostics = sorted((d.policyName, d.message, d.enforcementLevel, d.urn) for d in response.diagnostics)
+    skipped = sorted((n.policy_name, n.reason) for n in response.not_applicable)
+    return diagnostics, skipped
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_same_answers_as_the_sdk_servicer(path: Path) -> None:
+    fixture = load_fixture(path, path.parent.name)
+    options = {fixture.rule: fixture.options} if fixture.options else None
+    sdk, shared = servicer(_PolicyAnalyzerServicer, options=options), servicer(SharedPropsServicer, options=options)
+    for obj in pulumi_objects_of(fixture.text, name=str(path)):
+        variants = [obj.props] + [replaced(obj.props, field) for field in list(paths(obj.props))[:8]]
+        for props in variants:
+            request = analyze_request(obj.type, props, obj.urn)
+            assert answer(shared.Analyze(request, None)) == answer(sdk.Analyze(request, None)), obj.urn
+            assert request.properties == analyze_request(obj.type, props, obj.urn).properties  # not mutated
+
+
+def test_concurrent_requests_keep_their_own_props() -> None:
+    shared = servicer(SharedPropsServicer)
+
+    def pod(index: int) -> tuple:
+        image = "nginx" if index % 2 else "nginx@sha256:" + "a" * 64
+        props = {"metadata": {"name": f"p{index}"}, "spec": {"containers": [{"name": "c", "image": image}]}}
+        request = analyze_request("kubernetes:core/v1:Pod", props, f"urn:pulumi:s::p::kubernetes:core/v1:Pod::p{index}")
+        return index, answer(shared.Analyze(request, None))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(pod, range(200)))
+    for index, (diagnostics, _) in results:
+        pinned = [d for d in diagnostics if d[0] == "require-pinned-images"]
+        assert len(pinned) == index % 2, (index, pinned)
+        assert all(f"Pod p{index}" in d[1] for d in diagnostics)
+
+
+def test_a_pack_with_a_foreign_policy_keeps_the_sdk_behaviour() -> None:
+    seen: list[Any] = []
+    foreign = ResourceValidationPolicy(
+        "foreign",
+        "reads the props itself",
+        validate=lambda args, report: seen.append(args.props["spec"]["type"]),
+        config_schema=PolicyConfigSchema(properties={}),
+    )
+    shared = servicer(SharedPropsServicer, [*build_policies(REGISTRY), foreign])
+    props = {"metadata": {"name": "web"}, "spec": {"type": "LoadBalancer"}}
+    shared.Analyze(analyze_request("kubernetes:core/v1:Service", props, "urn:pulumi:s::p::t::web"), None)
+    assert seen == ["LoadBalancer"]
+
+
+def test_unknown_props_are_unknown_in_the_shared_conversion() -> None:
+    props = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": UNKNOWN_STRING}]}}
+    request = analyze_request("kubernetes:core/v1:Pod", props, "urn:pulumi:s::p::kubernetes:core/v1:Pod::p")
+    diagnostics, _ = answer(servicer(SharedPropsServicer).Analyze(request, None))
+    assert not [d for d in diagnostics if d[0] == "require-pinned-images"]
+    assert not [d for d in diagnostics if "can't run policy" in d[1] or "could not" in d[1]]
