@@ -8,7 +8,10 @@ is checked twice: against findings written down here, and against `policypack li
 of the same export with the same config file (both modes must agree).
 
 stack-export.json holds violating and compliant Kubernetes resources and AWS IAM
-policies, with their providers, as `pulumi stack export` writes them.
+policies, with their providers, as `pulumi stack export` writes them. The engine
+gives resource policies a resource's inputs but stack policies its outputs, which
+here carry live state (status, server-side defaults) as the Kubernetes provider
+records it; offline, `policypack lint` reads the inputs for both.
 """
 
 from __future__ import annotations
