@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 CLI_DIR_ENV = "POLICYPACK_PULUMI_CLI_DIR"
 PACK_NAME = "kubernetes-playbook"
 RUN_TIMEOUT = 300
+PREVIEW_PLUGINS = ("pulumi-language-yaml", "pulumi-resource-kubernetes")
 HOW_TO_ENABLE = (
     "run `scripts/pulumi-cli.sh` (needs Go; builds the Pulumi CLI into .cache/pulumi-cli/<version>/), "
     f"or set {CLI_DIR_ENV} to a folder with `pulumi` and `pulumi-language-python`"
@@ -74,11 +75,11 @@ class Pulumi:
     env: dict[str, str]
     workdir: Path
 
-    def run(self, *args: str) -> Run:
+    def run(self, *args: str, cwd: Path | None = None) -> Run:
         command = [str(self.binary), *args]
         done = subprocess.run(
             command,
-            cwd=self.workdir,
+            cwd=cwd or self.workdir,
             env=self.env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -134,9 +135,23 @@ def pulumi(cli_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pulumi:
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
         PULUMI_SKIP_CONFIRMATIONS="true",
+        # `preview --json` then prints engine events as they happen, policy events included
+        PULUMI_ENABLE_STREAMING_JSON_PREVIEW="true",
         NO_COLOR="1",
     )
     return Pulumi(cli_dir / "pulumi", env, work)
+
+
+@pytest.fixture(scope="session")
+def preview_pulumi(pulumi: Pulumi, cli_dir: Path) -> Pulumi:
+    """The CLI with the plugins a `pulumi preview` of tests/e2e/program needs."""
+    missing = [name for name in PREVIEW_PLUGINS if not os.access(cli_dir / name, os.X_OK)]
+    if missing:
+        message = f"no {' or '.join(missing)} in {cli_dir}: {HOW_TO_ENABLE}"
+        if os.environ.get(CLI_DIR_ENV):
+            pytest.fail(f"{CLI_DIR_ENV} is set but {message}")
+        pytest.skip(f"the preview tests need Pulumi's YAML language host and Kubernetes provider; {message}")
+    return pulumi
 
 
 def offline_lint(export: Path, config: Path | None = None) -> tuple[bool, set[tuple[str, str, str]]]:
