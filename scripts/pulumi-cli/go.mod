@@ -1,9 +1,10 @@
 // The Pulumi CLI that the end-to-end tests run (tests/e2e), pinned with its whole
 // dependency graph: scripts/pulumi-cli.sh builds `tool` below from this module into
 // .cache/pulumi-cli/<version>/. `go install pkg@version` refuses the CLI because its
-// go.mod has replace directives; a wrapper module must repeat them (below: the two
-// that pkg/v3 and sdk/v3 carry, except sdk/v3 => ../sdk, which the require of sdk/v3
-// at the same version replaces).
+// go.mod has replace directives; a wrapper module must repeat them. pkg/v3 carries
+// two: sdk/v3 => ../sdk, which the require of sdk/v3 at the same version stands for,
+// and the clipboard one below. (sdk/v3's own replace of golang.org/x/text does not
+// apply to the released CLI, which is built from pkg/, so it is not repeated.)
 //
 // To move to another release: in this folder,
 //   go get -tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@vX.Y.Z github.com/pulumi/pulumi/sdk/v3@vX.Y.Z
@@ -14,8 +15,6 @@ module policypack.local/pulumi-cli
 go 1.26.6
 
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
-
-replace golang.org/x/text => golang.org/x/text v0.41.0
 
 require (
 	cel.dev/expr v0.25.3 // indirect

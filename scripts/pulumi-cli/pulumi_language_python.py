@@ -1,6 +1,6 @@
 """A stand-in for `pulumi-language-python` that can run Python policy packs, and nothing else.
 
-Since v3.27x the Pulumi CLI starts a policy pack directory only through the language
+At v3.274.1 the Pulumi CLI starts a policy pack directory only through the language
 host its PulumiPolicy.yaml names (`runtime: python` -> the `pulumi-language-python`
 plugin, LanguageRuntime.RunPlugin); the old `pulumi-analyzer-policy-python` fallback
 is gone. The real language host is a Go module of its own
