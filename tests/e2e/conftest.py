@@ -155,12 +155,10 @@ def preview_pulumi(pulumi: Pulumi, cli_dir: Path) -> Pulumi:
 
 
 def offline_lint(export: Path, config: Path | None = None) -> tuple[bool, set[tuple[str, str, str]]]:
-    """`policypack lint` of the same export and config: whether its gate fails on a
-    mandatory finding, and the (rule, URN, enforcement) of every finding that is not
-    suppressed (Pulumi never sees suppressed findings)."""
-    # With --fail-on low every finding fails the gate unless it is suppressed, so
-    # failsGate tells the two apart (the JSON report has no suppression field).
-    args = [sys.executable, "-m", "policypack", "lint", "--format", "json", "--fail-on", "low", str(export)]
+    """`policypack lint` of the same export and config: whether its gate fails (exit
+    1), and the (rule, URN, enforcement) of every finding that is not suppressed
+    (Pulumi never sees suppressed findings)."""
+    args = [sys.executable, "-m", "policypack", "lint", "--format", "json", str(export)]
     if config is not None:
         args += ["--config", str(config)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYPACK_")}
@@ -170,7 +168,6 @@ def offline_lint(export: Path, config: Path | None = None) -> tuple[bool, set[tu
     findings = {
         (f["rule"], f["object"]["urn"], f["enforcement"])
         for f in report["findings"]
-        if f["failsGate"] and not f["ruleError"]
+        if f["suppression"] is None and not f["ruleError"]
     }
-    fails = any(enforcement in ("mandatory", "remediate") for _, _, enforcement in findings)
-    return fails, findings
+    return done.returncode == 1, findings
