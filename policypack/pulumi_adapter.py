@@ -49,7 +49,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from policypack import ROOT, __version__
 from policypack.engine import Finding, ObjectRef, log, run_rule, run_stack_rule, settle
 from policypack.model import Resource, canonical_type, parse_kubernetes_token
-from policypack.pulumi_state import pulumi_objects
+from policypack.pulumi_state import MASKED_SECRET, pulumi_objects
 from policypack.registry import Registry, load_registry
 from policypack.rule import Rule
 from policypack.stack import DEFAULT_NAMESPACE, Stack, clusters
@@ -88,6 +88,10 @@ def plain(value: Any) -> Any:
         return items
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if value == MASKED_SECRET:
+        # `pulumi policy analyze --file` hands policies this string for a secret it
+        # cannot decrypt (whatever its type): unknown, as an encrypted secret offline.
+        return UNKNOWN
     return value
 
 

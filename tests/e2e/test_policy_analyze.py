@@ -193,11 +193,6 @@ def test_every_shipped_profile_is_accepted_and_agrees_with_lint(pulumi: Pulumi, 
     assert_same_as_offline(run, config)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pack bug: with secrets it cannot decrypt, `pulumi policy analyze --file` hands policies the string "
-    "'[secret]' and require-pinned-images fails the gate on it; offline lint treats the value as unknown",
-)
 def test_redacted_secrets_are_unknown_as_offline(pulumi: Pulumi, tmp_path: Path) -> None:
     """An export whose secrets the CLI cannot decrypt (a passphrase provider whose salt
     does not match PULUMI_CONFIG_PASSPHRASE): the CLI warns and redacts every secret to
