@@ -221,7 +221,12 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
 
 
 def lint_config(args: argparse.Namespace, registry: Registry) -> PackConfig:
-    """The profile, then the config file's entries over it, then the target version."""
+    """The profile, then the config file over it, then the target version.
+
+    A config entry changes what it names and keeps the rest of the profile's entry (a
+    list of exemptions does not switch on a rule the profile turned off, a level does
+    not drop strict's `allowSuppression: false`); the config's `all` applies to the
+    rules the profile turned on."""
     if not (args.profile or args.config or args.kubernetes_version):
         return PackConfig.default(registry)
     data: dict[str, Any] = profile_config(args.profile, registry) if args.profile else {}
@@ -231,14 +236,34 @@ def lint_config(args: argparse.Namespace, registry: Registry) -> PackConfig:
         loaded = load_config_mapping(args.config)
         if not isinstance(loaded, Mapping):
             raise ConfigError(f"{args.config}: the config must be a mapping of rule names to settings")
-        for name, entry in loaded.items():
-            base = data.get(name)
-            if isinstance(base, Mapping) and isinstance(entry, Mapping):
-                entry = {**base, **entry}
-            data[name] = entry
+        data = merge_config(data, loaded) if args.profile else dict(loaded)
     if args.kubernetes_version:
         data = with_kubernetes_version(data, registry, args.kubernetes_version)
     return PackConfig.from_mapping(data, registry, source)
+
+
+def merge_config(profile: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """A config file's entries over a profile's (see `lint_config`)."""
+    out = dict(profile)
+    level = config.get("all")
+    if isinstance(level, Mapping):
+        level = level.get("enforcementLevel")
+    if isinstance(level, str):
+        for name, entry in profile.items():
+            if isinstance(entry, Mapping) and name not in config:
+                out[name] = {**entry, "enforcementLevel": level}
+    for name, entry in config.items():
+        if name == "all":
+            continue
+        base = profile.get(name)
+        if isinstance(base, str):
+            base = {"enforcementLevel": base}
+        if isinstance(base, Mapping) and isinstance(entry, str):
+            entry = {**base, "enforcementLevel": entry}
+        elif isinstance(base, Mapping) and isinstance(entry, Mapping):
+            entry = {**base, **entry}
+        out[name] = entry
+    return out
 
 
 def explain_rule(registry: Registry, name: str, stdout: TextIO) -> int:

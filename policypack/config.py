@@ -21,6 +21,7 @@ import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,11 @@ def validate_options(rule: Rule, options: Mapping[str, Any], source: str) -> Non
         where = ".".join(str(p) for p in error.absolute_path)
         key = f"option {where!r}" if where else "options"
         raise ConfigError(f"{source}: rule {rule.name!r}: {key}: {error.message}")
+    for index, exemption in enumerate(options.get("exemptions") or ()):
+        expires = exemption.get("expires")
+        try:
+            if expires is not None:
+                date.fromisoformat(expires)
+        except ValueError:
+            where = f"option 'exemptions.{index}.expires'"
+            raise ConfigError(f"{source}: rule {rule.name!r}: {where}: {expires!r} is not a date") from None

@@ -19,11 +19,11 @@ from typing import Any
 
 from policypack import ROOT
 from policypack.config import PackConfig
-from policypack.model import Resource
+from policypack.model import CLUSTER_SCOPED_KINDS, Resource
 from policypack.registry import Registry
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
 from policypack.stack import DEFAULT_NAMESPACE, Stack, clusters
-from policypack.values import Path, as_mapping
+from policypack.values import UNKNOWN, Path, as_mapping
 
 log = logging.getLogger("policypack")
 
@@ -219,29 +219,38 @@ def settle(finding: Finding, rule: Rule, resource: Resource, options: Mapping[st
     """Apply the config's exemptions, then the object's annotations, to one finding.
 
     A suppressed finding keeps its place with `suppression` set: reports list it, the
-    gate ignores it. An expired exemption, an annotation without a reason, or an
-    annotation on a rule that does not allow them leaves the finding as it was, with
-    a note saying why."""
+    gate ignores it. Any valid exemption or annotation suppresses. When none does, an
+    expired exemption, an annotation without a reason (or whose value is not known
+    yet), or an annotation on a rule that does not allow them leaves the finding as
+    it was, with a note saying why."""
     if finding.error:
         return finding
+    notes: list[str] = []
     for index, exemption in enumerate(options.get("exemptions") or ()):
-        if not _exemption_matches(exemption, resource):
+        if not _exemption_matches(exemption, resource, options):
             continue
         reason = str(exemption.get("reason", "")).strip()
         expires = exemption.get("expires")
         if isinstance(expires, str) and _expired(expires, today):
-            return dataclasses.replace(finding, message=f"{finding.message} (exemption expired on {expires}: {reason})")
-        source = f"{rule.name}.exemptions[{index}]"
-        return dataclasses.replace(finding, suppression=Suppression("exemption", reason, source))
+            notes.append(f"exemption expired on {expires}: {reason}")
+        elif not reason:
+            notes.append(f"exemption {rule.name}.exemptions[{index}] must give a reason")
+        else:
+            source = f"{rule.name}.exemptions[{index}]"
+            return dataclasses.replace(finding, suppression=Suppression("exemption", reason, source))
     for key, value in _annotations_for(finding, rule, resource):
         if options.get("allowSuppression", True) is not True:
-            note = f"annotation {key} ignored: {rule.name} cannot be suppressed by annotation here"
-            return dataclasses.replace(finding, message=f"{finding.message} ({note})")
-        if not isinstance(value, str) or not value.strip():
-            note = f"not suppressed: annotation {key} must give a reason"
-            return dataclasses.replace(finding, message=f"{finding.message} ({note})")
-        return dataclasses.replace(finding, suppression=Suppression("annotation", value.strip(), key))
-    return finding
+            notes.append(f"annotation {key} ignored: {rule.name} cannot be suppressed by annotation here")
+            break
+        if value is UNKNOWN:
+            notes.append(f"annotation {key} is not known yet")
+        elif not isinstance(value, str) or not value.strip():
+            notes.append(f"not suppressed: annotation {key} must give a reason")
+        else:
+            return dataclasses.replace(finding, suppression=Suppression("annotation", value.strip(), key))
+    if not notes:
+        return finding
+    return dataclasses.replace(finding, message=f"{finding.message} ({'; '.join(dict.fromkeys(notes))})")
 
 
 def _annotations_for(finding: Finding, rule: Rule, resource: Resource) -> list[tuple[str, Any]]:
@@ -252,7 +261,7 @@ def _annotations_for(finding: Finding, rule: Rule, resource: Resource) -> list[t
         keys.append(f"{ANNOTATION_PREFIX}{rule.name}.{finding.container}")
     places = [resource.annotations]
     pod_metadata = resource.pod_metadata_path
-    if pod_metadata is not None:
+    if pod_metadata is not None and pod_metadata != ("metadata",):
         places.append(as_mapping(resource.get(*pod_metadata, "annotations")))
     found = []
     for place in places:
@@ -262,9 +271,13 @@ def _annotations_for(finding: Finding, rule: Rule, resource: Resource) -> list[t
     return found
 
 
-def _exemption_matches(exemption: Mapping[str, Any], resource: Resource) -> bool:
+def _exemption_matches(exemption: Mapping[str, Any], resource: Resource, options: Mapping[str, Any]) -> bool:
     if resource.is_kubernetes:
-        fields = {"kind": resource.kind, "namespace": resource.namespace, "name": resource.name, "urn": resource.urn}
+        namespace = resource.namespace
+        if namespace is None or namespace == "":
+            # Where it will be applied (what stack findings say): the run's default.
+            namespace = None if resource.kind in CLUSTER_SCOPED_KINDS else options.get("defaultNamespace", "default")
+        fields = {"kind": resource.kind, "namespace": namespace, "name": resource.name, "urn": resource.urn}
     else:
         fields = {"kind": resource.type, "namespace": None, "name": resource.logical_name, "urn": resource.urn}
     for key in ("kind", "namespace", "name", "urn"):

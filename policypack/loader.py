@@ -172,14 +172,24 @@ def expand_paths(paths: list[str]) -> Iterator[str | InputError | Note]:
     """The files to lint, in a stable order. Directories are walked recursively for
     .yaml, .yml and .json files, skipping hidden folders and the `templates/`
     folder of Helm charts (templates are not YAML until rendered)."""
+    seen: set[str] = set()  # a file named twice (`lint dir dir/app.yaml`) is read once
     for path in paths:
         if path == STDIN:
             yield path
             continue
         if os.path.isdir(path):
-            yield from _walk(path)
+            for item in _walk(path):
+                if isinstance(item, str):
+                    real = os.path.realpath(item)
+                    if real in seen:
+                        continue
+                    seen.add(real)
+                yield item
         elif os.path.exists(path):
-            yield path
+            real = os.path.realpath(path)
+            if real not in seen:
+                seen.add(real)
+                yield path
         elif os.path.islink(path):
             yield InputError(path, _broken_link(path))
         else:

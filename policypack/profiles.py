@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ class ProfileError(Exception):
 
 
 def check_version(version: str) -> str:
-    if not VERSION_PATTERN.match(version):
+    if not isinstance(version, str) or not VERSION_PATTERN.fullmatch(version):
         raise ProfileError(f"Kubernetes version must look like 1.30, got {version!r}")
     return version
 
@@ -74,7 +75,9 @@ def with_kubernetes_version(config: dict[str, Any], registry: Registry, version:
         entry = out.get(rule.name)
         if isinstance(entry, str):
             entry = {"enforcementLevel": entry}
-        out[rule.name] = {**(entry or {}), VERSION_OPTION: version}
+        if entry is None or isinstance(entry, Mapping):
+            out[rule.name] = {**(entry or {}), VERSION_OPTION: version}
+        # anything else is left as it is, for the config's validation to refuse
     return out
 
 

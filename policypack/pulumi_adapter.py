@@ -129,7 +129,7 @@ def make_validate(rule: Rule):
                 objects = shared.objects()
             else:  # called by the SDK's own servicer (tests, or a pack built another way)
                 objects = list(pulumi_objects(args.resource_type, plain(args.props), args.urn))
-            config = args.get_config() or {}
+            config = plain(args.get_config() or {})  # whole floats back to ints, as offline
             options = {**rule.defaults, **{k: v for k, v in config.items() if k != "enforcementLevel"}}
         except Exception as error:  # noqa: BLE001 - never fail the engine's Analyze call
             log.debug("reading %s failed:\n%s", args.urn, traceback.format_exc())
@@ -152,7 +152,7 @@ def make_validate(rule: Rule):
 def make_validate_stack(rule: Rule):
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         try:
-            config = args.get_config() or {}
+            config = plain(args.get_config() or {})  # whole floats back to ints, as offline
             options = {**rule.defaults, **{k: v for k, v in config.items() if k != "enforcementLevel"}}
             members: list[Resource] = []
             prefixes: dict[int, tuple] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -150,6 +151,16 @@ def _where(line: int | None, column: int | None) -> str:
     return f"{line}:{column}" if column is not None else f"{line}"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def safe(text: object) -> str:
+    """Text from manifests, made printable on one line: a newline in a container name
+    or an annotation must not start a line of its own in a CI log (where `::` lines are
+    workflow commands) or send escape sequences to a terminal."""
+    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), str(text))
+
+
 def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose: bool = False) -> str:
     def paint(text: str, style: str) -> str:
         return f"{_COLORS[style]}{text}{_RESET}" if color else text
@@ -163,29 +174,29 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
         items = [item for item in all_items if shown(item)]
         if not items:
             continue
-        lines.append(paint(file, "bold"))
+        lines.append(paint(safe(file), "bold"))
         for item in items:
             if isinstance(item, InputError):
                 where = _where(item.line, item.column)
-                lines.append(f"  {where:<8} {paint('error', 'error'):<8}  {item.message}")
+                lines.append(f"  {where:<8} {paint('error', 'error'):<8}  {safe(item.message)}")
                 continue
             loc = item.location
             where = _where(loc.line, loc.column) if loc else "-"
             level = "error" if item.error else item.severity.value
             status = item.enforcement.value
             if item.suppression is not None:
-                status = f"{status}, {describe_suppression(item.suppression)}"
+                status = f"{status}, {safe(describe_suppression(item.suppression))}"
             elif gate.fails(item) and not item.blocks:
                 status += f", fails --fail-on {gate.fail_on.value}"
             lines.append(
                 f"  {where:<8} {paint(f'{level:<8}', level)}  {item.rule:<{width}}  "
-                f"{describe_object(item.object)}: {item.message} {paint(f'({status})', 'dim')}"
+                f"{safe(describe_object(item.object))}: {safe(item.message)} {paint(f'({status})', 'dim')}"
             )
         lines.append("")
     if verbose:
         for note in result.notes:
             where = f":{note.line}" if note.line else ""
-            lines.append(paint(f"note: {note.file}{where}: {note.message}", "dim"))
+            lines.append(paint(safe(f"note: {note.file}{where}: {note.message}"), "dim"))
         if result.notes:
             lines.append("")
     lines.append(summary_line(result, gate, paint, verbose=verbose))

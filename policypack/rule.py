@@ -92,8 +92,8 @@ COMMON_OPTIONS: dict[str, dict[str, Any]] = {
                 "namespace": {"type": "string", "minLength": 1},
                 "name": {"type": "string", "minLength": 1},
                 "urn": {"type": "string", "minLength": 1},
-                "reason": {"type": "string", "minLength": 1},
-                "expires": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                "reason": {"type": "string", "pattern": "\\S"},
+                "expires": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"},
             },
             "required": ["reason"],
             "anyOf": [

@@ -187,6 +187,10 @@ def label_selector_matches(selector: Any, labels: Any, *, empty_matches_all: boo
     expressions = selector.get("matchExpressions")
     if match_labels is UNKNOWN or expressions is UNKNOWN:
         return None
+    if (match_labels is not None and not isinstance(match_labels, Mapping)) or (
+        expressions is not None and not isinstance(expressions, list)
+    ):
+        return None  # a malformed selector (the API server refuses it): cannot tell
     if not match_labels and not expressions:
         return empty_matches_all
     verdicts: list[bool | None] = []

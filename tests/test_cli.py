@@ -386,3 +386,21 @@ def test_a_closed_pipe_is_not_an_internal_error() -> None:
     command = f"{sys.executable} -m policypack rules | head -1"
     completed = subprocess.run(command, shell=True, capture_output=True, text=True, check=False)
     assert completed.stdout.startswith("rule ") and completed.stderr == ""
+
+
+def test_text_output_keeps_manifest_text_on_one_line(tmp_path: Path) -> None:
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        '  - name: "app\\n::warning::injected\\u001b[31m"\n    image: nginx\n'
+    )
+    code, out = run("lint", write(tmp_path, "pod.yaml", pod))
+    assert code == 1
+    assert not any(line.startswith("::") for line in out.splitlines())
+    assert "\x1b" not in out and "\\n::warning::injected\\x1b" in out
+
+
+def test_a_file_named_twice_is_linted_once(tmp_path: Path) -> None:
+    path = write(tmp_path, "d/svc.yaml", PUBLIC_LB)
+    _, once = run("lint", "-f", "json", str(tmp_path / "d"))
+    _, twice = run("lint", "-f", "json", str(tmp_path / "d"), path)
+    assert json.loads(once)["summary"] == json.loads(twice)["summary"]

@@ -85,3 +85,38 @@ def test_profile_command_prints_a_pulumi_config(capsys) -> None:
     assert code == 0
     assert json.loads(out) == profile_config("strict", REGISTRY, "1.31")
     assert run("profile", "strict", "--kubernetes-version", "latest")[0] == 2
+
+
+def test_a_config_over_a_profile_changes_only_what_it_names(tmp_path: Path) -> None:
+    from policypack.cli import merge_config
+
+    profile = profile_config("pss-baseline", REGISTRY)
+    exemptions = {"exemptions": [{"namespace": "legacy", "reason": "migrating"}]}
+    merged = merge_config(profile, {"require-pinned-images": exemptions})
+    assert merged["require-pinned-images"] == {"enforcementLevel": "disabled", **exemptions}
+    strict = profile_config("strict", REGISTRY)
+    merged = merge_config(strict, {"require-pinned-images": "advisory"})
+    assert merged["require-pinned-images"] == {"enforcementLevel": "advisory", "allowSuppression": False}
+    merged = merge_config(profile, {"all": "advisory"})
+    assert merged["pss-privileged"]["enforcementLevel"] == "advisory"
+    assert merged["require-pinned-images"] == "disabled" and "all" not in merged
+
+
+def test_an_exemptions_file_does_not_turn_on_rules_a_profile_turned_off(tmp_path: Path) -> None:
+    pod = write(
+        tmp_path,
+        "pod.yaml",
+        UNPINNED.replace('    ignore.policypack.io/require-pinned-images: "we like latest"\n', "    a: b\n"),
+    )
+    exemptions = {"require-pinned-images": {"exemptions": [{"namespace": "legacy", "reason": "migrating"}]}}
+    config = write(tmp_path, "ex.json", json.dumps(exemptions))
+    _, out = run("lint", "--profile", "pss-baseline", "--config", config, pod)
+    assert "require-pinned-images" not in out
+
+
+def test_a_malformed_version_or_entry_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    pod = write(tmp_path, "pod.yaml", UNPINNED)
+    config = write(tmp_path, "c.json", json.dumps({"pss-sysctls": [1]}))
+    assert run("lint", "--config", config, "--kubernetes-version", "1.29", pod)[0] == 2
+    assert "internal error" not in capsys.readouterr().err
+    assert run("lint", "--kubernetes-version", "1.29\n", pod)[0] == 2

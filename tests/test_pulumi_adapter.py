@@ -175,3 +175,17 @@ def test_list_items_are_judged_only_by_the_rules_that_target_their_kind() -> Non
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "LoadBalancer"}}
     response = _analyze_response(registry, "kubernetes:core/v1:List", {"items": [pod, service]})
     assert [d.policyName for d in response.diagnostics] == ["no-public-load-balancer"]
+
+
+def test_integer_options_reach_rules_as_integers() -> None:
+    from tests.support.harness import analyze, make_servicer
+
+    props = {"spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "minReplicas": 2, "maxReplicas": 5}}
+    servicer = make_servicer(REGISTRY, {"hpa-min-replicas": {"minReplicas": 3}})
+    urn = "urn:pulumi:s::p::kubernetes:autoscaling/v2:HorizontalPodAutoscaler::web"
+    (diagnostic,) = [
+        d
+        for d in analyze(servicer, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", props, urn)
+        if d.policy == "hpa-min-replicas"
+    ]
+    assert "below the minimum of 3 " in diagnostic.message

@@ -158,3 +158,8 @@ def test_an_unknown_namespace_matches_nothing_in_pulumi() -> None:
     text = TWO_PROVIDERS.rsplit("namespace: shop", 1)[0] + 'namespace: "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}}\n'
     diagnostics = analyze_stack(make_servicer(REGISTRY), pulumi_objects_of(text))
     assert [d for d in diagnostics if d.policy == "test-stack-rule"] == []
+
+
+def test_a_malformed_selector_matches_nothing_decidable() -> None:
+    assert label_selector_matches({"matchLabels": "app=web"}, {"app": "web"}) is None
+    assert label_selector_matches({"matchExpressions": {"key": "app"}}, {"app": "web"}) is None

@@ -155,3 +155,40 @@ def test_pulumi_mode_honours_annotations_and_urn_exemptions() -> None:
     assert len(pinned({"require-pinned-images": other}, obj.props)) == 1
     annotations = {"ignore.policypack.io/require-pinned-images": "built in-house, tag is the git sha"}
     assert pinned({}, {**obj.props, "metadata": {"name": "web", "annotations": annotations}}) == []
+
+
+def test_an_expired_exemption_does_not_hide_a_valid_one_or_an_annotation() -> None:
+    entries = [{"name": "web", "reason": "old", "expires": "2024-01-01"}, {"namespace": "shop", "reason": "vendor"}]
+    config = {"require-pinned-images": {"enforcementLevel": "mandatory", "exemptions": entries}}
+    assert outcome(lint(deployment(), config)) == [("app", "vendor"), ("sidecar", "vendor")]
+    only_expired = {"require-pinned-images": {"enforcementLevel": "mandatory", "exemptions": entries[:1]}}
+    annotated = deployment('{"ignore.policypack.io/require-pinned-images": "pinned upstream"}')
+    assert outcome(lint(annotated, only_expired)) == [("app", "pinned upstream"), ("sidecar", "pinned upstream")]
+
+
+def test_an_invalid_annotation_does_not_hide_a_valid_one() -> None:
+    text = deployment(
+        '{"ignore.policypack.io/require-pinned-images": ""}', '{"ignore.policypack.io/require-pinned-images": "ok"}'
+    )
+    assert outcome(lint(text)) == [("app", "ok"), ("sidecar", "ok")]
+
+
+def test_exemption_reasons_and_dates_are_checked() -> None:
+    import pytest
+
+    from policypack.config import ConfigError
+
+    with pytest.raises(ConfigError, match="reason"):
+        lint(deployment(), exemption(name="web", reason="   "))
+    with pytest.raises(ConfigError, match="expires"):
+        lint(deployment(), exemption(name="web", reason="r", expires="2027-02-30"))
+    with pytest.raises(ConfigError, match="expires"):
+        lint(deployment(), exemption(name="web", reason="r", expires="2027-13-01"))
+
+
+def test_an_object_without_a_namespace_matches_an_exemption_for_the_default_one() -> None:
+    text = deployment().replace("  namespace: shop\n", "")
+    assert outcome(lint(text, exemption(namespace="default", reason="helm output"))) == [
+        ("app", "helm output"),
+        ("sidecar", "helm output"),
+    ]
