@@ -17,7 +17,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policypack.engine import Engine, Finding, Location, ObjectRef
-from policypack.loader import STDIN, STDIN_NAME, Document, InputError, Note, expand_paths, parse_documents, read_text
+from policypack.loader import (
+    STDIN,
+    STDIN_NAME,
+    Document,
+    InputError,
+    Note,
+    Positions,
+    expand_paths,
+    parse_documents,
+    read_text,
+)
 from policypack.model import Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
 from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources, stack_resources
 from policypack.values import format_path
@@ -34,8 +44,8 @@ class LintResult:
     objects: int = 0
     # Every object judged, where it starts, and the rules that saw it (for JUnit reports).
     checks: list[tuple[ObjectRef, Location, tuple[str, ...]]] = field(default_factory=list)
-    # Objects the stack rules will see at the end of the run, with where each came from.
-    pending: list[tuple[Resource, Document, tuple]] = field(default_factory=list, repr=False)
+    # Objects the stack rules will see at the end of the run, with where their fields are.
+    pending: list[tuple[Resource, Positions]] = field(default_factory=list, repr=False)
 
     @property
     def rule_errors(self) -> list[Finding]:
@@ -83,13 +93,12 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
     pending, result.pending = result.pending, []
     if not pending:
         return
-    origin = {id(resource): (document, base) for resource, document, base in pending}
-    for finding, resource in engine.run_stack([resource for resource, _, _ in pending]):
+    origin = {id(resource): positions for resource, positions in pending}
+    for finding, resource in engine.run_stack([resource for resource, _ in pending]):
         location = None
         if resource is not None and id(resource) in origin:
-            document, base = origin[id(resource)]
-            line, column = document.locate(base + finding.path)
-            location = Location(document.file, line, column)
+            positions = origin[id(resource)]
+            location = Location(positions.file, *positions.locate(finding.path))
         result.findings.append(dataclasses.replace(finding, location=location))
 
 
@@ -144,9 +153,9 @@ def _judge(document: Document, resource: Any, base: tuple, engine: Engine, resul
         line, column = document.locate(base + finding.path)
         result.findings.append(dataclasses.replace(finding, location=Location(document.file, line, column)))
     if engine.stack_rules_for(resource):
-        # Kept to the end of the run: this holds the document's node tree, so only
-        # the objects some stack rule targets are kept.
-        result.pending.append((resource, document, base))
+        # Kept to the end of the run with the positions of its fields, not the
+        # document's node tree (several times larger): the file's nodes are dropped.
+        result.pending.append((resource, document.positions(base)))
 
 
 def _shape(data: Any) -> str:

@@ -20,6 +20,7 @@ JSON is YAML to this loader, so JSON files get line numbers too.
 
 from __future__ import annotations
 
+import bisect
 import errno
 import os
 import re
@@ -103,6 +104,12 @@ class Document:
         item. A path into something that does not exist stops at its nearest
         existing ancestor.
         """
+        mark, _ = self._walk(path)
+        return self.position.of(mark)
+
+    def _walk(self, path: Path) -> tuple[Any, yaml.Node | None]:
+        """The mark and node of the deepest node on `path` that exists (the node is
+        None when the path goes further than that)."""
         node, mark = self.node, self.node.start_mark
         for key in path:
             found = None
@@ -114,9 +121,60 @@ class Document:
                 item = node.value[key]
                 found = (item.start_mark, item)
             if found is None:
-                break
+                return mark, None
             mark, node = found
-        return self.position.of(mark)
+        return mark, node
+
+    def positions(self, base: Path) -> Positions:
+        """Every position under `base`, without the node tree: what placing findings
+        on this object needs once the document itself is dropped (stack rules judge
+        objects after every file is read)."""
+        mark, node = self._walk(base)
+        line, column = self.position.of(mark)
+        shared: dict[int, Any] = {}  # aliased nodes appear once
+        return Positions(self.file, (line, column, None if node is None else self._children(node, shared)))
+
+    def _children(self, node: yaml.Node, shared: dict[int, Any]) -> Any:
+        if id(node) in shared:
+            return shared[id(node)]
+        children: Any = None
+        if isinstance(node, yaml.MappingNode):
+            children = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):  # the last one wins, as in the data
+                    line, column = self.position.of(key_node.start_mark)
+                    children[key_node.value] = (line, column, self._children(value_node, shared))
+        elif isinstance(node, yaml.SequenceNode):
+            children = []
+            for item in node.value:
+                line, column = self.position.of(item.start_mark)
+                children.append((line, column, self._children(item, shared)))
+        shared[id(node)] = children
+        return children
+
+
+@dataclass(frozen=True)
+class Positions:
+    """Where the fields of one object are in its file, as `Document.locate` finds them:
+    a tree of `(line, column, children)` where children is None for a scalar, a dict
+    by key for a mapping, a list for a sequence. Much smaller than the node tree."""
+
+    file: str
+    tree: tuple[int, int, Any]
+
+    def locate(self, path: Path) -> tuple[int, int]:
+        """(line, column) of the deepest node on `path` (from the object) that exists."""
+        line, column, children = self.tree
+        for key in path:
+            entry = None
+            if isinstance(children, dict) and isinstance(key, str):
+                entry = children.get(key)
+            elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
+                entry = children[key]
+            if entry is None:
+                break
+            line, column, children = entry
+        return line, column
 
 
 class LoadError(Exception):
@@ -263,12 +321,16 @@ class _Lines:
 
     text: str
     by_index: bool
+    _breaks: list[int] | None = field(default=None, repr=False)  # offsets of the "\n"s
 
     def position(self, base_index: int, base_line: int, mark: Any) -> tuple[int, int]:
         if not self.by_index:
             return base_line + mark.line + 1, mark.column + 1
+        if self._breaks is None:
+            self._breaks = [m.start() for m in re.finditer("\n", self.text)]
         index = base_index + mark.index
-        return self.text.count("\n", 0, index) + 1, index - (self.text.rfind("\n", 0, index) + 1) + 1
+        line = bisect.bisect_left(self._breaks, index)  # line feeds before the index
+        return line + 1, index - (self._breaks[line - 1] + 1 if line else 0) + 1
 
 
 def parse_documents(name: str, text: str) -> Iterator[Document | InputError]:
