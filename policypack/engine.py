@@ -28,14 +28,14 @@ from policypack.values import UNKNOWN, Path, as_mapping
 log = logging.getLogger("policypack")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     file: str
     line: int | None = None
     column: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectRef:
     """Names the judged object: Kubernetes identity, and the URN in Pulumi mode."""
 
@@ -69,7 +69,7 @@ class ObjectRef:
         return f"{self.type} {self.name}" if self.name else self.type
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suppression:
     """Why a finding does not count: an annotation on the object, or a config exemption."""
 
@@ -78,7 +78,7 @@ class Suppression:
     source: str  # the annotation key, or "<config file>: <rule>.exemptions[i]"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     severity: Severity

@@ -153,7 +153,7 @@ class Document:
         return children
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Positions:
     """Where the fields of one object are in its file, as `Document.locate` finds them:
     a tree of `(line, column, children)` where children is None for a scalar, a dict
