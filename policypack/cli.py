@@ -29,7 +29,7 @@ from policypack.config import ConfigError, PackConfig, load_config_mapping
 from policypack.engine import Engine
 from policypack.profiles import ProfileError, profile_config, render_profile, with_kubernetes_version
 from policypack.registry import Registry, RegistryError, load_registry
-from policypack.report import EXIT_ERROR, FORMATS, Gate, ReportOptions, render
+from policypack.report import EXIT_ERROR, FORMATS, Gate, ReportOptions, write_report
 from policypack.rule import PROFILES, Severity
 
 
@@ -334,14 +334,14 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         color = args.color == "always" or (
             args.color == "auto" and file == "-" and stdout.isatty() and "NO_COLOR" not in os.environ
         )
-        report = render(fmt, result, gate, dataclasses.replace(options, color=color))
+        fmt_options = dataclasses.replace(options, color=color)
         if file == "-":
-            stdout.write(report)
+            write_report(fmt, result, gate, fmt_options, stdout)
             continue
         try:
             os.makedirs(os.path.dirname(file) or ".", exist_ok=True)  # -f sarif=reports/x.sarif makes reports/
             with open(file, "w", encoding="utf-8", errors="backslashreplace") as handle:
-                handle.write(report)
+                write_report(fmt, result, gate, fmt_options, handle)
         except OSError as error:
             print(f"policypack lint: cannot write {file}: {error.strerror or error}", file=sys.stderr)
             code = EXIT_ERROR

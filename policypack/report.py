@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TextIO
 
 from policypack import __version__
 from policypack.engine import Finding, ObjectRef, Suppression
@@ -69,6 +69,14 @@ class ReportOptions:
     verbose: bool = False  # text: also list suppressed findings and skipped documents
     docs_url: str | None = None  # base URL of docs/rules/ for SARIF's helpUri
     root: str = "."  # file paths in SARIF and GitHub reports are relative to this
+
+
+def write_report(fmt: str, result: LintResult, gate: Gate, options: ReportOptions, stream: TextIO) -> None:
+    """The report into `stream`: JSON as it is encoded, the others rendered whole."""
+    if fmt == "json":
+        write_json(result, gate, stream)
+    else:
+        stream.write(render(fmt, result, gate, options))
 
 
 def render(fmt: str, result: LintResult, gate: Gate, options: ReportOptions | None = None) -> str:
@@ -273,10 +281,21 @@ def _suppression_json(suppression: Suppression | None) -> dict[str, str] | None:
 
 
 def render_json(result: LintResult, gate: Gate) -> str:
+    return json.dumps(json_report(result, gate), indent=2) + "\n"
+
+
+def write_json(result: LintResult, gate: Gate, stream: TextIO) -> None:
+    """The JSON report written as it is encoded: the text of a large report (many
+    times the size of its data) never exists in memory all at once."""
+    json.dump(json_report(result, gate), stream, indent=2)
+    stream.write("\n")
+
+
+def json_report(result: LintResult, gate: Gate) -> dict[str, Any]:
     findings = [f for f in result.findings if not f.error]
     severities = Counter(f.severity.value for f in findings)
     ordered = [item for items in by_file(result).values() for item in items if isinstance(item, Finding)]
-    document = {
+    return {
         "version": JSON_VERSION,
         "tool": {"name": "policypack", "version": __version__},
         "summary": {
@@ -295,4 +314,3 @@ def render_json(result: LintResult, gate: Gate) -> str:
         "errors": [{"file": e.file, "line": e.line, "column": e.column, "message": e.message} for e in result.errors],
         "skipped": [{"file": n.file, "line": n.line, "message": n.message} for n in result.notes],
     }
-    return json.dumps(document, indent=2) + "\n"
