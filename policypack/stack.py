@@ -41,6 +41,7 @@ class Stack:
         self.default_namespace = default_namespace
         self._by_kind: dict[Any, list[Resource]] = {}
         self._by_place: dict[tuple[Any, Any], list[Resource]] = {}  # (kind, namespace or _UNKNOWN_KEY)
+        self._order = {id(resource): index for index, resource in enumerate(self.resources)}
         for resource in self.resources:
             self._by_kind.setdefault(resource.kind, []).append(resource)
             where = self.namespace_of(resource)
@@ -68,14 +69,23 @@ class Stack:
         return namespace if isinstance(namespace, str) and namespace else self.default_namespace
 
     def in_namespace(self, namespace: Any, *kinds: str) -> list[Resource]:
-        """Objects of these kinds known to be in `namespace` (nothing when it is unknown)."""
+        """Objects of these kinds known to be in `namespace` (nothing when it is unknown),
+        in the order of the set."""
         if not isinstance(namespace, str):
             return []
-        return [r for kind in kinds for r in self._by_place.get((kind, namespace), ())]
+        return self._placed(namespace, kinds)
 
     def _unplaced(self, *kinds: str) -> list[Resource]:
         """Objects of these kinds whose namespace is not known yet."""
-        return [r for kind in kinds for r in self._by_place.get((kind, _UNKNOWN_KEY), ())]
+        return self._placed(_UNKNOWN_KEY, kinds)
+
+    def _placed(self, where: Any, kinds: tuple[str, ...]) -> list[Resource]:
+        if len(kinds) == 1:
+            return list(self._by_place.get((kinds[0], where), ()))
+        # The kinds often come from a frozenset, whose order changes from run to run:
+        # findings and messages must not, so the objects keep the set's order.
+        found = [r for kind in dict.fromkeys(kinds) for r in self._by_place.get((kind, where), ())]
+        return sorted(found, key=lambda resource: self._order[id(resource)])
 
     def namespaces(self, *kinds: str) -> list[str]:
         """The known namespaces of the objects of these kinds, sorted."""

@@ -69,6 +69,21 @@ def test_stack_namespaces() -> None:
     assert stack.find("Secret", "x", "shop") is UNKNOWN  # its namespace is not known yet
 
 
+def test_lookups_over_several_kinds_keep_the_order_of_the_set() -> None:
+    """Rules pass kinds as frozensets, whose order changes with the hash seed: the
+    objects (and so findings and their messages) must come in the set's order."""
+
+    def obj(kind: str, name: str):
+        return resource_from_manifest({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}})
+
+    kinds = ["DaemonSet", "Deployment", "ReplicationController", "Deployment", "StatefulSet", "DaemonSet"]
+    stack = Stack([obj(kind, f"{kind}-{i}") for i, kind in enumerate(kinds)])
+    expected = list(stack.resources)
+    for order in (("Deployment", "DaemonSet", "StatefulSet", "ReplicationController"), tuple(reversed(kinds))):
+        assert stack.in_namespace("default", *order) == expected
+        assert stack.select("default", lambda labels: True, *order).matched == expected
+
+
 CONFIGMAPS_A = """\
 apiVersion: v1
 kind: ConfigMap
