@@ -340,6 +340,10 @@ def parse_documents(name: str, text: str) -> Iterator[Document | InputError]:
     yield from _Stream(name, text).items()
 
 
+# An alias token (`- *a`, `key: *a`, `[*a, *b]`) is `*` and a name, at a line start
+# or after one of _BEFORE_ALIAS; this finds those and more (`**bold**`).
+_MAYBE_ALIAS = re.compile(r"\*[^\s\[\]{},]")  # starting with a literal keeps it fast
+_BEFORE_ALIAS = frozenset(" \t\r\n[{,:\x85\u2028\u2029")
 _MID_STREAM_BOM = re.compile(r"^\ufeff(?=---)", re.MULTILINE)
 
 
@@ -358,7 +362,7 @@ class _Stream:
         self.name = name
         self.text = text
         self.lines = _Lines(text, by_index=_other_line_breaks(text))
-        self.guarded = "&" in text  # anchors, and so aliases, are possible
+        self.alias_marks: tuple[str, list[int]] | None = None  # (text, where `*alias` may be)
         self.alias_budget = [MAX_EXPANDED_VALUES]  # shared by every document of the file
         self.bad_indexes: list[int] = []  # characters YAML forbids, replaced by spaces
         self.escapes_fixed = False
@@ -420,7 +424,8 @@ class _Stream:
 
     def _build(self, node: yaml.Node, start: int, base_line: int) -> Iterator[Document | InputError]:
         position = _Position(self.lines, start, base_line)
-        builder = _Builder(self.guarded, self.alias_budget, position)
+        guarded = self._may_have_aliases(start + node.start_mark.index, start + node.end_mark.index)
+        builder = _Builder(guarded, self.alias_budget, position)
         try:
             data = builder.build(node)
         except LoadError as error:
@@ -430,6 +435,20 @@ class _Stream:
         self.index += 1
         for problem in builder.problems:
             yield from self._error(problem.message, start, base_line, problem.mark)
+
+    def _may_have_aliases(self, begin: int, end: int) -> bool:
+        """Whether something that may be an alias (`*name`) is between these indexes.
+        Only then can a document expand (an alias bomb) or contain itself, and need
+        the guard's walk over its nodes."""
+        if "*" not in self.text:
+            return False
+        if self.alias_marks is None or self.alias_marks[0] is not self.text:
+            text = self.text
+            marks = [m.start() for m in _MAYBE_ALIAS.finditer(text)]
+            self.alias_marks = (text, [i for i in marks if i == 0 or text[i - 1] in _BEFORE_ALIAS])
+        marks = self.alias_marks[1]
+        index = bisect.bisect_left(marks, begin)
+        return index < len(marks) and marks[index] <= end
 
     def _error(self, message: str, start: int, base_line: int, mark: Any) -> Iterator[InputError]:
         if mark is None:
