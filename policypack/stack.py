@@ -12,6 +12,7 @@ nothing and must fire nothing: rules treat None as "cannot tell".
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,8 @@ class Stack:
         self._by_kind: dict[Any, list[Resource]] = {}
         self._by_place: dict[tuple[Any, Any], list[Resource]] = {}  # (kind, namespace or _UNKNOWN_KEY)
         self._order = {id(resource): index for index, resource in enumerate(self.resources)}
+        self._label_indexes: dict[tuple[str, str], _LabelIndex] = {}  # built when select_map needs one
+        self._labels: dict[int, Any] = {}  # pod labels of the indexed objects
         for resource in self.resources:
             self._by_kind.setdefault(resource.kind, []).append(resource)
             where = self.namespace_of(resource)
@@ -110,6 +113,45 @@ class Stack:
                 selection.matched.append(resource)
         return selection
 
+    def select_map(self, namespace: Any, selector: Any, *kinds: str) -> Selection:
+        """`select` with `map_selector_matches(selector, ...)` (a Service's selector),
+        looked up in an index of pod labels: a Service's cost does not grow with the
+        workloads of its namespace."""
+        pairs = _known_pairs(selector)
+        if pairs is None or not isinstance(namespace, str):
+            return self.select(namespace, functools.partial(map_selector_matches, selector), *kinds)
+        selection = Selection()
+        for resource in self._unplaced(*kinds):
+            if map_selector_matches(selector, resource.pod_labels) is not False:
+                selection.undecided = True  # it may be in this namespace and match
+        found: list[Resource] = []
+        for kind in dict.fromkeys(kinds):
+            index = self._label_index(kind, namespace)
+            postings = [index.by_pair.get(pair, ()) for pair in pairs]
+            found.extend(min(postings, key=len))  # those with the rarest pair, then all pairs checked
+            found.extend(index.odd)
+        for resource in sorted(found, key=lambda r: self._order[id(r)]):
+            verdict = map_selector_matches(selector, self._labels[id(resource)])
+            if verdict is None:
+                selection.undecided = True
+            elif verdict:
+                selection.matched.append(resource)
+        return selection
+
+    def _label_index(self, kind: str, namespace: str) -> _LabelIndex:
+        index = self._label_indexes.get((kind, namespace))
+        if index is None:
+            index = self._label_indexes[(kind, namespace)] = _LabelIndex()
+            for resource in self._by_place.get((kind, namespace), ()):
+                labels = self._labels[id(resource)] = resource.pod_labels
+                pairs = _known_pairs(labels) if isinstance(labels, Mapping) else None
+                if pairs is None:
+                    index.odd.append(resource)  # labels not known, or odd: matched one by one
+                    continue
+                for pair in pairs:
+                    index.by_pair.setdefault(pair, []).append(resource)
+        return index
+
     def find(self, kind: str, name: Any, namespace: Any = None) -> Any:
         """The object of this kind and name (in `namespace` for namespaced kinds).
 
@@ -130,6 +172,28 @@ class Stack:
 
 #: The index key of objects whose namespace is not known yet.
 _UNKNOWN_KEY = object()
+
+
+@dataclass
+class _LabelIndex:
+    """The objects of one kind in one namespace by (label, value) of their pods."""
+
+    by_pair: dict[tuple[Any, Any], list[Resource]] = field(default_factory=dict)
+    odd: list[Resource] = field(default_factory=list)  # labels unknown, not a mapping, or unhashable
+
+
+def _known_pairs(mapping: Any) -> list[tuple[Any, Any]] | None:
+    """The (key, value) pairs of a non-empty mapping of known, hashable values; else None."""
+    if not isinstance(mapping, Mapping) or not mapping:
+        return None
+    pairs = list(mapping.items())
+    try:
+        hash(tuple(pairs))
+    except TypeError:
+        return None
+    if any(value is UNKNOWN for _, value in pairs):
+        return None
+    return pairs
 
 
 @dataclass

@@ -178,3 +178,39 @@ def test_an_unknown_namespace_matches_nothing_in_pulumi() -> None:
 def test_a_malformed_selector_matches_nothing_decidable() -> None:
     assert label_selector_matches({"matchLabels": "app=web"}, {"app": "web"}) is None
     assert label_selector_matches({"matchExpressions": {"key": "app"}}, {"app": "web"}) is None
+
+
+def test_select_map_answers_as_select_with_map_selector_matches() -> None:
+    def workload(kind: str, name: str, labels, namespace="shop"):
+        metadata = {"name": name} if namespace is None else {"name": name, "namespace": namespace}
+        template = {"metadata": {} if labels is None else {"labels": labels}, "spec": {"containers": []}}
+        return resource_from_manifest(
+            {"apiVersion": "apps/v1", "kind": kind, "metadata": metadata, "spec": {"template": template}}
+        )
+
+    members = [
+        workload("Deployment", "a", {"app": "web", "tier": "front"}),
+        workload("DaemonSet", "b", {"app": "web"}),
+        workload("Deployment", "c", {"app": "web", "tier": UNKNOWN}),
+        workload("StatefulSet", "d", UNKNOWN),
+        workload("Deployment", "e", None),
+        workload("Deployment", "f", {"app": ["odd"]}),
+        workload("Deployment", "g", {"app": "web"}, namespace="other"),
+        workload("DaemonSet", "h", {"app": "web", "tier": "front"}),
+    ]
+    selectors = [
+        {"app": "web"},
+        {"app": "web", "tier": "front"},
+        {"tier": "back"},
+        {},
+        {"app": UNKNOWN},
+        {"app": ["x"]},
+    ]
+    kinds = ("StatefulSet", "DaemonSet", "Deployment")
+    for chosen in (members, [m for m in members if m.pod_labels is not UNKNOWN]):
+        stack = Stack(chosen)
+        for selector in selectors:
+            for namespace in ("shop", "other", UNKNOWN):
+                fast = stack.select_map(namespace, selector, *kinds)
+                slow = stack.select(namespace, lambda labels, s=selector: map_selector_matches(s, labels), *kinds)
+                assert (fast.matched, fast.undecided) == (slow.matched, slow.undecided), (selector, namespace)

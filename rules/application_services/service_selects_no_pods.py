@@ -28,13 +28,12 @@ Notes:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
-from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
+from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN
 
 
@@ -47,7 +46,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         if any(value is UNKNOWN for value in selector.values()):
             continue
         namespace = stack.namespace_of(service)
-        selection = stack.select(namespace, functools.partial(map_selector_matches, selector), *POD_KINDS)
+        selection = stack.select_map(namespace, selector, *POD_KINDS)
         if selection.none:
             wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
             message = f"Service selects no pods: no workload in namespace {namespace} has pod labels {wanted}"

@@ -25,13 +25,12 @@ Notes:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
-from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
+from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, as_list
 
 
@@ -70,7 +69,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         if not named:
             continue
         namespace = stack.namespace_of(service)
-        selection = stack.select(namespace, functools.partial(map_selector_matches, selector), *POD_KINDS)
+        selection = stack.select_map(namespace, selector, *POD_KINDS)
         if selection.undecided:
             continue
         for index, target in named:
