@@ -135,20 +135,26 @@ class Document:
         return Positions(self.file, (line, column, None if node is None else self._children(node, shared)))
 
     def _children(self, node: yaml.Node, shared: dict[int, Any]) -> Any:
+        """The children of a mapping or sequence node (None for a scalar)."""
+        if isinstance(node, yaml.ScalarNode):
+            return None
         if id(node) in shared:
             return shared[id(node)]
-        children: Any = None
+        of, scalar = self.position.of, yaml.ScalarNode
+        children: Any
         if isinstance(node, yaml.MappingNode):
             children = {}
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode):  # the last one wins, as in the data
-                    line, column = self.position.of(key_node.start_mark)
-                    children[key_node.value] = (line, column, self._children(value_node, shared))
-        elif isinstance(node, yaml.SequenceNode):
+            for key_node, value in node.value:
+                if isinstance(key_node, scalar):  # the last one wins, as in the data
+                    line, column = of(key_node.start_mark)
+                    # Most values are scalars: no call for them.
+                    below = None if type(value) is scalar else self._children(value, shared)
+                    children[key_node.value] = (line, column, below)
+        else:
             children = []
             for item in node.value:
-                line, column = self.position.of(item.start_mark)
-                children.append((line, column, self._children(item, shared)))
+                line, column = of(item.start_mark)
+                children.append((line, column, None if type(item) is scalar else self._children(item, shared)))
         shared[id(node)] = children
         return children
 
