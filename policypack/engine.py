@@ -124,10 +124,13 @@ class Engine:
     def run(self, resource: Resource, object_ref: ObjectRef | None = None) -> list[Finding]:
         ref = object_ref or ObjectRef.of(resource)
         findings: list[Finding] = []
+        annotated = _has_suppression_annotations(resource)
         for rule in self.rules_for(resource):
             settings = self.config.for_rule(rule)
             raw = run_rule(rule, resource, settings.options, settings.enforcement, ref)
-            findings.extend(settle(f, rule, resource, settings.options, self.today) for f in raw)
+            if annotated or settings.options.get("exemptions"):
+                raw = [settle(f, rule, resource, settings.options, self.today) for f in raw]
+            findings.extend(raw)  # else settle would return them as they are
         return findings
 
     def run_stack(self, resources: Iterable[Resource]) -> list[tuple[Finding, Resource | None]]:
@@ -269,6 +272,15 @@ def _annotations_for(finding: Finding, rule: Rule, resource: Resource) -> list[t
             if key in place:
                 found.append((key, place[key]))
     return found
+
+
+def _has_suppression_annotations(resource: Resource) -> bool:
+    """Whether any annotation `_annotations_for` reads could suppress something."""
+    places = [resource.annotations]
+    pod_metadata = resource.pod_metadata_path
+    if pod_metadata is not None:
+        places.append(as_mapping(resource.get(*pod_metadata, "annotations")))
+    return any(isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) for place in places for key in place)
 
 
 def _exemption_matches(exemption: Mapping[str, Any], resource: Resource, options: Mapping[str, Any]) -> bool:
