@@ -152,6 +152,22 @@ class Stack:
                     index.by_pair.setdefault(pair, []).append(resource)
         return index
 
+    def covered(self, workload: Resource, kind: str, *selector: str) -> bool | None:
+        """Whether an object of `kind` in the workload's namespace selects its pods with
+        the LabelSelector at path `selector` (a PodDisruptionBudget's `spec.selector`, a
+        NetworkPolicy's `spec.podSelector`): True, False, or None when unknowns leave it
+        open (the namespace, a selector, or an object of `kind` not placed yet)."""
+        namespace = self.namespace_of(workload)
+        if not isinstance(namespace, str) or self._unplaced(kind):
+            return None
+        verdicts = [
+            label_selector_matches(other.get(*selector), workload.pod_labels)
+            for other in self.in_namespace(namespace, kind)
+        ]
+        if True in verdicts:
+            return True
+        return None if None in verdicts else False
+
     def find(self, kind: str, name: Any, namespace: Any = None) -> Any:
         """The object of this kind and name (in `namespace` for namespaced kinds).
 

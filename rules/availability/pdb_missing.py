@@ -31,35 +31,20 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
-from policypack.stack import NAMESPACE_OPTION, Stack, label_selector_matches
-from policypack.values import UNKNOWN
+from policypack.stack import NAMESPACE_OPTION, Stack
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
-    budgets = stack.of_kind("PodDisruptionBudget")
-    if any(stack.namespace_of(b) is UNKNOWN for b in budgets):
-        return
     for workload in stack.of_kind("Deployment", "StatefulSet"):
         replicas = workload.get("spec", "replicas")
-        namespace = stack.namespace_of(workload)
-        if (
-            not isinstance(replicas, int)
-            or isinstance(replicas, bool)
-            or replicas <= 1
-            or not isinstance(namespace, str)
-        ):
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas <= 1:
             continue
-        verdicts = [
-            label_selector_matches(budget.get("spec", "selector"), workload.pod_labels)
-            for budget in stack.in_namespace(namespace, "PodDisruptionBudget")
-        ]
-        if True in verdicts or None in verdicts:
-            continue
-        yield StackViolation(
-            workload,
-            ("spec", "replicas"),
-            f"{workload.kind} {workload.name} runs {replicas} replicas and no PodDisruptionBudget selects its pods",
-        )
+        if stack.covered(workload, "PodDisruptionBudget", "spec", "selector") is False:
+            yield StackViolation(
+                workload,
+                ("spec", "replicas"),
+                f"{workload.kind} {workload.name} runs {replicas} replicas and no PodDisruptionBudget selects its pods",
+            )
 
 
 RULE = Rule(

@@ -37,27 +37,18 @@ from typing import Any
 
 from policypack.model import POD_KINDS
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
-from policypack.stack import NAMESPACE_OPTION, Stack, label_selector_matches
+from policypack.stack import NAMESPACE_OPTION, Stack
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
-    if any(not isinstance(stack.namespace_of(p), str) for p in stack.of_kind("NetworkPolicy")):
-        return  # a policy whose namespace is not known yet could cover anything
     for workload in stack.of_kind(*POD_KINDS):
-        namespace = stack.namespace_of(workload)
-        if not isinstance(namespace, str):
-            continue
-        verdicts = [
-            label_selector_matches(policy.get("spec", "podSelector"), workload.pod_labels)
-            for policy in stack.in_namespace(namespace, "NetworkPolicy")
-        ]
-        if True in verdicts or None in verdicts:
-            continue
-        yield StackViolation(
-            workload,
-            ("metadata", "name"),
-            f"no NetworkPolicy in namespace {namespace} selects the pods of {workload.kind} {workload.name}",
-        )
+        if stack.covered(workload, "NetworkPolicy", "spec", "podSelector") is False:
+            yield StackViolation(
+                workload,
+                ("metadata", "name"),
+                f"no NetworkPolicy in namespace {stack.namespace_of(workload)} selects the pods of "
+                f"{workload.kind} {workload.name}",
+            )
 
 
 RULE = Rule(
