@@ -118,13 +118,18 @@ def may_apply(rule: Rule, token: str) -> bool:
 
 
 def make_validate(rule: Rule):
+    applies: dict[str, bool] = {}  # may_apply per type token: the SDK calls every policy
+
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         # Saying "not applicable" (rather than returning) keeps Pulumi Cloud from
         # recording a pass for, say, a Service rule on an IAM policy.
-        if not may_apply(rule, args.resource_type):
-            args.not_applicable(f"{rule.name} does not judge {args.resource_type} resources")
+        token = args.resource_type
+        if token not in applies:
+            applies[token] = may_apply(rule, token)
+        if not applies[token]:
+            args.not_applicable(f"{rule.name} does not judge {token} resources")
+        shared = _CURRENT_REQUEST.get()
         try:
-            shared = _CURRENT_REQUEST.get()
             if shared is not None:
                 objects = shared.objects()
             else:  # called by the SDK's own servicer (tests, or a pack built another way)
@@ -140,8 +145,9 @@ def make_validate(rule: Rule):
             args.not_applicable(f"{rule.name} found nothing to judge in this resource")
         today = datetime.now(timezone.utc).date()
         for resource, prefix in targets:
+            ref = shared.ref(resource) if shared is not None else ObjectRef.of(resource)
             # Enforcement is applied by the SDK; the finding's own level is not used here.
-            for finding in run_rule(rule, resource, options, rule.enforcement, ObjectRef.of(resource)):
+            for finding in run_rule(rule, resource, options, rule.enforcement, ref):
                 finding = settle(finding, rule, resource, options, today)
                 if finding.suppression is None:  # Pulumi has no place for suppressed findings
                     report_violation(violation_message(finding, prefix), None)
@@ -226,6 +232,14 @@ class _SharedRequest:
         self.request = request
         self._objects: list[tuple[Resource, tuple]] | None = None
         self._error: Exception | None = None
+        self._refs: dict[int, ObjectRef] = {}
+
+    def ref(self, resource: Resource) -> ObjectRef:
+        """The resource's ObjectRef, made once per request rather than once per rule."""
+        ref = self._refs.get(id(resource))
+        if ref is None:
+            ref = self._refs[id(resource)] = ObjectRef.of(resource)
+        return ref
 
     def objects(self) -> list[tuple[Resource, tuple]]:
         if self._objects is None and self._error is None:
