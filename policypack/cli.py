@@ -6,6 +6,7 @@
     policypack explain RULE           a rule's documentation
     policypack check-config FILE      validate a config file
     policypack docs [--write]         check (or regenerate) docs/rules/ in a checkout
+    policypack baseline to-config B   a baseline as `exemptions` for a Pulumi policy-pack config
 
 Exit codes of `lint`: 0 nothing fails the gate; 1 a finding fails it; 2 a usage or
 config error, an input that could not be read or parsed, or a rule that failed on an
@@ -24,7 +25,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from policypack import __version__
+from policypack import __version__, baseline_cli
+from policypack.baseline import BaselineError
 from policypack.config import ConfigError, PackConfig, load_config_mapping
 from policypack.engine import Engine
 from policypack.profiles import ProfileError, profile_config, render_profile, with_kubernetes_version
@@ -121,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(PROFILES),
         help="start from a shipped profile (profiles/NAME.json); --config entries override it",
     )
+    baseline_cli.add_baseline_flags(lint)
     lint.add_argument(
         "--kubernetes-version",
         metavar="1.N",
@@ -150,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
         "the Pulumi engine, which checks option types but ignores unknown rule names and option keys.",
     )
     check_config.add_argument("config", metavar="FILE")
+
+    baseline_cli.add_baseline_command(commands)
 
     docs = commands.add_parser("docs", help="generate docs/rules/ from the rules (in a checkout)")
     mode = docs.add_mutually_exclusive_group()
@@ -209,6 +214,8 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
             print(f"policypack profile: {error}", file=sys.stderr)
             return EXIT_ERROR
         return 0
+    if args.command == "baseline":
+        return baseline_cli.baseline_command(args, registry, stdout)
     if args.command == "check-config":
         try:
             PackConfig.load(args.config, registry)
@@ -318,9 +325,19 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         print(f"policypack lint: {error}", file=sys.stderr)
         return EXIT_ERROR
     gate = Gate(Severity(args.fail_on) if args.fail_on else None)
+    try:
+        baseline = baseline_cli.load_baseline(args)
+    except BaselineError as error:
+        print(f"policypack lint: {error}", file=sys.stderr)
+        return EXIT_ERROR
     stdin_bytes = getattr(stdin, "buffer", stdin) if stdin is not None else None
     engine = Engine(registry, config)
     result = lint_paths(paths, engine, stdin_bytes, allow_empty=args.allow_empty)
+    try:
+        gate = baseline_cli.apply_baseline(args, baseline, result, gate, sys.stderr)
+    except BaselineError as error:
+        print(f"policypack lint: {error}", file=sys.stderr)
+        return EXIT_ERROR
 
     options = ReportOptions(
         rules=list(registry),

@@ -18,6 +18,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from policypack import ROOT
+from policypack.baseline import Anchor, anchor_of
 from policypack.config import PackConfig
 from policypack.model import CLUSTER_SCOPED_KINDS, Resource
 from policypack.registry import Registry
@@ -90,6 +91,7 @@ class Finding:
     location: Location | None = None
     error: bool = False  # True when the rule failed instead of judging
     suppression: Suppression | None = None  # set when suppressed: reported, never gating
+    anchor: Anchor | None = None  # the object and field, line-free (baseline.py); None for a rule failure
 
     @property
     def blocks(self) -> bool:
@@ -336,4 +338,5 @@ def _finding(
         path=tuple(violation.path),
         object=ref or ObjectRef.of(resource),
         container=container.name if container and isinstance(container.name, str) else None,
+        anchor=anchor_of(resource, tuple(violation.path)),
     )

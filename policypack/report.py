@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from typing import Any, TextIO
 
 from policypack import __version__
+from policypack.baseline import BaselineMatch, fingerprint
 from policypack.engine import Finding, ObjectRef, Suppression
 from policypack.lint import LintResult
 from policypack.loader import STDIN_NAME, InputError
@@ -37,20 +38,28 @@ class Gate:
     `fail_on` every one at or above that severity."""
 
     fail_on: Severity | None = None
+    # --baseline: its findings are kept out of the gate (and, if strict, stale entries fail it)
+    baseline: BaselineMatch | None = field(default=None, compare=False)
 
     def fails(self, finding: Finding) -> bool:
         """Whether a finding fails the gate (exit 1). A rule failure is not a finding
         of that kind: it makes the run exit 2 instead."""
-        if finding.error or finding.suppression is not None:
+        if finding.error or finding.suppression is not None or self.baselined(finding):
             return False
         if finding.blocks:
             return True
         return self.fail_on is not None and finding.severity.rank >= self.fail_on.rank
 
+    def baselined(self, finding: Finding) -> bool:
+        """Whether the finding is recorded in the run's baseline (reported, never failing)."""
+        return self.baseline is not None and self.baseline.baselined(finding)
+
     def exit_code(self, result: LintResult) -> int:
         if result.errors or result.rule_errors:
             return EXIT_ERROR
         if any(self.fails(f) for f in result.findings):
+            return EXIT_FINDINGS
+        if self.baseline is not None and self.baseline.strict and self.baseline.stale:
             return EXIT_FINDINGS
         return EXIT_OK
 
@@ -174,7 +183,7 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
         return f"{_COLORS[style]}{text}{_RESET}" if color else text
 
     def shown(item: Finding | InputError) -> bool:
-        return verbose or not (isinstance(item, Finding) and item.suppression is not None)
+        return verbose or not (isinstance(item, Finding) and (item.suppression is not None or gate.baselined(item)))
 
     lines: list[str] = []
     width = max((len(f.rule) for f in result.findings if shown(f)), default=0)
@@ -194,6 +203,8 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
             status = item.enforcement.value
             if item.suppression is not None:
                 status = f"{status}, {safe(describe_suppression(item.suppression))}"
+            elif gate.baselined(item):
+                status += ", baselined"
             elif gate.fails(item) and not item.blocks:
                 status += f", fails --fail-on {gate.fail_on.value}"
             lines.append(
@@ -207,6 +218,11 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
             lines.append(paint(safe(f"note: {note.file}{where}: {note.message}"), "dim"))
         if result.notes:
             lines.append("")
+        stale = gate.baseline.stale if gate.baseline is not None else []
+        for entry in stale:
+            lines.append(paint(safe(f"stale baseline entry: {entry.describe()}"), "dim"))
+        if stale:
+            lines.append("")
     lines.append(summary_line(result, gate, paint, verbose=verbose))
     return "\n".join(lines) + "\n"
 
@@ -215,8 +231,9 @@ def summary_line(
     result: LintResult, gate: Gate, paint: Any = lambda text, style: text, *, verbose: bool = False
 ) -> str:
     """One line: findings (suppressed ones apart), what was read, errors, the verdict."""
-    findings = [f for f in result.findings if not f.error and f.suppression is None]
+    findings = [f for f in result.findings if not f.error and f.suppression is None and not gate.baselined(f)]
     suppressed = sum(1 for f in result.findings if f.suppression is not None)
+    baselined = sum(1 for f in result.findings if f.suppression is None and gate.baselined(f))
     failing = sum(1 for f in findings if gate.fails(f))
     parts = [
         f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({failing} failing the gate)",
@@ -224,6 +241,13 @@ def summary_line(
     ]
     if suppressed:
         parts.insert(1, f"{suppressed} suppressed" + ("" if verbose else " (-v lists them)"))
+    if gate.baseline is not None:
+        parts.insert(1, f"{baselined} baselined" + ("" if verbose or not baselined else " (-v lists them)"))
+        stale = sum(entry.count for entry in gate.baseline.stale)
+        if stale:
+            hint = "--prune-baseline drops them" + ("" if verbose else "; -v lists them")
+            fails = ", failing --strict-baseline" if gate.baseline.strict else ""
+            parts.insert(2, f"{stale} stale baseline entr{'ies' if stale != 1 else 'y'}{fails} ({hint})")
     if result.errors:
         parts.append(paint(f"{len(result.errors)} input error{'s' if len(result.errors) != 1 else ''}", "error"))
     if result.rule_errors:
@@ -263,6 +287,8 @@ def finding_json(finding: Finding, gate: Gate) -> dict[str, Any]:
         "path": format_path(finding.path),
         "container": finding.container,
         "suppression": _suppression_json(finding.suppression),
+        "baseline": gate.baseline.state(finding) if gate.baseline is not None else None,
+        "fingerprint": fingerprint(finding),
         "object": {
             "apiVersion": obj.api_version,
             "kind": obj.kind,
@@ -305,6 +331,7 @@ def json_report(result: LintResult, gate: Gate) -> dict[str, Any]:
             "findings": len(findings),
             "failing": sum(1 for f in findings if gate.fails(f)),
             "suppressed": sum(1 for f in findings if f.suppression is not None),
+            "baselined": sum(1 for f in findings if f.suppression is None and gate.baselined(f)),
             "bySeverity": {s.value: severities.get(s.value, 0) for s in Severity},
             "inputErrors": len(result.errors),
             "ruleErrors": len(result.rule_errors),
@@ -313,4 +340,11 @@ def json_report(result: LintResult, gate: Gate) -> dict[str, Any]:
         "findings": [finding_json(f, gate) for f in ordered],
         "errors": [{"file": e.file, "line": e.line, "column": e.column, "message": e.message} for e in result.errors],
         "skipped": [{"file": n.file, "line": n.line, "message": n.message} for n in result.notes],
+        "baseline": _baseline_json(gate.baseline),
     }
+
+
+def _baseline_json(match: BaselineMatch | None) -> dict[str, Any] | None:
+    if match is None:
+        return None
+    return {"file": match.file, "strict": match.strict, "stale": [entry.to_json() for entry in match.stale]}

@@ -56,7 +56,7 @@ def render_github(result: LintResult, gate: Gate, options: ReportOptions) -> str
             if not isinstance(item, Finding):
                 lines.append(command("error", item.message, path(item.file), item.line, item.column, "policypack"))
                 continue
-            if item.suppression is not None:
+            if item.suppression is not None or gate.baselined(item):
                 continue
             loc = item.location
             file = path(loc.file) if loc else None

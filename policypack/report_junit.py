@@ -12,6 +12,9 @@
   red exactly when the exit code is.
 - A last suite, `policypack inputs`, has a case per input read: an `<error>` for each
   file that could not be read or parsed.
+- With `--baseline`, baselined findings are like suppressed ones (`<skipped>` when
+  they are all a case has), and a suite `policypack baseline` has a case per stale
+  entry (a `<failure>` under `--strict-baseline`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from policypack.loader import InputError
 from policypack.report import Gate, describe_object, describe_suppression
 
 INPUT_SUITE = "policypack inputs"
+BASELINE_SUITE = "policypack baseline"
 
 # Characters XML 1.0 cannot carry (control characters, lone surrogates from
 # undecodable file names): shown escaped, as the text report does.
@@ -75,7 +79,7 @@ def _cases(result: LintResult) -> dict[str, list[_Case]]:
     return suites
 
 
-def _line(finding: Finding) -> str:
+def _line(finding: Finding, gate: Gate | None = None) -> str:
     loc = finding.location
     where = ""
     if loc:
@@ -83,7 +87,15 @@ def _line(finding: Finding) -> str:
     status = finding.enforcement.value
     if finding.suppression is not None:
         status = describe_suppression(finding.suppression)
+    elif gate is not None and gate.baselined(finding):
+        status = f"{status}, {_why_not_counted(finding, gate)}"
     return f"{where}{finding.message} ({finding.severity.value}, {status})"
+
+
+def _why_not_counted(finding: Finding, gate: Gate) -> str:
+    if finding.suppression is not None:
+        return describe_suppression(finding.suppression)
+    return f"baselined in {gate.baseline.file}" if gate.baseline is not None else "baselined"
 
 
 def _testcase(case: _Case, gate: Gate) -> tuple[ET.Element, str]:
@@ -93,7 +105,7 @@ def _testcase(case: _Case, gate: Gate) -> tuple[ET.Element, str]:
         element.set("file", _xml(case.file))
     errors = [f for f in case.findings if f.error]
     failing = [f for f in case.findings if gate.fails(f)]
-    suppressed = [f for f in case.findings if f.suppression is not None]
+    suppressed = [f for f in case.findings if f.suppression is not None or gate.baselined(f)]
     others = [f for f in case.findings if f not in errors and f not in failing]
     outcome = "passed"
     if errors:
@@ -107,10 +119,10 @@ def _testcase(case: _Case, gate: Gate) -> tuple[ET.Element, str]:
         sub.text = _xml("\n".join(_line(f) for f in failing))
     elif suppressed:
         outcome = "skipped"
-        reasons = "; ".join(dict.fromkeys(describe_suppression(f.suppression) for f in suppressed if f.suppression))
+        reasons = "; ".join(dict.fromkeys(_why_not_counted(f, gate) for f in suppressed))
         ET.SubElement(element, "skipped", message=_xml(reasons))
     if others:
-        ET.SubElement(element, "system-out").text = _xml("\n".join(_line(f) for f in others))
+        ET.SubElement(element, "system-out").text = _xml("\n".join(_line(f, gate) for f in others))
     return element, outcome
 
 
@@ -144,9 +156,28 @@ def _input_cases(result: LintResult) -> list[tuple[ET.Element, str]]:
     return cases
 
 
+def _stale_cases(gate: Gate) -> list[tuple[ET.Element, str]]:
+    """A case per stale baseline entry: a failure under --strict-baseline (the run
+    exits 1 for it), else passing with a note."""
+    assert gate.baseline is not None
+    cases = []
+    for entry in gate.baseline.stale:
+        element = ET.Element("testcase", name=_xml(entry.describe()), classname="baseline", time="0")
+        text = f"no longer found; stale entry of {gate.baseline.file} (--prune-baseline drops it)"
+        if gate.baseline.strict:
+            ET.SubElement(element, "failure", message=_xml(text), type="stale-baseline-entry")
+            cases.append((element, "failure"))
+        else:
+            ET.SubElement(element, "system-out").text = _xml(text)
+            cases.append((element, "passed"))
+    return cases
+
+
 def render_junit(result: LintResult, gate: Gate) -> str:
     suites = [_suite(rule, [_testcase(case, gate) for case in cases]) for rule, cases in sorted(_cases(result).items())]
     suites.append(_suite(INPUT_SUITE, _input_cases(result)))
+    if gate.baseline is not None:
+        suites.append(_suite(BASELINE_SUITE, _stale_cases(gate)))
     root = ET.Element("testsuites", name="policypack lint", time="0")
     for key in ("tests", "failures", "errors", "skipped"):
         root.set(key, str(sum(int(suite.get(key, "0")) for suite in suites)))

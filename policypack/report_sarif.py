@@ -12,6 +12,10 @@
   rule's severity, at most `warning` (critical/high/medium: warning, low: note).
 - Suppressed findings are results with `suppressions`: `inSource` for an annotation,
   `external` for a config exemption, the reason as `justification`.
+- With `--baseline`, every result has a `baselineState`: `unchanged` (recorded in the
+  baseline: never `error`, as it does not fail the gate) or `new`; each stale entry is a
+  result of `kind` `pass`, level `none`, state `absent`. `partialFingerprints` has
+  `policypackAnchor/v1`, the hash of what the baseline matches (docs/baseline.md).
 - Inputs that could not be read or parsed, rules that failed on an object, and
   documents skipped on purpose are not findings about the code: they are
   `toolExecutionNotifications` of the invocation (level error, error, note), whose
@@ -29,6 +33,7 @@ from typing import Any
 from urllib.parse import quote
 
 from policypack import __version__
+from policypack.baseline import ABSENT, Entry, fingerprint
 from policypack.engine import Finding, Location
 from policypack.lint import LintResult
 from policypack.report import EXIT_ERROR, Gate, ReportOptions, by_file, describe_object, relative_path
@@ -93,6 +98,8 @@ def sarif_log(result: LintResult, gate: Gate, options: ReportOptions) -> dict[st
                 notifications.append(note)
             else:
                 results.append(_result(item, gate, index, root))
+    if gate.baseline is not None:
+        results.extend(_absent(entry, index) for entry in gate.baseline.stale)
     for note in result.notes:
         notifications.append(
             _notification("skipped", "note", note.message, _location(note.file, note.line, None, root))
@@ -182,6 +189,11 @@ def _result(finding: Finding, gate: Gate, index: dict[str, int], root: str) -> d
     }
     if finding.rule in index:
         out["ruleIndex"] = index[finding.rule]
+    anchor = fingerprint(finding)
+    if anchor is not None:  # what `--baseline` matches: the rule, object identity and named field path
+        out["partialFingerprints"]["policypackAnchor/v1"] = anchor
+    if gate.baseline is not None:
+        out["baselineState"] = gate.baseline.state(finding) or "new"
     if finding.suppression is not None:
         suppression = finding.suppression
         out["suppressions"] = [
@@ -192,6 +204,21 @@ def _result(finding: Finding, gate: Gate, index: dict[str, int], root: str) -> d
                 "properties": {"source": suppression.source},
             }
         ]
+    return out
+
+
+def _absent(entry: Entry, index: dict[str, int]) -> dict[str, Any]:
+    """A stale baseline entry: found when the baseline was written, not in this run."""
+    out: dict[str, Any] = {
+        "ruleId": entry.rule,
+        "kind": "pass",
+        "level": "none",
+        "baselineState": ABSENT,
+        "message": {"text": f"no longer found (stale baseline entry): {entry.describe()}"},
+        "properties": {"baselineEntry": entry.to_json()},
+    }
+    if entry.rule in index:
+        out["ruleIndex"] = index[entry.rule]
     return out
 
 
