@@ -363,7 +363,9 @@ class BaselineMatch:
     """A run's findings against a baseline: the state of each, and what is stale."""
 
     file: str
-    states: dict[int, str]  # id(finding) -> NEW or UNCHANGED (rule failures have none)
+    # id(finding) -> NEW or UNCHANGED; none for rule failures and suppressed findings
+    # that no entry records (suppressed findings are never written to a baseline)
+    states: dict[int, str]
     matched: list[Entry]  # the entries still found, with the counts found
     stale: list[Entry]  # the entries no longer found, with the counts missing
     strict: bool = False  # stale entries fail the gate
@@ -407,7 +409,8 @@ def match(baseline: Baseline, findings: Sequence[Finding], strict: bool = False)
                 states[id(finding)] = UNCHANGED
         candidates = pending
     for finding in candidates:
-        states[id(finding)] = NEW
+        if finding.suppression is None:  # a suppressed finding is not the baseline's concern
+            states[id(finding)] = NEW
     matched = [dataclasses.replace(e, count=e.count - n) for e, n in zip(entries, left, strict=True) if n < e.count]
     stale = [dataclasses.replace(e, count=n) for e, n in zip(entries, left, strict=True) if n > 0]
     return BaselineMatch(baseline.file, states, matched, stale, strict)

@@ -12,8 +12,9 @@
   rule's severity, at most `warning` (critical/high/medium: warning, low: note).
 - Suppressed findings are results with `suppressions`: `inSource` for an annotation,
   `external` for a config exemption, the reason as `justification`.
-- With `--baseline`, every result has a `baselineState`: `unchanged` (recorded in the
-  baseline: never `error`, as it does not fail the gate) or `new`; each stale entry is a
+- With `--baseline`, results have a `baselineState`: `unchanged` (recorded in the
+  baseline: never `error`, as it does not fail the gate) or `new` (suppressed findings
+  the baseline does not record have none); each stale entry is a
   result of `kind` `pass`, level `none`, state `absent`. `partialFingerprints` has
   `policypackAnchor/v1`, the hash of what the baseline matches (docs/baseline.md).
 - Inputs that could not be read or parsed, rules that failed on an object, and
@@ -192,8 +193,9 @@ def _result(finding: Finding, gate: Gate, index: dict[str, int], root: str) -> d
     anchor = fingerprint(finding)
     if anchor is not None:  # what `--baseline` matches: the rule, object identity and named field path
         out["partialFingerprints"]["policypackAnchor/v1"] = anchor
-    if gate.baseline is not None:
-        out["baselineState"] = gate.baseline.state(finding) or "new"
+    state = gate.baseline.state(finding) if gate.baseline is not None else None
+    if state is not None:  # none for a suppressed finding the baseline does not record
+        out["baselineState"] = state
     if finding.suppression is not None:
         suppression = finding.suppression
         out["suppressions"] = [

@@ -252,6 +252,14 @@ def test_suppressed_findings_and_rule_failures_are_not_recorded() -> None:
     assert any(f.suppression for f in result.findings)
     rules = {entry.rule for entry in Baseline.of(result.findings).entries}
     assert rules == {"require-resource-limits", "no-public-load-balancer"}
+    # Against a baseline, a suppressed finding is neither new nor baselined: it never gates anyway.
+    found = match(Baseline.of(result.findings), result.findings)
+    states = sorted((f.rule, found.state(f)) for f in result.findings)
+    assert states == [
+        ("no-public-load-balancer", "unchanged"),
+        ("require-pinned-images", None),
+        ("require-resource-limits", "unchanged"),
+    ]
 
 
 # --- the command line ----------------------------------------------------------------
