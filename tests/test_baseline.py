@@ -21,6 +21,7 @@ from policypack.baseline import (
     glob_escape,
     match,
     stable_path,
+    well_formed,
 )
 from policypack.cli import main
 from policypack.config import PackConfig
@@ -405,6 +406,42 @@ def test_a_bad_baseline_is_a_clear_error(repo: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert code == 2 and out == ""
     assert message in err and "Traceback" not in err
+
+
+GOOD_ENTRY = {"rule": "r", "kind": "Pod", "path": "spec"}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"version": 1, "findings": []},
+        {"version": 1, "findings": [GOOD_ENTRY, {"rule": "r-2", "urn": "u", "path": "", "count": 3, "file": ""}]},
+        {"version": 1, "findings": [{**GOOD_ENTRY, "count": 2.0}]},
+        {"version": True, "findings": []},
+        {"version": 1.0, "findings": []},
+        {"version": 1, "findings": [], "extra": 1},
+        {"version": 1, "findings": {}},
+        {"version": 1, "findings": [{**GOOD_ENTRY, "count": 0}]},
+        {"version": 1, "findings": [{**GOOD_ENTRY, "count": True}]},
+        {"version": 1, "findings": [{**GOOD_ENTRY, "count": 1.5}]},
+        {"version": 1, "findings": [{**GOOD_ENTRY, "name": ""}]},
+        {"version": 1, "findings": [{**GOOD_ENTRY, "name": None}]},
+        {"version": 1, "findings": [{**GOOD_ENTRY, "message": 3}]},
+        {"version": 1, "findings": [{**GOOD_ENTRY, "rule": "Bad_Rule"}]},
+        {"version": 1, "findings": [{**GOOD_ENTRY, "colour": "red"}]},
+        {"version": 1, "findings": [{"rule": "r", "path": "spec"}]},
+        {"version": 1, "findings": [{"rule": "r", "kind": "Pod"}]},
+        {"version": 1, "findings": ["r"]},
+    ],
+)
+def test_the_fast_check_agrees_with_the_schema(data) -> None:
+    assert well_formed(data) == jsonschema.Draft7Validator(BASELINE_SCHEMA).is_valid(data)
+
+
+def test_written_baselines_are_well_formed(repo: Path) -> None:
+    run("lint", "-c", "config.json", "--write-baseline", "b.json", "deploy")
+    data = json.loads((repo / "b.json").read_text())
+    assert well_formed(data) and jsonschema.Draft7Validator(BASELINE_SCHEMA).is_valid(data)
 
 
 @pytest.mark.parametrize(
