@@ -29,7 +29,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -196,6 +196,7 @@ class Entry:
     file: str | None = None
     count: int = 1
     message: str = ""  # for the reader of the file; not matched
+    line: int | None = field(default=None, compare=False)  # where it is in the baseline file, when known
 
     @property
     def key(self) -> tuple[str | None, ...]:
@@ -276,7 +277,14 @@ class Baseline:
             data = json.loads(text)
         except ValueError as error:
             raise BaselineError(f"{file}: not a baseline: invalid JSON: {error}") from None
-        return cls.from_json(data, file)
+        baseline = cls.from_json(data, file)
+        # Where each entry is, for reports that point at a stale one: the line of its
+        # `"rule"` key, as written by `dumps` (a file laid out otherwise gets none).
+        lines = [n for n, text in enumerate(text.splitlines(), start=1) if text.lstrip().startswith('"rule"')]
+        if len(lines) != len(baseline.entries):
+            return baseline
+        placed = (dataclasses.replace(e, line=n) for e, n in zip(baseline.entries, lines, strict=True))
+        return dataclasses.replace(baseline, entries=tuple(placed))
 
     @classmethod
     def from_json(cls, data: Any, file: str = "<baseline>") -> Baseline:

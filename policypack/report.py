@@ -218,10 +218,10 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
             lines.append(paint(safe(f"note: {note.file}{where}: {note.message}"), "dim"))
         if result.notes:
             lines.append("")
-        stale = gate.baseline.stale if gate.baseline is not None else []
-        for entry in stale:
-            lines.append(paint(safe(f"stale baseline entry: {entry.describe()}"), "dim"))
-        if stale:
+        if gate.baseline is not None and gate.baseline.stale:
+            for entry in gate.baseline.stale:
+                where = f"{gate.baseline.file}:{entry.line}" if entry.line else gate.baseline.file
+                lines.append(paint(safe(f"{where}: stale baseline entry: {entry.describe()}"), "dim"))
             lines.append("")
     lines.append(summary_line(result, gate, paint, verbose=verbose))
     return "\n".join(lines) + "\n"

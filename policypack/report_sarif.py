@@ -15,7 +15,7 @@
 - With `--baseline`, results have a `baselineState`: `unchanged` (recorded in the
   baseline: never `error`, as it does not fail the gate) or `new` (suppressed findings
   the baseline does not record have none); each stale entry is a
-  result of `kind` `pass`, level `none`, state `absent`. `partialFingerprints` has
+  result of `kind` `pass`, level `none`, state `absent`, at its line in the baseline file. `partialFingerprints` has
   `policypackAnchor/v1`, the hash of what the baseline matches (docs/baseline.md).
 - Inputs that could not be read or parsed, rules that failed on an object, and
   documents skipped on purpose are not findings about the code: they are
@@ -100,7 +100,8 @@ def sarif_log(result: LintResult, gate: Gate, options: ReportOptions) -> dict[st
             else:
                 results.append(_result(item, gate, index, root))
     if gate.baseline is not None:
-        results.extend(_absent(entry, index) for entry in gate.baseline.stale)
+        where = gate.baseline.file
+        results.extend(_absent(entry, index, _location(where, entry.line, None, root)) for entry in gate.baseline.stale)
     for note in result.notes:
         notifications.append(
             _notification("skipped", "note", note.message, _location(note.file, note.line, None, root))
@@ -209,14 +210,18 @@ def _result(finding: Finding, gate: Gate, index: dict[str, int], root: str) -> d
     return out
 
 
-def _absent(entry: Entry, index: dict[str, int]) -> dict[str, Any]:
-    """A stale baseline entry: found when the baseline was written, not in this run."""
+def _absent(entry: Entry, index: dict[str, int], physical: dict[str, Any]) -> dict[str, Any]:
+    """A stale baseline entry: found when the baseline was written, not in this run. It
+    points at the entry in the baseline file: code scanning needs a location (GitHub
+    refuses an upload with a result without one), and ignores `kind` and `baselineState`
+    (GitHub shows the result as an alert there, until the entry is pruned)."""
     out: dict[str, Any] = {
         "ruleId": entry.rule,
         "kind": "pass",
         "level": "none",
         "baselineState": ABSENT,
-        "message": {"text": f"no longer found (stale baseline entry): {entry.describe()}"},
+        "message": {"text": f"no longer found: stale baseline entry (--prune-baseline drops it): {entry.describe()}"},
+        "locations": [{"physicalLocation": physical}],
         "properties": {"baselineEntry": entry.to_json()},
     }
     if entry.rule in index:

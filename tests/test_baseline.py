@@ -303,6 +303,7 @@ def test_writing_is_stable_and_deterministic(repo: Path) -> None:
 
 def test_stale_entries_are_reported_pruned_and_fail_when_strict(repo: Path, capsys: pytest.CaptureFixture) -> None:
     run("lint", "-c", "config.json", "--write-baseline", "b.json", "deploy")
+    before = (repo / "b.json").read_text()
     fixed = SHOP.replace("type: LoadBalancer", "type: ClusterIP")
     (repo / "deploy" / "shop.yaml").write_text(fixed)
     code, report = lint_json("--baseline", "b.json", "deploy")
@@ -311,12 +312,11 @@ def test_stale_entries_are_reported_pruned_and_fail_when_strict(repo: Path, caps
     code, out = run("lint", "-c", "config.json", "--baseline", "b.json", "deploy")
     assert "1 stale baseline entry (--prune-baseline drops them; -v lists them)" in out
     code, out = run("lint", "-c", "config.json", "--baseline", "b.json", "-v", "deploy")
-    assert (
-        "stale baseline entry: no-public-load-balancer on Service shop/web, field spec.type (deploy/shop.yaml)" in out
-    )
+    line = next(n for n, t in enumerate(before.splitlines(), 1) if '"rule": "no-public-load-balancer"' in t)
+    stale = f"b.json:{line}: stale baseline entry: no-public-load-balancer on Service shop/web, field spec.type"
+    assert stale in out
 
     assert run("lint", "-c", "config.json", "--baseline", "b.json", "--strict-baseline", "deploy")[0] == 1
-    before = (repo / "b.json").read_text()
     assert run("lint", "-c", "config.json", "--baseline", "b.json", "--prune-baseline", "deploy")[0] == 0
     assert "pruned 1 stale entries from b.json" in capsys.readouterr().err
     after = json.loads((repo / "b.json").read_text())
@@ -370,6 +370,11 @@ def test_text_junit_github_and_sarif_show_the_baseline(repo: Path) -> None:
         ("require-pinned-images", "unchanged", "warning"),
         ("require-resource-limits", "unchanged", "warning"),
     ]
+    (absent,) = [r for r in results if r["baselineState"] == "absent"]
+    # Code scanning needs a location: the entry's line in the baseline file.
+    place = absent["locations"][0]["physicalLocation"]
+    assert place["artifactLocation"]["uri"] == "b.json" and place["region"]["startLine"] > 1
+    assert '"no-public-load-balancer"' in (repo / "b.json").read_text().splitlines()[place["region"]["startLine"] - 1]
     anchors = [r["partialFingerprints"]["policypackAnchor/v1"] for r in results if "partialFingerprints" in r]
     assert len(set(anchors)) == 3
 
