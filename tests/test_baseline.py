@@ -552,6 +552,23 @@ def test_to_config_turns_the_baseline_into_exemptions_the_pack_honours(repo: Pat
     assert code == 1 and flagged == {NEW_RESOURCE["urn"]}
 
 
+def test_a_preview_is_gated_by_a_baseline_of_the_stack(repo: Path) -> None:
+    """Written from `pulumi stack export`, applied to `pulumi preview --json`: same URNs."""
+    (repo / "export.json").write_text(json.dumps(STACK))
+    assert run("lint", "-c", "config.json", "--write-baseline", "b.json", "export.json")[0] == 0
+    steps = [
+        {"op": "same", "urn": r["urn"], "newState": {"urn": r["urn"], "type": r["type"], "inputs": r["inputs"]}}
+        for r in [*STACK["deployment"]["resources"], NEW_RESOURCE]
+    ]
+    steps[-1]["op"] = "create"
+    preview = json.dumps({"steps": steps, "changeSummary": {"create": 1, "same": 2}, "duration": 1}).encode()
+    code, out = run("lint", "-c", "config.json", "--baseline", "b.json", "-f", "json", "-", stdin=preview)
+    report = json.loads(out)
+    assert code == 1 and report["baseline"]["stale"] == []
+    assert {f["object"]["urn"] for f in report["findings"] if f["baseline"] == "new"} == {NEW_RESOURCE["urn"]}
+    assert report["summary"]["baselined"] == 3
+
+
 def test_to_config_from_manifests_selects_by_kind_namespace_name(repo: Path, capsys: pytest.CaptureFixture) -> None:
     job = (
         "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: migrate-}\n"
