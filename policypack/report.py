@@ -347,4 +347,5 @@ def json_report(result: LintResult, gate: Gate) -> dict[str, Any]:
 def _baseline_json(match: BaselineMatch | None) -> dict[str, Any] | None:
     if match is None:
         return None
-    return {"file": match.file, "strict": match.strict, "stale": [entry.to_json() for entry in match.stale]}
+    stale = [{**entry.to_json(), "line": entry.line} for entry in match.stale]  # line: in the baseline file
+    return {"file": match.file, "strict": match.strict, "stale": stale}

@@ -308,7 +308,7 @@ def test_stale_entries_are_reported_pruned_and_fail_when_strict(repo: Path, caps
     (repo / "deploy" / "shop.yaml").write_text(fixed)
     code, report = lint_json("--baseline", "b.json", "deploy")
     assert code == 0
-    assert [e["rule"] for e in report["baseline"]["stale"]] == ["no-public-load-balancer"]
+    assert [(e["rule"], e["line"] > 1) for e in report["baseline"]["stale"]] == [("no-public-load-balancer", True)]
     code, out = run("lint", "-c", "config.json", "--baseline", "b.json", "deploy")
     assert "1 stale baseline entry (--prune-baseline drops them; -v lists them)" in out
     code, out = run("lint", "-c", "config.json", "--baseline", "b.json", "-v", "deploy")
