@@ -313,11 +313,13 @@ class Baseline:
         """Today's findings: every one that is not suppressed or a rule failure."""
         root = _root(file)
         counts: dict[tuple[Any, ...], list[Any]] = {}
+        files: dict[str, str | None] = {}
         for finding in findings:
             key = finding_key(finding)
             if key is None or finding.suppression is not None or finding.anchor is None:
                 continue
-            where = _file_of(finding, root)
+            name = finding.location.file if finding.location else ""
+            where = files[name] if name in files else files.setdefault(name, _file_of(finding, root))
             slot = counts.setdefault((key, where, finding.message), [finding, 0])
             slot[1] += 1
         entries = [
@@ -435,21 +437,28 @@ def match(baseline: Baseline, findings: Sequence[Finding], strict: bool = False)
     for index, entry in enumerate(entries):
         for tier, key in zip(tiers, _tier_keys(entry.key, entry.file, entry.message), strict=True):
             tier.setdefault(key, []).append(index)
-    candidates = [f for f in findings if finding_key(f) is not None]
-    candidates.sort(key=lambda f: f.suppression is not None)  # stable: reading order within each
+    files: dict[str, str | None] = {}  # a file's name as the baseline writes it, once per file
+
+    def keyed(finding: Finding) -> tuple[Finding, tuple[tuple[Any, ...], ...]]:
+        name = finding.location.file if finding.location else ""
+        if name not in files:
+            files[name] = _file_of(finding, root)
+        return finding, _tier_keys(finding_key(finding), files[name], finding.message)
+
+    candidates = [keyed(f) for f in findings if finding_key(f) is not None]
+    candidates.sort(key=lambda item: item[0].suppression is not None)  # stable: reading order within each
     states: dict[int, str] = {}
     for tier_number, tier in enumerate(tiers):
         pending = []
-        for finding in candidates:
-            keys = _tier_keys(finding_key(finding), _file_of(finding, root), finding.message)
+        for finding, keys in candidates:
             index = next((i for i in tier.get(keys[tier_number], ()) if left[i] > 0), None)
             if index is None:
-                pending.append(finding)
+                pending.append((finding, keys))
             else:
                 left[index] -= 1
                 states[id(finding)] = UNCHANGED
         candidates = pending
-    for finding in candidates:
+    for finding, _ in candidates:
         if finding.suppression is None:  # a suppressed finding is not the baseline's concern
             states[id(finding)] = NEW
     matched = [dataclasses.replace(e, count=e.count - n) for e, n in zip(entries, left, strict=True) if n < e.count]
