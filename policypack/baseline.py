@@ -74,18 +74,18 @@ class Anchor:
 
 
 def anchor_of(resource: Resource, path: FieldPath) -> Anchor:
-    field = stable_path(resource.props, path)
+    where = stable_path(resource.props, path)
     urn = resource.urn if isinstance(resource.urn, str) else None
     if not resource.is_kubernetes:
-        return Anchor(field, kind=resource.type, name=_text(resource.logical_name), urn=urn)
+        return Anchor(where, kind=resource.type, name=_text(resource.logical_name), urn=urn)
     if urn is not None and _urn_type(urn) == resource.type:
-        return Anchor(field, urn=urn)  # the URN alone: names may be auto-generated
+        return Anchor(where, urn=urn)  # the URN alone: names may be auto-generated
     metadata = resource.props.get("metadata") if isinstance(resource.props, Mapping) else None
     generate_name = metadata.get("generateName") if isinstance(metadata, Mapping) else None
     name = _text(resource.name)
     api_version = resource.api_version if isinstance(resource.api_version, str) else ""
     return Anchor(
-        field,
+        where,
         kind=_text(resource.kind),
         group=api_version.rpartition("/")[0] if "/" in api_version else None,  # the core group is ""
         namespace=_text(resource.namespace) or None,
@@ -251,10 +251,10 @@ class Entry:
             obj = f"{kind} {anchor.namespace}/{name}" if anchor.namespace else f"{kind} {name}"
             if anchor.urn:
                 obj = f"{obj} in {anchor.urn}"
-        field = f", field {anchor.path}" if anchor.path else ""
+        at = f", field {anchor.path}" if anchor.path else ""
         where = f" ({self.file})" if self.file else ""
         times = f" x{self.count}" if self.count != 1 else ""
-        return f"{self.rule} on {obj}{field}{where}{times}"
+        return f"{self.rule} on {obj}{at}{where}{times}"
 
 
 @dataclass(frozen=True)
@@ -487,7 +487,7 @@ def to_exemptions(
         selector: dict[str, str] = {}
         if anchor.urn:
             selector["urn"] = glob_escape(anchor.urn)
-            if anchor.kind and anchor.name:  # an item of a List resource
+            if anchor.kind and anchor.name:  # an item of a List resource (or a cloud resource's own name)
                 selector.update(kind=glob_escape(anchor.kind), name=glob_escape(anchor.name))
         elif anchor.name and anchor.kind:
             selector["kind"] = glob_escape(anchor.kind)
