@@ -19,6 +19,7 @@ from typing import Any
 
 from policypack import ROOT
 from policypack.config import PackConfig
+from policypack.folding import fold
 from policypack.model import CLUSTER_SCOPED_KINDS, Resource
 from policypack.registry import Registry
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
@@ -90,6 +91,9 @@ class Finding:
     location: Location | None = None
     error: bool = False  # True when the rule failed instead of judging
     suppression: Suppression | None = None  # set when suppressed: reported, never gating
+    # Findings of other rules that follow from this one, on the same object (see
+    # policypack/folding.py): listed under it, not reported on their own.
+    folded: tuple[Finding, ...] = ()
 
     @property
     def blocks(self) -> bool:
@@ -131,7 +135,7 @@ class Engine:
             if annotated or settings.options.get("exemptions"):
                 raw = [settle(f, rule, resource, settings.options, self.today) for f in raw]
             findings.extend(raw)  # else settle would return them as they are
-        return findings
+        return fold(findings, resource, self.registry)
 
     def run_stack(self, resources: Iterable[Resource]) -> list[tuple[Finding, Resource | None]]:
         """Every enabled stack rule over the resources it targets, one cluster at a

@@ -164,6 +164,12 @@ def _judge(document: Document, resource: Any, base: tuple, engine: Engine, resul
     result.checks.append((ref, Location(document.file, *document.locate(base)), tuple(r.name for r in rules)))
     for finding in engine.run(resource, ref):
         line, column = document.locate(base + finding.path)
+        if finding.folded:  # findings of the same root cause, each at its own line
+            folded = tuple(
+                dataclasses.replace(f, location=Location(document.file, *document.locate(base + f.path)))
+                for f in finding.folded
+            )
+            finding = dataclasses.replace(finding, folded=folded)
         result.findings.append(dataclasses.replace(finding, location=Location(document.file, line, column)))
     if engine.stack_rules_for(resource):
         # Kept to the end of the run with the positions of its fields, not the

@@ -23,6 +23,7 @@ each finding. Facts about the SDK that shape it (pulumi-policy 1.21):
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
 import traceback
 from collections.abc import Mapping, Sequence
@@ -48,6 +49,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from policypack import ROOT, __version__
 from policypack.engine import Finding, ObjectRef, log, run_rule, run_stack_rule, settle
+from policypack.folding import fold_note
 from policypack.model import Resource, canonical_type, parse_kubernetes_token
 from policypack.pulumi_state import MASKED_SECRET, pulumi_objects
 from policypack.registry import Registry, load_registry
@@ -117,7 +119,7 @@ def may_apply(rule: Rule, token: str) -> bool:
     return False
 
 
-def make_validate(rule: Rule):
+def make_validate(rule: Rule, registry: Registry | None = None):
     applies: dict[str, bool] = {}  # may_apply per type token: the SDK calls every policy
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -150,6 +152,11 @@ def make_validate(rule: Rule):
             for finding in run_rule(rule, resource, options, rule.enforcement, ref):
                 finding = settle(finding, rule, resource, options, today)
                 if finding.suppression is None:  # Pulumi has no place for suppressed findings
+                    if rule.folds_into and registry is not None and not finding.error:
+                        # Each policy reports alone here: say what the finding follows from.
+                        note = fold_note(rule, resource, finding.path, registry)
+                        if note:
+                            finding = dataclasses.replace(finding, message=f"{finding.message}; {note}")
                     report_violation(violation_message(finding, prefix), None)
 
     return validate
@@ -217,7 +224,7 @@ def build_policies(registry: Registry) -> list[Policy]:
         if rule.stack:
             policies.append(StackValidationPolicy(validate=make_validate_stack(rule), **common))
         else:
-            policies.append(RulePolicy(rule, validate=make_validate(rule), **common))
+            policies.append(RulePolicy(rule, validate=make_validate(rule, registry), **common))
     return policies
 
 

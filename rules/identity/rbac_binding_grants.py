@@ -2,10 +2,10 @@
 
 Judges each RoleBinding and ClusterRoleBinding together with the role its `roleRef`
 names, when that role is among the objects linted together (or in the stack): a
-Role in the binding's own namespace, or a ClusterRole. Fires on the binding's
-`roleRef.name`, once per dangerous capability the role grants within the binding's
-reach, and names the binding, its subjects, the capability and the role rules that
-grant it:
+Role in the binding's own namespace, or a ClusterRole. Fires once on the binding's
+`roleRef.name` when the role grants any dangerous capability within the binding's
+reach, and names the binding, its subjects, every such capability and the role rules
+that grant each:
 
 - read Secrets (`get`, `list`, `watch` on `secrets` without `resourceNames`);
 - run commands in pods (`pods/exec`, `pods/attach`, `pods/portforward`,
@@ -163,6 +163,20 @@ def _where(bound: Resource, stack: Stack, grants: list[Sourced]) -> str:
     return text
 
 
+def _rules_of(bound: Resource, stack: Stack, grants: list[Sourced]) -> str:
+    """`rule #0, rule #2`, each source role named when aggregated, with the wildcards
+    they grant through: the short form when one binding grants several capabilities."""
+    parts = []
+    for source, grant in grants:
+        origin = "" if source is bound else f"{_named(source.kind, stack.namespace_of(source), source.name)} "
+        parts.append(f"{origin}rule #{grant.rule_index}")
+    text = ", ".join(dict.fromkeys(parts))
+    wildcards = [e for _, grant in grants for e in grant.entries if "*" in e]
+    if wildcards:
+        text += " through " + ", ".join(f'"{e}"' for e in dict.fromkeys(wildcards))
+    return text
+
+
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     wanted = set(options.get("capabilities", list(CAPABILITIES)))
     cluster_roles = stack.of_kind("ClusterRole")
@@ -187,16 +201,25 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             scope = f"in namespace {namespace}" if isinstance(namespace, str) else "in its namespace"
         named_binding = _named(binding.kind, namespace, binding.name)
         named_role = _named(role.kind, stack.namespace_of(role), role.name)
-        for capability in CAPABILITIES:
-            found = by_capability.get(capability)
-            if capability not in wanted or not found:
-                continue
-            yield StackViolation(
-                binding,
-                ("roleRef", "name"),
-                f'{named_binding} grants {", ".join(who)} "{_phrase(capability, found)}" {scope} '
-                f"through {named_role} ({_where(role, stack, found)})",
-            )
+        granted = [(c, by_capability[c]) for c in CAPABILITIES if c in wanted and c in by_capability]
+        if not granted:
+            continue
+        # One finding per binding (one root cause: this binding hands that role to
+        # these subjects), naming every capability it grants.
+        phrases = ", ".join(f'"{_phrase(capability, found)}"' for capability, found in granted)
+        if len(granted) == 1:
+            detail = _where(role, stack, granted[0][1])
+        else:
+            refs = {capability: _rules_of(role, stack, found) for capability, found in granted}
+            if len(set(refs.values())) == 1:
+                detail = f"all by {next(iter(refs.values()))}"
+            else:
+                detail = "; ".join(f'"{_phrase(c, found)}": {refs[c]}' for c, found in granted)
+        yield StackViolation(
+            binding,
+            ("roleRef", "name"),
+            f"{named_binding} grants {', '.join(who)} {phrases} {scope} through {named_role} ({detail})",
+        )
 
 
 RULE = Rule(

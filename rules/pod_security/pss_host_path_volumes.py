@@ -19,8 +19,8 @@ How to fix:
 
 Notes:
     The Restricted level's `pss-restricted-volumes` also forbids hostPath (with
-    every other node- or network-backed type), so a Restricted run reports such a
-    volume under both rules.
+    every other node- or network-backed type); its finding on the same volume is
+    folded into this one.
 """
 
 from __future__ import annotations
