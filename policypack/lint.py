@@ -160,8 +160,9 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
 def _judge(document: Document, resource: Any, base: tuple, engine: Engine, result: LintResult) -> None:
     result.objects += 1
     ref = ObjectRef.of(resource)
-    rules = engine.rules_for(resource) + engine.stack_rules_for(resource)
-    result.checks.append((ref, Location(document.file, *document.locate(base)), tuple(r.name for r in rules)))
+    rules = [rule for _, judging in engine.judged(resource) for rule in judging] + engine.stack_rules_for(resource)
+    names = tuple(dict.fromkeys(r.name for r in rules))
+    result.checks.append((ref, Location(document.file, *document.locate(base)), names))
     for finding in engine.run(resource, ref):
         line, column = document.locate(base + finding.path)
         if finding.folded:  # findings of the same root cause, each at its own line

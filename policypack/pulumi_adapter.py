@@ -48,9 +48,10 @@ from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from policypack import ROOT, __version__
-from policypack.engine import Finding, ObjectRef, log, run_rule, run_stack_rule, settle
+from policypack.engine import Finding, ObjectRef, judges_pods, log, run_rule, run_stack_rule, settle
+from policypack.engine import targets as judged_in
 from policypack.folding import fold_note
-from policypack.model import Resource, canonical_type, parse_kubernetes_token
+from policypack.model import Resource, canonical_type, is_custom_api, parse_kubernetes_token
 from policypack.pulumi_state import MASKED_SECRET, pulumi_objects
 from policypack.registry import Registry, load_registry
 from policypack.rule import Rule
@@ -114,7 +115,9 @@ def may_apply(rule: Rule, token: str) -> bool:
         return True
     parsed = parse_kubernetes_token(token)
     if parsed is not None:
-        kind = parsed[1]
+        api_version, kind = parsed
+        if judges_pods(rule) and is_custom_api(api_version):
+            return True  # a custom resource may hold pod templates
         return kind in rule.kinds or kind.endswith("List")  # a List's items may be targets
     return False
 
@@ -142,7 +145,8 @@ def make_validate(rule: Rule, registry: Registry | None = None):
             log.debug("reading %s failed:\n%s", args.urn, traceback.format_exc())
             report_violation(f"could not read the resource's properties ({type(error).__name__})", None)
             return
-        targets = [(resource, prefix) for resource, prefix in objects if rule.applies_to(resource)]
+        # The resource itself, or for a pod rule each pod template of a custom resource.
+        targets = [(target, prefix) for resource, prefix in objects for target in judged_in(rule, resource)]
         if not targets:
             args.not_applicable(f"{rule.name} found nothing to judge in this resource")
         today = datetime.now(timezone.utc).date()
