@@ -74,9 +74,10 @@ _POD_SPEC_FIELDS = frozenset(
 
 def _looks_like_pod_spec(value: Any) -> bool:
     """A pod spec: `containers` is a non-empty list of mappings, each with a string
-    `image` (entries, images or the whole list may be unknown at preview time). Fragments operators merge into their own pod
-    spec (Prometheus' `containers` patches, ECK's `podTemplate` overlays) usually
-    leave `image` out, and are not judged: their missing fields are the operator's."""
+    `image` (entries, images or the whole list may be unknown at preview time).
+    Fragments operators merge into their own pod spec (Prometheus' `containers`
+    patches, ECK's `podTemplate` overlays) usually leave `image` out, and are not
+    judged: their missing fields are the operator's."""
     if not isinstance(value, Mapping):
         return False
     containers = value.get("containers")
