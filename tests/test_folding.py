@@ -27,6 +27,8 @@ PRIVILEGED = textwrap.dedent(
               image: registry.example/agent@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
               securityContext:
                 privileged: true
+              volumeMounts:
+                - {name: logs, mountPath: /host/logs}
             - name: sidecar
               image: registry.example/sidecar@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
           volumes:
@@ -102,7 +104,7 @@ def test_folded_findings_keep_their_own_lines_in_json() -> None:
             "severity": "medium",
             "enforcement": "mandatory",
             "message": 'volume "logs" must not use the restricted volume type hostPath',
-            "line": 19,
+            "line": 21,
             "column": 11,
             "path": "spec.template.spec.volumes[0].hostPath",
             "container": None,
@@ -161,3 +163,14 @@ def test_pulumi_reports_each_policy_and_names_the_root_cause() -> None:
     assert "follows from pss-host-path-volumes" in volume.message
     (sidecar,) = [d for d in escalation if "sidecar" in d.message]
     assert "follows from" not in sidecar.message
+
+
+def test_runtime_socket_is_one_node_takeover_finding() -> None:
+    text = PRIVILEGED.replace("hostPath: {path: /var/log}", "hostPath: {path: /var/run/docker.sock}")
+    found = by_rule(lint(text))
+    (socket,) = found["no-container-runtime-socket"]
+    assert [f.rule for f in socket.folded] == ["pss-host-path-volumes", "pss-restricted-volumes"]
+    assert "pss-host-path-volumes" not in found and "pss-restricted-volumes" not in found
+    # Without the socket rule (the PSS profiles), the hostPath rules report as before.
+    baseline = by_rule(lint(text, {"no-container-runtime-socket": "disabled"}))
+    assert [f.rule for f in baseline["pss-host-path-volumes"][0].folded] == ["pss-restricted-volumes"]

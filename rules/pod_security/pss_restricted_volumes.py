@@ -84,7 +84,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
-    folds_into={"pss-host-path-volumes": "field"},
+    folds_into={"pss-host-path-volumes": "field", "no-container-runtime-socket": "field"},
     tags=("pss-restricted:restrictedVolumes",),
     profiles=("pss-restricted",),
 )
