@@ -229,6 +229,14 @@ class Resource:
     # Set on a view of one pod template of a custom resource (see `pod_views`): the
     # path of that pod spec, which `pod_spec` and `containers()` then read.
     pod_path: Path | None = None
+    # Values Pulumi marks as secrets (`pulumi.secret`, `config.requireSecret`, secret
+    # outputs): kept encrypted in config and state, so not literals in plain text.
+    # The paths of those values; always empty for manifests.
+    secret_paths: tuple[Path, ...] = ()
+
+    def is_secret(self, path: Path) -> bool:
+        """Whether the value at `path` (or a value containing it) is a Pulumi secret."""
+        return any(path[: len(secret)] == secret for secret in self.secret_paths)
 
     @property
     def is_kubernetes(self) -> bool:
@@ -286,6 +294,7 @@ class Resource:
                 logical_name=self.logical_name,
                 cluster=self.cluster,
                 pod_path=path,
+                secret_paths=self.secret_paths,
             )
             for path in self.pod_spec_paths
         ]

@@ -52,7 +52,7 @@ from policypack.engine import Finding, ObjectRef, judges_pods, log, run_rule, ru
 from policypack.engine import targets as judged_in
 from policypack.folding import fold_note
 from policypack.model import Resource, canonical_type, is_custom_api, parse_kubernetes_token
-from policypack.pulumi_state import MASKED_SECRET, pulumi_objects
+from policypack.pulumi_state import MASKED_SECRET, mark_secrets, pulumi_objects, secret_paths
 from policypack.registry import Registry, load_registry
 from policypack.rule import Rule
 from policypack.stack import DEFAULT_NAMESPACE, Stack, clusters
@@ -255,10 +255,12 @@ class _SharedRequest:
     def objects(self) -> list[tuple[Resource, tuple]]:
         if self._objects is None and self._error is None:
             try:
-                props = unknown_checking_proxy(
-                    deserialize_properties(json_format.MessageToDict(self.request.properties))
-                )
+                raw = json_format.MessageToDict(self.request.properties)
+                props = unknown_checking_proxy(deserialize_properties(raw))
                 self._objects = list(pulumi_objects(self.request.type, plain(props), self.request.urn))
+                secrets = secret_paths(raw)  # which values the engine marks secret
+                for resource, prefix in self._objects if secrets else ():
+                    mark_secrets(resource, prefix, secrets)
             except Exception as error:  # noqa: BLE001 - each policy reports it, as before
                 self._error = error
         if self._error is not None:
