@@ -57,41 +57,20 @@ _NOT_TEMPLATES = frozenset({"metadata", "status"})
 _TEMPLATE_KEYS = frozenset({"metadata", "spec"})
 
 
-# PodSpec's fields (Kubernetes 1.34), for a template whose containers are not known yet.
-_POD_SPEC_FIELDS = frozenset(
-    {
-        "activeDeadlineSeconds", "affinity", "automountServiceAccountToken", "containers", "dnsConfig",
-        "dnsPolicy", "enableServiceLinks", "ephemeralContainers", "hostAliases", "hostIPC", "hostNetwork",
-        "hostPID", "hostUsers", "hostname", "hostnameOverride", "imagePullSecrets", "initContainers",
-        "nodeName", "nodeSelector", "os", "overhead", "preemptionPolicy", "priority", "priorityClassName",
-        "readinessGates", "resourceClaims", "resources", "restartPolicy", "runtimeClassName", "schedulerName",
-        "schedulingGates", "securityContext", "serviceAccount", "serviceAccountName", "setHostnameAsFQDN",
-        "shareProcessNamespace", "subdomain", "terminationGracePeriodSeconds", "tolerations",
-        "topologySpreadConstraints", "volumes",
-    }
-)  # fmt: skip
-
-
 def _looks_like_pod_spec(value: Any) -> bool:
     """A pod spec: `containers` is a non-empty list of mappings, each with a string
-    `image` (entries, images or the whole list may be unknown at preview time).
+    `image` (an image may be unknown at preview time).
     Fragments operators merge into their own pod spec (Prometheus' `containers`
     patches, ECK's `podTemplate` overlays) usually leave `image` out, and are not
     judged: their missing fields are the operator's."""
     if not isinstance(value, Mapping):
         return False
     containers = value.get("containers")
-    if containers is UNKNOWN:
-        # Preview: the containers are not known yet. Still a pod spec (so the rest of
-        # it is judged) when every other field is a pod spec's.
-        return all(key in _POD_SPEC_FIELDS for key in value)
+    # Containers (or one of them) not known yet at preview: whether this is a pod or an
+    # overlay cannot be told, and unknown fires nothing.
     if not isinstance(containers, list) or not containers:
         return False
     for entry in containers:
-        if entry is UNKNOWN:
-            if not all(key in _POD_SPEC_FIELDS for key in value):
-                return False  # as for unknown containers
-            continue
         if not isinstance(entry, Mapping):
             return False
         image = entry.get("image")
