@@ -95,6 +95,14 @@ def render_rule(rule: Rule, fixtures_dir: Path = FIXTURES_DIR) -> str:
     ]
     if rule.notes:
         out += ["", "## Notes", "", rule.notes]
+    if rule.folds_into:
+        scopes = {"field": "the same field", "container": "the same container", "entry": "the same list entry"}
+        out += ["", "## Same root cause", ""]
+        out += [
+            f"- When [{name}]({name}.md) reports {scopes.get(scope, scope)} of the object, this rule's finding "
+            "is folded into that one and listed under it (see docs/architecture.md, one root cause, one finding)."
+            for name, scope in sorted(rule.folds_into.items())
+        ]
     examples = sorted((fixtures_dir / rule.name).glob("*.yaml"))
     bad = [p for p in examples if p.name.startswith("bad")]
     good = [p for p in examples if p.name.startswith(("good", "near-miss"))]

@@ -20,7 +20,8 @@ from typing import Any
 from policypack import ROOT
 from policypack.baseline import Anchor, anchor_of
 from policypack.config import PackConfig
-from policypack.model import CLUSTER_SCOPED_KINDS, Resource
+from policypack.folding import fold
+from policypack.model import CLUSTER_SCOPED_KINDS, POD_KINDS, Resource, is_custom_api
 from policypack.registry import Registry
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
 from policypack.stack import DEFAULT_NAMESPACE, Stack, clusters
@@ -92,6 +93,9 @@ class Finding:
     error: bool = False  # True when the rule failed instead of judging
     suppression: Suppression | None = None  # set when suppressed: reported, never gating
     anchor: Anchor | None = None  # the object and field, line-free (baseline.py); None for a rule failure
+    # Findings of other rules that follow from this one, on the same object (see
+    # policypack/folding.py): listed under it, not reported on their own.
+    folded: tuple[Finding, ...] = ()
 
     @property
     def blocks(self) -> bool:
@@ -126,14 +130,33 @@ class Engine:
     def run(self, resource: Resource, object_ref: ObjectRef | None = None) -> list[Finding]:
         ref = object_ref or ObjectRef.of(resource)
         findings: list[Finding] = []
-        annotated = _has_suppression_annotations(resource)
-        for rule in self.rules_for(resource):
-            settings = self.config.for_rule(rule)
-            raw = run_rule(rule, resource, settings.options, settings.enforcement, ref)
-            if annotated or settings.options.get("exemptions"):
-                raw = [settle(f, rule, resource, settings.options, self.today) for f in raw]
-            findings.extend(raw)  # else settle would return them as they are
-        return findings
+        for target, rules in self.judged(resource):
+            annotated = _has_suppression_annotations(target)
+            for rule in rules:
+                settings = self.config.for_rule(rule)
+                raw = run_rule(rule, target, settings.options, settings.enforcement, ref)
+                if annotated or settings.options.get("exemptions"):
+                    raw = [settle(f, rule, target, settings.options, self.today) for f in raw]
+                findings.extend(raw)  # else settle would return them as they are
+        return fold(findings, resource, self.registry)
+
+    def judged(self, resource: Resource) -> list[tuple[Resource, list[Rule]]]:
+        """The resource with the rules that judge it, then for a custom resource each
+        of its pod templates (`Resource.pod_views`) with the rules that judge pods."""
+        judged = [(resource, self.rules_for(resource))]
+        if resource.kind not in POD_KINDS and is_custom_api(resource.api_version):
+            pod_rules = self._pod_rules()
+            if pod_rules:
+                judged += [(view, pod_rules) for view in resource.pod_views()]
+        return judged
+
+    def _pod_rules(self) -> list[Rule]:
+        """The enabled resource rules that judge every pod (see `judges_pods`)."""
+        found = self._cache.get((None, "(pods)"))
+        if found is None:
+            rules = [r for r in self.registry if judges_pods(r) and self.config.for_rule(r).enabled]
+            found = self._cache[(None, "(pods)")] = (rules, [])
+        return found[0]
 
     def run_stack(self, resources: Iterable[Resource]) -> list[tuple[Finding, Resource | None]]:
         """Every enabled stack rule over the resources it targets, one cluster at a
@@ -153,6 +176,25 @@ class Engine:
                         finding = settle(finding, rule, resource, settings.options, self.today)
                     out.append((finding, resource))
         return out
+
+
+def judges_pods(rule: Rule) -> bool:
+    """A resource rule that targets exactly the pod-bearing kinds (`kinds=POD_KINDS`)
+    judges a pod spec, whatever holds it: it also judges each pod template of a custom
+    resource (`Resource.pod_views`). Rules that target some workload kinds only
+    (replicas, probes, rollout strategy) depend on what the controller does with its
+    pods, which a custom kind does not tell, and do not."""
+    return not rule.stack and rule.kinds == POD_KINDS
+
+
+def targets(rule: Rule, resource: Resource) -> list[Resource]:
+    """What the rule judges in this resource: the resource itself, or for a pod rule
+    the pod template views of a custom resource; [] when nothing."""
+    if rule.applies_to(resource):
+        return [resource]
+    if judges_pods(rule) and resource.kind not in POD_KINDS and is_custom_api(resource.api_version):
+        return resource.pod_views()
+    return []
 
 
 def run_rule(

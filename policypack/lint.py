@@ -160,10 +160,17 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
 def _judge(document: Document, resource: Any, base: tuple, engine: Engine, result: LintResult) -> None:
     result.objects += 1
     ref = ObjectRef.of(resource)
-    rules = engine.rules_for(resource) + engine.stack_rules_for(resource)
-    result.checks.append((ref, Location(document.file, *document.locate(base)), tuple(r.name for r in rules)))
+    rules = [rule for _, judging in engine.judged(resource) for rule in judging] + engine.stack_rules_for(resource)
+    names = tuple(dict.fromkeys(r.name for r in rules))
+    result.checks.append((ref, Location(document.file, *document.locate(base)), names))
     for finding in engine.run(resource, ref):
         line, column = document.locate(base + finding.path)
+        if finding.folded:  # findings of the same root cause, each at its own line
+            folded = tuple(
+                dataclasses.replace(f, location=Location(document.file, *document.locate(base + f.path)))
+                for f in finding.folded
+            )
+            finding = dataclasses.replace(finding, folded=folded)
         result.findings.append(dataclasses.replace(finding, location=Location(document.file, line, column)))
     if engine.stack_rules_for(resource):
         # Kept to the end of the run with the positions of its fields, not the

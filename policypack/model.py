@@ -37,6 +37,79 @@ POD_SPEC_PATHS: dict[str, Path] = {
 #: Kinds that carry a pod spec (the targets of container and pod rules).
 POD_KINDS: frozenset[str] = frozenset(POD_SPEC_PATHS)
 
+# API groups served by Kubernetes itself: "" (core), the dot-less ones (apps, batch,
+# policy, autoscaling, ...) and `*.k8s.io`, except `*.x-k8s.io`, which SIG projects
+# use for their CRDs (jobset.x-k8s.io, leaderworkerset.x-k8s.io).
+_BUILT_IN_GROUP = re.compile(r"^(?:[^.]*|(?:.*\.)?k8s\.io)$")
+
+
+def is_custom_api(api_version: Any) -> bool:
+    """Whether `apiVersion` names a custom resource (a CRD's group), not a built-in API."""
+    if not isinstance(api_version, str):
+        return False
+    group = api_version.rpartition("/")[0]
+    return not _BUILT_IN_GROUP.match(group) or group.endswith(".x-k8s.io")
+
+
+# Keys of a custom resource that never hold its pods' templates.
+_NOT_TEMPLATES = frozenset({"metadata", "status"})
+# A pod template is {metadata, spec} (PodTemplateSpec): nothing else beside `spec`.
+_TEMPLATE_KEYS = frozenset({"metadata", "spec"})
+
+
+def _looks_like_pod_spec(value: Any) -> bool:
+    """A pod spec: `containers` is a non-empty list of mappings, each with a string
+    `image` (an image may be unknown at preview time).
+    Fragments operators merge into their own pod spec (Prometheus' `containers`
+    patches, ECK's `podTemplate` overlays) usually leave `image` out, and are not
+    judged: their missing fields are the operator's."""
+    if not isinstance(value, Mapping):
+        return False
+    containers = value.get("containers")
+    # Containers (or one of them) not known yet at preview: whether this is a pod or an
+    # overlay cannot be told, and unknown fires nothing.
+    if not isinstance(containers, list) or not containers:
+        return False
+    for entry in containers:
+        if not isinstance(entry, Mapping):
+            return False
+        image = entry.get("image")
+        if not (isinstance(image, str) and image.strip()) and image is not UNKNOWN:
+            return False
+    return True
+
+
+def find_pod_specs(props: Mapping[str, Any], limit: int = 64) -> list[Path]:
+    """Where a custom resource keeps pod specs: every `spec` of a pod template
+    (a mapping whose keys are only `metadata` and `spec`) that looks like a pod spec,
+    wherever it sits (Argo Rollout `spec.template.spec`, Knative Service
+    `spec.template.spec`, JobSet `spec.replicatedJobs[i].template.spec.template.spec`,
+    MPIJob `spec.mpiReplicaSpecs.Worker.template.spec`, RayCluster
+    `spec.workerGroupSpecs[i].template.spec`, LeaderWorkerSet
+    `spec.leaderWorkerTemplate.workerTemplate.spec`, ...). The object's own `spec`
+    is never one (its mapping holds apiVersion and kind), nor is anything under
+    `metadata` or `status`; a pod spec is not searched for further pod specs."""
+    found: list[Path] = []
+
+    def walk(value: Any, path: Path, depth: int) -> None:
+        if len(found) >= limit or depth > 12:
+            return
+        if isinstance(value, Mapping):
+            spec = value.get("spec")
+            if path and set(value) <= _TEMPLATE_KEYS and _looks_like_pod_spec(spec):
+                found.append(path + ("spec",))
+                return
+            for key, child in value.items():
+                if isinstance(key, str) and not (not path and key in _NOT_TEMPLATES):
+                    walk(child, path + (key,), depth + 1)
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                walk(child, path + (index,), depth + 1)
+
+    walk(props, (), 0)
+    return found
+
+
 #: Kinds that live outside namespaces (built-in API; custom kinds count as namespaced).
 CLUSTER_SCOPED_KINDS: frozenset[str] = frozenset(
     {
@@ -132,6 +205,17 @@ class Resource:
     # Which cluster a Kubernetes object goes to: its provider's URN in Pulumi mode,
     # None offline (one lint run is one cluster). Stack rules never mix clusters.
     cluster: str | None = None
+    # Set on a view of one pod template of a custom resource (see `pod_views`): the
+    # path of that pod spec, which `pod_spec` and `containers()` then read.
+    pod_path: Path | None = None
+    # Values Pulumi marks as secrets (`pulumi.secret`, `config.requireSecret`, secret
+    # outputs): kept encrypted in config and state, so not literals in plain text.
+    # The paths of those values; always empty for manifests.
+    secret_paths: tuple[Path, ...] = ()
+
+    def is_secret(self, path: Path) -> bool:
+        """Whether the value at `path` (or a value containing it) is a Pulumi secret."""
+        return any(path[: len(secret)] == secret for secret in self.secret_paths)
 
     @property
     def is_kubernetes(self) -> bool:
@@ -161,9 +245,44 @@ class Resource:
         return get(self.props, *keys)
 
     @cached_property
+    def pod_spec_paths(self) -> tuple[Path, ...]:
+        """Where this object keeps pod specs: a pod-bearing kind's one place, the pod
+        templates found in a custom resource (`find_pod_specs`), or none."""
+        if self.pod_path is not None:
+            return (self.pod_path,)
+        known = POD_SPEC_PATHS.get(self.kind or "")
+        if known is not None:
+            return (known,)
+        if self.kind is None or not is_custom_api(self.api_version):
+            return ()
+        return tuple(find_pod_specs(self.props))
+
+    def pod_views(self) -> list[Resource]:
+        """One view of this custom resource per pod template it holds: the same
+        object (props, name, paths from its root), whose `pod_spec` is that template's.
+        Pod rules judge each view; findings land on the object itself."""
+        if self.pod_path is not None or self.kind in POD_SPEC_PATHS:
+            return []
+        return [
+            Resource(
+                type=self.type,
+                props=self.props,
+                kind=self.kind,
+                api_version=self.api_version,
+                urn=self.urn,
+                logical_name=self.logical_name,
+                cluster=self.cluster,
+                pod_path=path,
+                secret_paths=self.secret_paths,
+            )
+            for path in self.pod_spec_paths
+        ]
+
+    @cached_property
     def pod_spec(self) -> PodSpec | None:
-        """The pod spec of a pod-bearing kind, or None (other kinds, unknown, malformed)."""
-        path = POD_SPEC_PATHS.get(self.kind or "")
+        """The pod spec of a pod-bearing kind (or of a pod template view of a custom
+        resource), or None (other kinds, unknown, malformed)."""
+        path = self.pod_path or POD_SPEC_PATHS.get(self.kind or "")
         if path is None:
             return None
         spec = get(self.props, *path)
@@ -175,7 +294,7 @@ class Resource:
     def pod_metadata_path(self) -> Path | None:
         """Where the pod template's metadata is (`spec.template.metadata`), or the
         object's own for a Pod; None for kinds without a pod spec."""
-        path = POD_SPEC_PATHS.get(self.kind or "")
+        path = self.pod_path or POD_SPEC_PATHS.get(self.kind or "")
         if path is None:
             return None
         return path[:-1] + ("metadata",)
@@ -205,15 +324,15 @@ class Resource:
 
     def container_at(self, path: Path) -> Container | None:
         """The container whose entry contains `path`, if any (used to name it in findings)."""
-        pod = self.pod_spec
-        if pod is None or len(path) < len(pod.path) + 2 or path[: len(pod.path)] != pod.path:
-            return None
-        list_name, index = path[len(pod.path)], path[len(pod.path) + 1]
-        for name, role in CONTAINER_LISTS:
-            if name == list_name and isinstance(index, int):
-                entry = get(pod.spec, list_name, index)
-                if isinstance(entry, Mapping):
-                    return Container(entry, pod.path + (list_name, index), list_name, role)
+        for pod_path in self.pod_spec_paths:
+            if len(path) < len(pod_path) + 2 or path[: len(pod_path)] != pod_path:
+                continue
+            list_name, index = path[len(pod_path)], path[len(pod_path) + 1]
+            for name, role in CONTAINER_LISTS:
+                if name == list_name and isinstance(index, int):
+                    entry = get(self.props, *pod_path, list_name, index)
+                    if isinstance(entry, Mapping):
+                        return Container(entry, pod_path + (list_name, index), list_name, role)
         return None
 
 
@@ -318,6 +437,8 @@ __all__ = [
     "PodSpec",
     "Resource",
     "canonical_type",
+    "find_pod_specs",
+    "is_custom_api",
     "is_kubernetes_manifest",
     "kubernetes_token",
     "manifest_objects",

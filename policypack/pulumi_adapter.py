@@ -23,6 +23,7 @@ each finding. Facts about the SDK that shape it (pulumi-policy 1.21):
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
 import traceback
 from collections.abc import Mapping, Sequence
@@ -47,9 +48,11 @@ from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from policypack import ROOT, __version__
-from policypack.engine import Finding, ObjectRef, log, run_rule, run_stack_rule, settle
-from policypack.model import Resource, canonical_type, parse_kubernetes_token
-from policypack.pulumi_state import MASKED_SECRET, pulumi_objects
+from policypack.engine import Finding, ObjectRef, judges_pods, log, run_rule, run_stack_rule, settle
+from policypack.engine import targets as judged_in
+from policypack.folding import fold_note
+from policypack.model import Resource, canonical_type, is_custom_api, parse_kubernetes_token
+from policypack.pulumi_state import MASKED_SECRET, mark_secrets, pulumi_objects, secret_paths
 from policypack.registry import Registry, load_registry
 from policypack.rule import Rule
 from policypack.stack import DEFAULT_NAMESPACE, Stack, clusters
@@ -112,12 +115,14 @@ def may_apply(rule: Rule, token: str) -> bool:
         return True
     parsed = parse_kubernetes_token(token)
     if parsed is not None:
-        kind = parsed[1]
+        api_version, kind = parsed
+        if judges_pods(rule) and is_custom_api(api_version):
+            return True  # a custom resource may hold pod templates
         return kind in rule.kinds or kind.endswith("List")  # a List's items may be targets
     return False
 
 
-def make_validate(rule: Rule):
+def make_validate(rule: Rule, registry: Registry | None = None):
     applies: dict[str, bool] = {}  # may_apply per type token: the SDK calls every policy
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -140,7 +145,8 @@ def make_validate(rule: Rule):
             log.debug("reading %s failed:\n%s", args.urn, traceback.format_exc())
             report_violation(f"could not read the resource's properties ({type(error).__name__})", None)
             return
-        targets = [(resource, prefix) for resource, prefix in objects if rule.applies_to(resource)]
+        # The resource itself, or for a pod rule each pod template of a custom resource.
+        targets = [(target, prefix) for resource, prefix in objects for target in judged_in(rule, resource)]
         if not targets:
             args.not_applicable(f"{rule.name} found nothing to judge in this resource")
         today = datetime.now(timezone.utc).date()
@@ -150,6 +156,11 @@ def make_validate(rule: Rule):
             for finding in run_rule(rule, resource, options, rule.enforcement, ref):
                 finding = settle(finding, rule, resource, options, today)
                 if finding.suppression is None:  # Pulumi has no place for suppressed findings
+                    if rule.folds_into and registry is not None and not finding.error:
+                        # Each policy reports alone here: say what the finding follows from.
+                        note = fold_note(rule, resource, finding.path, registry)
+                        if note:
+                            finding = dataclasses.replace(finding, message=f"{finding.message}; {note}")
                     report_violation(violation_message(finding, prefix), None)
 
     return validate
@@ -217,7 +228,7 @@ def build_policies(registry: Registry) -> list[Policy]:
         if rule.stack:
             policies.append(StackValidationPolicy(validate=make_validate_stack(rule), **common))
         else:
-            policies.append(RulePolicy(rule, validate=make_validate(rule), **common))
+            policies.append(RulePolicy(rule, validate=make_validate(rule, registry), **common))
     return policies
 
 
@@ -244,10 +255,12 @@ class _SharedRequest:
     def objects(self) -> list[tuple[Resource, tuple]]:
         if self._objects is None and self._error is None:
             try:
-                props = unknown_checking_proxy(
-                    deserialize_properties(json_format.MessageToDict(self.request.properties))
-                )
+                raw = json_format.MessageToDict(self.request.properties)
+                props = unknown_checking_proxy(deserialize_properties(raw))
                 self._objects = list(pulumi_objects(self.request.type, plain(props), self.request.urn))
+                secrets = secret_paths(raw)  # which values the engine marks secret
+                for resource, prefix in self._objects if secrets else ():
+                    mark_secrets(resource, prefix, secrets)
             except Exception as error:  # noqa: BLE001 - each policy reports it, as before
                 self._error = error
         if self._error is not None:

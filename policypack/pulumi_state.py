@@ -58,9 +58,12 @@ def stack_resources(data: Mapping[str, Any]) -> Iterator[tuple[Resource, Path]]:
         if entry.get("delete") is True or entry.get("external") is True:
             continue  # an old copy waiting to be deleted, or a resource read but not managed here
         base: Path = ("deployment", "resources", index, "inputs")
+        secrets = secret_paths(inputs)
         for resource, path in pulumi_objects(token, plain_properties(inputs), urn if isinstance(urn, str) else None):
             if resource.is_kubernetes:
                 resource.cluster = provider_urn(entry.get("provider"))
+            if secrets:
+                mark_secrets(resource, path, secrets)
             yield resource, base + path
 
 
@@ -167,6 +170,22 @@ def pulumi_objects(token: str, props: Mapping[str, Any], urn: str | None = None)
     manifest = {**props, "apiVersion": api_version, "kind": kind}
     for item, path in manifest_objects(manifest):
         yield resource_from_manifest(item, urn=urn, token=token if item is manifest else None), path
+
+
+def secret_paths(value: Any, path: Path = ()) -> list[Path]:
+    """The paths of the values serialized Pulumi properties mark as secret."""
+    if isinstance(value, Mapping):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return [path]
+        return [found for key, item in value.items() for found in secret_paths(item, path + (key,))]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in secret_paths(item, path + (index,))]
+    return []
+
+
+def mark_secrets(resource: Resource, prefix: Path, paths: list[Path]) -> None:
+    """Give a resource found at `prefix` in the props the secret paths inside it."""
+    resource.secret_paths = tuple(p[len(prefix) :] for p in paths if p[: len(prefix)] == prefix)
 
 
 def plain_properties(value: Any, masked_secrets: bool = False) -> Any:

@@ -289,6 +289,7 @@ def finding_json(finding: Finding, gate: Gate) -> dict[str, Any]:
         "suppression": _suppression_json(finding.suppression),
         "baseline": gate.baseline.state(finding) if gate.baseline is not None else None,
         "fingerprint": fingerprint(finding),
+        "folded": [_folded_json(f) for f in finding.folded],
         "object": {
             "apiVersion": obj.api_version,
             "kind": obj.kind,
@@ -297,6 +298,21 @@ def finding_json(finding: Finding, gate: Gate) -> dict[str, Any]:
             "type": obj.type,
             "urn": obj.urn,
         },
+    }
+
+
+def _folded_json(finding: Finding) -> dict[str, Any]:
+    """A finding folded into another (same root cause, see policypack/folding.py)."""
+    loc = finding.location
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "enforcement": finding.enforcement.value,
+        "message": finding.message,
+        "line": loc.line if loc else None,
+        "column": loc.column if loc else None,
+        "path": format_path(finding.path),
+        "container": finding.container,
     }
 
 

@@ -161,6 +161,10 @@ class Rule:
     # lint run): its check takes a `Stack` and yields `StackViolation`s. `kinds` and
     # `types` say which resources it needs to see.
     stack: bool = False
+    # One root cause, one finding (policypack/folding.py): the rules whose finding on
+    # the same object makes this rule's a consequence, each with where the two meet
+    # ("field", "container" or "entry").
+    folds_into: Mapping[str, str] = field(default_factory=dict)
     # Filled from the docstring:
     title: str = field(init=False)
     description: str = field(init=False)
@@ -179,6 +183,7 @@ class Rule:
         object.__setattr__(self, "types", frozenset(self.types))
         object.__setattr__(self, "tags", tuple(self.tags))
         object.__setattr__(self, "profiles", tuple(self.profiles))
+        object.__setattr__(self, "folds_into", dict(self.folds_into))
 
     def applies_to(self, resource: Resource) -> bool:
         """Whether the rule judges this resource (by Kubernetes kind or type token)."""
@@ -224,6 +229,9 @@ class Rule:
         for profile in self.profiles:
             if profile not in PROFILES or profile in ("playbook", "strict"):
                 problems.append(f"profile {profile!r} is not one a rule can name ({', '.join(list(PROFILES)[1:3])})")
+        for primary, scope in self.folds_into.items():
+            if scope not in ("field", "container", "entry") or primary == self.name:
+                problems.append(f"folds_into {primary!r}: {scope!r} (another rule, at field, container or entry)")
         for key, schema in self.options.items():
             if key == "enforcementLevel" or key in COMMON_OPTIONS:
                 problems.append(f"{key!r} is reserved and cannot be an option")

@@ -97,3 +97,43 @@ def test_unknown_props_are_unknown_in_the_shared_conversion() -> None:
     diagnostics, _ = answer(servicer(SharedPropsServicer).Analyze(request, None))
     assert not [d for d in diagnostics if d[0] == "require-pinned-images"]
     assert not [d for d in diagnostics if "can't run policy" in d[1] or "could not" in d[1]]
+
+
+SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+
+
+def test_values_the_engine_marks_secret_are_not_plaintext_literals() -> None:
+    """A Secret's value from `config.requireSecret` reaches the pack decrypted; the
+    engine's secret marker says it is kept encrypted, so it is no committed literal."""
+    props = {
+        "metadata": {"name": "db"},
+        "stringData": {
+            "password": {**SECRET, "value": "s3cret-Passw0rd!"},
+            "apiToken": "7f3c2a9e41b84d0c9a6e5f1d2b3c4a5e",
+        },
+    }
+    token = "kubernetes:core/v1:Secret"
+    request = analyze_request(token, props, f"urn:pulumi:s::p::{token}::db")
+    diagnostics, _ = answer(servicer(SharedPropsServicer).Analyze(request, None))
+    found = [message for policy, message, _, _ in diagnostics if policy == "no-plaintext-secret-values"]
+    assert len(found) == 1 and '"apiToken"' in found[0]
+
+
+def test_stack_exports_mark_the_same_secrets() -> None:
+    from policypack.pulumi_state import stack_resources
+
+    export = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {
+                    "urn": "urn:pulumi:s::p::kubernetes:core/v1:Secret::db",
+                    "type": "kubernetes:core/v1:Secret",
+                    "inputs": {"stringData": {"password": {**SECRET, "plaintext": '"s3cret-Passw0rd!"'}}},
+                }
+            ]
+        },
+    }
+    ((resource, _),) = list(stack_resources(export))
+    assert resource.get("stringData", "password") == "s3cret-Passw0rd!"
+    assert resource.is_secret(("stringData", "password")) and not resource.is_secret(("stringData",))

@@ -53,5 +53,6 @@ RULE = Rule(
     area="identity",
     kinds={"Role", "ClusterRole"},
     check=check,
+    folds_into={"no-rbac-wildcards": "entry"},
     tags=("rbac", "least-privilege", "cis-5.1.8"),
 )

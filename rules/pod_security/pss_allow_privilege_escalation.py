@@ -53,6 +53,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
+    folds_into={"pss-privileged": "container"},
     options=_pss.version_option(),
     tags=("pss-restricted:allowPrivilegeEscalation",),
     profiles=("pss-restricted",),

@@ -75,6 +75,11 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
+    folds_into={
+        "pss-privileged": "container",
+        "require-drop-all-capabilities": "field",
+        "pss-capabilities-baseline": "field",
+    },
     options=_pss.version_option(),
     tags=("pss-restricted:capabilities_restricted",),
     profiles=("pss-restricted",),

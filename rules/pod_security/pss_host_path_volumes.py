@@ -19,8 +19,10 @@ How to fix:
 
 Notes:
     The Restricted level's `pss-restricted-volumes` also forbids hostPath (with
-    every other node- or network-backed type), so a Restricted run reports such a
-    volume under both rules.
+    every other node- or network-backed type); its finding on the same volume is
+    folded into this one. A container runtime socket (or a directory holding one)
+    is `no-container-runtime-socket`'s, which says what it is: this rule's finding on
+    that volume is folded into that one.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
+    folds_into={"no-container-runtime-socket": "field"},
     tags=("pss-baseline:hostPathVolumes",),
     profiles=("pss-baseline", "pss-restricted"),
 )

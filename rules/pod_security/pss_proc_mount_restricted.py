@@ -50,6 +50,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
+    folds_into={"pss-proc-mount": "field"},
     options=_pss.version_option(),
     tags=("pss-restricted:procMount_restricted",),
     profiles=("pss-restricted",),

@@ -28,8 +28,9 @@ How to fix:
 
 Notes:
     The Restricted level replaces the Baseline `hostPathVolumes` control by this
-    one; a Restricted run therefore reports a hostPath volume under both
-    `pss-host-path-volumes` and this rule.
+    one. When `pss-host-path-volumes` also reports a hostPath volume, this rule's
+    finding is folded into that one (one root cause, one finding): it is listed
+    under it, not on its own.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
+    folds_into={"pss-host-path-volumes": "field", "no-container-runtime-socket": "field"},
     tags=("pss-restricted:restrictedVolumes",),
     profiles=("pss-restricted",),
 )

@@ -69,6 +69,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
+    folds_into={"require-run-as-non-root": "field"},
     options=_pss.version_option(),
     tags=("pss-restricted:runAsNonRoot",),
     profiles=("pss-restricted",),

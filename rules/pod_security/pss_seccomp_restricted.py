@@ -73,6 +73,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
+    folds_into={"pss-privileged": "container", "pss-seccomp-baseline": "field"},
     options=_pss.version_option(),
     tags=("pss-restricted:seccompProfile_restricted",),
     profiles=("pss-restricted",),

@@ -63,6 +63,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
+    folds_into={"pss-privileged": "container"},
     options={},
     tags=("cis-5.2.10", "nsa-hardening", "security-context"),
 )

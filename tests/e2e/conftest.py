@@ -165,9 +165,12 @@ def offline_lint(export: Path, config: Path | None = None) -> tuple[bool, set[tu
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
     assert done.returncode in (0, 1), f"offline lint failed:\n{done.stdout}\n{done.stderr}"
     report = json.loads(done.stdout)
+    # A finding folded into another (same root cause) is still its own policy's
+    # violation in Pulumi, which reports per policy (docs/architecture.md).
     findings = {
-        (f["rule"], f["object"]["urn"], f["enforcement"])
+        (entry["rule"], f["object"]["urn"], entry["enforcement"])
         for f in report["findings"]
         if f["suppression"] is None and not f["ruleError"]
+        for entry in (f, *f.get("folded", ()))
     }
     return done.returncode == 1, findings

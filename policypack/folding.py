@@ -1,0 +1,179 @@
+"""One root cause, one finding: fold the findings that follow from another one.
+
+Some findings are consequences of another finding on the same object: a hostPath
+volume breaks both PSS Baseline's `hostPathVolumes` and Restricted's
+`restrictedVolumes`; a privileged container also "lacks" allowPrivilegeEscalation=false,
+a seccomp profile and a dropped capability set, settings that Kubernetes refuses
+(`allowPrivilegeEscalation: false` with `privileged: true` fails validation) or that
+do nothing while the container is privileged; an RBAC rule with `*` grants every
+dangerous capability the `rbac-no-*` rules look for. Reporting each one separately
+says the same thing up to nine times, and the reader fixes the wrong one first.
+
+The model: a rule declares, with `Rule(folds_into={"<primary rule>": "<scope>"})`,
+which rules' findings make its own a consequence, and where the two must meet:
+
+- `field`: the same field, or one path inside the other (`volumes[0].hostPath` and
+  `volumes[0].hostPath.path`);
+- `container`: the same container entry of the same pod spec;
+- `entry`: the same entry of the object's top-level list (`rules[2]` of a Role).
+
+When both findings are reported on the same object, the consequence is folded into
+the primary: it leaves the list of findings and is kept in the primary's `folded`,
+whose message names it (`... (also: pss-restricted-volumes)`). Nothing is lost: JSON
+lists every folded finding with its rule, message, path and line, and a profile that
+enables only one of the two rules (as `pss-baseline` does) reports that rule's
+findings as they are. Folding chains (a consequence of a consequence goes to the
+root), and never changes the gate: a finding is folded only into a primary of at least
+its severity that blocks whenever it does, and a suppressed finding is neither folded
+nor a primary (each keeps its own suppression).
+
+In Pulumi every policy reports on its own (its enforcement level and its compliance
+record are per policy, and a policy's validator does not see the others'
+configuration), so a folded finding is still a violation of its own policy; its
+message ends with the finding it follows from (`follows from pss-privileged: ...`),
+found by running the primary rule's check on the same resource (`fold_note`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from policypack.model import Resource
+from policypack.values import Path
+
+if TYPE_CHECKING:
+    from policypack.engine import Finding
+    from policypack.registry import Registry
+    from policypack.rule import Rule
+
+log = logging.getLogger("policypack")
+
+#: The places two findings may share (see the module's docstring).
+SCOPES: tuple[str, ...] = ("field", "container", "entry")
+
+
+def _entry(path: Path) -> Path | None:
+    """The path up to and including the first list index (`rules[2]`), or None."""
+    for position, key in enumerate(path):
+        if isinstance(key, int):
+            return path[: position + 1]
+    return None
+
+
+def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> bool:
+    """Whether two findings' paths share the place `scope` names."""
+    if scope == "field":
+        shorter = min(len(primary), len(consequence))
+        return primary[:shorter] == consequence[:shorter] and shorter > 0
+    if scope == "container":
+        first, second = resource.container_at(primary), resource.container_at(consequence)
+        return first is not None and second is not None and first.path == second.path
+    if scope == "entry":
+        entry = _entry(primary)
+        return entry is not None and entry == _entry(consequence)
+    return False
+
+
+def _primary_for(finding: Finding, rule: Rule, candidates: list[Finding], resource: Resource) -> Finding | None:
+    for other in candidates:
+        scope = rule.folds_into.get(other.rule)
+        if scope is None or other is finding or other.error or other.suppression is not None:
+            continue
+        if (finding.blocks and not other.blocks) or finding.severity.rank > other.severity.rank:
+            continue  # folding must not take a finding out of the gate, nor hide a graver one
+        if meets(scope, resource, other.path, finding.path):
+            return other
+    return None
+
+
+def fold(findings: list[Finding], resource: Resource, registry: Registry) -> list[Finding]:
+    """The findings of one object, each consequence folded into its primary."""
+    if len(findings) < 2:
+        return findings
+    parent: dict[int, Finding] = {}
+    for finding in findings:
+        if finding.error or finding.suppression is not None or finding.rule not in registry:
+            continue
+        rule = registry.get(finding.rule)
+        if not rule.folds_into:
+            continue
+        primary = _primary_for(finding, rule, findings, resource)
+        if primary is not None:
+            parent[id(finding)] = primary
+    if not parent:
+        return findings
+
+    def root(finding: Finding) -> Finding:
+        seen = {id(finding)}
+        while id(finding) in parent:
+            finding = parent[id(finding)]
+            if id(finding) in seen:  # a declared cycle: stop where it closes
+                break
+            seen.add(id(finding))
+        return finding
+
+    folded: dict[int, list[Finding]] = {}
+    for finding in findings:
+        if id(finding) in parent:
+            top = root(finding)
+            if top is not finding:
+                folded.setdefault(id(top), []).append(finding)
+    out = []
+    for finding in findings:
+        if id(finding) in parent and root(finding) is not finding:
+            continue
+        extra = folded.get(id(finding))
+        if extra:
+            finding = with_folded(finding, extra)
+        out.append(finding)
+    return out
+
+
+def with_folded(primary: Finding, extra: Iterable[Finding]) -> Finding:
+    """The primary finding with `extra` folded into it, its message naming their rules."""
+    extra = [*primary.folded, *extra]
+    rules = ", ".join(dict.fromkeys(f.rule for f in extra if f.rule != primary.rule))
+    message = primary.message
+    if rules:
+        message = f"{message} (also: {rules})"
+    return dataclasses.replace(primary, folded=tuple(extra), message=message)
+
+
+def fold_note(rule: Rule, resource: Resource, path: Path, registry: Registry) -> str | None:
+    """For Pulumi, where each policy reports alone: `follows from <rule>: <message>`
+    when a primary rule's check finds, on the same resource, what this finding at
+    `path` follows from. The primary runs with its default options; a failing primary
+    check gives no note."""
+    for name, scope in rule.folds_into.items():
+        if name not in registry:
+            continue
+        primary = registry.get(name)
+        try:
+            violations = list(primary.check(resource, primary.defaults))
+        except Exception:  # the primary's own policy reports its failure
+            log.debug("fold note: %s failed", name, exc_info=True)
+            continue
+        for violation in violations:
+            if meets(scope, resource, tuple(violation.path), path):
+                deeper = fold_note(primary, resource, tuple(violation.path), registry)
+                return deeper or f"follows from {name}: {violation.message}"
+    return None
+
+
+def check_declarations(rules: Mapping[str, Any]) -> list[str]:
+    """What is wrong with the rules' `folds_into` (the registry refuses rules with any)."""
+    problems = []
+    for name, rule in rules.items():
+        for primary, scope in rule.folds_into.items():
+            if primary not in rules:
+                problems.append(f"rule {name!r} folds into {primary!r}, which is not a rule")
+            elif rules[primary].stack != rule.stack:
+                problems.append(f"rule {name!r} folds into {primary!r}: one is a stack rule, the other not")
+            if primary == name:
+                problems.append(f"rule {name!r} folds into itself")
+            if scope not in SCOPES:
+                problems.append(f"rule {name!r} folds into {primary!r} at {scope!r}, not one of {', '.join(SCOPES)}")
+    return problems

@@ -1,0 +1,173 @@
+"""Secrets do not carry literal credentials in the manifest or the program.
+
+Checks each entry of a Secret's `data` (base64-decoded) and `stringData`. An entry
+fires when its value has the shape of a credential (a private key, cloud and SaaS
+tokens, a JSON Web Token, a URL with a password: the shapes `no-secrets-in-configmaps`
+knows), when it is a registry `.dockerconfigjson` / `.dockercfg` holding an `auth` or
+`password`, or when its key names a credential (`password`, `apiToken`,
+`ssh-privatekey`, `tls.key`, `key` in a Ceph or GlusterFS Secret,
+`azurestorageaccountkey`, `node.session.auth.password`) and its value is a real one.
+Messages name the key and what it looks like, never the value.
+
+Not reported: empty values and placeholders (`changeme`, `<password>`, `${DB_PASS}`,
+`{{ .Values.password }}`, `xxx`, `REPLACE_ME`, `password`, `secret`, ...);
+certificates, user names, hosts, URLs without a password and configuration files
+without a credential in them; `kubernetes.io/service-account-token` Secrets, whose
+token the control plane writes; and, in Pulumi, values the engine marks as secrets
+(`pulumi.secret`, `config.requireSecret`, a secret output), which Pulumi keeps
+encrypted in config and state.
+
+Why it matters:
+    A Secret committed with its values is a credential in the repository: in every
+    clone, fork, CI cache and backup, readable by everyone who can read the code, for
+    as long as the history exists. Base64 in `data` is an encoding, not encryption.
+    Rotating the credential is the only fix once it is pushed.
+
+How to fix:
+    Keep the value out of the repository and let the cluster or the pipeline supply
+    it: an external secret store (External Secrets Operator, the Secrets Store CSI
+    driver), Sealed Secrets or SOPS-encrypted files, or in Pulumi a secret from
+    config (`pulumi config set --secret dbPassword ...`):
+
+        apiVersion: external-secrets.io/v1
+        kind: ExternalSecret
+        metadata: {name: db}
+        spec:
+          secretStoreRef: {name: vault, kind: ClusterSecretStore}
+          target: {name: db}
+          data:
+            - secretKey: password
+              remoteRef: {key: prod/db, property: password}
+
+Notes:
+    Advisory by default, like `no-secrets-in-configmaps`: examples and test fixtures
+    commit sample credentials on purpose; suppress the rule on such a Secret with the
+    reason, or set it to mandatory where only production manifests are linted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN, as_mapping
+from rules.workload_hardening._credentials import credential_shape, is_credential_name, is_placeholder, words
+
+# A key that names a credential even without word boundaries (`azurestorageaccountkey`,
+# `ssh-privatekey`, `discovery.sendtargets.auth.password_in`), or is one by itself.
+_CREDENTIAL_KEY = re.compile(r"pass(?:word|wd|phrase)?(?:_in)?$|passwd|password|secret|token|apikey|privatekey|key$")
+_NOT_CREDENTIAL_KEY = re.compile(r"public|\.(?:crt|cert|cer|pub)$|^ca\b|username|user$|host|url$|uri$|address|endpoint")
+# Keys of files (configuration, certificates): judged by what they contain, not by name.
+_FILE_KEY = re.compile(r"\.(?:ya?ml|json|ini|conf|cfg|toml|xml|properties|env|txt|crt|cert|cer|pem|pub|csr)$")
+# Values that stand for a credential rather than being one.
+_PLACEHOLDER = re.compile(
+    r"""^(?:
+        <[^>]*> | \$\{[^}]*\} | \$\([^)]*\) | \{\{.*\}\} | %[A-Za-z_][A-Za-z0-9_]*% | @[A-Za-z_]+@
+        | (?:change|replace|update|fill|set)[-_ ]?(?:me|it|this)(?:[-_ ]?please)?
+        | (?:your|my|some|the|a)[-_ ]?\w*
+        | to[-_ ]?do | tbd | n/?a | none | null | nil | empty | unset | undefined | default
+        | x+ | \*+ | \.{3,} | -+ | _+ | 0+
+        | example\w* | sample\w* | dummy\w* | placeholder\w* | fake\w* | test | testing
+        | password | passwd | secret | token | key | pass | foo | bar | baz | demo
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _placeholder(key: str, value: str) -> bool:
+    text = value.strip()
+    if is_placeholder(text) or _PLACEHOLDER.fullmatch(text):
+        return True
+    # The value repeats its key (`password: password`, `apiToken: api-token`).
+    return words(text) == words(key)
+
+
+def _decoded(value: Any) -> str | None:
+    """A `data` value as text: None when it is not base64 of UTF-8 text (or not known)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        raw = base64.b64decode("".join(value.split()), validate=True)
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _registry_auth(value: str) -> bool:
+    """Whether a docker config holds a real `auth` or `password` for some registry."""
+    try:
+        config = json.loads(value)
+    except ValueError:
+        return False
+    auths = config.get("auths", config) if isinstance(config, dict) else None
+    if not isinstance(auths, dict):
+        return False
+    for entry in auths.values():
+        if not isinstance(entry, dict):
+            continue
+        for field in ("auth", "password", "identitytoken"):
+            secret = entry.get(field)
+            if isinstance(secret, str) and not _placeholder(field, secret):
+                return True
+    return False
+
+
+def _credential_key(key: str) -> bool:
+    lowered = key.lower()
+    if _NOT_CREDENTIAL_KEY.search(lowered):
+        return False
+    return is_credential_name(key) or _CREDENTIAL_KEY.search(lowered) is not None
+
+
+def _what(key: str, value: str) -> str | None:
+    """What makes the entry a literal credential, or None."""
+    if not value.strip():
+        return None
+    shape = credential_shape(value)
+    if shape is not None:
+        return f"a literal value that looks like {shape}"
+    if key in (".dockerconfigjson", ".dockercfg"):
+        return "literal registry credentials" if _registry_auth(value) else None
+    if _FILE_KEY.search(key.lower()) or not _credential_key(key) or _placeholder(key, value):
+        return None
+    return "a literal value, and its key names a credential"
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    kind = obj.get("type")
+    if kind is UNKNOWN or kind == "kubernetes.io/service-account-token":
+        return  # the control plane writes its token (or the type is not known yet)
+    for field, decode in (("data", True), ("stringData", False)):
+        entries = as_mapping(obj.get(field))
+        for key in sorted(k for k in entries if isinstance(k, str)):
+            path = (field, key)
+            if obj.is_secret(path):
+                continue  # a Pulumi secret: encrypted in config and state
+            value = _decoded(entries[key]) if decode else entries[key]
+            if not isinstance(value, str):
+                continue
+            what = _what(key, value)
+            if what is not None:
+                yield Violation(
+                    path,
+                    f'Secret key "{key}" in {field} holds {what}: keep the value out of the repository '
+                    "(an external secret store, Sealed Secrets or SOPS, or a Pulumi config secret)",
+                )
+
+
+RULE = Rule(
+    name="no-plaintext-secret-values",
+    doc=__doc__,
+    severity=Severity.HIGH,
+    enforcement=Enforcement.ADVISORY,
+    area="workload-hardening",
+    kinds={"Secret"},
+    check=check,
+    tags=("secrets",),
+)

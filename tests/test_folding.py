@@ -1,0 +1,176 @@
+"""One root cause, one finding (policypack/folding.py), in both modes."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from policypack.config import PackConfig
+from policypack.folding import check_declarations
+from policypack.model import kubernetes_token
+from policypack.report import Gate, json_report
+from tests.support.harness import REGISTRY, analyze, make_servicer, run_offline
+
+PRIVILEGED = textwrap.dedent(
+    """\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: agent, namespace: ops}
+    spec:
+      selector: {matchLabels: {app: agent}}
+      template:
+        metadata:
+          labels: {app: agent}
+        spec:
+          containers:
+            - name: agent
+              image: registry.example/agent@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+              securityContext:
+                privileged: true
+              volumeMounts:
+                - {name: logs, mountPath: /host/logs}
+            - name: sidecar
+              image: registry.example/sidecar@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+          volumes:
+            - name: logs
+              hostPath: {path: /var/log}
+    """
+)
+
+WILDCARD_ROLE = textwrap.dedent(
+    """\
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: Role
+    metadata: {name: everything, namespace: shop}
+    rules:
+      - apiGroups: ["*"]
+        resources: ["*"]
+        verbs: ["*"]
+      - apiGroups: [""]
+        resources: ["secrets"]
+        verbs: ["get"]
+    """
+)
+
+
+def lint(text: str, config: dict | None = None):
+    return run_offline(text, REGISTRY, PackConfig.from_mapping(config or {}, REGISTRY, "<test>"))
+
+
+def by_rule(result) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for finding in result.findings:
+        out.setdefault(finding.rule, []).append(finding)
+    return out
+
+
+def test_declarations_name_registered_rules() -> None:
+    assert check_declarations({rule.name: rule for rule in REGISTRY}) == []
+    assert any(rule.folds_into for rule in REGISTRY)
+
+
+def test_privileged_container_folds_the_settings_it_makes_moot() -> None:
+    found = by_rule(lint(PRIVILEGED, {"pss-capabilities-restricted": "mandatory"}))
+    (privileged,) = found["pss-privileged"]
+    assert {f.rule for f in privileged.folded} == {
+        "pss-allow-privilege-escalation",
+        "pss-seccomp-restricted",
+        "require-drop-all-capabilities",
+        "pss-capabilities-restricted",
+    }
+    assert all(f.container == "agent" for f in privileged.folded)
+    assert "(also: " in privileged.message and "pss-allow-privilege-escalation" in privileged.message
+    # The sidecar is not privileged: its findings stand on their own.
+    assert [f.container for f in found["pss-allow-privilege-escalation"]] == ["sidecar"]
+    assert [f.container for f in found["require-drop-all-capabilities"]] == ["sidecar"]
+    # Readonly root fs is not made moot by privileged: both containers keep it.
+    assert sorted(f.container for f in found["require-read-only-root-filesystem"]) == ["agent", "sidecar"]
+
+
+def test_host_path_volume_is_one_finding() -> None:
+    found = by_rule(lint(PRIVILEGED))
+    (host_path,) = found["pss-host-path-volumes"]
+    assert [f.rule for f in host_path.folded] == ["pss-restricted-volumes"]
+    assert "pss-restricted-volumes" not in found
+
+
+def test_folded_findings_keep_their_own_lines_in_json() -> None:
+    result = lint(PRIVILEGED)
+    report = json_report(result, Gate())
+    (entry,) = [f for f in report["findings"] if f["rule"] == "pss-host-path-volumes"]
+    assert entry["folded"] == [
+        {
+            "rule": "pss-restricted-volumes",
+            "severity": "medium",
+            "enforcement": "mandatory",
+            "message": 'volume "logs" must not use the restricted volume type hostPath',
+            "line": 21,
+            "column": 11,
+            "path": "spec.template.spec.volumes[0].hostPath",
+            "container": None,
+        }
+    ]
+    json.dumps(report)
+
+
+def test_only_one_rule_enabled_reports_it_as_it_is() -> None:
+    config = {"all": "disabled", "pss-restricted-volumes": "mandatory"}
+    found = by_rule(lint(PRIVILEGED, config))
+    assert [f.folded for f in found["pss-restricted-volumes"]] == [()]
+
+
+def test_suppressed_primary_folds_nothing() -> None:
+    text = PRIVILEGED.replace(
+        "metadata: {name: agent, namespace: ops}",
+        'metadata: {name: agent, namespace: ops, annotations: {ignore.policypack.io/pss-privileged: "CNI agent"}}',
+    )
+    found = by_rule(lint(text))
+    (privileged,) = found["pss-privileged"]
+    assert privileged.suppression is not None and privileged.folded == ()
+    assert sorted(f.container for f in found["pss-allow-privilege-escalation"]) == ["agent", "sidecar"]
+
+
+def test_folding_never_takes_a_finding_out_of_the_gate() -> None:
+    # The primary advisory, the consequence mandatory: not folded.
+    found = by_rule(lint(PRIVILEGED, {"pss-host-path-volumes": "advisory"}))
+    assert found["pss-host-path-volumes"][0].folded == ()
+    assert len(found["pss-restricted-volumes"]) == 1
+
+
+def test_wildcard_rbac_rule_is_one_finding_but_graver_ones_stand() -> None:
+    found = by_rule(lint(WILDCARD_ROLE))
+    (wildcard,) = found["no-rbac-wildcards"]
+    folded = {f.rule for f in wildcard.folded}
+    assert {"rbac-no-secret-read", "rbac-no-pod-exec", "rbac-no-workload-create", "rbac-no-token-create"} <= folded
+    # Critical (escalation) is graver than the wildcard finding: it stays on its own.
+    assert "rbac-no-escalation-verbs" not in folded and len(found["rbac-no-escalation-verbs"]) == 1
+    # Rule #1 reads secrets without any wildcard: its own finding.
+    assert [f.path[:2] for f in found["rbac-no-secret-read"]] == [("rules", 1)]
+
+
+def test_pulumi_reports_each_policy_and_names_the_root_cause() -> None:
+    import yaml
+
+    manifest = yaml.safe_load(PRIVILEGED)
+    token = kubernetes_token("apps/v1", "Deployment")
+    servicer = make_servicer(REGISTRY)
+    diagnostics = analyze(servicer, token, manifest, f"urn:pulumi:test::fold::{token}::agent")
+    escalation = [d for d in diagnostics if d.policy == "pss-allow-privilege-escalation"]
+    assert len(escalation) == 2
+    (agent,) = [d for d in escalation if "agent" in d.message and "sidecar" not in d.message]
+    assert "follows from pss-privileged" in agent.message
+    (volume,) = [d for d in diagnostics if d.policy == "pss-restricted-volumes"]
+    assert "follows from pss-host-path-volumes" in volume.message
+    (sidecar,) = [d for d in escalation if "sidecar" in d.message]
+    assert "follows from" not in sidecar.message
+
+
+def test_runtime_socket_is_one_node_takeover_finding() -> None:
+    text = PRIVILEGED.replace("hostPath: {path: /var/log}", "hostPath: {path: /var/run/docker.sock}")
+    found = by_rule(lint(text))
+    (socket,) = found["no-container-runtime-socket"]
+    assert [f.rule for f in socket.folded] == ["pss-host-path-volumes", "pss-restricted-volumes"]
+    assert "pss-host-path-volumes" not in found and "pss-restricted-volumes" not in found
+    # Without the socket rule (the PSS profiles), the hostPath rules report as before.
+    baseline = by_rule(lint(text, {"no-container-runtime-socket": "disabled"}))
+    assert [f.rule for f in baseline["pss-host-path-volumes"][0].folded] == ["pss-restricted-volumes"]
