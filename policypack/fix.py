@@ -305,7 +305,7 @@ def fix_command(args: Any, registry: Any, stdin: Any, stdout: TextIO) -> int:
                 print(f"policypack fix: {item.file}: {item.message}", file=err)
                 code = EXIT_ERROR
             continue
-        _raw, text, bom = _read(item, stdin)
+        _raw, text, bom = _read(item, getattr(stdin, "buffer", stdin) if stdin is not None else None)
         name = STDIN_NAME if item == STDIN else item
         if isinstance(text, InputError):
             print(f"policypack fix: {text.file}: {text.message}", file=err)
