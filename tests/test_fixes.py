@@ -257,7 +257,8 @@ def test_only_the_fixed_fields_change():
 def test_anchors_and_merge_keys_are_left_alone():
     text = (
         "apiVersion: v1\nkind: List\nitems:\n"
-        "- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec: &spec\n    containers:\n    - name: c\n      image: c:1\n"
+        "- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n"
+        "  spec: &spec\n    containers:\n    - name: c\n      image: c:1\n"
         "- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec: *spec\n"
     )
     assert _fix_all(text) == text
