@@ -318,7 +318,7 @@ def fix_command(args: Any, registry: Any, stdin: Any, stdout: TextIO) -> int:
             fixed_files += 1
             fixed_findings += sum(result.rules.values())
             if not args.quiet:
-                summary = ", ".join(f"{rule} ×{count}" for rule, count in sorted(result.rules.items()))
+                summary = ", ".join(f"{rule} ({count})" for rule, count in sorted(result.rules.items()))
                 print(f"{name}: fixed {summary}", file=err)
         if args.diff:
             if result.changed:

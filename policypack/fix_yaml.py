@@ -258,13 +258,18 @@ class _Writer:
         self._insert_lines(self._line_after(node), [f"{' ' * column}- {render_flow(value)}" for value in new])
 
     def _insert_flow(self, node: yaml.Node, entries: str) -> None:
+        """After the last entry of a flow collection (so `[a,\n b\n]` gets `, c` after
+        `b`), or before the closing bracket of an empty one."""
+        if node.value:
+            last = node.value[-1][1] if isinstance(node, yaml.MappingNode) else node.value[-1]
+            if last.start_mark.index < node.start_mark.index:
+                raise EditError("the last entry is an alias")
+            self.edits.append((last.end_mark.index, last.end_mark.index, ", " + entries))
+            return
         end = node.end_mark.index
         close = self.text.rfind("}" if isinstance(node, yaml.MappingNode) else "]", node.start_mark.index, end)
         if close < 0:
             raise EditError("a flow collection without its closing bracket")
-        inside = self.text[node.start_mark.index + 1 : close]
-        if inside.strip() and not inside.rstrip().endswith(","):
-            entries = ", " + entries
         self.edits.append((close, close, entries))
 
     def _block(self, key: str, value: Any, column: int, step: int) -> list[str]:
