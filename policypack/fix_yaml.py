@@ -32,7 +32,7 @@ import yaml
 from policypack.patch import Change
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 
 
 class EditError(Exception):

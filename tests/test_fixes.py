@@ -33,6 +33,7 @@ from policypack.fix import fix_text, object_changes
 from policypack.lint import LintResult, lint_text, run_stack_rules
 from policypack.model import resource_from_manifest
 from policypack.patch import apply_to_data
+from policypack.pulumi_state import pulumi_objects
 from tests.support.harness import (
     REGISTRY,
     analyze,
@@ -75,14 +76,20 @@ def test_offline_fix_fixture(rule):
     before = (FIXES / rule / "before.yaml").read_text(encoding="utf-8")
     after = (FIXES / rule / "after.yaml").read_text(encoding="utf-8")
     fixed = _fix_one(rule, before)
+    if "\ndeployment:" in before:  # a stack export is a record, not a source: Pulumi only
+        assert fixed == before
+        return
     assert fixed == after, "the fix does not write after.yaml (regenerate it and review the diff)"
     assert fixed != before
     assert _fix_one(rule, fixed) == fixed, "a second run changed something"
     registry, config = single_rule(rule, _options(rule))
-    fired_before = set(_findings(before, Engine(registry, config)))
-    fired_after = set(_findings(after, Engine(registry, config)))
-    assert fired_after < fired_before, "the fix did not stop the rule where it fixed"
-    new = _findings(after) - _findings(before)
+    # Per object, the rule fires no more than before, and less in total (a finding may
+    # move to the next missing field of a container the fix could not complete).
+    fired_before = collections.Counter(k[:3] for k in _findings(before, Engine(registry, config)).elements())
+    fired_after = collections.Counter(k[:3] for k in _findings(after, Engine(registry, config)).elements())
+    assert not fired_after - fired_before and fired_after.total() < fired_before.total()
+    by_object = [collections.Counter(k[:3] for k in _findings(text).elements()) for text in (before, after)]
+    new = by_object[1] - by_object[0]
     assert not new, f"findings that appeared with the fix: {sorted(new)}"
 
 
@@ -121,7 +128,8 @@ def test_pulumi_remediation_fixture(rule):
         diagnostics = analyze(servicer, old.type, remediated, old.urn)
         left = sorted(d.path for d in diagnostics if d.policy == rule)
         registry, options = single_rule(rule, _options(rule))
-        offline = sorted(f.path for f in Engine(registry, options).run(resource_from_manifest(new.props)))
+        engine = Engine(registry, options)
+        offline = sorted(f.path for r, _ in pulumi_objects(new.type, new.props, new.urn) for f in engine.run(r))
         assert left == offline
 
 
