@@ -384,3 +384,15 @@ def test_property_fix_stops_its_rule_and_starts_no_other(pod):
         for text in (yaml.safe_dump(manifest, sort_keys=False), json.dumps(manifest, indent=2)):
             edited = fix_yaml.apply_edits(text, fix_yaml.compose(text), plan)
             assert yaml.safe_load(edited) == fixed, (text, edited)
+
+
+def test_the_registry_refuses_a_fix_on_a_stack_rule():
+    import dataclasses
+
+    from policypack.patch import Applicability, Fix
+
+    rule = REGISTRY.get("pdb-missing")
+    broken = dataclasses.replace(rule, fix=Fix(lambda obj, options: [], Applicability.SAFE))
+    assert "a stack rule cannot have a fix (a fix changes one object)" in broken.problems()
+    unsafe = REGISTRY.get("require-read-only-root-filesystem")
+    assert "unsafeFixes" in unsafe.all_options and "unsafeFixes" not in REGISTRY.get("pss-privileged").all_options
