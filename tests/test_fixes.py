@@ -396,3 +396,79 @@ def test_the_registry_refuses_a_fix_on_a_stack_rule():
     assert "a stack rule cannot have a fix (a fix changes one object)" in broken.problems()
     unsafe = REGISTRY.get("require-read-only-root-filesystem")
     assert "unsafeFixes" in unsafe.all_options and "unsafeFixes" not in REGISTRY.get("pss-privileged").all_options
+
+
+def test_cli_unsafe_flag_config_and_errors(tmp_path):
+    path = tmp_path / "pod.yaml"
+    text = POD.format(annotations="", image="app:1")
+    path.write_text(text)
+    main(["fix", "--unsafe-fixes", str(path)], stdout=io.StringIO())
+    assert "readOnlyRootFilesystem: true" in path.read_text()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"no-such-rule": "mandatory"}')
+    assert main(["fix", "--config", str(bad), str(path)], stdout=io.StringIO()) == 2
+    assert main(["fix", str(tmp_path / "missing.yaml")], stdout=io.StringIO()) == 2
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [\n")
+    assert main(["fix", str(broken)], stdout=io.StringIO()) == 2
+    assert broken.read_text() == "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n"
+
+
+_versions = st.sampled_from(
+    [
+        ("batch/v1beta1", "CronJob"),
+        ("rbac.authorization.k8s.io/v1beta1", "Role"),
+        ("policy/v1beta1", "PodDisruptionBudget"),
+        ("extensions/v1beta1", "Ingress"),
+        ("autoscaling/v2beta1", "HorizontalPodAutoscaler"),
+        ("autoscaling/v2beta2", "HorizontalPodAutoscaler"),
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    version=_versions,
+    selector=st.sampled_from([None, {}, {"matchLabels": {"app": "a"}}]),
+    annotations=st.dictionaries(
+        st.sampled_from(["service.beta.kubernetes.io/aws-load-balancer-scheme", "owner"]),
+        st.sampled_from(["internet-facing", "internal", "x"]),
+        max_size=2,
+    ),
+)
+def test_property_api_and_service_fixes(version, selector, annotations):
+    """The apiVersion move happens only where it is listed (and a budget has a
+    selector); the LB fix makes a Service internal or does nothing."""
+    api_version, kind = version
+    manifest: dict = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x", "namespace": "n"}, "spec": {}}
+    if selector is not None:
+        manifest["spec"]["selector"] = selector
+    engine = Engine(*single_rule("no-removed-api-versions"))
+    changes, _ = object_changes(engine, resource_from_manifest(copy.deepcopy(manifest)), unsafe=False)
+    moved = {c.value for c in changes}
+    if (api_version, kind) in (("extensions/v1beta1", "Ingress"), ("autoscaling/v2beta1", "HorizontalPodAutoscaler")):
+        assert not moved
+    if kind == "PodDisruptionBudget" and not selector:
+        assert not moved
+    if moved:
+        fixed = apply_to_data(copy.deepcopy(manifest), changes)
+        assert not engine.run(resource_from_manifest(fixed))
+
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "s", "namespace": "n", "annotations": annotations},
+        "spec": {"type": "LoadBalancer"},
+    }
+    options = {
+        "unsafeFixes": True,
+        "internalAnnotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"},
+    }
+    engine = Engine(*single_rule("no-public-load-balancer", options))
+    changes, _ = object_changes(engine, resource_from_manifest(copy.deepcopy(service)), unsafe=False)
+    if changes:
+        fixed = apply_to_data(copy.deepcopy(service), changes)
+        assert not engine.run(resource_from_manifest(fixed))
+        assert {k: v for k, v in fixed["metadata"]["annotations"].items() if k in annotations} == annotations
+    elif engine.run(resource_from_manifest(service)):
+        assert annotations.get("service.beta.kubernetes.io/aws-load-balancer-scheme") == "internet-facing"
