@@ -5,6 +5,7 @@
     policypack rules                  list the rules
     policypack explain RULE           a rule's documentation
     policypack check-config FILE      validate a config file
+    policypack fix [PATH ...]         apply the rules' fixes in place (--diff, --unsafe-fixes, - for stdin)
     policypack docs [--write]         check (or regenerate) docs/rules/ in a checkout
     policypack baseline to-config B   a baseline as `exemptions` for a Pulumi policy-pack config
 
@@ -155,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     check_config.add_argument("config", metavar="FILE")
 
     baseline_cli.add_baseline_command(commands)
+    from policypack.fix import add_parser as add_fix_parser
+
+    add_fix_parser(commands)
 
     docs = commands.add_parser("docs", help="generate docs/rules/ from the rules (in a checkout)")
     mode = docs.add_mutually_exclusive_group()
@@ -224,6 +228,10 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
             return EXIT_ERROR
         stdout.write(f"{args.config}: valid\n")
         return 0
+    if args.command == "fix":
+        from policypack.fix import fix_command
+
+        return fix_command(args, registry, stdin, stdout)
     return lint_command(args, registry, stdin, stdout)
 
 
@@ -380,6 +388,7 @@ def list_rules(registry: Registry, output_format: str, stdout: TextIO) -> int:
                 "kinds": sorted(rule.kinds),
                 "types": sorted(rule.types),
                 "options": rule.options,
+                "fix": rule.fix.applicability.value if rule.fix is not None else None,
             }
             for rule in registry
         ]

@@ -41,6 +41,32 @@ def _options_table(rule: Rule) -> list[str]:
     return rows
 
 
+def _fix_cell(rule: Rule) -> str:
+    if rule.fix is None:
+        return "none"
+    if rule.fix.safe:
+        return "safe (`policypack fix`; Pulumi `remediate`)"
+    return "unsafe (`policypack fix --unsafe-fixes` or option `unsafeFixes`)"
+
+
+def _fix_section(rule: Rule) -> list[str]:
+    """What the rule's fix does (its function's docstring) and when it applies."""
+    if rule.fix is None:
+        return []
+    doc = " ".join((rule.fix.function.__doc__ or "").split())
+    if rule.fix.safe:
+        when = (
+            "Safe: `policypack fix` applies it, and in Pulumi the policy remediates with it "
+            "when its enforcement level is `remediate`."
+        )
+    else:
+        when = (
+            "Unsafe (it can change how the application runs): `policypack fix --unsafe-fixes` applies it, "
+            "or, in both modes, the rule's option `unsafeFixes: true` (Pulumi: with enforcement `remediate`)."
+        )
+    return ["## Fix", "", doc, "", when + " See [fixes](../fixes.md).", ""]
+
+
 def _example(path: Path) -> list[str]:
     lines = [_EXPECT.sub("  # <- finding", line) for line in path.read_text(encoding="utf-8").splitlines()]
     return ["```yaml", *lines, "```"]
@@ -61,6 +87,7 @@ def render_rule(rule: Rule, fixtures_dir: Path = FIXTURES_DIR) -> str:
         f"| Tags | {', '.join(rule.tags) if rule.tags else '-'} |",
         f"| Profiles | {', '.join(p for p in PROFILES if rule.in_profile(p))} |",
         f"| Scope | {'the whole set of objects (stack rule)' if rule.stack else 'one object at a time'} |",
+        f"| Fix | {_fix_cell(rule)} |",
         "",
         rule.description,
         "",
@@ -72,6 +99,7 @@ def render_rule(rule: Rule, fixtures_dir: Path = FIXTURES_DIR) -> str:
         "",
         rule.how_to_fix,
         "",
+        *_fix_section(rule),
         "## Options",
         "",
         *_options_table(rule),

@@ -16,6 +16,7 @@ each finding. Facts about the SDK that shape it (pulumi-policy 1.21):
   cost of `Analyze`. `SharedPropsServicer` (what `serve()` runs) converts them once
   per request and shares the result with every rule's policy; `may_apply` decides
   from the type token alone, before any work.
+- A rule with a fix gets a `remediate` callback (policypack/pulumi_remediate.py).
 - `PolicyPack(...)` never returns. Only `serve()` builds it, and only the pack's
   `__main__.py` calls `serve()`.
 """
@@ -228,6 +229,10 @@ def build_policies(registry: Registry) -> list[Policy]:
         if rule.stack:
             policies.append(StackValidationPolicy(validate=make_validate_stack(rule), **common))
         else:
+            if rule.fix is not None:  # its fix remediates under `remediate` (policypack/pulumi_remediate.py)
+                from policypack.pulumi_remediate import make_remediate
+
+                common["remediate"] = make_remediate(rule)
             policies.append(RulePolicy(rule, validate=make_validate(rule, registry), **common))
     return policies
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policypack.model import Resource
+from policypack.patch import UNSAFE_FIXES_OPTION, Fix
 from policypack.values import Path
 
 
@@ -165,6 +166,8 @@ class Rule:
     # the same object makes this rule's a consequence, each with where the two meet
     # ("field", "container" or "entry").
     folds_into: Mapping[str, str] = field(default_factory=dict)
+    # How to fix what the check finds (policypack/patch.py): one fix for both modes.
+    fix: Fix | None = None
     # Filled from the docstring:
     title: str = field(init=False)
     description: str = field(init=False)
@@ -192,6 +195,8 @@ class Rule:
     @property
     def all_options(self) -> dict[str, Mapping[str, Any]]:
         """The rule's own options and the common ones (exemptions, allowSuppression)."""
+        if self.fix is not None and not self.fix.safe:
+            return {**self.options, "unsafeFixes": UNSAFE_FIXES_OPTION, **COMMON_OPTIONS}
         return {**self.options, **COMMON_OPTIONS}
 
     @property
@@ -226,6 +231,10 @@ class Rule:
             problems.append("it targets nothing (give kinds or types)")
         if self.enforcement is Enforcement.REMEDIATE:
             problems.append("default enforcement must be advisory, mandatory or disabled (off by default)")
+        if self.fix is not None and self.stack:
+            problems.append("a stack rule cannot have a fix (a fix changes one object)")
+        if self.fix is not None and not callable(self.fix.function):
+            problems.append("its fix is not callable")
         for profile in self.profiles:
             if profile not in PROFILES or profile in ("playbook", "strict"):
                 problems.append(f"profile {profile!r} is not one a rule can name ({', '.join(list(PROFILES)[1:3])})")
@@ -233,7 +242,7 @@ class Rule:
             if scope not in ("field", "container", "entry") or primary == self.name:
                 problems.append(f"folds_into {primary!r}: {scope!r} (another rule, at field, container or entry)")
         for key, schema in self.options.items():
-            if key == "enforcementLevel" or key in COMMON_OPTIONS:
+            if key in ("enforcementLevel", "unsafeFixes") or key in COMMON_OPTIONS:
                 problems.append(f"{key!r} is reserved and cannot be an option")
             if "default" not in schema:
                 problems.append(f"option {key!r} has no default")

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Rule, Severity, Violation
 
 
@@ -47,6 +48,15 @@ def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]
             )
 
 
+def fix(resource: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """`imageScanningConfiguration.scanOnPush: true` (safe: scanning reads images, it
+    never changes them). In Pulumi only: a stack export is a record, not a source."""
+    if any(True for _ in check(resource, options)):
+        config = resource.get("imageScanningConfiguration")
+        if config is None or isinstance(config, Mapping):
+            yield Change(("imageScanningConfiguration", "scanOnPush"), True)
+
+
 RULE = Rule(
     name="ecr-scan-on-push",
     doc=__doc__,
@@ -55,4 +65,5 @@ RULE = Rule(
     types={"aws:ecr/repository:Repository"},
     check=check,
     tags=("aws", "ecr", "supply-chain", "cis-eks-5.1.1"),
+    fix=Fix(fix, Applicability.SAFE),
 )

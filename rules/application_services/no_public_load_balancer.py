@@ -64,6 +64,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import is_unknown
 
@@ -138,6 +139,25 @@ def check(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     )
 
 
+def fix(service: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """The team's internal-load-balancer annotations (option `internalAnnotations`)
+    added to a public LoadBalancer Service, when they make it internal. Nothing when
+    the option is empty (which cloud's annotation is a choice only the team makes), or
+    when the Service says `aws-load-balancer-scheme: internet-facing` on purpose."""
+    wanted = options.get("internalAnnotations") or {}
+    if not wanted or not any(True for _ in check(service, options)):
+        return
+    annotations = service.get("metadata", "annotations")
+    if annotations is not None and not isinstance(annotations, Mapping):
+        return
+    if (annotations or {}).get(AWS_SCHEME) == "internet-facing":
+        return
+    merged = {**(annotations or {}), **wanted}
+    if not is_internal(merged, service.get("spec", "loadBalancerClass"), options):
+        return  # these annotations would not make it internal: fixing nothing is better than pretending
+    yield Change(("metadata", "annotations"), dict(wanted))
+
+
 RULE = Rule(
     name="no-public-load-balancer",
     doc=__doc__,
@@ -156,6 +176,15 @@ RULE = Rule(
                 "Any value but `false` or empty counts; use it to give the reason."
             ),
         },
+        "internalAnnotations": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "default": {},
+            "description": (
+                "Annotations the fix adds to make a public LoadBalancer internal on your cloud, e.g. "
+                '`{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}`; empty: no fix.'
+            ),
+        },
         "trustAwsSchemeAnnotation": {
             "type": "boolean",
             "default": True,
@@ -166,4 +195,5 @@ RULE = Rule(
         },
     },
     tags=("network-exposure",),
+    fix=Fix(fix, Applicability.UNSAFE),
 )

@@ -26,8 +26,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import UNKNOWN
+from policypack.values import UNKNOWN, as_list
+from rules._fixes import container_at, set_where_found
 from rules.pod_security import _pss
 
 
@@ -45,6 +47,23 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         )
 
 
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """`allowPrivilegeEscalation: false` on each container found, unless it is (or may
+    be) privileged or adds CAP_SYS_ADMIN: Kubernetes refuses those combinations."""
+
+    def fixable(path: tuple) -> bool:
+        container = container_at(obj, path)
+        if container is None or container.get("securityContext", "privileged") not in (None, False):
+            return False
+        add = container.get("securityContext", "capabilities", "add")
+        return add is not UNKNOWN and not any(
+            entry is UNKNOWN or (isinstance(entry, str) and entry.upper().removeprefix("CAP_") == "SYS_ADMIN")
+            for entry in as_list(add)
+        )
+
+    return set_where_found(check(obj, options), obj, "allowPrivilegeEscalation", False, fixable)
+
+
 RULE = Rule(
     name="pss-allow-privilege-escalation",
     doc=__doc__,
@@ -57,4 +76,5 @@ RULE = Rule(
     options=_pss.version_option(),
     tags=("pss-restricted:allowPrivilegeEscalation",),
     profiles=("pss-restricted",),
+    fix=Fix(fix, Applicability.SAFE),
 )

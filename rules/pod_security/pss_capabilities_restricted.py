@@ -36,8 +36,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
+from rules._fixes import value_at, writable
 from rules.pod_security import _pss
 
 
@@ -67,6 +69,15 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
                 )
 
 
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """`ALL` added to `capabilities.drop` of each container found (capabilities the
+    container adds back stay: dropping ALL first is what Kubernetes does)."""
+    for violation in check(obj, options):
+        path = violation.path
+        if path[-1] == "drop" and writable(obj, path) and isinstance(value_at(obj, path), (list, type(None))):
+            yield Change(path, "ALL", append=True)
+
+
 RULE = Rule(
     name="pss-capabilities-restricted",
     doc=__doc__,
@@ -83,4 +94,5 @@ RULE = Rule(
     options=_pss.version_option(),
     tags=("pss-restricted:capabilities_restricted",),
     profiles=("pss-restricted",),
+    fix=Fix(fix, Applicability.UNSAFE),
 )

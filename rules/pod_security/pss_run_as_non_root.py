@@ -36,8 +36,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
+from rules._fixes import set_where_found
 from rules.pod_security import _pss
 
 
@@ -61,6 +63,12 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             yield Violation(path, f"pod or {container.label} must set securityContext.runAsNonRoot=true")
 
 
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """`runAsNonRoot: true` where it was found missing or false (unsafe: an image whose
+    user is root no longer starts). A `runAsUser: 0` is not changed."""
+    return set_where_found(check(obj, options), obj, "runAsNonRoot", True)
+
+
 RULE = Rule(
     name="pss-run-as-non-root",
     doc=__doc__,
@@ -73,4 +81,5 @@ RULE = Rule(
     options=_pss.version_option(),
     tags=("pss-restricted:runAsNonRoot",),
     profiles=("pss-restricted",),
+    fix=Fix(fix, Applicability.UNSAFE),
 )

@@ -32,8 +32,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
+from rules._fixes import value_at, writable
 from rules.pod_security import _pss
 
 
@@ -65,6 +67,20 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             )
 
 
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """`seccompProfile: {type: RuntimeDefault}` on the pod when containers were found
+    without a profile and the pod sets none; a profile someone wrote (`Unconfined`)
+    is a decision the fix leaves alone."""
+    pod = obj.pod_spec
+    if pod is None:
+        return
+    path = _pss.pod_security_context_path(pod) + ("seccompProfile",)
+    if value_at(obj, path) is not None or not writable(obj, path):
+        return
+    if any(v.path[:-1] != path and value_at(obj, v.path[:-1]) is None for v in check(obj, options)):
+        yield Change(path, {"type": "RuntimeDefault"})
+
+
 RULE = Rule(
     name="pss-seccomp-restricted",
     doc=__doc__,
@@ -77,4 +93,5 @@ RULE = Rule(
     options=_pss.version_option(),
     tags=("pss-restricted:seccompProfile_restricted",),
     profiles=("pss-restricted",),
+    fix=Fix(fix, Applicability.SAFE),
 )

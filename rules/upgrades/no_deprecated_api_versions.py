@@ -29,8 +29,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from rules.upgrades._api_versions import BY_VERSION, KINDS, KUBERNETES_VERSION_OPTION, minor
+from rules.upgrades._successors import move_to_successor
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -48,6 +50,11 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     )
 
 
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """The successor apiVersion, where only the version changes (rules/upgrades/_successors.py)."""
+    return move_to_successor(obj, check(obj, options))
+
+
 RULE = Rule(
     name="no-deprecated-api-versions",
     doc=__doc__,
@@ -58,4 +65,5 @@ RULE = Rule(
     check=check,
     options={"kubernetesVersion": KUBERNETES_VERSION_OPTION},
     tags=("api-versions",),
+    fix=Fix(fix, Applicability.SAFE),
 )

@@ -39,8 +39,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
+from rules._fixes import set_where_found
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -66,6 +68,12 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             f'for service account "{account if named else "default"}"'
         )
     yield Violation(pod.path + ("automountServiceAccountToken",), message)
+
+
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """`automountServiceAccountToken: false` on the pod (unsafe: an application that
+    talks to the Kubernetes API loses its token)."""
+    return set_where_found(check(obj, options), obj, "automountServiceAccountToken", False)
 
 
 RULE = Rule(
@@ -94,4 +102,5 @@ RULE = Rule(
         },
     },
     tags=("cis-5.1.6", "nsa-hardening"),
+    fix=Fix(fix, Applicability.UNSAFE),
 )

@@ -32,8 +32,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
+from rules._fixes import value_at, writable
 from rules.workload_hardening._security_context import may_be_windows_pod
 
 
@@ -55,6 +57,15 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             )
 
 
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """`ALL` added to `capabilities.drop` of each container found (capabilities the
+    container adds back stay: dropping ALL first is what Kubernetes does)."""
+    for violation in check(obj, options):
+        path = violation.path
+        if path[-1] == "drop" and writable(obj, path) and isinstance(value_at(obj, path), (list, type(None))):
+            yield Change(path, "ALL", append=True)
+
+
 RULE = Rule(
     name="require-drop-all-capabilities",
     doc=__doc__,
@@ -66,4 +77,5 @@ RULE = Rule(
     folds_into={"pss-privileged": "container"},
     options={},
     tags=("cis-5.2.10", "nsa-hardening", "security-context"),
+    fix=Fix(fix, Applicability.UNSAFE),
 )

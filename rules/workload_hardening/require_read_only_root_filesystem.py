@@ -35,8 +35,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
+from rules._fixes import set_where_found
 from rules.workload_hardening._security_context import may_be_windows_pod
 
 
@@ -54,6 +56,12 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         )
 
 
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """`readOnlyRootFilesystem: true` on each container found (unsafe: an application
+    that writes outside its volumes stops working)."""
+    return set_where_found(check(obj, options), obj, "readOnlyRootFilesystem", True)
+
+
 RULE = Rule(
     name="require-read-only-root-filesystem",
     doc=__doc__,
@@ -64,4 +72,5 @@ RULE = Rule(
     check=check,
     options={},
     tags=("nsa-hardening", "security-context"),
+    fix=Fix(fix, Applicability.UNSAFE),
 )

@@ -31,8 +31,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import get
+from rules._fixes import writable
 
 # (option, section, resource)
 REQUIREMENTS = (
@@ -75,6 +77,29 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         )
 
 
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """The team's values from the option `fixValues` (e.g. `{"requests": {"cpu":
+    "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}`) written where a
+    container lacks them; nothing with the option empty (the default). A limit is not
+    added over a request already there (it could be below it, which Kubernetes refuses)."""
+    values = options.get("fixValues") or {}
+    if not values or not any(True for _ in check(obj, options)):
+        return
+    pod = obj.pod_spec
+    wanted = [(section, name) for option, section, name in REQUIREMENTS if options[option]]
+    wanted = [(s, n) for s, n in wanted if pod is not None and not declares(pod.get("resources"), s, n)]
+    for container in obj.containers(ephemeral=False):
+        resources = container.get("resources")
+        for section, name in wanted:
+            value = (values.get(section) or {}).get(name)
+            path = container.path + ("resources", section, name)
+            if value is None or declares(resources, section, name) or not writable(obj, path):
+                continue
+            if section == "limits" and get(resources, "requests", name) is not None:
+                continue
+            yield Change(path, value)
+
+
 RULE = Rule(
     name="require-resource-limits",
     doc=__doc__,
@@ -96,6 +121,25 @@ RULE = Rule(
             "description": "Require `resources.limits.cpu` (turn off if you avoid CPU limits to prevent throttling).",
         },
         "requireMemoryLimit": {"type": "boolean", "default": True, "description": "Require `resources.limits.memory`."},
+        "fixValues": {
+            "type": "object",
+            "default": {},
+            "properties": {
+                section: {
+                    "type": "object",
+                    "properties": {"cpu": {"type": ["string", "number"]}, "memory": {"type": "string"}},
+                    "additionalProperties": False,
+                }
+                for section in ("requests", "limits")
+            },
+            "additionalProperties": False,
+            "description": (
+                "What the fix writes where a container lacks a request or limit, e.g. "
+                '`{"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}`; '
+                "empty: no fix (sizes are the team's choice)."
+            ),
+        },
     },
     tags=("resources",),
+    fix=Fix(fix, Applicability.UNSAFE),
 )

@@ -35,8 +35,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Container, Resource
+from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
+from rules._fixes import set_where_found
 from rules.workload_hardening._security_context import may_be_windows_pod
 
 
@@ -86,6 +88,12 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         yield Violation(where + ("securityContext", "runAsNonRoot"), message)
 
 
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """`runAsNonRoot: true` where it was found missing or false (unsafe: an image whose
+    user is root no longer starts). A `runAsUser: 0` is not changed."""
+    return set_where_found(check(obj, options), obj, "runAsNonRoot", True)
+
+
 RULE = Rule(
     name="require-run-as-non-root",
     doc=__doc__,
@@ -102,4 +110,5 @@ RULE = Rule(
         }
     },
     tags=("cis-5.2.7", "nsa-hardening", "security-context"),
+    fix=Fix(fix, Applicability.UNSAFE),
 )

@@ -1,0 +1,365 @@
+"""Fixes: which apply to an object (both modes), and `policypack fix` over files.
+
+A fix applies to an object when its rule has a finding there that counts: not a rule
+failure, not suppressed by an annotation, not exempted in the config. A finding
+suppressed for one container keeps the fix away from that container only. Unsafe
+fixes apply only when asked (`--unsafe-fixes`, or the rule's `unsafeFixes: true`).
+Fragments (a kustomize patch, a workload without images) are never fixed: they are
+not what gets deployed.
+
+Offline, the changes go into the text surgically (policypack/fix_yaml.py), and the
+result is checked: the edited text must parse to the original data with exactly the
+changes applied, or the file is left as it was and the run says why. Passes repeat
+until nothing is left to fix (a fix may make another rule's fix possible), so a
+second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path as FsPath
+from typing import Any, TextIO
+
+import yaml
+
+from policypack import fix_yaml
+from policypack.engine import Engine, Finding, ObjectRef, log
+from policypack.loader import STDIN, STDIN_NAME, Document, InputError, expand_paths, parse_documents
+from policypack.model import POD_KINDS, Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
+from policypack.patch import Change, apply_to_data
+from policypack.rule import PROFILES, Rule
+from policypack.values import UNKNOWN
+
+MAX_PASSES = 5
+
+
+# --- which changes (both modes) -------------------------------------------------
+
+
+def fix_allowed(rule: Rule, options: Mapping[str, Any], unsafe: bool) -> bool:
+    """Whether the rule's fix may be applied at all (it has one, and it is safe or asked for)."""
+    if rule.fix is None or rule.stack:
+        return False
+    return rule.fix.safe or unsafe or options.get("unsafeFixes") is True
+
+
+def rule_changes(
+    rule: Rule, resource: Resource, options: Mapping[str, Any], findings: Iterable[Finding]
+) -> list[Change]:
+    """The changes of the rule's fix for this object, given the rule's findings on it
+    (settled). Nothing when no finding counts, when the object is a fragment, or when
+    the fix fails (a fix that fails is logged and skipped, as a check's failure is
+    isolated)."""
+    findings = [f for f in findings if f.rule == rule.name]
+    if rule.fix is None or not any(not f.error and f.suppression is None for f in findings):
+        return []
+    if any(f.error for f in findings) or is_fragment(resource):
+        return []
+    suppressed = [f for f in findings if f.suppression is not None]
+    if any(f.container is None for f in suppressed):
+        return []  # the whole object is suppressed or exempted for this rule
+    kept_away = [c.path for c in resource.containers() if any(c.name == f.container for f in suppressed)]
+    try:
+        changes = list(rule.fix.function(resource, options))
+    except Exception:  # noqa: BLE001 - one failing fix never stops the others
+        log.debug("the fix of %s failed on %s", rule.name, ObjectRef.of(resource).describe(), exc_info=True)
+        return []
+    return [c for c in changes if c.path and _no_unknown(c.value) and not any(c.path[: len(p)] == p for p in kept_away)]
+
+
+def _no_unknown(value: Any) -> bool:
+    if value is UNKNOWN:
+        return False
+    if isinstance(value, dict):
+        return all(_no_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_no_unknown(v) for v in value)
+    return True
+
+
+def is_fragment(resource: Resource) -> bool:
+    """A partial object (a kustomize patch, say) rather than one that gets deployed:
+    a pod's container without an image, or a document that holds `$patch`. (Unknown
+    values are not missing ones: in Pulumi an unknown image is still an image.)"""
+    if getattr(resource, "fragment", False):
+        return True
+    pod_like = resource.kind in POD_KINDS and resource.pod_spec is not None
+    if pod_like and any(container.get("image") is None for container in resource.containers()):
+        return True
+    return _has_patch_directive(resource.props)
+
+
+def _has_patch_directive(value: Any, depth: int = 0) -> bool:
+    if depth > 50:
+        return False
+    if isinstance(value, Mapping):
+        return "$patch" in value or any(_has_patch_directive(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_patch_directive(v, depth + 1) for v in value)
+    return False
+
+
+def object_changes(engine: Engine, resource: Resource, unsafe: bool) -> tuple[list[Change], Counter[str]]:
+    """Every applicable fix's changes for one object, and the findings they address per rule."""
+    findings = engine.run(resource)
+    changes: list[Change] = []
+    fixed: Counter[str] = Counter()
+    for rule in engine.rules_for(resource):
+        options = engine.config.for_rule(rule).options
+        if not fix_allowed(rule, options, unsafe):
+            continue
+        found = rule_changes(rule, resource, options, findings)
+        if found:
+            changes.extend(found)
+            fixed[rule.name] += sum(1 for f in findings if f.rule == rule.name and f.suppression is None)
+    return changes, fixed
+
+
+# --- offline: text in, text out -----------------------------------------------
+
+
+@dataclass
+class FileFix:
+    name: str
+    original: str
+    fixed: str
+    rules: Counter[str] = field(default_factory=Counter)  # findings addressed, per rule
+    problems: list[str] = field(default_factory=list)  # why something was not fixed
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+
+def fix_text(name: str, text: str, engine: Engine, unsafe: bool = False) -> FileFix:
+    """Apply every applicable fix to a YAML stream, pass after pass until none is left."""
+    result = FileFix(name, text, text)
+    if kustomize_patch(name):
+        result.problems.append("not fixed: the file is a patch named in a kustomization")
+        return result
+    for _ in range(MAX_PASSES):
+        plan, data, counts, problem = _plan(name, result.fixed, engine, unsafe)
+        if problem:
+            result.problems.append(problem)
+            break
+        if not plan:
+            break
+        edited, problem = _edit(result.fixed, plan, data, name)
+        if problem and problem not in result.problems:
+            result.problems.append(problem)
+        if edited is None or edited == result.fixed:
+            break
+        result.fixed = edited
+        result.rules.update(counts)
+    return result
+
+
+def _plan(
+    name: str, text: str, engine: Engine, unsafe: bool
+) -> tuple[dict[int, list[Change]], dict[int, Any], Counter[str], str | None]:
+    plan: dict[int, list[Change]] = {}
+    data: dict[int, Any] = {}
+    counts: Counter[str] = Counter()
+    for item in parse_documents(name, text):
+        if isinstance(item, InputError):
+            return {}, {}, Counter(), "not fixed: the file does not parse (run `policypack lint` to see where)"
+        if not is_kubernetes_manifest(item.data):
+            continue  # stack exports, previews, other YAML: nothing to rewrite
+        for manifest, base in manifest_objects(item.data):
+            changes, fixed = object_changes(engine, resource_from_manifest(manifest), unsafe)
+            if changes:
+                plan.setdefault(item.index, []).extend(Change(base + c.path, c.value, c.append) for c in changes)
+                data[item.index] = item.data
+                counts.update(fixed)
+    return plan, data, counts, None
+
+
+def _edit(text: str, plan: dict[int, list[Change]], data: dict[int, Any], name: str) -> tuple[str | None, str | None]:
+    """The text with the plan written in, checked; documents whose edit cannot be
+    made or checked are left out (and said so)."""
+    try:
+        nodes = fix_yaml.compose(text)
+    except yaml.YAMLError:
+        return None, "not fixed: libyaml cannot compose the file"
+    problems: list[str] = []
+    plan = dict(plan)
+    while plan:
+        try:
+            edited = fix_yaml.apply_edits(text, nodes, plan)
+        except fix_yaml.EditError as error:
+            bad = _first_bad(text, nodes, plan)
+            problems.append(f"document {bad + 1}: not fixed: {error}")
+            del plan[bad]
+            continue
+        wrong = _check(name, edited, plan, data)
+        if not wrong:
+            return edited, "; ".join(problems) or None
+        for index in wrong:
+            problems.append(f"document {index + 1}: not fixed: the edit would change more than the fixed fields")
+            del plan[index]
+    return None, "; ".join(problems) or None
+
+
+def _first_bad(text: str, nodes: list[Any], plan: dict[int, list[Change]]) -> int:
+    for index in sorted(plan):
+        try:
+            fix_yaml.apply_edits(text, nodes, {index: plan[index]})
+        except fix_yaml.EditError:
+            return index
+    return min(plan)
+
+
+def _check(name: str, edited: str, plan: dict[int, list[Change]], data: dict[int, Any]) -> list[int]:
+    """Documents whose edited data is not the original data with the changes applied."""
+    documents = [item for item in parse_documents(name, edited)]
+    if any(isinstance(item, InputError) for item in documents):
+        return sorted(plan)
+    by_index = {item.index: item.data for item in documents if isinstance(item, Document)}
+    return [
+        index
+        for index, changes in plan.items()
+        if by_index.get(index) != apply_to_data(copy.deepcopy(data[index]), changes)
+    ]
+
+
+@lru_cache(maxsize=256)
+def _kustomize_patches(directory: str) -> frozenset[str]:
+    """Files a kustomization in this directory names as patches (absolute paths)."""
+    for candidate in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        path = os.path.join(directory, candidate)
+        if not os.path.isfile(path):
+            continue
+        try:
+            with open(path, encoding="utf-8") as handle:
+                spec = yaml.load(handle, Loader=fix_yaml._Loader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return frozenset()
+        names: set[str] = set()
+        if isinstance(spec, Mapping):
+            for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+                for entry in spec.get(key) or []:
+                    target = entry.get("path") if isinstance(entry, Mapping) else entry
+                    if isinstance(target, str):
+                        names.add(os.path.abspath(os.path.join(directory, target)))
+        return frozenset(names)
+    return frozenset()
+
+
+def kustomize_patch(name: str) -> bool:
+    if name == STDIN_NAME:
+        return False
+    path = os.path.abspath(name)
+    return path in _kustomize_patches(os.path.dirname(path))
+
+
+# --- the command ----------------------------------------------------------------
+
+
+def add_parser(commands: Any) -> None:
+    """`policypack fix`: the subcommand's arguments (cli.py calls this)."""
+    fix = commands.add_parser(
+        "fix",
+        help="fix findings in Kubernetes manifests, in place",
+        description="Apply the rules' fixes to YAML manifests, changing only the fixed fields. Safe fixes by "
+        "default; --unsafe-fixes adds those that can change how an application runs. Exit 0: no finding "
+        "fails the gate after fixing; 1: some still do; 2: an input or config error.",
+    )
+    fix.add_argument("paths", nargs="+", metavar="PATH", help="files, directories (recursive), or - (stdin to stdout)")
+    fix.add_argument("--diff", action="store_true", help="print a unified diff of the fixes and change nothing")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (see docs/fixes.md)")
+    fix.add_argument("--config", "-c", metavar="FILE", help="rule config in Pulumi policy-pack-config format")
+    fix.add_argument("--profile", "-p", choices=list(PROFILES), help="start from a shipped profile, as in lint")
+    fix.add_argument("--kubernetes-version", metavar="1.N", help="target cluster version, as in lint")
+    fix.add_argument("--fail-on", choices=["low", "medium", "high", "critical"], help="as in lint")
+    fix.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors and the diff")
+
+
+def fix_command(args: Any, registry: Any, stdin: Any, stdout: TextIO) -> int:
+    from policypack.cli import lint_config
+    from policypack.config import ConfigError
+    from policypack.lint import LintResult, lint_text, run_stack_rules
+    from policypack.profiles import ProfileError
+    from policypack.report import EXIT_ERROR, Gate
+    from policypack.rule import Severity
+
+    err = sys.stderr
+    try:
+        engine = Engine(registry, lint_config(args, registry))
+    except (ConfigError, ProfileError) as error:
+        print(f"policypack fix: invalid config: {error}", file=err)
+        return EXIT_ERROR
+    gate = Gate(Severity(args.fail_on) if args.fail_on else None)
+    after = LintResult()
+    code = 0
+    fixed_files = fixed_findings = 0
+    for item in expand_paths(list(args.paths)):
+        if not isinstance(item, str):
+            if isinstance(item, InputError):
+                print(f"policypack fix: {item.file}: {item.message}", file=err)
+                code = EXIT_ERROR
+            continue
+        _raw, text, bom = _read(item, getattr(stdin, "buffer", stdin) if stdin is not None else None)
+        name = STDIN_NAME if item == STDIN else item
+        if isinstance(text, InputError):
+            print(f"policypack fix: {text.file}: {text.message}", file=err)
+            code = EXIT_ERROR
+            continue
+        result = fix_text(name, text, engine, args.unsafe_fixes)
+        for problem in result.problems:
+            print(f"policypack fix: {name}: {problem}", file=err)
+        if result.changed:
+            fixed_files += 1
+            fixed_findings += sum(result.rules.values())
+            if not args.quiet:
+                summary = ", ".join(f"{rule} ({count})" for rule, count in sorted(result.rules.items()))
+                print(f"{name}: fixed {summary}", file=err)
+        if args.diff:
+            if result.changed:
+                label = name if item != STDIN else "-"
+                stdout.writelines(
+                    difflib.unified_diff(
+                        result.original.splitlines(True), result.fixed.splitlines(True), f"a/{label}", f"b/{label}"
+                    )
+                )
+        elif item == STDIN:
+            stdout.write(result.fixed)
+        elif result.changed:
+            try:
+                with open(item, "wb") as handle:
+                    handle.write(bom + result.fixed.encode("utf-8"))
+            except OSError as error:
+                print(f"policypack fix: cannot write {item}: {error.strerror or error}", file=err)
+                code = EXIT_ERROR
+        lint_text(name, result.fixed, engine, after)
+    run_stack_rules(engine, after)
+    remaining = [f for f in after.findings if f.suppression is None]
+    if not args.quiet:
+        verb = "would fix" if args.diff else "fixed"
+        print(
+            f"policypack fix: {verb} {fixed_findings} finding(s) in {fixed_files} file(s); "
+            f"{len(remaining)} remain (`policypack lint` shows them)",
+            file=err,
+        )
+    return max(code, gate.exit_code(after))
+
+
+def _read(item: str, stdin: Any) -> tuple[bytes, str | InputError, bytes]:
+    """The bytes, the text, and the BOM to write back. Only UTF-8 is rewritten (the
+    bytes must come back exactly as they were, except the fixed fields)."""
+    try:
+        raw = (stdin or sys.stdin.buffer).read() if item == STDIN else FsPath(item).read_bytes()
+    except OSError as error:
+        return b"", InputError(item, f"cannot read: {error.strerror or error}"), b""
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        text = raw[len(bom) :].decode("utf-8")
+    except UnicodeDecodeError:
+        return raw, InputError(STDIN_NAME if item == STDIN else item, "not fixed: not UTF-8 text"), bom
+    return raw, text, bom
