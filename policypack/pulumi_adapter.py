@@ -48,7 +48,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from policypack import ROOT, __version__
 from policypack.engine import Finding, ObjectRef, log, run_rule, run_stack_rule, settle
-from policypack.model import Resource, canonical_type, parse_kubernetes_token
+from policypack.model import CUSTOM_RESOURCES, Resource, canonical_type, is_custom_api_version, parse_kubernetes_token
 from policypack.pulumi_state import MASKED_SECRET, pulumi_objects
 from policypack.registry import Registry, load_registry
 from policypack.rule import Rule
@@ -113,6 +113,8 @@ def may_apply(rule: Rule, token: str) -> bool:
     parsed = parse_kubernetes_token(token)
     if parsed is not None:
         kind = parsed[1]
+        if CUSTOM_RESOURCES in rule.kinds and is_custom_api_version(parsed[0]):
+            return True
         return kind in rule.kinds or kind.endswith("List")  # a List's items may be targets
     return False
 

@@ -114,10 +114,10 @@ def _bound_role(stack: Stack, binding: Resource) -> Any:
     if kind is UNKNOWN or name is UNKNOWN:
         return UNKNOWN
     if kind == "ClusterRole":
-        return None if name == "cluster-admin" else stack.find("ClusterRole", name)
+        return None if name == "cluster-admin" else stack.find("ClusterRole", name, near=binding)
     if kind == "Role" and binding.kind == "RoleBinding":
         # A RoleBinding's Role is always in the binding's own namespace.
-        return stack.find("Role", name, stack.namespace_of(binding))
+        return stack.find("Role", name, stack.namespace_of(binding), near=binding)
     return None  # a ClusterRoleBinding cannot reference a Role; other kinds do not exist
 
 
