@@ -144,9 +144,7 @@ def test_rules_for_uses_kinds_and_types() -> None:
         expected = sorted(
             r.name
             for r in REGISTRY
-            if token in r.types
-            or (kind is not None and kind in r.kinds)
-            or (custom and CUSTOM_RESOURCES in r.kinds)
+            if token in r.types or (kind is not None and kind in r.kinds) or (custom and CUSTOM_RESOURCES in r.kinds)
         )
         assert [r.name for r in REGISTRY.rules_for(kind, token)] == expected
     assert "no-public-load-balancer" in [r.name for r in REGISTRY.rules_for("Service", "kubernetes:core/v1:Service")]
