@@ -7,6 +7,7 @@ fragment is recognised offline by
 
 - being a file a `kustomization.yaml` in its directory names under `patches`,
   `patchesStrategicMerge` or `patchesJson6902`, or
+- being a kustomization itself (`kustomize.config.k8s.io`), or
 - what no API server accepts: a workload without a pod template's containers, a
   container without an image, an `apps/v1` workload without `spec.selector`, or a
   strategic-merge `$patch` directive.
@@ -87,6 +88,9 @@ def partial_reason(manifest: Mapping[str, Any]) -> str | None:
     if "$patch" in manifest or any(isinstance(k, str) and k.startswith("$setElementOrder") for k in manifest):
         return "a strategic-merge patch ($patch directive), not a whole object"
     kind = manifest.get("kind")
+    api_version = manifest.get("apiVersion")
+    if isinstance(api_version, str) and api_version.startswith("kustomize.config.k8s.io/"):
+        return "a kustomize file, not an object to deploy (lint `kubectl kustomize` output)"
     path = POD_SPEC_PATHS.get(kind) if isinstance(kind, str) else None
     if path is None:
         return None

@@ -1,0 +1,137 @@
+"""Fragments (kustomize patches, partial objects) are recognised, skipped with a
+note (`-v`), and never judged as deployable objects. Offline only: Pulumi hands the
+pack whole objects."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from policypack.cli import main
+from policypack.engine import Engine
+from policypack.lint import lint_paths
+from policypack.registry import load_registry
+
+REGISTRY = load_registry()
+
+WHOLE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/web:1.0.0
+"""
+
+# What an overlay's patches look like: only the fields they change.
+REPLICAS_PATCH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+"""
+RESOURCES_PATCH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    spec:
+      containers:
+        - name: web
+          resources:
+            limits: {memory: 512Mi}
+"""
+DELETE_PATCH = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: debug
+$patch: delete
+"""
+KUSTOMIZATION = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [../base]
+patches:
+  - path: named-patch.yaml
+  - patch: |-
+      - op: replace
+        path: /spec/replicas
+        value: 2
+    target: {kind: Deployment}
+patchesStrategicMerge:
+  - strategic.yaml
+"""
+
+
+def lint(root: Path):
+    return lint_paths([str(root)], Engine(REGISTRY))
+
+
+def test_kustomize_overlay_patches_are_skipped_with_a_note(tmp_path: Path) -> None:
+    overlay = tmp_path / "overlays" / "prod"
+    overlay.mkdir(parents=True)
+    (overlay / "kustomization.yaml").write_text(KUSTOMIZATION)
+    # Named as patches, even though they look whole.
+    (overlay / "named-patch.yaml").write_text(WHOLE)
+    (overlay / "strategic.yaml").write_text(WHOLE)
+    # Partial objects no API server would take, named or not.
+    (overlay / "replicas.yaml").write_text(REPLICAS_PATCH)
+    (overlay / "resources.yaml").write_text(RESOURCES_PATCH)
+    (overlay / "delete.yaml").write_text(DELETE_PATCH)
+    result = lint(tmp_path)
+    assert result.findings == []
+    notes = {Path(n.file).name: n.message for n in result.notes if n.message.startswith("skipped")}
+    assert "a patch named in kustomization.yaml" in notes["named-patch.yaml"]
+    assert "lint `kubectl kustomize` output instead" in notes["strategic.yaml"]
+    assert "no spec.selector" in notes["replicas.yaml"]
+    assert 'container "web" has no image' in notes["resources.yaml"]
+    assert "$patch" in notes["delete.yaml"]
+    assert result.objects == 0
+
+
+def test_whole_objects_beside_a_kustomization_are_judged(tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
+    (base / "deployment.yaml").write_text(WHOLE)
+    # Near-misses of a fragment: an extensions/v1beta1 Deployment (its selector is
+    # defaulted from the template) and a Job (no selector needed).
+    (base / "legacy.yaml").write_text(
+        WHOLE.replace("apps/v1", "extensions/v1beta1").replace("  selector:\n    matchLabels: {app: web}\n", "")
+    )
+    result = lint(tmp_path)
+    assert result.objects == 2
+    assert {Path(f.location.file).name for f in result.findings} == {"deployment.yaml", "legacy.yaml"}
+    assert not [n for n in result.notes if n.message.startswith("skipped Deployment")]
+
+
+def test_fragments_on_stdin_are_recognised_by_shape() -> None:
+    result = lint_paths(["-"], Engine(REGISTRY), io.BytesIO(REPLICAS_PATCH.encode()))
+    assert result.findings == [] and result.objects == 0
+    assert [n.message for n in result.notes] == [
+        "skipped Deployment: a partial object (no spec.selector, which apps/v1 requires): "
+        "a patch or fragment, not a deployable object"
+    ]
+
+
+def test_verbose_lists_the_skipped_fragment(tmp_path: Path) -> None:
+    (tmp_path / "replicas.yaml").write_text(REPLICAS_PATCH)
+    out = io.StringIO()
+    main(["lint", "-v", "--allow-empty", str(tmp_path)], stdout=out)
+    assert "replicas.yaml:1" in out.getvalue() and "a partial object" in out.getvalue()
