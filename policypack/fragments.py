@@ -8,6 +8,7 @@ fragment is recognised offline by
 - being a file a `kustomization.yaml` in its directory names under `patches`,
   `patchesStrategicMerge` or `patchesJson6902`, or
 - being a kustomization itself (`kustomize.config.k8s.io`), or
+- an unrendered template (`{{uid}}` or `${NAME}` in its name or namespace), or
 - what no API server accepts: a workload without a pod template's containers, a
   container without an image, an `apps/v1` workload without `spec.selector`, or a
   strategic-merge `$patch` directive.
@@ -26,7 +27,7 @@ import yaml
 
 from policypack.loader import STDIN_NAME
 from policypack.model import POD_SPEC_PATHS
-from policypack.values import UNKNOWN, get
+from policypack.values import UNKNOWN, get, is_template_text
 
 KUSTOMIZATION_FILES: tuple[str, ...] = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -91,6 +92,10 @@ def partial_reason(manifest: Mapping[str, Any]) -> str | None:
     api_version = manifest.get("apiVersion")
     if isinstance(api_version, str) and api_version.startswith("kustomize.config.k8s.io/"):
         return "a kustomize file, not an object to deploy (lint `kubectl kustomize` output)"
+    for field in ("name", "namespace", "generateName"):
+        value = get(manifest, "metadata", field)
+        if is_template_text(value):
+            return f"an unrendered template (metadata.{field} is {value!r}): render it first"
     path = POD_SPEC_PATHS.get(kind) if isinstance(kind, str) else None
     if path is None:
         return None

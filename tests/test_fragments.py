@@ -135,3 +135,23 @@ def test_verbose_lists_the_skipped_fragment(tmp_path: Path) -> None:
     out = io.StringIO()
     main(["lint", "-v", "--allow-empty", str(tmp_path)], stdout=out)
     assert "replicas.yaml:1" in out.getvalue() and "a partial object" in out.getvalue()
+
+
+def test_unrendered_templates_are_not_objects(tmp_path: Path) -> None:
+    # kubernetes/examples' vitess vttablet-pod-template.yaml parses as YAML but is a
+    # template: `vttablet-{{uid}}` is no name an API server accepts.
+    (tmp_path / "vttablet-pod-template.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: vttablet-{{uid}}\nspec:\n"
+        "  containers: [{name: vttablet, image: registry.example.com/vttablet:1.0.0}]\n"
+    )
+    # A look-alike that is a real name is judged.
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: vttablet-uid\nspec:\n"
+        "  containers: [{name: vttablet, image: registry.example.com/vttablet:1.0.0}]\n"
+    )
+    result = lint(tmp_path)
+    assert result.objects == 1
+    assert {Path(f.location.file).name for f in result.findings} == {"pod.yaml"}
+    assert [n.message for n in result.notes] == [
+        "skipped Pod: an unrendered template (metadata.name is 'vttablet-{{uid}}'): render it first"
+    ]

@@ -96,7 +96,11 @@ _REDIRECTS = (
 
 
 def check(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    if ingress.get("metadata", "annotations") is UNKNOWN:
+        return  # a managed certificate may be named there
     annotations = ingress.annotations
+    if any(annotations.get(key) is UNKNOWN for key in MANAGED_CERTIFICATES):
+        return
     managed = [key for key in MANAGED_CERTIFICATES if annotations.get(key) not in (None, "")]
     if managed:
         if _redirects_http(annotations) is False:

@@ -19,7 +19,7 @@ def autoscaled(stack: Stack, workload: Resource) -> bool | None:
     """Whether an autoscaler in the set scales this workload: True, False, or None
     when an autoscaler's target or namespace is not known yet."""
     namespace = stack.namespace_of(workload)
-    if not isinstance(namespace, str):
+    if not isinstance(namespace, str) or not isinstance(workload.name, str):
         return None
     undecided = False
     for scaler in stack.resources:

@@ -63,8 +63,10 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     path, offending, consequence = STRATEGIES[obj.kind or ""]
     if obj.get(*path) != offending:
         return
-    if obj.kind == "Deployment" and replicas(obj) in (0, 1) and _holds_exclusive(obj) is not False:
-        return  # one pod that cannot coexist with its successor: Recreate is the way
+    if obj.kind == "Deployment":
+        count = replicas(obj)
+        if count is UNKNOWN or (count in (0, 1) and _holds_exclusive(obj) is not False):
+            return  # one pod that cannot coexist with its successor: Recreate is the way
     yield Violation(path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
 
 
@@ -79,18 +81,25 @@ def _holds_exclusive(obj: Resource) -> bool | None:
     if volumes is UNKNOWN:
         return None
     for volume in as_list(volumes):
+        if volume is UNKNOWN:
+            return None
         if not isinstance(volume, Mapping):
             continue
         if volume.get("persistentVolumeClaim") is not None:
             return True
         modes = get(volume, "ephemeral", "volumeClaimTemplate", "spec", "accessModes")
-        if modes is UNKNOWN or (isinstance(modes, list) and {"ReadWriteOnce", "ReadWriteOncePod"} & set(modes)):
+        if modes is UNKNOWN or any(mode in ("ReadWriteOnce", "ReadWriteOncePod", UNKNOWN) for mode in as_list(modes)):
             return True
+    containers = pod.get("containers")
+    if containers is UNKNOWN or any(entry is UNKNOWN for entry in as_list(containers)):
+        return None
     for container in obj.containers(init=False, ephemeral=False):
         ports = container.get("ports")
         if ports is UNKNOWN:
             return None
         for port in as_list(ports):
+            if port is UNKNOWN:
+                return None
             if isinstance(port, Mapping) and port.get("hostPort") not in (None, 0):
                 return True
     return False
