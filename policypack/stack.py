@@ -64,10 +64,26 @@ CONTROLLER_POD_LABELS: frozenset[str] = frozenset(
 )
 
 #: Custom resources that only configure something else and create no pods, Services
-#: or other objects a rule looks up (the Prometheus operator's scrape and rule kinds).
+#: or other objects a rule looks up: the Prometheus operator's scrape and rule kinds,
+#: GKE's load-balancer settings and certificates, autoscaler settings.
 INERT_CUSTOM_KINDS: frozenset[tuple[str, str]] = frozenset(
-    ("monitoring.coreos.com", kind)
-    for kind in ("ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "AlertmanagerConfig", "ScrapeConfig")
+    [
+        *(
+            ("monitoring.coreos.com", kind)
+            for kind in (
+                "ServiceMonitor",
+                "PodMonitor",
+                "PrometheusRule",
+                "Probe",
+                "AlertmanagerConfig",
+                "ScrapeConfig",
+            )
+        ),
+        ("networking.gke.io", "ManagedCertificate"),
+        ("networking.gke.io", "FrontendConfig"),
+        ("cloud.google.com", "BackendConfig"),
+        ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
+    ]
 )
 
 
