@@ -9,9 +9,13 @@ fragment is recognised offline by
   `patchesStrategicMerge` or `patchesJson6902`, or
 - being a kustomization itself (`kustomize.config.k8s.io`), or
 - an unrendered template (`{{uid}}` or `${NAME}` in its name or namespace), or
-- what no API server accepts: a workload without a pod template's containers, a
-  container without an image, an `apps/v1` workload without `spec.selector`, or a
-  strategic-merge `$patch` directive.
+- what no API server accepts and only a patch leaves out: a workload whose pod
+  template has no containers, a container without an image, or a strategic-merge
+  `$patch` directive.
+
+A workload that only lacks `spec.selector` is still judged: the API server refuses
+it too, but a broken whole object must keep failing the gate rather than vanish
+into a note, and Pulumi, which would judge it, must give the same verdict.
 
 It is skipped with a note (`policypack lint -v`): lint `kubectl kustomize DIR`
 output instead. Pulumi only hands the pack whole objects, so this is offline only.
@@ -32,9 +36,6 @@ from policypack.values import UNKNOWN, get, is_template_text
 KUSTOMIZATION_FILES: tuple[str, ...] = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 _PATCH_KEYS: tuple[str, ...] = ("patches", "patchesStrategicMerge", "patchesJson6902")
-
-#: apps/v1 kinds whose `spec.selector` is required (the API server refuses them without).
-_SELECTOR_REQUIRED: frozenset[str] = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 
 
 class Fragments:
@@ -99,14 +100,6 @@ def partial_reason(manifest: Mapping[str, Any]) -> str | None:
     path = POD_SPEC_PATHS.get(kind) if isinstance(kind, str) else None
     if path is None:
         return None
-    if (
-        kind in _SELECTOR_REQUIRED
-        and manifest.get("apiVersion") == "apps/v1"
-        and get(manifest, "spec", "selector") is None
-    ):
-        return (
-            "a partial object (no spec.selector, which apps/v1 requires): a patch or fragment, not a deployable object"
-        )
     spec = get(manifest, *path)
     if spec is UNKNOWN:
         return None

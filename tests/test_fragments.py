@@ -99,7 +99,7 @@ def test_kustomize_overlay_patches_are_skipped_with_a_note(tmp_path: Path) -> No
     notes = {Path(n.file).name: n.message for n in result.notes if n.message.startswith("skipped")}
     assert "a patch named in kustomization.yaml" in notes["named-patch.yaml"]
     assert "lint `kubectl kustomize` output instead" in notes["strategic.yaml"]
-    assert "no spec.selector" in notes["replicas.yaml"]
+    assert "its pod spec has no containers" in notes["replicas.yaml"]
     assert 'container "web" has no image' in notes["resources.yaml"]
     assert "$patch" in notes["delete.yaml"]
     assert result.objects == 0
@@ -110,11 +110,9 @@ def test_whole_objects_beside_a_kustomization_are_judged(tmp_path: Path) -> None
     base.mkdir()
     (base / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
     (base / "deployment.yaml").write_text(WHOLE)
-    # Near-misses of a fragment: an extensions/v1beta1 Deployment (its selector is
-    # defaulted from the template) and a Job (no selector needed).
-    (base / "legacy.yaml").write_text(
-        WHOLE.replace("apps/v1", "extensions/v1beta1").replace("  selector:\n    matchLabels: {app: web}\n", "")
-    )
+    # A near-miss of a fragment: a whole object that only lacks spec.selector is
+    # judged (and keeps failing the gate), not skipped.
+    (base / "legacy.yaml").write_text(WHOLE.replace("  selector:\n    matchLabels: {app: web}\n", ""))
     result = lint(tmp_path)
     assert result.objects == 2
     assert {Path(f.location.file).name for f in result.findings} == {"deployment.yaml", "legacy.yaml"}
@@ -125,7 +123,7 @@ def test_fragments_on_stdin_are_recognised_by_shape() -> None:
     result = lint_paths(["-"], Engine(REGISTRY), io.BytesIO(REPLICAS_PATCH.encode()))
     assert result.findings == [] and result.objects == 0
     assert [n.message for n in result.notes] == [
-        "skipped Deployment: a partial object (no spec.selector, which apps/v1 requires): "
+        "skipped Deployment: a partial object (its pod spec has no containers): "
         "a patch or fragment, not a deployable object"
     ]
 
