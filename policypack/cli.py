@@ -114,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint.add_argument("--verbose", "-v", action="store_true", help="also list skipped documents and files")
     lint.add_argument(
+        "--sets",
+        choices=("run", "directory", "file"),
+        default="run",
+        help="how objects are grouped for cross-object rules: the files of the run, with lookups resolved "
+        "to the nearest file (default), or one set per directory or per file; stdin is one set (docs/sets.md)",
+    )
+    lint.add_argument(
         "--debug",
         action="store_true",
         help="print the traceback of a rule that fails on an object (it may quote the object's data)",
@@ -340,7 +347,7 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         return EXIT_ERROR
     stdin_bytes = getattr(stdin, "buffer", stdin) if stdin is not None else None
     engine = Engine(registry, config)
-    result = lint_paths(paths, engine, stdin_bytes, allow_empty=args.allow_empty)
+    result = lint_paths(paths, engine, stdin_bytes, allow_empty=args.allow_empty, sets=args.sets)
     try:
         gate = baseline_cli.apply_baseline(args, baseline, result, gate, sys.stderr)
     except BaselineError as error:

@@ -21,7 +21,7 @@ from policypack import ROOT
 from policypack.baseline import Anchor, anchor_of
 from policypack.config import PackConfig
 from policypack.folding import fold
-from policypack.model import CLUSTER_SCOPED_KINDS, POD_KINDS, Resource, is_custom_api
+from policypack.model import CLUSTER_SCOPED_KINDS, POD_KINDS, Resource, is_custom_api_version
 from policypack.registry import Registry
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
 from policypack.stack import DEFAULT_NAMESPACE, Stack, clusters
@@ -144,7 +144,7 @@ class Engine:
         """The resource with the rules that judge it, then for a custom resource each
         of its pod templates (`Resource.pod_views`) with the rules that judge pods."""
         judged = [(resource, self.rules_for(resource))]
-        if resource.kind not in POD_KINDS and is_custom_api(resource.api_version):
+        if resource.kind not in POD_KINDS and is_custom_api_version(resource.api_version):
             pod_rules = self._pod_rules()
             if pod_rules:
                 judged += [(view, pod_rules) for view in resource.pod_views()]
@@ -192,7 +192,7 @@ def targets(rule: Rule, resource: Resource) -> list[Resource]:
     the pod template views of a custom resource; [] when nothing."""
     if rule.applies_to(resource):
         return [resource]
-    if judges_pods(rule) and resource.kind not in POD_KINDS and is_custom_api(resource.api_version):
+    if judges_pods(rule) and resource.kind not in POD_KINDS and is_custom_api_version(resource.api_version):
         return resource.pod_views()
     return []
 

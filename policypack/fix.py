@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import copy
 import difflib
-import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any, TextIO
 
@@ -31,8 +29,9 @@ import yaml
 
 from policypack import fix_yaml
 from policypack.engine import Engine, Finding, ObjectRef, log
+from policypack.fragments import Fragments, partial_reason
 from policypack.loader import STDIN, STDIN_NAME, Document, InputError, expand_paths, parse_documents
-from policypack.model import POD_KINDS, Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
+from policypack.model import Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
 from policypack.patch import Change, apply_to_data
 from policypack.rule import PROFILES, Rule
 from policypack.values import UNKNOWN
@@ -85,25 +84,9 @@ def _no_unknown(value: Any) -> bool:
 
 
 def is_fragment(resource: Resource) -> bool:
-    """A partial object (a kustomize patch, say) rather than one that gets deployed:
-    a pod's container without an image, or a document that holds `$patch`. (Unknown
-    values are not missing ones: in Pulumi an unknown image is still an image.)"""
-    if getattr(resource, "fragment", False):
-        return True
-    pod_like = resource.kind in POD_KINDS and resource.pod_spec is not None
-    if pod_like and any(container.get("image") is None for container in resource.containers()):
-        return True
-    return _has_patch_directive(resource.props)
-
-
-def _has_patch_directive(value: Any, depth: int = 0) -> bool:
-    if depth > 50:
-        return False
-    if isinstance(value, Mapping):
-        return "$patch" in value or any(_has_patch_directive(v, depth + 1) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_patch_directive(v, depth + 1) for v in value)
-    return False
+    """A partial object (a kustomize patch, an unrendered template) rather than one that
+    gets deployed: the same test lint uses to skip it (policypack/fragments.py)."""
+    return partial_reason(resource.props) is not None
 
 
 def object_changes(engine: Engine, resource: Resource, unsafe: bool) -> tuple[list[Change], Counter[str]]:
@@ -229,34 +212,14 @@ def _check(name: str, edited: str, plan: dict[int, list[Change]], data: dict[int
     ]
 
 
-@lru_cache(maxsize=256)
-def _kustomize_patches(directory: str) -> frozenset[str]:
-    """Files a kustomization in this directory names as patches (absolute paths)."""
-    for candidate in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
-        path = os.path.join(directory, candidate)
-        if not os.path.isfile(path):
-            continue
-        try:
-            with open(path, encoding="utf-8") as handle:
-                spec = yaml.load(handle, Loader=fix_yaml._Loader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            return frozenset()
-        names: set[str] = set()
-        if isinstance(spec, Mapping):
-            for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
-                for entry in spec.get(key) or []:
-                    target = entry.get("path") if isinstance(entry, Mapping) else entry
-                    if isinstance(target, str):
-                        names.add(os.path.abspath(os.path.join(directory, target)))
-        return frozenset(names)
-    return frozenset()
+_FRAGMENTS = Fragments()
 
 
 def kustomize_patch(name: str) -> bool:
+    """Whether a kustomization beside the file names it as a patch (lint skips it too)."""
     if name == STDIN_NAME:
         return False
-    path = os.path.abspath(name)
-    return path in _kustomize_patches(os.path.dirname(path))
+    return _FRAGMENTS.why_fragment(name, {}) is not None
 
 
 # --- the command ----------------------------------------------------------------

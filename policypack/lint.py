@@ -7,6 +7,11 @@ Documents are recognised by content, not by file name: a Pulumi stack export
 (`pulumi stack export`: `deployment.resources`), a Pulumi preview
 (`pulumi preview --json`: `steps` with `op` and `newState`/`oldState`, see
 `pulumi_state.is_preview_digest`), or Kubernetes objects (`apiVersion` and `kind`).
+
+Stack rules judge each *set* on its own (docs/sets.md): by default every file of the
+run is one set and standard input another (`--sets directory|file` isolate each
+directory or file). Fragments (kustomize patches, partial objects) are skipped with a
+note (policypack/fragments.py).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policypack.engine import Engine, Finding, Location, ObjectRef
+from policypack.fragments import Fragments
 from policypack.loader import (
     STDIN,
     STDIN_NAME,
@@ -31,6 +37,7 @@ from policypack.loader import (
 )
 from policypack.model import Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
 from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources, stack_resources
+from policypack.sets import SET_MODES, set_key, unreadable_placeholders
 from policypack.values import format_path
 
 
@@ -46,18 +53,25 @@ class LintResult:
     # Every object judged, where it starts, and the rules that saw it (for JUnit reports).
     checks: list[tuple[ObjectRef, Location, tuple[str, ...]]] = field(default_factory=list)
     # Objects the stack rules will see at the end of the run, with where their fields are.
-    pending: list[tuple[Resource, Positions]] = field(default_factory=list, repr=False)
+    pending: list[tuple[Resource, Positions | None]] = field(default_factory=list, repr=False)
+    sets: str = "run"  # how objects are grouped for the stack rules (SET_MODES)
+    fragments: Fragments = field(default_factory=Fragments, repr=False)
 
     @property
     def rule_errors(self) -> list[Finding]:
         return [f for f in self.findings if f.error]
 
 
-def lint_paths(paths: Iterable[str], engine: Engine, stdin: Any = None, allow_empty: bool = False) -> LintResult:
+def lint_paths(
+    paths: Iterable[str], engine: Engine, stdin: Any = None, allow_empty: bool = False, sets: str = "run"
+) -> LintResult:
     """Lint every input. Unless `allow_empty`, an input that gives nothing to lint (an
     empty pipe, a directory without YAML) is an error: in a CI gate it usually means
-    the command before the pipe failed or the path is wrong."""
-    result = LintResult()
+    the command before the pipe failed or the path is wrong. `sets` says how objects
+    are grouped for the stack rules (see docs/sets.md)."""
+    if sets not in SET_MODES:
+        raise ValueError(f"sets must be one of {', '.join(SET_MODES)}, not {sets!r}")
+    result = LintResult(sets=sets)
     try:
         _lint_inputs(paths, engine, stdin, allow_empty, result)
         run_stack_rules(engine, result)
@@ -106,7 +120,7 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
     pending, result.pending = result.pending, []
     if not pending:
         return
-    origin = {id(resource): positions for resource, positions in pending}
+    origin = {id(resource): positions for resource, positions in pending if positions is not None}
     for finding, resource in engine.run_stack([resource for resource, _ in pending]):
         location = None
         if resource is not None and id(resource) in origin:
@@ -116,13 +130,21 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
 
 
 def lint_text(name: str, text: str, engine: Engine, result: LintResult) -> None:
+    unreadable = False
     for item in parse_documents(name, text):
         if isinstance(item, InputError):
             result.errors.append(item)
+            unreadable = unreadable or "duplicate key" not in item.message
         else:
             if item.data is not None:
                 result.documents += 1
             lint_document(item, engine, result)
+    if unreadable:
+        # What the unreadable part holds is unknown: the set's "nothing provides X"
+        # verdicts must not rest on its absence (a Go template that defines the pods).
+        for placeholder in unreadable_placeholders(name, text, result.sets):
+            if engine.stack_rules_for(placeholder):
+                result.pending.append((placeholder, None))
 
 
 def lint_document(document: Document, engine: Engine, result: LintResult) -> None:
@@ -151,6 +173,11 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
         return
     skipped: list[tuple] = []
     for manifest, base in manifest_objects(data, skipped=skipped):
+        why = result.fragments.why_fragment(document.file, manifest)
+        if why is not None:
+            line, _ = document.locate(base)
+            result.notes.append(Note(document.file, f"skipped {manifest['kind']}: {why}", line))
+            continue
         _judge(document, resource_from_manifest(manifest), base, engine, result)
     for path in skipped:
         line, _ = document.locate(path)
@@ -159,6 +186,9 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
 
 def _judge(document: Document, resource: Any, base: tuple, engine: Engine, result: LintResult) -> None:
     result.objects += 1
+    resource.source = document.file
+    if resource.cluster is None:
+        resource.cluster = set_key(document.file, result.sets)
     ref = ObjectRef.of(resource)
     rules = [rule for _, judging in engine.judged(resource) for rule in judging] + engine.stack_rules_for(resource)
     names = tuple(dict.fromkeys(r.name for r in rules))

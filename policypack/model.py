@@ -40,17 +40,6 @@ POD_KINDS: frozenset[str] = frozenset(POD_SPEC_PATHS)
 # API groups served by Kubernetes itself: "" (core), the dot-less ones (apps, batch,
 # policy, autoscaling, ...) and `*.k8s.io`, except `*.x-k8s.io`, which SIG projects
 # use for their CRDs (jobset.x-k8s.io, leaderworkerset.x-k8s.io).
-_BUILT_IN_GROUP = re.compile(r"^(?:[^.]*|(?:.*\.)?k8s\.io)$")
-
-
-def is_custom_api(api_version: Any) -> bool:
-    """Whether `apiVersion` names a custom resource (a CRD's group), not a built-in API."""
-    if not isinstance(api_version, str):
-        return False
-    group = api_version.rpartition("/")[0]
-    return not _BUILT_IN_GROUP.match(group) or group.endswith(".x-k8s.io")
-
-
 # Keys of a custom resource that never hold its pods' templates.
 _NOT_TEMPLATES = frozenset({"metadata", "status"})
 # A pod template is {metadata, spec} (PodTemplateSpec): nothing else beside `spec`.
@@ -141,6 +130,51 @@ CLUSTER_SCOPED_KINDS: frozenset[str] = frozenset(
     }
 )
 
+#: API groups served by Kubernetes itself ("" is the core group). Any other group is
+#: a custom resource's, whose controller may create objects the manifests never show.
+BUILT_IN_GROUPS: frozenset[str] = frozenset(
+    {
+        "",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "apps",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+        "autoscaling",
+        "batch",
+        "certificates.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "events.k8s.io",
+        "extensions",
+        "flowcontrol.apiserver.k8s.io",
+        "internal.apiserver.k8s.io",
+        "networking.k8s.io",
+        "node.k8s.io",
+        "policy",
+        "rbac.authorization.k8s.io",
+        "resource.k8s.io",
+        "scheduling.k8s.io",
+        "storage.k8s.io",
+        "storagemigration.k8s.io",
+    }
+)
+
+#: In a rule's `kinds`: every custom resource too (see `is_custom_resource`). Stack
+#: rules that decide "nothing in the set provides X" name it, because an operator's
+#: custom resource may provide X (pods, Services) without the set spelling it out.
+CUSTOM_RESOURCES = "<custom resources>"
+
+
+def is_custom_api_version(api_version: Any) -> bool:
+    """Whether an apiVersion belongs to a custom resource (a group Kubernetes does not serve)."""
+    if not isinstance(api_version, str) or not api_version:
+        return False
+    group = api_version.rpartition("/")[0]
+    return group not in BUILT_IN_GROUPS
+
+
 # The three lists of containers in a pod spec, in the order kubelet starts them.
 CONTAINER_LISTS: tuple[tuple[str, str], ...] = (
     ("initContainers", "init container"),
@@ -217,6 +251,27 @@ class Resource:
         """Whether the value at `path` (or a value containing it) is a Pulumi secret."""
         return any(path[: len(secret)] == secret for secret in self.secret_paths)
 
+    # Offline, the file it was read from (None in Pulumi): among alternative copies of
+    # one object in a set, the copy in the asking object's own file is the one meant.
+    source: str | None = None
+
+    @property
+    def is_custom_resource(self) -> bool:
+        return self.kind is not None and is_custom_api_version(self.api_version)
+
+    @property
+    def display_name(self) -> str:
+        """How messages name it: `Deployment web`, `Job (generateName: migrate-)`."""
+        name = self.name
+        if isinstance(name, str) and name:
+            return f"{self.kind} {name}"
+        if name is UNKNOWN:
+            return f"{self.kind} (name not known yet)"
+        prefix = get(self.props, "metadata", "generateName")
+        if isinstance(prefix, str) and prefix:
+            return f"{self.kind} (generateName: {prefix})"
+        return f"{self.kind} (no name)"
+
     @property
     def is_kubernetes(self) -> bool:
         return self.kind is not None
@@ -253,7 +308,7 @@ class Resource:
         known = POD_SPEC_PATHS.get(self.kind or "")
         if known is not None:
             return (known,)
-        if self.kind is None or not is_custom_api(self.api_version):
+        if self.kind is None or not is_custom_api_version(self.api_version):
             return ()
         return tuple(find_pod_specs(self.props))
 
@@ -430,7 +485,9 @@ def is_kubernetes_manifest(data: Any) -> bool:
 
 
 __all__ = [
+    "BUILT_IN_GROUPS",
     "CLUSTER_SCOPED_KINDS",
+    "CUSTOM_RESOURCES",
     "POD_KINDS",
     "UNKNOWN",
     "Container",
@@ -438,7 +495,7 @@ __all__ = [
     "Resource",
     "canonical_type",
     "find_pod_specs",
-    "is_custom_api",
+    "is_custom_api_version",
     "is_kubernetes_manifest",
     "kubernetes_token",
     "manifest_objects",

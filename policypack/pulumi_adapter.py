@@ -52,7 +52,13 @@ from policypack import ROOT, __version__
 from policypack.engine import Finding, ObjectRef, judges_pods, log, run_rule, run_stack_rule, settle
 from policypack.engine import targets as judged_in
 from policypack.folding import fold_note
-from policypack.model import Resource, canonical_type, is_custom_api, parse_kubernetes_token
+from policypack.model import (
+    CUSTOM_RESOURCES,
+    Resource,
+    canonical_type,
+    is_custom_api_version,
+    parse_kubernetes_token,
+)
 from policypack.pulumi_state import MASKED_SECRET, mark_secrets, pulumi_objects, secret_paths
 from policypack.registry import Registry, load_registry
 from policypack.rule import Rule
@@ -117,8 +123,10 @@ def may_apply(rule: Rule, token: str) -> bool:
     parsed = parse_kubernetes_token(token)
     if parsed is not None:
         api_version, kind = parsed
-        if judges_pods(rule) and is_custom_api(api_version):
+        if judges_pods(rule) and is_custom_api_version(api_version):
             return True  # a custom resource may hold pod templates
+        if CUSTOM_RESOURCES in rule.kinds and is_custom_api_version(api_version):
+            return True  # a stack rule that must see custom resources (may create pods)
         return kind in rule.kinds or kind.endswith("List")  # a List's items may be targets
     return False
 

@@ -15,7 +15,7 @@ import pkgutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from policypack.model import canonical_type
+from policypack.model import CUSTOM_RESOURCES, canonical_type, is_custom_api_version, parse_kubernetes_token
 from policypack.rule import Rule
 
 EXTRA_MODULES_ENV = "POLICYPACK_RULE_MODULES"
@@ -56,6 +56,9 @@ class Registry:
         matched = list(self._by_type.get(canonical_type(type_token), ()))
         if kind is not None:
             matched.extend(r for r in self._by_kind.get(kind, ()) if r not in matched)
+            parsed = parse_kubernetes_token(type_token)
+            if parsed is not None and is_custom_api_version(parsed[0]):
+                matched.extend(r for r in self._by_kind.get(CUSTOM_RESOURCES, ()) if r not in matched)
         return sorted(matched, key=lambda r: r.name)
 
 

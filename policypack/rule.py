@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policypack.model import Resource
+from policypack.model import CUSTOM_RESOURCES, Resource
 from policypack.patch import UNSAFE_FIXES_OPTION, Fix
 from policypack.values import Path
 
@@ -190,7 +190,9 @@ class Rule:
 
     def applies_to(self, resource: Resource) -> bool:
         """Whether the rule judges this resource (by Kubernetes kind or type token)."""
-        return resource.type in self.types or (resource.kind is not None and resource.kind in self.kinds)
+        if resource.type in self.types or (resource.kind is not None and resource.kind in self.kinds):
+            return True
+        return CUSTOM_RESOURCES in self.kinds and resource.is_custom_resource
 
     @property
     def all_options(self) -> dict[str, Mapping[str, Any]]:

@@ -8,16 +8,29 @@ different Kubernetes providers are never mixed; offline, one run is one cluster.
 Label selectors answer in three values: True, False, or None when the selector or
 the labels are not known yet (preview-time unknowns). An unknown selector matches
 nothing and must fire nothing: rules treat None as "cannot tell".
+
+What the set does not spell out is unknown too (docs/sets.md):
+- labels controllers add to the pods they create (`pod-template-hash`,
+  `statefulset.kubernetes.io/pod-name`, `job-name`, ...) are on no pod template;
+- a custom resource (a Prometheus, a database cluster) makes its operator create
+  pods, Services and more that no manifest shows: for a rule that sees custom
+  resources, "nothing in this namespace matches" becomes undecided;
+- offline, one run may hold many apps, or several variants of one (per provider,
+  per environment): a lookup keeps the candidates nearest the asking object in the
+  file tree (its own file, then its directory, then up), and two copies of one
+  object (same kind, namespace and name) left at the same distance are
+  alternatives, which leaves the verdict undecided.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policypack.model import CLUSTER_SCOPED_KINDS, Resource
+from policypack.model import CLUSTER_SCOPED_KINDS, POD_SPEC_PATHS, Resource
 from policypack.values import UNKNOWN, as_list
 
 DEFAULT_NAMESPACE = "default"
@@ -33,6 +46,59 @@ NAMESPACE_OPTION: dict[str, dict[str, Any]] = {
 }
 
 
+#: Labels controllers add to the pods they create, never written in a pod template
+#: (Deployment/ReplicaSet, StatefulSet, DaemonSet and Job controllers).
+CONTROLLER_POD_LABELS: frozenset[str] = frozenset(
+    {
+        "pod-template-hash",
+        "controller-revision-hash",
+        "pod-template-generation",
+        "statefulset.kubernetes.io/pod-name",
+        "apps.kubernetes.io/pod-index",
+        "job-name",
+        "controller-uid",
+        "batch.kubernetes.io/job-name",
+        "batch.kubernetes.io/controller-uid",
+        "batch.kubernetes.io/job-completion-index",
+    }
+)
+
+#: Custom resources that only configure something else and create no pods, Services
+#: or other objects a rule looks up: the Prometheus operator's scrape and rule kinds,
+#: GKE's load-balancer settings and certificates, autoscaler settings.
+INERT_CUSTOM_KINDS: frozenset[tuple[str, str]] = frozenset(
+    [
+        *(
+            ("monitoring.coreos.com", kind)
+            for kind in (
+                "ServiceMonitor",
+                "PodMonitor",
+                "PrometheusRule",
+                "Probe",
+                "AlertmanagerConfig",
+                "ScrapeConfig",
+            )
+        ),
+        ("networking.gke.io", "ManagedCertificate"),
+        ("networking.gke.io", "FrontendConfig"),
+        ("cloud.google.com", "BackendConfig"),
+        ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
+    ]
+)
+
+
+#: Namespaces where the cluster provider runs its own add-ons (DNS, metrics agents,
+#: GKE's managed components): their pods and Services appear in no manifest.
+PLATFORM_NAMESPACES: frozenset[str] = frozenset(
+    {"kube-system", "kube-public", "kube-node-lease", "gmp-system", "gmp-public", "gke-gmp-system"}
+)
+_PLATFORM_PREFIXES: tuple[str, ...] = ("gke-managed-",)
+
+
+def is_platform_namespace(namespace: Any) -> bool:
+    return isinstance(namespace, str) and (namespace in PLATFORM_NAMESPACES or namespace.startswith(_PLATFORM_PREFIXES))
+
+
 class Stack:
     """The resources a stack rule judges together (one cluster), indexed by kind and
     namespace so rules over large sets stay linear in practice."""
@@ -45,16 +111,79 @@ class Stack:
         self._order = {id(resource): index for index, resource in enumerate(self.resources)}
         self._label_indexes: dict[tuple[str, str], _LabelIndex] = {}  # built when select_map needs one
         self._labels: dict[int, Any] = {}  # pod labels of the indexed objects
+        self._copies: dict[tuple[Any, ...], list[Resource]] = {}  # identity -> every copy of it
+        self._makers: dict[Any, list[Resource]] = {}  # namespace -> custom resources that may create objects
         for resource in self.resources:
             self._by_kind.setdefault(resource.kind, []).append(resource)
             where = self.namespace_of(resource)
-            self._by_place.setdefault((resource.kind, _UNKNOWN_KEY if where is UNKNOWN else where), []).append(resource)
+            place = _UNKNOWN_KEY if where is UNKNOWN else where
+            self._by_place.setdefault((resource.kind, place), []).append(resource)
+            identity = self._identity(resource)
+            if identity is not None:
+                self._copies.setdefault(identity, []).append(resource)
+            if resource.is_custom_resource and (_group(resource), resource.kind) not in INERT_CUSTOM_KINDS:
+                self._makers.setdefault(place, []).append(resource)
+        self._contested = {
+            id(copy) for copies in self._copies.values() if len(copies) > 1 for copy in copies
+        }  # objects defined more than once: alternatives, not one deployment
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources)
 
     def __len__(self) -> int:
         return len(self.resources)
+
+    def _identity(self, resource: Resource) -> tuple[Any, ...] | None:
+        """(group, kind, namespace, name) of a Kubernetes object, None when not known."""
+        where = self.namespace_of(resource)
+        if not resource.is_kubernetes or where is UNKNOWN or not isinstance(resource.name, str):
+            return None
+        return (_group(resource), resource.kind, where, resource.name)
+
+    def pod_labels(self, resource: Resource) -> Any:
+        """The labels of the object's pods as far as the set knows them: the template's,
+        plus the labels its controller adds, whose values are unknown here."""
+        labels = resource.pod_labels
+        if resource.kind == "Pod" or resource.kind not in POD_SPEC_PATHS or not isinstance(labels, Mapping):
+            return labels
+        return {**{key: UNKNOWN for key in CONTROLLER_POD_LABELS}, **labels}
+
+    def may_create(self, namespace: Any, near: Resource | None = None) -> bool:
+        """Whether custom resources in the set (that the rule sees) may create objects
+        in `namespace` that the set does not spell out (an operator's pods, Services).
+        Offline, only those in `near`'s directory, or one above or below it, count."""
+        if is_platform_namespace(namespace):
+            return True  # the cluster's own add-ons run there, written in no manifest
+        makers = [*self._makers.get(_UNKNOWN_KEY, ())]
+        if isinstance(namespace, str):
+            makers.extend(self._makers.get(namespace, ()))
+        return any(_related(near, maker) for maker in makers)
+
+    def resolve(self, selection: Selection, near: Resource | None = None) -> Selection:
+        """Keep the matches nearest `near` (the asking object) in the file tree; copies
+        of one object left at the same distance from it, in different files, are
+        alternatives: they drop out and leave the selection undecided. Each object is
+        listed once."""
+        matched = selection.matched
+        if near is not None and near.source is not None and len(matched) > 1:
+            distances = [_distance(near.source, resource.source) for resource in matched]
+            nearest = min(distances)
+            matched = [resource for resource, d in zip(matched, distances, strict=True) if d == nearest]
+        kept: list[Resource] = []
+        by_identity: dict[Any, list[Resource]] = {}
+        for resource in matched:
+            identity = self._identity(resource) if id(resource) in self._contested else None
+            if identity is None:
+                kept.append(resource)
+            else:
+                by_identity.setdefault(identity, []).append(resource)
+        for copies in by_identity.values():
+            if len({copy.source for copy in copies}) > 1:
+                selection.undecided = True  # alternatives: which one is deployed is not known
+            else:
+                kept.append(copies[0])  # the same object written twice in one file
+        selection.matched = sorted(kept, key=lambda resource: self._order[id(resource)])
+        return selection
 
     def of_kind(self, *kinds: str) -> list[Resource]:
         if len(kinds) == 1:
@@ -95,31 +224,42 @@ class Stack:
         found = {self.namespace_of(r) for r in self.of_kind(*kinds)}
         return sorted(n for n in found if isinstance(n, str))
 
-    def select(self, namespace: Any, matches: Callable[[Any], bool | None], *kinds: str) -> Selection:
+    def select(
+        self, namespace: Any, matches: Callable[[Any], bool | None], *kinds: str, near: Resource | None = None
+    ) -> Selection:
         """The objects of these kinds in `namespace` whose pod labels `matches` accepts.
-        Undecided when a label set, a namespace or the match is unknown."""
+        Undecided when a label set, a namespace or the match is unknown, when a custom
+        resource may create the pods the set does not show, or when the matches are
+        copies of an object defined more than once (see `resolve`; `near` is the object
+        that asks)."""
         selection = Selection()
         if not isinstance(namespace, str):
             selection.undecided = True
             return selection
         for resource in self._unplaced(*kinds):
-            if matches(resource.pod_labels) is not False:
+            if matches(self.pod_labels(resource)) is not False:
                 selection.undecided = True  # it may be in this namespace and match
         for resource in self.in_namespace(namespace, *kinds):
-            verdict = matches(resource.pod_labels)
+            verdict = matches(self.pod_labels(resource))
             if verdict is None:
                 selection.undecided = True
             elif verdict:
                 selection.matched.append(resource)
-        return selection
+        return self._finish(selection, namespace, near)
 
-    def select_map(self, namespace: Any, selector: Any, *kinds: str) -> Selection:
+    def _finish(self, selection: Selection, namespace: Any, near: Resource | None) -> Selection:
+        if not selection.matched and self.may_create(namespace, near):
+            selection.undecided = True
+        return self.resolve(selection, near)
+
+    def select_map(self, namespace: Any, selector: Any, *kinds: str, near: Resource | None = None) -> Selection:
         """`select` with `map_selector_matches(selector, ...)` (a Service's selector),
         looked up in an index of pod labels: a Service's cost does not grow with the
         workloads of its namespace."""
         pairs = _known_pairs(selector)
-        if pairs is None or not isinstance(namespace, str):
-            return self.select(namespace, functools.partial(map_selector_matches, selector), *kinds)
+        if pairs is None or not isinstance(namespace, str) or any(key in CONTROLLER_POD_LABELS for key, _ in pairs):
+            matcher = functools.partial(map_selector_matches, selector)
+            return self.select(namespace, matcher, *kinds, near=near)
         selection = Selection()
         for resource in self._unplaced(*kinds):
             if map_selector_matches(selector, resource.pod_labels) is not False:
@@ -136,7 +276,7 @@ class Stack:
                 selection.undecided = True
             elif verdict:
                 selection.matched.append(resource)
-        return selection
+        return self._finish(selection, namespace, near)
 
     def _label_index(self, kind: str, namespace: str) -> _LabelIndex:
         index = self._label_indexes.get((kind, namespace))
@@ -160,30 +300,69 @@ class Stack:
         namespace = self.namespace_of(workload)
         if not isinstance(namespace, str) or self._unplaced(kind):
             return None
+        labels = self.pod_labels(workload)
         verdicts = [
-            label_selector_matches(other.get(*selector), workload.pod_labels)
-            for other in self.in_namespace(namespace, kind)
+            label_selector_matches(other.get(*selector), labels) for other in self.in_namespace(namespace, kind)
         ]
         if True in verdicts:
             return True
         return None if None in verdicts else False
 
-    def find(self, kind: str, name: Any, namespace: Any = None) -> Any:
-        """The object of this kind and name (in `namespace` for namespaced kinds).
+    def find(self, kind: str, name: Any, namespace: Any = None, near: Resource | None = None) -> Any:
+        """The object of this kind and name (in `namespace` for namespaced kinds); of
+        several copies, the one nearest `near` (see `resolve`).
 
         None when it is known to be absent; UNKNOWN when unknowns (a name or
-        namespace not known yet) leave it undecided, so a rule must not fire."""
+        namespace not known yet, an operator that may create it, alternative copies)
+        leave it undecided, so a rule must not fire."""
         if not isinstance(name, str) or (namespace is not None and not isinstance(namespace, str)):
             return UNKNOWN
         candidates = self.of_kind(kind) if namespace is None else self.in_namespace(namespace, kind)
         undecided = False
+        found = Selection()
         for resource in candidates:
             if resource.name == name:
-                return resource
+                found.matched.append(resource)
             undecided = undecided or resource.name is UNKNOWN
+        if found.matched:
+            found = self.resolve(found, near)
+            return found.matched[0] if found.matched and not found.undecided else UNKNOWN
         if namespace is not None:
             undecided = undecided or any(r.name in (UNKNOWN, name) for r in self._unplaced(kind))
+            undecided = undecided or self.may_create(namespace, near)  # an operator may create it
         return UNKNOWN if undecided else None
+
+
+def _distance(source: str, other: str | None) -> int:
+    """How far `other` is from `source` in the file tree: 0 the same file, 1 the
+    same directory, 2 a directory one level up (or beside it), and so on."""
+    if other is None:
+        return 1 << 20
+    if other == source:
+        return 0
+    here = os.path.dirname(os.path.abspath(source)).split(os.sep)
+    there = os.path.dirname(os.path.abspath(other)).split(os.sep)
+    common = 0
+    for a, b in zip(here, there, strict=False):
+        if a != b:
+            break
+        common += 1
+    return 1 + len(here) - common
+
+
+def _related(near: Resource | None, other: Resource) -> bool:
+    """Whether `other` is in `near`'s directory, or one above or below it (always, in
+    Pulumi, where objects have no file)."""
+    if near is None or near.source is None or other.source is None:
+        return True
+    here = os.path.dirname(os.path.abspath(near.source))
+    there = os.path.dirname(os.path.abspath(other.source))
+    return here == there or here.startswith(there + os.sep) or there.startswith(here + os.sep)
+
+
+def _group(resource: Resource) -> str:
+    api_version = resource.api_version
+    return api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
 
 
 #: The index key of objects whose namespace is not known yet.

@@ -110,3 +110,12 @@ def parse_path(text: str) -> Path:
         out.append(name if name is not None else int(index) if index is not None else json.loads(quoted))
         position = match.end()
     return tuple(out)
+
+
+_TEMPLATE_TEXT = re.compile(r"\$\{|\$\(|\{\{|\}\}")
+
+
+def is_template_text(value: Any) -> bool:
+    """Whether a string is an unrendered template (`${PORT:-9002}`, `{{ .Values.port }}`,
+    `$(VAR)`): its value is decided at deploy time, so it is not judged as written."""
+    return isinstance(value, str) and _TEMPLATE_TEXT.search(value) is not None

@@ -7,6 +7,7 @@ import re
 import jsonschema
 import pytest
 
+from policypack.model import CUSTOM_RESOURCES
 from policypack.registry import RegistryError, build_registry, load_registry
 from policypack.rule import AREAS, Enforcement, Rule, Severity, parse_doc
 
@@ -139,7 +140,15 @@ def test_rules_for_uses_kinds_and_types() -> None:
         ("ConfigMap", "kubernetes:core/v1:ConfigMap"),
         ("Widget", "kubernetes:example.com/v1:Widget"),
     ]:
-        expected = sorted(r.name for r in REGISTRY if token in r.types or (kind is not None and kind in r.kinds))
+        custom = kind == "Widget"  # a custom resource: seen by the rules that name CUSTOM_RESOURCES
+        expected = sorted(
+            r.name
+            for r in REGISTRY
+            if token in r.types or (kind is not None and kind in r.kinds) or (custom and CUSTOM_RESOURCES in r.kinds)
+        )
         assert [r.name for r in REGISTRY.rules_for(kind, token)] == expected
     assert "no-public-load-balancer" in [r.name for r in REGISTRY.rules_for("Service", "kubernetes:core/v1:Service")]
-    assert REGISTRY.rules_for("Widget", "kubernetes:example.com/v1:Widget") == []
+    # Only stack rules see custom resources (an operator's objects are context, never judged).
+    widget = REGISTRY.rules_for("Widget", "kubernetes:example.com/v1:Widget")
+    assert widget and all(r.stack and CUSTOM_RESOURCES in r.kinds for r in widget)
+    assert REGISTRY.rules_for("Widget", "kubernetes:apps/v1:Widget") == []

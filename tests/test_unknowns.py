@@ -21,7 +21,7 @@ import pytest
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policypack.model import POD_SPEC_PATHS, find_pod_specs, is_custom_api, parse_kubernetes_token
+from policypack.model import POD_SPEC_PATHS, find_pod_specs, is_custom_api_version, parse_kubernetes_token
 from policypack.pulumi_adapter import plain
 from policypack.values import UNKNOWN
 from tests.support.harness import REGISTRY, analyze, load_fixture, make_servicer, pulumi_objects_of
@@ -85,7 +85,7 @@ def spec_paths(token: str, props: dict) -> tuple[tuple, ...]:
         return ()
     if parsed[1] in POD_SPEC_PATHS:
         return (POD_SPEC_PATHS[parsed[1]],)
-    return tuple(find_pod_specs(props)) if is_custom_api(parsed[0]) else ()
+    return tuple(find_pod_specs(props)) if is_custom_api_version(parsed[0]) else ()
 
 
 def pod_wide(specs: tuple[tuple, ...], field: tuple, finding: tuple, custom: bool) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import POD_KINDS, Resource
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, Path, as_list, get
@@ -70,7 +70,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for workload in stack.of_kind(*POD_KINDS):
         namespace = stack.namespace_of(workload)
         for kind, name, path in references(workload):
-            if isinstance(name, str) and stack.find(kind, name, namespace) is None:
+            if isinstance(name, str) and stack.find(kind, name, namespace, near=workload) is None:
                 yield StackViolation(workload, path, f'{kind} "{name}" is not in namespace {namespace}')
 
 
@@ -80,7 +80,7 @@ RULE = Rule(
     severity=Severity.LOW,
     enforcement=Enforcement.DISABLED,
     area="application-delivery",
-    kinds={"ServiceAccount", "ConfigMap", "Secret", *POD_KINDS},
+    kinds={"ServiceAccount", "ConfigMap", "Secret", CUSTOM_RESOURCES, *POD_KINDS},
     check=check,
     stack=True,
     options=NAMESPACE_OPTION,

@@ -20,7 +20,9 @@ How to fix:
             port: {name: http}
 
 Notes:
-    Offline, lint the Ingress with its Services; a Service managed elsewhere shows up
+    A namespace holding a custom resource whose operator may create the Service
+    (a Prometheus, an Elasticsearch cluster, a Knative Service) leaves the verdict
+    open and fires nothing. Offline, lint the Ingress with its Services; a Service managed elsewhere shows up
     here: suppress with a reason. Unknown names during preview fire nothing.
 """
 
@@ -29,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Resource
+from policypack.model import CUSTOM_RESOURCES, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import Path, as_list
@@ -59,7 +61,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         if not isinstance(namespace, str):
             continue
         for path, name in backends(ingress):
-            if stack.find("Service", name, namespace) is None:
+            if stack.find("Service", name, namespace, near=ingress) is None:
                 yield StackViolation(ingress, path, f'backend Service "{name}" is not in namespace {namespace}')
 
 
@@ -69,7 +71,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="application-services",
-    kinds={"Ingress", "Service"},
+    kinds={"Ingress", "Service", CUSTOM_RESOURCES},
     check=check,
     stack=True,
     options=NAMESPACE_OPTION,

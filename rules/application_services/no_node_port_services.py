@@ -36,7 +36,9 @@ from policypack.rule import Enforcement, Rule, Severity, Violation
 def check(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if service.get("spec", "type") == "NodePort":
         yield Violation(
-            ("spec", "type"), "Service of type NodePort opens its port on every node, bypassing the ingress layer"
+            ("spec", "type"),
+            "Service of type NodePort opens its port on every node's address, reachable by anything that can "
+            "reach a node",
         )
 
 

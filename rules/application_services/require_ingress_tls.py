@@ -28,9 +28,17 @@ How to fix:
             - host: api.example.com
 
 Notes:
-    TLS terminated in front of the ingress controller (a cloud load balancer with
-    its own certificate) is invisible in the Ingress: suppress the rule on such an
-    Ingress with the reason. During a Pulumi preview an unknown `tls` section or
+    A cloud load balancer can terminate TLS with a certificate it manages, named by
+    an annotation instead of `spec.tls`: GKE (`networking.gke.io/managed-certificates`,
+    `ingress.gcp.kubernetes.io/pre-shared-cert`), AWS Load Balancer Controller
+    (`alb.ingress.kubernetes.io/certificate-arn`) and Application Gateway
+    (`appgw.ingress.kubernetes.io/appgw-ssl-certificate`). Such an Ingress is not
+    plain HTTP when it also redirects or refuses HTTP (`kubernetes.io/ingress.allow-http:
+    "false"`, a GKE FrontendConfig named by `networking.gke.io/v1beta1.FrontendConfig`,
+    `alb.ingress.kubernetes.io/ssl-redirect`, `appgw.ingress.kubernetes.io/ssl-redirect:
+    "true"`); without one it is reported for still answering plain HTTP. TLS
+    terminated elsewhere in front of the controller is invisible in the Ingress:
+    suppress the rule on such an Ingress with the reason. During a Pulumi preview an unknown `tls` section or
     host is given the benefit of the doubt.
 """
 
@@ -54,7 +62,54 @@ def covers(tls_host: str, host: str) -> bool:
     return False
 
 
+#: Annotations that give an Ingress a certificate its cloud load balancer manages.
+MANAGED_CERTIFICATES: tuple[str, ...] = (
+    "networking.gke.io/managed-certificates",
+    "ingress.gcp.kubernetes.io/pre-shared-cert",
+    "alb.ingress.kubernetes.io/certificate-arn",
+    "appgw.ingress.kubernetes.io/appgw-ssl-certificate",
+)
+
+
+def _redirects_http(annotations: Mapping[str, Any]) -> bool | None:
+    """Whether the load balancer redirects or refuses plain HTTP (None: cannot tell)."""
+    values = [annotations.get(key) for key in _REDIRECTS]
+    if any(value is UNKNOWN for value in values):
+        return None
+    allow_http = annotations.get("kubernetes.io/ingress.allow-http")
+    if isinstance(allow_http, str) and allow_http.strip().lower() == "false":
+        return True
+    if isinstance(annotations.get("networking.gke.io/v1beta1.FrontendConfig"), str):
+        return None  # its redirectToHttps is in the FrontendConfig, not visible here
+    if isinstance(annotations.get("alb.ingress.kubernetes.io/ssl-redirect"), str):
+        return True
+    redirect = annotations.get("appgw.ingress.kubernetes.io/ssl-redirect")
+    return isinstance(redirect, str) and redirect.strip().lower() == "true"
+
+
+_REDIRECTS = (
+    "kubernetes.io/ingress.allow-http",
+    "networking.gke.io/v1beta1.FrontendConfig",
+    "alb.ingress.kubernetes.io/ssl-redirect",
+    "appgw.ingress.kubernetes.io/ssl-redirect",
+)
+
+
 def check(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    if ingress.get("metadata", "annotations") is UNKNOWN:
+        return  # a managed certificate may be named there
+    annotations = ingress.annotations
+    if any(annotations.get(key) is UNKNOWN for key in MANAGED_CERTIFICATES):
+        return
+    managed = [key for key in MANAGED_CERTIFICATES if annotations.get(key) not in (None, "")]
+    if managed:
+        if _redirects_http(annotations) is False:
+            yield Violation(
+                ("metadata", "annotations", managed[0]),
+                f"Ingress serves HTTPS with a cloud-managed certificate ({managed[0]}) but still answers "
+                "plain HTTP: redirect or refuse HTTP",
+            )
+        return
     tls = ingress.get("spec", "tls")
     if tls is UNKNOWN:
         return

@@ -20,7 +20,12 @@ How to fix:
             app.kubernetes.io/name: web   # the Deployment's template has this label
 
 Notes:
-    Offline, lint the Service together with its workloads (one run over the folder,
+    Pods the set does not spell out are not judged: a selector on a label that
+    controllers add (`statefulset.kubernetes.io/pod-name`, `pod-template-hash`,
+    `job-name`, ...), or a namespace holding a custom resource whose operator may
+    create the pods (a Prometheus, a database cluster), leaves the verdict open and
+    fires nothing. So do several alternative copies of the matching workload
+    (docs/sets.md). Offline, lint the Service together with its workloads (one run over the folder,
     or the whole rendered chart); a workload that lives in another repository will
     show up here: suppress with a reason. Unknown labels or namespaces during
     preview fire nothing.
@@ -31,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import POD_KINDS
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN
@@ -46,7 +51,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         if any(value is UNKNOWN for value in selector.values()):
             continue
         namespace = stack.namespace_of(service)
-        selection = stack.select_map(namespace, selector, *POD_KINDS)
+        selection = stack.select_map(namespace, selector, *POD_KINDS, near=service)
         if selection.none:
             wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
             message = f"Service selects no pods: no workload in namespace {namespace} has pod labels {wanted}"
@@ -59,7 +64,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="application-services",
-    kinds={"Service", *POD_KINDS},
+    kinds={"Service", CUSTOM_RESOURCES, *POD_KINDS},
     check=check,
     stack=True,
     options=NAMESPACE_OPTION,

@@ -19,7 +19,10 @@ How to fix:
                 containerPort: 8080
 
 Notes:
-    Services that select nothing are left to service-selects-no-pods. Unknown
+    Services that select nothing are left to service-selects-no-pods. A target
+    port that is an unrendered template variable (`${PORT:-9002}`, `{{ .port }}`)
+    is not a port name and is not judged; nor are workloads defined more than once
+    in the set, unless one copy is in the Service's own file (docs/sets.md). Unknown
     labels, names or ports during preview fire nothing.
 """
 
@@ -31,7 +34,7 @@ from typing import Any
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import UNKNOWN, as_list
+from policypack.values import UNKNOWN, as_list, is_template_text
 
 
 def declared_port_names(workload: Resource) -> set[Any] | None:
@@ -64,12 +67,14 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         named = [
             (index, port.get("targetPort"))
             for index, port in enumerate(as_list(service.get("spec", "ports")))
-            if isinstance(port, Mapping) and isinstance(port.get("targetPort"), str)
+            if isinstance(port, Mapping)
+            and isinstance(port.get("targetPort"), str)
+            and not is_template_text(port.get("targetPort"))
         ]
         if not named:
             continue
         namespace = stack.namespace_of(service)
-        selection = stack.select_map(namespace, selector, *POD_KINDS)
+        selection = stack.select_map(namespace, selector, *POD_KINDS, near=service)
         if selection.undecided:
             continue
         for index, target in named:
@@ -77,12 +82,12 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             for workload in selection.matched:
                 names = declared_port_names(workload)
                 if names is not None and target not in names:
-                    lacking.append(f"{workload.kind} {workload.name}")
+                    lacking.append(workload.display_name)
             if lacking:
                 yield StackViolation(
                     service,
                     ("spec", "ports", index, "targetPort"),
-                    f'targetPort "{target}" is not a container port name in {", ".join(lacking)}',
+                    f'targetPort "{target}" is not a container port name in {", ".join(dict.fromkeys(lacking))}',
                 )
 
 

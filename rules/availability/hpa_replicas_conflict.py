@@ -35,7 +35,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         kind, name = hpa.get("spec", "scaleTargetRef", "kind"), hpa.get("spec", "scaleTargetRef", "name")
         if kind not in TARGET_KINDS:
             continue
-        target = stack.find(kind, name, stack.namespace_of(hpa))
+        target = stack.find(kind, name, stack.namespace_of(hpa), near=hpa)
         if not isinstance(target, Resource) or not isinstance(target.get("spec", "replicas"), int):
             continue  # absent (fine) or not known yet
         yield StackViolation(

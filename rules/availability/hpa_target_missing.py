@@ -40,7 +40,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         if kind not in TARGET_KINDS or not isinstance(name, str):
             continue  # custom scalable kinds (Argo Rollouts, ...) are not judged
         namespace = stack.namespace_of(hpa)
-        if stack.find(kind, name, namespace) is None:
+        if stack.find(kind, name, namespace, near=hpa) is None:
             yield StackViolation(
                 hpa, ("spec", "scaleTargetRef", "name"), f'scale target {kind} "{name}" is not in namespace {namespace}'
             )

@@ -49,7 +49,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             yield StackViolation(budget, ("spec", "minAvailable"), "minAvailable 100% allows no pod to be evicted")
         elif _is_int(min_available) and min_available > 0:
             matches = functools.partial(label_selector_matches, budget.get("spec", "selector"))
-            selection = stack.select(stack.namespace_of(budget), matches, *WORKLOADS)
+            selection = stack.select(stack.namespace_of(budget), matches, *WORKLOADS, near=budget)
             replicas = [w.get("spec", "replicas") for w in selection.matched]
             if selection.undecided or not replicas:
                 continue

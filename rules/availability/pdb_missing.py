@@ -43,7 +43,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             yield StackViolation(
                 workload,
                 ("spec", "replicas"),
-                f"{workload.kind} {workload.name} runs {replicas} replicas and no PodDisruptionBudget selects its pods",
+                f"{workload.display_name} runs {replicas} replicas and no PodDisruptionBudget selects its pods",
             )
 
 

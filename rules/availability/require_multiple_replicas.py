@@ -17,12 +17,12 @@ How to fix:
           replicas: 2
 
 Notes:
-    A Deployment scaled by a HorizontalPodAutoscaler often leaves `replicas` out, so
-    that each apply does not reset the HPA's count; this rule then reads it as 1. Set
-    `replicas` to the HPA's `minReplicas` (most tools, Pulumi included, can ignore
-    later changes to the field), or suppress this rule on that Deployment with the
-    reason "scaled by HPA <name>". Singletons that must not run twice (leader-less
-    schedulers) are suppressed the same way.
+    A workload whose replica count an autoscaler owns (a HorizontalPodAutoscaler,
+    a KEDA `ScaledObject` or any custom resource with `spec.scaleTargetRef`, in the
+    set) is not judged here: its floor is the autoscaler's `minReplicas`, which
+    `hpa-min-replicas` judges, and it should leave `replicas` out
+    (`hpa-replicas-conflict`). Singletons that must not run twice (leader-less
+    schedulers) are suppressed with a reason.
 """
 
 from __future__ import annotations
@@ -30,22 +30,30 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Resource
-from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.model import CUSTOM_RESOURCES
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack
+from rules.availability._autoscalers import autoscaled
 from rules.availability._replicas import replicas
 
+WORKLOADS = ("Deployment", "StatefulSet")
 
-def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
-    count = replicas(obj)
+
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     minimum = options["minReplicas"]
-    if not isinstance(count, int) or count == 0 or count >= minimum:
-        return
-    unset = obj.get("spec", "replicas") is None
-    stated = "replicas is not set, so Kubernetes runs 1" if unset else f"replicas is {count}"
-    yield Violation(
-        ("spec", "replicas"),
-        f"{obj.kind} {stated}; at least {minimum} keep it available through node drains, crashes and rollouts",
-    )
+    for obj in stack.of_kind(*WORKLOADS):
+        count = replicas(obj)
+        if not isinstance(count, int) or count == 0 or count >= minimum:
+            continue
+        if autoscaled(stack, obj) is not False:
+            continue  # the autoscaler owns the count (or may: not known yet)
+        unset = obj.get("spec", "replicas") is None
+        stated = "replicas is not set, so Kubernetes runs 1" if unset else f"replicas is {count}"
+        yield StackViolation(
+            obj,
+            ("spec", "replicas"),
+            f"{obj.kind} {stated}; at least {minimum} keep it available through node drains, crashes and rollouts",
+        )
 
 
 RULE = Rule(
@@ -54,15 +62,17 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds={"Deployment", "StatefulSet"},
+    kinds={*WORKLOADS, "HorizontalPodAutoscaler", CUSTOM_RESOURCES},
     check=check,
+    stack=True,
     options={
+        **NAMESPACE_OPTION,
         "minReplicas": {
             "type": "integer",
             "minimum": 1,
             "default": 2,
             "description": "The fewest replicas a Deployment or StatefulSet may ask for (0, scaled down, is allowed).",
-        }
+        },
     },
     tags=("replicas",),
 )

@@ -46,7 +46,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         obj,
         options,
         "readinessProbe",
-        "it receives traffic and counts as available in rollouts as soon as it starts",
+        "it counts as ready as soon as it starts: Services that select it send it traffic, and rollouts move on",
         ports_only=options["containersWithPortsOnly"] is True,
     )
 

@@ -20,9 +20,13 @@ How to fix:
             rollingUpdate: {maxUnavailable: 0, maxSurge: 1}
 
 Notes:
-    Advisory: `Recreate` is the right choice for a workload that must never run two
-    versions at once or whose ReadWriteOnce volume cannot be mounted twice. Suppress
-    the rule on that object and say so in the reason.
+    `Recreate` is right, and not reported, for a Deployment of one replica whose
+    pod holds something two pods cannot share: a PersistentVolumeClaim (a
+    ReadWriteOnce volume cannot be mounted by the new pod while the old one runs;
+    the claim's access mode is not visible here, so any claim counts), an
+    ephemeral volume claiming ReadWriteOnce, or a `hostPort` (a rolling update on
+    a one-node pool would wait forever for the port). A workload that must never
+    run two versions at once for other reasons is suppressed with a reason.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import UNKNOWN, as_list, get
+from rules.availability._replicas import replicas
 
 # kind -> (path of the strategy type, the value that is not a rolling update, what it means)
 STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -55,8 +61,48 @@ STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     path, offending, consequence = STRATEGIES[obj.kind or ""]
-    if obj.get(*path) == offending:
-        yield Violation(path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
+    if obj.get(*path) != offending:
+        return
+    if obj.kind == "Deployment":
+        count = replicas(obj)
+        if count is UNKNOWN or (count in (0, 1) and _holds_exclusive(obj) is not False):
+            return  # one pod that cannot coexist with its successor: Recreate is the way
+    yield Violation(path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
+
+
+def _holds_exclusive(obj: Resource) -> bool | None:
+    """Whether the pod uses what a second pod cannot share while the first runs: a
+    PersistentVolumeClaim (its access mode is in the claim, not visible here), an
+    ephemeral ReadWriteOnce claim, or a hostPort. None when not known yet."""
+    pod = obj.pod_spec
+    if pod is None:
+        return None
+    volumes = pod.get("volumes")
+    if volumes is UNKNOWN:
+        return None
+    for volume in as_list(volumes):
+        if volume is UNKNOWN:
+            return None
+        if not isinstance(volume, Mapping):
+            continue
+        if volume.get("persistentVolumeClaim") is not None:
+            return True
+        modes = get(volume, "ephemeral", "volumeClaimTemplate", "spec", "accessModes")
+        if modes is UNKNOWN or any(mode in ("ReadWriteOnce", "ReadWriteOncePod", UNKNOWN) for mode in as_list(modes)):
+            return True
+    containers = pod.get("containers")
+    if containers is UNKNOWN or any(entry is UNKNOWN for entry in as_list(containers)):
+        return None
+    for container in obj.containers(init=False, ephemeral=False):
+        ports = container.get("ports")
+        if ports is UNKNOWN:
+            return None
+        for port in as_list(ports):
+            if port is UNKNOWN:
+                return None
+            if isinstance(port, Mapping) and port.get("hostPort") not in (None, 0):
+                return True
+    return False
 
 
 RULE = Rule(

@@ -47,7 +47,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 workload,
                 ("metadata", "name"),
                 f"no NetworkPolicy in namespace {stack.namespace_of(workload)} selects the pods of "
-                f"{workload.kind} {workload.name}",
+                f"{workload.display_name}",
             )
 
 

@@ -124,12 +124,12 @@ def _bound_role(stack: Stack, binding: Resource) -> Any:
     if kind == "ClusterRole":
         if name == "cluster-admin":
             return None
-        found = stack.find("ClusterRole", name)
+        found = stack.find("ClusterRole", name, near=binding)
         # Not in the set: one of Kubernetes' default roles, when it has that name.
         return builtin_cluster_roles().get(name) if found is None else found
     if kind == "Role" and binding.kind == "RoleBinding":
         # A RoleBinding's Role is always in the binding's own namespace.
-        return stack.find("Role", name, stack.namespace_of(binding))
+        return stack.find("Role", name, stack.namespace_of(binding), near=binding)
     return None  # a ClusterRoleBinding cannot reference a Role; other kinds do not exist
 
 

@@ -45,13 +45,18 @@ def check(role: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for grant in role_grants(role, "csr-approval"):
         signer = allows(role.get("rules"), SIGNER_APPROVAL)
         if signer is None:
-            also = " (approve on client signers not granted here)"
+            # Half of what approval needs: say so, and not that it can approve.
+            message = (
+                f"rule #{grant.rule_index} can set the approval of certificate requests: {grant.detail}; "
+                "with approve on a client signer (granted to the same subject elsewhere) that issues "
+                "client certificates"
+            )
         else:
-            also = f" with approve on client signers in rule #{signer.rule_index}: can issue client certificates"
-        yield Violation(
-            grant.path,
-            f"rule #{grant.rule_index} can approve certificate requests: {grant.detail}{also}{where(role)}",
-        )
+            message = (
+                f"rule #{grant.rule_index} can approve certificate requests: {grant.detail} with approve on "
+                f"client signers in rule #{signer.rule_index}: can issue client certificates"
+            )
+        yield Violation(grant.path, f"{message}{where(role)}")
 
 
 RULE = Rule(

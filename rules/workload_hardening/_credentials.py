@@ -107,6 +107,15 @@ NOT_CREDENTIAL_LAST_WORDS = frozenset(
     }
 )
 
+# Names whose credential word names an identifier, not a secret: etcd's
+# `--initial-cluster-token` only keeps two clusters bootstrapped on one network
+# apart (etcd's docs), and paging tokens are cursors.
+NOT_CREDENTIAL_ENDINGS: tuple[tuple[str, ...], ...] = (
+    ("INITIAL", "CLUSTER", "TOKEN"),
+    ("PAGE", "TOKEN"),
+    ("CONTINUE", "TOKEN"),
+)
+
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
@@ -118,6 +127,8 @@ def words(name: str) -> list[str]:
 def is_credential_name(name: str) -> bool:
     parts = words(name)
     if not parts or parts[-1] in NOT_CREDENTIAL_LAST_WORDS:
+        return False
+    if any(tuple(parts[-len(ending) :]) == ending for ending in NOT_CREDENTIAL_ENDINGS):
         return False
     return any(word in CREDENTIAL_WORDS for word in parts) or any(
         pair in CREDENTIAL_PAIRS for pair in itertools.pairwise(parts)

@@ -23,10 +23,12 @@ How to fix:
           namespace: payments
 
 Notes:
-    A Role or RoleBinding that grants access to the `default` namespace itself (a
-    monitoring stack that watches it, say) has to live there; suppress the rule on
-    it with that reason. Exact match only: the API server accepts no other
-    spelling of the name.
+    A Role or RoleBinding in `default` grants access to the `default` namespace
+    itself (a monitoring stack that watches it, say), and has to live there: a
+    Role is not judged, nor is a RoleBinding unless every subject it binds is a
+    ServiceAccount of `default` (then it is an application's own RBAC, placed in
+    `default` with the application). Exact match only: the API server accepts no
+    other spelling of the name.
 """
 
 from __future__ import annotations
@@ -84,12 +86,29 @@ NAMESPACED_KINDS = frozenset(
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    if obj.namespace != "default":
+        return
+    if obj.kind == "Role" or (obj.kind == "RoleBinding" and not _binds_only_default_accounts(obj)):
+        return  # it grants in `default`, so it lives there
     if obj.namespace == "default":
         yield Violation(
             ("metadata", "namespace"),
             f'{obj.kind} is placed in the "default" namespace; give it a namespace of its own '
             "(or leave the field out and choose it at deploy time)",
         )
+
+
+def _binds_only_default_accounts(binding: Resource) -> bool:
+    """Whether every subject is a ServiceAccount of `default` (known, not empty)."""
+    subjects = binding.get("subjects")
+    if not isinstance(subjects, list) or not subjects:
+        return False
+    for subject in subjects:
+        if not isinstance(subject, Mapping) or subject.get("kind") != "ServiceAccount":
+            return False
+        if subject.get("namespace") not in (None, "default"):
+            return False
+    return True
 
 
 RULE = Rule(

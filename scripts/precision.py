@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Precision and volume of the pack's findings on a corpus of real manifests.
+
+    .venv/bin/python scripts/precision.py [CORPUS] [--labels FILE] [--sets MODE] [--json]
+
+Lints CORPUS (default ../shared/corpus/real-world) as `policypack lint` does and prints
+
+- findings per workload (objects with a pod spec), in total and failing the gate,
+  overall and per rule;
+- precision over the labelled sample (tests/corpus_labels.json): of the labelled
+  findings still reported, the share labelled `true`, with every `false` one still
+  reported listed by place (tests/test_precision.py asserts there are none).
+
+A label is `{"rule", "file" (relative to the corpus), "line", "verdict": true |
+debatable | false, "why"}`. Label new findings when rules change: run with
+`--unlabelled` to list the findings of the labelled rules that have no label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))  # after PYTHONPATH: PYTHONPATH=/other/checkout measures that one
+
+from policypack.engine import Engine  # noqa: E402
+from policypack.lint import lint_paths  # noqa: E402
+from policypack.model import POD_KINDS  # noqa: E402
+from policypack.registry import load_registry  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "real-world"
+DEFAULT_LABELS = ROOT / "tests" / "corpus_labels.json"
+
+
+def measure(corpus: Path, sets: str | None = None) -> dict:
+    """Findings of one lint run over the corpus, keyed by (rule, file, line)."""
+    kwargs = {"sets": sets} if sets else {}
+    result = lint_paths([str(corpus)], Engine(load_registry()), **kwargs)
+    workloads = sum(1 for ref, _, _ in result.checks if ref.kind in POD_KINDS)
+    findings = []
+    for finding in result.findings:
+        if finding.error or finding.location is None:
+            continue
+        file = str(Path(finding.location.file).resolve().relative_to(corpus.resolve()))
+        findings.append((finding.rule, file, finding.location.line, finding.blocks))
+    return {"workloads": workloads, "objects": result.objects, "findings": findings}
+
+
+def precision(findings: list[tuple], labels: list[dict]) -> dict:
+    reported = {(rule, file, line) for rule, file, line, _ in findings}
+    present = [label for label in labels if (label["rule"], label["file"], label["line"]) in reported]
+    verdicts = Counter(label["verdict"] for label in present)
+    return {
+        "labelled": len(labels),
+        "reported": len(present),
+        "verdicts": dict(verdicts),
+        "precision": verdicts["true"] / len(present) if present else None,
+        "false_reported": [label for label in present if label["verdict"] == "false"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
+    parser.add_argument("--sets", choices=("run", "directory", "file"), help="as `policypack lint --sets`")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--unlabelled", action="store_true", help="list findings of labelled rules without a label")
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"no corpus at {args.corpus}", file=sys.stderr)
+        return 2
+    data = measure(args.corpus, args.sets)
+    labels = json.loads(args.labels.read_text()) if args.labels.is_file() else []
+    workloads = max(data["workloads"], 1)
+    total = Counter(rule for rule, *_ in data["findings"])
+    failing = Counter(rule for rule, _, _, blocks in data["findings"] if blocks)
+    sample = precision(data["findings"], labels)
+    if args.json:
+        out = {
+            "workloads": data["workloads"],
+            "objects": data["objects"],
+            "findings": sum(total.values()),
+            "failing": sum(failing.values()),
+            "perRule": {rule: {"findings": total[rule], "failing": failing[rule]} for rule in sorted(total)},
+            "sample": sample,
+        }
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"corpus: {args.corpus}")
+    print(f"objects: {data['objects']}, workloads: {data['workloads']}")
+    all_findings, all_failing = sum(total.values()), sum(failing.values())
+    print(
+        f"findings: {all_findings} ({all_findings / workloads:.2f} per workload), "
+        f"failing the gate: {all_failing} ({all_failing / workloads:.2f} per workload)"
+    )
+    print(f"\n{'rule':44} {'findings':>8} {'/wl':>6} {'failing':>8} {'/wl':>6}")
+    for rule, count in sorted(total.items(), key=lambda item: (-item[1], item[0])):
+        print(f"{rule:44} {count:8} {count / workloads:6.2f} {failing[rule]:8} {failing[rule] / workloads:6.2f}")
+    print(f"\nlabelled sample: {sample['labelled']} labels, {sample['reported']} still reported: {sample['verdicts']}")
+    if sample["precision"] is not None:
+        print(f"precision (plainly true / reported labelled): {sample['precision']:.1%}")
+    for label in sample["false_reported"]:
+        print(f"  FALSE still reported: {label['rule']} {label['file']}:{label['line']} ({label.get('why', '')})")
+    if args.unlabelled:
+        rules = {label["rule"] for label in labels}
+        known = {(label["rule"], label["file"], label["line"]) for label in labels}
+        for rule, file, line, _ in sorted(data["findings"]):
+            if rule in rules and (rule, file, line) not in known:
+                print(f"  unlabelled: {rule} {file}:{line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

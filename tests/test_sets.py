@@ -1,0 +1,214 @@
+"""How a lint run groups objects for the stack rules (docs/sets.md): a repository of
+many apps, or of per-provider / per-environment variants of one, is judged per
+deployment; an app split over folders stays one; stdin is its own set.
+
+These are offline-only: Pulumi hands the pack one stack, with no files."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from policypack.config import PackConfig
+from policypack.engine import Engine
+from policypack.lint import lint_paths
+from policypack.registry import load_registry
+
+REGISTRY = load_registry()
+CROSS_OBJECT = (
+    "service-selects-no-pods",
+    "service-target-port-undeclared",
+    "ingress-backend-missing",
+    "hpa-replicas-conflict",
+    "rbac-binding-grants",
+)
+
+
+def deployment(name: str, app: str, port: str = "http") -> str:
+    return f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: {app}}}
+  template:
+    metadata:
+      labels: {{app: {app}}}
+    spec:
+      containers:
+        - name: {name}
+          image: registry.example.com/{name}:1.0.0
+          ports: [{{name: {port}, containerPort: 8080}}]
+"""
+
+
+def service(name: str, app: str, port: str = "http") -> str:
+    return f"""\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+spec:
+  selector:
+    app: {app}
+  ports:
+    - port: 80
+      targetPort: {port}
+"""
+
+
+def lint(paths: list[Path], stdin: str | None = None, sets: str = "run") -> list[tuple[str, str, int, str]]:
+    config = PackConfig.from_mapping({"all": "disabled", **dict.fromkeys(CROSS_OBJECT, "advisory")}, REGISTRY)
+    args = [str(p) for p in paths] + (["-"] if stdin is not None else [])
+    data = io.BytesIO(stdin.encode()) if stdin is not None else None
+    result = lint_paths(args, Engine(REGISTRY, config), data, sets=sets)
+    return [(f.rule, Path(f.location.file).name, f.location.line, f.message) for f in result.findings]
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def test_many_apps_in_one_repository_are_judged_per_app(tmp_path: Path) -> None:
+    # Two apps with the same names and labels in the default namespace (the
+    # kubernetes/examples guestbook and guestbook-go): each Service is judged
+    # against its own app's pods, so guestbook-go's named port is found and the
+    # other guestbook's missing one is reported.
+    write(
+        tmp_path,
+        {
+            "guestbook/frontend-deployment.yaml": deployment("frontend", "guestbook", port="web"),
+            "guestbook/frontend-service.yaml": service("frontend", "guestbook", port="http-server"),
+            "guestbook-go/guestbook-controller.yaml": deployment("frontend", "guestbook", port="http-server"),
+            "guestbook-go/guestbook-service.yaml": service("frontend", "guestbook", port="http-server"),
+        },
+    )
+    found = lint([tmp_path])
+    assert found == [
+        (
+            "service-target-port-undeclared",
+            "frontend-service.yaml",
+            10,
+            'targetPort "http-server" is not a container port name in Deployment frontend',
+        )
+    ]
+
+
+def test_alternative_variants_in_one_folder_are_judged_each_in_its_file(tmp_path: Path) -> None:
+    # ingress-nginx ships one deploy.yaml per provider; a folder of them is not one
+    # deployment. Each Service is judged against the Deployment of its own file and
+    # a finding names an object once, however many variants define it.
+    good = deployment("controller", "ingress") + "---\n" + service("controller", "ingress", port="http")
+    bad = deployment("controller", "ingress") + "---\n" + service("controller", "ingress", port="tohttps")
+    write(tmp_path, {f"provider-{n}.yaml": good for n in range(7)} | {"provider-tls.yaml": bad})
+    found = lint([tmp_path])
+    assert found == [
+        (
+            "service-target-port-undeclared",
+            "provider-tls.yaml",
+            27,
+            'targetPort "tohttps" is not a container port name in Deployment controller',
+        )
+    ]
+
+
+def test_alternatives_in_other_files_leave_the_verdict_open(tmp_path: Path) -> None:
+    # Two copies of one Deployment, neither in the Service's file and at the same
+    # distance: which one is deployed is not known, so nothing fires.
+    write(
+        tmp_path,
+        {
+            "deployment-dev.yaml": deployment("web", "web", port="http"),
+            "deployment-prod.yaml": deployment("web", "web", port="web"),
+            "service.yaml": service("web", "web", port="http"),
+        },
+    )
+    assert lint([tmp_path]) == []
+
+
+def test_an_app_split_over_folders_is_one_set(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "k8s/deployments/web.yaml": deployment("web", "web"),
+            "k8s/services/web.yaml": service("web", "web"),
+            "k8s/services/typo.yaml": service("typo", "wbe"),
+        },
+    )
+    found = lint([tmp_path])
+    assert [(rule, file) for rule, file, _, _ in found] == [("service-selects-no-pods", "typo.yaml")]
+
+
+@pytest.mark.parametrize(("sets", "expected"), [("run", []), ("directory", ["web.yaml"]), ("file", ["web.yaml"])])
+def test_sets_option_isolates_directories_or_files(tmp_path: Path, sets: str, expected: list[str]) -> None:
+    write(tmp_path, {"deployments/web.yaml": deployment("web", "web"), "services/web.yaml": service("web", "web")})
+    found = lint([tmp_path], sets=sets)
+    assert [file for _, file, _, _ in found] == expected
+
+
+def test_stdin_is_a_set_of_its_own(tmp_path: Path) -> None:
+    # A rendered chart on stdin does not borrow pods from the files of the same run.
+    write(tmp_path, {"web.yaml": deployment("web", "web")})
+    found = lint([tmp_path], stdin=service("web", "web"))
+    assert [(rule, file) for rule, file, _, _ in found] == [("service-selects-no-pods", "<stdin>")]
+
+
+def test_a_file_that_does_not_parse_may_hold_the_pods(tmp_path: Path) -> None:
+    # kubernetes/examples' vitess: the pods are in a Go template next to the Service.
+    write(
+        tmp_path,
+        {
+            "vtgate-controller-template.yaml": "kind: ReplicationController\nspec: {{ .Replicas }: x\n",
+            "vtgate-service.yaml": service("vtgate", "vtgate", port="web"),
+        },
+    )
+    assert [f for f in lint([tmp_path]) if f[0] == "service-selects-no-pods"] == []
+    # ... but one in an unrelated folder (neither above nor below) proves nothing.
+    write(
+        tmp_path / "later",
+        {
+            "other/broken.yaml": "kind: ReplicationController\nspec: {{ .Replicas }: x\n",
+            "app/vtgate-service.yaml": service("vtgate", "vtgate", port="web"),
+        },
+    )
+    found = lint([tmp_path / "later"])
+    assert [(rule, file) for rule, file, _, _ in found] == [("service-selects-no-pods", "vtgate-service.yaml")]
+
+
+def test_bindings_resolve_their_role_in_their_own_variant(tmp_path: Path) -> None:
+    # argo-cd's install.yaml and ha/install.yaml both define the same ClusterRole;
+    # each binding is judged against the role of its own file.
+    role = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: controller
+rules:
+  - apiGroups: ["*"]
+    resources: {resources}
+    verbs: {verbs}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: controller
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: controller}}
+subjects: [{{kind: ServiceAccount, name: controller, namespace: argocd}}]
+"""
+    write(
+        tmp_path,
+        {
+            "install.yaml": role.format(resources='["*"]', verbs='["*"]'),
+            "core-install.yaml": role.format(resources="[configmaps]", verbs="[get]"),
+        },
+    )
+    found = lint([tmp_path])
+    files = {file for rule, file, _, _ in found if rule == "rbac-binding-grants"}
+    assert files == {"install.yaml"}
