@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from policypack import native
 from policypack.values import Path
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -90,12 +91,25 @@ class Document:
     file: str
     index: int  # position of the document in its file, from 0
     data: Any
-    node: yaml.Node = field(repr=False)
-    position: _Position = field(repr=False)
+    node: yaml.Node | None = field(repr=False)  # None when read by the compiled reader
+    position: _Position | None = field(repr=False)
+    # The compiled reader's table of positions (see Positions.tree) and last line,
+    # instead of the node tree.
+    tree: tuple[int, int, Any] | None = field(default=None, repr=False)
+    last_line: int | None = field(default=None, repr=False)
 
     @property
     def line(self) -> int:
+        if self.tree is not None:
+            return self.tree[0]
         return self.position.of(self.node.start_mark)[0]
+
+    @property
+    def end_line(self) -> int:
+        """The line where the document's content ends."""
+        if self.last_line is not None:
+            return self.last_line
+        return self.position.of(self.node.end_mark)[0]
 
     def locate(self, path: Path) -> tuple[int, int]:
         """(line, column), from 1, of the deepest node on `path` that exists.
@@ -104,6 +118,8 @@ class Document:
         item. A path into something that does not exist stops at its nearest
         existing ancestor.
         """
+        if self.tree is not None:
+            return Positions(self.file, self.tree).locate(path)
         mark, _ = self._walk(path)
         return self.position.of(mark)
 
@@ -129,6 +145,8 @@ class Document:
         """Every position under `base`, without the node tree: what placing findings
         on this object needs once the document itself is dropped (stack rules judge
         objects after every file is read)."""
+        if self.tree is not None:
+            return Positions(self.file, Positions(self.file, self.tree).entry(base))
         mark, node = self._walk(base)
         line, column = self.position.of(mark)
         shared: dict[int, Any] = {}  # aliased nodes appear once
@@ -170,6 +188,12 @@ class Positions:
 
     def locate(self, path: Path) -> tuple[int, int]:
         """(line, column) of the deepest node on `path` (from the object) that exists."""
+        line, column, _ = self.entry(path)
+        return line, column
+
+    def entry(self, path: Path) -> tuple[int, int, Any]:
+        """The entry of `path`, or the place of its deepest existing node without
+        children when the path goes further than what exists."""
         line, column, children = self.tree
         for key in path:
             entry = None
@@ -178,9 +202,9 @@ class Positions:
             elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
                 entry = children[key]
             if entry is None:
-                break
+                return line, column, None
             line, column, children = entry
-        return line, column
+        return line, column, children
 
 
 class LoadError(Exception):
@@ -342,8 +366,25 @@ class _Lines:
 def parse_documents(name: str, text: str) -> Iterator[Document | InputError]:
     """Every document of a YAML stream, in order. libyaml reads the whole stream; when
     a document cannot be parsed, it becomes an InputError with its line and column,
-    and reading resumes at the next `---` line after the error."""
+    and reading resumes at the next `---` line after the error.
+
+    The compiled reader (policypack.native) reads the stream when it is built and the
+    stream is one it reads; otherwise the pure reader below does, with the same result."""
+    # The compiled reader places by libyaml's lines: not when other line breaks count
+    # (see _Lines), nor with a byte-order mark inside the stream (_Stream removes them).
+    if "\ufeff" not in text and not _other_line_breaks(text):
+        documents = native.load(text, _construct_scalar)
+        if documents is not None:
+            for index, (data, tree, last_line) in enumerate(documents):
+                yield Document(name, index, data, None, None, tree, last_line)
+            return
     yield from _Stream(name, text).items()
+
+
+def _construct_scalar(tag: str, value: str) -> Any:
+    """A null, bool, int or float value as the pure reader makes it (see _scalar);
+    raises when the text cannot be read as that type."""
+    return _SCALAR_CONSTRUCTORS[tag](yaml.ScalarNode(tag, value))
 
 
 # An alias token (`- *a`, `key: *a`, `[*a, *b]`) is `*` and a name, at a line start
