@@ -24,7 +24,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from policypack import __version__
+from policypack import __version__, native
 from policypack.config import ConfigError, PackConfig, load_config_mapping
 from policypack.engine import Engine
 from policypack.profiles import ProfileError, profile_config, render_profile, with_kubernetes_version
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="policypack",
         description="Kubernetes playbook rules: lint manifests offline, or run them as a Pulumi policy pack.",
     )
-    parser.add_argument("--version", action="version", version=f"policypack {__version__}")
+    parser.add_argument("--version", action="version", version=f"policypack {__version__} ({native.describe()})")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     lint = commands.add_parser(

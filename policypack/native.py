@@ -27,6 +27,15 @@ def available() -> bool:
     return _native is not None and not os.environ.get(PURE_ENV)
 
 
+def describe() -> str:
+    """Which reader reads YAML, in a few words (for `policypack --version`)."""
+    if _native is None:
+        return "YAML reader: pure Python; the compiled reader was not built (no Rust toolchain at install)"
+    if os.environ.get(PURE_ENV):
+        return f"YAML reader: pure Python ({PURE_ENV} is set)"
+    return "YAML reader: compiled"
+
+
 def load(text: str, construct: Callable[[str, str], Any]) -> list[tuple[Any, tuple[int, int, Any], int]] | None:
     """Every document of `text` as (data, positions tree, last line), or None when the
     pure reader must read it (or the compiled reader is not available).
