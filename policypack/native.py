@@ -30,10 +30,10 @@ def available() -> bool:
 def describe() -> str:
     """Which reader reads YAML, in a few words (for `policypack --version`)."""
     if _native is None:
-        return "YAML reader: pure Python; the compiled reader was not built (no Rust toolchain at install)"
+        return "pure-Python YAML reader: the compiled one was not built"
     if os.environ.get(PURE_ENV):
-        return f"YAML reader: pure Python ({PURE_ENV} is set)"
-    return "YAML reader: compiled"
+        return f"pure-Python YAML reader: {PURE_ENV} is set"
+    return "compiled YAML reader"
 
 
 def load(text: str, construct: Callable[[str, str], Any]) -> list[tuple[Any, tuple[int, int, Any], int]] | None:
