@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import marshal
 import os
 import re
 from collections.abc import Iterator
@@ -119,7 +120,8 @@ class Document:
         existing ancestor.
         """
         if self.tree is not None:
-            return Positions(self.file, self.tree).locate(path)
+            line, column, _ = tree_entry(self.tree, path)
+            return line, column
         mark, _ = self._walk(path)
         return self.position.of(mark)
 
@@ -146,11 +148,11 @@ class Document:
         on this object needs once the document itself is dropped (stack rules judge
         objects after every file is read)."""
         if self.tree is not None:
-            return Positions(self.file, Positions(self.file, self.tree).entry(base))
+            return Positions.of(self.file, tree_entry(self.tree, base))
         mark, node = self._walk(base)
         line, column = self.position.of(mark)
         shared: dict[int, Any] = {}  # aliased nodes appear once
-        return Positions(self.file, (line, column, None if node is None else self._children(node, shared)))
+        return Positions.of(self.file, (line, column, None if node is None else self._children(node, shared)))
 
     def _children(self, node: yaml.Node, shared: dict[int, Any]) -> Any:
         """The children of a mapping or sequence node (None for a scalar)."""
@@ -181,30 +183,41 @@ class Document:
 class Positions:
     """Where the fields of one object are in its file, as `Document.locate` finds them:
     a tree of `(line, column, children)` where children is None for a scalar, a dict
-    by key for a mapping, a list for a sequence. Much smaller than the node tree."""
+    by key for a mapping, a list for a sequence. Kept marshalled (`packed`): objects
+    wait with their positions for the stack rules until the end of the run, and the
+    tuples and dicts of the tree are about seven times the size of its bytes."""
 
     file: str
-    tree: tuple[int, int, Any]
+    packed: bytes
+
+    @classmethod
+    def of(cls, file: str, tree: tuple[int, int, Any]) -> Positions:
+        return cls(file, marshal.dumps(tree))
+
+    @property
+    def tree(self) -> tuple[int, int, Any]:
+        return marshal.loads(self.packed)
 
     def locate(self, path: Path) -> tuple[int, int]:
         """(line, column) of the deepest node on `path` (from the object) that exists."""
-        line, column, _ = self.entry(path)
+        line, column, _ = tree_entry(self.tree, path)
         return line, column
 
-    def entry(self, path: Path) -> tuple[int, int, Any]:
-        """The entry of `path`, or the place of its deepest existing node without
-        children when the path goes further than what exists."""
-        line, column, children = self.tree
-        for key in path:
-            entry = None
-            if isinstance(children, dict) and isinstance(key, str):
-                entry = children.get(key)
-            elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
-                entry = children[key]
-            if entry is None:
-                return line, column, None
-            line, column, children = entry
-        return line, column, children
+
+def tree_entry(tree: tuple[int, int, Any], path: Path) -> tuple[int, int, Any]:
+    """The entry of `path` in a positions tree, or the place of its deepest existing
+    node without children when the path goes further than what exists."""
+    line, column, children = tree
+    for key in path:
+        entry = None
+        if isinstance(children, dict) and isinstance(key, str):
+            entry = children.get(key)
+        elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
+            entry = children[key]
+        if entry is None:
+            return line, column, None
+        line, column, children = entry
+    return line, column, children
 
 
 class LoadError(Exception):

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policypack import native
-from policypack.loader import Document, InputError, Positions, _construct_scalar, parse_documents
+from policypack.loader import Document, InputError, Positions, _construct_scalar, parse_documents, tree_entry
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "real-world"
@@ -77,12 +77,14 @@ def yaml_files(*roots: Path) -> Iterator[Path]:
             yield from sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
 
 
-def test_positions_entry_matches_locate() -> None:
+def test_positions_are_kept_packed() -> None:
     tree = (1, 1, {"a": (2, 3, [(3, 5, None), (4, 5, {"b": (4, 7, None)})])})
-    positions = Positions("f", tree)
-    assert positions.entry(("a", 1)) == (4, 5, {"b": (4, 7, None)})
-    assert positions.entry(("a", 7, "x")) == (2, 3, None)
+    positions = Positions.of("f", tree)
+    assert isinstance(positions.packed, bytes) and positions.tree == tree
+    assert tree_entry(tree, ("a", 1)) == (4, 5, {"b": (4, 7, None)})
+    assert tree_entry(tree, ("a", 7, "x")) == (2, 3, None)
     assert positions.locate(("a", 1, "b")) == (4, 7)
+    assert positions.locate(("a", 1, "c")) == (4, 5)
 
 
 @needs_native
