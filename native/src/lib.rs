@@ -21,6 +21,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use unsafe_libyaml as y;
 
+/// Strings up to this many bytes are made once per file and shared.
+const SHARED_VALUE_LENGTH: usize = 32;
+
 /// Same as `policypack.loader.MAX_DEPTH`.
 const MAX_DEPTH: usize = 200;
 
@@ -268,7 +271,7 @@ enum Frame<'py> {
 struct Reader<'py> {
     py: Python<'py>,
     construct: Bound<'py, PyAny>,
-    keys: HashMap<Vec<u8>, Bound<'py, PyString>>, // one string object per distinct key text
+    keys: HashMap<Vec<u8>, Bound<'py, PyString>>, // one string object per distinct key or short value
     tags: [Bound<'py, PyString>; 3],              // tag names for `construct`
 }
 
@@ -291,9 +294,11 @@ impl<'py> Reader<'py> {
 
     /// A value as `policypack.loader._scalar` makes it: the fast cases here, the
     /// others through `construct(tag, text)` (PyYAML's SafeConstructor).
-    fn value(&self, tag: Tag, v: &[u8]) -> Result<Bound<'py, PyAny>, Stop> {
+    fn value(&mut self, tag: Tag, v: &[u8]) -> Result<Bound<'py, PyAny>, Stop> {
         let py = self.py;
         let index = match tag {
+            // Short strings repeat (`TCP`, `Always`, label values): one object each.
+            Tag::Str | Tag::Merge if v.len() <= SHARED_VALUE_LENGTH => return Ok(self.key(v)?.into_any()),
             Tag::Str | Tag::Merge => return Ok(self.text(v)?.into_any()),
             Tag::Null => return Ok(py.None().into_bound(py)),
             Tag::Bool => {
