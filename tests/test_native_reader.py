@@ -278,3 +278,39 @@ def documents(draw: st.DrawFn, depth: int = 0) -> str:
 @given(st.lists(documents(), min_size=1, max_size=3), st.sampled_from(["", "\n", "# c\n"]))
 def test_both_readers_agree_on_generated_yaml(monkeypatch: pytest.MonkeyPatch, parts: list[str], tail: str) -> None:
     compare("gen.yaml", "\n---\n".join(parts) + tail, monkeypatch)
+
+
+# Where libyaml 0.2.5 (unsafe-libyaml) and the libyaml PyYAML bundles may differ, and
+# what the compiled reader must leave to the pure reader.
+EDGE_CASES = [
+    "[!foo,bar]\n",
+    "{a: !x,b: c}\n",
+    "[!!str,1]\n",
+    "- !t[1]\n",
+    "[!a]\n",
+    "{!a: b}\n",
+    "a: 1\r\nb: [2, 3]\r\n",
+    "a: 1\rb: 2\n",
+    "a: x\x85b: y\n",
+    "a: 1\n---\n\ufeffb: 2\n",
+    "a:\n\t- 1\n",
+    "%YAML 1.1\n%TAG !k! tag:example.com,2000:\n---\na: !k!x 1\n",
+    "%YAML 1.2\n---\na: 1\n",
+    "a: &x 1\nb: *x\n",
+    "base: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n",
+    "a: 1\na: 2\n",
+    "? [k]\n: v\n",
+    "a: !!int 0x_\n",
+    "a: !!float .nan\nb: -.inf\nc: 1_000.5\nd: 1:30.5\n",
+    "a: 0o17\nb: 017\nc: 0b1_0\nd: 190:20:30\ne: 12345678901234567890123\n",
+    "a: '\\u00e9'\nb: \"\\ud83d\\ude00\"\nc: é\n",
+    "key: =\nother: ! 12\nthird: ! '12'\n",
+    "---\n...\n---\n# only a comment\n",
+    "- " * 300 + "x\n",
+]
+
+
+@needs_native
+@pytest.mark.parametrize("text", EDGE_CASES)
+def test_both_readers_agree_on_edge_cases(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    compare("edge.yaml", text, monkeypatch)
