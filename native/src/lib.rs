@@ -323,8 +323,15 @@ impl<'py> Reader<'py> {
             Tag::Float => 2,
         };
         let text = self.text(v)?;
-        // A value the constructor cannot read is an error the pure reader reports.
-        self.construct.call1((self.tags[index].clone(), text)).map_err(|_| Stop::Decline)
+        // A value the constructor cannot read is an error the pure reader reports;
+        // KeyboardInterrupt and the like go up.
+        self.construct.call1((self.tags[index].clone(), text)).map_err(|error| {
+            if error.is_instance_of::<pyo3::exceptions::PyException>(self.py) {
+                Stop::Decline
+            } else {
+                Stop::Error(error)
+            }
+        })
     }
 
     fn read(&mut self, input: &[u8]) -> Result<Bound<'py, PyList>, Stop> {
