@@ -26,7 +26,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from policypack import __version__, baseline_cli
+from policypack import __version__, baseline_cli, native
 from policypack.baseline import BaselineError
 from policypack.config import ConfigError, PackConfig, load_config_mapping
 from policypack.engine import Engine
@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="policypack",
         description="Kubernetes playbook rules: lint manifests offline, or run them as a Pulumi policy pack.",
     )
-    parser.add_argument("--version", action="version", version=f"policypack {__version__}")
+    parser.add_argument("--version", action="version", version=f"policypack {__version__} ({native.describe()})")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     lint = commands.add_parser(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import marshal
 import os
 import re
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from policypack import native
 from policypack.values import Path
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -90,12 +92,25 @@ class Document:
     file: str
     index: int  # position of the document in its file, from 0
     data: Any
-    node: yaml.Node = field(repr=False)
-    position: _Position = field(repr=False)
+    node: yaml.Node | None = field(repr=False)  # None when read by the compiled reader
+    position: _Position | None = field(repr=False)
+    # The compiled reader's table of positions (see Positions.tree) and last line,
+    # instead of the node tree.
+    tree: tuple[int, int, Any] | None = field(default=None, repr=False)
+    last_line: int | None = field(default=None, repr=False)
 
     @property
     def line(self) -> int:
+        if self.tree is not None:
+            return self.tree[0]
         return self.position.of(self.node.start_mark)[0]
+
+    @property
+    def end_line(self) -> int:
+        """The line where the document's content ends."""
+        if self.last_line is not None:
+            return self.last_line
+        return self.position.of(self.node.end_mark)[0]
 
     def locate(self, path: Path) -> tuple[int, int]:
         """(line, column), from 1, of the deepest node on `path` that exists.
@@ -104,6 +119,9 @@ class Document:
         item. A path into something that does not exist stops at its nearest
         existing ancestor.
         """
+        if self.tree is not None:
+            line, column, _ = tree_entry(self.tree, path)
+            return line, column
         mark, _ = self._walk(path)
         return self.position.of(mark)
 
@@ -129,10 +147,12 @@ class Document:
         """Every position under `base`, without the node tree: what placing findings
         on this object needs once the document itself is dropped (stack rules judge
         objects after every file is read)."""
+        if self.tree is not None:
+            return Positions.of(self.file, tree_entry(self.tree, base))
         mark, node = self._walk(base)
         line, column = self.position.of(mark)
         shared: dict[int, Any] = {}  # aliased nodes appear once
-        return Positions(self.file, (line, column, None if node is None else self._children(node, shared)))
+        return Positions.of(self.file, (line, column, None if node is None else self._children(node, shared)))
 
     def _children(self, node: yaml.Node, shared: dict[int, Any]) -> Any:
         """The children of a mapping or sequence node (None for a scalar)."""
@@ -163,24 +183,41 @@ class Document:
 class Positions:
     """Where the fields of one object are in its file, as `Document.locate` finds them:
     a tree of `(line, column, children)` where children is None for a scalar, a dict
-    by key for a mapping, a list for a sequence. Much smaller than the node tree."""
+    by key for a mapping, a list for a sequence. Kept marshalled (`packed`): objects
+    wait with their positions for the stack rules until the end of the run, and the
+    tuples and dicts of the tree are about seven times the size of its bytes."""
 
     file: str
-    tree: tuple[int, int, Any]
+    packed: bytes
+
+    @classmethod
+    def of(cls, file: str, tree: tuple[int, int, Any]) -> Positions:
+        return cls(file, marshal.dumps(tree))
+
+    @property
+    def tree(self) -> tuple[int, int, Any]:
+        return marshal.loads(self.packed)
 
     def locate(self, path: Path) -> tuple[int, int]:
         """(line, column) of the deepest node on `path` (from the object) that exists."""
-        line, column, children = self.tree
-        for key in path:
-            entry = None
-            if isinstance(children, dict) and isinstance(key, str):
-                entry = children.get(key)
-            elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
-                entry = children[key]
-            if entry is None:
-                break
-            line, column, children = entry
+        line, column, _ = tree_entry(self.tree, path)
         return line, column
+
+
+def tree_entry(tree: tuple[int, int, Any], path: Path) -> tuple[int, int, Any]:
+    """The entry of `path` in a positions tree, or the place of its deepest existing
+    node without children when the path goes further than what exists."""
+    line, column, children = tree
+    for key in path:
+        entry = None
+        if isinstance(children, dict) and isinstance(key, str):
+            entry = children.get(key)
+        elif isinstance(children, list) and isinstance(key, int) and 0 <= key < len(children):
+            entry = children[key]
+        if entry is None:
+            return line, column, None
+        line, column, children = entry
+    return line, column, children
 
 
 class LoadError(Exception):
@@ -342,8 +379,25 @@ class _Lines:
 def parse_documents(name: str, text: str) -> Iterator[Document | InputError]:
     """Every document of a YAML stream, in order. libyaml reads the whole stream; when
     a document cannot be parsed, it becomes an InputError with its line and column,
-    and reading resumes at the next `---` line after the error."""
+    and reading resumes at the next `---` line after the error.
+
+    The compiled reader (policypack.native) reads the stream when it is built and the
+    stream is one it reads; otherwise the pure reader below does, with the same result."""
+    # The compiled reader places by libyaml's lines: not when other line breaks count
+    # (see _Lines), nor with a byte-order mark inside the stream (_Stream removes them).
+    if "\ufeff" not in text and not _other_line_breaks(text):
+        documents = native.load(text, _construct_scalar)
+        if documents is not None:
+            for index, (data, tree, last_line) in enumerate(documents):
+                yield Document(name, index, data, None, None, tree, last_line)
+            return
     yield from _Stream(name, text).items()
+
+
+def _construct_scalar(tag: str, value: str) -> Any:
+    """A null, bool, int or float value as the pure reader makes it (see _scalar);
+    raises when the text cannot be read as that type."""
+    return _SCALAR_CONSTRUCTORS[tag](yaml.ScalarNode(tag, value))
 
 
 # An alias token (`- *a`, `key: *a`, `[*a, *b]`) is `*` and a name, at a line start

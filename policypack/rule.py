@@ -224,8 +224,10 @@ class Rule:
             problems.append("the docstring has no title line")
         if not self.description:
             problems.append("the docstring does not say what the rule checks (text after the title)")
+        # The sections __post_init__ parsed (every start-up checks every rule).
+        sections = {"Why it matters": self.why, "How to fix": self.how_to_fix}
         for section in REQUIRED_SECTIONS:
-            if not parse_doc(self.doc or "").get(section):
+            if not sections.get(section):
                 problems.append(f"the docstring has no '{section}:' section")
         if self.area not in AREAS:
             problems.append(f"area {self.area!r} is not one of {', '.join(AREAS)}")

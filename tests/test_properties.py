@@ -438,7 +438,7 @@ def test_linter_places_every_finding_in_its_document(items: list[tuple[str, dict
     for document in parse_documents("props.yaml", text):
         assert isinstance(document, Document), document
         documents += 1
-        first, last = document.line, document.position.of(document.node.end_mark)[0]
+        first, last = document.line, document.end_line
         before = len(result.findings)
         lint_document(document, engine, result)
         for finding in result.findings[before:]:
