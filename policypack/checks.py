@@ -17,7 +17,7 @@ from typing import Any
 
 from policypack.engine import ANNOTATION_PREFIX, Finding
 from policypack.registry import Registry
-from policypack.values import UNKNOWN, Path, as_mapping
+from policypack.values import Path, as_mapping
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,10 @@ def _annotation_problem(name: str, resource: Any, registry: Registry) -> str | N
 
 
 def unused_exemptions(
-    findings: Iterable[Finding], registry: Registry, settings: Mapping[str, Any], source: str
+    findings: Iterable[Finding], registry: Registry, settings: Mapping[str, Any], source: str, today: str
 ) -> list[LintWarning]:
-    """Config exemptions (of enabled rules) that suppressed no finding in this run."""
+    """Config exemptions (of enabled rules) that suppressed no finding in this run.
+    `today` is the engine's date (YYYY-MM-DD), to leave out expired ones."""
     used = {f.suppression.source for f in findings if f.suppression is not None and f.suppression.kind == "exemption"}
     out = []
     for rule in registry:
@@ -87,8 +88,9 @@ def unused_exemptions(
             continue
         for index, exemption in enumerate(setting.options.get("exemptions") or ()):
             name = f"{rule.name}.exemptions[{index}]"
-            if name in used or exemption.get("expires") is UNKNOWN:
-                continue
+            expires = exemption.get("expires")
+            if name in used or (isinstance(expires, str) and expires < today):
+                continue  # an expired one is named in the findings it no longer suppresses
             selectors = ", ".join(f"{k}={exemption[k]}" for k in ("kind", "namespace", "name", "urn") if k in exemption)
             out.append(
                 LintWarning(

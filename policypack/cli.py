@@ -387,7 +387,9 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
     engine = Engine(registry, config)
     result = lint_paths(paths, engine, stdin_bytes, allow_empty=args.allow_empty, implicit_stdin=not args.paths)
     source = args.config or (f"profile {args.profile}" if args.profile else "<config>")
-    result.warnings.extend(unused_exemptions(result.findings, registry, config.settings, source))
+    result.warnings.extend(
+        unused_exemptions(result.findings, registry, config.settings, source, engine.today.isoformat())
+    )
 
     options = ReportOptions(
         rules=list(registry),

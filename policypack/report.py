@@ -209,6 +209,19 @@ def _shorten(text: str, room: int) -> str:
     return cut.rstrip(" ,;:(") + "…"
 
 
+#: What the engine appends to a message about a suppression that did not apply
+#: (`settle`): the reader must see it even when the message is shortened.
+_SUPPRESSION_NOTE = re.compile(r" \(((?:annotation|exemption|not suppressed)[^()]*)\)$")
+
+
+def _shorten_keeping_note(text: str, room: int) -> str:
+    note = _SUPPRESSION_NOTE.search(text)
+    if note is None or len(text) <= room:
+        return _shorten(text, room)
+    tail = note[0]
+    return _shorten(text[: note.start()], max(room - len(tail), 30)) + tail
+
+
 def _clickable(file: str, line: int | None, column: int | None) -> str:
     """`file:line:col:` as compilers, ruff and editors print it."""
     if line is None:
@@ -268,9 +281,9 @@ def render_text(
             if room is None:
                 lines.append(f"{first} {text}")
             elif room >= _MIN_MESSAGE:
-                lines.append(f"{first} {_shorten(text, room)}")
+                lines.append(f"{first} {_shorten_keeping_note(text, room)}")
             else:  # a long path: the message under it, still whole-word and readable
-                lines.extend([first, "  " + _shorten(text, limit - 2)])
+                lines.extend([first, "  " + _shorten_keeping_note(text, limit - 2)])
             hint = hints.get(item.rule)
             if hint and not item.error:  # the whole "How to fix": `policypack explain RULE`
                 lines.append("  " + paint(f"fix: {_shorten(hint, limit - 7) if limit else hint}", "dim"))
@@ -325,8 +338,9 @@ def next_steps(result: LintResult, gate: Gate) -> str:
     if not any(not f.error and f.suppression is None for f in result.findings):
         return ""
     return (
-        "Why and how to fix: `policypack explain RULE`. To accept a finding, annotate the object "
-        '`ignore.policypack.io/RULE: "reason"` or add a config exemption (docs/suppressions.md).'
+        "Why and how to fix: `policypack explain RULE`.\n"
+        'To accept a finding: annotation `ignore.policypack.io/RULE: "reason"` or a config exemption '
+        "(docs/suppressions.md)."
     )
 
 
@@ -433,4 +447,8 @@ def json_report(result: LintResult, gate: Gate) -> dict[str, Any]:
         "findings": [finding_json(f, gate) for f in ordered],
         "errors": [{"file": e.file, "line": e.line, "column": e.column, "message": e.message} for e in result.errors],
         "skipped": [{"file": n.file, "line": n.line, "message": n.message} for n in result.notes],
+        "warnings": [
+            {"file": w.file, "line": w.line, "column": w.column, "message": w.message, "failsStrict": w.strict}
+            for w in result.warnings
+        ],
     }
