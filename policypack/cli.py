@@ -169,8 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
         "targets that version: the one place to set it for `pulumi preview --policy-pack-config`.",
     )
     profile.add_argument(
-        "name", choices=list(PROFILES), metavar="NAME", help=f"the profile: {', '.join(PROFILES)} (as lint --profile)"
+        "name",
+        nargs="?",
+        choices=list(PROFILES),
+        metavar="NAME",
+        help=f"the profile: {', '.join(PROFILES)} (as lint --profile)",
     )
+    profile.add_argument("--profile", "-p", dest="profile_flag", choices=list(PROFILES), metavar="NAME", help="as NAME")
     profile.add_argument(
         "--kubernetes-version", metavar="1.N", help="set every version-aware rule's target (1.30 or v1.30)"
     )
@@ -263,6 +268,10 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
     if args.command == "docs":
         return docs_command(registry, args.write, stdout)
     if args.command == "profile":
+        if bool(args.name) == bool(args.profile_flag):
+            print("policypack profile: name one profile: policypack profile NAME (or --profile NAME)", file=sys.stderr)
+            return EXIT_ERROR
+        args.name = args.name or args.profile_flag
         try:
             stdout.write(render_profile(args.name, registry, args.kubernetes_version))
         except ProfileError as error:

@@ -358,3 +358,53 @@ def test_shop_hardened_example_passes_even_the_strict_profile() -> None:
         assert code == 0, out
         assert out.startswith("0 findings (0 failing the gate); 6 objects")
     assert run("lint", str(ROOT / "examples"))[0] == 1  # shop.yaml breaks the rules on purpose
+
+
+# --- contributors: --help and the docs ----------------------------------------------
+
+
+def test_every_subcommand_and_argument_has_a_description() -> None:
+    import argparse
+
+    from policypack.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    helps = {choice.dest: choice.help for choice in commands._choices_actions}
+    assert set(helps) == set(commands.choices) and all(helps.values())
+    for name, sub in commands.choices.items():
+        assert sub.description, f"{name} has no description"
+        for action in sub._actions:
+            if not isinstance(action, argparse._HelpAction):
+                assert action.help, f"{name} {action.option_strings or action.dest} has no help"
+
+
+def test_profile_takes_the_name_as_lint_spells_it_too() -> None:
+    assert run("profile", "strict") == run("profile", "--profile", "strict") == run("profile", "-p", "strict")
+    assert run("profile")[0] == 2 and run("profile", "strict", "-p", "playbook")[0] == 2
+
+
+def test_flags_in_the_readme_are_flags_of_the_cli() -> None:
+    from policypack.cli import build_parser
+
+    parser = build_parser()
+    known = {
+        option
+        for sub in parser._subparsers._group_actions[0].choices.values()
+        for action in sub._actions
+        for option in action.option_strings
+    }
+    readme = (ROOT / "README.md").read_text()
+    used = set(re.findall(r"policypack (?:lint|profile|rules|explain|check-config|docs)\b[^\n`|]*", readme))
+    flags = {flag for line in used for flag in re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", line)}
+    assert flags and flags <= known, sorted(flags - known)
+
+
+def test_the_pre_commit_examples_pin_something_that_exists() -> None:
+    """No `rev:` names a tag the repository does not have (there are none yet)."""
+    import subprocess
+
+    tags = subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    for page in ("README.md", "docs/ci.md"):
+        for rev in re.findall(r"^\s*rev:\s*(\S+)", (ROOT / page).read_text(), re.M):
+            assert re.fullmatch(r"[0-9a-f]{40}", rev) or rev in tags, f"{page}: rev {rev} is no sha and no tag"
