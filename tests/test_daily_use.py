@@ -408,3 +408,12 @@ def test_the_pre_commit_examples_pin_something_that_exists() -> None:
     for page in ("README.md", "docs/ci.md"):
         for rev in re.findall(r"^\s*rev:\s*(\S+)", (ROOT / page).read_text(), re.M):
             assert re.fullmatch(r"[0-9a-f]{40}", rev) or rev in tags, f"{page}: rev {rev} is no sha and no tag"
+
+
+def test_ci_runs_the_readme_test_command_with_every_tier() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
+    command = [line for line in block.splitlines() if line and not line.startswith("#")][1]
+    tests = command.split("&& .venv/bin/ruff check .", 1)[1]
+    assert "--full" in tests and "-n auto" in tests
+    assert (".venv/bin/ruff check ." + tests) in (ROOT / ".ci" / "run").read_text()
