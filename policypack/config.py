@@ -113,13 +113,17 @@ def parse_config_text(text: str, source: str) -> Any:
     JSON or else YAML (a superset) for hand-written files. A key given twice is refused
     in both: the second would silently replace the first."""
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except DuplicateKey as error:
         raise ConfigError(f"{source}: {error}") from None
-    except json.JSONDecodeError as error:
+    except RecursionError:
+        raise ConfigError(f"{source}: the config is nested too deeply to be a config") from None
+    except (NotJson, json.JSONDecodeError) as error:
         if source.lower().endswith(".json"):
+            where = f":{error.lineno}:{error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+            message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
             raise ConfigError(
-                f"{source}:{error.lineno}:{error.colno}: invalid JSON: {error.msg} "
+                f"{source}{where}: invalid JSON: {message} "
                 "(Pulumi reads a .json config as strict JSON; name the file .yaml for YAML)"
             ) from None
     import yaml  # only for YAML configs
@@ -130,12 +134,23 @@ def parse_config_text(text: str, source: str) -> Any:
         raise ConfigError(f"{source}: {error}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: the config is neither valid JSON nor valid YAML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: the config is nested too deeply to be a config") from None
     except (ValueError, TypeError, OverflowError) as error:  # a constructor's own error: never a traceback
         raise ConfigError(f"{source}: the config is not valid YAML: {type(error).__name__}: {error}") from None
 
 
 class DuplicateKey(ValueError):
     """A mapping in the config names a key twice."""
+
+
+class NotJson(ValueError):
+    """A value Python's JSON parser accepts and JSON does not (NaN, Infinity)."""
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (Python's parser accepts them; Pulumi's does not)."""
+    raise NotJson(f"{name} is not a JSON value")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -164,6 +179,8 @@ def _config_loader() -> Any:
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: set[Any] = set()
             for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<: *base`: keys written beside it override the base's
                 key = self.construct_object(key_node, deep=True)
                 try:
                     duplicate = key in seen
