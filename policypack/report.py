@@ -280,9 +280,9 @@ def render_text(
             room = None if limit is None else limit - len(head) - len(item.rule) - plain - 3
             if room is None:
                 lines.append(f"{first} {text}")
-            elif room >= _MIN_MESSAGE:
+            elif len(text) <= room or (room >= _MIN_MESSAGE and room >= limit // 2):
                 lines.append(f"{first} {_shorten_keeping_note(text, room)}")
-            else:  # a long path: the message under it, still whole-word and readable
+            else:  # a long message or path: the message on a line of its own, whole where it fits
                 lines.extend([first, "  " + _shorten_keeping_note(text, limit - 2)])
             hint = hints.get(item.rule)
             if hint and not item.error:  # the whole "How to fix": `policypack explain RULE`

@@ -10,11 +10,11 @@ a boolean operator flipped, an operand of `and`/`or` dropped, a constant changed
 element dropped from a literal tuple/list/set, a boolean keyword argument flipped, a
 `not` removed, a `break` or `continue` swapped). The tests of that module run against
 it in a fresh process: a rule module's own fixtures (tests/test_rule_fixtures.py for
-its folder under tests/rules/, in both modes) plus tests/test_unknowns.py and
-tests/test_odd_shapes.py for it; for any other module, the tests given with
-`--tests`. A mutant the tests pass with "survived": either a fixture is missing (add
-one that would fail on the mutant) or the change is equivalent (say so in a comment
-if it keeps coming up).
+its folder under tests/rules/, in both modes) plus the unknowns sweeps
+(tests/test_unknowns.py, tests/test_stack_unknowns.py) and tests/test_odd_shapes.py
+for it; for any other module, the tests given with `--tests`. A mutant the tests
+pass with "survived": either a fixture is missing (add one that would fail on the
+mutant) or the change is equivalent (say so in a comment if it keeps coming up).
 
 The file is restored after every mutant, also on Ctrl-C. Not a maintained tool
 (mutmut) because mutmut 3 runs the whole suite per mutant through its own
@@ -147,6 +147,7 @@ def tests_for(module: Path) -> list[str]:
     return [
         "tests/test_rule_fixtures.py",
         "tests/test_unknowns.py",
+        "tests/test_stack_unknowns.py",
         "tests/test_odd_shapes.py",
         "-k",
         f"{name}/",

@@ -417,3 +417,19 @@ def test_ci_runs_the_readme_test_command_with_every_tier() -> None:
     tests = command.split("&& .venv/bin/ruff check .", 1)[1]
     assert "--full" in tests and "-n auto" in tests
     assert (".venv/bin/ruff check ." + tests) in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_fixture_harness_fails_on_an_offline_finding_without_a_line() -> None:
+    from policypack.engine import Finding, Location, ObjectRef
+    from policypack.lint import LintResult
+    from policypack.rule import Enforcement, Severity
+    from tests.support.harness import offline_lines
+
+    def finding(location: Location | None) -> Finding:
+        return Finding("r", Severity.LOW, Enforcement.ADVISORY, "m", (), ObjectRef("t"), location=location)
+
+    placed = LintResult(findings=[finding(Location("f.yaml", 3, 1))])
+    assert offline_lines(placed) == [("r", 3)]
+    for where in (None, Location("f.yaml")):
+        with pytest.raises(AssertionError, match="offline findings without a line"):
+            offline_lines(LintResult(findings=[finding(where)]))
