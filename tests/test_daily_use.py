@@ -433,3 +433,17 @@ def test_the_fixture_harness_fails_on_an_offline_finding_without_a_line() -> Non
     for where in (None, Location("f.yaml")):
         with pytest.raises(AssertionError, match="offline findings without a line"):
             offline_lines(LintResult(findings=[finding(where)]))
+
+
+def test_the_readme_shows_the_output_as_printed(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```console\n", 1)[1].split("```", 1)[0]
+    for command in block.split("\n$ ")[0:]:
+        argv, *shown = command.removeprefix("$ ").splitlines()
+        argv = argv.split("#")[0].split()[1:]
+        _, out = run(*argv)
+        printed = out.splitlines()
+        for line in shown:
+            if line and line != "...":
+                assert line in printed, f"{' '.join(argv)}: README line not printed: {line!r}"
