@@ -79,7 +79,12 @@ def test_every_finding_is_a_clickable_line_with_severity_gate_status_and_a_fix_h
     lines = out.splitlines()
     registry = load_registry()
     assert code == 1
-    located = [line for line in lines if re.match(r"^pod\.yaml:\d+:\d+: ", line)]
+    # A message that does not fit beside the location goes on the next line, whole.
+    located = [
+        f"{line} {lines[index + 1].strip()}" if line.endswith("]") else line
+        for index, line in enumerate(lines)
+        if re.match(r"^pod\.yaml:\d+:\d+: ", line)
+    ]
     assert len(located) == 2
     assert any(" require-pinned-images [medium, fails the gate] Deployment shop/p: " in line for line in located)
     assert any(" require-liveness-probe [low, advisory] Deployment shop/p: " in line for line in located)
