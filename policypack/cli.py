@@ -4,6 +4,7 @@
                                       -f FORMAT[=FILE] (repeatable): text, json, sarif, junit, github
     policypack rules                  list the rules
     policypack explain RULE           a rule's documentation
+    policypack profile NAME           print a profile as a policy-pack-config file
     policypack check-config FILE      validate a config file
     policypack fix [PATH ...]         apply the rules' fixes in place (--diff, --unsafe-fixes, - for stdin)
     policypack docs [--write]         check (or regenerate) docs/rules/ in a checkout
@@ -22,18 +23,28 @@ import difflib
 import json
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
 from policypack import __version__, baseline_cli, native
 from policypack.baseline import BaselineError
+from policypack.checks import unused_exemptions
 from policypack.config import ConfigError, PackConfig, load_config_mapping
 from policypack.engine import Engine
-from policypack.profiles import ProfileError, profile_config, render_profile, with_kubernetes_version
+from policypack.profiles import (
+    ProfileError,
+    check_version,
+    profile_config,
+    render_profile,
+    version_warning,
+    with_kubernetes_version,
+)
 from policypack.registry import Registry, RegistryError, load_registry
-from policypack.report import EXIT_ERROR, FORMATS, Gate, ReportOptions, write_report
+from policypack.report import EXIT_ERROR, FORMATS, TEXT_WIDTH, Gate, ReportOptions, summary_line, write_report
 from policypack.rule import PROFILES, Severity
+from policypack.selection import apply_selection, parse_rule_list
 
 
 def _format_spec(value: str) -> tuple[str, str | None]:
@@ -112,7 +123,30 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept an empty stdin or a directory without YAML files (an error by default)",
     )
-    lint.add_argument("--verbose", "-v", action="store_true", help="also list skipped documents and files")
+    lint.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="whole messages (not shortened to the line width), suppressed findings, skipped documents and files",
+    )
+    lint.add_argument(
+        "--statistics",
+        action="store_true",
+        help="text: a count of findings per rule (and severity) instead of each finding; the exit code is the same",
+    )
+    lint.add_argument(
+        "--select",
+        action="append",
+        metavar="RULES",
+        help="run only these rules: comma-separated names, globs (rbac-*) or areas (identity); repeatable. "
+        "A selected rule the config turned off runs at its default level",
+    )
+    lint.add_argument(
+        "--ignore",
+        action="append",
+        metavar="RULES",
+        help="do not run these rules (names, globs or areas, as --select)",
+    )
     lint.add_argument(
         "--sets",
         choices=("run", "directory", "file"),
@@ -135,8 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument(
         "--kubernetes-version",
         metavar="1.N",
-        help="target cluster version for version-aware rules (Pod Security Standards, removed APIs); "
-        "default: the newest they know",
+        help="target cluster version for version-aware rules (Pod Security Standards, removed APIs), "
+        "1.30 or v1.30 as kubectl prints it; default: the newest they know",
     )
 
     profile = commands.add_parser(
@@ -145,14 +179,40 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print a profile's config. With --kubernetes-version, every version-aware rule "
         "targets that version: the one place to set it for `pulumi preview --policy-pack-config`.",
     )
-    profile.add_argument("name", choices=list(PROFILES), metavar="NAME", help=", ".join(PROFILES))
-    profile.add_argument("--kubernetes-version", metavar="1.N")
+    profile.add_argument(
+        "name",
+        nargs="?",
+        choices=list(PROFILES),
+        metavar="NAME",
+        help=f"the profile: {', '.join(PROFILES)} (as lint --profile)",
+    )
+    profile.add_argument("--profile", "-p", dest="profile_flag", choices=list(PROFILES), metavar="NAME", help="as NAME")
+    profile.add_argument(
+        "--kubernetes-version", metavar="1.N", help="set every version-aware rule's target (1.30 or v1.30)"
+    )
 
-    rules = commands.add_parser("rules", help="list the rules")
-    rules.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    rules = commands.add_parser(
+        "rules",
+        help="list the rules",
+        description="List every rule: name, severity, default enforcement, the profiles it is in "
+        "(P playbook, B pss-baseline, R pss-restricted, S strict), title and tags.",
+    )
+    rules.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "json"),
+        default="text",
+        metavar="FORMAT",
+        help="text (a table, default) or json (every field, for scripts)",
+    )
 
-    explain = commands.add_parser("explain", help="show a rule's documentation")
-    explain.add_argument("rule", metavar="RULE")
+    explain = commands.add_parser(
+        "explain",
+        help="show a rule's documentation",
+        description="Print a rule's page: what it checks, why it matters, how to fix it, its options "
+        "and how to suppress it (the same text as docs/rules/RULE.md).",
+    )
+    explain.add_argument("rule", metavar="RULE", help="a rule name, as `policypack rules` lists it")
 
     check_config = commands.add_parser(
         "check-config",
@@ -160,14 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate a policy-pack-config file against every rule's option schema. Stricter than "
         "the Pulumi engine, which checks option types but ignores unknown rule names and option keys.",
     )
-    check_config.add_argument("config", metavar="FILE")
+    check_config.add_argument("config", metavar="FILE", help="the config file (.json as strict JSON, else YAML)")
 
     baseline_cli.add_baseline_command(commands)
     from policypack.fix import add_parser as add_fix_parser
 
     add_fix_parser(commands)
 
-    docs = commands.add_parser("docs", help="generate docs/rules/ from the rules (in a checkout)")
+    docs = commands.add_parser(
+        "docs",
+        help="generate docs/rules/ from the rules (in a checkout)",
+        description="Check (default) or regenerate the generated files of a checkout: docs/rules/*.md, "
+        "the README's rule table and profiles/*.json.",
+    )
     mode = docs.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="rewrite stale files (default: only check)")
     mode.add_argument("--check", action="store_true", help="exit 1 if any generated file is stale (default)")
@@ -219,6 +284,10 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
     if args.command == "docs":
         return docs_command(registry, args.write, stdout)
     if args.command == "profile":
+        if bool(args.name) == bool(args.profile_flag):
+            print("policypack profile: name one profile: policypack profile NAME (or --profile NAME)", file=sys.stderr)
+            return EXIT_ERROR
+        args.name = args.name or args.profile_flag
         try:
             stdout.write(render_profile(args.name, registry, args.kubernetes_version))
         except ProfileError as error:
@@ -331,15 +400,20 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         paths = ["-"]
     try:
         config = lint_config(args, registry)
+        config = apply_selection(config, registry, parse_rule_list(args.select), parse_rule_list(args.ignore))
     except (ConfigError, ProfileError) as error:
         print(f"policypack lint: invalid config: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if args.kubernetes_version:
+        warning = version_warning(check_version(args.kubernetes_version), registry)
+        if warning:
+            print(f"policypack lint: warning: {warning}", file=sys.stderr)
     try:
         destinations = report_destinations(args.format, args.output)
     except ValueError as error:
         print(f"policypack lint: {error}", file=sys.stderr)
         return EXIT_ERROR
-    gate = Gate(Severity(args.fail_on) if args.fail_on else None)
+    gate = Gate(Severity(args.fail_on) if args.fail_on else None, strict=args.profile == "strict")
     try:
         baseline = baseline_cli.load_baseline(args)
     except BaselineError as error:
@@ -347,7 +421,13 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         return EXIT_ERROR
     stdin_bytes = getattr(stdin, "buffer", stdin) if stdin is not None else None
     engine = Engine(registry, config)
-    result = lint_paths(paths, engine, stdin_bytes, allow_empty=args.allow_empty, sets=args.sets)
+    result = lint_paths(
+        paths, engine, stdin_bytes, allow_empty=args.allow_empty, implicit_stdin=not args.paths, sets=args.sets
+    )
+    source = args.config or (f"profile {args.profile}" if args.profile else "<config>")
+    result.warnings.extend(
+        unused_exemptions(result.findings, registry, config.settings, source, engine.today.isoformat())
+    )
     try:
         gate = baseline_cli.apply_baseline(args, baseline, result, gate, sys.stderr)
     except BaselineError as error:
@@ -359,6 +439,7 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         enabled=frozenset(rule.name for rule in registry if config.for_rule(rule).enabled),
         verbose=args.verbose,
         docs_url=args.docs_url,
+        statistics=args.statistics,
     )
     code = gate.exit_code(result)
     for fmt, file in destinations:
@@ -366,7 +447,8 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         color = args.color == "always" or (
             args.color == "auto" and file == "-" and stdout.isatty() and "NO_COLOR" not in os.environ
         )
-        fmt_options = dataclasses.replace(options, color=color)
+        width = shutil.get_terminal_size((TEXT_WIDTH, 24)).columns if file == "-" and stdout.isatty() else None
+        fmt_options = dataclasses.replace(options, color=color, width=width)
         if file == "-":
             write_report(fmt, result, gate, fmt_options, stdout)
             continue
@@ -377,6 +459,9 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         except OSError as error:
             print(f"policypack lint: cannot write {file}: {error.strerror or error}", file=sys.stderr)
             code = EXIT_ERROR
+    if all(file != "-" for _, file in destinations):
+        # Every report went to a file: the person at the terminal still gets the verdict.
+        stdout.write(summary_line(result, gate) + "\n")
     return code
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,8 @@ from policypack.registry import Registry
 from policypack.rule import Enforcement, Rule
 
 LEVELS = tuple(level.value for level in Enforcement)
+#: YYYY-MM-DD only (Python 3.11's fromisoformat also takes 20270301 and 2027-W05).
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class ConfigError(Exception):
@@ -105,17 +108,96 @@ def load_config_mapping(path: str | Path) -> Any:
 
 
 def parse_config_text(text: str, source: str) -> Any:
-    """JSON, or YAML (a superset) for hand-written files."""
+    """A `.json` file as strict JSON, as `pulumi --policy-pack-config` reads it (no
+    trailing commas, no comments: what passes here must pass there); anything else as
+    JSON or else YAML (a superset) for hand-written files. A key given twice is refused
+    in both: the second would silently replace the first."""
     try:
-        return json.loads(text)
-    except ValueError:
-        pass
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except DuplicateKey as error:
+        raise ConfigError(f"{source}: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: the config is nested too deeply to be a config") from None
+    except (NotJson, json.JSONDecodeError) as error:
+        if source.lower().endswith(".json"):
+            where = f":{error.lineno}:{error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+            message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+            raise ConfigError(
+                f"{source}{where}: invalid JSON: {message} "
+                "(Pulumi reads a .json config as strict JSON; name the file .yaml for YAML)"
+            ) from None
     import yaml  # only for YAML configs
 
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_config_loader())  # a SafeLoader subclass: constructs no objects
+    except DuplicateKey as error:
+        raise ConfigError(f"{source}: {error}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: the config is neither valid JSON nor valid YAML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: the config is nested too deeply to be a config") from None
+    except (ValueError, TypeError, OverflowError) as error:  # a constructor's own error: never a traceback
+        raise ConfigError(f"{source}: the config is not valid YAML: {type(error).__name__}: {error}") from None
+
+
+class DuplicateKey(ValueError):
+    """A mapping in the config names a key twice."""
+
+
+class NotJson(ValueError):
+    """A value Python's JSON parser accepts and JSON does not (NaN, Infinity)."""
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (Python's parser accepts them; Pulumi's does not)."""
+    raise NotJson(f"{name} is not a JSON value")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(f"{key!r} is given twice (the second would replace the first)")
+        out[key] = value
+    return out
+
+
+_LOADER: Any = None
+
+
+def _config_loader() -> Any:
+    """A SafeLoader that refuses duplicate keys (with their line) and keeps dates as
+    the text written: `expires: 2027-03-01` unquoted is the date's ISO text, as in JSON,
+    and `2027-13-01` reaches the date check (a clear error) instead of failing in
+    PyYAML's date constructor."""
+    global _LOADER
+    if _LOADER is not None:
+        return _LOADER
+    import yaml
+
+    class ConfigLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<: *base`: keys written beside it override the base's
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key; the base class says so
+                    break
+                if duplicate:
+                    mark = key_node.start_mark
+                    raise DuplicateKey(
+                        f"line {mark.line + 1}, column {mark.column + 1}: "
+                        f"{key!r} is given twice (the second would replace the first)"
+                    )
+            return super().construct_mapping(node, deep=deep)
+
+    ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    _LOADER = ConfigLoader
+    return _LOADER
 
 
 def _split_entry(value: Any, where: str) -> tuple[Enforcement | None, dict[str, Any]]:
@@ -156,8 +238,12 @@ def validate_options(rule: Rule, options: Mapping[str, Any], source: str) -> Non
     for index, exemption in enumerate(options.get("exemptions") or ()):
         expires = exemption.get("expires")
         try:
+            if expires is not None and not _ISO_DATE.fullmatch(expires):
+                raise ValueError(expires)
             if expires is not None:
                 date.fromisoformat(expires)
         except ValueError:
             where = f"option 'exemptions.{index}.expires'"
-            raise ConfigError(f"{source}: rule {rule.name!r}: {where}: {expires!r} is not a date") from None
+            raise ConfigError(
+                f"{source}: rule {rule.name!r}: {where}: {expires!r} is not a date (YYYY-MM-DD, e.g. 2027-03-01)"
+            ) from None

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policypack.engine import Engine, Finding, Location, ObjectRef
+from policypack.checks import LintWarning, annotation_warnings
+from policypack.engine import ANNOTATION_PREFIX, Engine, Finding, Location, ObjectRef
 from policypack.fragments import Fragments
 from policypack.loader import (
     STDIN,
@@ -38,7 +40,7 @@ from policypack.loader import (
 from policypack.model import Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
 from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources, stack_resources
 from policypack.sets import SET_MODES, set_key, unreadable_placeholders
-from policypack.values import format_path
+from policypack.values import as_mapping, format_path
 
 
 @dataclass
@@ -46,6 +48,7 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    warnings: list[LintWarning] = field(default_factory=list)  # what the user wrote that had no effect
     sources: list[str] = field(default_factory=list)  # inputs in the order they were read
     files: int = 0
     documents: int = 0
@@ -63,24 +66,46 @@ class LintResult:
 
 
 def lint_paths(
-    paths: Iterable[str], engine: Engine, stdin: Any = None, allow_empty: bool = False, sets: str = "run"
+    paths: Iterable[str],
+    engine: Engine,
+    stdin: Any = None,
+    allow_empty: bool = False,
+    implicit_stdin: bool = False,
+    sets: str = "run",
 ) -> LintResult:
     """Lint every input. Unless `allow_empty`, an input that gives nothing to lint (an
-    empty pipe, a directory without YAML) is an error: in a CI gate it usually means
-    the command before the pipe failed or the path is wrong. `sets` says how objects
-    are grouped for the stack rules (see docs/sets.md)."""
+    empty pipe, a directory without YAML, a Helm chart's folder) is an error: in a CI
+    gate it usually means the command before the pipe failed or the path is wrong.
+    `implicit_stdin`: no path was given, so stdin is read (`policypack lint < x`).
+    `sets` says how objects are grouped for the stack rules (see docs/sets.md)."""
     if sets not in SET_MODES:
         raise ValueError(f"sets must be one of {', '.join(SET_MODES)}, not {sets!r}")
     result = LintResult(sets=sets)
     try:
-        _lint_inputs(paths, engine, stdin, allow_empty, result)
+        charts = _lint_inputs(paths, engine, stdin, allow_empty, implicit_stdin, result)
         run_stack_rules(engine, result)
     finally:
         gc.unfreeze()
+    for chart in charts:
+        how = f"lint its output instead: helm template NAME {chart} | policypack lint -"
+        if result.objects or allow_empty:
+            result.warnings.append(LintWarning(chart, f"Helm chart: its templates were not linted; {how}"))
+        else:
+            result.errors.append(
+                InputError(chart, f"is a Helm chart, whose templates are not YAML until rendered; {how}", empty=True)
+            )
     return result
 
 
-def _lint_inputs(paths: Iterable[str], engine: Engine, stdin: Any, allow_empty: bool, result: LintResult) -> None:
+#: The note `expand_paths` gives for a Helm chart's templates folder.
+_CHART_TEMPLATES = "skipped Helm chart templates"
+
+
+def _lint_inputs(
+    paths: Iterable[str], engine: Engine, stdin: Any, allow_empty: bool, implicit_stdin: bool, result: LintResult
+) -> list[str]:
+    """Lint every input into `result`; return the Helm charts whose templates were skipped."""
+    charts: list[str] = []
     for item in expand_paths(list(paths)):
         if isinstance(item, InputError):
             if not (allow_empty and item.empty):
@@ -88,6 +113,8 @@ def _lint_inputs(paths: Iterable[str], engine: Engine, stdin: Any, allow_empty: 
                 result.errors.append(item)
         elif isinstance(item, Note):
             result.notes.append(item)
+            if item.message.startswith(_CHART_TEMPLATES):
+                charts.append(os.path.dirname(item.file) or ".")
         else:
             name = STDIN_NAME if item == STDIN else item
             text = read_text(item, stdin)
@@ -99,19 +126,18 @@ def _lint_inputs(paths: Iterable[str], engine: Engine, stdin: Any, allow_empty: 
             documents = result.documents
             lint_text(name, text, engine, result)
             if item == STDIN and result.documents == documents and not allow_empty:
-                result.errors.append(
-                    InputError(
-                        name,
-                        "no YAML documents on standard input (did the command before the pipe fail?); "
-                        "use --allow-empty if that is expected",
-                        empty=True,
-                    )
+                what = (
+                    "no path was given, so standard input was read, and it is empty (is a path variable empty?)"
+                    if implicit_stdin
+                    else "no YAML documents on standard input (did the command before the pipe fail?)"
                 )
+                result.errors.append(InputError(name, f"{what}; use --allow-empty if that is expected", empty=True))
         # What is alive between files is kept to the end of the run (findings, the
         # objects for the stack rules): freezing it spares the cyclic garbage
         # collector from walking all of it again on every full collection, which
         # made time grow faster than the documents. lint_paths unfreezes when done.
         gc.freeze()
+    return charts
 
 
 def run_stack_rules(engine: Engine, result: LintResult) -> None:
@@ -173,6 +199,13 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
         return
     skipped: list[tuple] = []
     for manifest, base in manifest_objects(data, skipped=skipped):
+        metadata = manifest.get("metadata")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            # The API server refuses it; judging it would pass it on nothing.
+            line, column = document.locate((*base, "metadata"))
+            message = f"malformed {manifest.get('kind')}: metadata must be a mapping, got a {_shape(metadata)}"
+            result.errors.append(InputError(document.file, message, line, column))
+            continue
         why = result.fragments.why_fragment(document.file, manifest)
         if why is not None:
             line, _ = document.locate(base)
@@ -202,10 +235,22 @@ def _judge(document: Document, resource: Any, base: tuple, engine: Engine, resul
             )
             finding = dataclasses.replace(finding, folded=folded)
         result.findings.append(dataclasses.replace(finding, location=Location(document.file, line, column)))
+    if any(isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) for key in _all_annotations(resource)):
+        result.warnings.extend(
+            annotation_warnings(resource, engine.registry, document.file, lambda path: document.locate(base + path))
+        )
     if engine.stack_rules_for(resource):
         # Kept to the end of the run with the positions of its fields, not the
         # document's node tree (several times larger): the file's nodes are dropped.
         result.pending.append((resource, document.positions(base)))
+
+
+def _all_annotations(resource: Any) -> list[Any]:
+    keys = list(resource.annotations)
+    pod_metadata = resource.pod_metadata_path
+    if pod_metadata is not None and pod_metadata != ("metadata",):
+        keys.extend(as_mapping(resource.get(*pod_metadata, "annotations")))
+    return keys
 
 
 def _shape(data: Any) -> str:

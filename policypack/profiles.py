@@ -33,10 +33,43 @@ class ProfileError(Exception):
     """An unknown profile or a malformed Kubernetes version."""
 
 
-def check_version(version: str) -> str:
-    if not isinstance(version, str) or not VERSION_PATTERN.fullmatch(version):
-        raise ProfileError(f"Kubernetes version must look like 1.30, got {version!r}")
-    return version
+#: What a user may type: `1.29`, or as kubectl prints it, `v1.29` or `v1.29.3`.
+_VERSION_INPUT = re.compile(r"^v?(1\.(?:0|[1-9][0-9]*))(?:\.[0-9]+)?$")
+
+
+def check_version(version: str, registry: Registry | None = None) -> str:
+    """The version as the rules take it (`1.N`). With `registry`, a version more than
+    one minor past the newest the rules know (their default) does not exist yet and is
+    refused: `1.99` is a typo, not a cluster."""
+    match = _VERSION_INPUT.fullmatch(version) if isinstance(version, str) else None
+    if match is None:
+        raise ProfileError(f"Kubernetes version must look like 1.30 (or v1.30, as kubectl prints it), got {version!r}")
+    normal = match[1]
+    newest = newest_known_version(registry) if registry is not None else None
+    if newest is not None and _minor(normal) > _minor(newest) + 1:
+        raise ProfileError(
+            f"Kubernetes {normal} does not exist (the newest version the rules know is {newest}); "
+            "give the cluster's version, e.g. from `kubectl version`"
+        )
+    return normal
+
+
+def version_warning(version: str, registry: Registry) -> str | None:
+    """A warning for a version newer than any the rules know (they judge it as the newest)."""
+    newest = newest_known_version(registry)
+    if newest is not None and _minor(version) > _minor(newest):
+        return f"Kubernetes {version} is newer than any version the rules know; they judge it as {newest}"
+    return None
+
+
+def newest_known_version(registry: Registry) -> str | None:
+    """The newest target version any version-aware rule knows (its default)."""
+    defaults = [str(rule.options[VERSION_OPTION].get("default")) for rule in registry if VERSION_OPTION in rule.options]
+    return max((d for d in defaults if VERSION_PATTERN.fullmatch(d)), key=_minor, default=None)
+
+
+def _minor(version: str) -> int:
+    return int(version.split(".")[1])
 
 
 def profile_config(name: str, registry: Registry, kubernetes_version: str | None = None) -> dict[str, Any]:
@@ -44,7 +77,7 @@ def profile_config(name: str, registry: Registry, kubernetes_version: str | None
     if name not in PROFILES:
         raise ProfileError(f"no profile {name!r} (profiles: {', '.join(PROFILES)})")
     if kubernetes_version is not None:
-        check_version(kubernetes_version)
+        kubernetes_version = check_version(kubernetes_version, registry)
     config: dict[str, Any] = {}
     for rule in registry:
         if not rule.in_profile(name):
@@ -67,7 +100,7 @@ def _level(profile: str, rule: Rule) -> str:
 
 def with_kubernetes_version(config: dict[str, Any], registry: Registry, version: str) -> dict[str, Any]:
     """`config` with the target version set on every rule that has the option."""
-    check_version(version)
+    version = check_version(version, registry)
     out = dict(config)
     for rule in registry:
         if VERSION_OPTION not in rule.options:

@@ -40,6 +40,7 @@ class Gate:
     fail_on: Severity | None = None
     # --baseline: its findings are kept out of the gate (and, if strict, stale entries fail it)
     baseline: BaselineMatch | None = field(default=None, compare=False)
+    strict: bool = False  # `--profile strict`: a suppression that names nothing fails too
 
     def fails(self, finding: Finding) -> bool:
         """Whether a finding fails the gate (exit 1). A rule failure is not a finding
@@ -61,6 +62,8 @@ class Gate:
             return EXIT_FINDINGS
         if self.baseline is not None and self.baseline.strict and self.baseline.stale:
             return EXIT_FINDINGS
+        if self.strict and any(w.strict for w in result.warnings):
+            return EXIT_FINDINGS
         return EXIT_OK
 
 
@@ -78,6 +81,8 @@ class ReportOptions:
     verbose: bool = False  # text: also list suppressed findings and skipped documents
     docs_url: str | None = None  # base URL of docs/rules/ for SARIF's helpUri
     root: str = "."  # file paths in SARIF and GitHub reports are relative to this
+    width: int | None = None  # text: longest line (default TEXT_WIDTH; -v does not shorten)
+    statistics: bool = False  # text: a count per rule instead of every finding
 
 
 def write_report(fmt: str, result: LintResult, gate: Gate, options: ReportOptions, stream: TextIO) -> None:
@@ -105,7 +110,15 @@ def render(fmt: str, result: LintResult, gate: Gate, options: ReportOptions | No
 
         return render_github(result, gate, options)
     if fmt == "text":
-        return render_text(result, gate, color=options.color, verbose=options.verbose)
+        return render_text(
+            result,
+            gate,
+            color=options.color,
+            verbose=options.verbose,
+            rules=options.rules,
+            width=options.width,
+            statistics=options.statistics,
+        )
     raise ValueError(f"unknown report format {fmt!r}")
 
 
@@ -162,12 +175,6 @@ _COLORS = {
 _RESET = "\033[0m"
 
 
-def _where(line: int | None, column: int | None) -> str:
-    if line is None:
-        return "-"
-    return f"{line}:{column}" if column is not None else f"{line}"
-
-
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -178,39 +185,125 @@ def safe(text: object) -> str:
     return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), str(text))
 
 
-def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose: bool = False) -> str:
+#: Longest line of the text report (without -v): a message is shortened to fit, and
+#: -v (or `policypack explain RULE`) gives the whole of it. A terminal's width wins.
+TEXT_WIDTH = 120
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`1 file`, `2 files` (`words` for irregular plurals)."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def fix_hint(rule: Rule) -> str:
+    """The first sentence of a rule's "How to fix", on one line, for the hint under a
+    finding (an example it introduces with a colon is left to `policypack explain`)."""
+    paragraph = rule.how_to_fix.strip().split("\n\n", 1)[0]
+    text = " ".join(paragraph.split())
+    sentence = re.split(r"(?<=[.:;])\s", text, maxsplit=1)[0]
+    return sentence.rstrip(".:;")
+
+
+#: Below this much room beside the location, the message goes on a line of its own.
+_MIN_MESSAGE = 50
+
+
+def _shorten(text: str, room: int) -> str:
+    """`text` cut at a word to fit `room` characters, ending in `…`."""
+    if len(text) <= room:
+        return text
+    cut = text[: max(room - 1, 20)]
+    if " " in cut[len(cut) // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:(") + "…"
+
+
+#: What the engine appends to a message about a suppression that did not apply
+#: (`settle`): the reader must see it even when the message is shortened.
+_SUPPRESSION_NOTE = re.compile(r" \(((?:annotation|exemption|not suppressed)[^()]*)\)$")
+
+
+def _shorten_keeping_note(text: str, room: int) -> str:
+    note = _SUPPRESSION_NOTE.search(text)
+    if note is None or len(text) <= room:
+        return _shorten(text, room)
+    tail = note[0]
+    return _shorten(text[: note.start()], max(room - len(tail), 30)) + tail
+
+
+def _clickable(file: str, line: int | None, column: int | None) -> str:
+    """`file:line:col:` as compilers, ruff and editors print it."""
+    if line is None:
+        return f"{file}:"
+    return f"{file}:{line}:{column}:" if column is not None else f"{file}:{line}:"
+
+
+def render_text(
+    result: LintResult,
+    gate: Gate,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    rules: Sequence[Rule] = (),
+    width: int | None = None,
+    statistics: bool = False,
+) -> str:
+    """One clickable line per finding, `path:line:col: rule [severity, status] object:
+    message`, with a one-line fix hint under it; then warnings and the summary."""
+
     def paint(text: str, style: str) -> str:
         return f"{_COLORS[style]}{text}{_RESET}" if color else text
 
     def shown(item: Finding | InputError) -> bool:
         return verbose or not (isinstance(item, Finding) and (item.suppression is not None or gate.baselined(item)))
 
+    limit = None if verbose else (width or TEXT_WIDTH)
+    hints = {rule.name: fix_hint(rule) for rule in rules}
     lines: list[str] = []
-    width = max((len(f.rule) for f in result.findings if shown(f)), default=0)
-    for file, all_items in by_file(result).items():
-        items = [item for item in all_items if shown(item)]
-        if not items:
-            continue
-        lines.append(paint(safe(file), "bold"))
-        for item in items:
+    if statistics:
+        lines.extend(statistics_lines(result, gate, paint))
+    for file, all_items in [] if statistics else by_file(result).items():
+        for item in all_items:
+            if not shown(item):
+                continue
             if isinstance(item, InputError):
-                where = _where(item.line, item.column)
-                lines.append(f"  {where:<8} {paint('error', 'error'):<8}  {safe(item.message)}")
+                head = _clickable(safe(file), item.line, item.column)
+                lines.append(f"{head} {paint('error', 'error')}: {safe(item.message)}")
                 continue
             loc = item.location
-            where = _where(loc.line, loc.column) if loc else "-"
+            head = _clickable(safe(file), loc.line, loc.column) if loc else f"{safe(file)}:"
             level = "error" if item.error else item.severity.value
-            status = item.enforcement.value
-            if item.suppression is not None:
-                status = f"{status}, {safe(describe_suppression(item.suppression))}"
+            if item.error:
+                status = "rule failed"
+            elif item.suppression is not None:
+                status = safe(describe_suppression(item.suppression))
             elif gate.baselined(item):
-                status += ", baselined"
-            elif gate.fails(item) and not item.blocks:
-                status += f", fails --fail-on {gate.fail_on.value}"
-            lines.append(
-                f"  {where:<8} {paint(f'{level:<8}', level)}  {item.rule:<{width}}  "
-                f"{safe(describe_object(item.object))}: {safe(item.message)} {paint(f'({status})', 'dim')}"
-            )
+                status = "baselined"
+            elif gate.fails(item):
+                status = "fails the gate" if item.blocks else f"fails --fail-on {gate.fail_on.value}"
+            else:
+                status = item.enforcement.value
+            style = "error" if item.error else "high" if gate.fails(item) else "dim"
+            tag = f"[{paint(level, level)}, {paint(status, style)}]"
+            plain = len(f"[{level}, {status}]")
+            text = f"{safe(describe_object(item.object))}: {safe(item.message)}"
+            first = f"{head} {paint(item.rule, 'bold')} {tag}"
+            room = None if limit is None else limit - len(head) - len(item.rule) - plain - 3
+            if room is None:
+                lines.append(f"{first} {text}")
+            elif len(text) <= room or (room >= _MIN_MESSAGE and room >= limit // 2):
+                lines.append(f"{first} {_shorten_keeping_note(text, room)}")
+            else:  # a long message or path: the message on a line of its own, whole where it fits
+                lines.extend([first, "  " + _shorten_keeping_note(text, limit - 2)])
+            hint = hints.get(item.rule)
+            if hint and not item.error:  # the whole "How to fix": `policypack explain RULE`
+                lines.append("  " + paint(f"fix: {_shorten(hint, limit - 7) if limit else hint}", "dim"))
+    if lines:
+        lines.append("")
+    for warning in result.warnings:
+        head = _clickable(safe(warning.file), warning.line, warning.column)
+        lines.append(f"{head} {paint('warning', 'medium')}: {safe(warning.message)}")
+    if result.warnings:
         lines.append("")
     if verbose:
         for note in result.notes:
@@ -224,7 +317,47 @@ def render_text(result: LintResult, gate: Gate, *, color: bool = False, verbose:
                 lines.append(paint(safe(f"{where}: stale baseline entry: {entry.describe()}"), "dim"))
             lines.append("")
     lines.append(summary_line(result, gate, paint, verbose=verbose))
+    advice = next_steps(result, gate)
+    if advice:
+        lines.append(advice)
     return "\n".join(lines) + "\n"
+
+
+def statistics_lines(result: LintResult, gate: Gate, paint: Any) -> list[str]:
+    """`--statistics`: findings per rule, most first, like `ruff --statistics`."""
+    counts: Counter[str] = Counter()
+    failing: Counter[str] = Counter()
+    severity: dict[str, str] = {}
+    for finding in result.findings:
+        if finding.error or finding.suppression is not None:
+            continue
+        counts[finding.rule] += 1
+        failing[finding.rule] += gate.fails(finding)
+        severity[finding.rule] = finding.severity.value
+    if not counts:
+        return []
+    width = max(len(name) for name in counts)
+    rows = [f"{'count':>6}  {'failing':>7}  {'severity':<8}  rule"]
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], -Severity(severity[item[0]]).rank, item[0]))
+    for name, count in ranked:
+        level = severity[name]
+        rows.append(f"{count:>6}  {failing[name]:>7}  {paint(f'{level:<8}', level)}  {name:<{width}}".rstrip())
+    by_level = Counter(severity[name] for name in counts for _ in range(counts[name]))
+    rows.append(
+        "by severity: " + ", ".join(f"{by_level[s.value]} {s.value}" for s in sorted(Severity, key=lambda s: -s.rank))
+    )
+    return rows
+
+
+def next_steps(result: LintResult, gate: Gate) -> str:
+    """Where to go from the findings: the rule's page and how to accept a finding."""
+    if not any(not f.error and f.suppression is None for f in result.findings):
+        return ""
+    return (
+        "Why and how to fix: `policypack explain RULE`.\n"
+        'To accept a finding: annotation `ignore.policypack.io/RULE: "reason"` or a config exemption '
+        "(docs/suppressions.md)."
+    )
 
 
 def summary_line(
@@ -236,8 +369,9 @@ def summary_line(
     baselined = sum(1 for f in result.findings if f.suppression is None and gate.baselined(f))
     failing = sum(1 for f in findings if gate.fails(f))
     parts = [
-        f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({failing} failing the gate)",
-        f"{result.objects} objects in {result.documents} documents from {result.files} files",
+        f"{plural(len(findings), 'finding')} ({failing} failing the gate)",
+        f"{plural(result.objects, 'object')} in {plural(result.documents, 'document')} "
+        f"from {plural(result.files, 'file')}",
     ]
     if suppressed:
         parts.insert(1, f"{suppressed} suppressed" + ("" if verbose else " (-v lists them)"))
@@ -249,11 +383,11 @@ def summary_line(
             fails = ", failing --strict-baseline" if gate.baseline.strict else ""
             parts.insert(2, f"{stale} stale baseline entr{'ies' if stale != 1 else 'y'}{fails} ({hint})")
     if result.errors:
-        parts.append(paint(f"{len(result.errors)} input error{'s' if len(result.errors) != 1 else ''}", "error"))
+        parts.append(paint(plural(len(result.errors), "input error"), "error"))
     if result.rule_errors:
-        parts.append(
-            paint(f"{len(result.rule_errors)} rule failure{'s' if len(result.rule_errors) != 1 else ''}", "error")
-        )
+        parts.append(paint(plural(len(result.rule_errors), "rule failure"), "error"))
+    if result.warnings:
+        parts.append(paint(plural(len(result.warnings), "warning"), "medium"))
     if result.files and not result.objects:
         parts.append(paint("no Kubernetes objects or Pulumi resources found", "medium"))
     skipped = len(result.notes)
@@ -357,6 +491,10 @@ def json_report(result: LintResult, gate: Gate) -> dict[str, Any]:
         "errors": [{"file": e.file, "line": e.line, "column": e.column, "message": e.message} for e in result.errors],
         "skipped": [{"file": n.file, "line": n.line, "message": n.message} for n in result.notes],
         "baseline": _baseline_json(gate.baseline),
+        "warnings": [
+            {"file": w.file, "line": w.line, "column": w.column, "message": w.message, "failsStrict": w.strict}
+            for w in result.warnings
+        ],
     }
 
 

@@ -62,7 +62,7 @@ def test_lint_with_a_profile_and_a_config_over_it(tmp_path: Path) -> None:
 
 def test_kubernetes_version_is_validated(tmp_path: Path, capsys) -> None:
     pod = write(tmp_path, "pod.yaml", UNPINNED)
-    assert run("lint", "--kubernetes-version", "v1.30", pod)[0] == 2
+    assert run("lint", "--kubernetes-version", "1.30.x", pod)[0] == 2
     assert "Kubernetes version must look like 1.30" in capsys.readouterr().err
     with pytest.raises(ProfileError):
         with_kubernetes_version({}, REGISTRY, "1.x")

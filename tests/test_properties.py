@@ -447,7 +447,13 @@ def test_linter_places_every_finding_in_its_document(items: list[tuple[str, dict
             assert first <= finding.location.line <= last, (finding.rule, finding.location, first, last)
             assert finding.location.column is None or finding.location.column >= 1
     assert documents == len(items)
-    assert not result.errors, result.errors
+    # The one input error a well-formed document may give: metadata that is not a
+    # mapping (the API server refuses such an object; judging it would pass it on nothing).
+    assert all("metadata must be a mapping" in error.message and error.line for error in result.errors)
+    if all(isinstance(obj.get("metadata"), (dict, type(None))) for _, obj in items) and not any(
+        obj.get("kind", "").endswith("List") for _, obj in items
+    ):
+        assert not result.errors, result.errors
 
 
 @SETTINGS

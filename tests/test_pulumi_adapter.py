@@ -189,3 +189,18 @@ def test_integer_options_reach_rules_as_integers() -> None:
         if d.policy == "hpa-min-replicas"
     ]
     assert "below the minimum of 3 " in diagnostic.message
+
+
+def test_a_masked_secret_is_unknown_not_a_value() -> None:
+    """`pulumi policy analyze --file` hands policies the string "[secret]" for a secret
+    it cannot decrypt: a rule must not judge the mask (an image "[secret]" has no tag)."""
+    from policypack.pulumi_adapter import plain
+    from policypack.values import UNKNOWN
+
+    assert plain({"image": "[secret]", "tags": ["[secret]", "x"]}) == {"image": UNKNOWN, "tags": [UNKNOWN, "x"]}
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "[secret]"}]}}
+    masked = _analyze_response(REGISTRY, "kubernetes:core/v1:Pod", pod)
+    assert "require-pinned-images" not in {d.policyName for d in masked.diagnostics}
+    pod["spec"]["containers"][0]["image"] = "nginx"
+    plain_image = _analyze_response(REGISTRY, "kubernetes:core/v1:Pod", pod)
+    assert "require-pinned-images" in {d.policyName for d in plain_image.diagnostics}

@@ -42,6 +42,8 @@ def denies_all_ingress(policy: Resource) -> bool | None:
     types, ingress = policy.get("spec", "policyTypes"), policy.get("spec", "ingress")
     if UNKNOWN in (selector, types, ingress) or any(t is UNKNOWN for t in as_list(types)):
         return None
+    if isinstance(selector, Mapping) and UNKNOWN in (selector.get("matchLabels"), selector.get("matchExpressions")):
+        return None  # could select every pod, or some
     everything = (
         isinstance(selector, Mapping) and not selector.get("matchLabels") and not selector.get("matchExpressions")
     )

@@ -101,7 +101,12 @@ def run_offline(text: str, registry: Registry, config: PackConfig, name: str = "
 
 
 def offline_results(result: LintResult) -> list[tuple[str, int, str]]:
-    return sorted((f.rule, f.location.line, f.message) for f in result.findings if f.location and f.location.line)
+    """(rule, line, message) of every finding. A finding without a line is a failure,
+    never dropped: the fixture could not say where it is, and neither could a user."""
+    unplaced = [f"{f.rule}: {f.message}" for f in result.findings if not (f.location and f.location.line)]
+    if unplaced:
+        raise AssertionError(f"offline findings without a line: {unplaced}")
+    return sorted((f.rule, f.location.line, f.message) for f in result.findings)
 
 
 def offline_lines(result: LintResult) -> list[tuple[str, int]]:
