@@ -340,9 +340,9 @@ def test_text_junit_github_and_sarif_show_the_baseline(repo: Path) -> None:
     code, text = run(*args)
     assert code == 1
     assert "1 finding (1 failing the gate); 2 baselined (-v lists them); 1 stale baseline entry" in text
-    assert "baselined)" not in text  # listed only with -v, as suppressed findings
+    assert "baselined]" not in text  # listed only with -v, as suppressed findings
     verbose = run(*args, "-v")[1]
-    assert 'container "app" uses image "nginx"' in verbose and "(mandatory, baselined)" in verbose
+    assert 'container "app" uses image "nginx"' in verbose and "require-pinned-images [medium, baselined]" in verbose
 
     github = run(*args, "-f", "github")[1]
     assert github.count("::error") == 1 and "::warning" not in github  # baselined: no annotation
