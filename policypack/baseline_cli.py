@@ -97,7 +97,7 @@ def add_baseline_command(commands: Any) -> None:
         help="work with baseline files (docs/baseline.md)",
         description="Work with baseline files written by `policypack lint --write-baseline`.",
     )
-    actions = baseline.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = baseline.add_subparsers(dest="action", metavar="ACTION", required=True, help="what to do")
     to_config = actions.add_parser(
         "to-config",
         help="turn a baseline into `exemptions` of a policy-pack config (for pulumi preview --policy-pack-config)",
@@ -105,7 +105,7 @@ def add_baseline_command(commands: Any) -> None:
         "for `pulumi preview --policy-pack-config` and Pulumi Cloud policy groups. An exemption covers a rule "
         "on a whole object (by URN, or kind/namespace/name), which is coarser than the baseline's fields.",
     )
-    to_config.add_argument("baseline", metavar="BASELINE")
+    to_config.add_argument("baseline", metavar="BASELINE", help="a baseline file (lint --write-baseline)")
     to_config.add_argument("--config", "-c", metavar="FILE", help="merge into this config (its entries are kept)")
     to_config.add_argument("--reason", metavar="TEXT", help="the exemptions' reason (default: baselined in FILE)")
     to_config.add_argument(
