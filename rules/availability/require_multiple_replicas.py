@@ -32,7 +32,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.availability._replicas import replicas
+
+from ._replicas import replicas
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

@@ -68,7 +68,8 @@ from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN
-from rules.identity._rbac import (
+
+from ._rbac import (
     CAPABILITIES,
     Grant,
     aggregation_sources,

@@ -38,7 +38,8 @@ from typing import Any
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
-from rules.pod_security import _pss
+
+from . import _pss
 
 
 def _drops_all(drop: Any) -> bool:

@@ -42,7 +42,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.upgrades._api_versions import BY_VERSION, KINDS, KUBERNETES_VERSION_OPTION, minor
+
+from ._api_versions import BY_VERSION, KINDS, KUBERNETES_VERSION_OPTION, minor
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

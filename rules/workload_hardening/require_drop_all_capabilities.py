@@ -34,7 +34,8 @@ from typing import Any
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
-from rules.workload_hardening._security_context import may_be_windows_pod
+
+from ._security_context import may_be_windows_pod
 
 
 def drops_all(drop: Any) -> bool:

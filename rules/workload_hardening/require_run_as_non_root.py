@@ -37,7 +37,8 @@ from typing import Any
 from policypack.model import POD_KINDS, Container, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
-from rules.workload_hardening._security_context import may_be_windows_pod
+
+from ._security_context import may_be_windows_pod
 
 
 def effective(container: Container, pod_context: Any, name: str) -> tuple[Any, bool]:
