@@ -13,7 +13,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${1:-$(mktemp -d)}
 [ $# -ge 1 ] || trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"
-python=${PYTHON:-python3}
+python=${PYTHON:-$root/.venv/bin/python}   # builds the wheel; the clean virtualenv is made from its base interpreter
 
 "$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$root"
 wheel=$(ls "$work"/dist/policypack_k8s_playbook-*.whl)

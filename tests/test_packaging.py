@@ -12,10 +12,10 @@ import io
 import json
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from policypack import __version__, pack_dir
 from policypack.cli import main
@@ -30,8 +30,7 @@ REGISTRY = load_registry()
 def test_the_wheel_lists_every_rule_folder_under_policypack() -> None:
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     folders = {
-        ".".join(("policypack", *path.parent.relative_to(ROOT).parts))
-        for path in (ROOT / "rules").rglob("__init__.py")
+        ".".join(("policypack", *path.parent.relative_to(ROOT).parts)) for path in (ROOT / "rules").rglob("__init__.py")
     }
     assert folders <= set(setuptools["packages"])
     assert setuptools["package-dir"]["policypack.rules"] == "rules"
