@@ -6,14 +6,16 @@ needs one. This writes it:
 
 - `PulumiPolicy.yaml`: the Python runtime and the virtualenv Pulumi runs the pack with
   (`.venv` inside DIR by default, or an existing one with `--virtualenv`);
-- `__main__.py`: imports the installed `policypack` and serves the pack;
+- `__main__.py`: imports the installed `policypack` and serves the pack (or says
+  what to install when the virtualenv lacks it);
 - `requirements.txt`: this package and its run-time dependencies pinned at the
   versions installed now, so the pack's virtualenv gets what was tested here;
 - `pack-config.json`: a profile (`--profile`, default `playbook`) for
   `--policy-pack-config`.
 
-Pulumi's Python language host does not install a missing virtualenv when it starts a
-policy pack: create it first (the README's "A pack teams install" says how).
+Pulumi does not create a missing virtualenv when it starts a local policy pack (and at
+3.274.1 `pulumi policy analyze` then hangs): create it first, with `pulumi install` in
+DIR or `python3 -m venv DIR/.venv && DIR/.venv/bin/pip install -r DIR/requirements.txt`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,28 @@ DISTRIBUTION = "policypack-k8s-playbook"
 PACK_NAME = "kubernetes-playbook"
 CONFIG_FILE = "pack-config.json"
 FILES = ("PulumiPolicy.yaml", "__main__.py", "requirements.txt", CONFIG_FILE)
+
+
+MAIN_PY = '''"""Entry point of the Kubernetes playbook policy pack (written by `policypack init-pack`).
+
+Pulumi runs `python -m pulumi.policy <engine> <this directory>`, which executes this file
+with the virtualenv PulumiPolicy.yaml names; the rules come from the installed package."""
+
+import os
+import sys
+
+try:
+    from policypack.pulumi_adapter import serve
+except ImportError as error:  # the virtualenv lacks the pack: say so, not a traceback
+    here = os.path.dirname(os.path.abspath(__file__))
+    requirements = os.path.join(here, "requirements.txt")
+    sys.exit(
+        f"policy pack {here}: {error} in {sys.prefix}; install the pack: "
+        f"{sys.prefix}/bin/pip install -r {requirements} (or `pulumi install` there)"
+    )
+
+serve()
+'''
 
 
 class PackDirError(Exception):
@@ -88,8 +112,9 @@ def render_files(
         f"# Python package {DISTRIBUTION} ({pins[0]}).\n"
         "#   pulumi preview --policy-pack <this directory> --policy-pack-config <this directory>/"
         f"{CONFIG_FILE}\n"
-        "# Pulumi runs __main__.py with the virtualenv below (relative to this directory): create it\n"
-        "# and install requirements.txt into it first; Pulumi does not do it for a policy pack.\n"
+        "# Pulumi runs __main__.py with the virtualenv below (relative to this directory). Create it\n"
+        "# first (`pulumi install` here does, from requirements.txt): Pulumi does not when it runs the\n"
+        "# pack, and `pulumi policy analyze` hangs without it.\n"
         "runtime:\n"
         "  name: python\n"
         "  options:\n"
@@ -98,13 +123,7 @@ def render_files(
         "description: Kubernetes playbook rules (workload hardening, least privilege, exposure, delivery).\n"
         "license: Apache-2.0\n"
     )
-    main = (
-        '"""Entry point of the Kubernetes playbook policy pack (written by `policypack init-pack`).\n\n'
-        "Pulumi runs `python -m pulumi.policy <engine> <this directory>`, which executes this file\n"
-        'with the virtualenv PulumiPolicy.yaml names; the rules come from the installed package."""\n\n'
-        "from policypack.pulumi_adapter import serve\n\n"
-        "serve()\n"
-    )
+    main = MAIN_PY
     requirements = (
         "# Written by `policypack init-pack`: the pack and its run-time dependencies, pinned at the\n"
         "# versions installed when it was written. If the first line's package is on no index\n"
@@ -141,7 +160,8 @@ def next_steps(folder: Path, virtualenv: str, written: Iterable[Path]) -> str:
     lines = [f"wrote {path}" for path in written]
     if not (venv / "bin" / "python").exists():
         lines += [
-            "next: create the pack's virtualenv (Pulumi will not):",
+            "next: create the pack's virtualenv (Pulumi will not when it runs the pack):",
+            f"  (cd {folder} && pulumi install)   # or:",
             f"  python3 -m venv {venv} && {venv}/bin/pip install -r {folder / 'requirements.txt'}",
         ]
     lines.append(
