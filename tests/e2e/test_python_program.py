@@ -155,3 +155,14 @@ def test_after_an_update_the_pack_and_the_linter_agree_on_the_rendered_manifests
 
 def test_the_pack_reports_under_its_name(runs: Runs) -> None:
     assert PACK_NAME in runs.second.output, runs.second.explain()
+
+
+def test_the_engine_uses_the_provider_built_next_to_the_cli(runs: Runs) -> None:
+    """The SDK asks for kubernetes 4.24.0; the built provider on PATH serves it and no
+    plugin is downloaded or installed."""
+    package = Path(importlib.util.find_spec("pulumi_kubernetes").origin).parent
+    sdk_plugin = json.loads((package / "pulumi-plugin.json").read_text())
+    assert sdk_plugin["version"] == "4.24.0"
+    for run in (runs.first, runs.up, runs.second):
+        assert "using pulumi-resource-kubernetes from $PATH" in run.output, run.explain()
+        assert "downloading" not in run.output.lower() and "installing plugin" not in run.output.lower()
