@@ -1,7 +1,8 @@
 """policypack: the Kubernetes playbook as rules, run offline and as a Pulumi policy pack.
 
 This package is the machinery (model, engine, loader, adapters, reports, CLI); the
-rules live in the top-level `rules` package.
+rules live in the folder `rules/`: the package `rules` in a checkout, installed by a
+wheel as `policypack.rules` (see policypack.registry.rules_package).
 """
 
 import os

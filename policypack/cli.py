@@ -9,6 +9,7 @@
     policypack fix [PATH ...]         apply the rules' fixes in place (--diff, --unsafe-fixes, - for stdin)
     policypack docs [--write]         check (or regenerate) docs/rules/ in a checkout
     policypack baseline to-config B   a baseline as `exemptions` for a Pulumi policy-pack config
+    policypack init-pack DIR          write a Pulumi policy pack directory for the installed pack
 
 Exit codes of `lint`: 0 nothing fails the gate; 1 a finding fails it; 2 a usage or
 config error, an input that could not be read or parsed, or a rule that failed on an
@@ -26,6 +27,7 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 from policypack import __version__, baseline_cli, native
@@ -227,6 +229,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_fix_parser(commands)
 
+    init_pack = commands.add_parser(
+        "init-pack",
+        help="write a Pulumi policy pack directory (for --policy-pack) that runs the installed pack",
+        description="Write PulumiPolicy.yaml, __main__.py, a pinned requirements.txt and a profile "
+        "(pack-config.json) into DIR, for `pulumi preview --policy-pack DIR`.",
+    )
+    init_pack.add_argument("directory", metavar="DIR")
+    init_pack.add_argument("--profile", "-p", choices=list(PROFILES), default="playbook")
+    init_pack.add_argument("--kubernetes-version", metavar="1.N")
+    init_pack.add_argument(
+        "--virtualenv",
+        default=".venv",
+        help="the virtualenv Pulumi runs the pack with, relative to DIR or absolute (default: .venv)",
+    )
+    init_pack.add_argument(
+        "--requirement",
+        metavar="SPEC",
+        help="requirements.txt's line for the pack itself, e.g. a wheel's path or URL (default: NAME==VERSION)",
+    )
+    init_pack.add_argument("--force", action="store_true", help="overwrite existing files")
+
     docs = commands.add_parser(
         "docs",
         help="generate docs/rules/ from the rules (in a checkout)",
@@ -296,6 +319,8 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
         return 0
     if args.command == "baseline":
         return baseline_cli.baseline_command(args, registry, stdout)
+    if args.command == "init-pack":
+        return init_pack_command(args, registry, stdout)
     if args.command == "check-config":
         try:
             PackConfig.load(args.config, registry)
@@ -309,6 +334,21 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
 
         return fix_command(args, registry, stdin, stdout)
     return lint_command(args, registry, stdin, stdout)
+
+
+def init_pack_command(args: argparse.Namespace, registry: Registry, stdout: TextIO) -> int:
+    from policypack import pack_dir
+
+    try:
+        files = pack_dir.render_files(
+            registry, args.profile, args.kubernetes_version, args.virtualenv, args.requirement
+        )
+        written = pack_dir.write_pack(args.directory, files, force=args.force)
+    except (ProfileError, pack_dir.PackDirError, OSError) as error:
+        print(f"policypack init-pack: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    stdout.write(pack_dir.next_steps(Path(args.directory), args.virtualenv, written))
+    return 0
 
 
 def lint_config(args: argparse.Namespace, registry: Registry) -> PackConfig:

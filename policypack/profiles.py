@@ -24,7 +24,9 @@ from policypack import ROOT
 from policypack.registry import Registry
 from policypack.rule import PROFILES, Enforcement, Rule
 
-PROFILES_DIR = Path(ROOT) / "profiles"
+# `profiles/` in a checkout; a wheel installs the same files as policypack/_profiles/.
+_INSTALLED_PROFILES = Path(__file__).resolve().parent / "_profiles"
+PROFILES_DIR = _INSTALLED_PROFILES if _INSTALLED_PROFILES.is_dir() else Path(ROOT) / "profiles"
 VERSION_OPTION = "kubernetesVersion"
 VERSION_PATTERN = re.compile(r"^1\.[0-9]+$")
 

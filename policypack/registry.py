@@ -1,7 +1,11 @@
 """The registry: every rule module under `rules/`, checked when it is loaded.
 
-Rules are found by walking the `rules` package: a module that defines `RULE` is a
-rule. Extra rule modules (an organisation's own rules) can be named, comma-separated,
+Rules are found by walking the rules package: a module that defines `RULE` is a
+rule. In a checkout the folder `rules/` is the top-level package `rules`; an installed
+wheel (or an editable install used from another directory) has it as
+`policypack.rules` (pyproject.toml maps the folder), so nothing named `rules` is
+installed into site-packages. Rule modules import each other relatively, so they work
+under either name. Extra rule modules (an organisation's own rules) can be named, comma-separated,
 in the environment variable `POLICYPACK_RULE_MODULES`; they must be importable and
 follow the same contract. Loading refuses a duplicate name, a rule without its
 documentation sections, and an option without a default, listing every problem.
@@ -10,6 +14,7 @@ documentation sections, and an option without a default, listing every problem.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 from collections.abc import Iterable, Iterator
@@ -19,6 +24,17 @@ from policypack.model import CUSTOM_RESOURCES, canonical_type, is_custom_api_ver
 from policypack.rule import Rule
 
 EXTRA_MODULES_ENV = "POLICYPACK_RULE_MODULES"
+CHECKOUT_RULES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rules")
+
+
+def rules_package() -> str:
+    """The import name of the rule folder: `rules` when this `policypack` runs from a
+    checkout whose `rules/` is importable as that (the same files, not another
+    project's `rules`), else `policypack.rules` (a wheel or an editable install)."""
+    spec = importlib.util.find_spec("rules") if os.path.isdir(CHECKOUT_RULES) else None
+    if spec is not None and spec.origin and os.path.dirname(os.path.abspath(spec.origin)) == CHECKOUT_RULES:
+        return "rules"
+    return "policypack.rules"
 
 
 class RegistryError(Exception):
@@ -62,7 +78,8 @@ class Registry:
         return sorted(matched, key=lambda r: r.name)
 
 
-def rule_modules(package: str = "rules") -> list[str]:
+def rule_modules(package: str | None = None) -> list[str]:
+    package = package or rules_package()
     root = importlib.import_module(package)
     names = [info.name for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}.") if not info.ispkg]
     return sorted(names)
@@ -82,7 +99,7 @@ def build_registry(rules: Iterable[Rule]) -> Registry:
     return Registry(dict(sorted(by_name.items())))
 
 
-def load_registry(package: str = "rules", extra_modules: Iterable[str] | None = None) -> Registry:
+def load_registry(package: str | None = None, extra_modules: Iterable[str] | None = None) -> Registry:
     """Import every rule module and return the checked registry."""
     if extra_modules is None:
         extra_modules = [m.strip() for m in os.environ.get(EXTRA_MODULES_ENV, "").split(",") if m.strip()]

@@ -7,16 +7,24 @@
 #   export POLICYPACK_PULUMI_CLI_DIR=$(scripts/pulumi-cli.sh)
 #
 # Every version and dependency is pinned by the go.mod and go.sum files below
-# scripts/pulumi-cli/. The folder holds:
+# scripts/pulumi-cli/ and ../shared/vendor/pulumi-language-python/. The folder holds:
 #   pulumi                       the CLI (github.com/pulumi/pulumi/pkg/v3), scripts/pulumi-cli/go.mod
-#   pulumi-language-python       runs scripts/pulumi-cli/pulumi_language_python.py with this
-#                                checkout's .venv: a stand-in for Pulumi's Python language host
-#                                (not served by the Go module proxy) that only runs policy packs
+#   pulumi-language-python       Pulumi's Python language host, built from its source in
+#   pulumi-language-python-exec  ../shared/vendor/pulumi-language-python (third-party, Apache-2.0,
+#                                see its NOTICE.md; not served by the Go module proxy, and never
+#                                copied into this project); the -exec script sits beside it
 #   pulumi-language-yaml         Pulumi's YAML language host, scripts/pulumi-cli/yaml/go.mod
 #   pulumi-resource-kubernetes   the Kubernetes provider, scripts/pulumi-cli/kubernetes/go.mod
 #   build-info.txt               versions, build times and sizes
+# Nothing in it depends on the checkout that built it, so checkouts share one cache
+# (.ci/run points POLICYPACK_PULUMI_CACHE at ~/.cache/policypack/pulumi-cli).
 #
-# Needs Go; the first build downloads modules through the Go module proxy and takes
+# A `pulumi` already on PATH (Pulumi's own release, with its language hosts beside it)
+# is preferred: the folder is then <cache>/path-<its version>, with links to that CLI and
+# its Python and YAML hosts, and only what it lacks (the Kubernetes provider, which a
+# release downloads as a plugin) is built. POLICYPACK_PULUMI_FROM_PATH=0 always builds.
+#
+# Needs Go to build; the first build downloads modules through the Go module proxy and takes
 # many minutes (the Go module and build caches then make rebuilds fast). Output is
 # quiet unless a build fails. Exit codes: 0 ok, 3 Go is missing, 1 a build failed
 # (its log is printed).
@@ -29,14 +37,28 @@ if [ -z "$version" ]; then
     echo "pulumi-cli: no github.com/pulumi/pulumi/pkg/v3 version in $modules/go.mod" >&2
     exit 1
 fi
-dir=${POLICYPACK_PULUMI_CACHE:-$root/.cache/pulumi-cli}/$version
-mkdir -p "$dir"
+cache=${POLICYPACK_PULUMI_CACHE:-$root/.cache/pulumi-cli}
+python_host_src=${POLICYPACK_PYTHON_HOST_SRC:-$root/../shared/vendor/pulumi-language-python}
 
-# The language host stand-in is a script of this checkout: always rewrite its launcher.
-printf '#!/bin/sh\n# Written by scripts/pulumi-cli.sh: a Python language host for policy packs only.\nexec "%s" "%s" "$@"\n' \
-    "$root/.venv/bin/python" "$modules/pulumi_language_python.py" >"$dir/pulumi-language-python.tmp.$$"
-chmod +x "$dir/pulumi-language-python.tmp.$$"
-mv -f "$dir/pulumi-language-python.tmp.$$" "$dir/pulumi-language-python"
+# Pulumi's own release on PATH: use it (a folder built by this script is not a release).
+installed=
+if [ "${POLICYPACK_PULUMI_FROM_PATH:-1}" != 0 ] && installed=$(command -v pulumi 2>/dev/null) &&
+    [ "$(cd "$(dirname "$installed")" && pwd -P)" != "$(cd "$cache" 2>/dev/null && pwd -P)/$version" ]; then
+    installed_dir=$(dirname "$(readlink -f "$installed")")
+    installed_version=$("$installed" version 2>/dev/null | head -n 1)
+    dir=$cache/path-${installed_version:-unknown}
+    mkdir -p "$dir"
+    ln -sfn "$(readlink -f "$installed")" "$dir/pulumi"
+    for plugin in pulumi-language-python pulumi-language-python-exec pulumi-language-yaml; do
+        if [ -x "$installed_dir/$plugin" ]; then
+            ln -sfn "$installed_dir/$plugin" "$dir/$plugin"
+        fi
+    done
+else
+    installed=
+    dir=$cache/$version
+    mkdir -p "$dir"
+fi
 
 # build NAME MODULE_DIR PACKAGE [LDFLAGS]: build PACKAGE of the module in MODULE_DIR into
 # $dir/NAME unless the binary there was built from the same module files.
@@ -68,10 +90,29 @@ build() {
         "$(stat -c %s "$dir/$name") bytes" >>"$dir/build-info.txt"
 }
 
-build pulumi "$modules" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
+if [ -z "$installed" ]; then
+    build pulumi "$modules" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+        "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
+fi
 
-build pulumi-language-yaml "$modules/yaml" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+# Pulumi's Python language host: the release's when it has one, else built from source.
+if [ -z "$installed" ] || ! [ -L "$dir/pulumi-language-python" ]; then
+    if ! [ -f "$python_host_src/main.go" ] || ! [ -f "$python_host_src/pulumi-language-python-exec" ]; then
+        echo "pulumi-cli: no Python language host source (main.go, pulumi-language-python-exec) in" \
+            "$python_host_src; set POLICYPACK_PYTHON_HOST_SRC to Pulumi's sdk/python/cmd/pulumi-language-python" >&2
+        exit 1
+    fi
+    # The source folder is read-only in CI: the build writes only into $dir and Go's caches.
+    build pulumi-language-python "$python_host_src" .
+    if ! cmp -s "$python_host_src/pulumi-language-python-exec" "$dir/pulumi-language-python-exec"; then
+        rm -f "$dir/pulumi-language-python-exec"
+        install -m 0755 "$python_host_src/pulumi-language-python-exec" "$dir/pulumi-language-python-exec"
+    fi
+fi
+
+if [ -z "$installed" ] || ! [ -L "$dir/pulumi-language-yaml" ]; then
+    build pulumi-language-yaml "$modules/yaml" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+fi
 
 # The provider's own main package embeds its schema, which its module ships only as the
 # input of a `go generate` step; scripts/pulumi-cli/kubernetes/main.go serves the same

@@ -1,8 +1,11 @@
 """The pack as the Pulumi engine runs it: a process speaking pulumirpc.Analyzer.
 
-The Pulumi CLI starts a Python pack as `python -u -m pulumi.policy <engine-address>
-<pack-dir>` with the pack directory as working directory, reads the port from the
-first line of stdout, and calls the analyzer over gRPC. This test does exactly that
+Pulumi's Python language host (pulumi-language-python, RunPlugin) starts a Python pack
+as `<virtualenv>/bin/python -u -m pulumi.policy <engine-address> <pack-dir>` with the
+pack directory as working directory, reads the port from the first line of stdout, and
+forwards the engine's analyzer calls to it over gRPC through its policy proxy (which
+also puts the stack's configuration in the pack's environment; tests/e2e covers that
+path with the real host). This test starts the pack the same way and calls it directly
 with the stubs shipped in the `pulumi` wheel. A test-only rule that raises
 (tests/support/raising_rule.py) is added through POLICYPACK_RULE_MODULES.
 """

@@ -17,7 +17,7 @@ from pulumi_policy import PolicyConfigSchema, ResourceValidationPolicy
 from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
 
 from policypack.pulumi_adapter import SharedPropsServicer, build_policies
-from tests.support.harness import REGISTRY, load_fixture, pulumi_objects_of
+from tests.support.harness import REGISTRY, analyze_stack, load_fixture, pulumi_objects_of
 from tests.test_unknowns import UNKNOWN_STRING, paths, replaced
 
 FIXTURES = sorted((Path(__file__).parent / "rules").glob("*/*.yaml"))
@@ -137,3 +137,39 @@ def test_stack_exports_mark_the_same_secrets() -> None:
     ((resource, _),) = list(stack_resources(export))
     assert resource.get("stringData", "password") == "s3cret-Passw0rd!"
     assert resource.is_secret(("stringData", "password")) and not resource.is_secret(("stringData",))
+
+
+@pytest.mark.parametrize("remediate", [False, True])
+def test_remediate_answers_as_the_sdk_servicer(remediate: bool) -> None:
+    """Remediate skips the props conversion when no policy is at `remediate`; the answer
+    is the SDK's either way (empty, or not-applicable for a policy without remediation)."""
+    props = {"metadata": {"name": "web"}, "spec": {"template": {"spec": {"containers": [{"image": "nginx"}]}}}}
+    request = proto.AnalyzeRequest(type="kubernetes:apps/v1:Deployment", urn="urn:pulumi:s::p::d::web", name="web")
+    json_format.ParseDict(props, request.properties)
+    answers = []
+    for cls in (_PolicyAnalyzerServicer, SharedPropsServicer):
+        made = servicer(cls)
+        if remediate:
+            config = proto.ConfigureAnalyzerRequest()
+            config.policyConfig["require-resource-limits"].enforcementLevel = proto.REMEDIATE
+            made.Configure(config, None)
+        answers.append(made.Remediate(request, None))
+    assert answers[0] == answers[1]
+    assert [n.policy_name for n in answers[0].not_applicable] == (["require-resource-limits"] if remediate else [])
+
+
+STACK_FIXTURES = sorted(
+    path for rule in REGISTRY if rule.stack for path in (Path(__file__).parent / "rules" / rule.name).glob("*.yaml")
+)
+
+
+@pytest.mark.parametrize("path", STACK_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_analyze_stack_answers_as_the_sdk_servicer(path: Path) -> None:
+    """AnalyzeStack converts each resource's props once for all stack policies; the
+    SDK converts them once per stack policy. Same answers on every stack fixture."""
+    objects = pulumi_objects_of(path.read_text())
+    sdk = analyze_stack(servicer(_PolicyAnalyzerServicer), objects)
+    shared = analyze_stack(servicer(SharedPropsServicer), objects)
+    assert sorted(map(repr, shared)) == sorted(map(repr, sdk))
+    if path.name == "bad.yaml" and path.parent.name == "service-selects-no-pods":
+        assert any(d.policy == path.parent.name for d in shared)

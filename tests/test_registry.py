@@ -50,7 +50,7 @@ STANDARD_PACKAGES = {"pod_security": "workload-hardening"}
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_module_path_matches_name_and_area(rule: Rule) -> None:
     module = rule.check.__module__
-    _, package, name = module.split(".")
+    *_, package, name = module.split(".")
     assert name == rule.name.replace("-", "_")
     assert package == rule.area.replace("-", "_") or STANDARD_PACKAGES.get(package) == rule.area
 

@@ -35,7 +35,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.availability._probes import INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
+
+from ._probes import INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

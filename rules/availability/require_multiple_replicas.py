@@ -33,8 +33,9 @@ from typing import Any
 from policypack.model import CUSTOM_RESOURCES
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
-from rules.availability._autoscalers import autoscaled
-from rules.availability._replicas import replicas
+
+from ._autoscalers import autoscaled
+from ._replicas import replicas
 
 WORKLOADS = ("Deployment", "StatefulSet")
 

@@ -38,7 +38,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.availability._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
+
+from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

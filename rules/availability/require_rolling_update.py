@@ -37,7 +37,8 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list, get
-from rules.availability._replicas import replicas
+
+from ._replicas import replicas
 
 # kind -> (path of the strategy type, the value that is not a rolling update, what it means)
 STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {

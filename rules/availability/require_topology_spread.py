@@ -48,7 +48,8 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
-from rules.availability._replicas import replicas
+
+from ._replicas import replicas
 
 ANTI_AFFINITY_LISTS = (
     "requiredDuringSchedulingIgnoredDuringExecution",

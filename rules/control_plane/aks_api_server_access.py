@@ -30,8 +30,9 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
 from policypack.values import UNKNOWN
-from rules.control_plane._aks import MANAGED_CLUSTER
-from rules.control_plane._cidr import open_cidrs
+
+from ._aks import MANAGED_CLUSTER
+from ._cidr import open_cidrs
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

@@ -28,7 +28,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
-from rules.control_plane._aks import MANAGED_CLUSTER
+
+from ._aks import MANAGED_CLUSTER
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

@@ -29,7 +29,8 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
 from policypack.values import UNKNOWN
-from rules.control_plane._aks import MANAGED_CLUSTER
+
+from ._aks import MANAGED_CLUSTER
 
 ENGINES = frozenset({"azure", "calico", "cilium"})
 

@@ -38,7 +38,8 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
 from policypack.values import UNKNOWN, Path
-from rules.control_plane._cidr import open_cidrs
+
+from ._cidr import open_cidrs
 
 CLUSTER = "aws:eks/cluster:Cluster"
 COMPONENT = "eks:index:Cluster"

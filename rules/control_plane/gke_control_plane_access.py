@@ -33,7 +33,8 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
 from policypack.values import UNKNOWN
-from rules.control_plane._cidr import open_cidrs
+
+from ._cidr import open_cidrs
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

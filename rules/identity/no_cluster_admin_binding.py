@@ -24,7 +24,8 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
-from rules.identity._rbac import describe_subject
+
+from ._rbac import describe_subject
 
 
 def check(binding: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

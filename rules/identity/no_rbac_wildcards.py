@@ -38,7 +38,8 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
-from rules.identity._rbac import is_aggregated
+
+from ._rbac import is_aggregated
 
 # A fixed order, never the order keys were written in: Pulumi hands props over as a
 # protobuf Struct, which does not keep key order.

@@ -75,8 +75,9 @@ from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN
-from rules.identity._builtin_roles import builtin_cluster_roles, is_builtin
-from rules.identity._rbac import (
+
+from ._builtin_roles import builtin_cluster_roles, is_builtin
+from ._rbac import (
     CAPABILITIES,
     Grant,
     aggregation_sources,

@@ -29,7 +29,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.identity._rbac import describe_role_ref, describe_subject, subjects
+
+from ._rbac import describe_role_ref, describe_subject, subjects
 
 
 def check(binding: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

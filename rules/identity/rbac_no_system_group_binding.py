@@ -36,7 +36,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.identity._rbac import describe_role_ref, subjects
+
+from ._rbac import describe_role_ref, subjects
 
 # What each name means, for the message.
 SYSTEM_SUBJECTS = {

@@ -30,7 +30,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.identity._rbac import role_grants, where
+
+from ._rbac import role_grants, where
 
 
 def check(role: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

@@ -29,8 +29,9 @@ from policypack.model import POD_KINDS, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
-from rules._fixes import container_at, set_where_found
-from rules.pod_security import _pss
+
+from .._fixes import container_at, set_where_found
+from . import _pss
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

@@ -37,7 +37,8 @@ from typing import Any
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, Path
-from rules.pod_security import _pss
+
+from . import _pss
 
 ALLOWED_TYPES = frozenset({"RuntimeDefault", "Localhost"})
 ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"

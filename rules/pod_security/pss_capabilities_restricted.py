@@ -39,8 +39,9 @@ from policypack.model import POD_KINDS, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
-from rules._fixes import value_at, writable
-from rules.pod_security import _pss
+
+from .._fixes import value_at, writable
+from . import _pss
 
 
 def _drops_all(drop: Any) -> bool:

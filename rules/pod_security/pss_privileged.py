@@ -26,7 +26,8 @@ from typing import Any
 
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.pod_security import _pss
+
+from . import _pss
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

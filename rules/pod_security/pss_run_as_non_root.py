@@ -39,8 +39,9 @@ from policypack.model import POD_KINDS, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
-from rules._fixes import set_where_found
-from rules.pod_security import _pss
+
+from .._fixes import set_where_found
+from . import _pss
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

@@ -28,7 +28,8 @@ from typing import Any
 
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.pod_security import _pss
+
+from . import _pss
 
 
 def _is_root(value: Any) -> bool:

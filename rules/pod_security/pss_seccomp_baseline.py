@@ -38,7 +38,8 @@ from typing import Any
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
-from rules.pod_security import _pss
+
+from . import _pss
 
 POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
 CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/"

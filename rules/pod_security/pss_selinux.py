@@ -32,7 +32,8 @@ from typing import Any
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import Path
-from rules.pod_security import _pss
+
+from . import _pss
 
 ALLOWED_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t"})
 ALLOWED_TYPES_1_31 = ALLOWED_TYPES | {"container_engine_t"}

@@ -43,8 +43,9 @@ from typing import Any
 from policypack.model import Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.upgrades._api_versions import BY_VERSION, KINDS, KUBERNETES_VERSION_OPTION, minor
-from rules.upgrades._successors import move_to_successor
+
+from ._api_versions import BY_VERSION, KINDS, KUBERNETES_VERSION_OPTION, minor
+from ._successors import move_to_successor
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

@@ -25,7 +25,8 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
 from policypack.values import as_list
-from rules.control_plane._aks import AGENT_POOL, MANAGED_CLUSTER
+
+from ..control_plane._aks import AGENT_POOL, MANAGED_CLUSTER
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

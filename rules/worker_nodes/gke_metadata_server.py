@@ -29,7 +29,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
-from rules.worker_nodes._gke import TYPES, pools
+
+from ._gke import TYPES, pools
 
 EXPOSING = frozenset({"GCE_METADATA", "EXPOSE"})
 

@@ -27,7 +27,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
-from rules.worker_nodes._gke import NODE_POOL, TYPES, pools
+
+from ._gke import NODE_POOL, TYPES, pools
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

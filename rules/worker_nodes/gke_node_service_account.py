@@ -32,7 +32,8 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
 from policypack.values import Path
-from rules.worker_nodes._gke import CLUSTER, TYPES, is_autopilot, pools
+
+from ._gke import CLUSTER, TYPES, is_autopilot, pools
 
 AUTOPROVISIONING = ("clusterAutoscaling", "autoProvisioningDefaults", "serviceAccount")
 

@@ -30,7 +30,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
-from rules.worker_nodes._gke import CLUSTER, TYPES, pools
+
+from ._gke import CLUSTER, TYPES, pools
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

@@ -31,7 +31,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Rule, Severity, Violation
-from rules.worker_nodes._gke import CLUSTER, TYPES, is_autopilot, pools
+
+from ._gke import CLUSTER, TYPES, is_autopilot, pools
 
 SHIELDED = ("shieldedInstanceConfig",)
 

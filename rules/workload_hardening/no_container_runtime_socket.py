@@ -39,8 +39,9 @@ from typing import Any
 from policypack.model import POD_KINDS, Container, PodSpec, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
-from rules.pod_security import _pss
-from rules.workload_hardening._node_paths import runtime_socket
+
+from ..pod_security import _pss
+from ._node_paths import runtime_socket
 
 
 def _positive(value: Any) -> bool:

@@ -57,7 +57,8 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_mapping
-from rules.workload_hardening._credentials import credential_shape, is_credential_name, is_placeholder, words
+
+from ._credentials import credential_shape, is_credential_name, is_placeholder, words
 
 # A key that names a credential even without word boundaries (`azurestorageaccountkey`,
 # `ssh-privatekey`, `discovery.sendtargets.auth.password_in`), or is one by itself.

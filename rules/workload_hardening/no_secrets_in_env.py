@@ -46,7 +46,8 @@ from typing import Any
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
-from rules.workload_hardening._credentials import credential_shape, is_credential_name, is_placeholder
+
+from ._credentials import credential_shape, is_credential_name, is_placeholder
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

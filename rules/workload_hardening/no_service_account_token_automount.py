@@ -42,7 +42,8 @@ from policypack.model import POD_KINDS, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
-from rules._fixes import set_where_found
+
+from .._fixes import set_where_found
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

@@ -37,7 +37,8 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from rules.workload_hardening._node_paths import normalized, runtime_socket
+
+from ._node_paths import normalized, runtime_socket
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

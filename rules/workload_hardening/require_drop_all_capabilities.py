@@ -35,8 +35,9 @@ from policypack.model import POD_KINDS, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
-from rules._fixes import value_at, writable
-from rules.workload_hardening._security_context import may_be_windows_pod
+
+from .._fixes import value_at, writable
+from ._security_context import may_be_windows_pod
 
 
 def drops_all(drop: Any) -> bool:

@@ -38,8 +38,9 @@ from policypack.model import POD_KINDS, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
-from rules._fixes import set_where_found
-from rules.workload_hardening._security_context import may_be_windows_pod
+
+from .._fixes import set_where_found
+from ._security_context import may_be_windows_pod
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

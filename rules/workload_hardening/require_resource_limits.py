@@ -34,7 +34,8 @@ from policypack.model import POD_KINDS, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import get
-from rules._fixes import writable
+
+from .._fixes import writable
 
 # (option, section, resource)
 REQUIREMENTS = (

@@ -1,4 +1,6 @@
-"""The real Pulumi CLI, built from its Go modules by scripts/pulumi-cli.sh.
+"""The real Pulumi CLI, built from its Go modules by scripts/pulumi-cli.sh, with Pulumi's
+own Python language host (built from ../shared/vendor/pulumi-language-python), which
+starts the pack as it does for every user.
 
 The tests skip (saying how to enable them) when no CLI has been built. When
 POLICYPACK_PULUMI_CLI_DIR is set, the CLI is expected there and a missing one fails
@@ -31,7 +33,7 @@ RUN_TIMEOUT = 300
 PREVIEW_PLUGINS = ("pulumi-language-yaml", "pulumi-resource-kubernetes")
 HOW_TO_ENABLE = (
     "run `scripts/pulumi-cli.sh` (needs Go; builds the Pulumi CLI into .cache/pulumi-cli/<version>/), "
-    f"or set {CLI_DIR_ENV} to a folder with `pulumi` and `pulumi-language-python`"
+    f"or set {CLI_DIR_ENV} to a folder with `pulumi`, `pulumi-language-python` and `pulumi-language-python-exec`"
 )
 
 
@@ -109,7 +111,8 @@ class Pulumi:
 def cli_dir() -> Path:
     explicit = os.environ.get(CLI_DIR_ENV)
     folder = Path(explicit) if explicit else ROOT / ".cache" / "pulumi-cli" / pinned_version()
-    missing = [name for name in ("pulumi", "pulumi-language-python") if not os.access(folder / name, os.X_OK)]
+    needed = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec")
+    missing = [name for name in needed if not os.access(folder / name, os.X_OK)]
     if missing:
         message = f"no {' or '.join(missing)} in {folder}: {HOW_TO_ENABLE}"
         if explicit:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,43 @@ def test_a_value_known_after_an_update_is_judged(cli: Pulumi, stack: Path) -> No
     assert run.returncode != 0, run.explain()
     assert ("require-pinned-images", WORKER) in pairs(run, "mandatory"), run.explain()
     assert "registry.example.com/shop/worker" in run.output, run.explain()
+
+
+def test_the_stack_configuration_reaches_the_pack(cli: Pulumi, stack: Path) -> None:
+    """Pulumi's Python host passes the stack's configuration to the pack's process
+    (PULUMI_CONFIG and friends; see tests/support/stack_config_rule.py). The playbook's
+    rules do not read it: their settings come from --policy-pack-config only."""
+    for args in (["config", "set", "shop:tier", "gold"], ["config", "set", "--secret", "shop:token", "s3cr3t"]):
+        done = cli.run(*args, cwd=stack)
+        assert done.returncode == 0, done.explain()
+    env = {**cli.env, "POLICYPACK_RULE_MODULES": "tests.support.stack_config_rule"}
+    run = dataclasses.replace(cli, env=env).run("preview", "--json", "--policy-pack", str(ROOT), cwd=stack)
+    reported = [e["message"] for e in run.events if e.get("policyName") == "test-stack-config"]
+    assert reported, run.explain()
+    seen, _ = json.JSONDecoder().raw_decode(reported[0].split("stack configuration: ", 1)[1])
+    assert seen["stack"] == "dev" and seen["project"] == "shop" and seen["dryRun"] == "true", run.explain()
+    assert seen["config"]["shop:tier"] == "gold", run.explain()
+    # A secret arrives as the string "[secret]", never decrypted.
+    assert seen["config"]["shop:token"] == "[secret]", run.explain()
+    assert "s3cr3t" not in run.output, run.explain()
+
+
+def test_a_pack_directory_written_by_init_pack_gives_the_same_verdicts(
+    cli: Pulumi, stack: Path, tmp_path: Path
+) -> None:
+    """What a team that installed the wheel runs: `policypack init-pack DIR`, then
+    `--policy-pack DIR`. Its __main__.py imports the installed package (here the
+    editable install, which serves the rules as policypack.rules, as a wheel does)."""
+    pack = tmp_path / "pack"
+    done = subprocess.run(
+        [sys.executable, "-m", "policypack", "init-pack", str(pack), "--virtualenv", sys.prefix],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    config = pack / "pack-config.json"
+    installed = cli.run("preview", "--json", "--policy-pack", str(pack), "--policy-pack-config", str(config), cwd=stack)
+    checkout = cli.run("preview", "--json", "--policy-pack", str(ROOT), "--policy-pack-config", str(config), cwd=stack)
+    assert installed.returncode != 0 and checkout.returncode != 0, installed.explain()
+    assert installed.violations() and installed.violations() == checkout.violations(), installed.explain()
