@@ -235,9 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write PulumiPolicy.yaml, __main__.py, a pinned requirements.txt and a profile "
         "(pack-config.json) into DIR, for `pulumi preview --policy-pack DIR`.",
     )
-    init_pack.add_argument("directory", metavar="DIR")
-    init_pack.add_argument("--profile", "-p", choices=list(PROFILES), default="playbook")
-    init_pack.add_argument("--kubernetes-version", metavar="1.N")
+    init_pack.add_argument("directory", metavar="DIR", help="the pack directory to write (created if missing)")
+    init_pack.add_argument(
+        "--profile", "-p", choices=list(PROFILES), default="playbook", help="the profile pack-config.json holds"
+    )
+    init_pack.add_argument(
+        "--kubernetes-version", metavar="1.N", help="the cluster's Kubernetes version, written into pack-config.json"
+    )
     init_pack.add_argument(
         "--virtualenv",
         default=".venv",
