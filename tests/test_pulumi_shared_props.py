@@ -142,7 +142,7 @@ def test_stack_exports_mark_the_same_secrets() -> None:
 @pytest.mark.parametrize("remediate", [False, True])
 def test_remediate_answers_as_the_sdk_servicer(remediate: bool) -> None:
     """Remediate skips the props conversion when no policy is at `remediate`; the answer
-    is the SDK's either way (empty, or not-applicable for a policy without remediation)."""
+    is the SDK's either way (empty, or not-applicable for a policy without a fix)."""
     props = {"metadata": {"name": "web"}, "spec": {"template": {"spec": {"containers": [{"image": "nginx"}]}}}}
     request = proto.AnalyzeRequest(type="kubernetes:apps/v1:Deployment", urn="urn:pulumi:s::p::d::web", name="web")
     json_format.ParseDict(props, request.properties)
@@ -151,11 +151,11 @@ def test_remediate_answers_as_the_sdk_servicer(remediate: bool) -> None:
         made = servicer(cls)
         if remediate:
             config = proto.ConfigureAnalyzerRequest()
-            config.policyConfig["require-resource-limits"].enforcementLevel = proto.REMEDIATE
+            config.policyConfig["require-liveness-probe"].enforcementLevel = proto.REMEDIATE
             made.Configure(config, None)
         answers.append(made.Remediate(request, None))
     assert answers[0] == answers[1]
-    assert [n.policy_name for n in answers[0].not_applicable] == (["require-resource-limits"] if remediate else [])
+    assert [n.policy_name for n in answers[0].not_applicable] == (["require-liveness-probe"] if remediate else [])
 
 
 STACK_FIXTURES = sorted(
