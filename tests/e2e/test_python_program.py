@@ -148,6 +148,12 @@ def test_after_an_update_the_pack_and_the_linter_agree_on_the_rendered_manifests
     offline = lint_verdicts(rendered)
     assert ("require-pinned-images", "Deployment", "shop", "worker", "mandatory") in pulumi, runs.second.explain()
     assert len(offline) > 20, offline  # about 30 findings over the 9 rendered manifests
+    # The one difference by design: db's password is an Output.secret, which Pulumi keeps
+    # encrypted (the pack sees the engine's secret mark), while the rendered file holds it
+    # in plain text, where it is a literal credential like any other.
+    rendered_secret = ("no-plaintext-secret-values", "Secret", "shop", "db", "advisory")
+    assert rendered_secret in offline and rendered_secret not in pulumi
+    offline.discard(rendered_secret)
     assert pulumi == offline, (
         f"only Pulumi: {sorted(pulumi - offline)}\nonly lint: {sorted(offline - pulumi)}\n{runs.second.explain()}"
     )
