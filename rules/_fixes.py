@@ -69,3 +69,12 @@ def container_at(obj: Resource, path: Path) -> Container | None:
         if path[: len(container.path)] == container.path:
             return container
     return None
+
+
+def drop_all_where_found(obj: Resource, violations: Iterable[Violation]) -> Iterator[Change]:
+    """`ALL` appended to each `capabilities.drop` list a check found wanting (capabilities
+    the container adds back stay: dropping ALL first is what Kubernetes does)."""
+    for violation in violations:
+        path = violation.path
+        if path[-1] == "drop" and writable(obj, path) and isinstance(value_at(obj, path), (list, type(None))):
+            yield Change(path, "ALL", append=True)

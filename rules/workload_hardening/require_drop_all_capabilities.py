@@ -36,7 +36,7 @@ from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
 
-from .._fixes import value_at, writable
+from .._fixes import drop_all_where_found
 from ._security_context import may_be_windows_pod
 
 
@@ -59,12 +59,8 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
 
 
 def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
-    """`ALL` added to `capabilities.drop` of each container found (capabilities the
-    container adds back stay: dropping ALL first is what Kubernetes does)."""
-    for violation in check(obj, options):
-        path = violation.path
-        if path[-1] == "drop" and writable(obj, path) and isinstance(value_at(obj, path), (list, type(None))):
-            yield Change(path, "ALL", append=True)
+    """`ALL` added to `capabilities.drop` of each container found."""
+    return drop_all_where_found(obj, check(obj, options))
 
 
 RULE = Rule(
