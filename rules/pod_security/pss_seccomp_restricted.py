@@ -23,7 +23,11 @@ How to fix:
               type: RuntimeDefault
 
 Notes:
-    A profile unknown at preview time counts as a valid one.
+    A profile unknown at preview time counts as a valid one. When the pod sets no
+    profile and several containers set none either, that is one root cause (one
+    profile on the pod fixes them all): it is reported once, at the pod, naming the
+    containers, as Pod Security admission words it. A privileged container keeps its
+    own finding, which folds into `pss-privileged`'s.
 """
 
 from __future__ import annotations
@@ -31,13 +35,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import POD_KINDS, Resource
+from policypack.model import POD_KINDS, Container, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
 
 from .._fixes import value_at, writable
+from .._pod_level import named
 from . import _pss
+
+
+def _privileged(container: Container) -> bool:
+    context = _pss.security_context(container)
+    return isinstance(context, Mapping) and context.get("privileged") is True
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -52,20 +62,34 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             _pss.pod_security_context_path(pod) + ("seccompProfile", "type"),
             f"pod must not set securityContext.seccompProfile.type to {_pss.quote(pod_type)}",
         )
+    lacking = []
     for container in _pss.containers(obj):
         kind = _pss.profile_type(_pss.security_context(container), "seccompProfile")
         path = container.path + ("securityContext", "seccompProfile", "type")
         if kind is None:
-            if not pod_covers:
+            if pod_covers:
+                continue
+            if _privileged(container):
+                # Its own root cause: this finding folds into pss-privileged's.
                 yield Violation(
                     path,
-                    f'pod or {container.label} must set securityContext.seccompProfile.type to "RuntimeDefault" '
-                    'or "Localhost"',
+                    f"pod or {container.label} must set securityContext.seccompProfile.type to "
+                    '"RuntimeDefault" or "Localhost"',
                 )
+            else:
+                lacking.append(container)
         elif kind is not UNKNOWN and not _pss.valid_seccomp_type(kind):
             yield Violation(
                 path, f"{container.label} must not set securityContext.seccompProfile.type to {_pss.quote(kind)}"
             )
+    if lacking:
+        # One profile on the pod covers them all: one finding, at the pod when several lack it.
+        one = len(lacking) == 1
+        where = lacking[0].path if one else pod.path
+        yield Violation(
+            where + ("securityContext", "seccompProfile", "type"),
+            f'pod or {named(lacking)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"',
+        )
 
 
 def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
@@ -78,7 +102,8 @@ def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
     path = _pss.pod_security_context_path(pod) + ("seccompProfile",)
     if value_at(obj, path) is not None or not writable(obj, path):
         return
-    if any(v.path[:-1] != path and value_at(obj, v.path[:-1]) is None for v in check(obj, options)):
+    # The pod sets no profile (else we returned above): any container found without one wants it.
+    if any(value_at(obj, v.path[:-1]) is None for v in check(obj, options)):
         yield Change(path, {"type": "RuntimeDefault"})
 
 

@@ -23,6 +23,9 @@ How to fix:
             runAsUser: 10001
 
 Notes:
+    A verdict that comes from the pod (its `runAsUser: 0`, its `runAsNonRoot:
+    false`, or several containers with nothing said by them or the pod) is one root
+    cause and one finding, at the pod, naming the containers.
     Going beyond the Restricted profile, which only asks for `runAsNonRoot`, a
     non-zero `runAsUser` alone is accepted as well, since it decides the user
     whatever the image says (turn `acceptRunAsUser` off to require `runAsNonRoot`).
@@ -40,6 +43,7 @@ from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
 
 from .._fixes import set_where_found
+from .._pod_level import named
 from ._security_context import may_be_windows_pod
 
 
@@ -62,31 +66,55 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if pod is None or may_be_windows_pod(obj):
         return
     pod_context = pod.get("securityContext")
+    accept_user = options["acceptRunAsUser"] is True
+    also = " and no runAsUser above 0" if accept_user else ""
+    # Containers whose verdict comes from the pod (its runAsUser: 0, its runAsNonRoot:
+    # false, or nothing said anywhere): one root cause, one finding (rules/_pod_level.py).
+    from_pod: dict[str, list[Container]] = {"root": [], "false": [], "unset": []}
     for container in obj.containers():
         user, own_user = effective(container, pod_context, "runAsUser")
         non_root, own_non_root = effective(container, pod_context, "runAsNonRoot")
         if user is UNKNOWN:
             continue
         if is_uid(user) and user == 0:
-            where = container.path if own_user else pod.path
-            source = "its securityContext" if own_user else "the pod's securityContext"
+            if not own_user:
+                from_pod["root"].append(container)
+                continue
             yield Violation(
-                where + ("securityContext", "runAsUser"), f"{container.label} runs as root: runAsUser is 0 in {source}"
+                container.path + ("securityContext", "runAsUser"),
+                f"{container.label} runs as root: runAsUser is 0 in its securityContext",
             )
             continue
-        accept_user = options["acceptRunAsUser"] is True
         if (is_uid(user) and user > 0 and accept_user) or non_root is True or non_root is UNKNOWN:
             continue
-        also = " and no runAsUser above 0" if accept_user else ""
-        if non_root is False:
-            where = container.path if own_non_root else pod.path
-            source = "its securityContext" if own_non_root else "the pod's securityContext"
-            message = f"{container.label} may run as root: runAsNonRoot is false in {source}{also}"
+        if non_root is False and own_non_root:
+            yield Violation(
+                container.path + ("securityContext", "runAsNonRoot"),
+                f"{container.label} may run as root: runAsNonRoot is false in its securityContext{also}",
+            )
         else:
-            where = container.path
-            wanted = "runAsNonRoot: true or a runAsUser above 0" if accept_user else "runAsNonRoot: true"
-            message = f"{container.label} may run as root: neither it nor the pod sets {wanted}"
-        yield Violation(where + ("securityContext", "runAsNonRoot"), message)
+            from_pod["false" if non_root is False else "unset"].append(container)
+    if from_pod["root"]:
+        found = from_pod["root"]
+        verb = "runs" if len(found) == 1 else "run"
+        yield Violation(
+            pod.path + ("securityContext", "runAsUser"),
+            f"{named(found)} {verb} as root: runAsUser is 0 in the pod's securityContext",
+        )
+    if from_pod["false"]:
+        found = from_pod["false"]
+        yield Violation(
+            pod.path + ("securityContext", "runAsNonRoot"),
+            f"{named(found)} may run as root: runAsNonRoot is false in the pod's securityContext{also}",
+        )
+    if from_pod["unset"]:
+        # `runAsNonRoot: true` on the pod covers them all: at the pod when several lack it.
+        found = from_pod["unset"]
+        one = len(found) == 1
+        where = found[0].path if one else pod.path
+        wanted = "runAsNonRoot: true or a runAsUser above 0" if accept_user else "runAsNonRoot: true"
+        said = "neither it nor the pod sets" if one else "neither they nor the pod set"
+        yield Violation(where + ("securityContext", "runAsNonRoot"), f"{named(found)} may run as root: {said} {wanted}")
 
 
 def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
