@@ -32,9 +32,14 @@ How to fix:
                   labelSelector: {matchLabels: {app: web}}
 
 Notes:
-    The rule does not check that a term's label selector matches the workload's own
-    pods. Clusters may configure default spread constraints in the scheduler; those
-    are invisible in a manifest, so declare the spread you rely on. A Deployment
+    A term or constraint spreads the workload only if its label selector may select
+    the workload's own pods: anti-affinity to other pods (keep away from the
+    database) or a selector that misses the template's labels (`app: zk` on pods
+    labelled `app.kubernetes.io/name: zk`) spreads nothing. A selector the rule
+    cannot read (missing, `matchLabelKeys`, a label the controller adds, a value
+    unknown during preview) is given the benefit of the doubt. Clusters may configure
+    default spread constraints in the scheduler; those are invisible in a manifest,
+    so declare the spread you rely on. A Deployment
     scaled by a HorizontalPodAutoscaler that leaves `replicas` out reads as one
     replica and is not judged; declare the spread anyway, since the HPA will add
     replicas.
@@ -47,6 +52,7 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.stack import CONTROLLER_POD_LABELS, label_selector_matches
 from policypack.values import UNKNOWN, as_list
 
 from ._replicas import replicas
@@ -57,19 +63,44 @@ ANTI_AFFINITY_LISTS = (
 )
 
 
-def declares_spread(pod: Any) -> bool | None:
+def _may_select(term: Any, labels: Any) -> bool:
+    """Whether a spread term (anti-affinity term or spread constraint) may select the
+    pod's own labels; only a selector that surely misses them says no."""
+    if not isinstance(term, Mapping):
+        return True
+    if "podAffinityTerm" in term:  # a preferred anti-affinity entry wraps its term
+        term = term.get("podAffinityTerm")
+        if not isinstance(term, Mapping):
+            return True
+    selector = term.get("labelSelector")
+    if selector is None or term.get("matchLabelKeys") or term.get("mismatchLabelKeys"):
+        return True  # nothing to read, or a selector completed at admission
+    return label_selector_matches(selector, labels) is not False
+
+
+def declares_spread(pod: Any, labels: Any = None) -> bool | None:
     """True if the pod spec spreads its pods, False if not, None if it cannot be told
-    (a value unknown during preview)."""
+    (a value unknown during preview). With the pods' `labels`, a term whose selector
+    surely misses them does not count."""
     constraints = pod.get("topologySpreadConstraints")
     anti = pod.get("affinity", "podAntiAffinity")
     if constraints is UNKNOWN or anti is UNKNOWN:
         return None
-    if as_list(constraints):
-        return True
     terms = [pod.get("affinity", "podAntiAffinity", name) for name in ANTI_AFFINITY_LISTS]
     if any(term is UNKNOWN for term in terms):
         return None
-    return any(as_list(term) for term in terms)
+    entries = as_list(constraints) + [entry for term in terms for entry in as_list(term)]
+    if labels is None:
+        return bool(entries)
+    return any(_may_select(entry, labels) for entry in entries)
+
+
+def _own_labels(obj: Resource) -> Any:
+    """The pods' labels: the template's, plus those the controller adds (values unknown)."""
+    labels = obj.pod_labels
+    if not isinstance(labels, Mapping):
+        return UNKNOWN
+    return {**{key: UNKNOWN for key in CONTROLLER_POD_LABELS}, **labels}
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -77,11 +108,18 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     pod = obj.pod_spec
     if pod is None or not isinstance(count, int) or count < 2:
         return
+    labels = _own_labels(obj)
     if declares_spread(pod) is False:
         yield Violation(
             pod.path + ("topologySpreadConstraints",),
             f"{obj.kind} runs {count} replicas with no pod anti-affinity or topology spread constraint: "
             "the scheduler may place them all on one node",
+        )
+    elif declares_spread(pod, labels) is False:
+        yield Violation(
+            pod.path + ("affinity",) if pod.get("affinity") is not None else pod.path + ("topologySpreadConstraints",),
+            f"{obj.kind} runs {count} replicas and no pod anti-affinity term or topology spread constraint "
+            "selects its own pods: the scheduler may place them all on one node",
         )
 
 
