@@ -46,8 +46,12 @@ from . import _pss
 
 
 def _privileged(container: Container) -> bool:
+    """Privileged, or perhaps (a value unknown during preview): such a container keeps
+    its own finding, so that one unknown never moves another container's finding."""
     context = _pss.security_context(container)
-    return isinstance(context, Mapping) and context.get("privileged") is True
+    if context is UNKNOWN:
+        return True
+    return isinstance(context, Mapping) and context.get("privileged") in (True, UNKNOWN)
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
