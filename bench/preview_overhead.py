@@ -98,6 +98,10 @@ def write_program(folder: Path, count: int) -> None:
 
 def environment(cli_dir: Path, home: Path, state: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "POLICYPACK_"))}
+    # A user's pack imports from .pyc files (pip writes them for a wheel, Python on the
+    # first run of a checkout); without them every preview compiles `policypack` and the
+    # 107 rule modules again, about 65 ms of start-up that users do not pay.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         PATH=os.pathsep.join([str(cli_dir), env.get("PATH", os.defpath)]),
         PULUMI_HOME=str(home),
