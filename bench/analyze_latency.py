@@ -1,6 +1,6 @@
 """`Analyze` latency through the real gRPC protocol, as the Pulumi engine calls it.
 
-    .venv/bin/python bench/analyze_latency.py [--calls 500] [--rules 60]
+    .venv/bin/python bench/analyze_latency.py [--calls 500] [--rules 60] [--compare DIR]
 
 Starts this pack and a bare one-policy SDK pack (the floor any Python pack pays for
 the protocol and deserialisation), then sends each the same requests (a Deployment,
@@ -10,6 +10,8 @@ Also started: this pack served by the SDK's own servicer, which deserialises the
 props once per policy (what this pack did before `SharedPropsServicer`), to show
 what sharing the conversion saves. `--rules N` adds renamed copies of the shipped
 rules up to N rules (bench/synthetic_rules.py), to see the cost of a larger pack.
+`--compare DIR` also times the pack in DIR (say, an export of an earlier commit whose
+`.venv` links to this one's), for before/after figures from one run.
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--rules", type=int, default=0, help="pad the pack to this many rules with copies")
     parser.add_argument("--no-sdk-servicer", action="store_true", help="skip the SDK-servicer comparison")
+    parser.add_argument("--compare", type=Path, help="also time the pack in this directory (an earlier commit)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         bare_dir, sdk_dir = Path(scratch) / "bare", Path(scratch) / "sdk-servicer"
@@ -125,6 +128,8 @@ def main() -> None:
             sdk_dir.mkdir()
             (sdk_dir / "__main__.py").write_text(SDK_SERVICER_PACK)
             packs["SDK servicer"] = start(sdk_dir, env)
+        if args.compare:
+            packs[str(args.compare)] = start(args.compare.resolve(), env)
         packs["bare SDK pack"] = start(bare_dir)
         try:
             print(f"this pack: {max(args.rules, len(load_registry(extra_modules=[])))} rules")

@@ -173,3 +173,39 @@ def test_analyze_stack_answers_as_the_sdk_servicer(path: Path) -> None:
     assert sorted(map(repr, shared)) == sorted(map(repr, sdk))
     if path.name == "bad.yaml" and path.parent.name == "service-selects-no-pods":
         assert any(d.policy == path.parent.name for d in shared)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", "aws:iam/policy:Policy", "example.com/v1:Widget"],
+)
+def test_analyze_gives_the_sdk_response_field_for_field(token: str) -> None:
+    """Analyze answers the policies that cannot judge the type in bulk and runs the SDK's
+    per-policy steps itself for the others: the whole response, in order and field for
+    field, is still the SDK's, with disabled, remediate and mandatory policies, a
+    provider and stack tags."""
+    props = {
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"type": "LoadBalancer", "template": {"spec": {"containers": [{"name": "c", "image": "nginx"}]}}},
+    }
+    request = analyze_request(token, props, f"urn:pulumi:s::p::{token}::web")
+    request.provider.CopyFrom(
+        proto.AnalyzerProviderResource(
+            type="pulumi:providers:kubernetes", urn="urn:pulumi:s::p::pulumi:providers:kubernetes::k", name="k"
+        )
+    )
+    json_format.ParseDict({"renderYamlToDirectory": "out"}, request.provider.properties)
+    config = proto.ConfigureAnalyzerRequest()
+    config.policyConfig["require-pinned-images"].enforcementLevel = proto.DISABLED
+    config.policyConfig["require-liveness-probe"].enforcementLevel = proto.REMEDIATE
+    config.policyConfig["require-resource-limits"].enforcementLevel = proto.MANDATORY
+    stack = proto.AnalyzerStackConfigureRequest(stack="dev", project="p", tags={"team": "web"})
+    answers = []
+    for cls in (_PolicyAnalyzerServicer, SharedPropsServicer):
+        made = servicer(cls)
+        made.Configure(config, None)
+        made.ConfigureStack(stack, None)
+        answers.append(made.Analyze(request, None))
+    assert answers[1] == answers[0]
+    assert answers[0].not_applicable  # the comparison covers the bulk answers
+    assert "require-pinned-images" not in {n.policy_name for n in answers[0].not_applicable}
