@@ -203,12 +203,15 @@ def run_rule(
     options: Mapping[str, Any],
     enforcement: Enforcement,
     ref: ObjectRef,
+    anchors: bool = True,
 ) -> list[Finding]:
-    """One rule on one resource; never raises."""
+    """One rule on one resource; never raises. `anchors`: give each finding its
+    line-free anchor (what a baseline matches: baseline.py); Pulumi mode has no
+    baseline to match, and skips that cost (about a fifth of an Analyze call)."""
     findings: list[Finding] = []
     try:
         for violation in rule.check(resource, options):
-            findings.append(_finding(rule, resource, violation, enforcement, ref))
+            findings.append(_finding(rule, resource, violation, enforcement, ref, anchors))
     except Exception as error:  # noqa: BLE001 - isolation is the point
         # The exception's text may quote data from the object (a secret, say), so the
         # finding names only its type and where in the rule it happened; the full
@@ -219,16 +222,16 @@ def run_rule(
 
 
 def run_stack_rule(
-    rule: Rule, stack: Stack, options: Mapping[str, Any], enforcement: Enforcement
+    rule: Rule, stack: Stack, options: Mapping[str, Any], enforcement: Enforcement, anchors: bool = True
 ) -> list[tuple[Finding, Resource | None]]:
-    """One stack rule on one cluster's resources; never raises."""
+    """One stack rule on one cluster's resources; never raises (`anchors`: as run_rule)."""
     out: list[tuple[Finding, Resource | None]] = []
     try:
         for violation in rule.check(stack, options):
             if not isinstance(violation, StackViolation):
                 raise TypeError(f"check yielded {type(violation).__name__}, not a StackViolation")
             resource = violation.resource
-            found = _finding(rule, resource, Violation(violation.path, violation.message), enforcement)
+            found = _finding(rule, resource, Violation(violation.path, violation.message), enforcement, anchors=anchors)
             out.append((found, resource))
     except Exception as error:  # noqa: BLE001 - isolation is the point
         log.debug("stack rule %s failed:\n%s", rule.name, traceback.format_exc())
@@ -367,7 +370,12 @@ def _where_raised(error: BaseException) -> str:
 
 
 def _finding(
-    rule: Rule, resource: Resource, violation: Violation, enforcement: Enforcement, ref: ObjectRef | None = None
+    rule: Rule,
+    resource: Resource,
+    violation: Violation,
+    enforcement: Enforcement,
+    ref: ObjectRef | None = None,
+    anchors: bool = True,
 ) -> Finding:
     if not isinstance(violation, Violation):
         raise TypeError(f"check yielded {type(violation).__name__}, not a Violation")
@@ -380,5 +388,5 @@ def _finding(
         path=tuple(violation.path),
         object=ref or ObjectRef.of(resource),
         container=container.name if container and isinstance(container.name, str) else None,
-        anchor=anchor_of(resource, tuple(violation.path)),
+        anchor=anchor_of(resource, tuple(violation.path)) if anchors else None,
     )

@@ -168,7 +168,7 @@ def make_validate(rule: Rule, registry: Registry | None = None):
         for resource, prefix in targets:
             ref = shared.ref(resource) if shared is not None else ObjectRef.of(resource)
             # Enforcement is applied by the SDK; the finding's own level is not used here.
-            for finding in run_rule(rule, resource, options, rule.enforcement, ref):
+            for finding in run_rule(rule, resource, options, rule.enforcement, ref, anchors=False):
                 finding = settle(finding, rule, resource, options, today)
                 if finding.suppression is None:  # Pulumi has no place for suppressed findings
                     if rule.folds_into and registry is not None and not finding.error:
@@ -206,7 +206,7 @@ def make_validate_stack(rule: Rule):
         today = datetime.now(timezone.utc).date()
         for group in clusters(members):
             stack = Stack(group, default_namespace=options.get("defaultNamespace", DEFAULT_NAMESPACE))
-            for finding, resource in run_stack_rule(rule, stack, options, rule.enforcement):
+            for finding, resource in run_stack_rule(rule, stack, options, rule.enforcement, anchors=False):
                 if resource is None:
                     report_violation(finding.message, None)
                     continue

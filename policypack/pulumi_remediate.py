@@ -130,7 +130,7 @@ def make_remediate(rule: Rule):
                 ref = ObjectRef.of(resource)
                 findings = [
                     settle(f, rule, resource, options, today)
-                    for f in run_rule(rule, resource, options, rule.enforcement, ref)
+                    for f in run_rule(rule, resource, options, rule.enforcement, ref, anchors=False)
                 ]
                 for change in rule_changes(rule, resource, options, findings):
                     if not prefix and resource.is_kubernetes and change.path[0] in ("apiVersion", "kind"):
