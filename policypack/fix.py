@@ -249,7 +249,7 @@ def fix_command(args: Any, registry: Any, stdin: Any, stdout: TextIO) -> int:
     from policypack.config import ConfigError
     from policypack.lint import LintResult, lint_text, run_stack_rules
     from policypack.profiles import ProfileError
-    from policypack.report import EXIT_ERROR, Gate
+    from policypack.report import EXIT_ERROR, Gate, plural
     from policypack.rule import Severity
 
     err = sys.stderr
@@ -282,7 +282,7 @@ def fix_command(args: Any, registry: Any, stdin: Any, stdout: TextIO) -> int:
             fixed_findings += sum(result.rules.values())
             if not args.quiet:
                 summary = ", ".join(f"{rule} ({count})" for rule, count in sorted(result.rules.items()))
-                print(f"{name}: fixed {summary}", file=err)
+                print(f"{name}: {'would fix' if args.diff else 'fixed'} {summary}", file=err)
         if args.diff:
             if result.changed:
                 label = name if item != STDIN else "-"
@@ -306,8 +306,8 @@ def fix_command(args: Any, registry: Any, stdin: Any, stdout: TextIO) -> int:
     if not args.quiet:
         verb = "would fix" if args.diff else "fixed"
         print(
-            f"policypack fix: {verb} {fixed_findings} finding(s) in {fixed_files} file(s); "
-            f"{len(remaining)} remain (`policypack lint` shows them)",
+            f"policypack fix: {verb} {plural(fixed_findings, 'finding')} in {plural(fixed_files, 'file')}; "
+            f"{len(remaining)} remain{'s' if len(remaining) == 1 else ''} (`policypack lint` shows them)",
             file=err,
         )
     return max(code, gate.exit_code(after))
