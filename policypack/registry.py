@@ -20,6 +20,7 @@ import pkgutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from policypack.folding import check_declarations
 from policypack.model import CUSTOM_RESOURCES, canonical_type, is_custom_api_version, parse_kubernetes_token
 from policypack.rule import Rule
 
@@ -94,6 +95,7 @@ def build_registry(rules: Iterable[Rule]) -> Registry:
         if rule.name in by_name:
             problems.append(f"rule {rule.name!r} is defined twice")
         by_name[rule.name] = rule
+    problems.extend(check_declarations(by_name))
     if problems:
         raise RegistryError("invalid rule definitions:\n  " + "\n  ".join(problems))
     return Registry(dict(sorted(by_name.items())))

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from policypack.folding import SCOPES
 from policypack.model import CUSTOM_RESOURCES, Resource
 from policypack.patch import UNSAFE_FIXES_OPTION, Fix
 from policypack.values import Path
@@ -243,7 +244,7 @@ class Rule:
             if profile not in PROFILES or profile in ("playbook", "strict"):
                 problems.append(f"profile {profile!r} is not one a rule can name ({', '.join(list(PROFILES)[1:3])})")
         for primary, scope in self.folds_into.items():
-            if scope not in ("field", "container", "entry") or primary == self.name:
+            if scope not in SCOPES or primary == self.name:
                 problems.append(f"folds_into {primary!r}: {scope!r} (another rule, at field, container or entry)")
         for key, schema in self.options.items():
             if key in ("enforcementLevel", "unsafeFixes") or key in COMMON_OPTIONS:

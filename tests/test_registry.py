@@ -90,12 +90,21 @@ def test_registry_refuses_duplicates() -> None:
         ({"profiles": ("pss-strictest",)}, "profile 'pss-strictest'"),
         ({"profiles": ("playbook",)}, "profile 'playbook'"),
         ({"options": {"exemptions": {"type": "array", "default": [], "description": "d"}}}, "reserved"),
+        ({"folds_into": {"other-rule": "line"}}, "folds_into 'other-rule'"),
+        ({"folds_into": {"some-rule": "field"}}, "folds_into 'some-rule'"),
     ],
 )
 def test_registry_refuses_incomplete_rules(overrides: dict, problem: str) -> None:
     with pytest.raises(RegistryError) as raised:
         build_registry([_rule(**overrides)])
     assert problem in str(raised.value)
+
+
+def test_registry_refuses_folding_across_stack_and_resource_rules() -> None:
+    stack_rule = _rule(name="stack-rule", stack=True, check=lambda stack, options: iter(()))
+    with pytest.raises(RegistryError, match="one is a stack rule"):
+        build_registry([_rule(folds_into={"stack-rule": "field"}), stack_rule])
+    build_registry([_rule(folds_into={"absent-rule": "field"})])  # a subset registry: nothing folds
 
 
 def test_extra_rule_modules_are_loaded() -> None:
