@@ -21,7 +21,7 @@ from policypack import ROOT
 from policypack.baseline import Anchor, anchor_of
 from policypack.config import PackConfig
 from policypack.folding import fold
-from policypack.model import CLUSTER_SCOPED_KINDS, POD_KINDS, Resource, is_custom_api_version
+from policypack.model import CLUSTER_SCOPED_KINDS, POD_KINDS, Resource
 from policypack.registry import Registry
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
 from policypack.stack import DEFAULT_NAMESPACE, Stack, clusters
@@ -144,10 +144,9 @@ class Engine:
         """The resource with the rules that judge it, then for a custom resource each
         of its pod templates (`Resource.pod_views`) with the rules that judge pods."""
         judged = [(resource, self.rules_for(resource))]
-        if resource.kind not in POD_KINDS and is_custom_api_version(resource.api_version):
-            pod_rules = self._pod_rules()
-            if pod_rules:
-                judged += [(view, pod_rules) for view in resource.pod_views()]
+        views = resource.pod_views()  # none but for a custom resource's pod templates
+        if views:
+            judged += [(view, self._pod_rules()) for view in views]
         return judged
 
     def _pod_rules(self) -> list[Rule]:
@@ -192,9 +191,7 @@ def targets(rule: Rule, resource: Resource) -> list[Resource]:
     the pod template views of a custom resource; [] when nothing."""
     if rule.applies_to(resource):
         return [resource]
-    if judges_pods(rule) and resource.kind not in POD_KINDS and is_custom_api_version(resource.api_version):
-        return resource.pod_views()
-    return []
+    return resource.pod_views() if judges_pods(rule) else []
 
 
 def run_rule(
