@@ -353,6 +353,11 @@ class SharedPropsServicer(_PolicyAnalyzerServicer):
         self._applies: dict[str, list[bool]] = {}  # per type token: may_apply of each resource policy
         stack_policies = [p for p in policies if isinstance(p, StackValidationPolicy)]
         self._share_stack = all(isinstance(p, RuleStackPolicy) for p in stack_policies)
+        self._remediating: bool | None = None  # whether any policy is at `remediate`; reset by Configure
+
+    def Configure(self, request: Any, context: Any) -> Any:
+        self._remediating = None  # enforcement levels change here (and only here)
+        return super().Configure(request, context)
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any:
         """As Analyze: the SDK gets the resources without their props, and the stack
@@ -374,7 +379,11 @@ class SharedPropsServicer(_PolicyAnalyzerServicer):
         deserialises the props, then skips every policy whose enforcement is not
         `remediate`; with none at that level (the usual case) the answer is empty, so
         give it without the conversion (measured in docs/performance.md, "Preview")."""
-        if not any(self._get_enforcement_level(p) == EnforcementLevel.REMEDIATE for p in self._resource_policies):
+        if self._remediating is None:
+            self._remediating = any(
+                self._get_enforcement_level(p) == EnforcementLevel.REMEDIATE for p in self._resource_policies
+            )
+        if not self._remediating:
             return analyzer_pb2.RemediateResponse()
         return super().Remediate(request, context)
 
@@ -399,6 +408,9 @@ class SharedPropsServicer(_PolicyAnalyzerServicer):
         stripped.ClearField("properties")
         # Set by ConfigureStack (empty until then); the SDK passes it to every policy.
         stack_tags = getattr(self, "_PolicyAnalyzerServicer__stack_tags", None)
+        # What the SDK builds for each policy, built once: no policy reads the props proxy
+        # (they share the converted props), and options and provider are read-only.
+        shared_args: tuple[Any, Any, Any] | None = None
         current = _CURRENT_REQUEST.set(_SharedRequest(request))
         try:
             for policy, may in zip(self._resource_policies, applies, strict=True):
@@ -415,13 +427,20 @@ class SharedPropsServicer(_PolicyAnalyzerServicer):
                 report_violation = self._create_report_violation(
                     response, policy.name, policy.description, level, policy.severity
                 )
+                if shared_args is None:
+                    shared_args = (
+                        unknown_checking_proxy(deserialize_properties({})),
+                        self._get_resource_options(stripped),
+                        self._get_provider_resource(stripped),
+                    )
+                props, options, provider = shared_args
                 args = ResourceValidationArgs(
                     token,
-                    unknown_checking_proxy(deserialize_properties({})),
+                    props,
                     request.urn,
                     request.name,
-                    self._get_resource_options(stripped),
-                    self._get_provider_resource(stripped),
+                    options,
+                    provider,
                     self._get_policy_config(policy.name),
                     stack_tags,
                 )

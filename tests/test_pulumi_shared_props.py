@@ -209,3 +209,15 @@ def test_analyze_gives_the_sdk_response_field_for_field(token: str) -> None:
     assert answers[1] == answers[0]
     assert answers[0].not_applicable  # the comparison covers the bulk answers
     assert "require-pinned-images" not in {n.policy_name for n in answers[0].not_applicable}
+
+
+def test_remediate_sees_a_later_configure() -> None:
+    """Whether any policy remediates is kept between requests, and reset by Configure."""
+    request = proto.AnalyzeRequest(type="kubernetes:apps/v1:Deployment", urn="urn:pulumi:s::p::d::web", name="web")
+    json_format.ParseDict({"metadata": {"name": "web"}}, request.properties)
+    made = servicer(SharedPropsServicer)
+    assert list(made.Remediate(request, None).not_applicable) == []
+    config = proto.ConfigureAnalyzerRequest()
+    config.policyConfig["require-liveness-probe"].enforcementLevel = proto.REMEDIATE
+    made.Configure(config, None)
+    assert [n.policy_name for n in made.Remediate(request, None).not_applicable] == ["require-liveness-probe"]
