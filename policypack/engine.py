@@ -143,11 +143,13 @@ class Engine:
     def judged(self, resource: Resource) -> list[tuple[Resource, list[Rule]]]:
         """The resource with the rules that judge it, then for a custom resource each
         of its pod templates (`Resource.pod_views`) with the rules that judge pods."""
-        judged = [(resource, self.rules_for(resource))]
         views = resource.pod_views()  # none but for a custom resource's pod templates
-        if views:
-            judged += [(view, self._pod_rules()) for view in views]
-        return judged
+        if not views:
+            return [(resource, self.rules_for(resource))]
+        # A pod rule judges the templates, not the object (a custom kind may share a
+        # built-in kind's name: Volcano's Job); as `targets` decides in Pulumi mode.
+        own = [rule for rule in self.rules_for(resource) if not judges_pods(rule)]
+        return [(resource, own), *((view, self._pod_rules()) for view in views)]
 
     def _pod_rules(self) -> list[Rule]:
         """The enabled resource rules that judge every pod (see `judges_pods`)."""
@@ -189,9 +191,10 @@ def judges_pods(rule: Rule) -> bool:
 def targets(rule: Rule, resource: Resource) -> list[Resource]:
     """What the rule judges in this resource: the resource itself, or for a pod rule
     the pod template views of a custom resource; [] when nothing."""
-    if rule.applies_to(resource):
-        return [resource]
-    return resource.pod_views() if judges_pods(rule) else []
+    views = resource.pod_views() if judges_pods(rule) else []
+    if views:
+        return views
+    return [resource] if rule.applies_to(resource) else []
 
 
 def run_rule(

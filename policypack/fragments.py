@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from policypack.loader import STDIN_NAME
-from policypack.model import POD_SPEC_PATHS
+from policypack.model import builtin_pod_spec_path
 from policypack.values import UNKNOWN, get, is_template_text
 
 KUSTOMIZATION_FILES: tuple[str, ...] = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -97,7 +97,7 @@ def partial_reason(manifest: Mapping[str, Any]) -> str | None:
         value = get(manifest, "metadata", field)
         if is_template_text(value):
             return f"an unrendered template (metadata.{field} is {value!r}): render it first"
-    path = POD_SPEC_PATHS.get(kind) if isinstance(kind, str) else None
+    path = builtin_pod_spec_path(api_version, kind)
     if path is None:
         return None
     spec = get(manifest, *path)

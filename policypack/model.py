@@ -175,6 +175,15 @@ def is_custom_api_version(api_version: Any) -> bool:
     return group not in BUILT_IN_GROUPS
 
 
+def builtin_pod_spec_path(api_version: Any, kind: Any) -> Path | None:
+    """Where a built-in pod-bearing kind keeps its pod spec; None for other kinds and
+    for a custom resource that shares a name with one (Volcano's `batch.volcano.sh`
+    Job is no `batch/v1` Job: its pod templates are found as any custom resource's)."""
+    if not isinstance(kind, str) or is_custom_api_version(api_version):
+        return None
+    return POD_SPEC_PATHS.get(kind)
+
+
 # The three lists of containers in a pod spec, in the order kubelet starts them.
 CONTAINER_LISTS: tuple[tuple[str, str], ...] = (
     ("initContainers", "init container"),
@@ -300,12 +309,17 @@ class Resource:
         return get(self.props, *keys)
 
     @cached_property
+    def builtin_pod_path(self) -> Path | None:
+        """`builtin_pod_spec_path` of this object."""
+        return builtin_pod_spec_path(self.api_version, self.kind)
+
+    @cached_property
     def pod_spec_paths(self) -> tuple[Path, ...]:
         """Where this object keeps pod specs: a pod-bearing kind's one place, the pod
         templates found in a custom resource (`find_pod_specs`), or none."""
         if self.pod_path is not None:
             return (self.pod_path,)
-        known = POD_SPEC_PATHS.get(self.kind or "")
+        known = self.builtin_pod_path
         if known is not None:
             return (known,)
         if self.kind is None or not is_custom_api_version(self.api_version):
@@ -316,7 +330,7 @@ class Resource:
         """One view of this custom resource per pod template it holds: the same
         object (props, name, paths from its root), whose `pod_spec` is that template's.
         Pod rules judge each view; findings land on the object itself."""
-        if self.pod_path is not None or self.kind in POD_SPEC_PATHS:
+        if self.pod_path is not None or self.builtin_pod_path is not None:
             return []
         return [
             Resource(
@@ -337,7 +351,7 @@ class Resource:
     def pod_spec(self) -> PodSpec | None:
         """The pod spec of a pod-bearing kind (or of a pod template view of a custom
         resource), or None (other kinds, unknown, malformed)."""
-        path = self.pod_path or POD_SPEC_PATHS.get(self.kind or "")
+        path = self.pod_path or self.builtin_pod_path
         if path is None:
             return None
         spec = get(self.props, *path)
@@ -349,7 +363,7 @@ class Resource:
     def pod_metadata_path(self) -> Path | None:
         """Where the pod template's metadata is (`spec.template.metadata`), or the
         object's own for a Pod; None for kinds without a pod spec."""
-        path = self.pod_path or POD_SPEC_PATHS.get(self.kind or "")
+        path = self.pod_path or self.builtin_pod_path
         if path is None:
             return None
         return path[:-1] + ("metadata",)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policypack.model import CLUSTER_SCOPED_KINDS, POD_SPEC_PATHS, Resource
+from policypack.model import CLUSTER_SCOPED_KINDS, Resource
 from policypack.values import UNKNOWN, as_list
 
 DEFAULT_NAMESPACE = "default"
@@ -144,7 +144,7 @@ class Stack:
         """The labels of the object's pods as far as the set knows them: the template's,
         plus the labels its controller adds, whose values are unknown here."""
         labels = resource.pod_labels
-        if resource.kind == "Pod" or resource.kind not in POD_SPEC_PATHS or not isinstance(labels, Mapping):
+        if resource.kind == "Pod" or resource.builtin_pod_path is None or not isinstance(labels, Mapping):
             return labels
         return {**{key: UNKNOWN for key in CONTROLLER_POD_LABELS}, **labels}
 
