@@ -38,19 +38,32 @@ def normalized(path: Any) -> str | None:
     return posixpath.normpath(path).replace("//", "/")
 
 
-def runtime_socket(path: Any) -> tuple[str, str] | None:
-    """(what, runtime) when `path` is a runtime socket or a directory holding one:
-    `("the Docker socket /var/run/docker.sock", "Docker")`, `("/var/run, which holds
-    the Docker, ... sockets", ...)`. None otherwise."""
+#: Runtimes whose socket a group other than root may open (`root:docker 0660`): any
+#: supplemental group of a pod may be that group. The others are `root:root 0660`.
+GROUP_OPENED: frozenset[str] = frozenset({"Docker", "cri-dockerd", "dockershim"})
+
+#: The order a directory's sockets are named in (the most common runtimes first).
+_NAMED_FIRST: tuple[str, ...] = ("containerd", "CRI-O", "Docker")
+
+
+def runtime_socket(path: Any) -> tuple[str, frozenset[str]] | None:
+    """(what, runtimes) when `path` is a runtime socket or a directory holding some:
+    `("the Docker socket /var/run/docker.sock", {"Docker"})`, `("/, which holds the
+    containerd, CRI-O, Docker and other sockets", {...})`. None otherwise."""
     canonical = normalized(path)
     if canonical is None:
         return None
     runtime = RUNTIME_SOCKETS.get(canonical)
     if runtime is not None:
-        return f"the {runtime} socket {canonical}", runtime
+        return f"the {runtime} socket {canonical}", frozenset({runtime})
     prefix = canonical.rstrip("/") + "/"
-    held = sorted({name for socket, name in RUNTIME_SOCKETS.items() if socket.startswith(prefix)})
-    if held:
-        names = ", ".join(held[:3]) + (" and other" if len(held) > 3 else "")
-        return f"{canonical}, which holds the {names} socket{'s' if len(held) > 1 else ''}", held[0]
-    return None
+    held = {name for socket, name in RUNTIME_SOCKETS.items() if socket.startswith(prefix)}
+    if not held:
+        return None
+    bases = sorted({name.split(" (")[0] for name in held}, key=lambda n: (n not in _NAMED_FIRST, _rank(n), n.lower()))
+    names = ", ".join(bases[:3]) + (" and other" if len(bases) > 3 else "")
+    return f"{canonical}, which holds the {names} socket{'s' if len(bases) > 1 else ''}", frozenset(held)
+
+
+def _rank(name: str) -> int:
+    return _NAMED_FIRST.index(name) if name in _NAMED_FIRST else len(_NAMED_FIRST)

@@ -41,7 +41,7 @@ from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
 
 from ..pod_security import _pss
-from ._node_paths import runtime_socket
+from ._node_paths import GROUP_OPENED, runtime_socket
 
 
 def _positive(value: Any) -> bool:
@@ -54,20 +54,31 @@ def _setting(container: Container, pod: PodSpec, key: str) -> Any:
     return pod.get("securityContext", key) if value is None else value
 
 
-def _may_reach(container: Container, pod: PodSpec) -> bool | None:
-    """Whether the container's process may open a root-owned socket (mode 0660, owned
-    by root or by the runtime's group): False only when it runs as a known non-root
-    user and group and the pod adds no supplemental group (fsGroup or
-    supplementalGroups, either of which may be the runtime's group); None when a
-    setting is not known yet."""
+def _opens(group: Any, group_opened: bool) -> bool:
+    """Whether a group may open the socket: root's group 0 any socket (`root:root
+    0660`); for one a group owns (`root:docker 0660`) also any system group (below
+    1000), which is where packages create the docker group."""
+    if not isinstance(group, int) or isinstance(group, bool):
+        return group is not None  # not a number: not known to be harmless
+    return group == 0 or (group_opened and 0 < group < 1000)
+
+
+def _may_reach(container: Container, pod: PodSpec, group_opened: bool) -> bool | None:
+    """Whether the container's process may open the socket (mode 0660): not as a
+    known non-root user whose groups (runAsGroup, fsGroup, supplementalGroups) cannot
+    open it (`_opens`); None when a setting is not known yet. A node exporter that
+    reads `/` as nobody (65534) does not reach the sockets under it."""
     user, group = _setting(container, pod, "runAsUser"), _setting(container, pod, "runAsGroup")
-    extra = [pod.get("securityContext", "fsGroup"), pod.get("securityContext", "supplementalGroups")]
-    if UNKNOWN in (user, group, *extra):
+    fs_group = pod.get("securityContext", "fsGroup")
+    supplemental = pod.get("securityContext", "supplementalGroups")
+    if UNKNOWN in (user, group, fs_group, supplemental) or (isinstance(supplemental, list) and UNKNOWN in supplemental):
         return None
-    return not (_positive(user) and _positive(group) and all(value in (None, []) for value in extra))
+    if not _positive(user) or not _positive(group):
+        return True  # root, or a group left to the image (often root's)
+    return any(_opens(value, group_opened) for value in (group, fs_group, *as_list(supplemental)))
 
 
-def _reached_by(obj: Resource, pod: PodSpec, name: Any) -> bool | None:
+def _reached_by(obj: Resource, pod: PodSpec, name: Any, group_opened: bool) -> bool | None:
     """Whether a container that mounts the volume `name` may use a socket in it;
     None when that is not known yet."""
     verdicts = []
@@ -77,7 +88,7 @@ def _reached_by(obj: Resource, pod: PodSpec, name: Any) -> bool | None:
             if mounted is UNKNOWN:
                 verdicts.append(None)
             elif mounted == name:
-                verdicts.append(_may_reach(container, pod))
+                verdicts.append(_may_reach(container, pod, group_opened))
     if True in verdicts:
         return True
     return None if None in verdicts else False
@@ -91,9 +102,11 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         if not isinstance(volume, Mapping) or not isinstance(volume.get("hostPath"), Mapping):
             continue
         found = runtime_socket(volume["hostPath"].get("path"))
-        if found is None or _reached_by(obj, pod, volume.get("name")) is not True:
+        if found is None:
             continue
-        what, _ = found
+        what, runtimes = found
+        if _reached_by(obj, pod, volume.get("name"), bool(runtimes & GROUP_OPENED)) is not True:
+            continue
         yield Violation(
             pod.path + ("volumes", index, "hostPath", "path"),
             f"{_pss.volume_label(volume, index)} mounts {what} from the node: whoever runs in this pod "
