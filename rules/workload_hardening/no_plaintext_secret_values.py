@@ -60,9 +60,12 @@ from policypack.values import UNKNOWN, as_mapping
 
 from ._credentials import credential_shape, is_credential_name, is_placeholder, words
 
-# A key that names a credential even without word boundaries (`azurestorageaccountkey`,
-# `ssh-privatekey`, `discovery.sendtargets.auth.password_in`), or is one by itself.
-_CREDENTIAL_KEY = re.compile(r"pass(?:word|wd|phrase)?(?:_in)?$|passwd|password|secret|token|apikey|privatekey|key$")
+# A one-word key that names a credential without word boundaries (`azurestorageaccountkey`,
+# `privatekey`), or is one by itself (`key`, `pass`); keys of several words are judged
+# word by word (`is_credential_name`), so `token_type` or `cacheKey` are not credentials.
+_CREDENTIAL_KEY = re.compile(
+    r"^(?:key|pass|\w*(?:password|passwd|passphrase|secret|token|apikey|privatekey|accountkey|accesskey|secretkey))$"
+)
 _NOT_CREDENTIAL_KEY = re.compile(r"public|\.(?:crt|cert|cer|pub)$|^ca\b|username|user$|host|url$|uri$|address|endpoint")
 # Keys of files (configuration, certificates): judged by what they contain, not by name.
 _FILE_KEY = re.compile(r"\.(?:ya?ml|json|ini|conf|cfg|toml|xml|properties|env|txt|crt|cert|cer|pem|pub|csr)$")
@@ -71,7 +74,7 @@ _PLACEHOLDER = re.compile(
     r"""^(?:
         <[^>]*> | \$\{[^}]*\} | \$\([^)]*\) | \{\{.*\}\} | %[A-Za-z_][A-Za-z0-9_]*% | @[A-Za-z_]+@
         | (?:change|replace|update|fill|set)[-_ ]?(?:me|it|this)(?:[-_ ]?please)?
-        | (?:your|my|some|the|a)[-_ ]?\w*
+        | (?:your|my)[-_ ]?\w+ | (?:some|the)[-_ ]\w+
         | to[-_ ]?do | tbd | n/?a | none | null | nil | empty | unset | undefined | default
         | x+ | \*+ | \.{3,} | -+ | _+ | 0+
         | example\w* | sample\w* | dummy\w* | placeholder\w* | fake\w* | test | testing
@@ -123,7 +126,9 @@ def _credential_key(key: str) -> bool:
     lowered = key.lower()
     if _NOT_CREDENTIAL_KEY.search(lowered):
         return False
-    return is_credential_name(key) or _CREDENTIAL_KEY.search(lowered) is not None
+    if len(words(key)) > 1:
+        return is_credential_name(key)
+    return is_credential_name(key) or _CREDENTIAL_KEY.fullmatch(lowered) is not None
 
 
 def _what(key: str, value: str) -> str | None:
