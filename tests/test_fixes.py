@@ -360,6 +360,13 @@ _pod = st.fixed_dictionaries(
 )
 
 
+def _at_pod(path: tuple) -> tuple:
+    """A Pod container's field path as the same field of the pod (`spec.securityContext...`)."""
+    if path[:1] == ("spec",) and "securityContext" in path:
+        return ("spec", *path[path.index("securityContext") :])
+    return path
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pod=_pod)
 def test_property_fix_stops_its_rule_and_starts_no_other(pod):
@@ -379,7 +386,9 @@ def test_property_fix_stops_its_rule_and_starts_no_other(pod):
         after = collections.Counter((f.rule, f.path) for f in engine.run(resource_from_manifest(fixed)))
         still = [key for key in after if key[0] == rule and any(c.path == key[1] for c in changes)]
         assert not still, (rule, changes, still)
-        new = after - before
+        # A finding that stood at the pod for several containers (rules/_pod_level.py) and
+        # now stands at the one container still lacking the field is no new finding.
+        new = [key for key in after - before if (key[0], _at_pod(key[1])) not in before]
         assert not new, (rule, changes, new)
         # The same changes, written into YAML text (block and flow), give the same data.
         plan = {0: list(changes)}

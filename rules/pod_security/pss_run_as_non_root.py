@@ -41,6 +41,7 @@ from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN
 
 from .._fixes import set_where_found
+from .._pod_level import named
 from . import _pss
 
 
@@ -54,14 +55,24 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             _pss.pod_security_context_path(pod) + ("runAsNonRoot",),
             "pod must not set securityContext.runAsNonRoot=false",
         )
-    pod_covers = pod_value is True or pod_value is UNKNOWN
+    # The pod's `false` is the root cause of the containers that set nothing: its finding stands for them.
+    pod_covers = pod_value is True or pod_value is UNKNOWN or pod_value is False
+    lacking = []
     for container in _pss.containers(obj):
         value = container.get("securityContext", "runAsNonRoot")
         path = container.path + ("securityContext", "runAsNonRoot")
         if value is False:
             yield Violation(path, f"{container.label} must not set securityContext.runAsNonRoot=false")
         elif value is None and not pod_covers:
-            yield Violation(path, f"pod or {container.label} must set securityContext.runAsNonRoot=true")
+            lacking.append(container)
+    if lacking:
+        # One line on the pod covers them all: at the pod when several lack it
+        # (rules/_pod_level.py), where require-run-as-non-root reports the same.
+        where = lacking[0].path if len(lacking) == 1 else pod.path
+        yield Violation(
+            where + ("securityContext", "runAsNonRoot"),
+            f"pod or {named(lacking)} must set securityContext.runAsNonRoot=true",
+        )
 
 
 def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
