@@ -14,7 +14,6 @@ import dataclasses
 import json
 import sys
 from collections.abc import Mapping
-from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
 from policypack.baseline import Baseline, BaselineError, match, merge_exemptions, to_exemptions
@@ -154,9 +153,9 @@ def baseline_command(args: argparse.Namespace, registry: Registry, stdout: TextI
 
 
 def _check_date(text: str) -> None:
+    from policypack.config import parse_iso_date
+
     try:
-        date.fromisoformat(text)
+        parse_iso_date(text)
     except ValueError:
         raise ValueError(f"--expires {text!r} is not a date (YYYY-MM-DD)") from None
-    if len(text) != 10:
-        raise ValueError(f"--expires {text!r} is not a date (YYYY-MM-DD)")

@@ -30,8 +30,15 @@ from policypack.registry import Registry
 from policypack.rule import Enforcement, Rule
 
 LEVELS = tuple(level.value for level in Enforcement)
-#: YYYY-MM-DD only (Python 3.11's fromisoformat also takes 20270301 and 2027-W05).
+#: YYYY-MM-DD only (Python 3.11's fromisoformat also takes 20270301 and 2027-W05-1).
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def parse_iso_date(text: str) -> date:
+    """A YYYY-MM-DD date (an exemption's or a baseline's expiry); ValueError otherwise."""
+    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
 
 
 class ConfigError(Exception):
@@ -238,10 +245,8 @@ def validate_options(rule: Rule, options: Mapping[str, Any], source: str) -> Non
     for index, exemption in enumerate(options.get("exemptions") or ()):
         expires = exemption.get("expires")
         try:
-            if expires is not None and not _ISO_DATE.fullmatch(expires):
-                raise ValueError(expires)
             if expires is not None:
-                date.fromisoformat(expires)
+                parse_iso_date(expires)
         except ValueError:
             where = f"option 'exemptions.{index}.expires'"
             raise ConfigError(

@@ -595,6 +595,7 @@ def test_to_config_from_manifests_selects_by_kind_namespace_name(repo: Path, cap
     [
         (["missing.json"], "missing.json: no such baseline file"),
         (["b.json", "--expires", "next year"], "is not a date"),
+        (["b.json", "--expires", "2027-W05-1"], "is not a date"),  # an ISO week date: not YYYY-MM-DD
         (["b.json", "--config", "nope.json"], "nope.json: cannot read the config file"),
     ],
 )
