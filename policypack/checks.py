@@ -36,17 +36,20 @@ def annotation_warnings(
 ) -> list[LintWarning]:
     """Suppression annotations on an object (or its pod template) that name no rule,
     or a container the object does not have. `locate` places a path of the object."""
+    # What holds pods: the object, or each pod template of a custom resource.
+    holders = [resource] if resource.pod_spec is not None else resource.pod_views()
     places: list[Path] = [("metadata", "annotations")]
-    pod_metadata = resource.pod_metadata_path
-    if pod_metadata is not None and pod_metadata != ("metadata",):
-        places.append((*pod_metadata, "annotations"))
+    for holder in holders:
+        pod_metadata = holder.pod_metadata_path
+        if pod_metadata is not None and pod_metadata != ("metadata",):
+            places.append((*pod_metadata, "annotations"))
     out = []
     for place in places:
         annotations = as_mapping(resource.get(*place))
         for key in annotations:
             if not isinstance(key, str) or not key.startswith(ANNOTATION_PREFIX):
                 continue
-            problem = _annotation_problem(key[len(ANNOTATION_PREFIX) :], resource, registry)
+            problem = _annotation_problem(key[len(ANNOTATION_PREFIX) :], resource, holders, registry)
             if problem:
                 line, column = locate((*place, key))
                 out.append(
@@ -55,16 +58,16 @@ def annotation_warnings(
     return out
 
 
-def _annotation_problem(name: str, resource: Any, registry: Registry) -> str | None:
+def _annotation_problem(name: str, resource: Any, holders: list[Any], registry: Registry) -> str | None:
     if name in registry:
         return None
     rule, dot, container = name.partition(".")
     if not dot or rule not in registry:
         hint = difflib.get_close_matches(rule, list(registry.rules), n=1)
         return f"no rule {rule!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-    if resource.pod_spec is None:
+    if not holders:
         return f"{resource.kind or 'this object'} has no containers (drop .{container})"
-    names = [c.spec.get("name") for c in resource.containers()]
+    names = [c.spec.get("name") for holder in holders for c in holder.containers()]
     if any(not isinstance(n, str) for n in names):
         return None  # a name not known yet (Pulumi) or malformed: cannot tell
     if container in names:

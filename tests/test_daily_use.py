@@ -311,6 +311,37 @@ def test_a_container_suffix_on_an_object_without_containers_warns(here: Path) ->
     assert "Service has no containers (drop .web)" in out
 
 
+ROLLOUT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+  annotations:
+    ignore.policypack.io/require-pinned-images.app: "pinned by the release pipeline"
+spec:
+  template:
+    metadata:
+      annotations:
+        ignore.policypack.io/require-resource-limits.apq: "typo in the container"
+    spec:
+      containers:
+        - name: app
+          image: nginx
+"""
+
+
+def test_container_suffixes_on_a_custom_resource_name_its_templates_containers(here: Path) -> None:
+    # A Rollout's pod template is judged like a Deployment's: its containers are real.
+    write(here, "rollout.yaml", ROLLOUT)
+    _, out = run("lint", "--select", "require-pinned-images,require-resource-limits", "rollout.yaml")
+    assert "1 suppressed" in out  # the .app suffix is honoured, and not warned about
+    warnings = [line for line in out.splitlines() if ": warning: " in line]
+    assert warnings == [
+        "rollout.yaml:11:9: warning: annotation ignore.policypack.io/require-resource-limits.apq suppresses "
+        "nothing: no container 'apq' in Rollout web (did you mean 'app'?)"
+    ], out
+
+
 def test_an_exemption_that_suppressed_nothing_warns(here: Path) -> None:
     write(here, "pod.yaml", UNPINNED_POD)
     config = {
