@@ -142,23 +142,36 @@ def with_folded(primary: Finding, extra: Iterable[Finding]) -> Finding:
     return dataclasses.replace(primary, folded=tuple(extra), message=message)
 
 
-def fold_note(rule: Rule, resource: Resource, path: Path, registry: Registry) -> str | None:
+def fold_note(
+    rule: Rule,
+    resource: Resource,
+    path: Path,
+    registry: Registry,
+    memo: dict[tuple[str, int], tuple[Resource, list]] | None = None,
+) -> str | None:
     """For Pulumi, where each policy reports alone: `follows from <rule>: <message>`
     when a primary rule's check finds, on the same resource, what this finding at
     `path` follows from. The primary runs with its default options; a failing primary
-    check gives no note."""
+    check gives no note. `memo` keeps each primary's violations per resource (one
+    request), so findings of several containers run it once."""
+    memo = {} if memo is None else memo
     for name, scope in rule.folds_into.items():
         if name not in registry:
             continue
         primary = registry.get(name)
-        try:
-            violations = list(primary.check(resource, primary.defaults))
-        except Exception:  # the primary's own policy reports its failure
-            log.debug("fold note: %s failed", name, exc_info=True)
-            continue
+        kept = memo.get((name, id(resource)))
+        if kept is not None and kept[0] is resource:  # the same object, not one at a reused id
+            violations = kept[1]
+        else:
+            try:
+                violations = list(primary.check(resource, primary.defaults))
+            except Exception:  # the primary's own policy reports its failure
+                log.debug("fold note: %s failed", name, exc_info=True)
+                violations = []
+            memo[(name, id(resource))] = (resource, violations)
         for violation in violations:
             if meets(scope, resource, tuple(violation.path), path):
-                deeper = fold_note(primary, resource, tuple(violation.path), registry)
+                deeper = fold_note(primary, resource, tuple(violation.path), registry, memo)
                 return deeper or f"follows from {name}: {violation.message}"
     return None
 

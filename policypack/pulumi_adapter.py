@@ -173,7 +173,8 @@ def make_validate(rule: Rule, registry: Registry | None = None):
                 if finding.suppression is None:  # Pulumi has no place for suppressed findings
                     if rule.folds_into and registry is not None and not finding.error:
                         # Each policy reports alone here: say what the finding follows from.
-                        note = fold_note(rule, resource, finding.path, registry)
+                        memo = shared.primary_checks if shared is not None else None
+                        note = fold_note(rule, resource, finding.path, registry, memo)
                         if note:
                             finding = dataclasses.replace(finding, message=f"{finding.message}; {note}")
                     report_violation(violation_message(finding, prefix), None)
@@ -282,6 +283,8 @@ class _SharedRequest:
         self._objects: list[tuple[Resource, tuple]] | None = None
         self._error: Exception | None = None
         self._refs: dict[int, ObjectRef] = {}
+        # Primary rules' violations per resource, for the fold notes (folding.fold_note).
+        self.primary_checks: dict[tuple[str, int], tuple[Resource, list]] = {}
 
     def ref(self, resource: Resource) -> ObjectRef:
         """The resource's ObjectRef, made once per request rather than once per rule."""
