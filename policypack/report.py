@@ -381,7 +381,7 @@ def summary_line(
         if stale:
             hint = "--prune-baseline drops them" + ("" if verbose else "; -v lists them")
             fails = ", failing --strict-baseline" if gate.baseline.strict else ""
-            parts.insert(2, f"{stale} stale baseline entr{'ies' if stale != 1 else 'y'}{fails} ({hint})")
+            parts.insert(2, f"{plural(stale, 'stale baseline entry', 'stale baseline entries')}{fails} ({hint})")
     if result.errors:
         parts.append(paint(plural(len(result.errors), "input error"), "error"))
     if result.rule_errors:
