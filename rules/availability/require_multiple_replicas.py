@@ -1,9 +1,9 @@
-"""Deployments and StatefulSets run more than one replica.
+"""Deployments, StatefulSets and Argo Rollouts run more than one replica.
 
-Fires when `spec.replicas` of a Deployment or StatefulSet is below `minReplicas`
-(default 2). A missing `replicas` is 1, as Kubernetes defaults it. A workload scaled
-to zero on purpose (`replicas: 0`) is not judged, nor is a value unknown during
-preview.
+Fires when `spec.replicas` of a Deployment, StatefulSet or Argo `Rollout` is below
+`minReplicas` (default 2). A missing `replicas` is 1, as Kubernetes (and Argo
+Rollouts) default it. A workload scaled to zero on purpose (`replicas: 0`) is not
+judged, nor is a value unknown during preview.
 
 Why it matters:
     A single replica is down during every node drain, eviction, crash and rollout
@@ -21,33 +21,71 @@ Notes:
     a KEDA `ScaledObject` or any custom resource with `spec.scaleTargetRef`, in the
     set) is not judged here: its floor is the autoscaler's `minReplicas`, which
     `hpa-min-replicas` judges, and it should leave `replicas` out
-    (`hpa-replicas-conflict`). Singletons that must not run twice (leader-less
-    schedulers) are suppressed with a reason.
+    (`hpa-replicas-conflict`).
+
+    Two cases are left alone because the set shows the single replica is not the
+    whole story:
+
+    - **Versions behind one Service.** When a Service that selects the workload's
+      pods also selects other workloads' (the `v1`, `v2`, `v3` Deployments of one
+      app, a canary beside the stable track) and they run `minReplicas` pods
+      together, the Service keeps endpoints when one pod goes. A mesh that routes by
+      version makes each version's pod a single point again, but that routing is
+      not something this rule can see.
+    - **Controllers that may be singletons.** A workload whose service account is
+      bound to a Role or ClusterRole in the set talks to the Kubernetes API: most
+      likely a controller or an operator. Many of them must not run twice (no
+      leader election), and whether they elect a leader is not in the manifest,
+      so they are judged only when a container's arguments or environment turn
+      leader election on (`--leader-elect`, `--enable-leader-election`,
+      `--election-id`, `LEADER_ELECT=true`, or such a variable read from a
+      ConfigMap, ...): then a second replica is what the program is built for.
+      Singletons outside these cases (a database primary, a scheduler whose
+      leader election sits in a config file) are suppressed with a reason.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import CUSTOM_RESOURCES
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
-from policypack.stack import NAMESPACE_OPTION, Stack
+from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
+from policypack.values import UNKNOWN, as_list
 
+from ..identity._rbac import BoundAccounts
 from ._autoscalers import autoscaled
 from ._replicas import replicas
 
 WORKLOADS = ("Deployment", "StatefulSet")
+#: Kinds whose pods count towards a Service's endpoints, with a replica count.
+COUNTED = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
+
+# Flags and variables with which controllers built on client-go, controller-runtime,
+# kube-scheduler's options or ingress-nginx turn leader election on.
+LEADER_FLAG = re.compile(r"^--?(leader-elect(ion)?|enable-leader-election|election-id)(=(?P<value>.*))?$")
+LEADER_ENV = re.compile(r"LEADER_ELECT", re.IGNORECASE)
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     minimum = options["minReplicas"]
-    for obj in stack.of_kind(*WORKLOADS):
+    bound = BoundAccounts(stack)
+    for obj in stack.resources:
+        view = _judged(obj)
+        if view is None:
+            continue
         count = replicas(obj)
         if not isinstance(count, int) or count == 0 or count >= minimum:
             continue
         if autoscaled(stack, obj) is not False:
             continue  # the autoscaler owns the count (or may: not known yet)
+        if _shares_a_service(stack, obj, view, count, minimum):
+            continue
+        if _api_client(stack, bound, view) is not False and not _elects_leader(view):
+            continue  # a controller that may be a singleton by design (or not known yet)
         unset = obj.get("spec", "replicas") is None
         stated = "replicas is not set, so Kubernetes runs 1" if unset else f"replicas is {count}"
         yield StackViolation(
@@ -57,13 +95,95 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         )
 
 
+def _judged(obj: Resource) -> Resource | None:
+    """The object (or, for a Rollout, the view of its pod template) when it is judged."""
+    if obj.kind in WORKLOADS and not obj.is_custom_resource:
+        return obj
+    api_version = obj.api_version
+    if obj.kind == "Rollout" and isinstance(api_version, str) and api_version.startswith("argoproj.io/"):
+        views = obj.pod_views()
+        if len(views) == 1:
+            return views[0]
+        if obj.get("spec", "workloadRef") is not None:
+            return obj  # the pods come from a referenced Deployment's template
+    return None
+
+
+def _shares_a_service(stack: Stack, obj: Resource, view: Resource, count: int, minimum: int) -> bool:
+    """Whether a Service that selects the workload's pods also selects other
+    workloads' and they run `minimum` pods together (versions of one app)."""
+    namespace = stack.namespace_of(obj)
+    labels = stack.pod_labels(view)
+    if obj.kind not in POD_KINDS or not isinstance(namespace, str) or not isinstance(labels, Mapping):
+        return False  # (a Rollout splits its traffic by itself)
+    for service in stack.in_namespace(namespace, "Service"):
+        selector = service.get("spec", "selector")
+        if not isinstance(selector, Mapping) or not selector or map_selector_matches(selector, labels) is not True:
+            continue
+        selection = stack.select_map(namespace, selector, *POD_KINDS, near=service)
+        if selection.undecided or not any(other is obj for other in selection.matched):
+            continue  # (a copy of the Service elsewhere in the run selects a copy of the workload)
+        others = [other for other in selection.matched if other is not obj]
+        total = count
+        for other in others:
+            if other.kind == "DaemonSet":
+                total += minimum  # a pod on every node
+            elif other.kind == "Pod":
+                total += 1
+            elif other.kind in COUNTED and isinstance(replicas(other), int):
+                total += replicas(other)
+        if total >= minimum:
+            return True
+    return False
+
+
+def _api_client(stack: Stack, bound: BoundAccounts, view: Resource) -> bool | None:
+    """Whether the pods' service account is bound to a role in the set."""
+    pod = view.pod_spec
+    if pod is None:
+        return False
+    account = pod.get("serviceAccountName")
+    if account is UNKNOWN:
+        return None
+    if not isinstance(account, str) or not account:
+        account = "default"
+    return bound.binds(stack.namespace_of(view), account)
+
+
+def _elects_leader(view: Resource) -> bool:
+    """Whether a container's arguments or environment turn leader election on."""
+    for container in view.containers(init=False, ephemeral=False):
+        words = [*as_list(container.get("command")), *as_list(container.get("args"))]
+        for word in words:
+            found = LEADER_FLAG.match(word) if isinstance(word, str) else None
+            if found and (found["value"] or "true").strip().lower() not in FALSE_WORDS:
+                return True
+        for variable in as_list(container.get("env")):
+            if not isinstance(variable, Mapping) or not isinstance(variable.get("name"), str):
+                continue
+            if not LEADER_ENV.search(variable["name"]):
+                continue
+            value = variable.get("value")
+            if variable.get("valueFrom") is not None or (isinstance(value, str) and value.lower() in ("true", "1")):
+                return True  # on, or a knob wired to a ConfigMap: the program is built to elect a leader
+    return False
+
+
 RULE = Rule(
     name="require-multiple-replicas",
     doc=__doc__,
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds={*WORKLOADS, "HorizontalPodAutoscaler", CUSTOM_RESOURCES},
+    kinds={
+        *WORKLOADS,
+        "HorizontalPodAutoscaler",
+        CUSTOM_RESOURCES,
+        "Service",
+        *POD_KINDS,
+        "RoleBinding",
+        "ClusterRoleBinding",
+    },
     check=check,
     stack=True,
     options={
@@ -72,7 +192,9 @@ RULE = Rule(
             "type": "integer",
             "minimum": 1,
             "default": 2,
-            "description": "The fewest replicas a Deployment or StatefulSet may ask for (0, scaled down, is allowed).",
+            "description": (
+                "The fewest replicas a Deployment, StatefulSet or Rollout may ask for (0, scaled down, is allowed)."
+            ),
         },
     },
     tags=("replicas",),

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policypack.model import Resource
-from policypack.stack import label_selector_matches
+from policypack.stack import Stack, label_selector_matches
 from policypack.values import UNKNOWN, Path, as_list
 
 CORE = ""
@@ -407,3 +407,41 @@ def describe_role_ref(binding: Resource) -> str:
     if not isinstance(name, str):
         return "its role"
     return f'{kind} "{name}"' if isinstance(kind, str) else f'"{name}"'
+
+
+class BoundAccounts:
+    """The service accounts the set's RoleBindings and ClusterRoleBindings grant
+    anything to, read once: by name (a RoleBinding's subject without a namespace is
+    in the binding's own, as Kubernetes reads it), or through the groups every
+    service account, or every one of a namespace, is in."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.named: set[tuple[str, str]] = set()
+        self.groups: set[str] = set()
+        self.undecided = False  # a subject list, name or namespace not known yet
+        for binding in stack.of_kind("RoleBinding", "ClusterRoleBinding"):
+            if binding.get("subjects") is UNKNOWN:
+                self.undecided = True
+                continue
+            for _, subject in subjects(binding):
+                kind, name, where = subject.get("kind"), subject.get("name"), subject.get("namespace")
+                if not where and binding.kind == "RoleBinding":
+                    where = stack.namespace_of(binding)
+                if any(value is UNKNOWN for value in (kind, name, where)):
+                    self.undecided = True
+                elif kind == "ServiceAccount" and isinstance(name, str) and isinstance(where, str):
+                    self.named.add((where, name))
+                elif kind == "Group" and isinstance(name, str):
+                    self.groups.add(name)
+
+    def binds(self, namespace: Any, account: Any) -> bool | None:
+        """Whether a binding grants anything to `namespace/account`; None when unknowns
+        leave it open."""
+        if not isinstance(namespace, str) or not isinstance(account, str):
+            return None
+        if (namespace, account) in self.named or {
+            "system:serviceaccounts",
+            f"system:serviceaccounts:{namespace}",
+        } & self.groups:
+            return True
+        return None if self.undecided else False
