@@ -27,6 +27,7 @@ spec:
       containers:
         - name: app
           image: nginx
+          ports: [{containerPort: 80}]
 """
 LONG_MESSAGE_ROLE = """\
 apiVersion: rbac.authorization.k8s.io/v1

@@ -25,10 +25,11 @@ INCLUDE_BARE_PODS = {
 }
 CONTAINERS_WITH_PORTS_ONLY = {
     "type": "boolean",
-    "default": False,
+    "default": True,
     "description": (
-        "Only judge containers that declare `ports` (workers that serve no traffic, such as queue "
-        "consumers, then need no probe)."
+        "Only judge containers that declare `ports`. On by default: a container that declares none (a "
+        "config reloader beside the server, a node agent, a queue consumer) is not what a Service sends "
+        "traffic to. Turn it off to ask every long-running container for a probe."
     ),
 }
 

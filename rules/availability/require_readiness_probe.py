@@ -26,8 +26,13 @@ Notes:
     rule with options, because their risks differ: a missing readiness probe drops
     requests on every rollout, while a liveness probe is a choice some teams make
     against on purpose. Each can be disabled or suppressed on its own.
-    Workers that receive no traffic (queue consumers) still benefit from readiness
-    during rollouts; teams that disagree set `containersWithPortsOnly`.
+    Only containers that declare `ports` are judged by default
+    (`containersWithPortsOnly`): a readiness probe is about traffic, and a
+    container without ports (a config reloader beside the server, a node agent, a
+    queue consumer) is not what a Service sends it to. A container that serves on
+    a port it does not declare is missed; declare the port (a Service's named
+    `targetPort` needs it anyway), or turn the option off to ask every
+    long-running container for a probe.
     Native sidecars (init containers with `restartPolicy: Always`) are not judged.
 """
 
