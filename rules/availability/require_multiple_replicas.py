@@ -46,28 +46,21 @@ Notes:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
-from policypack.values import UNKNOWN, as_list
 
 from ..identity._rbac import BoundAccounts
 from ._autoscalers import autoscaled
 from ._replicas import replicas
+from ._singletons import may_be_singleton
 
 WORKLOADS = ("Deployment", "StatefulSet")
 #: Kinds whose pods count towards a Service's endpoints, with a replica count.
 COUNTED = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
-
-# Flags and variables with which controllers built on client-go, controller-runtime,
-# kube-scheduler's options or ingress-nginx turn leader election on.
-LEADER_FLAG = re.compile(r"^--?(leader-elect(ion)?|enable-leader-election|election-id)(=(?P<value>.*))?$")
-LEADER_ENV = re.compile(r"LEADER_ELECT", re.IGNORECASE)
-FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
@@ -84,7 +77,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue  # the autoscaler owns the count (or may: not known yet)
         if _shares_a_service(stack, obj, view, count, minimum):
             continue
-        if _api_client(stack, bound, view) is not False and not _elects_leader(view):
+        if may_be_singleton(stack, bound, view):
             continue  # a controller that may be a singleton by design (or not known yet)
         unset = obj.get("spec", "replicas") is None
         stated = "replicas is not set, so Kubernetes runs 1" if unset else f"replicas is {count}"
@@ -134,38 +127,6 @@ def _shares_a_service(stack: Stack, obj: Resource, view: Resource, count: int, m
                 total += replicas(other)
         if total >= minimum:
             return True
-    return False
-
-
-def _api_client(stack: Stack, bound: BoundAccounts, view: Resource) -> bool | None:
-    """Whether the pods' service account is bound to a role in the set."""
-    pod = view.pod_spec
-    if pod is None:
-        return False
-    account = pod.get("serviceAccountName")
-    if account is UNKNOWN:
-        return None
-    if not isinstance(account, str) or not account:
-        account = "default"
-    return bound.binds(stack.namespace_of(view), account)
-
-
-def _elects_leader(view: Resource) -> bool:
-    """Whether a container's arguments or environment turn leader election on."""
-    for container in view.containers(init=False, ephemeral=False):
-        words = [*as_list(container.get("command")), *as_list(container.get("args"))]
-        for word in words:
-            found = LEADER_FLAG.match(word) if isinstance(word, str) else None
-            if found and (found["value"] or "true").strip().lower() not in FALSE_WORDS:
-                return True
-        for variable in as_list(container.get("env")):
-            if not isinstance(variable, Mapping) or not isinstance(variable.get("name"), str):
-                continue
-            if not LEADER_ENV.search(variable["name"]):
-                continue
-            value = variable.get("value")
-            if variable.get("valueFrom") is not None or (isinstance(value, str) and value.lower() in ("true", "1")):
-                return True  # on, or a knob wired to a ConfigMap: the program is built to elect a leader
     return False
 
 

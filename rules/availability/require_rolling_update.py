@@ -27,6 +27,12 @@ Notes:
     ephemeral volume claiming ReadWriteOnce, or a `hostPort` (a rolling update on
     a one-node pool would wait forever for the port). A workload that must never
     run two versions at once for other reasons is suppressed with a reason.
+
+    Nor is a one-replica Deployment that may be a singleton controller: its
+    service account is bound to a role in the set and no argument or variable
+    turns leader election on (the test `require-multiple-replicas` uses). Two
+    copies of such a program would both act while a rolling update runs, which is
+    what `Recreate` prevents.
 """
 
 from __future__ import annotations
@@ -35,10 +41,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
-from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, as_list, get
 
+from ..identity._rbac import BoundAccounts
 from ._replicas import replicas
+from ._singletons import may_be_singleton
 
 # kind -> (path of the strategy type, the value that is not a rolling update, what it means)
 STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -60,15 +69,21 @@ STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 
 
-def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
-    path, offending, consequence = STRATEGIES[obj.kind or ""]
-    if obj.get(*path) != offending:
-        return
-    if obj.kind == "Deployment":
-        count = replicas(obj)
-        if count is UNKNOWN or (count in (0, 1) and _holds_exclusive(obj) is not False):
-            return  # one pod that cannot coexist with its successor: Recreate is the way
-    yield Violation(path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    bound = BoundAccounts(stack)
+    for obj in stack.of_kind(*STRATEGIES):
+        if obj.is_custom_resource:
+            continue
+        path, offending, consequence = STRATEGIES[obj.kind or ""]
+        if obj.get(*path) != offending:
+            continue
+        if obj.kind == "Deployment":
+            count = replicas(obj)
+            if count is UNKNOWN:
+                continue
+            if count in (0, 1) and (_holds_exclusive(obj) is not False or may_be_singleton(stack, bound, obj)):
+                continue  # one pod that cannot coexist with its successor: Recreate is the way
+        yield StackViolation(obj, path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
 
 
 def _holds_exclusive(obj: Resource) -> bool | None:
@@ -112,8 +127,9 @@ RULE = Rule(
     severity=Severity.LOW,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds=frozenset(STRATEGIES),
+    kinds={*STRATEGIES, "RoleBinding", "ClusterRoleBinding"},
     check=check,
-    options={},
+    stack=True,
+    options=NAMESPACE_OPTION,
     tags=("rollout",),
 )

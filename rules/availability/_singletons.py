@@ -1,0 +1,64 @@
+"""Which workloads may be singletons by design: controllers that do not elect a leader.
+
+A workload whose service account is bound to a Role or ClusterRole in the set talks
+to the Kubernetes API, most likely a controller or an operator. Many of them must
+not run twice: two copies would both act on every change. Those that can run
+several copies elect a leader, and say so in their arguments or environment. What a
+program does without such a flag is not in the manifest, so such a workload may be
+a singleton, and rules about replicas and rollouts leave it alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from policypack.model import Resource
+from policypack.stack import Stack
+from policypack.values import UNKNOWN, as_list
+
+from ..identity._rbac import BoundAccounts
+
+# Flags and variables with which controllers built on client-go, controller-runtime,
+# kube-scheduler's options or ingress-nginx turn leader election on.
+LEADER_FLAG = re.compile(r"^--?(leader-elect(ion)?|enable-leader-election|election-id)(=(?P<value>.*))?$")
+LEADER_ENV = re.compile(r"LEADER_ELECT", re.IGNORECASE)
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+
+
+def may_be_singleton(stack: Stack, bound: BoundAccounts, view: Resource) -> bool:
+    """Whether the workload (or the view of its pod template) may be a singleton by
+    design: an API client (or not known to be none) that shows no leader election."""
+    return api_client(stack, bound, view) is not False and not elects_leader(view)
+
+
+def api_client(stack: Stack, bound: BoundAccounts, view: Resource) -> bool | None:
+    """Whether the pods' service account is bound to a role in the set."""
+    pod = view.pod_spec
+    if pod is None:
+        return False
+    account = pod.get("serviceAccountName")
+    if account is UNKNOWN:
+        return None
+    if not isinstance(account, str) or not account:
+        account = "default"
+    return bound.binds(stack.namespace_of(view), account)
+
+
+def elects_leader(view: Resource) -> bool:
+    """Whether a container's arguments or environment turn leader election on."""
+    for container in view.containers(init=False, ephemeral=False):
+        words = [*as_list(container.get("command")), *as_list(container.get("args"))]
+        for word in words:
+            found = LEADER_FLAG.match(word) if isinstance(word, str) else None
+            if found and (found["value"] or "true").strip().lower() not in FALSE_WORDS:
+                return True
+        for variable in as_list(container.get("env")):
+            if not isinstance(variable, Mapping) or not isinstance(variable.get("name"), str):
+                continue
+            if not LEADER_ENV.search(variable["name"]):
+                continue
+            value = variable.get("value")
+            if variable.get("valueFrom") is not None or (isinstance(value, str) and value.lower() in ("true", "1")):
+                return True  # on, or a knob wired to a ConfigMap: the program is built to elect a leader
+    return False
