@@ -40,6 +40,10 @@ How to fix:
             policypack.dev/public-load-balancer: "storefront, behind the WAF"
 
     Consider an Ingress or Gateway with TLS instead of a LoadBalancer per Service.
+    An ingress controller's or a gateway's own Service is the usual public entry
+    point: it is reported like any other until the annotation says so, because that
+    one line is what tells a reviewer (and this rule) which addresses are meant to
+    face the internet.
 
 Notes:
     `loadBalancerSourceRanges` narrows who may connect but the address is still
