@@ -54,7 +54,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
 
 from ..identity._rbac import BoundAccounts
-from ._autoscalers import autoscaled
+from ._autoscalers import Autoscalers
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 
@@ -66,6 +66,7 @@ COUNTED = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     minimum = options["minReplicas"]
     bound = BoundAccounts(stack)
+    autoscalers = Autoscalers(stack)
     for obj in stack.resources:
         view = _judged(obj)
         if view is None:
@@ -73,7 +74,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         count = replicas(obj)
         if not isinstance(count, int) or count == 0 or count >= minimum:
             continue
-        if autoscaled(stack, obj) is not False:
+        if autoscalers.scale(stack, obj) is not False:
             continue  # the autoscaler owns the count (or may: not known yet)
         if _shares_a_service(stack, obj, view, count, minimum):
             continue
