@@ -20,8 +20,13 @@ from policypack.values import UNKNOWN, as_list
 from ..identity._rbac import BoundAccounts
 
 # Flags and variables with which controllers built on client-go, controller-runtime,
-# kube-scheduler's options or ingress-nginx turn leader election on.
-LEADER_FLAG = re.compile(r"^--?(leader-elect(ion)?|enable-leader-election|election-id)(=(?P<value>.*))?$")
+# kube-scheduler's options or ingress-nginx turn leader election on or tune it
+# (`--leader-election-namespace`, `--leader-elect-lease-duration`, ...): a program
+# that has such flags elects a leader, most of them by default.
+LEADER_FLAG = re.compile(
+    r"^--?(?P<flag>leader-elect(?:ion)?|enable-leader-election|election-id)(?P<more>(?:-[-\w]*)?)(?:=(?P<value>.*))?$"
+)
+SWITCHES = frozenset({"leader-elect", "leader-election", "enable-leader-election"})
 LEADER_ENV = re.compile(r"LEADER_ELECT", re.IGNORECASE)
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
@@ -46,19 +51,26 @@ def api_client(stack: Stack, bound: BoundAccounts, view: Resource) -> bool | Non
 
 
 def elects_leader(view: Resource) -> bool:
-    """Whether a container's arguments or environment turn leader election on."""
+    """Whether a container's arguments or environment show leader election, and none
+    turns it off (`--leader-elect=false`, `LEADER_ELECT=false`)."""
+    shown = False
     for container in view.containers(init=False, ephemeral=False):
-        words = [*as_list(container.get("command")), *as_list(container.get("args"))]
-        for word in words:
+        for word in [*as_list(container.get("command")), *as_list(container.get("args"))]:
             found = LEADER_FLAG.match(word) if isinstance(word, str) else None
-            if found and (found["value"] or "true").strip().lower() not in FALSE_WORDS:
-                return True
+            if found is None:
+                continue
+            switch = found["flag"] in SWITCHES and not found["more"]
+            if switch and (found["value"] or "true").strip().lower() in FALSE_WORDS:
+                return False
+            shown = True
         for variable in as_list(container.get("env")):
             if not isinstance(variable, Mapping) or not isinstance(variable.get("name"), str):
                 continue
             if not LEADER_ENV.search(variable["name"]):
                 continue
             value = variable.get("value")
+            if isinstance(value, str) and value.strip().lower() in FALSE_WORDS:
+                return False
             if variable.get("valueFrom") is not None or (isinstance(value, str) and value.lower() in ("true", "1")):
-                return True  # on, or a knob wired to a ConfigMap: the program is built to elect a leader
-    return False
+                shown = True  # on, or a knob wired to a ConfigMap: the program elects a leader
+    return shown
