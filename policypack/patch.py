@@ -13,6 +13,10 @@ policy's `remediate` callback writes them into the resource's inputs
 - `Change(path, value, append=True)` adds `value` to the list at `path` (creating
   it) unless the list already holds it.
 
+A stack rule's fix gets the object alone, not the set its check judged: it proposes
+the changes the object would need, and only those at the paths of the rule's
+findings on that object are made. It is offline only (policypack/fix.py).
+
 A fix returns nothing for what it cannot decide: a value unknown at preview time, a
 shape it does not recognise, a choice only the team can make.
 

@@ -167,7 +167,9 @@ class Rule:
     # the same object makes this rule's a consequence, each with where the two meet
     # ("field", "container" or "entry").
     folds_into: Mapping[str, str] = field(default_factory=dict)
-    # How to fix what the check finds (policypack/patch.py): one fix for both modes.
+    # How to fix what the check finds (policypack/patch.py): one fix for both modes. A
+    # stack rule's fix is offline only (`policypack fix`): Pulumi remediates each
+    # resource before the stack is known.
     fix: Fix | None = None
     # Filled from the docstring:
     title: str = field(init=False)
@@ -236,8 +238,6 @@ class Rule:
             problems.append("it targets nothing (give kinds or types)")
         if self.enforcement is Enforcement.REMEDIATE:
             problems.append("default enforcement must be advisory, mandatory or disabled (off by default)")
-        if self.fix is not None and self.stack:
-            problems.append("a stack rule cannot have a fix (a fix changes one object)")
         if self.fix is not None and not callable(self.fix.function):
             problems.append("its fix is not callable")
         for profile in self.profiles:
