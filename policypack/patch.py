@@ -77,6 +77,16 @@ UNSAFE_FIXES_OPTION: dict[str, Any] = {
 }
 
 
+#: The same, for a stack rule, whose fix is offline only.
+UNSAFE_FIXES_OFFLINE_OPTION: dict[str, Any] = {
+    **UNSAFE_FIXES_OPTION,
+    "description": (
+        "Apply this rule's unsafe fix in `policypack fix` without `--unsafe-fixes`. Offline only: a stack "
+        "rule's policy does not remediate in Pulumi (see docs/fixes.md)."
+    ),
+}
+
+
 def apply_to_data(data: Any, changes: Iterable[Change]) -> Any:
     """The data with the changes made (in place; returned for convenience). Changes
     that meet something other than a mapping on their way are skipped: a fix never

@@ -23,7 +23,7 @@ from typing import Any
 
 from policypack.folding import SCOPES
 from policypack.model import CUSTOM_RESOURCES, Resource
-from policypack.patch import UNSAFE_FIXES_OPTION, Fix
+from policypack.patch import UNSAFE_FIXES_OFFLINE_OPTION, UNSAFE_FIXES_OPTION, Fix
 from policypack.values import Path
 
 
@@ -201,7 +201,8 @@ class Rule:
     def all_options(self) -> dict[str, Mapping[str, Any]]:
         """The rule's own options and the common ones (exemptions, allowSuppression)."""
         if self.fix is not None and not self.fix.safe:
-            return {**self.options, "unsafeFixes": UNSAFE_FIXES_OPTION, **COMMON_OPTIONS}
+            unsafe = UNSAFE_FIXES_OFFLINE_OPTION if self.stack else UNSAFE_FIXES_OPTION
+            return {**self.options, "unsafeFixes": unsafe, **COMMON_OPTIONS}
         return {**self.options, **COMMON_OPTIONS}
 
     @property
