@@ -111,3 +111,35 @@ def test_pods_whose_account_is_bound_in_the_corpus_are_not_told_to_drop_the_toke
     # Pods of the default account that nothing binds are still reported.
     assert ("k8s-examples/_archived_nodesjs-mongodb_web-controller.yaml", 15) in where
     assert len(found) >= 140
+
+
+ROLLOUT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: web}
+spec:
+  template:
+    metadata:
+      annotations:
+        ignore.policypack.io/no-service-account-token-automount: static site, no API use
+    spec:
+      containers:
+      - {name: web, image: web:1}
+  canary:
+    analysisTemplate:
+      spec:
+        containers:
+        - {name: check, image: check:1}
+"""
+
+
+def test_a_custom_resources_pod_template_annotation_suppresses_its_finding(tmp_path: Path) -> None:
+    """As when the rule judged each pod template on its own: the annotation on the
+    template's metadata suppresses the finding there, and only there."""
+    (tmp_path / "rollout.yaml").write_text(ROLLOUT)
+    result = lint_paths([str(tmp_path)], Engine(*single_rule(RULE)))
+    found = sorted((f.path[:2], f.suppression is not None) for f in result.findings if f.rule == RULE)
+    assert found == [(("spec", "canary"), False), (("spec", "template"), True)]
+    servicer = make_servicer(single_rule(RULE)[0])
+    paths = [d.path[:2] for d in analyze_stack(servicer, pulumi_objects_of(ROLLOUT)) if d.policy == RULE]
+    assert paths == [("spec", "canary")]
