@@ -38,7 +38,8 @@ Notes:
     says the pod talks to the API, and `rbac-binding-grants` judges what it grants.
     A binding in another namespace counts when its subject is the pod's account
     (`subjects[].namespace` names the account's namespace, not where the grant
-    applies). Teams that manage the setting on ServiceAccounts kept outside the
+    applies). A binding to `system:authenticated` (every identity, people too)
+    does not count: it says nothing of this pod. Teams that manage the setting on ServiceAccounts kept outside the
     linted files turn on `acceptServiceAccountSetting`: a pod that leaves the field
     unset then passes if it names a service account other than `default`.
     ServiceAccount objects themselves are not judged: whether an account's pods
@@ -110,91 +111,97 @@ def pods(resource: Resource) -> list[Resource]:
     return resource.pod_views() or [resource]
 
 
-def _subject_covers(subject: Any, binding: Resource, stack: Stack, account: str, namespace: Any) -> bool | None:
-    """Whether one binding subject is the service account `namespace/account`: True,
-    False, or None when unknowns leave it open."""
-    if subject is UNKNOWN:
-        return None
-    if not isinstance(subject, Mapping):
-        return False
-    kind, name = subject.get("kind"), subject.get("name")
-    if kind is UNKNOWN or name is UNKNOWN:
-        return None
-    if not isinstance(name, str):
-        return False
-    if kind == "ServiceAccount":
-        if name != account:
-            return False
-        home = subject.get("namespace")
-        if home is UNKNOWN:
-            return None
-        if not (isinstance(home, str) and home):
-            if binding.kind != "RoleBinding":
-                return False  # a ClusterRoleBinding must name it (the API server refuses one without)
-            home = stack.namespace_of(binding)  # as the authorizer reads a RoleBinding's subject
-    elif kind == "Group":
-        if name == ALL_SERVICE_ACCOUNTS:
+class Bindings:
+    """The service accounts the set's RoleBindings and ClusterRoleBindings name, built
+    once per set so that each pod's lookup does not walk every binding."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.accounts: set[tuple[str, Any]] = set()  # (name, namespace); UNKNOWN: not known yet
+        self.namespaces: set[str] = set()  # of the groups `system:serviceaccounts:<namespace>`
+        self.everyone = False  # the group `system:serviceaccounts`
+        self.open = False  # a subject not known yet: it may be any account
+        for binding in stack.of_kind(*BINDING_KINDS):
+            if binding.is_custom_resource:
+                continue
+            listed = binding.get("subjects")
+            self.open = self.open or listed is UNKNOWN
+            for subject in as_list(listed):
+                self._add(subject, binding, stack)
+
+    def _add(self, subject: Any, binding: Resource, stack: Stack) -> None:
+        if subject is UNKNOWN:
+            self.open = True
+            return
+        if not isinstance(subject, Mapping):
+            return
+        kind, name = subject.get("kind"), subject.get("name")
+        if kind is UNKNOWN or name is UNKNOWN:
+            self.open = True
+        elif not isinstance(name, str):
+            return
+        elif kind == "ServiceAccount":
+            home = subject.get("namespace")
+            if not (isinstance(home, str) and home) and home is not UNKNOWN:
+                if binding.kind != "RoleBinding":
+                    return  # a ClusterRoleBinding must name it (the API server refuses one without)
+                home = stack.namespace_of(binding)  # as the authorizer reads a RoleBinding's subject
+            self.accounts.add((name, home))
+        elif kind == "Group" and name == ALL_SERVICE_ACCOUNTS:
+            self.everyone = True
+        elif kind == "Group" and name.startswith(ALL_SERVICE_ACCOUNTS + ":"):
+            self.namespaces.add(name[len(ALL_SERVICE_ACCOUNTS) + 1 :])
+        elif kind == "User":  # an account's user name: system:serviceaccount:<namespace>:<name>
+            prefix, _, rest = name.partition(":serviceaccount:")
+            home, _, user = rest.partition(":")
+            if prefix == "system" and user:
+                self.accounts.add((user, home))
+
+    def bind(self, account: str, namespace: Any) -> bool | None:
+        """Whether a binding names the service account `namespace/account` (or a group
+        holding it): True, False, or None when unknowns leave it open."""
+        if self.everyone or (account, namespace) in self.accounts or namespace in self.namespaces:
             return True
-        if not name.startswith(ALL_SERVICE_ACCOUNTS + ":"):
-            return False
-        home = name[len(ALL_SERVICE_ACCOUNTS) + 1 :]
-    elif kind == "User":
-        prefix, _, rest = name.partition(":serviceaccount:")
-        home, _, user = rest.partition(":")
-        if prefix != "system" or user != account:
-            return False
-    else:
+        if self.open or (account, UNKNOWN) in self.accounts:
+            return None
+        if namespace is UNKNOWN and (self.namespaces or any(name == account for name, _ in self.accounts)):
+            return None  # where the pod lands is not known yet
         return False
-    if home is UNKNOWN or namespace is UNKNOWN:
-        return None
-    return home == namespace
 
 
-def bound(stack: Stack, account: str, namespace: Any) -> bool | None:
-    """Whether a RoleBinding or ClusterRoleBinding of the set names the service account
-    (or a group holding it): True, False, or None when unknowns leave it open."""
-    undecided = False
-    for binding in stack.of_kind(*BINDING_KINDS):
-        if binding.is_custom_resource:
-            continue
-        listed = binding.get("subjects")
-        if listed is UNKNOWN:
-            undecided = True
-            continue
-        for subject in as_list(listed):
-            verdict = _subject_covers(subject, binding, stack, account, namespace)
-            if verdict:
-                return True
-            undecided = undecided or verdict is None
-    return None if undecided else False
+class Accounts:
+    """The set's ServiceAccounts by (name, namespace), to look up each pod's."""
 
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.placed: dict[tuple[Any, Any], list[Resource]] = {}
+        self.unnamed: set[Any] = set()  # the namespaces of accounts whose name is not known yet
+        for account in stack.of_kind("ServiceAccount"):
+            if account.is_custom_resource:
+                continue
+            where = stack.namespace_of(account)
+            if account.name is UNKNOWN:
+                self.unnamed.add(where)
+            self.placed.setdefault((account.name, where), []).append(account)
 
-def account_setting(stack: Stack, account: str, namespace: Any, near: Resource) -> Any:
-    """The `automountServiceAccountToken` of the pod's ServiceAccount in the set: its
-    value (None when unset or the account is not in the set), or UNKNOWN when the
-    account's object is undecided (unknown names or namespaces, alternative copies)."""
-    candidates = []
-    undecided = False
-    for account_object in stack.of_kind("ServiceAccount"):
-        if account_object.is_custom_resource:
-            continue
-        name, where = account_object.name, stack.namespace_of(account_object)
-        if name is UNKNOWN or (name == account and (where is UNKNOWN or namespace is UNKNOWN)):
-            undecided = True
-        elif name == account and where == namespace:
-            candidates.append(account_object)
-    if undecided:
-        return UNKNOWN
-    if not candidates:
-        return None
-    selection = stack.resolve(Selection(matched=candidates), near)
-    if selection.undecided or not selection.matched:
-        return UNKNOWN  # alternative copies: which one is deployed is not known
-    return selection.matched[0].get(FIELD)
+    def setting(self, account: str, namespace: Any, near: Resource) -> Any:
+        """The `automountServiceAccountToken` of the pod's ServiceAccount: its value
+        (None when unset, or when the set does not hold the account), or UNKNOWN when
+        unknowns (a name or namespace, alternative copies) leave the account open."""
+        if namespace is UNKNOWN:  # any account of that name (or of a name not known yet) may be it
+            return UNKNOWN if self.unnamed or any(name == account for name, _ in self.placed) else None
+        if {namespace, UNKNOWN} & self.unnamed or (account, UNKNOWN) in self.placed:
+            return UNKNOWN  # an account whose name or namespace is not known yet may be this one
+        candidates = self.placed.get((account, namespace))
+        if not candidates:
+            return None
+        selection = self.stack.resolve(Selection(matched=list(candidates)), near)
+        if selection.undecided or not selection.matched:
+            return UNKNOWN  # alternative copies: which one is deployed is not known
+        return selection.matched[0].get(FIELD)
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
-    verdicts: dict[tuple[str, Any], bool | None] = {}  # bound(), per account and namespace
+    bindings, accounts = Bindings(stack), Accounts(stack)
     for resource in stack:
         if resource.kind not in POD_KINDS and not resource.is_custom_resource:
             continue  # a ServiceAccount or a binding: context
@@ -209,13 +216,10 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             account = account_of(pod)
             if account is UNKNOWN:
                 continue  # which account, so which bindings, is not known yet
-            key = (account, namespace)
-            if key not in verdicts:
-                verdicts[key] = bound(stack, account, namespace)
-            if verdicts[key] is not False:
+            if bindings.bind(account, namespace) is not False:
                 continue  # the pod uses the API (or may: not known yet)
             if pod.get(FIELD) is None:
-                setting = account_setting(stack, account, namespace, resource)
+                setting = accounts.setting(account, namespace, resource)
                 if setting is False or setting is UNKNOWN:
                     continue  # the pod's ServiceAccount mounts no token (or that is not known yet)
             yield StackViolation(resource, violation.path, violation.message)
