@@ -143,3 +143,29 @@ def test_a_custom_resources_pod_template_annotation_suppresses_its_finding(tmp_p
     servicer = make_servicer(single_rule(RULE)[0])
     paths = [d.path[:2] for d in analyze_stack(servicer, pulumi_objects_of(ROLLOUT)) if d.policy == RULE]
     assert paths == [("spec", "canary")]
+
+
+GROUP = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: shop-accounts, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: config-reader}
+subjects:
+- {kind: Group, apiGroup: rbac.authorization.k8s.io, name: "system:serviceaccounts:shop"}
+"""
+
+
+@pytest.mark.parametrize(
+    "context, fires",
+    [
+        ("", True),  # nothing in the set is about its account: wherever it lands, it gets a token
+        (_account("automountServiceAccountToken: false"), False),  # it may land beside this account
+        (GROUP, False),  # it may land in the namespace whose accounts are bound
+        (BINDING, False),  # an account of its name is bound in some namespace
+    ],
+)
+def test_a_pod_whose_namespace_is_not_known_yet(context: str, fires: bool) -> None:
+    objects = pulumi_objects_of(POD + ("---\n" + context if context else ""))
+    objects[0].props["metadata"]["namespace"] = UNKNOWN_STRING
+    servicer = make_servicer(single_rule(RULE)[0])
+    assert bool([d for d in analyze_stack(servicer, objects) if d.policy == RULE]) == fires
