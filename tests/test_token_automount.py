@@ -169,3 +169,34 @@ def test_a_pod_whose_namespace_is_not_known_yet(context: str, fires: bool) -> No
     objects[0].props["metadata"]["namespace"] = UNKNOWN_STRING
     servicer = make_servicer(single_rule(RULE)[0])
     assert bool([d for d in analyze_stack(servicer, objects) if d.policy == RULE]) == fires
+
+
+def test_an_account_not_known_yet_in_one_template_leaves_the_next_judged() -> None:
+    text = """\
+apiVersion: ray.io/v1
+kind: RayCluster
+metadata: {name: ray, namespace: ml}
+spec:
+  headGroupSpec:
+    template:
+      spec:
+        serviceAccountName: head
+        containers: [{name: head, image: "ray:1"}]
+  workerGroupSpecs:
+  - template:
+      spec:
+        containers: [{name: worker, image: "ray:1"}]
+"""
+    objects = pulumi_objects_of(text)
+    objects[0].props["spec"]["headGroupSpec"]["template"]["spec"]["serviceAccountName"] = UNKNOWN_STRING
+    servicer = make_servicer(single_rule(RULE)[0])
+    paths = [d.path[:2] for d in analyze_stack(servicer, objects) if d.policy == RULE]
+    assert paths == [("spec", "workerGroupSpecs")]
+
+
+def test_a_pod_whose_namespace_is_not_known_beside_an_account_whose_name_is_not_either() -> None:
+    objects = pulumi_objects_of(POD + "---\n" + _account("automountServiceAccountToken: false"))
+    objects[0].props["metadata"]["namespace"] = UNKNOWN_STRING
+    objects[1].props["metadata"]["name"] = UNKNOWN_STRING
+    servicer = make_servicer(single_rule(RULE)[0])
+    assert [d for d in analyze_stack(servicer, objects) if d.policy == RULE] == []
