@@ -525,6 +525,8 @@ def list_rules(registry: Registry, output_format: str, stdout: TextIO) -> int:
                 "types": sorted(rule.types),
                 "options": rule.options,
                 "fix": rule.fix.applicability.value if rule.fix is not None else None,
+                # Where the fix applies: a stack rule's fix is `policypack fix` only.
+                "fixModes": [] if rule.fix is None else ["offline"] if rule.stack else ["offline", "pulumi"],
             }
             for rule in registry
         ]

@@ -44,6 +44,9 @@ def _options_table(rule: Rule) -> list[str]:
 def _fix_cell(rule: Rule) -> str:
     if rule.fix is None:
         return "none"
+    if rule.stack:  # Pulumi remediates one resource before the stack is known
+        how = "`policypack fix`" if rule.fix.safe else "`policypack fix --unsafe-fixes` or option `unsafeFixes`"
+        return f"{rule.fix.applicability.value}, offline only ({how})"
     if rule.fix.safe:
         return "safe (`policypack fix`; Pulumi `remediate`)"
     return "unsafe (`policypack fix --unsafe-fixes` or option `unsafeFixes`)"
@@ -54,7 +57,14 @@ def _fix_section(rule: Rule) -> list[str]:
     if rule.fix is None:
         return []
     doc = " ".join((rule.fix.function.__doc__ or "").split())
-    if rule.fix.safe:
+    if rule.stack:
+        asked = "" if rule.fix.safe else " with `--unsafe-fixes` (or the rule's option `unsafeFixes: true`)"
+        when = (
+            f"{rule.fix.applicability.value.capitalize()}, offline only: `policypack fix` applies it{asked}, "
+            "where the objects fixed together are the set the rule judges. Pulumi's `remediate` sees one "
+            "resource before the stack is known, so this rule's policy does not remediate."
+        )
+    elif rule.fix.safe:
         when = (
             "Safe: `policypack fix` applies it, and in Pulumi the policy remediates with it "
             "when its enforcement level is `remediate`."

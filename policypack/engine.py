@@ -311,6 +311,11 @@ def _annotations_for(finding: Finding, rule: Rule, resource: Resource) -> list[t
         keys.append(f"{ANNOTATION_PREFIX}{rule.name}.{finding.container}")
     places = [resource.annotations]
     pod_metadata = resource.pod_metadata_path
+    if pod_metadata is None:
+        # A stack rule's finding in a custom resource's pod template (a stack rule gets
+        # the object, not the template's view): that template's annotations count too.
+        spec = next((p for p in resource.pod_spec_paths if finding.path[: len(p)] == p), None)
+        pod_metadata = None if spec is None else spec[:-1] + ("metadata",)
     if pod_metadata is not None and pod_metadata != ("metadata",):
         places.append(as_mapping(resource.get(*pod_metadata, "annotations")))
     found = []

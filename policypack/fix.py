@@ -7,6 +7,13 @@ fixes apply only when asked (`--unsafe-fixes`, or the rule's `unsafeFixes: true`
 Fragments (a kustomize patch, a workload without images) are never fixed: they are
 not what gets deployed.
 
+A stack rule's fix (its finding needs the whole set: the bindings of a pod's service
+account) is offline only. `policypack fix` lints every input first, runs the stack
+rules over that set, and hands each object the stack findings on it (matched by file
+and identity); the fix proposes changes from the object alone, and only those at the
+paths of those findings are made. Pulumi remediates one resource before the stack is
+known, so it never applies a stack rule's fix (policypack/pulumi_remediate.py).
+
 Offline, the changes go into the text surgically (policypack/fix_yaml.py), and the
 result is checked: the edited text must parse to the original data with exactly the
 changes applied, or the file is left as it was and the run says why. Passes repeat
@@ -44,7 +51,7 @@ MAX_PASSES = 5
 
 def fix_allowed(rule: Rule, options: Mapping[str, Any], unsafe: bool) -> bool:
     """Whether the rule's fix may be applied at all (it has one, and it is safe or asked for)."""
-    if rule.fix is None or rule.stack:
+    if rule.fix is None:
         return False
     return rule.fix.safe or unsafe or options.get("unsafeFixes") is True
 
@@ -70,7 +77,15 @@ def rule_changes(
     except Exception:  # noqa: BLE001 - one failing fix never stops the others
         log.debug("the fix of %s failed on %s", rule.name, ObjectRef.of(resource).describe(), exc_info=True)
         return []
-    return [c for c in changes if c.path and _no_unknown(c.value) and not any(c.path[: len(p)] == p for p in kept_away)]
+    changes = [
+        c for c in changes if c.path and _no_unknown(c.value) and not any(c.path[: len(p)] == p for p in kept_away)
+    ]
+    if rule.stack:
+        # The fix sees the object alone: of what it proposes, only what the set's
+        # findings name is made (a pod whose account is bound keeps its token).
+        found = [f.path for f in findings if not f.error and f.suppression is None]
+        changes = [c for c in changes if any(c.path[: len(p)] == p for p in found)]
+    return changes
 
 
 def _no_unknown(value: Any) -> bool:
@@ -89,12 +104,16 @@ def is_fragment(resource: Resource) -> bool:
     return partial_reason(resource.props) is not None
 
 
-def object_changes(engine: Engine, resource: Resource, unsafe: bool) -> tuple[list[Change], Counter[str]]:
-    """Every applicable fix's changes for one object, and the findings they address per rule."""
-    findings = engine.run(resource)
+def object_changes(
+    engine: Engine, resource: Resource, unsafe: bool, stack_findings: Iterable[Finding] = ()
+) -> tuple[list[Change], Counter[str]]:
+    """Every applicable fix's changes for one object, and the findings they address per
+    rule. `stack_findings`: the stack rules' findings on this object, from the set it
+    was linted in (without them, no stack rule's fix applies)."""
+    findings = [*engine.run(resource), *stack_findings]
     changes: list[Change] = []
     fixed: Counter[str] = Counter()
-    for rule in engine.rules_for(resource):
+    for rule in [*engine.rules_for(resource), *engine.stack_rules_for(resource)]:
         options = engine.config.for_rule(rule).options
         if not fix_allowed(rule, options, unsafe):
             continue
@@ -106,6 +125,40 @@ def object_changes(engine: Engine, resource: Resource, unsafe: bool) -> tuple[li
 
 
 # --- offline: text in, text out -----------------------------------------------
+
+
+def fixing_stack_rules(engine: Engine, unsafe: bool) -> list[Rule]:
+    """The enabled stack rules whose fix may be applied in this run."""
+    found = []
+    for rule in engine.registry:
+        settings = engine.config.for_rule(rule)
+        if rule.stack and settings.enabled and fix_allowed(rule, settings.options, unsafe):
+            found.append(rule)
+    return found
+
+
+def stack_findings(
+    engine: Engine, unsafe: bool, inputs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, ObjectRef], list[Finding]]:
+    """The findings of the stack rules that may fix something, over the set of every
+    input (file name, text), as `policypack lint` groups them: by file and object
+    (`StackFindings`). Only those rules run (no resource rule is needed here)."""
+    from policypack.lint import LintResult, lint_text, run_stack_rules
+    from policypack.registry import Registry
+
+    rules = fixing_stack_rules(engine, unsafe)
+    if not rules:
+        return {}
+    narrow = Engine(Registry({rule.name: rule for rule in rules}), engine.config, engine.today)
+    result = LintResult()
+    for name, text in inputs:
+        lint_text(name, text, narrow, result)
+    run_stack_rules(narrow, result)
+    found: dict[tuple[str, ObjectRef], list[Finding]] = {}
+    for finding in result.findings:
+        if finding.location is not None and not finding.error:
+            found.setdefault((finding.location.file, finding.object), []).append(finding)
+    return found
 
 
 @dataclass
@@ -121,14 +174,19 @@ class FileFix:
         return self.fixed != self.original
 
 
-def fix_text(name: str, text: str, engine: Engine, unsafe: bool = False) -> FileFix:
-    """Apply every applicable fix to a YAML stream, pass after pass until none is left."""
+#: The stack rules' findings of a run, by file and object (see `stack_findings`).
+StackFindings = Mapping[tuple[str, ObjectRef], list[Finding]]
+
+
+def fix_text(name: str, text: str, engine: Engine, unsafe: bool = False, stack: StackFindings | None = None) -> FileFix:
+    """Apply every applicable fix to a YAML stream, pass after pass until none is left.
+    `stack`: the stack rules' findings of the set the file belongs to (`stack_findings`)."""
     result = FileFix(name, text, text)
     if kustomize_patch(name):
         result.problems.append("not fixed: the file is a patch named in a kustomization")
         return result
     for _ in range(MAX_PASSES):
-        plan, data, counts, problem = _plan(name, result.fixed, engine, unsafe)
+        plan, data, counts, problem = _plan(name, result.fixed, engine, unsafe, stack or {})
         if problem:
             result.problems.append(problem)
             break
@@ -145,7 +203,7 @@ def fix_text(name: str, text: str, engine: Engine, unsafe: bool = False) -> File
 
 
 def _plan(
-    name: str, text: str, engine: Engine, unsafe: bool
+    name: str, text: str, engine: Engine, unsafe: bool, stack: StackFindings
 ) -> tuple[dict[int, list[Change]], dict[int, Any], Counter[str], str | None]:
     plan: dict[int, list[Change]] = {}
     data: dict[int, Any] = {}
@@ -156,7 +214,9 @@ def _plan(
         if not is_kubernetes_manifest(item.data):
             continue  # stack exports, previews, other YAML: nothing to rewrite
         for manifest, base in manifest_objects(item.data):
-            changes, fixed = object_changes(engine, resource_from_manifest(manifest), unsafe)
+            resource = resource_from_manifest(manifest)
+            found = stack.get((name, ObjectRef.of(resource)), ()) if stack else ()
+            changes, fixed = object_changes(engine, resource, unsafe, found)
             if changes:
                 plan.setdefault(item.index, []).extend(Change(base + c.path, c.value, c.append) for c in changes)
                 data[item.index] = item.data
@@ -262,6 +322,8 @@ def fix_command(args: Any, registry: Any, stdin: Any, stdout: TextIO) -> int:
     after = LintResult()
     code = 0
     fixed_files = fixed_findings = 0
+    # Every input is read first: a stack rule's findings come from the whole set.
+    inputs: list[tuple[str, str, str | InputError, bytes]] = []
     for item in expand_paths(list(args.paths)):
         if not isinstance(item, str):
             if isinstance(item, InputError):
@@ -269,12 +331,14 @@ def fix_command(args: Any, registry: Any, stdin: Any, stdout: TextIO) -> int:
                 code = EXIT_ERROR
             continue
         _raw, text, bom = _read(item, getattr(stdin, "buffer", stdin) if stdin is not None else None)
-        name = STDIN_NAME if item == STDIN else item
+        inputs.append((item, STDIN_NAME if item == STDIN else item, text, bom))
+    stack = stack_findings(engine, args.unsafe_fixes, [(n, t) for _, n, t, _ in inputs if isinstance(t, str)])
+    for item, name, text, bom in inputs:
         if isinstance(text, InputError):
             print(f"policypack fix: {text.file}: {text.message}", file=err)
             code = EXIT_ERROR
             continue
-        result = fix_text(name, text, engine, args.unsafe_fixes)
+        result = fix_text(name, text, engine, args.unsafe_fixes, stack)
         for problem in result.problems:
             print(f"policypack fix: {name}: {problem}", file=err)
         if result.changed:

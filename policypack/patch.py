@@ -13,6 +13,10 @@ policy's `remediate` callback writes them into the resource's inputs
 - `Change(path, value, append=True)` adds `value` to the list at `path` (creating
   it) unless the list already holds it.
 
+A stack rule's fix gets the object alone, not the set its check judged: it proposes
+the changes the object would need, and only those at the paths of the rule's
+findings on that object are made. It is offline only (policypack/fix.py).
+
 A fix returns nothing for what it cannot decide: a value unknown at preview time, a
 shape it does not recognise, a choice only the team can make.
 
@@ -69,6 +73,16 @@ UNSAFE_FIXES_OPTION: dict[str, Any] = {
     "description": (
         "Apply this rule's unsafe fix: in `policypack fix` without `--unsafe-fixes`, and in Pulumi "
         "when the rule's enforcement level is `remediate` (see docs/fixes.md)."
+    ),
+}
+
+
+#: The same, for a stack rule, whose fix is offline only.
+UNSAFE_FIXES_OFFLINE_OPTION: dict[str, Any] = {
+    **UNSAFE_FIXES_OPTION,
+    "description": (
+        "Apply this rule's unsafe fix in `policypack fix` without `--unsafe-fixes`. Offline only: a stack "
+        "rule's policy does not remediate in Pulumi (see docs/fixes.md)."
     ),
 }
 

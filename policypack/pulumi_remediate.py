@@ -21,7 +21,10 @@ invents a value for an unknown, nor overwrites one). A rule without a fix keeps 
 SDK's behaviour under `remediate`: "not applicable" for remediation, and its
 findings are mandatory violations. An unsafe fix remediates only with the rule's
 option `unsafeFixes: true`. `apiVersion`/`kind` of a Kubernetes resource come from
-its type token, which a remediation cannot change: those fixes are offline only.
+its type token, which a remediation cannot change: those fixes are offline only. So
+is a stack rule's fix: its finding needs the whole stack, which `Remediate` (one
+resource, before the engine has seen the others) never has; a stack policy gets no
+`remediate` callback, and `make_remediate` declines one.
 """
 
 from __future__ import annotations
@@ -116,6 +119,8 @@ def apply_raw(raw: dict[str, Any], change: Change) -> bool:
 
 def make_remediate(rule: Rule):
     def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+        if rule.stack:
+            return None  # offline only (see above)
         try:
             config = to_plain(unwrap(args.get_config() or {}))
             options = {**rule.defaults, **{k: v for k, v in config.items() if k != "enforcementLevel"}}

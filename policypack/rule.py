@@ -23,7 +23,7 @@ from typing import Any
 
 from policypack.folding import SCOPES
 from policypack.model import CUSTOM_RESOURCES, Resource
-from policypack.patch import UNSAFE_FIXES_OPTION, Fix
+from policypack.patch import UNSAFE_FIXES_OFFLINE_OPTION, UNSAFE_FIXES_OPTION, Fix
 from policypack.values import Path
 
 
@@ -167,7 +167,9 @@ class Rule:
     # the same object makes this rule's a consequence, each with where the two meet
     # ("field", "container" or "entry").
     folds_into: Mapping[str, str] = field(default_factory=dict)
-    # How to fix what the check finds (policypack/patch.py): one fix for both modes.
+    # How to fix what the check finds (policypack/patch.py): one fix for both modes. A
+    # stack rule's fix is offline only (`policypack fix`): Pulumi remediates each
+    # resource before the stack is known.
     fix: Fix | None = None
     # Filled from the docstring:
     title: str = field(init=False)
@@ -199,7 +201,8 @@ class Rule:
     def all_options(self) -> dict[str, Mapping[str, Any]]:
         """The rule's own options and the common ones (exemptions, allowSuppression)."""
         if self.fix is not None and not self.fix.safe:
-            return {**self.options, "unsafeFixes": UNSAFE_FIXES_OPTION, **COMMON_OPTIONS}
+            unsafe = UNSAFE_FIXES_OFFLINE_OPTION if self.stack else UNSAFE_FIXES_OPTION
+            return {**self.options, "unsafeFixes": unsafe, **COMMON_OPTIONS}
         return {**self.options, **COMMON_OPTIONS}
 
     @property
@@ -236,8 +239,6 @@ class Rule:
             problems.append("it targets nothing (give kinds or types)")
         if self.enforcement is Enforcement.REMEDIATE:
             problems.append("default enforcement must be advisory, mandatory or disabled (off by default)")
-        if self.fix is not None and self.stack:
-            problems.append("a stack rule cannot have a fix (a fix changes one object)")
         if self.fix is not None and not callable(self.fix.function):
             problems.append("its fix is not callable")
         for profile in self.profiles:

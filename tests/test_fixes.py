@@ -28,8 +28,8 @@ from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_OBJECT_VALUE
 from policypack import fix_yaml
 from policypack.cli import main
 from policypack.config import PackConfig
-from policypack.engine import Engine
-from policypack.fix import fix_text, object_changes
+from policypack.engine import Engine, ObjectRef
+from policypack.fix import fix_text, object_changes, stack_findings
 from policypack.lint import LintResult, lint_text, run_stack_rules
 from policypack.model import resource_from_manifest
 from policypack.patch import apply_to_data
@@ -54,7 +54,9 @@ def _options(rule: str) -> dict:
 
 def _fix_one(rule: str, text: str) -> str:
     registry, config = single_rule(rule, _options(rule))
-    return fix_text("before.yaml", text, Engine(registry, config)).fixed
+    engine = Engine(registry, config)
+    stack = stack_findings(engine, False, [("before.yaml", text)])  # as `policypack fix` over one file
+    return fix_text("before.yaml", text, engine, stack=stack).fixed
 
 
 def _findings(text: str, engine: Engine | None = None) -> collections.Counter:
@@ -119,8 +121,9 @@ def test_pulumi_remediation_fixture(rule):
     moved_api = REGISTRY.get(rule).fix.function.__module__.startswith("rules.upgrades")
     for old, new in zip(before, after, strict=True):
         remediated = _remediate(servicer, old.type, old.props, old.urn)
-        if moved_api or old.props == new.props:
-            # apiVersion comes from the type token in Pulumi: offline only.
+        if moved_api or REGISTRY.get(rule).stack or old.props == new.props:
+            # apiVersion comes from the type token in Pulumi, and a stack rule's finding
+            # needs the stack, which Remediate never has: offline only.
             assert remediated is None
             continue
         assert remediated == _as_struct(new.props)
@@ -192,7 +195,7 @@ metadata:
 
 def _fix_all(text: str, config: dict | None = None, unsafe: bool = False) -> str:
     engine = Engine(REGISTRY, PackConfig.from_mapping(config or {}, REGISTRY, "<test>"))
-    return fix_text("x.yaml", text, engine, unsafe).fixed
+    return fix_text("x.yaml", text, engine, unsafe, stack_findings(engine, unsafe, [("x.yaml", text)])).fixed
 
 
 def test_suppressed_container_is_not_fixed():
@@ -317,6 +320,10 @@ def test_rules_json_states_the_fix():
     assert rows["require-read-only-root-filesystem"] == "unsafe"
     assert rows["no-privileged-containers" if "no-privileged-containers" in rows else "pss-privileged"] is None
     assert set(rows.values()) <= {"safe", "unsafe", None}
+    modes = {row["name"]: row["fixModes"] for row in json.loads(out.getvalue())}
+    assert modes["pss-seccomp-restricted"] == ["offline", "pulumi"]
+    assert modes["no-service-account-token-automount"] == ["offline"]  # a stack rule: offline only
+    assert modes["pss-privileged"] == []
 
 
 # --- a property: over generated pods, a fix stops its rule and starts no other ---------
@@ -375,15 +382,18 @@ def test_property_fix_stops_its_rule_and_starts_no_other(pod):
         {name: {"enforcementLevel": "mandatory"} for name in FIXED_RULES}, REGISTRY, "<test>"
     )
     engine = Engine(REGISTRY, config)
-    resource = resource_from_manifest(copy.deepcopy(manifest))
+    text = yaml.safe_dump(manifest, sort_keys=False)
     for rule in FIXED_RULES:
         one = Engine(*single_rule(rule, {"unsafeFixes": True} if not REGISTRY.get(rule).fix.safe else {}))
-        changes, _ = object_changes(one, resource_from_manifest(copy.deepcopy(manifest)), unsafe=True)
+        resource = resource_from_manifest(copy.deepcopy(manifest))
+        found = stack_findings(one, True, [("x.yaml", text)]).get(("x.yaml", ObjectRef.of(resource)), [])
+        changes, _ = object_changes(one, resource, unsafe=True, stack_findings=found)
         if not changes:
             continue
         fixed = apply_to_data(copy.deepcopy(manifest), changes)
-        before = collections.Counter((f.rule, f.path) for f in engine.run(resource))
-        after = collections.Counter((f.rule, f.path) for f in engine.run(resource_from_manifest(fixed)))
+        # Every rule, the stack rules too (the pod is a set of one).
+        before = collections.Counter((k[0], k[3]) for k in _findings(text, engine).elements())
+        after = collections.Counter((k[0], k[3]) for k in _findings(yaml.safe_dump(fixed), engine).elements())
         still = [key for key in after if key[0] == rule and any(c.path == key[1] for c in changes)]
         assert not still, (rule, changes, still)
         # A finding that stood at the pod for several containers (rules/_pod_level.py) and
@@ -397,16 +407,125 @@ def test_property_fix_stops_its_rule_and_starts_no_other(pod):
             assert yaml.safe_load(edited) == fixed, (text, edited)
 
 
-def test_the_registry_refuses_a_fix_on_a_stack_rule():
-    import dataclasses
-
-    from policypack.patch import Applicability, Fix
-
-    rule = REGISTRY.get("pdb-missing")
-    broken = dataclasses.replace(rule, fix=Fix(lambda obj, options: [], Applicability.SAFE))
-    assert "a stack rule cannot have a fix (a fix changes one object)" in broken.problems()
+def test_a_stack_rule_may_carry_a_fix():
+    rule = REGISTRY.get("no-service-account-token-automount")
+    assert rule.stack and rule.fix is not None and not rule.fix.safe and not rule.problems()
+    assert "unsafeFixes" in rule.all_options
     unsafe = REGISTRY.get("require-read-only-root-filesystem")
     assert "unsafeFixes" in unsafe.all_options and "unsafeFixes" not in REGISTRY.get("pss-privileged").all_options
+
+
+# --- a stack rule's fix: offline, over the whole set ---------------------------------
+
+WORKLOADS = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+{annotations}spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers:
+      - name: web
+        image: web:1
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: controller
+  namespace: shop
+spec:
+  selector: {{matchLabels: {{app: controller}}}}
+  template:
+    metadata: {{labels: {{app: controller}}}}
+    spec:
+      serviceAccountName: controller
+      containers:
+      - name: controller
+        image: controller:1
+"""
+
+BINDING = """apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: controller, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: controller}
+subjects:
+- {kind: ServiceAccount, name: controller, namespace: shop}
+"""
+
+AUTOMOUNT = "no-service-account-token-automount"
+
+
+def _automount_findings(*paths) -> list[str]:
+    out = io.StringIO()
+    main(["lint", "--format", "json", *map(str, paths)], stdout=out)
+    return sorted(f["object"]["name"] for f in json.loads(out.getvalue())["findings"] if f["rule"] == AUTOMOUNT)
+
+
+def test_cli_fixes_a_stack_rule_from_the_whole_set(tmp_path, capsys):
+    """The binding sits in another file (and folder) than the pod it covers: the fix
+    reads the set of every input, as lint does, and leaves the bound pod alone."""
+    workloads, binding = tmp_path / "apps" / "workloads.yaml", tmp_path / "rbac" / "binding.yaml"
+    workloads.parent.mkdir()
+    binding.parent.mkdir()
+    workloads.write_text(WORKLOADS.format(annotations=""))
+    binding.write_text(BINDING)
+    assert _automount_findings(tmp_path) == ["web"]
+
+    main(["fix", str(tmp_path)], stdout=io.StringIO())  # an unsafe fix: not without asking
+    assert "automountServiceAccountToken" not in workloads.read_text()
+
+    main(["fix", "--unsafe-fixes", str(tmp_path)], stdout=io.StringIO())
+    fixed = workloads.read_text()
+    web, controller = fixed.split("---\n")
+    assert "      automountServiceAccountToken: false\n" in web
+    assert "automountServiceAccountToken" not in controller, "the bound pod lost its token"
+    assert binding.read_text() == BINDING
+    assert f"{workloads}: fixed {AUTOMOUNT} (1), " in capsys.readouterr().err
+    assert _automount_findings(tmp_path) == []
+    main(["fix", "--unsafe-fixes", str(tmp_path)], stdout=io.StringIO())
+    assert workloads.read_text() == fixed, "the second run changed the file"
+
+
+def test_a_stack_rule_fix_sees_only_the_run(tmp_path):
+    """Without the binding in the run, the set does not show that the controller uses
+    the API: lint reports both pods, and fix turns both tokens off."""
+    workloads = tmp_path / "workloads.yaml"
+    workloads.write_text(WORKLOADS.format(annotations=""))
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "binding.yaml").write_text(BINDING)
+    assert _automount_findings(workloads) == ["controller", "web"]
+    main(["fix", "--unsafe-fixes", str(workloads)], stdout=io.StringIO())
+    assert workloads.read_text().count("automountServiceAccountToken: false") == 2
+
+
+def test_a_stack_rule_fix_on_stdin_and_suppressed():
+    text = WORKLOADS.format(annotations="") + "---\n" + BINDING
+    stdin = io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8")
+    out = io.StringIO()
+    main(["fix", "--unsafe-fixes", "-"], stdin=stdin, stdout=out)
+    web, controller, binding = out.getvalue().split("---\n")
+    assert "automountServiceAccountToken: false" in web and "automountServiceAccountToken" not in controller
+    assert binding == BINDING
+    annotated = WORKLOADS.format(annotations=f"  annotations:\n    ignore.policypack.io/{AUTOMOUNT}: static site\n")
+    assert _fix_all(annotated, unsafe=True).count("automountServiceAccountToken") == 1  # only the controller
+    config = {AUTOMOUNT: {"unsafeFixes": True}}
+    assert "automountServiceAccountToken: false" in _fix_all(WORKLOADS.format(annotations=""), config)
+
+
+def test_pulumi_never_remediates_with_a_stack_rule():
+    from policypack.pulumi_adapter import build_policies
+    from policypack.pulumi_remediate import make_remediate
+
+    assert make_remediate(REGISTRY.get(AUTOMOUNT))(object()) is None
+    policy = next(p for p in build_policies(REGISTRY) if p.name == AUTOMOUNT)
+    assert getattr(policy, "remediate", None) is None
+    manifest = yaml.safe_load(WORKLOADS.format(annotations="").split("---\n")[0])
+    config = {AUTOMOUNT: {"enforcementLevel": "remediate", "unsafeFixes": True}}
+    urn = "urn:pulumi:s::p::kubernetes:apps/v1:Deployment::web"
+    assert _remediate(make_servicer(REGISTRY, config), "kubernetes:apps/v1:Deployment", manifest, urn) is None
 
 
 def test_cli_unsafe_flag_config_and_errors(tmp_path):

@@ -6,6 +6,18 @@ Fires on every pod-bearing object whose pod spec leaves
 passes. By default an explicit `true` passes as well: it is a visible, reviewable
 statement that the pod talks to the API server.
 
+The set (the stack, or the objects linted together) decides two cases the pod spec
+alone cannot:
+
+- a pod whose service account (its `serviceAccountName`, else `default`) is a subject
+  of a RoleBinding or ClusterRoleBinding in the set uses the API, so it is not
+  judged: as a ServiceAccount subject of that name and namespace (a RoleBinding's
+  subject without a namespace is in the binding's namespace, as Kubernetes reads
+  it), as the user `system:serviceaccount:<namespace>:<name>`, or through the groups
+  `system:serviceaccounts` and `system:serviceaccounts:<namespace>`;
+- a pod that leaves the field unset and whose ServiceAccount in the set says
+  `automountServiceAccountToken: false` gets no token, so it passes.
+
 Why it matters:
     By default every container gets its service account's token at
     `/var/run/secrets/kubernetes.io/serviceaccount/token`. Most applications never
@@ -22,15 +34,23 @@ How to fix:
     and set it to `true`, with a dedicated service account, for those that do.
 
 Notes:
-    The ServiceAccount's own `automountServiceAccountToken: false` also stops the
-    mount when the pod leaves the field unset, but a manifest linter cannot see the
-    ServiceAccount a pod will use. Teams that manage the setting on their
-    ServiceAccounts turn on `acceptServiceAccountSetting`: a pod that leaves the
-    field unset then passes if it names a service account other than `default`.
+    A binding counts whatever role it references: a binding to the pod's account
+    says the pod talks to the API, and `rbac-binding-grants` judges what it grants.
+    A binding in another namespace counts when its subject is the pod's account
+    (`subjects[].namespace` names the account's namespace, not where the grant
+    applies). A binding to `system:authenticated` (every identity, people too)
+    does not count: it says nothing of this pod. Teams that manage the setting on ServiceAccounts kept outside the
+    linted files turn on `acceptServiceAccountSetting`: a pod that leaves the field
+    unset then passes if it names a service account other than `default`.
     ServiceAccount objects themselves are not judged: whether an account's pods
     need the API is decided per workload, and the `default` account is the identity
-    rules' business. During a Pulumi preview an unknown value is given the benefit
-    of the doubt.
+    rules' business. What the set leaves undecided fires nothing: a value unknown
+    during a Pulumi preview (the pod's account or namespace, a binding's subjects,
+    the ServiceAccount's setting), or a ServiceAccount defined in several
+    alternative files (docs/sets.md). The deprecated `serviceAccount` field is read
+    when `serviceAccountName` is empty, as the API server does. The fix is applied
+    by `policypack fix` only: Pulumi remediates one resource before the stack is
+    known, when the bindings cannot be seen.
 """
 
 from __future__ import annotations
@@ -38,43 +58,178 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import POD_KINDS, Resource
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS, PodSpec, Resource
 from policypack.patch import Applicability, Change, Fix
-from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import UNKNOWN
+from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
+from policypack.stack import NAMESPACE_OPTION, Selection, Stack
+from policypack.values import UNKNOWN, as_list
 
 from .._fixes import set_where_found
 
+FIELD = "automountServiceAccountToken"
+BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
+ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"  # the group of every service account
 
-def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
-    pod = obj.pod_spec
-    if pod is None:
-        return
-    value = pod.get("automountServiceAccountToken")
+
+def account_of(pod: PodSpec) -> Any:
+    """The pod's service account: `serviceAccountName`, else the deprecated
+    `serviceAccount`, else `default` (UNKNOWN when not known yet)."""
+    for key in ("serviceAccountName", "serviceAccount"):
+        value = pod.get(key)
+        if value is UNKNOWN:
+            return UNKNOWN
+        if isinstance(value, str) and value:
+            return value
+    return "default"
+
+
+def pod_violation(pod: PodSpec, options: Mapping[str, Any]) -> Violation | None:
+    """The verdict the pod spec alone gives (before the set is consulted)."""
+    value = pod.get(FIELD)
     if value is False or value is UNKNOWN:
-        return
+        return None
     if value is True:
         if options["acceptExplicitTrue"] is True:
-            return
+            return None
         message = "the pod sets automountServiceAccountToken: true, so every container gets an API token"
     else:
-        account = pod.get("serviceAccountName")
+        account = account_of(pod)
         if account is UNKNOWN:
-            return
-        named = isinstance(account, str) and account not in ("", "default")
-        if named and options["acceptServiceAccountSetting"] is True:
-            return
+            return None
+        if account != "default" and options["acceptServiceAccountSetting"] is True:
+            return None
         message = (
             "the pod does not set automountServiceAccountToken: false, so every container gets an API token "
-            f'for service account "{account if named else "default"}"'
+            f'for service account "{account}"'
         )
-    yield Violation(pod.path + ("automountServiceAccountToken",), message)
+    return Violation(pod.path + (FIELD,), message)
+
+
+def pods(resource: Resource) -> list[Resource]:
+    """The resource itself for a pod-bearing kind, or each pod template of a custom
+    resource (as pod rules judge them; findings land on the resource)."""
+    return resource.pod_views() or [resource]
+
+
+class Bindings:
+    """The service accounts the set's RoleBindings and ClusterRoleBindings name, built
+    once per set so that each pod's lookup does not walk every binding."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.accounts: set[tuple[str, Any]] = set()  # (name, namespace); UNKNOWN: not known yet
+        self.namespaces: set[str] = set()  # of the groups `system:serviceaccounts:<namespace>`
+        self.everyone = False  # the group `system:serviceaccounts`
+        self.open = False  # a subject not known yet: it may be any account
+        for binding in stack.of_kind(*BINDING_KINDS):
+            if binding.is_custom_resource:
+                continue
+            listed = binding.get("subjects")
+            self.open = self.open or listed is UNKNOWN
+            for subject in as_list(listed):
+                self._add(subject, binding, stack)
+
+    def _add(self, subject: Any, binding: Resource, stack: Stack) -> None:
+        if subject is UNKNOWN:
+            self.open = True
+            return
+        if not isinstance(subject, Mapping):
+            return
+        kind, name = subject.get("kind"), subject.get("name")
+        if kind is UNKNOWN or name is UNKNOWN:
+            self.open = True
+        elif not isinstance(name, str):
+            return
+        elif kind == "ServiceAccount":
+            home = subject.get("namespace")
+            if not (isinstance(home, str) and home) and home is not UNKNOWN:
+                if binding.kind != "RoleBinding":
+                    return  # a ClusterRoleBinding must name it (the API server refuses one without)
+                home = stack.namespace_of(binding)  # as the authorizer reads a RoleBinding's subject
+            self.accounts.add((name, home))
+        elif kind == "Group" and name == ALL_SERVICE_ACCOUNTS:
+            self.everyone = True
+        elif kind == "Group" and name.startswith(ALL_SERVICE_ACCOUNTS + ":"):
+            self.namespaces.add(name[len(ALL_SERVICE_ACCOUNTS) + 1 :])
+        elif kind == "User":  # an account's user name: system:serviceaccount:<namespace>:<name>
+            prefix, _, rest = name.partition(":serviceaccount:")
+            home, _, user = rest.partition(":")
+            if prefix == "system" and user:
+                self.accounts.add((user, home))
+
+    def bind(self, account: str, namespace: Any) -> bool | None:
+        """Whether a binding names the service account `namespace/account` (or a group
+        holding it): True, False, or None when unknowns leave it open."""
+        if self.everyone or (account, namespace) in self.accounts or namespace in self.namespaces:
+            return True
+        if self.open or (account, UNKNOWN) in self.accounts:
+            return None
+        if namespace is UNKNOWN and (self.namespaces or any(name == account for name, _ in self.accounts)):
+            return None  # where the pod lands is not known yet
+        return False
+
+
+class Accounts:
+    """The set's ServiceAccounts by (name, namespace), to look up each pod's."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.placed: dict[tuple[Any, Any], list[Resource]] = {}
+        self.unnamed: set[Any] = set()  # the namespaces of accounts whose name is not known yet
+        for account in stack.of_kind("ServiceAccount"):
+            if account.is_custom_resource:
+                continue
+            where = stack.namespace_of(account)
+            if account.name is UNKNOWN:
+                self.unnamed.add(where)
+            self.placed.setdefault((account.name, where), []).append(account)
+
+    def setting(self, account: str, namespace: Any, near: Resource) -> Any:
+        """The `automountServiceAccountToken` of the pod's ServiceAccount: its value
+        (None when unset, or when the set does not hold the account), or UNKNOWN when
+        unknowns (a name or namespace, alternative copies) leave the account open."""
+        if namespace is UNKNOWN:  # any account of that name (or of a name not known yet) may be it
+            return UNKNOWN if self.unnamed or any(name == account for name, _ in self.placed) else None
+        if {namespace, UNKNOWN} & self.unnamed or (account, UNKNOWN) in self.placed:
+            return UNKNOWN  # an account whose name or namespace is not known yet may be this one
+        candidates = self.placed.get((account, namespace))
+        if not candidates:
+            return None
+        selection = self.stack.resolve(Selection(matched=list(candidates)), near)
+        if selection.undecided or not selection.matched:
+            return UNKNOWN  # alternative copies: which one is deployed is not known
+        return selection.matched[0].get(FIELD)
+
+
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    bindings, accounts = Bindings(stack), Accounts(stack)
+    for resource in stack:
+        if resource.kind not in POD_KINDS and not resource.is_custom_resource:
+            continue  # a ServiceAccount or a binding: context
+        namespace = stack.namespace_of(resource)
+        for view in pods(resource):
+            pod = view.pod_spec
+            if pod is None:
+                continue
+            violation = pod_violation(pod, options)
+            if violation is None:
+                continue
+            account = account_of(pod)
+            if account is UNKNOWN:
+                continue  # which account, so which bindings, is not known yet
+            if bindings.bind(account, namespace) is not False:
+                continue  # the pod uses the API (or may: not known yet)
+            if pod.get(FIELD) is None:
+                setting = accounts.setting(account, namespace, resource)
+                if setting is False or setting is UNKNOWN:
+                    continue  # the pod's ServiceAccount mounts no token (or that is not known yet)
+            yield StackViolation(resource, violation.path, violation.message)
 
 
 def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
     """`automountServiceAccountToken: false` on the pod (unsafe: an application that
     talks to the Kubernetes API loses its token)."""
-    return set_where_found(check(obj, options), obj, "automountServiceAccountToken", False)
+    found = (pod_violation(view.pod_spec, options) for view in pods(obj) if view.pod_spec is not None)
+    return set_where_found((v for v in found if v is not None), obj, FIELD, False)
 
 
 RULE = Rule(
@@ -83,9 +238,11 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="workload-hardening",
-    kinds=POD_KINDS,
+    kinds={*POD_KINDS, "ServiceAccount", *BINDING_KINDS, CUSTOM_RESOURCES},
     check=check,
+    stack=True,
     options={
+        **NAMESPACE_OPTION,
         "acceptExplicitTrue": {
             "type": "boolean",
             "default": True,
