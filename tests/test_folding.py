@@ -174,3 +174,35 @@ def test_runtime_socket_is_one_node_takeover_finding() -> None:
     # Without the socket rule (the PSS profiles), the hostPath rules report as before.
     baseline = by_rule(lint(text, {"no-container-runtime-socket": "disabled"}))
     assert [f.rule for f in baseline["pss-host-path-volumes"][0].folded] == ["pss-restricted-volumes"]
+
+
+def test_capabilities_added_to_a_privileged_container_fold_into_it() -> None:
+    # corpus4 (pires' es-data StatefulSet): IPC_LOCK added to a privileged container
+    # changes nothing until `privileged` goes; a non-privileged container keeps its own.
+    text = textwrap.dedent(
+        """\
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: es-data, namespace: search}
+        spec:
+          serviceName: es-data
+          selector: {matchLabels: {app: es}}
+          template:
+            metadata: {labels: {app: es}}
+            spec:
+              containers:
+                - name: es
+                  image: registry.example/es:6.3.0
+                  securityContext:
+                    privileged: true
+                    capabilities: {add: [IPC_LOCK]}
+                - name: exporter
+                  image: registry.example/exporter:1.0.0
+                  securityContext:
+                    capabilities: {add: [NET_RAW, SYS_TIME]}
+        """
+    )
+    found = by_rule(lint(text))
+    (privileged,) = found["pss-privileged"]
+    assert "pss-capabilities-baseline" in {f.rule for f in privileged.folded}
+    assert [(f.container, f.path[-1]) for f in found["pss-capabilities-baseline"]] == [("exporter", 0), ("exporter", 1)]
