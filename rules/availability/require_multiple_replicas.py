@@ -52,6 +52,7 @@ from typing import Any
 from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
+from policypack.values import UNKNOWN, as_list
 
 from ..identity._rbac import BoundAccounts
 from ._autoscalers import Autoscalers
@@ -76,6 +77,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if autoscalers.scale(stack, obj) is not False:
             continue  # the autoscaler owns the count (or may: not known yet)
+        if not _serves(stack, obj, view):
+            continue  # a load generator, a worker: what it serves, if anything, is not in the set
         if _shares_a_service(stack, obj, view, count, minimum):
             continue
         if may_be_singleton(stack, bound, view):
@@ -101,6 +104,26 @@ def _judged(obj: Resource) -> Resource | None:
         if obj.get("spec", "workloadRef") is not None:
             return obj  # the pods come from a referenced Deployment's template
     return None
+
+
+def _serves(stack: Stack, obj: Resource, view: Resource) -> bool:
+    """Whether the workload serves something the set shows: a container declares a
+    port, or a Service may select its pods (unknowns count as may)."""
+    for container in view.containers(init=False, ephemeral=False):
+        if container.get("ports") is UNKNOWN or as_list(container.get("ports")):
+            return True
+    labels = stack.pod_labels(view)
+    if not isinstance(labels, Mapping):
+        return True
+    namespace = stack.namespace_of(obj)
+    services = stack.in_namespace(namespace, "Service") if isinstance(namespace, str) else stack.of_kind("Service")
+    for service in services:
+        selector = service.get("spec", "selector")
+        if selector is UNKNOWN or (
+            isinstance(selector, Mapping) and selector and map_selector_matches(selector, labels) is not False
+        ):
+            return True
+    return False
 
 
 def _shares_a_service(stack: Stack, obj: Resource, view: Resource, count: int, minimum: int) -> bool:

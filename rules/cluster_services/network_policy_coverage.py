@@ -28,6 +28,12 @@ Notes:
     Dataplane V2, ...). Offline, lint the workloads with their policies; policies
     applied by another repository show up here: suppress with a reason or exempt
     the namespace in the config. Unknown labels or selectors fire nothing.
+
+    Pods with `hostNetwork: true` are not judged: they use the node's network
+    namespace, and NetworkPolicy does not apply to them (the API documents it as
+    undefined, and the common CNIs leave such pods alone), so no policy could cover
+    them. Limit what they can reach with the node's firewall instead. A
+    `hostNetwork` value not known yet during preview fires nothing either.
 """
 
 from __future__ import annotations
@@ -38,10 +44,15 @@ from typing import Any
 from policypack.model import POD_KINDS
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
+from policypack.values import UNKNOWN
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for workload in stack.of_kind(*POD_KINDS):
+        pod = workload.pod_spec
+        host_network = pod.get("hostNetwork") if pod is not None else None
+        if host_network is True or host_network is UNKNOWN:
+            continue  # NetworkPolicy does not apply to pods on the node's network
         if stack.covered(workload, "NetworkPolicy", "spec", "podSelector") is False:
             yield StackViolation(
                 workload,

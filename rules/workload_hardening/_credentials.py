@@ -116,6 +116,10 @@ NOT_CREDENTIAL_ENDINGS: tuple[tuple[str, ...], ...] = (
     ("CONTINUE", "TOKEN"),
 )
 
+# Words that name a credential only as the last word: `RABBITMQ_DEFAULT_PASS`,
+# `SMTP_PASS`, but not `PASS_THROUGH_HEADERS`.
+CREDENTIAL_LAST_WORDS = frozenset({"PASS", "PW"})
+
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
@@ -130,6 +134,8 @@ def is_credential_name(name: str) -> bool:
         return False
     if any(tuple(parts[-len(ending) :]) == ending for ending in NOT_CREDENTIAL_ENDINGS):
         return False
+    if parts[-1] in CREDENTIAL_LAST_WORDS:
+        return True
     return any(word in CREDENTIAL_WORDS for word in parts) or any(
         pair in CREDENTIAL_PAIRS for pair in itertools.pairwise(parts)
     )
