@@ -470,7 +470,7 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
     )
     source = args.config or (f"profile {args.profile}" if args.profile else "<config>")
     result.warnings.extend(
-        unused_exemptions(result.findings, registry, config.settings, source, engine.today.isoformat())
+        unused_exemptions(result.findings.suppressed(), registry, config.settings, source, engine.today.isoformat())
     )
     try:
         gate = baseline_cli.apply_baseline(args, baseline, result, gate, sys.stderr)

@@ -40,12 +40,14 @@ from policypack.loader import (
 from policypack.model import Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
 from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources, stack_resources
 from policypack.sets import SET_MODES, set_key, unreadable_placeholders
+from policypack.spill import FindingStore
 from policypack.values import as_mapping, format_path
 
 
 @dataclass
 class LintResult:
-    findings: list[Finding] = field(default_factory=list)
+    # In the order they were made; past a threshold kept in a temporary file (spill.py).
+    findings: FindingStore = field(default_factory=FindingStore)
     errors: list[InputError] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     warnings: list[LintWarning] = field(default_factory=list)  # what the user wrote that had no effect
@@ -62,6 +64,8 @@ class LintResult:
 
     @property
     def rule_errors(self) -> list[Finding]:
+        if isinstance(self.findings, FindingStore):
+            return list(self.findings.errors)  # without reading back spilled findings
         return [f for f in self.findings if f.error]
 
 
@@ -136,6 +140,7 @@ def _lint_inputs(
         # objects for the stack rules): freezing it spares the cyclic garbage
         # collector from walking all of it again on every full collection, which
         # made time grow faster than the documents. lint_paths unfreezes when done.
+        result.findings.flush()  # past a threshold, the file's findings go to disk
         gc.freeze()
     return charts
 
@@ -153,6 +158,7 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
             positions = origin[id(resource)]
             location = Location(positions.file, *positions.locate(finding.path))
         result.findings.append(dataclasses.replace(finding, location=location))
+    result.findings.flush()
 
 
 def lint_text(name: str, text: str, engine: Engine, result: LintResult) -> None:
