@@ -17,16 +17,20 @@ in memory (`errors`), for the exit code and the notifications of SARIF.
 
 from __future__ import annotations
 
+import dataclasses
 import marshal
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from policypack.baseline import Anchor
 from policypack.engine import Finding, Location, ObjectRef, Suppression
+from policypack.loader import Positions
+from policypack.model import PodSpec, Resource
 from policypack.rule import Enforcement, Severity
+from policypack.values import Path, as_mapping
 
 #: Findings kept in memory before the store starts writing them to its file (about
 #: 400 bytes each as objects; a few MB). Tests lower it to exercise the spilled path.
@@ -280,3 +284,137 @@ class LazyList(list):  # json's encoder takes list subclasses, not other iterabl
 
     def __bool__(self) -> bool:
         return not self._empty
+
+
+# --- the objects the stack rules wait for ---------------------------------------------
+
+#: Objects for the stack rules kept whole in memory; the data and positions of those
+#: after them wait in a temporary file (a few KB each as objects, ~1/5 as bytes).
+OBJECTS_IN_MEMORY = 2_000
+
+#: Decoded objects kept for the stack rules at a time: a rule reads the object it
+#: judges several times in a row, then the few it looks up.
+_DECODED = 256
+
+
+class ObjectStore:
+    """The objects of a run that the stack rules target, with their positions, in the
+    order they were read (`(resource, positions)` pairs, as `LintResult.pending`).
+
+    Past `in_memory` objects, an object's data (`props`) and positions are written to
+    a temporary file and it waits as a `SpilledResource`: what the Stack indexes it
+    by (kind, name, namespace, file) in memory, its data read back when a rule reads
+    it, the last `_DECODED` of them kept decoded."""
+
+    def __init__(self, in_memory: int | None = None) -> None:
+        self.in_memory = OBJECTS_IN_MEMORY if in_memory is None else in_memory
+        self._items: list[tuple[Any, Any]] = []
+        self._spill: IO[bytes] | None = None
+        self._end = 0
+        self._decoded: dict[int, Any] = {}  # offset -> props, oldest first
+
+    def append(self, item: tuple[Any, Any]) -> None:
+        resource, positions = item
+        if len(self._items) >= self.in_memory and positions is not None and type(resource) is Resource:
+            try:
+                props = marshal.dumps(resource.props, _MARSHAL_VERSION)
+            except ValueError:  # a value marshal cannot write (Pulumi's unknowns): kept as it is
+                pass
+            else:
+                offset = self._write(props + positions.packed)
+                item = (
+                    SpilledResource(resource, self, offset, len(props)),
+                    SpilledPositions(positions.file, self, offset + len(props), len(positions.packed)),
+                )
+        self._items.append(item)
+
+    def _write(self, data: bytes) -> int:
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(prefix="policypack-objects-", buffering=0)  # noqa: SIM115
+        self._spill.write(data)  # unbuffered: readable with pread at once
+        offset = self._end
+        self._end += len(data)
+        return offset
+
+    def read(self, offset: int, length: int) -> bytes:
+        assert self._spill is not None
+        return os.pread(self._spill.fileno(), length, offset)
+
+    def props(self, offset: int, length: int) -> Any:
+        """A spilled object's data, decoded (kept among the last `_DECODED`)."""
+        decoded = self._decoded
+        props = decoded.pop(offset, None)
+        if props is None:
+            props = marshal.loads(self.read(offset, length))
+            if len(decoded) >= _DECODED:
+                del decoded[next(iter(decoded))]
+        decoded[offset] = props  # the newest last
+        return props
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def close(self) -> None:
+        self._items = []
+        self._decoded = {}
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
+
+class SpilledResource(Resource):
+    """A Resource whose data waits in an ObjectStore's file: `props` reads it back.
+    Its name and namespace (what the Stack indexes) are kept; what `Resource` caches
+    from the data (metadata, pod spec) is computed again on each read, so that no
+    decoded data stays with it."""
+
+    def __init__(self, resource: Resource, store: ObjectStore, offset: int, length: int) -> None:
+        attributes = self.__dict__
+        for spec in dataclasses.fields(Resource):
+            if spec.name != "props":
+                attributes[spec.name] = getattr(resource, spec.name)
+        # Resource's small cached values, set here: added later, in whatever order the
+        # rules ask for them, they would unshare this dict's keys (~700 bytes more each).
+        attributes["builtin_pod_path"] = resource.builtin_pod_path
+        attributes["pod_spec_paths"] = resource.pod_spec_paths
+        self._name = resource.name
+        self._namespace = resource.namespace
+        self._store, self._offset, self._length = store, offset, length
+
+    @property
+    def props(self) -> Mapping[str, Any]:  # type: ignore[override]
+        return self._store.props(self._offset, self._length)
+
+    @property
+    def name(self) -> Any:
+        return self._name
+
+    @property
+    def namespace(self) -> Any:
+        return self._namespace
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:  # type: ignore[override]
+        return as_mapping(self.props.get("metadata"))
+
+    @property
+    def pod_spec(self) -> PodSpec | None:  # type: ignore[override]
+        return Resource.pod_spec.func(self)  # type: ignore[attr-defined]
+
+
+class SpilledPositions:
+    """`Positions` whose bytes wait in an ObjectStore's file."""
+
+    __slots__ = ("file", "length", "offset", "store")
+
+    def __init__(self, file: str, store: ObjectStore, offset: int, length: int) -> None:
+        self.file, self.store, self.offset, self.length = file, store, offset, length
+
+    def locate(self, path: Path) -> tuple[int, int]:
+        return Positions(self.file, self.store.read(self.offset, self.length)).locate(path)
