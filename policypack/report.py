@@ -23,7 +23,7 @@ from policypack.engine import Finding, ObjectRef, Suppression
 from policypack.lint import LintResult
 from policypack.loader import STDIN_NAME, InputError
 from policypack.rule import Rule, Severity
-from policypack.spill import FindingStore, LazyList
+from policypack.spill import FindingStore, LazyList, dump_json
 from policypack.values import format_path
 
 JSON_VERSION = 1
@@ -609,7 +609,7 @@ def render_json(result: LintResult, gate: Gate) -> str:
 def write_json(result: LintResult, gate: Gate, stream: TextIO) -> None:
     """The JSON report written as it is encoded: neither its text nor the dicts of its
     findings (made one at a time, `lazy`) exist in memory all at once."""
-    json.dump(json_report(result, gate, lazy=True), stream, indent=2)
+    dump_json(json_report(result, gate, lazy=True), stream)
     stream.write("\n")
 
 

@@ -40,7 +40,7 @@ from policypack.engine import Finding, Location
 from policypack.lint import LintResult
 from policypack.report import EXIT_ERROR, Gate, ReportOptions, by_file, describe_object, relative_path, tally
 from policypack.rule import Rule, Severity
-from policypack.spill import LazyList
+from policypack.spill import LazyList, dump_json
 from policypack.values import format_path
 
 SARIF_VERSION = "2.1.0"
@@ -78,7 +78,7 @@ def render_sarif(result: LintResult, gate: Gate, options: ReportOptions) -> str:
 
 def write_sarif(result: LintResult, gate: Gate, options: ReportOptions, stream: TextIO) -> None:
     """`render_sarif` written as it is encoded, its results made one at a time."""
-    json.dump(sarif_log(result, gate, options, lazy=True), stream, indent=2)
+    dump_json(sarif_log(result, gate, options, lazy=True), stream)
     stream.write("\n")
 
 

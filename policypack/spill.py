@@ -18,6 +18,7 @@ in memory (`errors`), for the exit code and the notifications of SARIF.
 from __future__ import annotations
 
 import dataclasses
+import json
 import marshal
 import os
 import tempfile
@@ -262,6 +263,19 @@ def _unpack(record: tuple[Any, ...], refs: dict[int, ObjectRef]) -> Finding:
 
 
 # --- streamed JSON ------------------------------------------------------------------
+
+
+def dump_json(data: Any, stream: IO[str]) -> None:
+    """`json.dump(data, stream, indent=2)`, the same bytes, written in batches: the
+    encoder makes a chunk per token, and a write per chunk cost a large report's
+    SARIF a third more CPU than encoding it whole."""
+    batch: list[str] = []
+    for chunk in json.JSONEncoder(indent=2).iterencode(data):
+        batch.append(chunk)
+        if len(batch) >= 8192:
+            stream.write("".join(batch))
+            batch = []
+    stream.write("".join(batch))
 
 
 class LazyList(list):  # json's encoder takes list subclasses, not other iterables
