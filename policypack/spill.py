@@ -50,6 +50,30 @@ def file_of(finding: Finding) -> str:
     return finding.location.file if finding.location else UNKNOWN_FILE
 
 
+class _SpillFile:
+    """An unnamed temporary file written at its end and read anywhere (pwrite, pread)."""
+
+    def __init__(self, prefix: str) -> None:
+        self._file = tempfile.TemporaryFile(prefix=prefix, buffering=0)  # noqa: SIM115 - closed by close()
+        self._end = 0
+
+    def append(self, data: bytes) -> int:
+        """Write `data` after what was written; its offset. On an OSError (a full or
+        read-only disk) nothing counts as written: the next write goes to the same place."""
+        view, offset = memoryview(data), self._end
+        while view:
+            written = os.pwrite(self._file.fileno(), view, offset)
+            view, offset = view[written:], offset + written
+        start, self._end = self._end, offset
+        return start
+
+    def read(self, offset: int, length: int) -> bytes:
+        return os.pread(self._file.fileno(), length, offset)
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class _Segment:
     """Consecutive findings of one file: in memory, or where they are in the spill file."""
 
@@ -83,8 +107,8 @@ class FindingStore:
         self._buffer: list[Finding] = []  # added since the last flush
         self._count = 0
         self._in_memory = 0  # findings held by in-memory segments
-        self._spill: IO[bytes] | None = None
-        self._end = 0  # bytes written to the spill file
+        self._spill: _SpillFile | None = None
+        self._failed = False  # the temporary file could not be written: everything stays in memory
 
     # --- adding -----------------------------------------------------------------
 
@@ -114,7 +138,7 @@ class FindingStore:
                 self._files.setdefault(segment.file, []).append(segment)
                 self._in_memory += segment.count
                 start = index
-        if self._in_memory > self.spill_after:
+        if self._in_memory > self.spill_after and not self._failed:
             for segment in self._segments:
                 if segment.findings is not None:
                     self._write(segment)
@@ -125,11 +149,14 @@ class FindingStore:
             data = marshal.dumps(_pack_all(segment.findings), _MARSHAL_VERSION)
         except ValueError:  # a value marshal cannot write (none of the rules make one): kept in memory
             return
-        if self._spill is None:
-            self._spill = tempfile.TemporaryFile(prefix="policypack-findings-", buffering=0)  # noqa: SIM115
-        self._spill.write(data)  # unbuffered: readable with pread at once
-        segment.offset, segment.length = self._end, len(data)
-        self._end += len(data)
+        try:
+            if self._spill is None:
+                self._spill = _SpillFile("policypack-findings-")
+            segment.offset = self._spill.append(data)
+        except OSError:  # no room for it: the run goes on in memory, as below the threshold
+            self._failed = True
+            return
+        segment.length = len(data)
         segment.findings = None
         self._in_memory -= segment.count
 
@@ -164,8 +191,7 @@ class FindingStore:
         if segment.findings is not None:
             return segment.findings
         assert self._spill is not None
-        data = os.pread(self._spill.fileno(), segment.length, segment.offset)
-        return _unpack_all(marshal.loads(data))
+        return _unpack_all(marshal.loads(self._spill.read(segment.offset, segment.length)))
 
     def __iter__(self) -> Iterator[Finding]:
         for segment in self._segments:
@@ -323,8 +349,8 @@ class ObjectStore:
     def __init__(self, in_memory: int | None = None) -> None:
         self.in_memory = OBJECTS_IN_MEMORY if in_memory is None else in_memory
         self._items: list[tuple[Any, Any]] = []
-        self._spill: IO[bytes] | None = None
-        self._end = 0
+        self._spill: _SpillFile | None = None
+        self._failed = False  # the temporary file could not be written: objects stay in memory
         self._decoded: dict[int, Any] = {}  # offset -> props, oldest first
 
     def append(self, item: tuple[Any, Any]) -> None:
@@ -332,27 +358,28 @@ class ObjectStore:
         if len(self._items) >= self.in_memory and positions is not None and type(resource) is Resource:
             try:
                 props = marshal.dumps(resource.props, _MARSHAL_VERSION)
+                offset = None if self._failed else self._write(props + positions.packed)
             except ValueError:  # a value marshal cannot write (Pulumi's unknowns): kept as it is
-                pass
-            else:
-                offset = self._write(props + positions.packed)
+                offset = None
+            if offset is not None:
                 item = (
                     SpilledResource(resource, self, offset, len(props)),
                     SpilledPositions(positions.file, self, offset + len(props), len(positions.packed)),
                 )
         self._items.append(item)
 
-    def _write(self, data: bytes) -> int:
-        if self._spill is None:
-            self._spill = tempfile.TemporaryFile(prefix="policypack-objects-", buffering=0)  # noqa: SIM115
-        self._spill.write(data)  # unbuffered: readable with pread at once
-        offset = self._end
-        self._end += len(data)
-        return offset
+    def _write(self, data: bytes) -> int | None:
+        try:
+            if self._spill is None:
+                self._spill = _SpillFile("policypack-objects-")
+            return self._spill.append(data)
+        except OSError:  # no room for it: the objects wait in memory, as below the threshold
+            self._failed = True
+            return None
 
     def read(self, offset: int, length: int) -> bytes:
         assert self._spill is not None
-        return os.pread(self._spill.fileno(), length, offset)
+        return self._spill.read(offset, length)
 
     def props(self, offset: int, length: int) -> Any:
         """A spilled object's data, decoded (kept among the last `_DECODED`)."""

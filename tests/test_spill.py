@@ -190,3 +190,13 @@ def test_a_spilled_object_reads_as_the_object() -> None:
             ("metadata", "name")
         )
     store.close()
+
+
+def test_a_full_disk_keeps_the_run_in_memory(monkeypatch: pytest.MonkeyPatch, inputs: list[str]) -> None:
+    kept = lint(monkeypatch, False, "--format", "json", *inputs)
+
+    def full(self: object, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spill._SpillFile, "append", full)
+    assert lint(monkeypatch, True, "--format", "json", *inputs) == kept
