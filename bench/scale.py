@@ -9,8 +9,10 @@ files of `--per-file` documents, and lints each set in a new process, measured w
 `os.wait4`: wall time, CPU time and peak RSS of the child, with the default text
 report and (peak RSS only) with `--format json`. PyYAML's C loader only loading the
 same files is measured beside it. Time should grow linearly with the
-documents (constant µs per document) and memory should stay flat, apart from the
-findings themselves (the report is built in memory) and whatever stack rules keep.
+documents (constant µs per document) and memory should stay nearly flat: past a
+threshold the findings and the objects the stack rules wait for go to temporary
+files (policypack/spill.py). The sets are written by a child process, as a child's
+peak RSS counts this process's RSS at the moment it was started.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -150,6 +153,11 @@ def generate(directory: Path, documents: int, per_file: int, seed: int = 7) -> i
     return written
 
 
+#: The report's summary, read by a child (a large report loaded here would raise the
+#: RSS every later child starts from).
+READ_SUMMARY = [sys.executable, "-c", "import json, sys; print(json.dumps(json.load(open(sys.argv[1]))['summary']))"]
+
+
 def stack_rules_off(scratch: Path) -> str:
     from policypack.registry import load_registry
 
@@ -169,8 +177,12 @@ def main() -> None:
         action="store_true",
         help="turn the stack rules off (they judge all documents at once, so they do not scale like the rest)",
     )
+    parser.add_argument("--generate-into", type=Path, help=argparse.SUPPRESS)  # the child that writes a set
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
+    if args.generate_into:
+        print(generate(args.generate_into, sizes[0], args.per_file))
+        return
     header = (
         f"{'documents':>9} {'files':>6} {'MB':>6} {'findings':>8} {'wall s':>7} {'CPU s':>7} {'µs/doc':>7} "
         f"{'RSS MB':>7} {'json RSS':>8} {'loader s':>8} {'loader RSS':>10} {'lint/loader':>11}"
@@ -182,7 +194,12 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             directory = Path(scratch) / "manifests"
             directory.mkdir()
-            written = generate(directory, size, args.per_file)
+            # Written by a child: a child's peak RSS (wait4's ru_maxrss) starts from this
+            # process's RSS when it is started, so this process must stay small (made
+            # here, a 50,000-document set took every child's figure to 171 MB).
+            maker = [sys.executable, __file__, "--generate-into", str(directory), "--sizes", str(size)]
+            maker += ["--per-file", str(args.per_file)]
+            written = int(subprocess.run(maker, check=True, capture_output=True, text=True).stdout)
             report = Path(scratch) / "report.json"
             config = ["--config", stack_rules_off(Path(scratch))] if args.no_stack_rules else []
             lint = [sys.executable, "-m", "policypack", "lint", *config, "-o", str(Path(scratch) / "report.txt")]
@@ -199,7 +216,7 @@ def main() -> None:
                 floor.append(measure(bare))
             if args.no_json:
                 measure([*as_json[:-1], str(directory)])  # once, for the summary
-            summary = json.loads(report.read_text())["summary"]
+            summary = json.loads(subprocess.run(READ_SUMMARY + [str(report)], check=True, capture_output=True).stdout)
             assert summary["documents"] == size, summary
             wall = statistics.median(r.wall for r in ours)
             loader = statistics.median(r.wall for r in floor)

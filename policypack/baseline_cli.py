@@ -63,6 +63,10 @@ def load_baseline(args: argparse.Namespace) -> Baseline | None:
 
 def apply_baseline(args: argparse.Namespace, baseline: Baseline | None, result: LintResult, gate: Any, err: TextIO):
     """The gate with the baseline applied (after writing or pruning the file if asked)."""
+    if (args.write_baseline or baseline is not None) and hasattr(result.findings, "materialize"):
+        # The match tells findings apart by identity (BaselineMatch.states): spilled
+        # findings, decoded afresh on every read, would not be the same objects.
+        result.findings.materialize()
     if args.write_baseline:
         written = Baseline.of(result.findings, file=args.write_baseline)
         written.write(args.write_baseline)

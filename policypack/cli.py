@@ -466,11 +466,17 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
     stdin_bytes = getattr(stdin, "buffer", stdin) if stdin is not None else None
     engine = Engine(registry, config)
     result = lint_paths(
-        paths, engine, stdin_bytes, allow_empty=args.allow_empty, implicit_stdin=not args.paths, sets=args.sets
+        paths,
+        engine,
+        stdin_bytes,
+        allow_empty=args.allow_empty,
+        implicit_stdin=not args.paths,
+        sets=args.sets,
+        checks=any(fmt == "junit" for fmt, _ in destinations),  # every object judged: only JUnit lists them
     )
     source = args.config or (f"profile {args.profile}" if args.profile else "<config>")
     result.warnings.extend(
-        unused_exemptions(result.findings, registry, config.settings, source, engine.today.isoformat())
+        unused_exemptions(result.findings.suppressed(), registry, config.settings, source, engine.today.isoformat())
     )
     try:
         gate = baseline_cli.apply_baseline(args, baseline, result, gate, sys.stderr)

@@ -12,7 +12,7 @@ import fnmatch
 import logging
 import os
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -159,24 +159,23 @@ class Engine:
             found = self._cache[(None, "(pods)")] = (rules, [])
         return found[0]
 
-    def run_stack(self, resources: Iterable[Resource]) -> list[tuple[Finding, Resource | None]]:
+    def run_stack(self, resources: Iterable[Resource]) -> Iterator[tuple[Finding, Resource | None]]:
         """Every enabled stack rule over the resources it targets, one cluster at a
-        time. Each finding comes with the resource it is about (None for a rule failure)."""
+        time. Each finding comes with the resource it is about (None for a rule failure),
+        as it is made (a large run's findings need not all exist at once)."""
         targets: dict[str, list[Resource]] = {}
         for resource in resources:
             for rule in self.stack_rules_for(resource):
                 targets.setdefault(rule.name, []).append(resource)
-        out: list[tuple[Finding, Resource | None]] = []
         for name, members in targets.items():
             rule = self.registry.get(name)
             settings = self.config.for_rule(rule)
             for group in clusters(members):
                 stack = Stack(group, default_namespace=settings.options.get("defaultNamespace", DEFAULT_NAMESPACE))
-                for finding, resource in run_stack_rule(rule, stack, settings.options, settings.enforcement):
+                for finding, resource in iter_stack_rule(rule, stack, settings.options, settings.enforcement):
                     if resource is not None:
                         finding = settle(finding, rule, resource, settings.options, self.today)
-                    out.append((finding, resource))
-        return out
+                    yield finding, resource
 
 
 def judges_pods(rule: Rule) -> bool:
@@ -225,18 +224,24 @@ def run_stack_rule(
     rule: Rule, stack: Stack, options: Mapping[str, Any], enforcement: Enforcement, anchors: bool = True
 ) -> list[tuple[Finding, Resource | None]]:
     """One stack rule on one cluster's resources; never raises (`anchors`: as run_rule)."""
-    out: list[tuple[Finding, Resource | None]] = []
+    return list(iter_stack_rule(rule, stack, options, enforcement, anchors))
+
+
+def iter_stack_rule(
+    rule: Rule, stack: Stack, options: Mapping[str, Any], enforcement: Enforcement, anchors: bool = True
+) -> Iterator[tuple[Finding, Resource | None]]:
+    """`run_stack_rule`, its findings made as they are asked for (offline, a rule over
+    a large set may find tens of thousands; they need not all exist at once)."""
     try:
         for violation in rule.check(stack, options):
             if not isinstance(violation, StackViolation):
                 raise TypeError(f"check yielded {type(violation).__name__}, not a StackViolation")
             resource = violation.resource
             found = _finding(rule, resource, Violation(violation.path, violation.message), enforcement, anchors=anchors)
-            out.append((found, resource))
+            yield found, resource
     except Exception as error:  # noqa: BLE001 - isolation is the point
         log.debug("stack rule %s failed:\n%s", rule.name, traceback.format_exc())
-        out.append((_failure(rule, error, enforcement, STACK_REF), None))
-    return out
+        yield _failure(rule, error, enforcement, STACK_REF), None
 
 
 #: Names "the whole set" in a stack rule's failure.

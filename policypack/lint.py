@@ -32,20 +32,21 @@ from policypack.loader import (
     Document,
     InputError,
     Note,
-    Positions,
     expand_paths,
     parse_documents,
     read_text,
 )
-from policypack.model import Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
+from policypack.model import is_kubernetes_manifest, manifest_objects, resource_from_manifest
 from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources, stack_resources
 from policypack.sets import SET_MODES, set_key, unreadable_placeholders
+from policypack.spill import FindingStore, ObjectStore
 from policypack.values import as_mapping, format_path
 
 
 @dataclass
 class LintResult:
-    findings: list[Finding] = field(default_factory=list)
+    # In the order they were made; past a threshold kept in a temporary file (spill.py).
+    findings: FindingStore = field(default_factory=FindingStore)
     errors: list[InputError] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     warnings: list[LintWarning] = field(default_factory=list)  # what the user wrote that had no effect
@@ -55,13 +56,17 @@ class LintResult:
     objects: int = 0
     # Every object judged, where it starts, and the rules that saw it (for JUnit reports).
     checks: list[tuple[ObjectRef, Location, tuple[str, ...]]] = field(default_factory=list)
-    # Objects the stack rules will see at the end of the run, with where their fields are.
-    pending: list[tuple[Resource, Positions | None]] = field(default_factory=list, repr=False)
+    keep_checks: bool = True  # False when no report needs `checks` (only JUnit lists passed checks)
+    # Objects the stack rules will see at the end of the run, with where their fields are
+    # (past a threshold their data and positions wait in a temporary file: spill.py).
+    pending: ObjectStore = field(default_factory=ObjectStore, repr=False)
     sets: str = "run"  # how objects are grouped for the stack rules (SET_MODES)
     fragments: Fragments = field(default_factory=Fragments, repr=False)
 
     @property
     def rule_errors(self) -> list[Finding]:
+        if isinstance(self.findings, FindingStore):
+            return list(self.findings.errors)  # without reading back spilled findings
         return [f for f in self.findings if f.error]
 
 
@@ -72,15 +77,17 @@ def lint_paths(
     allow_empty: bool = False,
     implicit_stdin: bool = False,
     sets: str = "run",
+    checks: bool = True,
 ) -> LintResult:
     """Lint every input. Unless `allow_empty`, an input that gives nothing to lint (an
     empty pipe, a directory without YAML, a Helm chart's folder) is an error: in a CI
     gate it usually means the command before the pipe failed or the path is wrong.
     `implicit_stdin`: no path was given, so stdin is read (`policypack lint < x`).
-    `sets` says how objects are grouped for the stack rules (see docs/sets.md)."""
+    `sets` says how objects are grouped for the stack rules (see docs/sets.md).
+    `checks`: keep every judged object in `LintResult.checks` (for JUnit reports)."""
     if sets not in SET_MODES:
         raise ValueError(f"sets must be one of {', '.join(SET_MODES)}, not {sets!r}")
-    result = LintResult(sets=sets)
+    result = LintResult(sets=sets, keep_checks=checks)
     try:
         charts = _lint_inputs(paths, engine, stdin, allow_empty, implicit_stdin, result)
         run_stack_rules(engine, result)
@@ -136,6 +143,7 @@ def _lint_inputs(
         # objects for the stack rules): freezing it spares the cyclic garbage
         # collector from walking all of it again on every full collection, which
         # made time grow faster than the documents. lint_paths unfreezes when done.
+        result.findings.flush()  # past a threshold, the file's findings go to disk
         gc.freeze()
     return charts
 
@@ -143,16 +151,20 @@ def _lint_inputs(
 def run_stack_rules(engine: Engine, result: LintResult) -> None:
     """The stack rules over every object of the run that they target (after all
     inputs are read: the objects of one set may be split across files)."""
-    pending, result.pending = result.pending, []
+    pending, result.pending = result.pending, ObjectStore()
     if not pending:
         return
     origin = {id(resource): positions for resource, positions in pending if positions is not None}
-    for finding, resource in engine.run_stack([resource for resource, _ in pending]):
+    for count, (finding, resource) in enumerate(engine.run_stack([resource for resource, _ in pending]), 1):
         location = None
         if resource is not None and id(resource) in origin:
             positions = origin[id(resource)]
             location = Location(positions.file, *positions.locate(finding.path))
         result.findings.append(dataclasses.replace(finding, location=location))
+        if count % 5000 == 0:
+            result.findings.flush()  # the stack rules' findings spill as they come, too
+    result.findings.flush()
+    pending.close()
 
 
 def lint_text(name: str, text: str, engine: Engine, result: LintResult) -> None:
@@ -223,9 +235,11 @@ def _judge(document: Document, resource: Any, base: tuple, engine: Engine, resul
     if resource.cluster is None:
         resource.cluster = set_key(document.file, result.sets)
     ref = ObjectRef.of(resource)
-    rules = [rule for _, judging in engine.judged(resource) for rule in judging] + engine.stack_rules_for(resource)
-    names = tuple(dict.fromkeys(r.name for r in rules))
-    result.checks.append((ref, Location(document.file, *document.locate(base)), names))
+    if result.keep_checks:
+        rules = [rule for _, judging in engine.judged(resource) for rule in judging] + engine.stack_rules_for(resource)
+        names = tuple(dict.fromkeys(r.name for r in rules))
+        names = _RULE_NAMES.setdefault(names, names)  # one tuple per set of rules, not per object
+        result.checks.append((ref, Location(document.file, *document.locate(base)), names))
     for finding in engine.run(resource, ref):
         line, column = document.locate(base + finding.path)
         if finding.folded:  # findings of the same root cause, each at its own line
@@ -243,6 +257,10 @@ def _judge(document: Document, resource: Any, base: tuple, engine: Engine, resul
         # Kept to the end of the run with the positions of its fields, not the
         # document's node tree (several times larger): the file's nodes are dropped.
         result.pending.append((resource, document.positions(base)))
+
+
+#: The tuples of rule names `LintResult.checks` holds, shared by the objects of a kind.
+_RULE_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def _all_annotations(resource: Any) -> list[Any]:

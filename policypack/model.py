@@ -435,6 +435,7 @@ _K8S_TOKEN = re.compile(r"^kubernetes:(?P<group>[^:/]+)/(?P<version>[^:/]+):(?P<
 _NOT_MANIFEST_GROUPS = frozenset({"helm.sh", "yaml", "kustomize"})
 
 
+@functools.lru_cache(maxsize=1024)  # also shares the string among the objects of a kind
 def kubernetes_token(api_version: str, kind: str) -> str:
     """The Pulumi type token of a manifest: `apps/v1` + `Deployment` ->
     `kubernetes:apps/v1:Deployment`, `v1` + `Service` -> `kubernetes:core/v1:Service`."""

@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, TextIO
@@ -23,6 +23,7 @@ from policypack.engine import Finding, ObjectRef, Suppression
 from policypack.lint import LintResult
 from policypack.loader import STDIN_NAME, InputError
 from policypack.rule import Rule, Severity
+from policypack.spill import FindingStore, LazyList, dump_json
 from policypack.values import format_path
 
 JSON_VERSION = 1
@@ -58,7 +59,7 @@ class Gate:
     def exit_code(self, result: LintResult) -> int:
         if result.errors or result.rule_errors:
             return EXIT_ERROR
-        if any(self.fails(f) for f in result.findings):
+        if tally(result, self).failing:
             return EXIT_FINDINGS
         if self.baseline is not None and self.baseline.strict and self.baseline.stale:
             return EXIT_FINDINGS
@@ -86,11 +87,44 @@ class ReportOptions:
 
 
 def write_report(fmt: str, result: LintResult, gate: Gate, options: ReportOptions, stream: TextIO) -> None:
-    """The report into `stream`: JSON as it is encoded, the others rendered whole."""
+    """The report into `stream` as it is made (JUnit: rendered whole), so that the
+    text of a large report never exists in memory all at once."""
     if fmt == "json":
         write_json(result, gate, stream)
+    elif fmt == "sarif":
+        from policypack.report_sarif import write_sarif
+
+        write_sarif(result, gate, options, stream)
+    elif fmt == "github":
+        from policypack.report_github import github_lines
+
+        _write_lines(github_lines(result, gate, options), stream)
+    elif fmt == "text":
+        _write_lines(_text_lines(result, gate, **_text_options(options)), stream)
     else:
         stream.write(render(fmt, result, gate, options))
+
+
+def _write_lines(lines: Iterator[str], stream: TextIO) -> None:
+    """`"\n".join(lines) + "\n"`, written a batch at a time."""
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= 1000:
+            stream.write("\n".join(batch) + "\n")
+            batch = []
+    if batch:
+        stream.write("\n".join(batch) + "\n")
+
+
+def _text_options(options: ReportOptions) -> dict[str, Any]:
+    return {
+        "color": options.color,
+        "verbose": options.verbose,
+        "rules": options.rules,
+        "width": options.width,
+        "statistics": options.statistics,
+    }
 
 
 def render(fmt: str, result: LintResult, gate: Gate, options: ReportOptions | None = None) -> str:
@@ -110,15 +144,7 @@ def render(fmt: str, result: LintResult, gate: Gate, options: ReportOptions | No
 
         return render_github(result, gate, options)
     if fmt == "text":
-        return render_text(
-            result,
-            gate,
-            color=options.color,
-            verbose=options.verbose,
-            rules=options.rules,
-            width=options.width,
-            statistics=options.statistics,
-        )
+        return render_text(result, gate, **_text_options(options))
     raise ValueError(f"unknown report format {fmt!r}")
 
 
@@ -150,14 +176,117 @@ def _sort_key(item: Finding | InputError) -> tuple:
     return (item.line or 0, item.column or 0, "")
 
 
-def by_file(result: LintResult) -> dict[str, list[Finding | InputError]]:
-    """Findings and input errors grouped by file (in the order files were read)."""
-    groups: dict[str, list[Finding | InputError]] = {name: [] for name in result.sources}
-    for finding in result.findings:
-        groups.setdefault(finding.location.file if finding.location else "<unknown>", []).append(finding)
-    for error in result.errors:
-        groups.setdefault(error.file, []).append(error)
-    return {file: sorted(items, key=_sort_key) for file, items in groups.items() if items}
+class FileGroups:
+    """`by_file`'s groups, made one file at a time as they are iterated (`items`,
+    `values`): a run's findings may be too many to hold at once (spill.py)."""
+
+    def __init__(self, result: LintResult, errors_only: bool = False) -> None:
+        self.result = result
+        self.errors_only = errors_only
+
+    def items(self) -> Iterator[tuple[str, list[Finding | InputError]]]:
+        result = self.result
+        findings = result.findings
+        errors: dict[str, list[InputError]] = {}
+        for error in result.errors:
+            errors.setdefault(error.file, []).append(error)
+        if not isinstance(findings, FindingStore):  # a list (tests, library callers)
+            findings = FindingStore(spill_after=1 << 62)
+            findings.extend(self.result.findings)
+        files = dict.fromkeys([*result.sources, *findings.files(), *errors])
+        for file in files:
+            if self.errors_only:
+                found: list[Finding | InputError] = [f for f in findings.errors if _file_of(f) == file]
+            else:
+                found = list(findings.of_file(file))
+            found.extend(errors.get(file, ()))
+            if found:
+                yield file, sorted(found, key=_sort_key)
+
+    def values(self) -> Iterator[list[Finding | InputError]]:
+        return (items for _, items in self.items())
+
+
+def _file_of(finding: Finding) -> str:
+    return finding.location.file if finding.location else "<unknown>"
+
+
+def by_file(result: LintResult, errors_only: bool = False) -> FileGroups:
+    """Findings and input errors grouped by file (in the order files were read, then
+    the order of their first finding), each group sorted by place. `errors_only`:
+    only input errors and rule failures, in the same order."""
+    return FileGroups(result, errors_only)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the summary lines and the exit code count, in one pass over the findings."""
+
+    total: int = 0  # findings that are not rule failures
+    failing: int = 0  # that fail the gate
+    suppressed: int = 0  # every suppressed one (summary line)
+    suppressed_judged: int = 0  # suppressed, not rule failures (JSON summary)
+    baselined: int = 0  # not suppressed, in the baseline (summary line)
+    baselined_judged: int = 0  # the same, not rule failures (JSON summary)
+    counted: int = 0  # not rule failures, not suppressed, not baselined: the summary's "findings"
+    actionable: int = 0  # not rule failures, not suppressed
+    severities: tuple[tuple[str, int], ...] = ()  # of the findings that are not rule failures
+
+
+def tally(result: LintResult, gate: Gate) -> Tally:
+    """The counts of `result`'s findings under `gate`. Without a baseline, a
+    FindingStore's counts by kind give them without reading the findings back."""
+    findings = result.findings
+    if isinstance(findings, FindingStore) and gate.baseline is None:
+        return _tally_kinds(findings, gate)
+    total = failing = suppressed = suppressed_judged = baselined = baselined_judged = counted = actionable = 0
+    severities: Counter[str] = Counter()
+    for finding in findings:
+        error, suppression = finding.error, finding.suppression
+        is_baselined = suppression is None and gate.baselined(finding)
+        suppressed += suppression is not None
+        baselined += is_baselined
+        failing += gate.fails(finding)
+        if error:
+            continue
+        total += 1
+        severities[finding.severity.value] += 1
+        suppressed_judged += suppression is not None
+        baselined_judged += is_baselined
+        if suppression is None:
+            actionable += 1
+            counted += not is_baselined
+    return Tally(
+        total,
+        failing,
+        suppressed,
+        suppressed_judged,
+        baselined,
+        baselined_judged,
+        counted,
+        actionable,
+        tuple(severities.items()),
+    )
+
+
+def _tally_kinds(findings: FindingStore, gate: Gate) -> Tally:
+    """`tally` from the store's counts by kind, for a gate without a baseline (nothing
+    is baselined; `Gate.fails` reads only these four)."""
+    total = failing = suppressed = suppressed_judged = actionable = 0
+    severities: Counter[str] = Counter()
+    for (error, is_suppressed, blocks, severity), count in findings.kinds.items():
+        suppressed += count if is_suppressed else 0
+        if not (error or is_suppressed) and (
+            blocks or (gate.fail_on is not None and severity.rank >= gate.fail_on.rank)
+        ):
+            failing += count
+        if error:
+            continue
+        total += count
+        severities[severity.value] += count
+        suppressed_judged += count if is_suppressed else 0
+        actionable += 0 if is_suppressed else count
+    return Tally(total, failing, suppressed, suppressed_judged, 0, 0, actionable, actionable, tuple(severities.items()))
 
 
 # --- text -------------------------------------------------------------------
@@ -250,6 +379,21 @@ def render_text(
 ) -> str:
     """One clickable line per finding, `path:line:col: rule [severity, status] object:
     message`, with a one-line fix hint under it; then warnings and the summary."""
+    lines = _text_lines(result, gate, color=color, verbose=verbose, rules=rules, width=width, statistics=statistics)
+    return "\n".join(lines) + "\n"
+
+
+def _text_lines(
+    result: LintResult,
+    gate: Gate,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    rules: Sequence[Rule] = (),
+    width: int | None = None,
+    statistics: bool = False,
+) -> Iterator[str]:
+    """`render_text`'s lines, made as they are written."""
 
     def paint(text: str, style: str) -> str:
         return f"{_COLORS[style]}{text}{_RESET}" if color else text
@@ -259,10 +403,14 @@ def render_text(
 
     limit = None if verbose else (width or TEXT_WIDTH)
     hints = {rule.name: fix_hint(rule) for rule in rules}
-    lines: list[str] = []
+    lines: list[str] = []  # the lines of one file, then of each part after the findings
+    some = False  # whether any line came before the warnings
     if statistics:
         lines.extend(statistics_lines(result, gate, paint))
     for file, all_items in [] if statistics else by_file(result).items():
+        some = some or bool(lines)
+        yield from lines
+        lines = []
         for item in all_items:
             if not shown(item):
                 continue
@@ -298,7 +446,7 @@ def render_text(
             hint = hints.get(item.rule)
             if hint and not item.error:  # the whole "How to fix": `policypack explain RULE`
                 lines.append("  " + paint(f"fix: {_shorten(hint, limit - 7) if limit else hint}", "dim"))
-    if lines:
+    if lines or some:
         lines.append("")
     for warning in result.warnings:
         head = _clickable(safe(warning.file), warning.line, warning.column)
@@ -320,7 +468,7 @@ def render_text(
     advice = next_steps(result, gate)
     if advice:
         lines.append(advice)
-    return "\n".join(lines) + "\n"
+    yield from lines
 
 
 def statistics_lines(result: LintResult, gate: Gate, paint: Any) -> list[str]:
@@ -351,7 +499,7 @@ def statistics_lines(result: LintResult, gate: Gate, paint: Any) -> list[str]:
 
 def next_steps(result: LintResult, gate: Gate) -> str:
     """Where to go from the findings: the rule's page and how to accept a finding."""
-    if not any(not f.error and f.suppression is None for f in result.findings):
+    if not tally(result, gate).actionable:
         return ""
     return (
         "Why and how to fix: `policypack explain RULE`.\n"
@@ -364,12 +512,10 @@ def summary_line(
     result: LintResult, gate: Gate, paint: Any = lambda text, style: text, *, verbose: bool = False
 ) -> str:
     """One line: findings (suppressed ones apart), what was read, errors, the verdict."""
-    findings = [f for f in result.findings if not f.error and f.suppression is None and not gate.baselined(f)]
-    suppressed = sum(1 for f in result.findings if f.suppression is not None)
-    baselined = sum(1 for f in result.findings if f.suppression is None and gate.baselined(f))
-    failing = sum(1 for f in findings if gate.fails(f))
+    counts = tally(result, gate)
+    suppressed, baselined, failing = counts.suppressed, counts.baselined, counts.failing
     parts = [
-        f"{plural(len(findings), 'finding')} ({failing} failing the gate)",
+        f"{plural(counts.counted, 'finding')} ({failing} failing the gate)",
         f"{plural(result.objects, 'object')} in {plural(result.documents, 'document')} "
         f"from {plural(result.files, 'file')}",
     ]
@@ -461,16 +607,23 @@ def render_json(result: LintResult, gate: Gate) -> str:
 
 
 def write_json(result: LintResult, gate: Gate, stream: TextIO) -> None:
-    """The JSON report written as it is encoded: the text of a large report (many
-    times the size of its data) never exists in memory all at once."""
-    json.dump(json_report(result, gate), stream, indent=2)
+    """The JSON report written as it is encoded: neither its text nor the dicts of its
+    findings (made one at a time, `lazy`) exist in memory all at once."""
+    dump_json(json_report(result, gate, lazy=True), stream)
     stream.write("\n")
 
 
-def json_report(result: LintResult, gate: Gate) -> dict[str, Any]:
-    findings = [f for f in result.findings if not f.error]
-    severities = Counter(f.severity.value for f in findings)
-    ordered = [item for items in by_file(result).values() for item in items if isinstance(item, Finding)]
+def json_report(result: LintResult, gate: Gate, lazy: bool = False) -> dict[str, Any]:
+    """The report as JSON data; `lazy`: its findings a `LazyList` for `json.dump`."""
+    counts = tally(result, gate)
+    severities = dict(counts.severities)
+
+    def ordered() -> Iterator[dict[str, Any]]:
+        for items in by_file(result).values():
+            for item in items:
+                if isinstance(item, Finding):
+                    yield finding_json(item, gate)
+
     return {
         "version": JSON_VERSION,
         "tool": {"name": "policypack", "version": __version__},
@@ -478,16 +631,16 @@ def json_report(result: LintResult, gate: Gate) -> dict[str, Any]:
             "files": result.files,
             "documents": result.documents,
             "objects": result.objects,
-            "findings": len(findings),
-            "failing": sum(1 for f in findings if gate.fails(f)),
-            "suppressed": sum(1 for f in findings if f.suppression is not None),
-            "baselined": sum(1 for f in findings if f.suppression is None and gate.baselined(f)),
+            "findings": counts.total,
+            "failing": counts.failing,
+            "suppressed": counts.suppressed_judged,
+            "baselined": counts.baselined_judged,
             "bySeverity": {s.value: severities.get(s.value, 0) for s in Severity},
             "inputErrors": len(result.errors),
             "ruleErrors": len(result.rule_errors),
             "exitCode": gate.exit_code(result),
         },
-        "findings": [finding_json(f, gate) for f in ordered],
+        "findings": LazyList(ordered, empty=not result.findings) if lazy else list(ordered()),
         "errors": [{"file": e.file, "line": e.line, "column": e.column, "message": e.message} for e in result.errors],
         "skipped": [{"file": n.file, "line": n.line, "message": n.message} for n in result.notes],
         "baseline": _baseline_json(gate.baseline),

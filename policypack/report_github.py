@@ -14,6 +14,8 @@ the full list use SARIF and code scanning, or JSON.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from policypack.engine import Finding
 from policypack.lint import LintResult
 from policypack.report import Gate, ReportOptions, by_file, describe_object, relative_path, summary_line
@@ -47,14 +49,19 @@ def level_of(finding: Finding, gate: Gate) -> str:
 
 
 def render_github(result: LintResult, gate: Gate, options: ReportOptions) -> str:
+    return "\n".join(github_lines(result, gate, options)) + "\n"
+
+
+def github_lines(result: LintResult, gate: Gate, options: ReportOptions) -> Iterator[str]:
+    """`render_github`'s lines, made as they are written."""
+
     def path(file: str) -> str:
         return relative_path(file, options.root) or file
 
-    lines = []
     for items in by_file(result).values():
         for item in items:
             if not isinstance(item, Finding):
-                lines.append(command("error", item.message, path(item.file), item.line, item.column, "policypack"))
+                yield command("error", item.message, path(item.file), item.line, item.column, "policypack")
                 continue
             if item.suppression is not None or gate.baselined(item):
                 continue
@@ -63,10 +70,7 @@ def render_github(result: LintResult, gate: Gate, options: ReportOptions) -> str
             title = f"{item.rule} (rule failure)" if item.error else item.rule
             status = f"{item.severity.value}, {item.enforcement.value}"
             message = f"{describe_object(item.object)}: {item.message} ({status})"
-            lines.append(
-                command(
-                    level_of(item, gate), message, file, loc.line if loc else None, loc.column if loc else None, title
-                )
+            yield command(
+                level_of(item, gate), message, file, loc.line if loc else None, loc.column if loc else None, title
             )
-    lines.append(summary_line(result, gate))
-    return "\n".join(lines) + "\n"
+    yield summary_line(result, gate)

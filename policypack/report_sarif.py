@@ -29,16 +29,18 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from policypack import __version__
 from policypack.baseline import ABSENT, Entry, fingerprint
 from policypack.engine import Finding, Location
 from policypack.lint import LintResult
-from policypack.report import EXIT_ERROR, Gate, ReportOptions, by_file, describe_object, relative_path
+from policypack.report import EXIT_ERROR, Gate, ReportOptions, by_file, describe_object, relative_path, tally
 from policypack.rule import Rule, Severity
+from policypack.spill import LazyList, dump_json
 from policypack.values import format_path
 
 SARIF_VERSION = "2.1.0"
@@ -74,14 +76,33 @@ def render_sarif(result: LintResult, gate: Gate, options: ReportOptions) -> str:
     return json.dumps(sarif_log(result, gate, options), indent=2) + "\n"
 
 
-def sarif_log(result: LintResult, gate: Gate, options: ReportOptions) -> dict[str, Any]:
+def write_sarif(result: LintResult, gate: Gate, options: ReportOptions, stream: TextIO) -> None:
+    """`render_sarif` written as it is encoded, its results made one at a time."""
+    dump_json(sarif_log(result, gate, options, lazy=True), stream)
+    stream.write("\n")
+
+
+def sarif_log(result: LintResult, gate: Gate, options: ReportOptions, lazy: bool = False) -> dict[str, Any]:
+    """The SARIF log; `lazy`: its results a `LazyList` for `json.dump` (the
+    notifications, input errors and rule failures, are few and made first)."""
     rules = sorted(options.rules, key=lambda rule: rule.name)
+    stale = gate.baseline is not None and bool(gate.baseline.stale)
     index = {rule.name: i for i, rule in enumerate(rules)}
     root = options.root
     exit_code = gate.exit_code(result)
-    results = []
+
+    def results() -> Iterator[dict[str, Any]]:
+        for items in by_file(result).values():
+            for item in items:
+                if isinstance(item, Finding) and not item.error:
+                    yield _result(item, gate, index, root)
+        if gate.baseline is not None:
+            where = gate.baseline.file
+            for entry in gate.baseline.stale:
+                yield _absent(entry, index, _location(where, entry.line, None, root))
+
     notifications = []
-    for items in by_file(result).values():
+    for items in by_file(result, errors_only=True).values():
         for item in items:
             if not isinstance(item, Finding):
                 notifications.append(
@@ -97,11 +118,6 @@ def sarif_log(result: LintResult, gate: Gate, options: ReportOptions) -> dict[st
                     **({"index": index[item.rule]} if item.rule in index else {}),
                 }
                 notifications.append(note)
-            else:
-                results.append(_result(item, gate, index, root))
-    if gate.baseline is not None:
-        where = gate.baseline.file
-        results.extend(_absent(entry, index, _location(where, entry.line, None, root)) for entry in gate.baseline.stale)
     for note in result.notes:
         notifications.append(
             _notification("skipped", "note", note.message, _location(note.file, note.line, None, root))
@@ -127,7 +143,7 @@ def sarif_log(result: LintResult, gate: Gate, options: ReportOptions) -> dict[st
         ],
         "originalUriBaseIds": {SRCROOT: {"uri": Path(root).resolve().as_uri() + "/"}},
         "columnKind": "unicodeCodePoints",
-        "results": results,
+        "results": LazyList(results, empty=not (tally(result, gate).total or stale)) if lazy else list(results()),
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
