@@ -17,7 +17,7 @@ from policypack.model import Resource
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list
 
-from ..identity._rbac import BoundAccounts
+from ..identity._rbac import Bindings, account_of
 
 # Flags and variables with which controllers built on client-go, controller-runtime,
 # kube-scheduler's options or ingress-nginx turn leader election on or tune it
@@ -31,23 +31,21 @@ LEADER_ENV = re.compile(r"LEADER_ELECT", re.IGNORECASE)
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
-def may_be_singleton(stack: Stack, bound: BoundAccounts, view: Resource) -> bool:
+def may_be_singleton(stack: Stack, bound: Bindings, view: Resource) -> bool:
     """Whether the workload (or the view of its pod template) may be a singleton by
     design: an API client (or not known to be none) that shows no leader election."""
     return api_client(stack, bound, view) is not False and not elects_leader(view)
 
 
-def api_client(stack: Stack, bound: BoundAccounts, view: Resource) -> bool | None:
+def api_client(stack: Stack, bound: Bindings, view: Resource) -> bool | None:
     """Whether the pods' service account is bound to a role in the set."""
     pod = view.pod_spec
     if pod is None:
         return False
-    account = pod.get("serviceAccountName")
+    account = account_of(pod)
     if account is UNKNOWN:
         return None
-    if not isinstance(account, str) or not account:
-        account = "default"
-    return bound.binds(stack.namespace_of(view), account)
+    return bound.bind(account, stack.namespace_of(view))
 
 
 def elects_leader(view: Resource) -> bool:

@@ -54,7 +54,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
 from policypack.values import UNKNOWN, as_list
 
-from ..identity._rbac import BoundAccounts
+from ..identity._rbac import Bindings
 from ._autoscalers import Autoscalers
 from ._replicas import replicas
 from ._singletons import may_be_singleton
@@ -66,7 +66,7 @@ COUNTED = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     minimum = options["minReplicas"]
-    bound = BoundAccounts(stack)
+    bound = Bindings(stack)
     autoscalers = Autoscalers(stack)
     for obj in stack.resources:
         view = _judged(obj)

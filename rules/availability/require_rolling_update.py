@@ -45,7 +45,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, as_list, get
 
-from ..identity._rbac import BoundAccounts
+from ..identity._rbac import Bindings
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 
@@ -70,7 +70,7 @@ STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
-    bound = BoundAccounts(stack)
+    bound = Bindings(stack)
     for obj in stack.of_kind(*STRATEGIES):
         if obj.is_custom_resource:
             continue

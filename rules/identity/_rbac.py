@@ -40,7 +40,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policypack.model import Resource
+from policypack.model import PodSpec, Resource
 from policypack.stack import Stack, label_selector_matches
 from policypack.values import UNKNOWN, Path, as_list
 
@@ -409,39 +409,74 @@ def describe_role_ref(binding: Resource) -> str:
     return f'{kind} "{name}"' if isinstance(kind, str) else f'"{name}"'
 
 
-class BoundAccounts:
-    """The service accounts the set's RoleBindings and ClusterRoleBindings grant
-    anything to, read once: by name (a RoleBinding's subject without a namespace is
-    in the binding's own, as Kubernetes reads it), or through the groups every
-    service account, or every one of a namespace, is in."""
+BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
+ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"  # the group of every service account
+
+
+def account_of(pod: PodSpec) -> Any:
+    """The pod's service account: `serviceAccountName`, else the deprecated
+    `serviceAccount`, else `default` (UNKNOWN when not known yet)."""
+    for key in ("serviceAccountName", "serviceAccount"):
+        value = pod.get(key)
+        if value is UNKNOWN:
+            return UNKNOWN
+        if isinstance(value, str) and value:
+            return value
+    return "default"
+
+
+class Bindings:
+    """The service accounts the set's RoleBindings and ClusterRoleBindings name, built
+    once per set so that each pod's lookup does not walk every binding."""
 
     def __init__(self, stack: Stack) -> None:
-        self.named: set[tuple[str, str]] = set()
-        self.groups: set[str] = set()
-        self.undecided = False  # a subject list, name or namespace not known yet
-        for binding in stack.of_kind("RoleBinding", "ClusterRoleBinding"):
-            if binding.get("subjects") is UNKNOWN:
-                self.undecided = True
+        self.accounts: set[tuple[str, Any]] = set()  # (name, namespace); UNKNOWN: not known yet
+        self.namespaces: set[str] = set()  # of the groups `system:serviceaccounts:<namespace>`
+        self.everyone = False  # the group `system:serviceaccounts`
+        self.open = False  # a subject not known yet: it may be any account
+        for binding in stack.of_kind(*BINDING_KINDS):
+            if binding.is_custom_resource:
                 continue
-            for _, subject in subjects(binding):
-                kind, name, where = subject.get("kind"), subject.get("name"), subject.get("namespace")
-                if not where and binding.kind == "RoleBinding":
-                    where = stack.namespace_of(binding)
-                if any(value is UNKNOWN for value in (kind, name, where)):
-                    self.undecided = True
-                elif kind == "ServiceAccount" and isinstance(name, str) and isinstance(where, str):
-                    self.named.add((where, name))
-                elif kind == "Group" and isinstance(name, str):
-                    self.groups.add(name)
+            listed = binding.get("subjects")
+            self.open = self.open or listed is UNKNOWN
+            for subject in as_list(listed):
+                self._add(subject, binding, stack)
 
-    def binds(self, namespace: Any, account: Any) -> bool | None:
-        """Whether a binding grants anything to `namespace/account`; None when unknowns
-        leave it open."""
-        if not isinstance(namespace, str) or not isinstance(account, str):
-            return None
-        if (namespace, account) in self.named or {
-            "system:serviceaccounts",
-            f"system:serviceaccounts:{namespace}",
-        } & self.groups:
+    def _add(self, subject: Any, binding: Resource, stack: Stack) -> None:
+        if subject is UNKNOWN:
+            self.open = True
+            return
+        if not isinstance(subject, Mapping):
+            return
+        kind, name = subject.get("kind"), subject.get("name")
+        if kind is UNKNOWN or name is UNKNOWN:
+            self.open = True
+        elif not isinstance(name, str):
+            return
+        elif kind == "ServiceAccount":
+            home = subject.get("namespace")
+            if not (isinstance(home, str) and home) and home is not UNKNOWN:
+                if binding.kind != "RoleBinding":
+                    return  # a ClusterRoleBinding must name it (the API server refuses one without)
+                home = stack.namespace_of(binding)  # as the authorizer reads a RoleBinding's subject
+            self.accounts.add((name, home))
+        elif kind == "Group" and name == ALL_SERVICE_ACCOUNTS:
+            self.everyone = True
+        elif kind == "Group" and name.startswith(ALL_SERVICE_ACCOUNTS + ":"):
+            self.namespaces.add(name[len(ALL_SERVICE_ACCOUNTS) + 1 :])
+        elif kind == "User":  # an account's user name: system:serviceaccount:<namespace>:<name>
+            prefix, _, rest = name.partition(":serviceaccount:")
+            home, _, user = rest.partition(":")
+            if prefix == "system" and user:
+                self.accounts.add((user, home))
+
+    def bind(self, account: str, namespace: Any) -> bool | None:
+        """Whether a binding names the service account `namespace/account` (or a group
+        holding it): True, False, or None when unknowns leave it open."""
+        if self.everyone or (account, namespace) in self.accounts or namespace in self.namespaces:
             return True
-        return None if self.undecided else False
+        if self.open or (account, UNKNOWN) in self.accounts:
+            return None
+        if namespace is UNKNOWN and (self.namespaces or any(name == account for name, _ in self.accounts)):
+            return None  # where the pod lands is not known yet
+        return False

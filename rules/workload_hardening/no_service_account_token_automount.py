@@ -62,25 +62,12 @@ from policypack.model import CUSTOM_RESOURCES, POD_KINDS, PodSpec, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
 from policypack.stack import NAMESPACE_OPTION, Selection, Stack
-from policypack.values import UNKNOWN, as_list
+from policypack.values import UNKNOWN
 
 from .._fixes import set_where_found
+from ..identity._rbac import BINDING_KINDS, Bindings, account_of
 
 FIELD = "automountServiceAccountToken"
-BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
-ALL_SERVICE_ACCOUNTS = "system:serviceaccounts"  # the group of every service account
-
-
-def account_of(pod: PodSpec) -> Any:
-    """The pod's service account: `serviceAccountName`, else the deprecated
-    `serviceAccount`, else `default` (UNKNOWN when not known yet)."""
-    for key in ("serviceAccountName", "serviceAccount"):
-        value = pod.get(key)
-        if value is UNKNOWN:
-            return UNKNOWN
-        if isinstance(value, str) and value:
-            return value
-    return "default"
 
 
 def pod_violation(pod: PodSpec, options: Mapping[str, Any]) -> Violation | None:
@@ -109,63 +96,6 @@ def pods(resource: Resource) -> list[Resource]:
     """The resource itself for a pod-bearing kind, or each pod template of a custom
     resource (as pod rules judge them; findings land on the resource)."""
     return resource.pod_views() or [resource]
-
-
-class Bindings:
-    """The service accounts the set's RoleBindings and ClusterRoleBindings name, built
-    once per set so that each pod's lookup does not walk every binding."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.accounts: set[tuple[str, Any]] = set()  # (name, namespace); UNKNOWN: not known yet
-        self.namespaces: set[str] = set()  # of the groups `system:serviceaccounts:<namespace>`
-        self.everyone = False  # the group `system:serviceaccounts`
-        self.open = False  # a subject not known yet: it may be any account
-        for binding in stack.of_kind(*BINDING_KINDS):
-            if binding.is_custom_resource:
-                continue
-            listed = binding.get("subjects")
-            self.open = self.open or listed is UNKNOWN
-            for subject in as_list(listed):
-                self._add(subject, binding, stack)
-
-    def _add(self, subject: Any, binding: Resource, stack: Stack) -> None:
-        if subject is UNKNOWN:
-            self.open = True
-            return
-        if not isinstance(subject, Mapping):
-            return
-        kind, name = subject.get("kind"), subject.get("name")
-        if kind is UNKNOWN or name is UNKNOWN:
-            self.open = True
-        elif not isinstance(name, str):
-            return
-        elif kind == "ServiceAccount":
-            home = subject.get("namespace")
-            if not (isinstance(home, str) and home) and home is not UNKNOWN:
-                if binding.kind != "RoleBinding":
-                    return  # a ClusterRoleBinding must name it (the API server refuses one without)
-                home = stack.namespace_of(binding)  # as the authorizer reads a RoleBinding's subject
-            self.accounts.add((name, home))
-        elif kind == "Group" and name == ALL_SERVICE_ACCOUNTS:
-            self.everyone = True
-        elif kind == "Group" and name.startswith(ALL_SERVICE_ACCOUNTS + ":"):
-            self.namespaces.add(name[len(ALL_SERVICE_ACCOUNTS) + 1 :])
-        elif kind == "User":  # an account's user name: system:serviceaccount:<namespace>:<name>
-            prefix, _, rest = name.partition(":serviceaccount:")
-            home, _, user = rest.partition(":")
-            if prefix == "system" and user:
-                self.accounts.add((user, home))
-
-    def bind(self, account: str, namespace: Any) -> bool | None:
-        """Whether a binding names the service account `namespace/account` (or a group
-        holding it): True, False, or None when unknowns leave it open."""
-        if self.everyone or (account, namespace) in self.accounts or namespace in self.namespaces:
-            return True
-        if self.open or (account, UNKNOWN) in self.accounts:
-            return None
-        if namespace is UNKNOWN and (self.namespaces or any(name == account for name, _ in self.accounts)):
-            return None  # where the pod lands is not known yet
-        return False
 
 
 class Accounts:
