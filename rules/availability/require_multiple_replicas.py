@@ -77,7 +77,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if autoscalers.scale(stack, obj) is not False:
             continue  # the autoscaler owns the count (or may: not known yet)
-        if not _serves(stack, obj, view):
+        if _serves(stack, obj, view) is not True:
             continue  # a load generator, a worker: what it serves, if anything, is not in the set
         if _shares_a_service(stack, obj, view, count, minimum):
             continue
@@ -106,9 +106,13 @@ def _judged(obj: Resource) -> Resource | None:
     return None
 
 
-def _serves(stack: Stack, obj: Resource, view: Resource) -> bool:
+def _serves(stack: Stack, obj: Resource, view: Resource) -> bool | None:
     """Whether the workload serves something the set shows: a container declares a
-    port, or a Service may select its pods (unknowns count as may)."""
+    port, or a Service may select its pods (an unknown selector counts as may). None
+    when the pod template is not known yet."""
+    path = view.pod_path or view.builtin_pod_path
+    if path is not None and (view.get(*path) is UNKNOWN or stack.pod_labels(view) is UNKNOWN):
+        return None
     for container in view.containers(init=False, ephemeral=False):
         if container.get("ports") is UNKNOWN or as_list(container.get("ports")):
             return True
@@ -116,14 +120,45 @@ def _serves(stack: Stack, obj: Resource, view: Resource) -> bool:
     if not isinstance(labels, Mapping):
         return True
     namespace = stack.namespace_of(obj)
-    services = stack.in_namespace(namespace, "Service") if isinstance(namespace, str) else stack.of_kind("Service")
-    for service in services:
-        selector = service.get("spec", "selector")
-        if selector is UNKNOWN or (
-            isinstance(selector, Mapping) and selector and map_selector_matches(selector, labels) is not False
-        ):
+    if not isinstance(namespace, str):
+        return None
+    verdict: bool | None = False
+    for service in _services_that_may_be_in(stack, namespace):
+        match = _selects(service, labels)
+        if match is True and stack.namespace_of(service) == namespace:
             return True
+        if match is not False:
+            verdict = None  # a selector, a label or the Service's namespace not known yet
+    return verdict
+
+
+def _may_select_unknown(stack: Stack, namespace: str, selector: Any, obj: Resource) -> bool:
+    """Whether the selector may select a workload other than `obj` whose namespace or
+    labels are not known yet."""
+    for other in stack.of_kind(*POD_KINDS):
+        if other is obj:
+            continue
+        where = stack.namespace_of(other)
+        if where is UNKNOWN or where == namespace:
+            match = map_selector_matches(selector, stack.pod_labels(other))
+            if match is None or (match is True and where is UNKNOWN):
+                return True
     return False
+
+
+def _services_that_may_be_in(stack: Stack, namespace: str) -> list[Resource]:
+    """The Services in `namespace`, and those whose namespace is not known yet."""
+    unplaced = [service for service in stack.of_kind("Service") if stack.namespace_of(service) is UNKNOWN]
+    return stack.in_namespace(namespace, "Service") + unplaced
+
+
+def _selects(service: Resource, labels: Mapping[str, Any]) -> bool | None:
+    selector = service.get("spec", "selector")
+    if selector is UNKNOWN:
+        return None
+    if not isinstance(selector, Mapping) or not selector:
+        return False
+    return map_selector_matches(selector, labels)
 
 
 def _shares_a_service(stack: Stack, obj: Resource, view: Resource, count: int, minimum: int) -> bool:
@@ -133,10 +168,15 @@ def _shares_a_service(stack: Stack, obj: Resource, view: Resource, count: int, m
     labels = stack.pod_labels(view)
     if obj.kind not in POD_KINDS or not isinstance(namespace, str) or not isinstance(labels, Mapping):
         return False  # (a Rollout splits its traffic by itself)
-    for service in stack.in_namespace(namespace, "Service"):
-        selector = service.get("spec", "selector")
-        if not isinstance(selector, Mapping) or not selector or map_selector_matches(selector, labels) is not True:
+    for service in _services_that_may_be_in(stack, namespace):
+        match = _selects(service, labels)
+        if match is None or (match is True and stack.namespace_of(service) is UNKNOWN):
+            return True  # not known yet: it may be the Service of several versions
+        if match is not True:
             continue
+        selector = service.get("spec", "selector")
+        if _may_select_unknown(stack, namespace, selector, obj):
+            return True  # another workload it may select is not known yet
         selection = stack.select_map(namespace, selector, *POD_KINDS, near=service)
         if selection.undecided or not any(other is obj for other in selection.matched):
             continue  # (a copy of the Service elsewhere in the run selects a copy of the workload)
@@ -147,8 +187,11 @@ def _shares_a_service(stack: Stack, obj: Resource, view: Resource, count: int, m
                 total += minimum  # a pod on every node
             elif other.kind == "Pod":
                 total += 1
-            elif other.kind in COUNTED and isinstance(replicas(other), int):
-                total += replicas(other)
+            elif other.kind in COUNTED:
+                theirs = replicas(other)
+                if theirs is UNKNOWN:
+                    return True  # not known yet: they may be enough together
+                total += theirs if isinstance(theirs, int) else 0
         if total >= minimum:
             return True
     return False

@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import POD_KINDS
+from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN
@@ -50,7 +50,7 @@ from policypack.values import UNKNOWN
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for workload in stack.of_kind(*POD_KINDS):
         pod = workload.pod_spec
-        host_network = pod.get("hostNetwork") if pod is not None else None
+        host_network = pod.get("hostNetwork") if pod is not None else _raw_pod_spec(workload)
         if host_network is True or host_network is UNKNOWN:
             continue  # NetworkPolicy does not apply to pods on the node's network
         if stack.covered(workload, "NetworkPolicy", "spec", "podSelector") is False:
@@ -60,6 +60,12 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 f"no NetworkPolicy in namespace {stack.namespace_of(workload)} selects the pods of "
                 f"{workload.display_name}",
             )
+
+
+def _raw_pod_spec(workload: Resource) -> Any:
+    """The pod spec's raw value where `pod_spec` has none (UNKNOWN during preview)."""
+    path = workload.pod_path or workload.builtin_pod_path
+    return workload.get(*path) if path is not None else None
 
 
 RULE = Rule(
