@@ -68,6 +68,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     minimum = options["minReplicas"]
     bound = Bindings(stack)
     autoscalers = Autoscalers(stack)
+    # Objects whose namespace is not known yet (only during a preview), found once.
+    unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
     for obj in stack.resources:
         view = _judged(obj)
         if view is None:
@@ -77,9 +79,9 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if autoscalers.scale(stack, obj) is not False:
             continue  # the autoscaler owns the count (or may: not known yet)
-        if _serves(stack, obj, view) is not True:
+        if _serves(stack, obj, view, unplaced) is not True:
             continue  # a load generator, a worker: what it serves, if anything, is not in the set
-        if _shares_a_service(stack, obj, view, count, minimum):
+        if _shares_a_service(stack, obj, view, count, minimum, unplaced):
             continue
         if may_be_singleton(stack, bound, view):
             continue  # a controller that may be a singleton by design (or not known yet)
@@ -106,7 +108,7 @@ def _judged(obj: Resource) -> Resource | None:
     return None
 
 
-def _serves(stack: Stack, obj: Resource, view: Resource) -> bool | None:
+def _serves(stack: Stack, obj: Resource, view: Resource, unplaced: list[Resource]) -> bool | None:
     """Whether the workload serves something the set shows: a container declares a
     port, or a Service may select its pods (an unknown selector counts as may). None
     when the pod template is not known yet."""
@@ -123,7 +125,7 @@ def _serves(stack: Stack, obj: Resource, view: Resource) -> bool | None:
     if not isinstance(namespace, str):
         return None
     verdict: bool | None = False
-    for service in _services_that_may_be_in(stack, namespace):
+    for service in _services_that_may_be_in(stack, namespace, unplaced):
         match = _selects(service, labels)
         if match is True and stack.namespace_of(service) == namespace:
             return True
@@ -132,24 +134,21 @@ def _serves(stack: Stack, obj: Resource, view: Resource) -> bool | None:
     return verdict
 
 
-def _may_select_unknown(stack: Stack, namespace: str, selector: Any, obj: Resource) -> bool:
+def _may_select_unknown(stack: Stack, namespace: str, selector: Any, obj: Resource, unplaced: list[Resource]) -> bool:
     """Whether the selector may select a workload other than `obj` whose namespace or
     labels are not known yet."""
-    for other in stack.of_kind(*POD_KINDS):
-        if other is obj:
-            continue
-        where = stack.namespace_of(other)
-        if where is UNKNOWN or where == namespace:
-            match = map_selector_matches(selector, stack.pod_labels(other))
-            if match is None or (match is True and where is UNKNOWN):
-                return True
+    for other in unplaced:
+        if other.kind != "Service" and map_selector_matches(selector, stack.pod_labels(other)) is not False:
+            return True
+    for other in stack.in_namespace(namespace, *POD_KINDS):
+        if other is not obj and map_selector_matches(selector, stack.pod_labels(other)) is None:
+            return True
     return False
 
 
-def _services_that_may_be_in(stack: Stack, namespace: str) -> list[Resource]:
+def _services_that_may_be_in(stack: Stack, namespace: str, unplaced: list[Resource]) -> list[Resource]:
     """The Services in `namespace`, and those whose namespace is not known yet."""
-    unplaced = [service for service in stack.of_kind("Service") if stack.namespace_of(service) is UNKNOWN]
-    return stack.in_namespace(namespace, "Service") + unplaced
+    return stack.in_namespace(namespace, "Service") + [r for r in unplaced if r.kind == "Service"]
 
 
 def _selects(service: Resource, labels: Mapping[str, Any]) -> bool | None:
@@ -161,21 +160,23 @@ def _selects(service: Resource, labels: Mapping[str, Any]) -> bool | None:
     return map_selector_matches(selector, labels)
 
 
-def _shares_a_service(stack: Stack, obj: Resource, view: Resource, count: int, minimum: int) -> bool:
+def _shares_a_service(
+    stack: Stack, obj: Resource, view: Resource, count: int, minimum: int, unplaced: list[Resource]
+) -> bool:
     """Whether a Service that selects the workload's pods also selects other
     workloads' and they run `minimum` pods together (versions of one app)."""
     namespace = stack.namespace_of(obj)
     labels = stack.pod_labels(view)
     if obj.kind not in POD_KINDS or not isinstance(namespace, str) or not isinstance(labels, Mapping):
         return False  # (a Rollout splits its traffic by itself)
-    for service in _services_that_may_be_in(stack, namespace):
+    for service in _services_that_may_be_in(stack, namespace, unplaced):
         match = _selects(service, labels)
         if match is None or (match is True and stack.namespace_of(service) is UNKNOWN):
             return True  # not known yet: it may be the Service of several versions
         if match is not True:
             continue
         selector = service.get("spec", "selector")
-        if _may_select_unknown(stack, namespace, selector, obj):
+        if _may_select_unknown(stack, namespace, selector, obj, unplaced):
             return True  # another workload it may select is not known yet
         selection = stack.select_map(namespace, selector, *POD_KINDS, near=service)
         if selection.undecided or not any(other is obj for other in selection.matched):
