@@ -14,12 +14,20 @@ Lints CORPUS (default ../shared/corpus/real-world) as `policypack lint` does and
 A label is `{"rule", "file" (relative to the corpus), "line", "verdict": true |
 debatable | false, "why"}`. Label new findings when rules change: run with
 `--unlabelled` to list the findings of the labelled rules that have no label.
+
+A fresh review draws a sample to label with `--sample N --seed S --out FILE`: top-level
+findings (folded ones stay under their root cause) sorted by (rule, file, line,
+container, object), shuffled per rule with `random.Random(S)` and taken round-robin over
+the rules until N, so every rule that fired is in the sample. Each entry carries the
+verdict of a label in `--labels` with the same (rule, file, line), or null, so a
+relabel after fixes only has to read the findings that are new.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -43,6 +51,7 @@ def measure(corpus: Path, sets: str | None = None) -> dict:
     result = lint_paths([str(corpus)], Engine(load_registry()), **kwargs)
     workloads = sum(1 for ref, _, _ in result.checks if ref.kind in POD_KINDS)
     findings = []
+    details: list[dict] = []  # top-level findings with object, container and message (--sample)
     folded = []  # listed under their root cause (policypack/folding.py): read, not counted
     pending = [(finding, False) for finding in result.findings]
     while pending:
@@ -52,7 +61,46 @@ def measure(corpus: Path, sets: str | None = None) -> dict:
             continue
         file = str(Path(finding.location.file).resolve().relative_to(corpus.resolve()))
         (folded if under else findings).append((finding.rule, file, finding.location.line, finding.blocks))
-    return {"workloads": workloads, "objects": result.objects, "findings": findings, "folded": folded}
+        if not under:
+            details.append(
+                {
+                    "rule": finding.rule,
+                    "file": file,
+                    "line": finding.location.line,
+                    "object": f"{finding.object.kind}/{finding.object.name}",
+                    "container": finding.container,
+                    "message": finding.message,
+                    "folded": [f.rule for f in finding.folded],
+                }
+            )
+    return {
+        "workloads": workloads,
+        "objects": result.objects,
+        "findings": findings,
+        "folded": folded,
+        "details": details,
+    }
+
+
+def draw_sample(details: list[dict], size: int, seed: int, labels: list[dict]) -> list[dict]:
+    """Round-robin over the rules, each rule's findings shuffled with one seeded generator."""
+    rng = random.Random(seed)
+    by_rule: dict[str, list[dict]] = {}
+    for detail in sorted(details, key=lambda d: (d["rule"], d["file"], d["line"], d["container"] or "", d["object"])):
+        by_rule.setdefault(detail["rule"], []).append(detail)
+    for rule in sorted(by_rule):
+        rng.shuffle(by_rule[rule])
+    known = {(label["rule"], label["file"], label["line"]): label for label in labels}
+    sample: list[dict] = []
+    while len(sample) < size and any(by_rule.values()):
+        for rule in sorted(by_rule):
+            if by_rule[rule] and len(sample) < size:
+                entry = dict(by_rule[rule].pop(0))
+                label = known.get((entry["rule"], entry["file"], entry["line"]))
+                entry["verdict"] = label["verdict"] if label else None
+                entry["why"] = label.get("why", "") if label else ""
+                sample.append(entry)
+    return sample
 
 
 def precision(findings: list[tuple], labels: list[dict]) -> dict:
@@ -75,7 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", choices=("run", "directory", "file"), help="as `policypack lint --sets`")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--unlabelled", action="store_true", help="list findings of labelled rules without a label")
+    parser.add_argument("--sample", type=int, metavar="N", help="draw N findings to label (with --out)")
+    parser.add_argument("--seed", type=int, default=17, help="seed of the sample's shuffle (default 17)")
+    parser.add_argument("--out", type=Path, help="where --sample writes its JSON list")
     args = parser.parse_args(argv)
+    if args.sample and not args.out:
+        parser.error("--sample needs --out FILE")
     if not args.corpus.is_dir():
         print(f"no corpus at {args.corpus}", file=sys.stderr)
         return 2
@@ -85,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     total = Counter(rule for rule, *_ in data["findings"])
     failing = Counter(rule for rule, _, _, blocks in data["findings"] if blocks)
     sample = precision(data["findings"] + data["folded"], labels)
+    if args.sample:
+        drawn = draw_sample(data["details"], args.sample, args.seed, labels)
+        args.out.write_text(json.dumps(drawn, indent=1) + "\n")
+        carried = sum(1 for entry in drawn if entry["verdict"])
+        print(f"sample: {len(drawn)} findings written to {args.out} ({carried} carry a label)", file=sys.stderr)
     if args.json:
         out = {
             "workloads": data["workloads"],
