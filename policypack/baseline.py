@@ -24,7 +24,6 @@ same file, then takes one of any file (a moved or renamed file keeps its finding
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import re
@@ -180,6 +179,8 @@ def fingerprint(finding: Finding) -> str | None:
     key = finding_key(finding)
     if key is None:
         return None
+    import hashlib  # here: OpenSSL's start-up is a measurable share of a one-file lint
+
     text = "\0".join("" if part is None else part for part in key)
     return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()[:32]
 

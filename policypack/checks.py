@@ -10,12 +10,12 @@ right tomorrow; either way it should not be merged).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from policypack.engine import ANNOTATION_PREFIX, Finding
+from policypack.hints import did_you_mean
 from policypack.registry import Registry
 from policypack.values import Path, as_mapping
 
@@ -63,8 +63,7 @@ def _annotation_problem(name: str, resource: Any, holders: list[Any], registry: 
         return None
     rule, dot, container = name.partition(".")
     if not dot or rule not in registry:
-        hint = difflib.get_close_matches(rule, list(registry.rules), n=1)
-        return f"no rule {rule!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        return f"no rule {rule!r}" + did_you_mean(rule, registry.rules)
     if not holders:
         return f"{resource.kind or 'this object'} has no containers (drop .{container})"
     names = [c.spec.get("name") for holder in holders for c in holder.containers()]
@@ -72,9 +71,9 @@ def _annotation_problem(name: str, resource: Any, holders: list[Any], registry: 
         return None  # a name not known yet (Pulumi) or malformed: cannot tell
     if container in names:
         return None
-    hint = difflib.get_close_matches(container, names, n=1)
+    hint = did_you_mean(container, names)
     return f"no container {container!r} in {resource.kind} {resource.name}" + (
-        f" (did you mean {hint[0]!r}?)" if hint else f" (containers: {', '.join(names) or 'none'})"
+        hint or f" (containers: {', '.join(names) or 'none'})"
     )
 
 

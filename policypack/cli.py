@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 import json
-import logging
 import os
 import shutil
 import sys
@@ -35,6 +33,7 @@ from policypack.baseline import BaselineError
 from policypack.checks import unused_exemptions
 from policypack.config import ConfigError, PackConfig, load_config_mapping
 from policypack.engine import Engine
+from policypack.hints import closest
 from policypack.profiles import (
     ProfileError,
     check_version,
@@ -80,7 +79,13 @@ def report_destinations(formats: list[tuple[str, str | None]] | None, output: st
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: The subcommands, in the order `policypack --help` lists them.
+COMMANDS = ("lint", "profile", "rules", "explain", "check-config", "baseline", "fix", "init-pack", "docs")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with `command`, only that subcommand's (building all ten
+    cost about a tenth of a one-file lint's start-up: issue 15)."""
     parser = argparse.ArgumentParser(
         prog="policypack",
         description="Kubernetes playbook rules: lint manifests offline, or run them as a Pulumi policy pack.",
@@ -88,181 +93,197 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"policypack {__version__} ({native.describe()})")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    lint = commands.add_parser(
-        "lint",
-        help="lint Kubernetes manifests (and Pulumi stack exports)",
-        description="Lint YAML/JSON manifests. Exit 0: gate passed; 1: findings fail the gate; "
-        "2: usage/config error, unreadable or unparsable input, or a rule failure.",
-    )
-    lint.add_argument("paths", nargs="*", metavar="PATH", help="files, directories (recursive), or - for stdin")
-    lint.add_argument("--config", "-c", metavar="FILE", help="rule config in Pulumi policy-pack-config format")
-    lint.add_argument(
-        "--format",
-        "-f",
-        action="append",
-        type=_format_spec,
-        metavar="FORMAT[=FILE]",
-        help=f"report format: {', '.join(FORMATS)} (default text). Repeat it for several reports in one run; "
-        "FORMAT=FILE writes that one to FILE (- for stdout), e.g. -f text -f sarif=lint.sarif -f junit=junit.xml",
-    )
-    lint.add_argument(
-        "--output", "-o", metavar="FILE", help="write the report whose --format names no file to FILE instead of stdout"
-    )
-    lint.add_argument(
-        "--docs-url",
-        metavar="URL",
-        help="base URL of docs/rules/ for links in SARIF reports (default: $POLICYPACK_DOCS_BASE_URL, "
-        "else the files of this installation)",
-    )
-    lint.add_argument(
-        "--fail-on",
-        choices=[s.value for s in Severity],
-        help="also fail on advisory findings at or above this severity",
-    )
-    lint.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
-    lint.add_argument(
-        "--allow-empty",
-        action="store_true",
-        help="accept an empty stdin or a directory without YAML files (an error by default)",
-    )
-    lint.add_argument(
-        "--verbose",
-        "-v",
-        action="store_true",
-        help="whole messages (not shortened to the line width), suppressed findings, skipped documents and files",
-    )
-    lint.add_argument(
-        "--statistics",
-        action="store_true",
-        help="text: a count of findings per rule (and severity) instead of each finding; the exit code is the same",
-    )
-    lint.add_argument(
-        "--select",
-        action="append",
-        metavar="RULES",
-        help="run only these rules: comma-separated names, globs (rbac-*) or areas (identity); repeatable. "
-        "A selected rule the config turned off runs at its default level",
-    )
-    lint.add_argument(
-        "--ignore",
-        action="append",
-        metavar="RULES",
-        help="do not run these rules (names, globs or areas, as --select)",
-    )
-    lint.add_argument(
-        "--sets",
-        choices=("run", "directory", "file"),
-        default="run",
-        help="how objects are grouped for cross-object rules: the files of the run, with lookups resolved "
-        "to the nearest file (default), or one set per directory or per file; stdin is one set (docs/sets.md)",
-    )
-    lint.add_argument(
-        "--debug",
-        action="store_true",
-        help="print the traceback of a rule that fails on an object (it may quote the object's data)",
-    )
-    lint.add_argument(
-        "--profile",
-        "-p",
-        choices=list(PROFILES),
-        help="start from a shipped profile (profiles/NAME.json); --config entries override it",
-    )
-    baseline_cli.add_baseline_flags(lint)
-    lint.add_argument(
-        "--kubernetes-version",
-        metavar="1.N",
-        help="target cluster version for version-aware rules (Pod Security Standards, removed APIs), "
-        "1.30 or v1.30 as kubectl prints it; default: the newest they know",
-    )
+    if command in (None, "lint"):
+        lint = commands.add_parser(
+            "lint",
+            help="lint Kubernetes manifests (and Pulumi stack exports)",
+            description="Lint YAML/JSON manifests. Exit 0: gate passed; 1: findings fail the gate; "
+            "2: usage/config error, unreadable or unparsable input, or a rule failure.",
+        )
+        lint.add_argument("paths", nargs="*", metavar="PATH", help="files, directories (recursive), or - for stdin")
+        lint.add_argument("--config", "-c", metavar="FILE", help="rule config in Pulumi policy-pack-config format")
+        lint.add_argument(
+            "--format",
+            "-f",
+            action="append",
+            type=_format_spec,
+            metavar="FORMAT[=FILE]",
+            help=f"report format: {', '.join(FORMATS)} (default text). Repeat it for several reports in one run; "
+            "FORMAT=FILE writes that one to FILE (- for stdout), e.g. -f text -f sarif=lint.sarif -f junit=junit.xml",
+        )
+        lint.add_argument(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="write the report whose --format names no file to FILE instead of stdout",
+        )
+        lint.add_argument(
+            "--docs-url",
+            metavar="URL",
+            help="base URL of docs/rules/ for links in SARIF reports (default: $POLICYPACK_DOCS_BASE_URL, "
+            "else the files of this installation)",
+        )
+        lint.add_argument(
+            "--fail-on",
+            choices=[s.value for s in Severity],
+            help="also fail on advisory findings at or above this severity",
+        )
+        lint.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text output")
+        lint.add_argument(
+            "--allow-empty",
+            action="store_true",
+            help="accept an empty stdin or a directory without YAML files (an error by default)",
+        )
+        lint.add_argument(
+            "--verbose",
+            "-v",
+            action="store_true",
+            help="whole messages (not shortened to the line width), suppressed findings, skipped documents and files",
+        )
+        lint.add_argument(
+            "--statistics",
+            action="store_true",
+            help="text: a count of findings per rule (and severity) instead of each finding; the exit code is the same",
+        )
+        lint.add_argument(
+            "--select",
+            action="append",
+            metavar="RULES",
+            help="run only these rules: comma-separated names, globs (rbac-*) or areas (identity); repeatable. "
+            "A selected rule the config turned off runs at its default level",
+        )
+        lint.add_argument(
+            "--ignore",
+            action="append",
+            metavar="RULES",
+            help="do not run these rules (names, globs or areas, as --select)",
+        )
+        lint.add_argument(
+            "--sets",
+            choices=("run", "directory", "file"),
+            default="run",
+            help="how objects are grouped for cross-object rules: the files of the run, with lookups resolved "
+            "to the nearest file (default), or one set per directory or per file; stdin is one set (docs/sets.md)",
+        )
+        lint.add_argument(
+            "--debug",
+            action="store_true",
+            help="print the traceback of a rule that fails on an object (it may quote the object's data)",
+        )
+        lint.add_argument(
+            "--profile",
+            "-p",
+            choices=list(PROFILES),
+            help="start from a shipped profile (profiles/NAME.json); --config entries override it",
+        )
+        baseline_cli.add_baseline_flags(lint)
+        lint.add_argument(
+            "--kubernetes-version",
+            metavar="1.N",
+            help="target cluster version for version-aware rules (Pod Security Standards, removed APIs), "
+            "1.30 or v1.30 as kubectl prints it; default: the newest they know",
+        )
 
-    profile = commands.add_parser(
-        "profile",
-        help="print a profile as a policy-pack-config file (for pulumi --policy-pack-config)",
-        description="Print a profile's config. With --kubernetes-version, every version-aware rule "
-        "targets that version: the one place to set it for `pulumi preview --policy-pack-config`.",
-    )
-    profile.add_argument(
-        "name",
-        nargs="?",
-        choices=list(PROFILES),
-        metavar="NAME",
-        help=f"the profile: {', '.join(PROFILES)} (as lint --profile)",
-    )
-    profile.add_argument("--profile", "-p", dest="profile_flag", choices=list(PROFILES), metavar="NAME", help="as NAME")
-    profile.add_argument(
-        "--kubernetes-version", metavar="1.N", help="set every version-aware rule's target (1.30 or v1.30)"
-    )
+    if command in (None, "profile"):
+        profile = commands.add_parser(
+            "profile",
+            help="print a profile as a policy-pack-config file (for pulumi --policy-pack-config)",
+            description="Print a profile's config. With --kubernetes-version, every version-aware rule "
+            "targets that version: the one place to set it for `pulumi preview --policy-pack-config`.",
+        )
+        profile.add_argument(
+            "name",
+            nargs="?",
+            choices=list(PROFILES),
+            metavar="NAME",
+            help=f"the profile: {', '.join(PROFILES)} (as lint --profile)",
+        )
+        profile.add_argument(
+            "--profile", "-p", dest="profile_flag", choices=list(PROFILES), metavar="NAME", help="as NAME"
+        )
+        profile.add_argument(
+            "--kubernetes-version", metavar="1.N", help="set every version-aware rule's target (1.30 or v1.30)"
+        )
 
-    rules = commands.add_parser(
-        "rules",
-        help="list the rules",
-        description="List every rule: name, severity, default enforcement, the profiles it is in "
-        "(P playbook, B pss-baseline, R pss-restricted, S strict), title and tags.",
-    )
-    rules.add_argument(
-        "--format",
-        "-f",
-        choices=("text", "json"),
-        default="text",
-        metavar="FORMAT",
-        help="text (a table, default) or json (every field, for scripts)",
-    )
+    if command in (None, "rules"):
+        rules = commands.add_parser(
+            "rules",
+            help="list the rules",
+            description="List every rule: name, severity, default enforcement, the profiles it is in "
+            "(P playbook, B pss-baseline, R pss-restricted, S strict), title and tags.",
+        )
+        rules.add_argument(
+            "--format",
+            "-f",
+            choices=("text", "json"),
+            default="text",
+            metavar="FORMAT",
+            help="text (a table, default) or json (every field, for scripts)",
+        )
 
-    explain = commands.add_parser(
-        "explain",
-        help="show a rule's documentation",
-        description="Print a rule's page: what it checks, why it matters, how to fix it, its options "
-        "and how to suppress it (the same text as docs/rules/RULE.md).",
-    )
-    explain.add_argument("rule", metavar="RULE", help="a rule name, as `policypack rules` lists it")
+    if command in (None, "explain"):
+        explain = commands.add_parser(
+            "explain",
+            help="show a rule's documentation",
+            description="Print a rule's page: what it checks, why it matters, how to fix it, its options "
+            "and how to suppress it (the same text as docs/rules/RULE.md).",
+        )
+        explain.add_argument("rule", metavar="RULE", help="a rule name, as `policypack rules` lists it")
 
-    check_config = commands.add_parser(
-        "check-config",
-        help="validate a config file (as `lint --config` does) without linting anything",
-        description="Validate a policy-pack-config file against every rule's option schema. Stricter than "
-        "the Pulumi engine, which checks option types but ignores unknown rule names and option keys.",
-    )
-    check_config.add_argument("config", metavar="FILE", help="the config file (.json as strict JSON, else YAML)")
+    if command in (None, "check-config"):
+        check_config = commands.add_parser(
+            "check-config",
+            help="validate a config file (as `lint --config` does) without linting anything",
+            description="Validate a policy-pack-config file against every rule's option schema. Stricter than "
+            "the Pulumi engine, which checks option types but ignores unknown rule names and option keys.",
+        )
+        check_config.add_argument("config", metavar="FILE", help="the config file (.json as strict JSON, else YAML)")
 
-    baseline_cli.add_baseline_command(commands)
-    from policypack.fix import add_parser as add_fix_parser
+    if command in (None, "baseline"):
+        baseline_cli.add_baseline_command(commands)
+    if command in (None, "fix"):
+        from policypack.fix import add_parser as add_fix_parser
 
-    add_fix_parser(commands)
+        add_fix_parser(commands)
 
-    init_pack = commands.add_parser(
-        "init-pack",
-        help="write a Pulumi policy pack directory (for --policy-pack) that runs the installed pack",
-        description="Write PulumiPolicy.yaml, __main__.py, a pinned requirements.txt and a profile "
-        "(pack-config.json) into DIR, for `pulumi preview --policy-pack DIR`.",
-    )
-    init_pack.add_argument("directory", metavar="DIR", help="the pack directory to write (created if missing)")
-    init_pack.add_argument(
-        "--profile", "-p", choices=list(PROFILES), default="playbook", help="the profile pack-config.json holds"
-    )
-    init_pack.add_argument(
-        "--kubernetes-version", metavar="1.N", help="the cluster's Kubernetes version, written into pack-config.json"
-    )
-    init_pack.add_argument(
-        "--virtualenv",
-        default=".venv",
-        help="the virtualenv Pulumi runs the pack with, relative to DIR or absolute (default: .venv)",
-    )
-    init_pack.add_argument(
-        "--requirement",
-        metavar="SPEC",
-        help="requirements.txt's line for the pack itself, e.g. a wheel's path or URL (default: NAME==VERSION)",
-    )
-    init_pack.add_argument("--force", action="store_true", help="overwrite existing files")
+    if command in (None, "init-pack"):
+        init_pack = commands.add_parser(
+            "init-pack",
+            help="write a Pulumi policy pack directory (for --policy-pack) that runs the installed pack",
+            description="Write PulumiPolicy.yaml, __main__.py, a pinned requirements.txt and a profile "
+            "(pack-config.json) into DIR, for `pulumi preview --policy-pack DIR`.",
+        )
+        init_pack.add_argument("directory", metavar="DIR", help="the pack directory to write (created if missing)")
+        init_pack.add_argument(
+            "--profile", "-p", choices=list(PROFILES), default="playbook", help="the profile pack-config.json holds"
+        )
+        init_pack.add_argument(
+            "--kubernetes-version",
+            metavar="1.N",
+            help="the cluster's Kubernetes version, written into pack-config.json",
+        )
+        init_pack.add_argument(
+            "--virtualenv",
+            default=".venv",
+            help="the virtualenv Pulumi runs the pack with, relative to DIR or absolute (default: .venv)",
+        )
+        init_pack.add_argument(
+            "--requirement",
+            metavar="SPEC",
+            help="requirements.txt's line for the pack itself, e.g. a wheel's path or URL (default: NAME==VERSION)",
+        )
+        init_pack.add_argument("--force", action="store_true", help="overwrite existing files")
 
-    docs = commands.add_parser(
-        "docs",
-        help="generate docs/rules/ from the rules (in a checkout)",
-        description="Check (default) or regenerate the generated files of a checkout: docs/rules/*.md, "
-        "the README's rule table and profiles/*.json.",
-    )
-    mode = docs.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="rewrite stale files (default: only check)")
-    mode.add_argument("--check", action="store_true", help="exit 1 if any generated file is stale (default)")
+    if command in (None, "docs"):
+        docs = commands.add_parser(
+            "docs",
+            help="generate docs/rules/ from the rules (in a checkout)",
+            description="Check (default) or regenerate the generated files of a checkout: docs/rules/*.md, "
+            "the README's rule table and profiles/*.json.",
+        )
+        mode = docs.add_mutually_exclusive_group()
+        mode.add_argument("--write", action="store_true", help="rewrite stale files (default: only check)")
+        mode.add_argument("--check", action="store_true", help="exit 1 if any generated file is stale (default)")
     return parser
 
 
@@ -294,7 +315,7 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
 
 
 def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
-    parser = build_parser()
+    parser = build_parser(_command_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(stdout)
@@ -338,6 +359,13 @@ def _main(argv: list[str] | None, stdin: TextIO | None, stdout: TextIO) -> int:
 
         return fix_command(args, registry, stdin, stdout)
     return lint_command(args, registry, stdin, stdout)
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The subcommand argv names, when it names a known one before anything else
+    (otherwise the whole parser is built: help, errors and --version list them all)."""
+    first = argv[0] if argv else None
+    return first if first in COMMANDS else None
 
 
 def init_pack_command(args: argparse.Namespace, registry: Registry, stdout: TextIO) -> int:
@@ -405,10 +433,8 @@ def explain_rule(registry: Registry, name: str, stdout: TextIO) -> int:
     from policypack.docs import render_rule
 
     if name not in registry:
-        hint = difflib.get_close_matches(name, list(registry.rules), n=1)
-        print(
-            f"policypack explain: no rule {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""), file=sys.stderr
-        )
+        hint = closest(name, registry.rules)
+        print(f"policypack explain: no rule {name!r}" + (f"; did you mean {hint!r}?" if hint else ""), file=sys.stderr)
         return EXIT_ERROR
     stdout.write(render_rule(registry.get(name)))
     return 0
@@ -433,6 +459,8 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
     from policypack.lint import lint_paths
 
     if args.debug:
+        import logging
+
         logging.basicConfig(level=logging.DEBUG, format="policypack: %(message)s", stream=sys.stderr)
 
     paths = args.paths

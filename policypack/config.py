@@ -17,7 +17,6 @@ YAML, and validates it against the same schemas. A specific rule's entry wins ov
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from policypack.hints import closest, did_you_mean
 from policypack.registry import Registry
 from policypack.rule import Enforcement, Rule
 
@@ -88,9 +88,7 @@ class PackConfig:
             if key == "all":
                 continue
             if key not in registry:
-                hint = difflib.get_close_matches(str(key), list(registry.rules), n=1)
-                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-                raise ConfigError(f"{source}: unknown rule {key!r}{suggestion}")
+                raise ConfigError(f"{source}: unknown rule {key!r}{did_you_mean(str(key), registry.rules)}")
             level, options = _split_entry(value, f"{source}: rule {key!r}")
             if level is not None:
                 base[key] = level
@@ -227,9 +225,9 @@ def validate_options(rule: Rule, options: Mapping[str, Any], source: str) -> Non
     """Check options against the rule's JSON Schema; raise ConfigError naming the key."""
     for key in options:
         if key not in rule.all_options:
-            hint = difflib.get_close_matches(str(key), list(rule.all_options), n=1)
+            hint = closest(str(key), rule.all_options)
             known = ", ".join(rule.all_options) or "none"
-            suggestion = f"did you mean {hint[0]!r}? " if hint else ""
+            suggestion = f"did you mean {hint!r}? " if hint else ""
             raise ConfigError(
                 f"{source}: rule {rule.name!r}: unknown option {key!r} ({suggestion}its options: {known})"
             )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import logging
 import os
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
@@ -20,14 +19,13 @@ from typing import Any
 from policypack import ROOT
 from policypack.baseline import Anchor, anchor_of
 from policypack.config import PackConfig
+from policypack.debuglog import log
 from policypack.folding import fold
 from policypack.model import CLUSTER_SCOPED_KINDS, POD_KINDS, Resource
 from policypack.registry import Registry
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
 from policypack.stack import DEFAULT_NAMESPACE, Stack, clusters
 from policypack.values import UNKNOWN, Path, as_mapping
-
-log = logging.getLogger("policypack")
 
 
 @dataclass(frozen=True, slots=True)

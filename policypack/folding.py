@@ -37,10 +37,10 @@ found by running the primary rule's check on the same resource (`fold_note`).
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from policypack.debuglog import log
 from policypack.model import Resource
 from policypack.values import Path
 
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from policypack.registry import Registry
     from policypack.rule import Rule
 
-log = logging.getLogger("policypack")
 
 #: The places two findings may share (see the module's docstring).
 SCOPES: tuple[str, ...] = ("field", "container", "entry")
@@ -165,7 +164,7 @@ def fold_note(
         else:
             try:
                 violations = list(primary.check(resource, primary.defaults))
-            except Exception:  # the primary's own policy reports its failure
+            except Exception:  # noqa: BLE001 - the primary's own policy reports its failure
                 log.debug("fold note: %s failed", name, exc_info=True)
                 violations = []
             memo[(name, id(resource))] = (resource, violations)

@@ -27,8 +27,6 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from policypack.loader import STDIN_NAME
 from policypack.model import builtin_pod_spec_path
 from policypack.values import UNKNOWN, get, is_template_text
@@ -67,6 +65,8 @@ class Fragments:
 
 def _patches_named(kustomization: str) -> list[str]:
     """The files a kustomization names as patches (nothing if it cannot be read)."""
+    import yaml  # a kustomization is rare: PyYAML's import is not paid otherwise
+
     try:
         with open(kustomization, encoding="utf-8") as handle:
             data = yaml.safe_load(handle)

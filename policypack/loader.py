@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import functools
 import marshal
 import os
 import re
@@ -30,12 +31,23 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
-
 from policypack import native
 from policypack.values import Path
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _LazyYaml:
+    """PyYAML, imported when the pure reader first needs it. The compiled reader reads
+    almost every file alone, and importing PyYAML cost a tenth of a one-file lint's
+    start-up (issue 15). Annotations naming `yaml.Node` are strings, never evaluated."""
+
+    def __getattr__(self, name: str) -> Any:
+        import yaml as module
+
+        globals()["yaml"] = module  # later lookups go straight to the module
+        return getattr(module, name)
+
+
+yaml: Any = _LazyYaml()
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -56,13 +68,17 @@ _PLAIN_AS_STRING = frozenset(
     }
 )
 _MERGE = "tag:yaml.org,2002:merge"
-_constructor = yaml.constructor.SafeConstructor()
-_SCALAR_CONSTRUCTORS = {
-    "tag:yaml.org,2002:null": _constructor.construct_yaml_null,
-    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
-    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
-    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
-}
+
+
+@functools.cache
+def _scalar_constructors() -> dict[str, Any]:
+    constructor = yaml.constructor.SafeConstructor()
+    return {
+        "tag:yaml.org,2002:null": constructor.construct_yaml_null,
+        "tag:yaml.org,2002:bool": constructor.construct_yaml_bool,
+        "tag:yaml.org,2002:int": constructor.construct_yaml_int,
+        "tag:yaml.org,2002:float": constructor.construct_yaml_float,
+    }
 
 
 @dataclass(frozen=True)
@@ -397,7 +413,7 @@ def parse_documents(name: str, text: str) -> Iterator[Document | InputError]:
 def _construct_scalar(tag: str, value: str) -> Any:
     """A null, bool, int or float value as the pure reader makes it (see _scalar);
     raises when the text cannot be read as that type."""
-    return _SCALAR_CONSTRUCTORS[tag](yaml.ScalarNode(tag, value))
+    return _scalar_constructors()[tag](yaml.ScalarNode(tag, value))
 
 
 # An alias token (`- *a`, `key: *a`, `[*a, *b]`) is `*` and a name, at a line start
@@ -446,7 +462,7 @@ class _Stream:
     def _parse_from(self, start: int) -> Iterator[Document | InputError]:
         """Parse from `start` to the end; return where to resume after an error, or None."""
         base_line = self.text.count("\n", 0, start)
-        loader = _Loader(self.text[start:] if start else self.text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(self.text[start:] if start else self.text)
         try:
             while loader.check_node():
                 node = loader.get_node()
@@ -680,7 +696,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     tag = node.tag
     if tag in _PLAIN_AS_STRING:
         return node.value
-    constructor = _SCALAR_CONSTRUCTORS.get(tag)
+    constructor = _scalar_constructors().get(tag)
     if constructor is None:
         return node.value  # local or unknown tags (`!foo`): the text, never an object
     try:

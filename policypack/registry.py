@@ -17,7 +17,7 @@ import importlib
 import importlib.util
 import os
 import pkgutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from policypack.folding import check_declarations
@@ -86,12 +86,15 @@ def rule_modules(package: str | None = None) -> list[str]:
     return sorted(names)
 
 
-def build_registry(rules: Iterable[Rule]) -> Registry:
-    """Check every rule and index them; raise RegistryError listing all problems."""
+def build_registry(rules: Iterable[Rule], trusted_docs: Collection[str] = ()) -> Registry:
+    """Check every rule and index them; raise RegistryError listing all problems.
+    The docstrings of the rules named in `trusted_docs` are not parsed here: the
+    pack's own rules are checked by the test suite (tests/test_registry.py), and
+    parsing 110 docstrings at every start-up cost a fifth of a one-file lint."""
     problems: list[str] = []
     by_name: dict[str, Rule] = {}
     for rule in rules:
-        problems.extend(f"rule {rule.name!r}: {p}" for p in rule.problems())
+        problems.extend(f"rule {rule.name!r}: {p}" for p in rule.problems(docs=rule.name not in trusted_docs))
         if rule.name in by_name:
             problems.append(f"rule {rule.name!r} is defined twice")
         by_name[rule.name] = rule
@@ -106,6 +109,7 @@ def load_registry(package: str | None = None, extra_modules: Iterable[str] | Non
     if extra_modules is None:
         extra_modules = [m.strip() for m in os.environ.get(EXTRA_MODULES_ENV, "").split(",") if m.strip()]
     rules: list[Rule] = []
+    own: set[str] = set()  # the pack's own rules, whose docstrings the tests check
     for module_name in [*rule_modules(package), *extra_modules]:
         try:
             module = importlib.import_module(module_name)
@@ -115,6 +119,8 @@ def load_registry(package: str | None = None, extra_modules: Iterable[str] | Non
         rule = getattr(module, "RULE", None)
         if isinstance(rule, Rule):
             rules.append(rule)
+            if module_name not in extra_modules:
+                own.add(rule.name)
         elif module_name in extra_modules:
             raise RegistryError(f"module {module_name!r} (from {EXTRA_MODULES_ENV}) defines no RULE")
-    return build_registry(rules)
+    return build_registry(rules, trusted_docs=own if package is None else ())

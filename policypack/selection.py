@@ -10,11 +10,11 @@ profile and the config file, like ruff's flags over pyproject.toml.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import fnmatch
 from collections.abc import Iterable
 
 from policypack.config import ConfigError, PackConfig
+from policypack.hints import did_you_mean
 from policypack.registry import Registry
 from policypack.rule import Enforcement
 
@@ -32,8 +32,7 @@ def matching_rules(patterns: list[str], registry: Registry, flag: str) -> set[st
     for pattern in patterns:
         found = {rule.name for rule in registry if fnmatch.fnmatchcase(rule.name, pattern) or rule.area == pattern}
         if not found:
-            hint = difflib.get_close_matches(pattern, names + sorted(areas), n=1)
-            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            suggestion = did_you_mean(pattern, names + sorted(areas))
             raise ConfigError(f"{flag} {pattern!r} names no rule{suggestion}; `policypack rules` lists them")
         out |= found
     return out

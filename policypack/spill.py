@@ -21,7 +21,6 @@ import dataclasses
 import json
 import marshal
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
@@ -54,6 +53,8 @@ class _SpillFile:
     """An unnamed temporary file written at its end and read anywhere (pwrite, pread)."""
 
     def __init__(self, prefix: str) -> None:
+        import tempfile  # only past the spill threshold: its import costs start-up time
+
         self._file = tempfile.TemporaryFile(prefix=prefix, buffering=0)  # noqa: SIM115 - closed by close()
         self._end = 0
 

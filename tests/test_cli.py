@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -414,3 +415,15 @@ def test_a_file_named_twice_is_linted_once(tmp_path: Path) -> None:
     _, once = run("lint", "-f", "json", str(tmp_path / "d"))
     _, twice = run("lint", "-f", "json", str(tmp_path / "d"), path)
     assert json.loads(once)["summary"] == json.loads(twice)["summary"]
+
+
+def test_commands_lists_every_subcommand() -> None:
+    # build_parser(COMMAND) builds only that subcommand's parser: COMMANDS must name them all.
+    from policypack.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    (subparsers,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert tuple(subparsers.choices) == COMMANDS
+    for command in COMMANDS:
+        (only,) = [a for a in build_parser(command)._actions if isinstance(a, argparse._SubParsersAction)]
+        assert list(only.choices) == [command]
