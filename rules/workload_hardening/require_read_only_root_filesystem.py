@@ -27,6 +27,9 @@ How to fix:
 Notes:
     Advisory by default: many images write to their own filesystem (caches, pid
     files) and need the mounts above before they can run read-only.
+    On a `privileged` container the finding is listed under `pss-privileged`'s: a
+    privileged process can remount its root filesystem read-write, so the flag
+    protects nothing until the privilege goes.
 """
 
 from __future__ import annotations
@@ -73,5 +76,6 @@ RULE = Rule(
     check=check,
     options={},
     tags=("nsa-hardening", "security-context"),
+    folds_into={"pss-privileged": "container"},
     fix=Fix(fix, Applicability.UNSAFE),
 )
