@@ -3,6 +3,7 @@ containers in them must declare a probe."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -34,6 +35,28 @@ CONTAINERS_WITH_PORTS_ONLY = {
 }
 
 
+# A command that only waits: `sleep infinity` (or a number of seconds, or a
+# `while true; do sleep N; done` loop), `tail -f /dev/null`, maybe behind `sh -c` or
+# `exec`. Such a container holds a volume, a namespace or a privilege for others (a
+# fsfreeze or debug sidecar): nothing in it serves, and nothing in it can hang.
+_SLEEP = r"sleep\s+(?:infinity|inf|[0-9]+[smhd]?)"
+_WAIT = rf"(?:exec\s+)?(?:{_SLEEP}|tail\s+-f\s+/dev/null|while\s+(?:true|:);?\s*do\s+{_SLEEP};?\s*done)"
+_IDLE_COMMAND = re.compile(rf"(?:(?:/usr)?(?:/bin/)?(?:sh|bash|ash|dash)\s+-c\s+)?[\"']?\s*{_WAIT}\s*;?\s*[\"']?")
+# The pause image (registry.k8s.io/pause, gcr.io/google_containers/pause-amd64, ...).
+_PAUSE_IMAGE = re.compile(r"(?:.*/)?pause(?:-[a-z0-9]+)?(?::[^/@]*)?(?:@.*)?")
+
+
+def is_idle(container: Container) -> bool:
+    """Whether the container only waits (see _IDLE_COMMAND), as its spec says."""
+    words = [*as_list(container.get("command")), *as_list(container.get("args"))]
+    if not all(isinstance(word, str) for word in words):
+        return False  # unknown during preview, or malformed: judged as usual
+    if not words:
+        image = container.get("image")
+        return isinstance(image, str) and _PAUSE_IMAGE.fullmatch(image) is not None
+    return _IDLE_COMMAND.fullmatch(" ".join(words).strip()) is not None
+
+
 def runs_until_replaced(obj: Resource, options: Mapping[str, Any]) -> bool:
     """Whether the object's pods are long-running (and judged under these options)."""
     if obj.kind in LONG_RUNNING_KINDS:
@@ -49,7 +72,8 @@ def missing_probes(
     obj: Resource, options: Mapping[str, Any], probe: str, why: str, ports_only: bool = False
 ) -> Iterator[Violation]:
     """A finding for each regular container (not init, not ephemeral) without `probe`.
-    A probe whose value is unknown during preview counts as declared."""
+    A probe whose value is unknown during preview counts as declared; a container that
+    only waits (`is_idle`) has nothing to probe."""
     if not runs_until_replaced(obj, options):
         return
     container: Container
@@ -58,5 +82,5 @@ def missing_probes(
             ports = container.get("ports")
             if is_unknown(ports) or not as_list(ports):
                 continue
-        if container.get(probe) is None:
+        if container.get(probe) is None and not is_idle(container):
             yield Violation(container.path + (probe,), f"{container.label} has no {probe}: {why}")

@@ -26,6 +26,9 @@ Notes:
     deliberately run without one. This is a separate rule from
     `require-readiness-probe` so that choice is one line of configuration
     (`"require-liveness-probe": "disabled"`) rather than a suppression per object.
+    A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
+    `while true; do sleep 3600; done` loop, the `pause` image) is not judged: it
+    serves nothing and has nothing that can hang (a fsfreeze or debug sidecar).
 """
 
 from __future__ import annotations
