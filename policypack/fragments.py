@@ -27,7 +27,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from policypack.loader import STDIN_NAME
+from policypack.loader import STDIN_NAME, Document, parse_documents
 from policypack.model import builtin_pod_spec_path
 from policypack.values import UNKNOWN, get, is_template_text
 
@@ -65,13 +65,15 @@ class Fragments:
 
 def _patches_named(kustomization: str) -> list[str]:
     """The files a kustomization names as patches (nothing if it cannot be read)."""
-    import yaml  # a kustomization is rare: PyYAML's import is not paid otherwise
-
     try:
         with open(kustomization, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
         return []
+    # The lint run's own reader (compiled when built); a document it cannot parse is
+    # an InputError here, and names no patches.
+    documents = [item for item in parse_documents(kustomization, text) if isinstance(item, Document)]
+    data = documents[0].data if documents else None
     if not isinstance(data, Mapping):
         return []
     files: list[str] = []

@@ -358,7 +358,9 @@ def _walk(root: str) -> Iterator[str | InputError | Note]:
 
 # Characters libyaml's reader refuses (C0 controls but tab and line breaks, DEL, C1
 # controls but NEL, surrogates, U+FFFE and U+FFFF).
-_DISALLOWED = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Compiled on first use (the class is slow to compile and only the pure reader's
+# error path needs it): re caches the compiled pattern by its text.
+_DISALLOWED = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 # JSON writes characters beyond the BMP as surrogate-pair escapes, which libyaml refuses.
 _SURROGATE_PAIR_ESCAPE = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
 _TEMPLATE_HINT = " (this looks like a template: render it first, e.g. `helm template ... | policypack lint -`)"
@@ -551,9 +553,9 @@ class _Stream:
         return match.start() if match else None
 
     def _replace_forbidden_characters(self) -> list[tuple[int, str]]:
-        found = [(m.start(), m.group()) for m in _DISALLOWED.finditer(self.text)]
+        found = [(m.start(), m.group()) for m in re.finditer(_DISALLOWED, self.text)]
         self.bad_indexes = [index for index, _ in found]
-        self.text = _DISALLOWED.sub(" ", self.text)  # same length: positions stay right
+        self.text = re.sub(_DISALLOWED, " ", self.text)  # same length: positions stay right
         self.lines = _Lines(self.text, self.lines.by_index)
         return found
 
