@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import pkgutil
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -80,9 +79,20 @@ class Registry:
 
 
 def rule_modules(package: str | None = None) -> list[str]:
+    """Every module of the rule package and its sub-packages, by import name, sorted.
+    A directory listing, not pkgutil.walk_packages, which cost a tenth of a one-file
+    lint's start-up (issue 15)."""
     package = package or rules_package()
     root = importlib.import_module(package)
-    names = [info.name for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}.") if not info.ispkg]
+    names: list[str] = []
+    pending = [(directory, package) for directory in root.__path__]
+    while pending:
+        directory, prefix = pending.pop()
+        for entry in os.scandir(directory):
+            if entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
+                pending.append((entry.path, f"{prefix}.{entry.name}"))
+            elif entry.name.endswith(".py") and entry.name != "__init__.py" and entry.name[:-3].isidentifier():
+                names.append(f"{prefix}.{entry.name[:-3]}")
     return sorted(names)
 
 

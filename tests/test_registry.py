@@ -161,3 +161,17 @@ def test_rules_for_uses_kinds_and_types() -> None:
     widget = REGISTRY.rules_for("Widget", "kubernetes:example.com/v1:Widget")
     assert widget and all(r.stack and CUSTOM_RESOURCES in r.kinds for r in widget)
     assert REGISTRY.rules_for("Widget", "kubernetes:apps/v1:Widget") == []
+
+
+def test_rule_modules_lists_what_pkgutil_finds() -> None:
+    # rule_modules lists directories itself (start-up time); it must find what
+    # Python's own walk finds, helpers included.
+    import importlib
+    import pkgutil
+
+    from policypack.registry import rule_modules, rules_package
+
+    package = rules_package()
+    root = importlib.import_module(package)
+    walked = sorted(i.name for i in pkgutil.walk_packages(root.__path__, prefix=f"{package}.") if not i.ispkg)
+    assert rule_modules() == walked
