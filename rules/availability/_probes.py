@@ -42,19 +42,22 @@ CONTAINERS_WITH_PORTS_ONLY = {
 _SLEEP = r"sleep\s+(?:infinity|inf|[0-9]+[smhd]?)"
 _WAIT = rf"(?:exec\s+)?(?:{_SLEEP}|tail\s+-f\s+/dev/null|while\s+(?:true|:);?\s*do\s+{_SLEEP};?\s*done)"
 _IDLE_COMMAND = re.compile(rf"(?:(?:/usr)?(?:/bin/)?(?:sh|bash|ash|dash)\s+-c\s+)?[\"']?\s*{_WAIT}\s*;?\s*[\"']?")
-# The pause image (registry.k8s.io/pause, gcr.io/google_containers/pause-amd64, ...).
-_PAUSE_IMAGE = re.compile(r"(?:.*/)?pause(?:-[a-z0-9]+)?(?::[^/@]*)?(?:@.*)?")
 
 
-def is_idle(container: Container) -> bool:
-    """Whether the container only waits (see _IDLE_COMMAND), as its spec says."""
-    words = [*as_list(container.get("command")), *as_list(container.get("args"))]
+def is_idle(container: Container) -> bool | None:
+    """Whether the container only waits (see _IDLE_COMMAND), as its spec says; None
+    when its command or arguments are not known yet (preview). The image is not
+    read: a `pause` image is rare in a workload, and images are often computed in a
+    preview, where reading them would leave every such container unjudged."""
+    command, args = container.get("command"), container.get("args")
+    if is_unknown(command) or is_unknown(args):
+        return None
+    words = [*as_list(command), *as_list(args)]
+    if any(is_unknown(word) for word in words):
+        return None
     if not all(isinstance(word, str) for word in words):
-        return False  # unknown during preview, or malformed: judged as usual
-    if not words:
-        image = container.get("image")
-        return isinstance(image, str) and _PAUSE_IMAGE.fullmatch(image) is not None
-    return _IDLE_COMMAND.fullmatch(" ".join(words).strip()) is not None
+        return False  # malformed: judged as usual
+    return bool(words) and _IDLE_COMMAND.fullmatch(" ".join(words).strip()) is not None
 
 
 def runs_until_replaced(obj: Resource, options: Mapping[str, Any]) -> bool:
@@ -82,5 +85,5 @@ def missing_probes(
             ports = container.get("ports")
             if is_unknown(ports) or not as_list(ports):
                 continue
-        if container.get(probe) is None and not is_idle(container):
+        if container.get(probe) is None and is_idle(container) is False:
             yield Violation(container.path + (probe,), f"{container.label} has no {probe}: {why}")

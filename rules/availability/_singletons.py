@@ -45,7 +45,7 @@ def api_client(stack: Stack, bound: Bindings, view: Resource) -> bool | None:
     account = account_of(pod)
     if account is UNKNOWN:
         return None
-    return bound.bind(account, stack.namespace_of(view))
+    return bound.bind(account, stack.namespace_of(view), stack.floating(view))
 
 
 def elects_leader(view: Resource) -> bool:

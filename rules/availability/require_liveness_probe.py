@@ -27,8 +27,8 @@ Notes:
     `require-readiness-probe` so that choice is one line of configuration
     (`"require-liveness-probe": "disabled"`) rather than a suppression per object.
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
-    `while true; do sleep 3600; done` loop, the `pause` image) is not judged: it
-    serves nothing and has nothing that can hang (a fsfreeze or debug sidecar).
+    `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
+    nothing that can hang (a fsfreeze or debug sidecar).
 """
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ Notes:
     long-running container for a probe.
     Native sidecars (init containers with `restartPolicy: Always`) are not judged.
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
-    `while true; do sleep 3600; done` loop, the `pause` image) is not judged: it
-    serves nothing and has nothing that can hang (a fsfreeze or debug sidecar).
+    `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
+    nothing that can hang (a fsfreeze or debug sidecar).
 """
 
 from __future__ import annotations
