@@ -113,7 +113,13 @@ class Stack:
         self._labels: dict[int, Any] = {}  # pod labels of the indexed objects
         self._copies: dict[tuple[Any, ...], list[Resource]] = {}  # identity -> every copy of it
         self._makers: dict[Any, list[Resource]] = {}  # namespace -> custom resources that may create objects
+        self._floating_ids: set[int] = set()  # objects that name no namespace (see `floating`)
+        self._named_namespaces: set[str] = set()  # namespaces objects name explicitly
         for resource in self.resources:
+            if self.floating(resource):
+                self._floating_ids.add(id(resource))
+            elif isinstance(resource.namespace, str) and resource.kind not in CLUSTER_SCOPED_KINDS:
+                self._named_namespaces.add(resource.namespace)
             self._by_kind.setdefault(resource.kind, []).append(resource)
             where = self.namespace_of(resource)
             place = _UNKNOWN_KEY if where is UNKNOWN else where
@@ -190,6 +196,39 @@ class Stack:
             return list(self._by_kind.get(kinds[0], ()))
         return [r for r in self.resources if r.kind in kinds]
 
+    def floating(self, resource: Resource) -> bool:
+        """Whether the object names no namespace though its kind lives in one: where it
+        lands is chosen when it is deployed (`kubectl apply -n`, kustomize's
+        `namespace:`, Helm's `--namespace`, the Pulumi provider's namespace). It is
+        placed in `defaultNamespace` with the other such objects (deployed together,
+        they land together), and may as well land in a namespace the set names: a
+        verdict that depends on whether it does is undecided (`_elsewhere`)."""
+        if not resource.is_kubernetes or resource.kind in CLUSTER_SCOPED_KINDS:
+            return False
+        namespace = resource.namespace
+        return namespace is not UNKNOWN and not (isinstance(namespace, str) and namespace)
+
+    def _elsewhere(self, namespace: Any, kinds: tuple[str, ...], near: Resource | None) -> list[Resource]:
+        """Objects of these kinds placed outside `namespace` that may share it once
+        deployed: floating objects (placed in the default namespace) when `namespace`
+        is another one, or, when the asking object `near` floats, objects in the other
+        namespaces the set names. Only those near the asking object in the file tree
+        (its directory, above or below it) count: objects deployed together."""
+        if not isinstance(namespace, str) or not self._floating_ids:
+            return []
+        if namespace != self.default_namespace:
+            found = [r for r in self._placed(self.default_namespace, kinds) if id(r) in self._floating_ids]
+        elif near is not None and self.floating(near):
+            found = [
+                r
+                for where in self._named_namespaces
+                if where != self.default_namespace
+                for r in self._placed(where, kinds)
+            ]
+        else:
+            return []
+        return [r for r in found if _related(near, r)]
+
     def namespace_of(self, resource: Resource) -> Any:
         """The namespace the object lands in: its own, else the run's default; None for
         cluster-scoped kinds and non-Kubernetes resources; UNKNOWN when not known yet."""
@@ -245,6 +284,8 @@ class Stack:
                 selection.undecided = True
             elif verdict:
                 selection.matched.append(resource)
+        if any(matches(self.pod_labels(r)) is not False for r in self._elsewhere(namespace, kinds, near)):
+            selection.undecided = True  # it may land in this namespace and match
         return self._finish(selection, namespace, near)
 
     def _finish(self, selection: Selection, namespace: Any, near: Resource | None) -> Selection:
@@ -276,6 +317,9 @@ class Stack:
                 selection.undecided = True
             elif verdict:
                 selection.matched.append(resource)
+        for resource in self._elsewhere(namespace, kinds, near):
+            if map_selector_matches(selector, self.pod_labels(resource)) is not False:
+                selection.undecided = True  # it may land in this namespace and match
         return self._finish(selection, namespace, near)
 
     def _label_index(self, kind: str, namespace: str) -> _LabelIndex:
@@ -306,6 +350,11 @@ class Stack:
         ]
         if True in verdicts:
             return True
+        if any(
+            label_selector_matches(other.get(*selector), labels) is not False
+            for other in self._elsewhere(namespace, (kind,), workload)
+        ):
+            return None  # one of them may land beside the workload and select it
         return None if None in verdicts else False
 
     def find(self, kind: str, name: Any, namespace: Any = None, near: Resource | None = None) -> Any:
@@ -329,6 +378,7 @@ class Stack:
             return found.matched[0] if found.matched and not found.undecided else UNKNOWN
         if namespace is not None:
             undecided = undecided or any(r.name in (UNKNOWN, name) for r in self._unplaced(kind))
+            undecided = undecided or any(r.name == name for r in self._elsewhere(namespace, (kind,), near))
             undecided = undecided or self.may_create(namespace, near)  # an operator may create it
         return UNKNOWN if undecided else None
 

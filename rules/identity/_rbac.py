@@ -470,12 +470,16 @@ class Bindings:
             if prefix == "system" and user:
                 self.accounts.add((user, home))
 
-    def bind(self, account: str, namespace: Any) -> bool | None:
+    def bind(self, account: str, namespace: Any, floating: bool = False) -> bool | None:
         """Whether a binding names the service account `namespace/account` (or a group
-        holding it): True, False, or None when unknowns leave it open."""
+        holding it): True, False, or None when unknowns leave it open. A pod that
+        names no namespace (`floating`, see Stack.floating) may land in any namespace:
+        a binding of its account's name in another namespace leaves it open."""
         if self.everyone or (account, namespace) in self.accounts or namespace in self.namespaces:
             return True
         if self.open or (account, UNKNOWN) in self.accounts:
+            return None
+        if floating and (self.namespaces or any(name == account for name, _ in self.accounts)):
             return None
         if namespace is UNKNOWN and (self.namespaces or any(name == account for name, _ in self.accounts)):
             return None  # where the pod lands is not known yet

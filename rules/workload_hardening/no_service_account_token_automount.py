@@ -146,7 +146,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             account = account_of(pod)
             if account is UNKNOWN:
                 continue  # which account, so which bindings, is not known yet
-            if bindings.bind(account, namespace) is not False:
+            if bindings.bind(account, namespace, stack.floating(resource)) is not False:
                 continue  # the pod uses the API (or may: not known yet)
             if pod.get(FIELD) is None:
                 setting = accounts.setting(account, namespace, resource)
