@@ -12,7 +12,7 @@ Lints CORPUS (default ../shared/corpus/real-world) as `policypack lint` does and
   reported listed by place (tests/test_precision.py asserts there are none).
 
 A label is `{"rule", "file" (relative to the corpus), "line", "verdict": true |
-debatable | false, "why"}`. Label new findings when rules change: run with
+debatable | false | duplicate, "why"}`. Label new findings when rules change: run with
 `--unlabelled` to list the findings of the labelled rules that have no label.
 
 A fresh review draws a sample to label with `--sample N --seed S --out FILE`: top-level
@@ -112,7 +112,7 @@ def precision(findings: list[tuple], labels: list[dict]) -> dict:
         "reported": len(present),
         "verdicts": dict(verdicts),
         "precision": verdicts["true"] / len(present) if present else None,
-        "false_reported": [label for label in present if label["verdict"] == "false"],
+        "false_reported": [label for label in present if label["verdict"] in ("false", "duplicate")],
     }
 
 
@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     if sample["precision"] is not None:
         print(f"precision (plainly true / reported labelled): {sample['precision']:.1%}")
     for label in sample["false_reported"]:
-        print(f"  FALSE still reported: {label['rule']} {label['file']}:{label['line']} ({label.get('why', '')})")
+        where = f"{label['rule']} {label['file']}:{label['line']}"
+        print(f"  {label['verdict'].upper()} still reported: {where} ({label.get('why', '')})")
     if args.unlabelled:
         rules = {label["rule"] for label in labels}
         known = {(label["rule"], label["file"], label["line"]) for label in labels}

@@ -182,9 +182,9 @@ def test_a_file_that_does_not_parse_may_hold_the_pods(tmp_path: Path) -> None:
     assert [(rule, file) for rule, file, _, _ in found] == [("service-selects-no-pods", "vtgate-service.yaml")]
 
 
-def test_bindings_resolve_their_role_in_their_own_variant(tmp_path: Path) -> None:
+def test_bindings_to_the_sets_roles_repeat_nothing_in_any_variant(tmp_path: Path) -> None:
     # argo-cd's install.yaml and ha/install.yaml both define the same ClusterRole;
-    # each binding is judged against the role of its own file.
+    # each role is judged on its own, and its bindings repeat nothing.
     role = """\
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -210,5 +210,6 @@ subjects: [{{kind: ServiceAccount, name: controller, namespace: argocd}}]
         },
     )
     found = lint([tmp_path])
-    files = {file for rule, file, _, _ in found if rule == "rbac-binding-grants"}
-    assert files == {"install.yaml"}
+    # Bindings to the set's own roles are left to the per-role rules (one root cause,
+    # one finding): only install.yaml's role grants everything.
+    assert not [f for f in found if f[0] == "rbac-binding-grants"]
