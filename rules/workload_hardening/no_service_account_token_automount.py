@@ -18,6 +18,12 @@ alone cannot:
 - a pod that leaves the field unset and whose ServiceAccount in the set says
   `automountServiceAccountToken: false` gets no token, so it passes.
 
+A pod whose containers name the token's directory
+(`/var/run/secrets/kubernetes.io/serviceaccount`) in their command, arguments or
+environment reads the token itself (`MC_WEB_IDENTITY_TOKEN_FILE=...`, a script
+that calls the API with it): it is not judged, since turning the mount off would
+break it.
+
 Why it matters:
     By default every container gets its service account's token at
     `/var/run/secrets/kubernetes.io/serviceaccount/token`. Most applications never
@@ -62,12 +68,36 @@ from policypack.model import CUSTOM_RESOURCES, POD_KINDS, PodSpec, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
 from policypack.stack import NAMESPACE_OPTION, Selection, Stack
-from policypack.values import UNKNOWN
+from policypack.values import UNKNOWN, as_list, is_unknown
 
 from .._fixes import set_where_found
 from ..identity._rbac import BINDING_KINDS, Bindings, account_of
 
 FIELD = "automountServiceAccountToken"
+# Where the kubelet mounts the token (also reached as /run/secrets/...).
+TOKEN_DIRECTORY = "secrets/kubernetes.io/serviceaccount"
+
+
+def reads_token(view: Resource) -> bool | None:
+    """Whether a container names the token's directory in its command, arguments or
+    environment values (the program reads the token itself); None when one of those
+    is not known yet (preview)."""
+    pod = view.pod_spec
+    for name in ("containers", "initContainers"):
+        listed = pod.get(name) if pod is not None else None
+        if is_unknown(listed) or any(is_unknown(entry) for entry in as_list(listed)):
+            return None
+    for container in view.containers(ephemeral=False):
+        command, args, env = container.get("command"), container.get("args"), container.get("env")
+        if is_unknown(command) or is_unknown(args) or is_unknown(env):
+            return None
+        words = [*as_list(command), *as_list(args)]
+        words += [entry.get("value") if isinstance(entry, Mapping) else entry for entry in as_list(env)]
+        if any(is_unknown(word) for word in words):
+            return None
+        if any(isinstance(word, str) and TOKEN_DIRECTORY in word for word in words):
+            return True
+    return False
 
 
 def pod_violation(pod: PodSpec, options: Mapping[str, Any]) -> Violation | None:
@@ -141,8 +171,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             if pod is None:
                 continue
             violation = pod_violation(pod, options)
-            if violation is None:
-                continue
+            if violation is None or reads_token(view) is not False:
+                continue  # the pod reads its token itself (or may: not known yet)
             account = account_of(pod)
             if account is UNKNOWN:
                 continue  # which account, so which bindings, is not known yet
