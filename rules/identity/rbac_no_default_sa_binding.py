@@ -1,7 +1,8 @@
 """Roles are not bound to a namespace's `default` service account.
 
 Fires on each subject of a RoleBinding or ClusterRoleBinding that is the
-ServiceAccount `default`.
+ServiceAccount `default`, or the same account named as the user
+`system:serviceaccount:<namespace>:default` (the name its token authenticates as).
 
 Why it matters:
     Every pod that names no service account runs as `default`, so a role bound to it
@@ -33,10 +34,20 @@ from policypack.rule import Enforcement, Rule, Severity, Violation
 from ._rbac import describe_role_ref, describe_subject, subjects
 
 
+def _is_default_account(subject: Mapping[str, Any]) -> bool:
+    kind, name = subject.get("kind"), subject.get("name")
+    if kind == "ServiceAccount":
+        return name == "default"
+    if kind == "User" and isinstance(name, str):
+        prefix, _, rest = name.partition(":serviceaccount:")
+        return prefix == "system" and rest.rpartition(":")[2] == "default" and rest.count(":") == 1
+    return False
+
+
 def check(binding: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     granted = describe_role_ref(binding)
     for index, subject in subjects(binding):
-        if subject.get("kind") == "ServiceAccount" and subject.get("name") == "default":
+        if _is_default_account(subject):
             yield Violation(
                 ("subjects", index, "name"),
                 f"{binding.kind} grants {granted} to the default service account ({describe_subject(subject)})",
