@@ -202,13 +202,13 @@ class Stack:
         `namespace:`, Helm's `--namespace`, the Pulumi provider's namespace). It is
         placed in `defaultNamespace` with the other such objects (deployed together,
         they land together), and may as well land in a namespace the set names: a
-        verdict that depends on whether it does is undecided (`_elsewhere`)."""
+        verdict that depends on whether it does is undecided (`elsewhere`)."""
         if not resource.is_kubernetes or resource.kind in CLUSTER_SCOPED_KINDS:
             return False
         namespace = resource.namespace
         return namespace is not UNKNOWN and not (isinstance(namespace, str) and namespace)
 
-    def _elsewhere(self, namespace: Any, kinds: tuple[str, ...], near: Resource | None) -> list[Resource]:
+    def elsewhere(self, namespace: Any, kinds: tuple[str, ...], near: Resource | None) -> list[Resource]:
         """Objects of these kinds placed outside `namespace` that may share it once
         deployed: floating objects (placed in the default namespace) when `namespace`
         is another one, or, when the asking object `near` floats, objects in the other
@@ -284,7 +284,7 @@ class Stack:
                 selection.undecided = True
             elif verdict:
                 selection.matched.append(resource)
-        if any(matches(self.pod_labels(r)) is not False for r in self._elsewhere(namespace, kinds, near)):
+        if any(matches(self.pod_labels(r)) is not False for r in self.elsewhere(namespace, kinds, near)):
             selection.undecided = True  # it may land in this namespace and match
         return self._finish(selection, namespace, near)
 
@@ -317,7 +317,7 @@ class Stack:
                 selection.undecided = True
             elif verdict:
                 selection.matched.append(resource)
-        for resource in self._elsewhere(namespace, kinds, near):
+        for resource in self.elsewhere(namespace, kinds, near):
             if map_selector_matches(selector, self.pod_labels(resource)) is not False:
                 selection.undecided = True  # it may land in this namespace and match
         return self._finish(selection, namespace, near)
@@ -352,7 +352,7 @@ class Stack:
             return True
         if any(
             label_selector_matches(other.get(*selector), labels) is not False
-            for other in self._elsewhere(namespace, (kind,), workload)
+            for other in self.elsewhere(namespace, (kind,), workload)
         ):
             return None  # one of them may land beside the workload and select it
         return None if None in verdicts else False
@@ -378,7 +378,7 @@ class Stack:
             return found.matched[0] if found.matched and not found.undecided else UNKNOWN
         if namespace is not None:
             undecided = undecided or any(r.name in (UNKNOWN, name) for r in self._unplaced(kind))
-            undecided = undecided or any(r.name == name for r in self._elsewhere(namespace, (kind,), near))
+            undecided = undecided or any(r.name == name for r in self.elsewhere(namespace, (kind,), near))
             undecided = undecided or self.may_create(namespace, near)  # an operator may create it
         return UNKNOWN if undecided else None
 

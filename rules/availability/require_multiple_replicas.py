@@ -52,8 +52,9 @@ from typing import Any
 from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
-from policypack.values import UNKNOWN, as_list
+from policypack.values import UNKNOWN
 
+from .._serving import selects, serves, services_that_may_be_in
 from ..identity._rbac import Bindings
 from ._autoscalers import Autoscalers
 from ._replicas import replicas
@@ -79,7 +80,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if autoscalers.scale(stack, obj) is not False:
             continue  # the autoscaler owns the count (or may: not known yet)
-        if _serves(stack, obj, view, unplaced) is not True:
+        if serves(stack, obj, view, unplaced) is not True:
             continue  # a load generator, a worker: what it serves, if anything, is not in the set
         if _shares_a_service(stack, obj, view, count, minimum, unplaced):
             continue
@@ -108,32 +109,6 @@ def _judged(obj: Resource) -> Resource | None:
     return None
 
 
-def _serves(stack: Stack, obj: Resource, view: Resource, unplaced: list[Resource]) -> bool | None:
-    """Whether the workload serves something the set shows: a container declares a
-    port, or a Service may select its pods (an unknown selector counts as may). None
-    when the pod template is not known yet."""
-    path = view.pod_path or view.builtin_pod_path
-    if path is not None and (view.get(*path) is UNKNOWN or stack.pod_labels(view) is UNKNOWN):
-        return None
-    for container in view.containers(init=False, ephemeral=False):
-        if container.get("ports") is UNKNOWN or as_list(container.get("ports")):
-            return True
-    labels = stack.pod_labels(view)
-    if not isinstance(labels, Mapping):
-        return True
-    namespace = stack.namespace_of(obj)
-    if not isinstance(namespace, str):
-        return None
-    verdict: bool | None = False
-    for service in _services_that_may_be_in(stack, namespace, unplaced):
-        match = _selects(service, labels)
-        if match is True and stack.namespace_of(service) == namespace:
-            return True
-        if match is not False:
-            verdict = None  # a selector, a label or the Service's namespace not known yet
-    return verdict
-
-
 def _may_select_unknown(stack: Stack, namespace: str, selector: Any, obj: Resource, unplaced: list[Resource]) -> bool:
     """Whether the selector may select a workload other than `obj` whose namespace or
     labels are not known yet."""
@@ -146,20 +121,6 @@ def _may_select_unknown(stack: Stack, namespace: str, selector: Any, obj: Resour
     return False
 
 
-def _services_that_may_be_in(stack: Stack, namespace: str, unplaced: list[Resource]) -> list[Resource]:
-    """The Services in `namespace`, and those whose namespace is not known yet."""
-    return stack.in_namespace(namespace, "Service") + [r for r in unplaced if r.kind == "Service"]
-
-
-def _selects(service: Resource, labels: Mapping[str, Any]) -> bool | None:
-    selector = service.get("spec", "selector")
-    if selector is UNKNOWN:
-        return None
-    if not isinstance(selector, Mapping) or not selector:
-        return False
-    return map_selector_matches(selector, labels)
-
-
 def _shares_a_service(
     stack: Stack, obj: Resource, view: Resource, count: int, minimum: int, unplaced: list[Resource]
 ) -> bool:
@@ -169,8 +130,8 @@ def _shares_a_service(
     labels = stack.pod_labels(view)
     if obj.kind not in POD_KINDS or not isinstance(namespace, str) or not isinstance(labels, Mapping):
         return False  # (a Rollout splits its traffic by itself)
-    for service in _services_that_may_be_in(stack, namespace, unplaced):
-        match = _selects(service, labels)
+    for service in services_that_may_be_in(stack, namespace, unplaced):
+        match = selects(service, labels)
         if match is None or (match is True and stack.namespace_of(service) is UNKNOWN):
             return True  # not known yet: it may be the Service of several versions
         if match is not True:

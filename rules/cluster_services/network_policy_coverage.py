@@ -1,8 +1,10 @@
 """Every workload's pods are selected by a NetworkPolicy.
 
-For each workload (any pod-bearing kind) the rule looks for a NetworkPolicy in the same
-namespace, among the objects linted together (or the stack), whose `podSelector`
-selects the workload's pod template labels (`{}` selects every pod of the namespace).
+For each workload (any pod-bearing kind) that serves something the set shows (a
+container declares a port, or a Service may select its pods), the rule looks for a
+NetworkPolicy in the same namespace, among the objects linted together (or the
+stack), whose `podSelector` selects the workload's pod template labels (`{}` selects
+every pod of the namespace).
 
 Why it matters:
     Pods that no NetworkPolicy selects accept traffic from every pod in the cluster
@@ -29,6 +31,13 @@ Notes:
     applied by another repository show up here: suppress with a reason or exempt
     the namespace in the config. Unknown labels or selectors fire nothing.
 
+    Workloads that declare no port and that no Service selects (a controller that
+    only calls the API server, a device plugin on a Unix socket, a hook Job that
+    runs a script) are not judged by default: there is no traffic to them to
+    segment, and the one policy they could use, a namespace-wide default deny for
+    egress, is `network-policy-default-deny`'s advice. Set `workloadsThatServeOnly`
+    to false to ask every workload for a policy.
+
     Pods with `hostNetwork: true` are not judged: they use the node's network
     namespace, and NetworkPolicy does not apply to them (the API documents it as
     undefined, and the common CNIs leave such pods alone), so no policy could cover
@@ -46,13 +55,29 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN
 
+from .._serving import serves
+
+SERVE_ONLY = {
+    "type": "boolean",
+    "default": True,
+    "description": (
+        "Only judge workloads that declare a container port or that a Service in the set may select. "
+        "Turn it off to ask every workload, port-less controllers and jobs included, for a policy."
+    ),
+}
+
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    serve_only = options["workloadsThatServeOnly"] is True
+    # Objects whose namespace is not known yet (only during a preview), found once.
+    unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
     for workload in stack.of_kind(*POD_KINDS):
         pod = workload.pod_spec
         host_network = pod.get("hostNetwork") if pod is not None else _raw_pod_spec(workload)
         if host_network is True or host_network is UNKNOWN:
             continue  # NetworkPolicy does not apply to pods on the node's network
+        if serve_only and serves(stack, workload, workload, unplaced) is not True:
+            continue  # nothing to segment that the set shows (or not known yet)
         if stack.covered(workload, "NetworkPolicy", "spec", "podSelector") is False:
             yield StackViolation(
                 workload,
@@ -74,9 +99,9 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="cluster-services",
-    kinds={"NetworkPolicy", *POD_KINDS},
+    kinds={"NetworkPolicy", "Service", *POD_KINDS},
     check=check,
     stack=True,
-    options=NAMESPACE_OPTION,
+    options={**NAMESPACE_OPTION, "workloadsThatServeOnly": SERVE_ONLY},
     tags=("cross-object", "cis-5.3.2", "nsa-hardening"),
 )
