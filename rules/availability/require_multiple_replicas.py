@@ -40,8 +40,16 @@ Notes:
       leader election on (`--leader-elect`, `--enable-leader-election`,
       `--election-id`, `LEADER_ELECT=true`, or such a variable read from a
       ConfigMap, ...): then a second replica is what the program is built for.
-      Singletons outside these cases (a database primary, a scheduler whose
-      leader election sits in a config file) are suppressed with a reason.
+      Singletons outside these cases (a scheduler whose leader election sits in a
+      config file) are suppressed with a reason.
+    - **Databases that do not replicate by adding pods.** A workload running
+      PostgreSQL, MySQL, MariaDB, MongoDB, Redis or Valkey (by the image's
+      repository name: `postgres`, `bitnami/postgresql`, `mysql/mysql-server`,
+      `valkey/valkey`, ...): a second replica of the same template would be a
+      second, separate database (or two servers on one volume), not a replica.
+      Making such a store available is a matter of replication, set up by an
+      operator or a chart, which the manifest cannot show. Stores that cluster by
+      adding pods (Elasticsearch, Cassandra, etcd, ...) are judged as usual.
 """
 
 from __future__ import annotations
@@ -59,6 +67,7 @@ from ..identity._rbac import Bindings
 from ._autoscalers import Autoscalers
 from ._replicas import replicas
 from ._singletons import may_be_singleton
+from ._stores import runs_single_instance_store
 
 WORKLOADS = ("Deployment", "StatefulSet")
 #: Kinds whose pods count towards a Service's endpoints, with a replica count.
@@ -86,6 +95,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if may_be_singleton(stack, bound, view):
             continue  # a controller that may be a singleton by design (or not known yet)
+        if runs_single_instance_store(view) is not False:
+            continue  # a second pod would be a second database, not a replica (or not known yet)
         unset = obj.get("spec", "replicas") is None
         stated = "replicas is not set, so Kubernetes runs 1" if unset else f"replicas is {count}"
         yield StackViolation(
