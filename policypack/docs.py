@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 
 from policypack import ROOT as PACKAGE_ROOT
+from policypack import rule_index
 from policypack.profiles import PROFILES_DIR, profile_files
-from policypack.registry import Registry
+from policypack.registry import Registry, package_directory, rules_package
 from policypack.rule import AREAS, PROFILES, Rule
 
 ROOT = Path(PACKAGE_ROOT)
@@ -195,6 +196,10 @@ def expected_files(registry: Registry) -> dict[Path, str]:
     if README.exists():
         files[README] = readme_with_rules(registry, README.read_text(encoding="utf-8"))
     files.update(profile_files(registry))
+    # The index of rules registered without importing their modules (rule_index.py).
+    package = rules_package()
+    directory = package_directory(package)
+    files[Path(directory) / rule_index.INDEX_NAME] = rule_index.render_index(registry, package, directory)
     return files
 
 

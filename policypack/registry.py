@@ -19,6 +19,7 @@ import os
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from policypack import rule_index
 from policypack.folding import check_declarations
 from policypack.model import CUSTOM_RESOURCES, canonical_type, is_custom_api_version, parse_kubernetes_token
 from policypack.rule import Rule
@@ -114,13 +115,31 @@ def build_registry(rules: Iterable[Rule], trusted_docs: Collection[str] = ()) ->
     return Registry(dict(sorted(by_name.items())))
 
 
+#: Set to import every rule module at start-up, the index of cloud rules unused.
+EAGER_ENV = "POLICYPACK_IMPORT_ALL_RULES"
+
+
+def package_directory(package: str) -> str:
+    return os.path.dirname(importlib.import_module(package).__file__ or "")
+
+
 def load_registry(package: str | None = None, extra_modules: Iterable[str] | None = None) -> Registry:
-    """Import every rule module and return the checked registry."""
+    """Every rule module's rule, checked: imported, or, for the pack's own rules that
+    judge only cloud resources, built from the index without importing the module
+    (policypack/rule_index.py)."""
     if extra_modules is None:
         extra_modules = [m.strip() for m in os.environ.get(EXTRA_MODULES_ENV, "").split(",") if m.strip()]
     rules: list[Rule] = []
     own: set[str] = set()  # the pack's own rules, whose docstrings the tests check
+    deferred: dict[str, Rule] = {}
+    if package is None and not os.environ.get(EAGER_ENV):
+        default = rules_package()
+        deferred = rule_index.deferred_rules(default, package_directory(default))
     for module_name in [*rule_modules(package), *extra_modules]:
+        if module_name in deferred and module_name not in extra_modules:
+            rules.append(deferred[module_name])
+            own.add(deferred[module_name].name)
+            continue
         try:
             module = importlib.import_module(module_name)
         except Exception as error:  # any import failure is reported the same way
