@@ -115,9 +115,12 @@ class Stack:
         self._makers: dict[Any, list[Resource]] = {}  # namespace -> custom resources that may create objects
         self._floating_ids: set[int] = set()  # objects that name no namespace (see `floating`)
         self._named_namespaces: set[str] = set()  # namespaces objects name explicitly
+        self._floating_at: dict[Any, dict[str | None, list[Resource]]] = {}  # kind -> directory -> objects
         for resource in self.resources:
             if self.floating(resource):
                 self._floating_ids.add(id(resource))
+                directory = _directory(resource.source) if resource.source is not None else None
+                self._floating_at.setdefault(resource.kind, {}).setdefault(directory, []).append(resource)
             elif isinstance(resource.namespace, str) and resource.kind not in CLUSTER_SCOPED_KINDS:
                 self._named_namespaces.add(resource.namespace)
             self._by_kind.setdefault(resource.kind, []).append(resource)
@@ -217,7 +220,17 @@ class Stack:
         if not isinstance(namespace, str) or not self._floating_ids:
             return []
         if namespace != self.default_namespace:
-            found = [r for r in self._placed(self.default_namespace, kinds) if id(r) in self._floating_ids]
+            # Floating objects are indexed by kind and directory: the relatedness test
+            # runs once per directory, not once per object (large repositories of
+            # namespace-less examples).
+            found = [
+                r
+                for kind in dict.fromkeys(kinds)
+                for directory, objects in self._floating_at.get(kind, {}).items()
+                if _near_directory(near, directory)
+                for r in objects
+            ]
+            return sorted(found, key=lambda resource: self._order[id(resource)])
         elif near is not None and self.floating(near):
             found = [
                 r
@@ -405,9 +418,28 @@ def _related(near: Resource | None, other: Resource) -> bool:
     Pulumi, where objects have no file)."""
     if near is None or near.source is None or other.source is None:
         return True
-    here = os.path.dirname(os.path.abspath(near.source))
-    there = os.path.dirname(os.path.abspath(other.source))
+    if near.source == other.source:
+        return True
+    return _related_directories(near.source, _directory(other.source))
+
+
+def _near_directory(near: Resource | None, directory: str | None) -> bool:
+    """`_related` for every object of one directory (None: objects without a file)."""
+    if directory is None or near is None or near.source is None:
+        return True
+    return _related_directories(near.source, directory)
+
+
+def _related_directories(source: str, there: str) -> bool:
+    """Whether the directory `there` is `source`'s, or above or below it."""
+    here = _directory(source)
     return here == there or here.startswith(there + os.sep) or there.startswith(here + os.sep)
+
+
+@functools.lru_cache(maxsize=4096)
+def _directory(source: str) -> str:
+    """The directory of a file, absolute (asked for the same few files again and again)."""
+    return os.path.dirname(os.path.abspath(source))
 
 
 def _group(resource: Resource) -> str:

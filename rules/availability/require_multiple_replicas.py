@@ -59,7 +59,7 @@ from typing import Any
 
 from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
-from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
+from policypack.stack import CONTROLLER_POD_LABELS, NAMESPACE_OPTION, Stack, map_selector_matches
 from policypack.values import UNKNOWN
 
 from .._serving import selects, serves, services_that_may_be_in
@@ -80,6 +80,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     autoscalers = Autoscalers(stack)
     # Objects whose namespace is not known yet (only during a preview), found once.
     unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
+    open_namespaces = _open_namespaces(stack)
     for obj in stack.resources:
         view = _judged(obj)
         if view is None:
@@ -91,7 +92,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue  # the autoscaler owns the count (or may: not known yet)
         if serves(stack, obj, view, unplaced) is not True:
             continue  # a load generator, a worker: what it serves, if anything, is not in the set
-        if _shares_a_service(stack, obj, view, count, minimum, unplaced):
+        if _shares_a_service(stack, obj, view, count, minimum, unplaced, open_namespaces):
             continue
         if may_be_singleton(stack, bound, view):
             continue  # a controller that may be a singleton by design (or not known yet)
@@ -120,20 +121,52 @@ def _judged(obj: Resource) -> Resource | None:
     return None
 
 
-def _may_select_unknown(stack: Stack, namespace: str, selector: Any, obj: Resource, unplaced: list[Resource]) -> bool:
+def _may_select_unknown(
+    stack: Stack, namespace: str, selector: Any, obj: Resource, unplaced: list[Resource], open_namespaces: set[Any]
+) -> bool:
     """Whether the selector may select a workload other than `obj` whose namespace or
     labels are not known yet."""
     for other in unplaced:
         if other.kind != "Service" and map_selector_matches(selector, stack.pod_labels(other)) is not False:
             return True
+    if _plainly_known(namespace, selector, open_namespaces):
+        return False  # every match in the namespace is decided: nothing to look for
     for other in stack.in_namespace(namespace, *POD_KINDS):
         if other is not obj and map_selector_matches(selector, stack.pod_labels(other)) is None:
             return True
     return False
 
 
+def _plainly_known(namespace: str, selector: Any, open_namespaces: set[Any]) -> bool:
+    """Whether every workload's match against this selector in the namespace is
+    decided: a selector of known values naming no label a controller adds, and no
+    workload of the namespace with labels not known yet. (A shortcut: without it the
+    rule was quadratic in a namespace of many workloads.)"""
+    if not isinstance(selector, Mapping) or any(
+        key in CONTROLLER_POD_LABELS or value is UNKNOWN for key, value in selector.items()
+    ):
+        return False
+    return namespace not in open_namespaces
+
+
+def _open_namespaces(stack: Stack) -> set[Any]:
+    """The namespaces holding a workload whose labels are not known yet (once per set)."""
+    found = set()
+    for other in stack.of_kind(*POD_KINDS):
+        labels = other.pod_labels
+        if not isinstance(labels, Mapping) or any(value is UNKNOWN for value in labels.values()):
+            found.add(stack.namespace_of(other))
+    return found
+
+
 def _shares_a_service(
-    stack: Stack, obj: Resource, view: Resource, count: int, minimum: int, unplaced: list[Resource]
+    stack: Stack,
+    obj: Resource,
+    view: Resource,
+    count: int,
+    minimum: int,
+    unplaced: list[Resource],
+    open_namespaces: set[Any],
 ) -> bool:
     """Whether a Service that selects the workload's pods also selects other
     workloads' and they run `minimum` pods together (versions of one app)."""
@@ -148,7 +181,7 @@ def _shares_a_service(
         if match is not True:
             continue
         selector = service.get("spec", "selector")
-        if _may_select_unknown(stack, namespace, selector, obj, unplaced):
+        if _may_select_unknown(stack, namespace, selector, obj, unplaced, open_namespaces):
             return True  # another workload it may select is not known yet
         selection = stack.select_map(namespace, selector, *POD_KINDS, near=service)
         if selection.undecided or not any(other is obj for other in selection.matched):
