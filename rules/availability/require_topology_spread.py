@@ -39,7 +39,10 @@ Notes:
     cannot read (missing, `matchLabelKeys`, a label the controller adds, a value
     unknown during preview) is given the benefit of the doubt. Clusters may configure
     default spread constraints in the scheduler; those are invisible in a manifest,
-    so declare the spread you rely on. A Deployment
+    so declare the spread you rely on. A pod template that asks for a `hostPort`
+    (or, on `hostNetwork`, declares any container port) is not judged: two such
+    pods cannot share a node, so the scheduler already spreads them by node (not
+    by zone). A Deployment
     scaled by a HorizontalPodAutoscaler that leaves `replicas` out reads as one
     replica and is not judged; declare the spread anyway, since the HPA will add
     replicas.
@@ -103,11 +106,44 @@ def _own_labels(obj: Resource) -> Any:
     return {**{key: UNKNOWN for key in CONTROLLER_POD_LABELS}, **labels}
 
 
+def one_pod_per_node(obj: Resource) -> bool | None:
+    """Whether the scheduler can place at most one of the pods on a node: a container
+    asks for a `hostPort` (with `hostNetwork`, every container port is one). None when
+    a port or the pod's network is not known yet."""
+    pod = obj.pod_spec
+    if pod is None:
+        return False
+    host_network = pod.get("hostNetwork")
+    if host_network is UNKNOWN:
+        return None
+    listed = pod.get("containers")
+    undecided = listed is UNKNOWN or any(entry is UNKNOWN for entry in as_list(listed))
+    for container in obj.containers(init=False, ephemeral=False):
+        ports = container.get("ports")
+        if ports is UNKNOWN:
+            undecided = True
+            continue
+        for port in as_list(ports):
+            if port is UNKNOWN:
+                undecided = True
+                continue
+            if not isinstance(port, Mapping):
+                continue
+            bound = port.get("containerPort") if host_network is True else port.get("hostPort")
+            if bound is UNKNOWN:
+                undecided = True
+            elif isinstance(bound, int) and not isinstance(bound, bool) and bound > 0:
+                return True
+    return None if undecided else False
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     count = replicas(obj)
     pod = obj.pod_spec
     if pod is None or not isinstance(count, int) or count < 2:
         return
+    if one_pod_per_node(obj) is not False:
+        return  # a host port already keeps two of its pods off one node (or may: not known yet)
     labels = _own_labels(obj)
     if declares_spread(pod) is False:
         yield Violation(
