@@ -141,6 +141,21 @@ def is_credential_name(name: str) -> bool:
     )
 
 
+# A Kubernetes object name (DNS-1123 subdomain) of several words: `my-registry-token`.
+_OBJECT_NAME = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)+")
+
+
+def names_a_secret(name: str, value: str) -> bool:
+    """Whether a credential-named setting holds the *name* of a Kubernetes Secret, not
+    a credential: the name's last word is SECRET (`KUBE_SECRET`, `tlsSecret`) and the
+    value is an object name of several words (flux's `KUBE_SECRET:
+    my-registry-token`, the Secret a job creates). A secret value of that shape,
+    lowercase words joined by hyphens, would be a weak one: `credential_shape` still
+    catches vendor tokens whatever the name."""
+    parts = words(name)
+    return bool(parts) and parts[-1] == "SECRET" and _OBJECT_NAME.fullmatch(value.strip()) is not None
+
+
 _NUMBER = re.compile(r"[0-9.]+")
 _REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9_.-]*\}")
 

@@ -22,6 +22,9 @@ How to fix:
 Notes:
     Advisory by default: configuration files may embed sample keys or public test
     tokens on purpose. Suppress the rule on such a ConfigMap with the reason.
+    A key whose last word is SECRET and whose value is an object name of several
+    words (`KUBE_SECRET: my-registry-token`) names a Kubernetes Secret, not a
+    credential, and is not reported by its name alone.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_mapping
 
-from ._credentials import credential_shape, is_credential_name, is_placeholder
+from ._credentials import credential_shape, is_credential_name, is_placeholder, names_a_secret
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -45,7 +48,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         shape = credential_shape(value)
         if shape is not None:
             what = f"holds a value that looks like {shape}"
-        elif "." not in key and is_credential_name(key):
+        elif "." not in key and is_credential_name(key) and not names_a_secret(key, value):
             what = "holds a value, and its key says it is a credential"
         else:
             continue

@@ -45,9 +45,9 @@ from typing import Any
 
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import UNKNOWN, as_list
+from policypack.values import as_list
 
-from ._credentials import credential_shape, is_credential_name, is_placeholder
+from ._credentials import credential_shape, is_credential_name, is_placeholder, names_a_secret
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -61,7 +61,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             shape = credential_shape(value)
             if shape is not None:
                 what = f"holds a literal value that looks like {shape}"
-            elif name is not UNKNOWN and isinstance(name, str) and is_credential_name(name):
+            elif isinstance(name, str) and is_credential_name(name) and not names_a_secret(name, value):
                 what = "holds a literal value, and its name says it is a credential"
             else:
                 continue
