@@ -22,7 +22,10 @@ A pod whose containers name the token's directory
 (`/var/run/secrets/kubernetes.io/serviceaccount`) in their command, arguments or
 environment reads the token itself (`MC_WEB_IDENTITY_TOKEN_FILE=...`, a script
 that calls the API with it): it is not judged, since turning the mount off would
-break it.
+break it. Nor is a pod whose containers turn leader election on (`--leader-elect`,
+`--leader-election=true`, `LEADER_ELECT=true`, ...): electing a leader takes a Lease
+through the API, so the pod uses it even when its bindings are in files the run
+does not see.
 
 Why it matters:
     By default every container gets its service account's token at
@@ -71,6 +74,7 @@ from policypack.stack import NAMESPACE_OPTION, Selection, Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
 from .._fixes import set_where_found
+from ..availability._singletons import elects_leader
 from ..identity._rbac import BINDING_KINDS, Bindings, account_of
 
 FIELD = "automountServiceAccountToken"
@@ -173,6 +177,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             violation = pod_violation(pod, options)
             if violation is None or reads_token(view) is not False:
                 continue  # the pod reads its token itself (or may: not known yet)
+            if elects_leader(view):
+                continue  # leader election takes a Lease through the API: the pod uses it
             account = account_of(pod)
             if account is UNKNOWN:
                 continue  # which account, so which bindings, is not known yet
