@@ -26,6 +26,11 @@ Notes:
     deliberately run without one. This is a separate rule from
     `require-readiness-probe` so that choice is one line of configuration
     (`"require-liveness-probe": "disabled"`) rather than a suppression per object.
+    Only containers that declare `ports` are judged by default
+    (`containersWithPortsOnly`): reviewers of two fresh corpora labelled the
+    finding debatable on every port-less container they met (CSI sidecars, a
+    provisioner, an installer, a proportional autoscaler), which show no endpoint
+    a probe could check.
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
     `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
     nothing that can hang (a fsfreeze or debug sidecar).
@@ -39,12 +44,25 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 
-from ._probes import INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
+from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
+
+LIVENESS_PORTS_ONLY = {
+    **CONTAINERS_WITH_PORTS_ONLY,
+    "description": (
+        "Only judge containers that declare `ports`. On by default: a container that declares none (a "
+        "sidecar that watches the API, an installer, a provisioner) shows no endpoint a probe could check, "
+        "and the advice would be to invent one. Turn it off to ask every long-running container for a probe."
+    ),
+}
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     yield from missing_probes(
-        obj, options, "livenessProbe", "a hung process is never restarted while the pod stays Running"
+        obj,
+        options,
+        "livenessProbe",
+        "a hung process is never restarted while the pod stays Running",
+        ports_only=options["containersWithPortsOnly"] is True,
     )
 
 
@@ -56,6 +74,6 @@ RULE = Rule(
     area="availability",
     kinds=TARGET_KINDS,
     check=check,
-    options={"includeBarePods": INCLUDE_BARE_PODS},
+    options={"includeBarePods": INCLUDE_BARE_PODS, "containersWithPortsOnly": LIVENESS_PORTS_ONLY},
     tags=("probes",),
 )
