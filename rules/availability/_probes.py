@@ -71,8 +71,35 @@ def runs_until_replaced(obj: Resource, options: Mapping[str, Any]) -> bool:
     return obj.get("spec", "restartPolicy") in (None, "Always")
 
 
+# Port names that say the port serves metrics to a scraper, not traffic: a scraper
+# reads a pod whether or not it is ready, so readiness gates nothing there.
+_METRICS_PORT = re.compile(r"(?:https?-)?(?:metrics|monitoring|prometheus|prom|telemetry)")
+
+
+def metrics_only(ports: Any) -> bool | None:
+    """Whether every declared port is named as a metrics port (`metrics`,
+    `http-metrics`, `monitoring`, ...); an unnamed port may serve anything. None when
+    a port or its name is not known yet and the others are metrics ports."""
+    undecided = False
+    listed = as_list(ports)
+    for port in listed:
+        name = port.get("name") if isinstance(port, Mapping) else port
+        if is_unknown(name):
+            undecided = True
+        elif not (isinstance(name, str) and _METRICS_PORT.fullmatch(name)):
+            return False
+    if not listed:
+        return False
+    return None if undecided else True
+
+
 def missing_probes(
-    obj: Resource, options: Mapping[str, Any], probe: str, why: str, ports_only: bool = False
+    obj: Resource,
+    options: Mapping[str, Any],
+    probe: str,
+    why: str,
+    ports_only: bool = False,
+    serving_ports_only: bool = False,
 ) -> Iterator[Violation]:
     """A finding for each regular container (not init, not ephemeral) without `probe`.
     A probe whose value is unknown during preview counts as declared; a container that
@@ -85,5 +112,7 @@ def missing_probes(
             ports = container.get("ports")
             if is_unknown(ports) or not as_list(ports):
                 continue
+            if serving_ports_only and metrics_only(ports) is not False:
+                continue  # a scraper's port: nothing a readiness probe would gate
         if container.get(probe) is None and is_idle(container) is False:
             yield Violation(container.path + (probe,), f"{container.label} has no {probe}: {why}")

@@ -33,6 +33,11 @@ Notes:
     a port it does not declare is missed; declare the port (a Service's named
     `targetPort` needs it anyway), or turn the option off to ask every
     long-running container for a probe.
+    With the same option, a container whose every declared port is named as a
+    metrics port (`metrics`, `http-metrics`, `monitoring`, `prometheus`) is not
+    judged either: a scraper reads a pod whether it is ready or not, so readiness
+    gates nothing there (a garbage collector or controller that only exports
+    metrics). An unnamed port may serve anything, and is judged.
     Native sidecars (init containers with `restartPolicy: Always`) are not judged.
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
     `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
@@ -57,6 +62,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         "readinessProbe",
         "it counts as ready as soon as it starts: Services that select it send it traffic, and rollouts move on",
         ports_only=options["containersWithPortsOnly"] is True,
+        serving_ports_only=options["containersWithPortsOnly"] is True,
     )
 
 
