@@ -3,16 +3,29 @@
 A HorizontalPodAutoscaler names its target in `spec.scaleTargetRef`; so do
 autoscalers built on custom resources, KEDA's `ScaledObject` first among them (its
 `kind` defaults to Deployment). Any custom resource with a `spec.scaleTargetRef`
-counts: it is the convention of the scale subresource.
+counts: it is the convention of the scale subresource. The cluster-proportional
+autoscaler (the DNS autoscaler of many clusters) is a Deployment that names its
+target in its arguments: `--target=deployment/coredns`, in `--namespace` or its own.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
-from policypack.model import Resource
+from policypack.model import POD_KINDS, Resource
 from policypack.stack import Stack
-from policypack.values import UNKNOWN
+from policypack.values import UNKNOWN, as_list
+
+# --target=<kind>/<name>, as the cluster-proportional-autoscaler takes it.
+_TARGET_FLAG = re.compile(r"--target=(?P<kind>[a-z]+)/(?P<name>[a-z0-9]([-a-z0-9.]*[a-z0-9])?)")
+_NAMESPACE_FLAG = re.compile(r"--namespace=(?P<namespace>[a-z0-9]([-a-z0-9]*[a-z0-9])?)")
+_TARGET_KINDS = {
+    "deployment": "Deployment",
+    "replicaset": "ReplicaSet",
+    "replicationcontroller": "ReplicationController",
+    "statefulset": "StatefulSet",
+}
 
 
 class Autoscalers:
@@ -22,7 +35,11 @@ class Autoscalers:
     def __init__(self, stack: Stack) -> None:
         self.targets: set[tuple[str, str, str]] = set()  # (namespace, kind, name)
         self.undecided = False  # an autoscaler's target or namespace not known yet
+        self.open_namespaces: set[str] = set()  # where an autoscaler may be, not known yet
         for scaler in stack.resources:
+            if scaler.kind in POD_KINDS and not scaler.is_custom_resource:
+                self._proportional(stack, scaler)
+                continue
             if scaler.kind != "HorizontalPodAutoscaler" and not scaler.is_custom_resource:
                 continue
             ref = scaler.get("spec", "scaleTargetRef")
@@ -39,6 +56,49 @@ class Autoscalers:
             elif isinstance(where, str) and isinstance(kind, str) and isinstance(name, str):
                 self.targets.add((where, kind, name))
 
+    def _proportional(self, stack: Stack, workload: Resource) -> None:
+        """The target of a cluster-proportional-autoscaler (known by its image). What
+        is not known yet (the pod spec, a container, an image beside a `--target`
+        argument) leaves the counts of the workload's namespace open."""
+        where = stack.namespace_of(workload)
+        path = workload.pod_path or workload.builtin_pod_path
+        pod = workload.get(*path) if path is not None else None
+        listed = pod.get("containers") if isinstance(pod, Mapping) else None
+        if UNKNOWN in (pod, listed) or any(entry is UNKNOWN for entry in as_list(listed)):
+            self._open(where)
+            return
+        for container in workload.containers(init=False, ephemeral=False):
+            image = container.get("image")
+            command, args = container.get("command"), container.get("args")
+            proportional = isinstance(image, str) and "cluster-proportional-autoscaler" in image
+            if UNKNOWN in (command, args):
+                if proportional or image is UNKNOWN:
+                    self._open(where)
+                continue
+            words = [*as_list(command), *as_list(args)]
+            if image is UNKNOWN and any(isinstance(w, str) and w.startswith("--target=") for w in words):
+                self._open(where)
+                continue
+            if not proportional:
+                continue
+            if any(word is UNKNOWN for word in words):
+                self._open(where)
+                continue
+            for word in words:
+                found = _NAMESPACE_FLAG.fullmatch(word) if isinstance(word, str) else None
+                if found:
+                    where = found["namespace"]
+            for word in words:
+                found = _TARGET_FLAG.fullmatch(word) if isinstance(word, str) else None
+                if found and found["kind"] in _TARGET_KINDS and isinstance(where, str):
+                    self.targets.add((where, _TARGET_KINDS[found["kind"]], found["name"]))
+
+    def _open(self, namespace: object) -> None:
+        if isinstance(namespace, str):
+            self.open_namespaces.add(namespace)
+        else:
+            self.undecided = True
+
     def scale(self, stack: Stack, workload: Resource) -> bool | None:
         """Whether an autoscaler in the set scales this workload: True, False, or None
         when an autoscaler's target or namespace is not known yet."""
@@ -47,4 +107,4 @@ class Autoscalers:
             return None
         if (namespace, workload.kind, workload.name) in self.targets:
             return True
-        return None if self.undecided else False
+        return None if self.undecided or namespace in self.open_namespaces else False

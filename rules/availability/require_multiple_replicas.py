@@ -18,8 +18,9 @@ How to fix:
 
 Notes:
     A workload whose replica count an autoscaler owns (a HorizontalPodAutoscaler,
-    a KEDA `ScaledObject` or any custom resource with `spec.scaleTargetRef`, in the
-    set) is not judged here: its floor is the autoscaler's `minReplicas`, which
+    a KEDA `ScaledObject` or any custom resource with `spec.scaleTargetRef`, or a
+    cluster-proportional-autoscaler whose `--target` names it, in the set) is not
+    judged here: its floor is the autoscaler's `minReplicas`, which
     `hpa-min-replicas` judges, and it should leave `replicas` out
     (`hpa-replicas-conflict`).
 
