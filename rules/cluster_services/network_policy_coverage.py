@@ -79,11 +79,13 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         if serve_only and serves(stack, workload, workload, unplaced) is not True:
             continue  # nothing to segment that the set shows (or not known yet)
         if stack.covered(workload, "NetworkPolicy", "spec", "podSelector") is False:
+            namespace = stack.namespace_of(workload)
+            # A workload that names no namespace is judged where it would land by default.
+            where = f"namespace {namespace} (it names none)" if stack.floating(workload) else f"namespace {namespace}"
             yield StackViolation(
                 workload,
                 ("metadata", "name"),
-                f"no NetworkPolicy in namespace {stack.namespace_of(workload)} selects the pods of "
-                f"{workload.display_name}",
+                f"no NetworkPolicy in {where} selects the pods of {workload.display_name}",
             )
 
 
