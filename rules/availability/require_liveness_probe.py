@@ -26,11 +26,13 @@ Notes:
     deliberately run without one. This is a separate rule from
     `require-readiness-probe` so that choice is one line of configuration
     (`"require-liveness-probe": "disabled"`) rather than a suppression per object.
-    Only containers that declare `ports` are judged by default
-    (`containersWithPortsOnly`): reviewers of two fresh corpora labelled the
-    finding debatable on every port-less container they met (CSI sidecars, a
-    provisioner, an installer, a proportional autoscaler), which show no endpoint
-    a probe could check.
+    `containersWithPortsOnly` (off by default) judges only containers that declare
+    `ports`. Reviewers of two fresh corpora split on port-less containers: a
+    demo server reached through a Service without a declared port, or a CSI
+    sidecar that serves `/healthz` with `--http-endpoint`, need the probe (true);
+    a sidecar or installer with no such endpoint does not (debatable). By
+    default the rule asks; turn the option on where port-less containers are
+    helpers.
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
     `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
     nothing that can hang (a fsfreeze or debug sidecar).
@@ -48,10 +50,11 @@ from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS
 
 LIVENESS_PORTS_ONLY = {
     **CONTAINERS_WITH_PORTS_ONLY,
+    "default": False,
     "description": (
-        "Only judge containers that declare `ports`. On by default: a container that declares none (a "
-        "sidecar that watches the API, an installer, a provisioner) shows no endpoint a probe could check, "
-        "and the advice would be to invent one. Turn it off to ask every long-running container for a probe."
+        "Only judge containers that declare `ports`. Off by default: a container that serves on a port it "
+        "does not declare, or a controller that can serve a health endpoint with a flag, still benefits from "
+        "a probe. Turn it on to leave port-less sidecars, installers and provisioners alone."
     ),
 }
 
