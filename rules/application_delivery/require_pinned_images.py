@@ -22,6 +22,9 @@ How to fix:
     Mirror third-party images into your registry and reference the mirror.
 
 Notes:
+    A build reference is not an image and is not judged: `ko://...`, or a Go import
+    path on a source host (`github.com/knative/docs/code-samples/...`), which ko
+    builds and replaces with a digest-pinned image at deploy time.
     Registry prefixes match at a boundary: `registry.example.com` allows
     `registry.example.com/app:1` but not `registry.example.com.evil.io/app:1`.
     Images from Docker Hub are also matched in their full form, so `docker.io/library/`
@@ -86,6 +89,18 @@ def _allowed(image: str, name: str, prefixes: list[str]) -> bool:
     return any(_matches(candidate, prefix) for prefix in prefixes for candidate in candidates)
 
 
+# Source-code hosts: an "image" whose first part is one of them is a Go import path
+# that ko (`ko apply`, `ko resolve`) builds and replaces with a digest-pinned image at
+# deploy time, as Knative's samples ship (`github.com/knative/docs/...`).
+SOURCE_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "golang.org", "knative.dev", "sigs.k8s.io"})
+
+
+def is_build_reference(image: str) -> bool:
+    """Whether the image is a build reference resolved at deploy time (`ko://...`, or
+    a Go import path on a source host), not an image a runtime pulls."""
+    return image.startswith("ko://") or image.partition("/")[0] in SOURCE_HOSTS
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     require_digest = options["requireDigest"]
     registries = list(options["allowedRegistries"])
@@ -94,6 +109,8 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         if not isinstance(image, str) or not image.strip():
             continue  # unknown during preview, or missing (not this rule's concern)
         path = container.path + ("image",)
+        if is_build_reference(image.strip()):
+            continue  # built and pinned by digest at deploy time (ko)
         name, tag, digest = split_image(image.strip())
         if digest is not None and not _DIGEST.match(digest):
             yield Violation(path, f'{container.label} uses image "{image}" whose digest is malformed')
