@@ -31,9 +31,10 @@ Notes:
     applied by another repository show up here: suppress with a reason or exempt
     the namespace in the config. Unknown labels or selectors fire nothing.
 
-    Workloads that declare no port and that no Service selects (a controller that
-    only calls the API server, a device plugin on a Unix socket, a hook Job that
-    runs a script) are not judged by default: there is no traffic to them to
+    Workloads that declare no port (or only ports named for probes and metrics:
+    `healthz`, `metrics`, ...) and that no Service selects (a controller that only
+    calls the API server, a CSI driver reached through a Unix socket, a hook Job
+    that runs a script) are not judged by default: there is no traffic to them to
     segment, and the one policy they could use, a namespace-wide default deny for
     egress, is `network-policy-default-deny`'s advice. Set `workloadsThatServeOnly`
     to false to ask every workload for a policy.
@@ -61,7 +62,8 @@ SERVE_ONLY = {
     "type": "boolean",
     "default": True,
     "description": (
-        "Only judge workloads that declare a container port or that a Service in the set may select. "
+        "Only judge workloads that declare a container port (other than one named for probes or metrics) "
+        "or that a Service in the set may select. "
         "Turn it off to ask every workload, port-less controllers and jobs included, for a policy."
     ),
 }
@@ -76,7 +78,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         host_network = pod.get("hostNetwork") if pod is not None else _raw_pod_spec(workload)
         if host_network is True or host_network is UNKNOWN:
             continue  # NetworkPolicy does not apply to pods on the node's network
-        if serve_only and serves(stack, workload, workload, unplaced) is not True:
+        if serve_only and serves(stack, workload, workload, unplaced, traffic_only=True) is not True:
             continue  # nothing to segment that the set shows (or not known yet)
         if stack.covered(workload, "NetworkPolicy", "spec", "podSelector") is False:
             namespace = stack.namespace_of(workload)
