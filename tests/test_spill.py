@@ -200,3 +200,68 @@ def test_a_full_disk_keeps_the_run_in_memory(monkeypatch: pytest.MonkeyPatch, in
 
     monkeypatch.setattr(spill._SpillFile, "append", full)
     assert lint(monkeypatch, True, "--format", "json", *inputs) == kept
+
+
+def _random_value(rng, depth: int = 0):
+    kinds = ["str", "int", "float", "bool", "none"] + (["dict", "list", "lazy", "tuple"] if depth < 4 else [])
+    kind = rng.choice(kinds)
+    if kind == "str":
+        return "".join(
+            rng.choice(["a", "Z", '"', "\\", "\n", "\t", "\x00", "é", "𝄞", "\u2028", " ", "{", "]"])
+            for _ in range(rng.randrange(6))
+        )
+    if kind == "int":
+        return rng.choice([0, -1, 7, 2**70, -(2**40)])
+    if kind == "float":
+        return rng.choice([0.5, -1e300, 1e-7, float("nan"), float("inf"), 3.0])
+    if kind == "bool":
+        return rng.choice([True, False])
+    if kind == "none":
+        return None
+    items = [_random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
+    if kind == "list":
+        return items
+    if kind == "tuple":
+        return tuple(items)
+    if kind == "lazy":
+        return spill.LazyList(lambda items=items: iter(items), empty=not items)
+    keys = [rng.choice(["a", "b", "rule", "é", "\n", "x y", ""]) + str(i) for i in range(len(items))]
+    return dict(zip(keys, items, strict=True))
+
+
+def _plain(value):
+    """The value with LazyLists as lists (what json.dumps is given to compare)."""
+    if isinstance(value, spill.LazyList):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    return value
+
+
+def test_dump_json_writes_what_json_dumps_writes() -> None:
+    import random
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        value = _random_value(rng)
+        out = io.StringIO()
+        spill.dump_json(value, out)
+        assert out.getvalue() == json.dumps(_plain(value), indent=2), value
+
+
+def test_dump_json_writes_the_corpus_report_as_json_dumps() -> None:
+    from policypack.engine import Engine
+    from policypack.lint import lint_paths
+    from policypack.report import Gate, json_report
+
+    corpus = ROOT.parent / "shared" / "corpus" / "real-world"
+    paths = [str(corpus)] if corpus.is_dir() else [str(ROOT / "examples")]
+    result = lint_paths(paths, Engine(REGISTRY))
+    gate = Gate()
+    out = io.StringIO()
+    spill.dump_json(json_report(result, gate, lazy=True), out)
+    assert out.getvalue() == json.dumps(json_report(result, gate, lazy=False), indent=2)
