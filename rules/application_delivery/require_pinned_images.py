@@ -1,8 +1,12 @@
-"""Container images are pinned: an explicit tag that is not `latest`, or a digest.
+"""Container images are pinned: an explicit release tag, or a digest.
 
 Checks the image of every container, init container and ephemeral container. An
 image is pinned when it names a tag other than `latest` (`nginx:1.27.2`) or a digest
-(`nginx@sha256:...`). With `requireDigest`, only a digest counts. With
+(`nginx@sha256:...`). A tag that names a branch or a channel rather than a release
+(`master`, `main`, `edge`, `nightly`, `dev`, `develop`, `ci`, `canary`, `head`,
+`snapshot`) moves like `latest` and is reported too; so is a reference whose tag
+is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `${TAG}`), which no
+registry serves. With `requireDigest`, only a digest counts. With
 `allowedRegistries`, the image must also come from one of the listed prefixes.
 
 Why it matters:
@@ -95,6 +99,14 @@ def _allowed(image: str, name: str, prefixes: list[str]) -> bool:
 SOURCE_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "golang.org", "knative.dev", "sigs.k8s.io"})
 
 
+#: Tags that name a branch or a release channel: they move as `latest` does.
+MOVING_TAGS = frozenset(
+    {"master", "main", "edge", "nightly", "dev", "develop", "devel", "ci", "canary", "head", "snapshot", "trunk"}
+)
+# A template left unfilled: {NAME}, <NAME>, ${NAME} (a valid tag has none of these).
+_PLACEHOLDER = re.compile(r"[{}<>$]")
+
+
 def is_build_reference(image: str) -> bool:
     """Whether the image is a build reference resolved at deploy time (`ko://...`, or
     a Go import path on a source host), not an image a runtime pulls."""
@@ -124,6 +136,12 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             )
         elif digest is None and tag == "latest":
             yield Violation(path, f'{container.label} uses image "{image}": the "latest" tag moves')
+        elif digest is None and tag is not None and tag.lower() in MOVING_TAGS:
+            yield Violation(
+                path, f'{container.label} uses image "{image}": "{tag}" names a branch or channel, and moves'
+            )
+        elif digest is None and tag is not None and _PLACEHOLDER.search(tag):
+            yield Violation(path, f'{container.label} uses image "{image}", whose tag is a placeholder never filled in')
         if registries and not _allowed(image.strip(), name, registries):
             yield Violation(
                 path,
