@@ -24,8 +24,9 @@ Notes:
     pod holds something two pods cannot share: a PersistentVolumeClaim (a
     ReadWriteOnce volume cannot be mounted by the new pod while the old one runs;
     the claim's access mode is not visible here, so any claim counts), an
-    ephemeral volume claiming ReadWriteOnce, or a `hostPort` (a rolling update on
-    a one-node pool would wait forever for the port). A workload that must never
+    ephemeral volume claiming ReadWriteOnce, or a `hostPort` (or, on
+    `hostNetwork`, any container port: a rolling update on a one-node pool would
+    wait forever for the port). A workload that must never
     run two versions at once for other reasons is suppressed with a reason.
 
     Nor is a one-replica Deployment that may be a singleton controller: its
@@ -46,6 +47,7 @@ from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, as_list, get
 
 from ..identity._rbac import Bindings
+from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 
@@ -89,7 +91,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
 def _holds_exclusive(obj: Resource) -> bool | None:
     """Whether the pod uses what a second pod cannot share while the first runs: a
     PersistentVolumeClaim (its access mode is in the claim, not visible here), an
-    ephemeral ReadWriteOnce claim, or a hostPort. None when not known yet."""
+    ephemeral ReadWriteOnce claim, or a host port (`one_pod_per_node`). None when
+    not known yet."""
     pod = obj.pod_spec
     if pod is None:
         return None
@@ -106,19 +109,7 @@ def _holds_exclusive(obj: Resource) -> bool | None:
         modes = get(volume, "ephemeral", "volumeClaimTemplate", "spec", "accessModes")
         if modes is UNKNOWN or any(mode in ("ReadWriteOnce", "ReadWriteOncePod", UNKNOWN) for mode in as_list(modes)):
             return True
-    containers = pod.get("containers")
-    if containers is UNKNOWN or any(entry is UNKNOWN for entry in as_list(containers)):
-        return None
-    for container in obj.containers(init=False, ephemeral=False):
-        ports = container.get("ports")
-        if ports is UNKNOWN:
-            return None
-        for port in as_list(ports):
-            if port is UNKNOWN:
-                return None
-            if isinstance(port, Mapping) and port.get("hostPort") not in (None, 0):
-                return True
-    return False
+    return one_pod_per_node(obj)
 
 
 RULE = Rule(
