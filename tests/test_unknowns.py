@@ -66,10 +66,12 @@ def scope(path: tuple) -> tuple:
 
 # Pod-wide settings a container's finding may rightly depend on: a pod-level
 # `securityContext` value covers every container that sets none (runAsNonRoot,
-# seccompProfile), and `os.name: windows` or `hostUsers: false` exempt the whole pod
-# from some Pod Security Standards controls. With one of them unknown, a finding about
-# a container may go (reporting it would be a guess); none may appear.
-POD_WIDE_FIELDS = ("securityContext", "os", "hostUsers")
+# seccompProfile), `os.name: windows` or `hostUsers: false` exempt the whole pod
+# from some Pod Security Standards controls, and a node selection that admits only
+# Windows nodes (`nodeSelector`, `affinity`) exempts it from the Linux
+# security-context rules. With one of them unknown, a finding about a container may go
+# (reporting it would be a guess); none may appear.
+POD_WIDE_FIELDS = ("securityContext", "os", "hostUsers", "nodeSelector", "affinity")
 
 
 # A finding about a volume may rightly depend on the containers that mount it (who

@@ -3,7 +3,7 @@
 Checks that every container, init container and ephemeral container of every
 pod-bearing object lists `ALL` in `securityContext.capabilities.drop` (compared
 without regard to case, as container runtimes do). Capabilities have no pod-level
-setting, so nothing is inherited. Pods that declare `spec.os.name: windows` are not
+setting, so nothing is inherited. Pods that declare `spec.os.name: windows` (or select only Windows nodes) are not
 judged. Capabilities added back (`capabilities.add`) are left to the Pod Security
 Standards rules.
 

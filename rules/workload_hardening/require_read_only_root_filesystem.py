@@ -4,8 +4,10 @@ Checks that every container and init container of every pod-bearing object sets
 `securityContext.readOnlyRootFilesystem: true`. The field exists only on the
 container (a pod-level securityContext cannot set it), so nothing is inherited.
 Ephemeral (debug) containers are not judged, nor are pods that declare
-`spec.os.name: windows`, where the field does not apply. The Pod Security Standards
-have no such control: this rule goes beyond Restricted.
+`spec.os.name: windows` or select only Windows nodes (`nodeSelector:
+{kubernetes.io/os: windows}`, or a required node affinity), where the field does
+not apply. The Pod Security Standards have no such control: this rule goes beyond
+Restricted.
 
 Why it matters:
     An attacker who gets code execution in a container with a writable root

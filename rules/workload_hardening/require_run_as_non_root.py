@@ -6,7 +6,8 @@ effective `runAsUser` is above 0; both are read from the container's
 `securityContext` first and inherited from the pod's `securityContext` when the
 container leaves them out. An effective `runAsUser: 0` fails even with
 `runAsNonRoot: true` (the kubelet would refuse to start it). Pods that declare
-`spec.os.name: windows` are not judged.
+`spec.os.name: windows`, or that select only Windows nodes (`nodeSelector:
+{kubernetes.io/os: windows}`, or a required node affinity), are not judged.
 
 Why it matters:
     Root in a container is root on the node as soon as anything else goes wrong: a
