@@ -10,9 +10,10 @@ part of their repository name, whatever the registry and tag.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from policypack.model import Resource
-from policypack.values import is_unknown
+from policypack.values import as_list, is_unknown
 
 from ..application_delivery.require_pinned_images import split_image
 
@@ -22,6 +23,10 @@ _SINGLE_INSTANCE_STORE = re.compile(
     r"(?:postgres|postgresql|postgis|mysql|mysql-server|mariadb|percona-server|mongo|mongodb"
     r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb)"
 )
+
+
+#: The well-known ports of those databases: PostgreSQL, MySQL/MariaDB, MongoDB, Redis/Valkey.
+STORE_PORTS = frozenset({5432, 3306, 27017, 6379})
 
 
 def runs_single_instance_store(view: Resource) -> bool | None:
@@ -37,8 +42,21 @@ def runs_single_instance_store(view: Resource) -> bool | None:
         image = container.get("image")
         if is_unknown(image):
             return None
-        return (
-            isinstance(image, str)
-            and _SINGLE_INSTANCE_STORE.fullmatch(split_image(image)[0].rpartition("/")[2]) is not None
-        )
+        if isinstance(image, str) and _SINGLE_INSTANCE_STORE.fullmatch(split_image(image)[0].rpartition("/")[2]):
+            return True
+        return _serves_a_store_port(container.get("ports"))
     return False
+
+
+def _serves_a_store_port(ports: object) -> bool | None:
+    """Whether the container's only declared port is a database's well-known one (a
+    custom image of PostgreSQL on 5432, `mreferre/yelb-db`); None when not known yet."""
+    if is_unknown(ports):
+        return None
+    listed = as_list(ports)
+    if len(listed) != 1:
+        return False
+    port = listed[0]
+    if is_unknown(port) or (isinstance(port, Mapping) and is_unknown(port.get("containerPort"))):
+        return None
+    return isinstance(port, Mapping) and port.get("containerPort") in STORE_PORTS

@@ -46,7 +46,8 @@ Notes:
     - **Databases that do not replicate by adding pods.** A workload running
       PostgreSQL, MySQL, MariaDB, MongoDB, Redis or Valkey (by the image's
       repository name: `postgres`, `bitnami/postgresql`, `mysql/mysql-server`,
-      `valkey/valkey`, ...): a second replica of the same template would be a
+      `valkey/valkey`, ...), or whose main container's one declared port is such a
+      database's (5432, 3306, 27017, 6379): a second replica of the same template would be a
       second, separate database (or two servers on one volume), not a replica.
       Making such a store available is a matter of replication, set up by an
       operator or a chart, which the manifest cannot show. Stores that cluster by
