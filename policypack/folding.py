@@ -15,7 +15,9 @@ which rules' findings make its own a consequence, and where the two must meet:
 - `field`: the same field, or one path inside the other (`volumes[0].hostPath` and
   `volumes[0].hostPath.path`);
 - `container`: the same container entry of the same pod spec;
-- `entry`: the same entry of the object's top-level list (`rules[2]` of a Role).
+- `entry`: the same entry of the object's top-level list (`rules[2]` of a Role);
+- `pod`: the same pod spec (a pod-wide cause, such as a Windows pod that does not
+  say so in `spec.os.name`, and a container's finding that follows from it).
 
 When both findings are reported on the same object, the consequence is folded into
 the primary: it leaves the list of findings and is kept in the primary's `folded`,
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
 
 
 #: The places two findings may share (see the module's docstring).
-SCOPES: tuple[str, ...] = ("field", "container", "entry")
+SCOPES: tuple[str, ...] = ("field", "container", "entry", "pod")
 
 
 def _entry(path: Path) -> Path | None:
@@ -73,6 +75,8 @@ def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> b
     if scope == "entry":
         entry = _entry(primary)
         return entry is not None and entry == _entry(consequence)
+    if scope == "pod":
+        return any(primary[: len(pod)] == pod and consequence[: len(pod)] == pod for pod in resource.pod_spec_paths)
     return False
 
 

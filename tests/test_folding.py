@@ -206,3 +206,48 @@ def test_capabilities_added_to_a_privileged_container_fold_into_it() -> None:
     (privileged,) = found["pss-privileged"]
     assert "pss-capabilities-baseline" in {f.rule for f in privileged.folded}
     assert [(f.container, f.path[-1]) for f in found["pss-capabilities-baseline"]] == [("exporter", 0), ("exporter", 1)]
+
+
+WINDOWS_BY_SELECTOR = textwrap.dedent(
+    """\
+    apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: csi-node-win, namespace: kube-system}
+    spec:
+      selector: {matchLabels: {app: csi-node-win}}
+      template:
+        metadata: {labels: {app: csi-node-win}}
+        spec:
+          nodeSelector:
+            kubernetes.io/os: windows
+          containers:
+            - name: liveness-probe
+              image: registry.example/livenessprobe:2.3.0
+            - name: plugin
+              image: registry.example/csi-plugin:1.4.0
+    """
+)
+
+
+def test_windows_pod_without_its_os_is_one_finding() -> None:
+    # corpus7 (CSI SMB and Azure Disk drivers' Windows node plugins): the Restricted
+    # controls Windows is exempt from follow from the missing spec.os.name.
+    found = by_rule(lint(WINDOWS_BY_SELECTOR, {"pss-capabilities-restricted": "mandatory"}))
+    (windows,) = found["require-windows-pod-os"]
+    assert sorted(f.rule for f in windows.folded) == [
+        "pss-allow-privilege-escalation",
+        "pss-allow-privilege-escalation",
+        "pss-capabilities-restricted",
+        "pss-capabilities-restricted",
+        "pss-seccomp-restricted",
+    ]
+    for rule in ("pss-allow-privilege-escalation", "pss-capabilities-restricted", "pss-seccomp-restricted"):
+        assert rule not in found
+    # The pss-restricted profile, without the rule, keeps admission's exact verdicts.
+    exact = by_rule(lint(WINDOWS_BY_SELECTOR, {"require-windows-pod-os": "disabled"}))
+    assert len(exact["pss-allow-privilege-escalation"]) == 2 and len(exact["pss-seccomp-restricted"]) == 1
+    # Declared, the pod is exempt, and nothing is left to fold.
+    declared = WINDOWS_BY_SELECTOR.replace("nodeSelector:", "os: {name: windows}\n      nodeSelector:")
+    assert not {"require-windows-pod-os", "pss-allow-privilege-escalation", "pss-seccomp-restricted"} & set(
+        by_rule(lint(declared))
+    )

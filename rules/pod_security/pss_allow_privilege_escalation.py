@@ -18,6 +18,12 @@ How to fix:
 
         securityContext:
           allowPrivilegeEscalation: false
+
+Notes:
+    A pod that runs only on Windows nodes (by `nodeSelector` or node affinity) but
+    does not set `spec.os.name: windows` is judged as admission judges it, as a Linux
+    pod; with `require-windows-pod-os` enabled its finding folds into that rule's,
+    whose fix (declaring the OS) is the one that applies.
 """
 
 from __future__ import annotations
@@ -73,7 +79,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
-    folds_into={"pss-privileged": "container"},
+    folds_into={"pss-privileged": "container", "require-windows-pod-os": "pod"},
     options=_pss.version_option(),
     tags=("pss-restricted:allowPrivilegeEscalation",),
     profiles=("pss-restricted",),

@@ -28,6 +28,11 @@ Notes:
 
     Off in the default `playbook` profile, where require-drop-all-capabilities reports the same
     containers (and goes further); on, mandatory, in `pss-restricted` and `strict`.
+
+    A pod that runs only on Windows nodes (by `nodeSelector` or node affinity) but
+    does not set `spec.os.name: windows` is judged as admission judges it, as a Linux
+    pod; with `require-windows-pod-os` enabled its finding folds into that rule's,
+    whose fix (declaring the OS) is the one that applies.
 """
 
 from __future__ import annotations
@@ -87,6 +92,7 @@ RULE = Rule(
         "pss-privileged": "container",
         "require-drop-all-capabilities": "field",
         "pss-capabilities-baseline": "field",
+        "require-windows-pod-os": "pod",
     },
     options=_pss.version_option(),
     tags=("pss-restricted:capabilities_restricted",),

@@ -28,6 +28,11 @@ Notes:
     profile on the pod fixes them all): it is reported once, at the pod, naming the
     containers, as Pod Security admission words it. A privileged container keeps its
     own finding, which folds into `pss-privileged`'s.
+
+    A pod that runs only on Windows nodes (by `nodeSelector` or node affinity) but
+    does not set `spec.os.name: windows` is judged as admission judges it, as a Linux
+    pod; with `require-windows-pod-os` enabled its finding folds into that rule's,
+    whose fix (declaring the OS) is the one that applies.
 """
 
 from __future__ import annotations
@@ -119,7 +124,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
-    folds_into={"pss-privileged": "container", "pss-seccomp-baseline": "field"},
+    folds_into={"pss-privileged": "container", "pss-seccomp-baseline": "field", "require-windows-pod-os": "pod"},
     options=_pss.version_option(),
     tags=("pss-restricted:seccompProfile_restricted",),
     profiles=("pss-restricted",),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from policypack.model import Resource
+from policypack.model import PodSpec, Resource
 from policypack.values import UNKNOWN, as_list
 
 OS_LABELS = ("kubernetes.io/os", "beta.kubernetes.io/os")
@@ -22,35 +22,57 @@ def may_be_windows_pod(obj: Resource) -> bool:
         return False
     if pod.get("os", "name") in ("windows", UNKNOWN):
         return True
+    return selects_only_windows_nodes(pod) is not False
+
+
+def selects_only_windows_nodes(pod: PodSpec) -> bool | None:
+    """Whether the pod can only be scheduled on Windows nodes: its `nodeSelector`
+    asks for `kubernetes.io/os: windows`, or every term of its required node
+    affinity admits only Windows. None when the selection is not known yet (preview)
+    and may do so."""
     selector = pod.get("nodeSelector")
     if selector is UNKNOWN:
-        return True
-    if isinstance(selector, Mapping) and any(selector.get(label) in ("windows", UNKNOWN) for label in OS_LABELS):
-        return True
+        return None
+    if isinstance(selector, Mapping):
+        values = [selector.get(label) for label in OS_LABELS]
+        if "windows" in values:
+            return True
+        if UNKNOWN in values:
+            return None
     terms = pod.get("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
     if terms is UNKNOWN:
-        return True
-    return bool(as_list(terms)) and all(_windows_only(term) for term in as_list(terms))
+        return None
+    verdicts = [_windows_only(term) for term in as_list(terms)]
+    if not verdicts or False in verdicts:
+        return False
+    return None if None in verdicts else True
 
 
-def _windows_only(term: Any) -> bool:
-    """A node selector term that admits only Windows nodes (or is not known yet)."""
+def _windows_only(term: Any) -> bool | None:
+    """Whether a node selector term admits only Windows nodes; None when that is not
+    known yet and may be so."""
     expressions = term.get("matchExpressions") if isinstance(term, Mapping) else term
     if expressions is UNKNOWN:
-        return True
+        return None
+    undecided = False
     for expression in as_list(expressions):
         if expression is UNKNOWN:
-            return True
+            undecided = True
+            continue
         if not isinstance(expression, Mapping):
             continue
         key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values")
         if key is UNKNOWN or (key in OS_LABELS and operator is UNKNOWN):
-            return True  # it may be the OS label, or admit only Windows
+            undecided = True  # it may be the OS label, or admit only Windows
+            continue
         if key not in OS_LABELS or operator != "In":
             continue
         if values is UNKNOWN:
-            return True
+            undecided = True
+            continue
         listed = as_list(values)
+        if listed and all(value == "windows" for value in listed):
+            return True
         if listed and all(value == "windows" or value is UNKNOWN for value in listed):
-            return True  # only Windows (or values not known yet that may be)
-    return False
+            undecided = True  # values not known yet that may all be Windows
+    return None if undecided else False
