@@ -92,12 +92,20 @@ def spec_paths(token: str, props: dict) -> tuple[tuple, ...]:
 
 def pod_wide(specs: tuple[tuple, ...], field: tuple, finding: tuple, custom: bool) -> bool:
     for spec in specs:
+        # The pod's annotations: `prometheus.io/port` names a scraper's port (readiness).
+        meta = spec[:-1] + ("metadata",)
+        if field == meta or field[: len(meta) + 1] == meta + ("annotations",):
+            return True
         if field[: len(spec)] != spec:
             continue
         name = field[len(spec) : len(spec) + 1]
         if name in {(n,) for n in POD_WIDE_FIELDS}:
             return True
         if name in {(n,) for n in CONTAINER_LISTS} and finding[: len(spec) + 1] == spec + ("volumes",):
+            return True
+        # The CSI livenessprobe sidecar is judged by whether another container's
+        # liveness probe reads it (require-liveness-probe).
+        if name == ("containers",) and finding[-1:] == ("livenessProbe",):
             return True
         # In a custom resource, the containers (with their images) are what make a
         # template a pod: with them unknown, nothing in that template is judged.

@@ -4,7 +4,7 @@ containers in them must declare a probe."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from policypack.model import Container, Resource
@@ -76,17 +76,40 @@ def runs_until_replaced(obj: Resource, options: Mapping[str, Any]) -> bool:
 _METRICS_PORT = re.compile(r"(?:https?-)?(?:metrics|monitoring|prometheus|prom|telemetry)")
 
 
-def metrics_only(ports: Any) -> bool | None:
+def scrape_ports(obj: Resource) -> frozenset[int] | None:
+    """The port numbers the pod's `prometheus.io/port` annotation names (on the pod
+    template, or a Pod's own): the port a scraper reads. None when not known yet."""
+    path = obj.pod_metadata_path
+    value = obj.get(*path, "annotations", "prometheus.io/port") if path is not None else None
+    if is_unknown(value):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return frozenset({value})
+    if isinstance(value, str) and value.strip().isdigit():
+        return frozenset({int(value.strip())})
+    return frozenset()
+
+
+def metrics_only(ports: Any, scraped: frozenset[int] | None = frozenset()) -> bool | None:
     """Whether every declared port is named as a metrics port (`metrics`,
-    `http-metrics`, `monitoring`, ...); an unnamed port may serve anything. None when
-    a port or its name is not known yet and the others are metrics ports."""
+    `http-metrics`, `monitoring`, ...) or is the one the pod's `prometheus.io/port`
+    annotation names (`scraped`; None when the annotation is not known yet); another
+    unnamed port may serve anything. None when a port, its name or the annotation is
+    not known yet and the others are metrics ports."""
     undecided = False
     listed = as_list(ports)
     for port in listed:
         name = port.get("name") if isinstance(port, Mapping) else port
+        number = port.get("containerPort") if isinstance(port, Mapping) else None
         if is_unknown(name):
             undecided = True
-        elif not (isinstance(name, str) and _METRICS_PORT.fullmatch(name)):
+        elif isinstance(name, str) and _METRICS_PORT.fullmatch(name):
+            continue
+        elif name is not None:
+            return False  # named for something else: it serves
+        elif is_unknown(number) or scraped is None:
+            undecided = True  # unnamed: the annotation may name it
+        elif not (isinstance(number, int) and number in scraped):
             return False
     if not listed:
         return False
@@ -100,10 +123,11 @@ def missing_probes(
     why: str,
     ports_only: bool = False,
     serving_ports_only: bool = False,
+    exempt: Callable[[Resource, Container], bool] | None = None,
 ) -> Iterator[Violation]:
     """A finding for each regular container (not init, not ephemeral) without `probe`.
     A probe whose value is unknown during preview counts as declared; a container that
-    only waits (`is_idle`) has nothing to probe."""
+    only waits (`is_idle`) has nothing to probe, nor has one the rule `exempt`s."""
     if not runs_until_replaced(obj, options):
         return
     container: Container
@@ -112,7 +136,9 @@ def missing_probes(
             ports = container.get("ports")
             if is_unknown(ports) or not as_list(ports):
                 continue
-            if serving_ports_only and metrics_only(ports) is not False:
+            if serving_ports_only and metrics_only(ports, scrape_ports(obj)) is not False:
                 continue  # a scraper's port: nothing a readiness probe would gate
         if container.get(probe) is None and is_idle(container) is False:
+            if exempt is not None and exempt(obj, container):
+                continue
             yield Violation(container.path + (probe,), f"{container.label} has no {probe}: {why}")

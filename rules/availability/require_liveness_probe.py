@@ -33,6 +33,12 @@ Notes:
     a sidecar or installer with no such endpoint does not (debatable). By
     default the rule asks; turn the option on where port-less containers are
     helpers.
+    The Kubernetes CSI `livenessprobe` sidecar is not judged in a pod where another
+    container declares a liveness probe: it is the endpoint that probe reads (it
+    checks the CSI driver over its socket), so the pod's liveness is already
+    declared; no CSI driver probes the sidecar itself. Found by its image
+    (`.../livenessprobe:TAG`, from any registry); an image not known yet (preview)
+    in a pod whose other container declares a liveness probe is not judged.
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
     `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
     nothing that can hang (a fsfreeze or debug sidecar).
@@ -43,8 +49,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Resource
+from policypack.model import Container, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import as_list, is_unknown
 
 from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
 
@@ -59,6 +66,33 @@ LIVENESS_PORTS_ONLY = {
 }
 
 
+def image_repository(image: Any) -> str | None:
+    """The last path segment of an image reference without tag or digest
+    (`registry.k8s.io/sig-storage/livenessprobe:v2.12.0` -> `livenessprobe`)."""
+    if not isinstance(image, str):
+        return None
+    name = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return name.split(":", 1)[0]
+
+
+def is_csi_liveness_sidecar(obj: Resource, container: Container) -> bool:
+    """The CSI `livenessprobe` sidecar in a pod whose other container declares a
+    liveness probe: that probe reads this sidecar's endpoint. Not known yet (preview:
+    the image, or another container) counts as so: unknown fires nothing."""
+    image = container.get("image")
+    if not is_unknown(image) and image_repository(image) != "livenessprobe":
+        return False
+    pod = obj.pod_spec
+    others = [
+        entry
+        for index, entry in enumerate(as_list(pod.get("containers") if pod is not None else None))
+        if pod is not None and pod.path + ("containers", index) != container.path
+    ]
+    return any(
+        is_unknown(entry) or (isinstance(entry, Mapping) and entry.get("livenessProbe") is not None) for entry in others
+    )
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     yield from missing_probes(
         obj,
@@ -66,6 +100,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         "livenessProbe",
         "a hung process is never restarted while the pod stays Running",
         ports_only=options["containersWithPortsOnly"] is True,
+        exempt=is_csi_liveness_sidecar,
     )
 
 

@@ -34,10 +34,11 @@ Notes:
     `targetPort` needs it anyway), or turn the option off to ask every
     long-running container for a probe.
     With the same option, a container whose every declared port is named as a
-    metrics port (`metrics`, `http-metrics`, `monitoring`, `prometheus`) is not
-    judged either: a scraper reads a pod whether it is ready or not, so readiness
-    gates nothing there (a garbage collector or controller that only exports
-    metrics). An unnamed port may serve anything, and is judged.
+    metrics port (`metrics`, `http-metrics`, `monitoring`, `prometheus`), or is the
+    port the pod's `prometheus.io/port` annotation names, is not judged either: a
+    scraper reads a pod whether it is ready or not, so readiness gates nothing there
+    (a garbage collector or controller that only exports metrics, a JMX exporter
+    beside a broker). Another unnamed port may serve anything, and is judged.
     Native sidecars (init containers with `restartPolicy: Always`) are not judged.
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
     `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
