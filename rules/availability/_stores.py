@@ -3,8 +3,12 @@
 Two replicas of a PostgreSQL, MySQL, MongoDB or Redis pod template are two separate
 databases (each with its own data, or fighting over one volume), not a replicated
 one: their availability comes from replication set up by an operator or a chart,
-which a manifest of plain pods does not show. The images are matched by the last
-part of their repository name, whatever the registry and tag.
+which a manifest of plain pods does not show. So are two replicas of DynamoDB Local
+(an emulator keeping its data in the pod) and two RabbitMQ pods of a Deployment:
+RabbitMQ nodes cluster under stable host names, which only a StatefulSet gives, so
+a Deployment's pods are separate brokers splitting the queues between them. The
+images are matched by the last part of their repository name, whatever the
+registry and tag.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from ..application_delivery.require_pinned_images import split_image
 # valkey/valkey, mongodb/mongodb-community-server, redis/redis-stack-server, ...
 _SINGLE_INSTANCE_STORE = re.compile(
     r"(?:postgres|postgresql|postgis|mysql|mysql-server|mariadb|percona-server|mongo|mongodb"
-    r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb)"
+    r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|dynamodb-local)"
 )
+# Brokers that cluster only under stable host names (a StatefulSet's): RabbitMQ.
+_BROKER_NEEDING_STABLE_NAMES = re.compile(r"rabbitmq")
 
 
 #: The well-known ports of those databases: PostgreSQL, MySQL/MariaDB, MongoDB, Redis/Valkey.
@@ -42,7 +48,10 @@ def runs_single_instance_store(view: Resource) -> bool | None:
         image = container.get("image")
         if is_unknown(image):
             return None
-        if isinstance(image, str) and _SINGLE_INSTANCE_STORE.fullmatch(split_image(image)[0].rpartition("/")[2]):
+        repository = split_image(image)[0].rpartition("/")[2] if isinstance(image, str) else ""
+        if _SINGLE_INSTANCE_STORE.fullmatch(repository):
+            return True
+        if _BROKER_NEEDING_STABLE_NAMES.fullmatch(repository) and view.kind != "StatefulSet":
             return True
         return _serves_a_store_port(container.get("ports"))
     return False

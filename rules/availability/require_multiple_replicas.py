@@ -51,7 +51,10 @@ Notes:
       second, separate database (or two servers on one volume), not a replica.
       Making such a store available is a matter of replication, set up by an
       operator or a chart, which the manifest cannot show. Stores that cluster by
-      adding pods (Elasticsearch, Cassandra, etcd, ...) are judged as usual.
+      adding pods (Elasticsearch, Cassandra, etcd, ...) are judged as usual. So are
+      DynamoDB Local (`amazon/dynamodb-local`, data in the pod) and RabbitMQ outside
+      a StatefulSet: its nodes cluster under stable host names, so a Deployment's
+      replicas are separate brokers, each with its own queues.
 """
 
 from __future__ import annotations
