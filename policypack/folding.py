@@ -26,8 +26,11 @@ lists every folded finding with its rule, message, path and line, and a profile 
 enables only one of the two rules (as `pss-baseline` does) reports that rule's
 findings as they are. Folding chains (a consequence of a consequence goes to the
 root), and never changes the gate: a finding is folded only into a primary of at least
-its severity that blocks whenever it does, and a suppressed finding is neither folded
-nor a primary (each keeps its own suppression).
+its severity that blocks whenever it does. When the consequence is the graver one (a
+`*` rule grants the escalation verbs, critical, where the wildcard finding is high),
+the two swap roles: the cause folds into the consequence, which leads the one finding
+left. A suppressed finding is neither folded nor a primary (each keeps its own
+suppression).
 
 In Pulumi every policy reports on its own (its enforcement level and its compliance
 record are per policy, and a policy's validator does not see the others'
@@ -80,15 +83,28 @@ def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> b
     return False
 
 
-def _primary_for(finding: Finding, rule: Rule, candidates: list[Finding], resource: Resource) -> Finding | None:
+def _graver(first: Finding, second: Finding) -> bool:
+    """Whether folding `first` into `second` would take it out of the gate or hide a
+    graver finding under a lesser one."""
+    return (first.blocks and not second.blocks) or first.severity.rank > second.severity.rank
+
+
+def _primary_for(
+    finding: Finding, rule: Rule, candidates: list[Finding], resource: Resource
+) -> tuple[Finding, bool] | None:
+    """The finding `finding` follows from, and whether the two swap roles: when the
+    consequence is the graver (an escalation verb granted by a `*` rule), the cause
+    folds into it instead, so the one finding left keeps the graver severity."""
     for other in candidates:
         scope = rule.folds_into.get(other.rule)
         if scope is None or other is finding or other.error or other.suppression is not None:
             continue
-        if (finding.blocks and not other.blocks) or finding.severity.rank > other.severity.rank:
-            continue  # folding must not take a finding out of the gate, nor hide a graver one
-        if meets(scope, resource, other.path, finding.path):
-            return other
+        if not meets(scope, resource, other.path, finding.path):
+            continue
+        if not _graver(finding, other):
+            return other, False
+        if not _graver(other, finding):
+            return other, True
     return None
 
 
@@ -103,9 +119,14 @@ def fold(findings: list[Finding], resource: Resource, registry: Registry) -> lis
         rule = registry.get(finding.rule)
         if not rule.folds_into:
             continue
-        primary = _primary_for(finding, rule, findings, resource)
-        if primary is not None:
-            parent[id(finding)] = primary
+        found = _primary_for(finding, rule, findings, resource)
+        if found is None:
+            continue
+        primary, swapped = found
+        if not swapped:
+            parent.setdefault(id(finding), primary)
+        elif id(primary) not in parent:
+            parent[id(primary)] = finding  # the graver consequence leads
     if not parent:
         return findings
 

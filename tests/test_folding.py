@@ -137,15 +137,28 @@ def test_folding_never_takes_a_finding_out_of_the_gate() -> None:
     assert len(found["pss-restricted-volumes"]) == 1
 
 
-def test_wildcard_rbac_rule_is_one_finding_but_graver_ones_stand() -> None:
+def test_wildcard_rbac_rule_is_one_finding_led_by_the_gravest() -> None:
+    # corpus8 (polaris' dashboard, flux's account): the escalation verbs a `*` rule
+    # grants are critical, the wildcard finding high. One root cause, one finding:
+    # the graver consequence leads it, with the wildcard and the rest folded in.
     found = by_rule(lint(WILDCARD_ROLE))
-    (wildcard,) = found["no-rbac-wildcards"]
-    folded = {f.rule for f in wildcard.folded}
-    assert {"rbac-no-secret-read", "rbac-no-pod-exec", "rbac-no-workload-create", "rbac-no-token-create"} <= folded
-    # Critical (escalation) is graver than the wildcard finding: it stays on its own.
-    assert "rbac-no-escalation-verbs" not in folded and len(found["rbac-no-escalation-verbs"]) == 1
+    (escalation,) = found["rbac-no-escalation-verbs"]
+    folded = {f.rule for f in escalation.folded}
+    assert {
+        "no-rbac-wildcards",
+        "rbac-no-secret-read",
+        "rbac-no-pod-exec",
+        "rbac-no-workload-create",
+        "rbac-no-token-create",
+    } <= folded
+    assert "no-rbac-wildcards" not in found
+    assert escalation.severity.name.lower() == "critical" and escalation.blocks
     # Rule #1 reads secrets without any wildcard: its own finding.
     assert [f.path[:2] for f in found["rbac-no-secret-read"]] == [("rules", 1)]
+    # Without the escalation rule, the wildcard finding leads, as before.
+    alone = by_rule(lint(WILDCARD_ROLE, {"rbac-no-escalation-verbs": "disabled"}))
+    (wildcard,) = alone["no-rbac-wildcards"]
+    assert {"rbac-no-secret-read", "rbac-no-token-create"} <= {f.rule for f in wildcard.folded}
 
 
 def test_pulumi_reports_each_policy_and_names_the_root_cause() -> None:
