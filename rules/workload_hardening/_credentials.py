@@ -107,6 +107,13 @@ NOT_CREDENTIAL_LAST_WORDS = frozenset(
     }
 )
 
+# Words that only qualify the word before them (a unit, a preposition): they are
+# skipped before the last word is read, so `ACCESS_TOKEN_EXPIRES_IN`,
+# `TOKEN_TTL_SECONDS` and `SESSION_TIMEOUT_MS` end in EXPIRES, TTL and TIMEOUT.
+QUALIFYING_LAST_WORDS = frozenset(
+    {"IN", "AT", "AFTER", "MS", "MILLIS", "SEC", "SECS", "SECONDS", "MIN", "MINS", "MINUTES", "HOURS", "DAYS"}
+)
+
 # Names whose credential word names an identifier, not a secret: etcd's
 # `--initial-cluster-token` only keeps two clusters bootstrapped on one network
 # apart (etcd's docs), and paging tokens are cursors.
@@ -130,7 +137,10 @@ def words(name: str) -> list[str]:
 
 def is_credential_name(name: str) -> bool:
     parts = words(name)
-    if not parts or parts[-1] in NOT_CREDENTIAL_LAST_WORDS:
+    last = len(parts)
+    while last > 1 and parts[last - 1] in QUALIFYING_LAST_WORDS:
+        last -= 1
+    if not parts or parts[last - 1] in NOT_CREDENTIAL_LAST_WORDS:
         return False
     if any(tuple(parts[-len(ending) :]) == ending for ending in NOT_CREDENTIAL_ENDINGS):
         return False
