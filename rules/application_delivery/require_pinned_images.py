@@ -4,7 +4,9 @@ Checks the image of every container, init container and ephemeral container. An
 image is pinned when it names a tag other than `latest` (`nginx:1.27.2`) or a digest
 (`nginx@sha256:...`). A tag that names a branch or a channel rather than a release
 (`master`, `main`, `edge`, `nightly`, `dev`, `develop`, `ci`, `canary`, `head`,
-`snapshot`) moves like `latest` and is reported too; so is a reference whose tag
+`snapshot`, `stable`, `lts`), alone or with variant words that carry no version
+(`lts-alpine`, `snapshot-thick`, `latest-slim`), moves like `latest` and is
+reported too; so is a reference whose tag
 is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `${TAG}`), which no
 registry serves. With `requireDigest`, only a digest counts. With
 `allowedRegistries`, the image must also come from one of the listed prefixes.
@@ -101,8 +103,34 @@ SOURCE_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "golang.o
 
 #: Tags that name a branch or a release channel: they move as `latest` does.
 MOVING_TAGS = frozenset(
-    {"master", "main", "edge", "nightly", "dev", "develop", "devel", "ci", "canary", "head", "snapshot", "trunk"}
+    {
+        "master",
+        "main",
+        "edge",
+        "nightly",
+        "dev",
+        "develop",
+        "devel",
+        "ci",
+        "canary",
+        "head",
+        "snapshot",
+        "trunk",
+        "stable",
+        "lts",
+    }
 )
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def moving_tag(tag: str) -> bool:
+    """A branch or channel name, alone or with variant words that carry no version
+    (`lts-alpine`, `snapshot-thick`, `stable-slim`); `main-4f2a9c1` or `lts-2.440`
+    names one build and is not moving."""
+    first, *rest = tag.lower().split("-")
+    return (first in MOVING_TAGS or (first == "latest" and bool(rest))) and all(_WORD.fullmatch(w) for w in rest)
+
+
 # A template left unfilled: {NAME}, <NAME>, ${NAME} (a valid tag has none of these).
 _PLACEHOLDER = re.compile(r"[{}<>$]")
 
@@ -136,7 +164,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             )
         elif digest is None and tag == "latest":
             yield Violation(path, f'{container.label} uses image "{image}": the "latest" tag moves')
-        elif digest is None and tag is not None and tag.lower() in MOVING_TAGS:
+        elif digest is None and tag is not None and moving_tag(tag):
             yield Violation(
                 path, f'{container.label} uses image "{image}": "{tag}" names a branch or channel, and moves'
             )
