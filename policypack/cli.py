@@ -159,6 +159,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             help="do not run these rules (names, globs or areas, as --select)",
         )
         lint.add_argument(
+            "--exclude",
+            action="append",
+            default=[],
+            metavar="PATTERN",
+            help="skip files and folders that match while walking a directory: a name pattern (testdata, "
+            "*-dev.yaml) matches any part of the path, one with / the path below the directory (examples/*/kind); "
+            "repeatable; a file named on the command line is always read; -v lists what was skipped",
+        )
+        lint.add_argument(
             "--sets",
             choices=("run", "directory", "file"),
             default="run",
@@ -500,7 +509,8 @@ def lint_command(args: argparse.Namespace, registry: Registry, stdin: TextIO | N
         allow_empty=args.allow_empty,
         implicit_stdin=not args.paths,
         sets=args.sets,
-        checks=any(fmt == "junit" for fmt, _ in destinations),  # every object judged: only JUnit lists them
+        checks=any(fmt == "junit" for fmt, _ in destinations),
+        exclude=args.exclude,  # every object judged: only JUnit lists them
     )
     source = args.config or (f"profile {args.profile}" if args.profile else "<config>")
     result.warnings.extend(

@@ -302,6 +302,9 @@ def add_parser(commands: Any) -> None:
     fix.add_argument("--kubernetes-version", metavar="1.N", help="target cluster version, as in lint")
     fix.add_argument("--fail-on", choices=["low", "medium", "high", "critical"], help="as in lint")
     fix.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors and the diff")
+    fix.add_argument(
+        "--exclude", action="append", default=[], metavar="PATTERN", help="skip matching files and folders, as in lint"
+    )
 
 
 def fix_command(args: Any, registry: Any, stdin: Any, stdout: TextIO) -> int:
@@ -324,7 +327,7 @@ def fix_command(args: Any, registry: Any, stdin: Any, stdout: TextIO) -> int:
     fixed_files = fixed_findings = 0
     # Every input is read first: a stack rule's findings come from the whole set.
     inputs: list[tuple[str, str, str | InputError, bytes]] = []
-    for item in expand_paths(list(args.paths)):
+    for item in expand_paths(list(args.paths), args.exclude):
         if not isinstance(item, str):
             if isinstance(item, InputError):
                 print(f"policypack fix: {item.file}: {item.message}", file=err)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,18 +78,20 @@ def lint_paths(
     implicit_stdin: bool = False,
     sets: str = "run",
     checks: bool = True,
+    exclude: Sequence[str] = (),
 ) -> LintResult:
     """Lint every input. Unless `allow_empty`, an input that gives nothing to lint (an
     empty pipe, a directory without YAML, a Helm chart's folder) is an error: in a CI
     gate it usually means the command before the pipe failed or the path is wrong.
     `implicit_stdin`: no path was given, so stdin is read (`policypack lint < x`).
     `sets` says how objects are grouped for the stack rules (see docs/sets.md).
-    `checks`: keep every judged object in `LintResult.checks` (for JUnit reports)."""
+    `checks`: keep every judged object in `LintResult.checks` (for JUnit reports).
+    `exclude`: patterns of paths a directory walk skips (`loader.excluded`)."""
     if sets not in SET_MODES:
         raise ValueError(f"sets must be one of {', '.join(SET_MODES)}, not {sets!r}")
     result = LintResult(sets=sets, keep_checks=checks)
     try:
-        charts = _lint_inputs(paths, engine, stdin, allow_empty, implicit_stdin, result)
+        charts = _lint_inputs(paths, engine, stdin, allow_empty, implicit_stdin, result, exclude)
         run_stack_rules(engine, result)
     finally:
         gc.unfreeze()
@@ -109,11 +111,17 @@ _CHART_TEMPLATES = "skipped Helm chart templates"
 
 
 def _lint_inputs(
-    paths: Iterable[str], engine: Engine, stdin: Any, allow_empty: bool, implicit_stdin: bool, result: LintResult
+    paths: Iterable[str],
+    engine: Engine,
+    stdin: Any,
+    allow_empty: bool,
+    implicit_stdin: bool,
+    result: LintResult,
+    exclude: Sequence[str] = (),
 ) -> list[str]:
     """Lint every input into `result`; return the Helm charts whose templates were skipped."""
     charts: list[str] = []
-    for item in expand_paths(list(paths)):
+    for item in expand_paths(list(paths), exclude):
         if isinstance(item, InputError):
             if not (allow_empty and item.empty):
                 result.sources.append(item.file)

@@ -26,7 +26,7 @@ import functools
 import marshal
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -285,17 +285,37 @@ def read_text(name: str, stdin: Any = None) -> str | InputError:
     return decode(raw, name)
 
 
-def expand_paths(paths: list[str]) -> Iterator[str | InputError | Note]:
+def excluded(relative: str, patterns: Sequence[str]) -> str | None:
+    """The first `--exclude` pattern that matches a path found while walking a
+    directory (`relative` to that directory, with `/`), or None. A pattern without a
+    `/` matches any one part of the path (a folder or file name: `testdata`,
+    `*-test.yaml`); one with a `/` matches the whole relative path (`overlays/dev`,
+    `examples/*/kind.yaml`), or a folder it lies under."""
+    import fnmatch  # only runs with --exclude: kept off the start-up path
+
+    parts = relative.split("/")
+    for pattern in patterns:
+        clean = pattern.strip("/")
+        if "/" not in clean:
+            if any(fnmatch.fnmatchcase(part, clean) for part in parts):
+                return pattern
+        elif any(fnmatch.fnmatchcase("/".join(parts[:end]), clean) for end in range(1, len(parts) + 1)):
+            return pattern
+    return None
+
+
+def expand_paths(paths: list[str], exclude: Sequence[str] = ()) -> Iterator[str | InputError | Note]:
     """The files to lint, in a stable order. Directories are walked recursively for
-    .yaml, .yml and .json files, skipping hidden folders and the `templates/`
-    folder of Helm charts (templates are not YAML until rendered)."""
+    .yaml, .yml and .json files, skipping hidden folders, the `templates/` folder of
+    Helm charts (templates are not YAML until rendered) and what an `exclude`
+    pattern matches (`excluded`; a path named on the command line is always read)."""
     seen: set[str] = set()  # a file named twice (`lint dir dir/app.yaml`) is read once
     for path in paths:
         if path == STDIN:
             yield path
             continue
         if os.path.isdir(path):
-            for item in _walk(path):
+            for item in _walk(path, exclude):
                 if isinstance(item, str):
                     real = os.path.realpath(item)
                     if real in seen:
@@ -322,9 +342,10 @@ def _broken_link(path: str) -> str:
     return "broken symbolic link"
 
 
-def _walk(root: str) -> Iterator[str | InputError | Note]:
+def _walk(root: str, exclude: Sequence[str] = ()) -> Iterator[str | InputError | Note]:
     seen: set[str] = set()
     found = 0
+    skipped = 0
     unreadable: list[OSError] = []
     for directory, subdirs, files in os.walk(root, followlinks=True, onerror=unreadable.append):
         while unreadable:
@@ -343,15 +364,35 @@ def _walk(root: str) -> Iterator[str | InputError | Note]:
                 "skipped Helm chart templates; lint `helm template` output instead",
             )
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        if exclude:
+            for name in list(subdirs):
+                pattern = excluded(_relative(root, os.path.join(directory, name)), exclude)
+                if pattern is not None:
+                    subdirs.remove(name)
+                    skipped += 1
+                    yield Note(os.path.join(directory, name), f"skipped: excluded by --exclude {pattern}")
         for name in sorted(files):
             if name.endswith(EXTENSIONS):
+                path = os.path.join(directory, name)
+                pattern = excluded(_relative(root, path), exclude) if exclude else None
+                if pattern is not None:
+                    skipped += 1
+                    yield Note(path, f"skipped: excluded by --exclude {pattern}")
+                    continue
                 found += 1
-                yield os.path.join(directory, name)
+                yield path
     for error in unreadable:
         yield InputError(error.filename or root, f"cannot read directory: {error.strerror or error}")
     if not found:
         # A mistyped or empty path must not pass a CI gate silently.
-        yield InputError(root, f"no {', '.join(EXTENSIONS)} files found in this directory", empty=True)
+        what = f"no {', '.join(EXTENSIONS)} files found in this directory"
+        if skipped:
+            what += f" that --exclude leaves ({skipped} excluded)"
+        yield InputError(root, what, empty=True)
+
+
+def _relative(root: str, path: str) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
 
 
 # --- parsing ----------------------------------------------------------------

@@ -277,6 +277,40 @@ def test_an_empty_directory_fails_the_run_unless_allowed(tmp_path: Path) -> None
     assert run("lint", "--allow-empty", str(tmp_path))[0] == 0
 
 
+def test_exclude_skips_what_the_walk_finds_and_says_so(tmp_path: Path) -> None:
+    # Test fixtures and local-cluster variants (minikube/, kind/) a team keeps
+    # beside its deployments: the reviews' "test fixture" and "minikube" classes.
+    write(tmp_path, "app/web.yaml", INTERNAL_LB)
+    write(tmp_path, "app/testdata/bad.yaml", PUBLIC_LB)
+    write(tmp_path, "minikube/web.yaml", PUBLIC_LB)
+    write(tmp_path, "app/web-dev.yaml", PUBLIC_LB)
+    write(tmp_path, "examples/one/kind.yaml", PUBLIC_LB)
+    write(tmp_path, "examples/kind.yaml", INTERNAL_LB)
+    assert run("lint", str(tmp_path), "-f", "json")[0] == 1
+    code, out = run(
+        "lint",
+        str(tmp_path),
+        "-v",
+        "--exclude",
+        "testdata",
+        "--exclude",
+        "minikube/",
+        "--exclude",
+        "*-dev.yaml",
+        "--exclude",
+        "examples/*/kind.yaml",
+    )
+    assert code == 0, out
+    assert "2 objects" in out and "4 skipped" in out
+    for skipped in ("app/testdata", "minikube", "app/web-dev.yaml", "examples/one/kind.yaml"):
+        assert f"{tmp_path}/{skipped}: skipped: excluded by --exclude" in out
+    # A file named on the command line is always read.
+    assert run("lint", str(tmp_path / "minikube" / "web.yaml"), "--exclude", "minikube")[0] == 1
+    # A directory whose every file is excluded is an error, as an empty one is.
+    code, out = run("lint", str(tmp_path / "minikube"), "--exclude", "*.yaml")
+    assert code == 2 and "that --exclude leaves (1 excluded)" in out
+
+
 def test_check_config(tmp_path: Path, capsys) -> None:
     good = write(
         tmp_path, "good.json", json.dumps({"all": "advisory", "require-pinned-images": {"requireDigest": True}})
