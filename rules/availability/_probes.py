@@ -71,9 +71,17 @@ def runs_until_replaced(obj: Resource, options: Mapping[str, Any]) -> bool:
     return obj.get("spec", "restartPolicy") in (None, "Always")
 
 
-# Port names that say the port serves metrics to a scraper, not traffic: a scraper
-# reads a pod whether or not it is ready, so readiness gates nothing there.
-_METRICS_PORT = re.compile(r"(?:https?-)?(?:metrics|monitoring|prometheus|prom|telemetry)")
+# Port names that say the port serves metrics to a scraper or health to a prober, not
+# traffic: a scraper and the kubelet read a pod whether or not it is ready, so
+# readiness gates nothing there.
+_DIAGNOSTIC_PORT = re.compile(
+    r"(?:https?-)?(?:metrics|monitoring|prometheus|prom|telemetry|health|healthz|liveness|liveness-probe)"
+)
+# Flags that bind a program's metrics or health server (`--metrics-bind-address=:8080`,
+# `--health-probe-bind-address=:8081`, `--healthz-port=10256`, the CSI sidecars'
+# `--http-endpoint=$(POD_IP):8091`), and the port number at the end of their value.
+_DIAGNOSTIC_FLAG = re.compile(r"--?(?:[a-z0-9-]*(?:metrics|health)[a-z0-9-]*|http-endpoint)")
+_PORT_AT_END = re.compile(r"(?:^|:)([0-9]{1,5})$")
 
 
 def scrape_ports(obj: Resource) -> frozenset[int] | None:
@@ -90,20 +98,44 @@ def scrape_ports(obj: Resource) -> frozenset[int] | None:
     return frozenset()
 
 
-def metrics_only(ports: Any, scraped: frozenset[int] | None = frozenset()) -> bool | None:
-    """Whether every declared port is named as a metrics port (`metrics`,
-    `http-metrics`, `monitoring`, ...) or is the one the pod's `prometheus.io/port`
-    annotation names (`scraped`; None when the annotation is not known yet); another
-    unnamed port may serve anything. None when a port, its name or the annotation is
-    not known yet and the others are metrics ports."""
+def flag_ports(container: Container) -> frozenset[int]:
+    """The port numbers the container's own flags give its metrics or health server."""
+    words = [w for w in (*as_list(container.get("command")), *as_list(container.get("args"))) if isinstance(w, str)]
+    found = set()
+    for index, word in enumerate(words):
+        flag, equals, value = word.partition("=")
+        if not _DIAGNOSTIC_FLAG.fullmatch(flag):
+            continue
+        if not equals:
+            value = words[index + 1] if index + 1 < len(words) else ""
+        match = _PORT_AT_END.search(value.strip())
+        if match:
+            found.add(int(match.group(1)))
+    return frozenset(found)
+
+
+def diagnostics_only(
+    ports: Any, scraped: frozenset[int] | None = frozenset(), flagged: frozenset[int] = frozenset()
+) -> bool | None:
+    """Whether every declared port is for a scraper or a prober: named so (`metrics`,
+    `http-metrics`, `healthz`, ...), bound by the container's own metrics or health
+    flag (`flagged`), or the one the pod's `prometheus.io/port` annotation names
+    (`scraped`; None when the annotation is not known yet). Another unnamed port may
+    serve anything. None when a port, its name or the annotation is not known yet
+    and the others are diagnostic ports."""
     undecided = False
     listed = as_list(ports)
     for port in listed:
         name = port.get("name") if isinstance(port, Mapping) else port
         number = port.get("containerPort") if isinstance(port, Mapping) else None
+        if isinstance(number, int) and number in flagged:
+            continue
+        if is_unknown(number) and flagged:
+            undecided = True  # it may be the port the flag binds
+            continue
         if is_unknown(name):
             undecided = True
-        elif isinstance(name, str) and _METRICS_PORT.fullmatch(name):
+        elif isinstance(name, str) and _DIAGNOSTIC_PORT.fullmatch(name):
             continue
         elif name is not None:
             return False  # named for something else: it serves
@@ -136,8 +168,8 @@ def missing_probes(
             ports = container.get("ports")
             if is_unknown(ports) or not as_list(ports):
                 continue
-            if serving_ports_only and metrics_only(ports, scrape_ports(obj)) is not False:
-                continue  # a scraper's port: nothing a readiness probe would gate
+            if serving_ports_only and diagnostics_only(ports, scrape_ports(obj), flag_ports(container)) is not False:
+                continue  # a scraper's or a prober's port: nothing a readiness probe would gate
         if container.get(probe) is None and is_idle(container) is False:
             if exempt is not None and exempt(obj, container):
                 continue
