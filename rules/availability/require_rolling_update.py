@@ -26,7 +26,7 @@ Notes:
     the claim's access mode is not visible here, so any claim counts), an
     ephemeral volume claiming ReadWriteOnce, or a `hostPort` (or, on
     `hostNetwork`, any container port: a rolling update on a one-node pool would
-    wait forever for the port). A workload that must never
+    wait forever for the port), or every TPU chip of its TPU host. A workload that must never
     run two versions at once for other reasons is suppressed with a reason.
 
     Nor is a one-replica Deployment that may be a singleton controller: its

@@ -40,9 +40,11 @@ Notes:
     unknown during preview) is given the benefit of the doubt. Clusters may configure
     default spread constraints in the scheduler; those are invisible in a manifest,
     so declare the spread you rely on. A pod template that asks for a `hostPort`
-    (or, on `hostNetwork`, declares any container port) is not judged: two such
-    pods cannot share a node, so the scheduler already spreads them by node (not
-    by zone). A Deployment
+    (or, on `hostNetwork`, declares any container port), or every TPU chip of the
+    single-host TPU node it selects (`google.com/tpu: 8` on
+    `cloud.google.com/gke-tpu-topology: 2x4`), is not judged: two such pods cannot
+    share a node, so the scheduler already spreads them by node (not by zone). TPU
+    requests whose host size the manifest does not show leave it undecided. A Deployment
     scaled by a HorizontalPodAutoscaler that leaves `replicas` out reads as one
     replica and is not judged; declare the spread anyway, since the HPA will add
     replicas.
