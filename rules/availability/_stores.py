@@ -3,7 +3,8 @@
 Two replicas of a PostgreSQL, MySQL, MongoDB or Redis pod template are two separate
 databases (each with its own data, or fighting over one volume), not a replicated
 one: their availability comes from replication set up by an operator or a chart,
-which a manifest of plain pods does not show. So are two replicas of DynamoDB Local
+which a manifest of plain pods does not show. Two Memcached pods behind one Service
+are two caches: a key deleted through one stays in the other. So are two replicas of DynamoDB Local
 (an emulator keeping its data in the pod) and two RabbitMQ pods of a Deployment:
 RabbitMQ nodes cluster under stable host names, which only a StatefulSet gives, so
 a Deployment's pods are separate brokers splitting the queues between them. The
@@ -25,7 +26,7 @@ from ..application_delivery.require_pinned_images import split_image
 # valkey/valkey, mongodb/mongodb-community-server, redis/redis-stack-server, ...
 _SINGLE_INSTANCE_STORE = re.compile(
     r"(?:postgres|postgresql|postgis|mysql|mysql-server|mariadb|percona-server|mongo|mongodb"
-    r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|dynamodb-local)"
+    r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|memcached|dynamodb-local)"
 )
 # Brokers that cluster only under stable host names (a StatefulSet's): RabbitMQ.
 _BROKER_NEEDING_STABLE_NAMES = re.compile(r"rabbitmq")

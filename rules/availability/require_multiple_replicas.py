@@ -44,7 +44,7 @@ Notes:
       Singletons outside these cases (a scheduler whose leader election sits in a
       config file) are suppressed with a reason.
     - **Databases that do not replicate by adding pods.** A workload running
-      PostgreSQL, MySQL, MariaDB, MongoDB, Redis or Valkey (by the image's
+      PostgreSQL, MySQL, MariaDB, MongoDB, Redis, Valkey or Memcached (by the image's
       repository name: `postgres`, `bitnami/postgresql`, `mysql/mysql-server`,
       `valkey/valkey`, ...), or whose main container's one declared port is such a
       database's (5432, 3306, 27017, 6379): a second replica of the same template would be a

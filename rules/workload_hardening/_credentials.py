@@ -123,6 +123,16 @@ NOT_CREDENTIAL_ENDINGS: tuple[tuple[str, ...], ...] = (
     ("CONTINUE", "TOKEN"),
 )
 
+# Endings that make a run-together word a credential: libpq's PGPASSWORD,
+# `MYSQLPASSWORD`, `DBPASSWD`.
+COMPOUND_ENDINGS = ("PASSWORD", "PASSWD", "PASSPHRASE")
+
+
+def _compound(word: str) -> bool:
+    """A run-together credential word (`PGPASSWORD`), not a switch (`NOPASSWORD`)."""
+    return word.endswith(COMPOUND_ENDINGS) and not word.startswith(("NO", "SKIP", "ALLOW", "EMPTY"))
+
+
 # Words that name a credential only as the last word: `RABBITMQ_DEFAULT_PASS`,
 # `SMTP_PASS`, but not `PASS_THROUGH_HEADERS`.
 CREDENTIAL_LAST_WORDS = frozenset({"PASS", "PW"})
@@ -146,7 +156,7 @@ def is_credential_name(name: str) -> bool:
         return False
     if parts[-1] in CREDENTIAL_LAST_WORDS:
         return True
-    return any(word in CREDENTIAL_WORDS for word in parts) or any(
+    return any(word in CREDENTIAL_WORDS or _compound(word) for word in parts) or any(
         pair in CREDENTIAL_PAIRS for pair in itertools.pairwise(parts)
     )
 
