@@ -16,16 +16,23 @@ debatable | false | duplicate, "why"}`. Label new findings when rules change: ru
 `--unlabelled` to list the findings of the labelled rules that have no label.
 
 A fresh review draws a sample to label with `--sample N --seed S --out FILE`: top-level
-findings (folded ones stay under their root cause) sorted by (rule, file, line,
-container, object), shuffled per rule with `random.Random(S)` and taken round-robin over
-the rules until N, so every rule that fired is in the sample. Each entry carries the
-verdict of a label in `--labels` with the same (rule, file, line), or null, so a
-relabel after fixes only has to read the findings that are new.
+findings (folded ones stay under their root cause), each rule's put in an order, and
+taken round-robin over the rules until N, so every rule that fired is in the sample.
+Each entry carries the verdict of a label in `--labels` with the same (rule, file,
+line), or null, so a relabel after fixes only has to read the findings that are new.
+
+The order (`--draw`): `stable` (default) ranks each finding by a hash of the seed and
+its (rule, file, line, container), so a fix that removes findings only lets the next
+ones of that rule into the sample, and every other draw stays. `shuffle` is the
+order the reviews of corpus5 to corpus8 used: the findings sorted by (rule, file,
+line, container, object) and shuffled per rule by one `random.Random(S)`, in which
+any change to one rule's findings reshuffles the rules after it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -82,14 +89,23 @@ def measure(corpus: Path, sets: str | None = None) -> dict:
     }
 
 
-def draw_sample(details: list[dict], size: int, seed: int, labels: list[dict]) -> list[dict]:
-    """Round-robin over the rules, each rule's findings shuffled with one seeded generator."""
-    rng = random.Random(seed)
+def _rank(seed: int, detail: dict) -> str:
+    key = f"{seed}\0{detail['rule']}\0{detail['file']}\0{detail['line']}\0{detail['container'] or ''}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def draw_sample(details: list[dict], size: int, seed: int, labels: list[dict], draw: str = "stable") -> list[dict]:
+    """Round-robin over the rules, each rule's findings in the `draw` order (module doc)."""
     by_rule: dict[str, list[dict]] = {}
     for detail in sorted(details, key=lambda d: (d["rule"], d["file"], d["line"], d["container"] or "", d["object"])):
         by_rule.setdefault(detail["rule"], []).append(detail)
-    for rule in sorted(by_rule):
-        rng.shuffle(by_rule[rule])
+    if draw == "shuffle":
+        rng = random.Random(seed)
+        for rule in sorted(by_rule):
+            rng.shuffle(by_rule[rule])
+    else:
+        for rule in by_rule:
+            by_rule[rule].sort(key=lambda detail: _rank(seed, detail))
     known = {(label["rule"], label["file"], label["line"]): label for label in labels}
     sample: list[dict] = []
     while len(sample) < size and any(by_rule.values()):
@@ -126,6 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, metavar="N", help="draw N findings to label (with --out)")
     parser.add_argument("--seed", type=int, default=17, help="seed of the sample's shuffle (default 17)")
     parser.add_argument("--out", type=Path, help="where --sample writes its JSON list")
+    parser.add_argument(
+        "--draw",
+        choices=("stable", "shuffle"),
+        default="stable",
+        help="the sample's order: stable under fixes (default), or shuffle, as corpus5-8 were drawn",
+    )
     args = parser.parse_args(argv)
     if args.sample and not args.out:
         parser.error("--sample needs --out FILE")
@@ -139,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     failing = Counter(rule for rule, _, _, blocks in data["findings"] if blocks)
     sample = precision(data["findings"] + data["folded"], labels)
     if args.sample:
-        drawn = draw_sample(data["details"], args.sample, args.seed, labels)
+        drawn = draw_sample(data["details"], args.sample, args.seed, labels, args.draw)
         args.out.write_text(json.dumps(drawn, indent=1) + "\n")
         carried = sum(1 for entry in drawn if entry["verdict"])
         print(f"sample: {len(drawn)} findings written to {args.out} ({carried} carry a label)", file=sys.stderr)
