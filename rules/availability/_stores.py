@@ -4,12 +4,13 @@ Two replicas of a PostgreSQL, MySQL, MongoDB or Redis pod template are two separ
 databases (each with its own data, or fighting over one volume), not a replicated
 one: their availability comes from replication set up by an operator or a chart,
 which a manifest of plain pods does not show. Two Memcached pods behind one Service
-are two caches: a key deleted through one stays in the other. So are two replicas of DynamoDB Local
-(an emulator keeping its data in the pod) and two RabbitMQ pods of a Deployment:
-RabbitMQ nodes cluster under stable host names, which only a StatefulSet gives, so
-a Deployment's pods are separate brokers splitting the queues between them. The
-images are matched by the last part of their repository name, whatever the
-registry and tag.
+are two caches: a key deleted through one stays in the other. So are two replicas
+of DynamoDB Local (an emulator keeping its data in the pod) and two RabbitMQ pods
+of a Deployment: RabbitMQ nodes cluster under stable host names, which only a
+StatefulSet gives, so a Deployment's pods are separate brokers splitting the queues
+between them. A Jenkins controller runs one instance by design (its state is its
+JENKINS_HOME), so a second replica is a second, unrelated Jenkins. The images are
+matched by the last part of their repository name, whatever the registry and tag.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ..application_delivery.require_pinned_images import split_image
 # valkey/valkey, mongodb/mongodb-community-server, redis/redis-stack-server, ...
 _SINGLE_INSTANCE_STORE = re.compile(
     r"(?:postgres|postgresql|postgis|mysql|mysql-server|mariadb|percona-server|mongo|mongodb"
-    r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|memcached|dynamodb-local)"
+    r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|memcached|dynamodb-local|jenkins)"
 )
 # Brokers that cluster only under stable host names (a StatefulSet's): RabbitMQ.
 _BROKER_NEEDING_STABLE_NAMES = re.compile(r"rabbitmq")

@@ -54,7 +54,8 @@ Notes:
       adding pods (Elasticsearch, Cassandra, etcd, ...) are judged as usual. So are
       DynamoDB Local (`amazon/dynamodb-local`, data in the pod) and RabbitMQ outside
       a StatefulSet: its nodes cluster under stable host names, so a Deployment's
-      replicas are separate brokers, each with its own queues.
+      replicas are separate brokers, each with its own queues; and a Jenkins
+      controller (`jenkins/jenkins`), which runs one instance by design.
     - **Pods bound to one claim.** A workload whose pods mount a
       PersistentVolumeClaim by name (so every replica the same one) that only one
       node can mount at a time: ReadWriteOnce or ReadWriteOncePod in the set, or a
@@ -74,11 +75,12 @@ from typing import Any
 from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import CONTROLLER_POD_LABELS, NAMESPACE_OPTION, Stack, map_selector_matches
-from policypack.values import UNKNOWN, as_list, get
+from policypack.values import UNKNOWN
 
 from .._serving import selects, serves, services_that_may_be_in
 from ..identity._rbac import Bindings
 from ._autoscalers import Autoscalers
+from ._claims import exclusive, mounted_claims
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 from ._stores import runs_single_instance_store
@@ -123,34 +125,13 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         )
 
 
-#: Access modes that let pods on several nodes mount one claim.
-_SHARED_MODES = ("ReadWriteMany", "ReadOnlyMany")
-
-
 def _bound_to_one_claim(stack: Stack, obj: Resource, view: Resource) -> bool:
     """Whether the pods mount a PersistentVolumeClaim by name (every replica the same
     one) that only one node can mount at a time: ReadWriteOnce or ReadWriteOncePod in
     the set, or a claim whose access mode the set does not show (defined elsewhere,
     or not known yet). More replicas then need other storage first, and a count of
     one follows from it."""
-    pod = view.pod_spec
-    volumes = pod.get("volumes") if pod is not None else None
-    if volumes is UNKNOWN:
-        return True
-    namespace = stack.namespace_of(obj)
-    for volume in as_list(volumes):
-        if volume is UNKNOWN:
-            return True
-        name = get(volume, "persistentVolumeClaim", "claimName") if isinstance(volume, Mapping) else None
-        if name is None:
-            continue
-        claim = stack.find("PersistentVolumeClaim", name, namespace if isinstance(namespace, str) else None, near=obj)
-        if not isinstance(claim, Resource):
-            return True  # not in the set (or not decided): its access mode decides, unseen
-        modes = claim.get("spec", "accessModes")
-        if modes is UNKNOWN or not any(mode in _SHARED_MODES for mode in as_list(modes)):
-            return True
-    return False
+    return any(exclusive(modes) is not False for _, modes in mounted_claims(stack, obj, view))
 
 
 def _judged(obj: Resource) -> Resource | None:

@@ -1,0 +1,58 @@
+"""The PersistentVolumeClaims a workload's pods mount by name, and how many nodes can
+mount each: what decides whether a second pod (a replica, or the next version during
+a rolling update) can run beside the first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.stack import Stack
+from policypack.values import UNKNOWN, as_list, get
+
+#: Access modes that let pods on several nodes mount one claim.
+SHARED_MODES = ("ReadWriteMany", "ReadOnlyMany")
+#: Access modes of a claim one node (or one pod) at a time mounts.
+EXCLUSIVE_MODES = ("ReadWriteOnce", "ReadWriteOncePod")
+
+
+def mounted_claims(stack: Stack, obj: Resource, view: Resource) -> Iterator[tuple[Any, Any]]:
+    """(claim name, access modes) of each claim the pods mount by name: the modes a
+    list from the claim in the set; UNKNOWN when the claim is not in the set (defined
+    elsewhere) or not decided, or when the volumes are not known yet (then the name
+    is UNKNOWN too)."""
+    pod = view.pod_spec
+    volumes = pod.get("volumes") if pod is not None else None
+    if volumes is UNKNOWN:
+        yield UNKNOWN, UNKNOWN
+        return
+    namespace = stack.namespace_of(obj)
+    for volume in as_list(volumes):
+        if volume is UNKNOWN:
+            yield UNKNOWN, UNKNOWN
+            continue
+        name = get(volume, "persistentVolumeClaim", "claimName") if isinstance(volume, Mapping) else None
+        if name is None:
+            continue
+        if not isinstance(name, str):
+            yield UNKNOWN, UNKNOWN
+            continue
+        claim = stack.find("PersistentVolumeClaim", name, namespace if isinstance(namespace, str) else None, near=obj)
+        if not isinstance(claim, Resource):
+            yield name, UNKNOWN
+            continue
+        yield name, claim.get("spec", "accessModes")
+
+
+def exclusive(modes: Any) -> bool | None:
+    """Whether a claim with these access modes can only be mounted on one node (or by
+    one pod); None when not known."""
+    if modes is UNKNOWN:
+        return None
+    listed = as_list(modes)
+    if any(mode is UNKNOWN for mode in listed):
+        return None
+    if any(mode in SHARED_MODES for mode in listed):
+        return False
+    return any(mode in EXCLUSIVE_MODES for mode in listed) or None
