@@ -26,7 +26,10 @@ Notes:
     the claim's access mode is not visible here, so any claim counts), an
     ephemeral volume claiming ReadWriteOnce, or a `hostPort` (or, on
     `hostNetwork`, any container port: a rolling update on a one-node pool would
-    wait forever for the port), or every TPU chip of its TPU host. A workload that must never
+    wait forever for the port), or every TPU chip of its TPU host; nor for a
+    single-instance database (as `require-multiple-replicas` knows them: PostgreSQL,
+    MySQL, MongoDB, Redis, ...), where a surge would briefly run two separate
+    databases behind its Service. A workload that must never
     run two versions at once for other reasons is suppressed with a reason.
 
     Nor is a one-replica Deployment that may be a singleton controller: its
@@ -50,6 +53,7 @@ from ..identity._rbac import Bindings
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
+from ._stores import runs_single_instance_store
 
 # kind -> (path of the strategy type, the value that is not a rolling update, what it means)
 STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -83,7 +87,11 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             count = replicas(obj)
             if count is UNKNOWN:
                 continue
-            if count in (0, 1) and (_holds_exclusive(obj) is not False or may_be_singleton(stack, bound, obj)):
+            if count in (0, 1) and (
+                _holds_exclusive(obj) is not False
+                or runs_single_instance_store(obj) is not False
+                or may_be_singleton(stack, bound, obj)
+            ):
                 continue  # one pod that cannot coexist with its successor: Recreate is the way
         yield StackViolation(obj, path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
 
