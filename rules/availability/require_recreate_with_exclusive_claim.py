@@ -1,0 +1,151 @@
+"""A one-pod Deployment that holds a ReadWriteOnce claim, or a database's data, updates with Recreate.
+
+Fires on a Deployment of one replica (or none set) that updates with a rolling
+update able to surge (the default: `maxSurge: 25%`, one pod) while its pod mounts,
+by name, a PersistentVolumeClaim the set defines as ReadWriteOnce or
+ReadWriteOncePod, or runs a single-instance database (PostgreSQL, MySQL, MongoDB,
+Redis, ... as `require-multiple-replicas` knows them) on any claim.
+
+Why it matters:
+    A rolling update starts the new pod before it stops the old one. A
+    ReadWriteOnce volume attaches to one node: a new pod scheduled on another node
+    waits for it while the old pod holds it, and with `maxUnavailable: 0` of one
+    replica the rollout never finishes. On the same node both pods mount it, and a
+    ReadWriteOncePod claim admits no second pod at all. For a database, two servers
+    start on one data directory, which most of them can corrupt.
+
+How to fix:
+    Stop the old pod first:
+
+        spec:
+          strategy:
+            type: Recreate
+
+    or keep the rolling update without a surge (`rollingUpdate: {maxSurge: 0,
+    maxUnavailable: 1}`). Either way each release briefly stops the pod; a store
+    that must stay up needs replication (an operator, a StatefulSet with a claim per
+    pod), not a second pod on the same volume.
+
+Notes:
+    A claim the set does not show (defined elsewhere) has an access mode the rule
+    cannot see, and fires nothing unless the pod runs a database. A count owned by
+    an autoscaler, or not known yet, is not judged. `require-rolling-update` leaves
+    such a Deployment's `Recreate` alone, so the two rules never ask for opposite
+    strategies. The fix (unsafe: each release then stops the pod before starting the
+    next) sets `strategy: {type: Recreate}`, or, where the Deployment tunes its
+    rolling update, `maxSurge: 0` and `maxUnavailable: 1` in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
+from policypack.patch import Applicability, Change, Fix
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack
+from policypack.values import UNKNOWN, as_mapping, is_unknown
+
+from .._fixes import writable
+from ._autoscalers import Autoscalers
+from ._claims import exclusive, mounted_claims
+from ._replicas import replicas
+from ._stores import runs_single_instance_store
+
+
+def surges(obj: Resource) -> bool | None:
+    """Whether the Deployment's update starts a new pod beside its one old pod: a
+    rolling update (the default) whose `maxSurge` (default 25%) is not zero. None when
+    not known yet."""
+    strategy = obj.get("spec", "strategy")
+    if is_unknown(strategy):
+        return None
+    strategy = as_mapping(strategy)
+    kind = strategy.get("type")
+    if is_unknown(kind):
+        return None
+    if kind not in (None, "RollingUpdate"):
+        return False
+    rolling = strategy.get("rollingUpdate")
+    if is_unknown(rolling):
+        return None
+    surge = as_mapping(rolling).get("maxSurge")
+    if surge is None:
+        return True  # 25%, rounded up: one pod
+    if is_unknown(surge):
+        return None
+    if isinstance(surge, int) and not isinstance(surge, bool):
+        return surge > 0
+    if isinstance(surge, str):
+        text = surge.strip().rstrip("%").strip()
+        return not (text.isdigit() and int(text) == 0)
+    return True
+
+
+def _reason(stack: Stack, obj: Resource) -> str | None:
+    """What the second pod would share, for the message; None when nothing known."""
+    store = runs_single_instance_store(obj)
+    for name, modes in mounted_claims(stack, obj, obj):
+        if name is UNKNOWN:
+            return None
+        if store is True:
+            return f'its database\'s data on claim "{name}", which a second server would open too'
+        held = exclusive(modes)
+        if held is True and "ReadWriteOncePod" in modes:
+            return f'the ReadWriteOncePod claim "{name}", which no second pod can mount while the old one holds it'
+        if held is True:
+            return (
+                f'the ReadWriteOnce claim "{name}", which a pod on another node cannot mount while the old one holds it'
+            )
+    return None
+
+
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    autoscalers = Autoscalers(stack)
+    for obj in stack.of_kind("Deployment"):
+        if obj.is_custom_resource or obj.pod_spec is None:
+            continue
+        count = replicas(obj)
+        if count not in (0, 1) or surges(obj) is not True:
+            continue
+        if autoscalers.scale(stack, obj) is not False:
+            continue  # an autoscaler owns the count (or may: not known yet)
+        reason = _reason(stack, obj)
+        if reason is None:
+            continue
+        yield StackViolation(
+            obj,
+            ("spec", "strategy"),
+            f"its one pod holds {reason}, and the rolling update starts the new pod before stopping the old: "
+            "the rollout can stall, or two pods share the volume; use strategy Recreate",
+        )
+
+
+def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
+    """Where the rule found the rolling update: `strategy: {type: Recreate}`, or, when
+    the Deployment tunes its rolling update (`rollingUpdate`, which the API refuses
+    beside Recreate), that update without a surge (`maxSurge: 0, maxUnavailable: 1`)."""
+    if obj.kind != "Deployment" or surges(obj) is not True:
+        return
+    if obj.get("spec", "strategy", "rollingUpdate") is not None:
+        path = ("spec", "strategy", "rollingUpdate")
+        if writable(obj, path):
+            yield Change(path, {"maxSurge": 0, "maxUnavailable": 1})
+    elif writable(obj, ("spec", "strategy")):
+        yield Change(("spec", "strategy"), {"type": "Recreate"})
+
+
+RULE = Rule(
+    name="require-recreate-with-exclusive-claim",
+    doc=__doc__,
+    severity=Severity.LOW,
+    enforcement=Enforcement.ADVISORY,
+    area="availability",
+    kinds={*POD_KINDS, "PersistentVolumeClaim", "HorizontalPodAutoscaler", CUSTOM_RESOURCES},
+    check=check,
+    stack=True,
+    options=NAMESPACE_OPTION,
+    tags=("rollout", "storage"),
+    fix=Fix(fix, Applicability.UNSAFE),
+)
