@@ -71,12 +71,12 @@ def runs_until_replaced(obj: Resource, options: Mapping[str, Any]) -> bool:
     return obj.get("spec", "restartPolicy") in (None, "Always")
 
 
-# Port names that say the port serves metrics to a scraper or health to a prober, not
-# traffic: a scraper and the kubelet read a pod whether or not it is ready, so
-# readiness gates nothing there.
-_DIAGNOSTIC_PORT = re.compile(
-    r"(?:https?-)?(?:metrics|monitoring|prometheus|prom|telemetry|health|healthz|liveness|liveness-probe)"
-)
+# Port names that say the port serves metrics to a scraper, not traffic: a scraper
+# reads a pod whether or not it is ready, so readiness gates nothing there. (A port
+# named healthz is not among them: reviewers of three corpora held that a CSI node
+# plugin serving only healthz and metrics still wants a readiness probe, so that a
+# DaemonSet's rolling update waits for the driver.)
+_DIAGNOSTIC_PORT = re.compile(r"(?:https?-)?(?:metrics|monitoring|prometheus|prom|telemetry)")
 # Flags that bind a program's metrics or health server (`--metrics-bind-address=:8080`,
 # `--health-probe-bind-address=:8081`, `--healthz-port=10256`, the CSI sidecars'
 # `--http-endpoint=$(POD_IP):8091`), and the port number at the end of their value.
@@ -117,8 +117,8 @@ def flag_ports(container: Container) -> frozenset[int]:
 def diagnostics_only(
     ports: Any, scraped: frozenset[int] | None = frozenset(), flagged: frozenset[int] = frozenset()
 ) -> bool | None:
-    """Whether every declared port is for a scraper or a prober: named so (`metrics`,
-    `http-metrics`, `healthz`, ...), bound by the container's own metrics or health
+    """Whether every declared port is for a scraper or a prober: named for a scraper
+    (`metrics`, `http-metrics`, ...), bound by the container's own metrics or health
     flag (`flagged`), or the one the pod's `prometheus.io/port` annotation names
     (`scraped`; None when the annotation is not known yet). Another unnamed port may
     serve anything. None when a port, its name or the annotation is not known yet

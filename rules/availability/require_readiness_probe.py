@@ -34,14 +34,16 @@ Notes:
     `targetPort` needs it anyway), or turn the option off to ask every
     long-running container for a probe.
     With the same option, a container whose every declared port is for a scraper or
-    a prober is not judged either: named so (`metrics`, `http-metrics`, `monitoring`,
-    `prometheus`, `healthz`, `health`), bound by the container's own metrics or
-    health flag (`--metrics-bind-address=:8080`, `--health-port=9808`, the CSI
+    a prober is not judged either: named for a scraper (`metrics`, `http-metrics`,
+    `monitoring`, `prometheus`), bound by the container's own metrics or health flag (`--metrics-bind-address=:8080`, `--health-port=9808`, the CSI
     sidecars' `--http-endpoint=:8091`), or named by the pod's `prometheus.io/port`
     annotation. A scraper and the kubelet read a pod whether or not it is ready, so
     readiness gates nothing there (a garbage collector or controller that only
-    exports metrics, a JMX exporter beside a broker, a CSI plugin whose one port is
-    its health endpoint). Another unnamed port may serve anything, and is judged.
+    exports metrics, a JMX exporter beside a broker, a CSI sidecar whose one port is
+    its `--http-endpoint`). A port named `healthz` is judged: a CSI node plugin that
+    serves only its health endpoint still wants readiness, so that its DaemonSet's
+    rolling update waits for the driver (reviewers of three corpora). Another
+    unnamed port may serve anything, and is judged.
     Native sidecars (init containers with `restartPolicy: Always`) are not judged.
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
     `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
