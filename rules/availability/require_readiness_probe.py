@@ -35,10 +35,11 @@ Notes:
     long-running container for a probe.
     With the same option, a container whose every declared port is for a scraper or
     a prober is not judged either: named for a scraper (`metrics`, `http-metrics`,
-    `monitoring`, `prometheus`), bound by the container's own metrics or health flag (`--metrics-bind-address=:8080`, `--health-port=9808`, the CSI
-    sidecars' `--http-endpoint=:8091`), or named by the pod's `prometheus.io/port`
-    annotation. A scraper and the kubelet read a pod whether or not it is ready, so
-    readiness gates nothing there (a garbage collector or controller that only
+    `monitoring`, `prometheus`), bound by the container's own metrics or health
+    flag (`--metrics-bind-address=:8080`, `--health-port=9808`, the CSI sidecars'
+    `--http-endpoint=:8091`), or named by the pod's `prometheus.io/port` annotation.
+    A scraper and the kubelet read a pod whether or not it is ready, so readiness
+    gates nothing there (a garbage collector or controller that only
     exports metrics, a JMX exporter beside a broker, a CSI sidecar whose one port is
     its `--http-endpoint`). A port named `healthz` is judged: a CSI node plugin that
     serves only its health endpoint still wants readiness, so that its DaemonSet's
