@@ -5,9 +5,9 @@ image is pinned when it names a tag other than `latest` (`nginx:1.27.2`) or a di
 (`nginx@sha256:...`). A tag that names a branch or a channel rather than a release
 (`master`, `main`, `edge`, `nightly`, `dev`, `develop`, `ci`, `canary`, `head`,
 `snapshot`, `stable`, `lts`), alone or with variant words that carry no version
-(`lts-alpine`, `snapshot-thick`, `latest-slim`), moves like `latest` and is
+(`lts-alpine`, `snapshot-thick`, `latest-slim`, `latest-amd64`), moves like `latest` and is
 reported too; so is a reference whose tag
-is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `${TAG}`), which no
+is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `${TAG}`, `???`), which no
 registry serves. With `requireDigest`, only a digest counts. With
 `allowedRegistries`, the image must also come from one of the listed prefixes.
 
@@ -121,18 +121,25 @@ MOVING_TAGS = frozenset(
     }
 )
 _WORD = re.compile(r"[A-Za-z]+")
+#: Platform words a moving tag may carry (`latest-amd64`, `master-arm64`): they name
+#: the build's platform, not a release.
+_PLATFORMS = frozenset(
+    {"amd64", "arm64", "arm", "armhf", "armv6", "armv7", "arm32v7", "arm64v8", "ppc64le", "s390x", "386", "i386"}
+)
 
 
 def moving_tag(tag: str) -> bool:
-    """A branch or channel name, alone or with variant words that carry no version
-    (`lts-alpine`, `snapshot-thick`, `stable-slim`); `main-4f2a9c1` or `lts-2.440`
-    names one build and is not moving."""
+    """A branch or channel name, alone or with variant or platform words that carry no
+    version (`lts-alpine`, `snapshot-thick`, `latest-amd64`); `main-4f2a9c1` or
+    `lts-2.440` names one build and is not moving."""
     first, *rest = tag.lower().split("-")
-    return (first in MOVING_TAGS or (first == "latest" and bool(rest))) and all(_WORD.fullmatch(w) for w in rest)
+    return (first in MOVING_TAGS or (first == "latest" and bool(rest))) and all(
+        _WORD.fullmatch(w) or w in _PLATFORMS for w in rest
+    )
 
 
-# A template left unfilled: {NAME}, <NAME>, ${NAME} (a valid tag has none of these).
-_PLACEHOLDER = re.compile(r"[{}<>$]")
+# A template left unfilled: {NAME}, <NAME>, ${NAME}, ??? (a valid tag has none of these).
+_PLACEHOLDER = re.compile(r"[{}<>$?]")
 
 
 def is_build_reference(image: str) -> bool:

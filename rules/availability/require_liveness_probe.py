@@ -37,7 +37,8 @@ Notes:
     container declares a liveness probe: it is the endpoint that probe reads (it
     checks the CSI driver over its socket), so the pod's liveness is already
     declared; no CSI driver probes the sidecar itself. Found by its image
-    (`.../livenessprobe:TAG`, from any registry); an image not known yet (preview)
+    (`.../livenessprobe:TAG`, or a vendor's build such as Alibaba's
+    `.../csi-livenessprobe:TAG`, from any registry); an image not known yet (preview)
     in a pod whose other container declares a liveness probe is not judged.
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
     `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
@@ -80,7 +81,7 @@ def is_csi_liveness_sidecar(obj: Resource, container: Container) -> bool:
     liveness probe: that probe reads this sidecar's endpoint. Not known yet (preview:
     the image, or another container) counts as so: unknown fires nothing."""
     image = container.get("image")
-    if not is_unknown(image) and image_repository(image) != "livenessprobe":
+    if not is_unknown(image) and not str(image_repository(image)).endswith("livenessprobe"):
         return False
     pod = obj.pod_spec
     others = [
