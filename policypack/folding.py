@@ -17,7 +17,10 @@ which rules' findings make its own a consequence, and where the two must meet:
 - `container`: the same container entry of the same pod spec;
 - `entry`: the same entry of the object's top-level list (`rules[2]` of a Role);
 - `pod`: the same pod spec (a pod-wide cause, such as a Windows pod that does not
-  say so in `spec.os.name`, and a container's finding that follows from it).
+  say so in `spec.os.name`, and a container's finding that follows from it);
+- `host-network`: the pod's `hostNetwork` and a finding of the same pod spec (on the
+  host's network every container port is a host port: the API server fills
+  `hostPort` in from `containerPort`).
 
 When both findings are reported on the same object, the consequence is folded into
 the primary: it leaves the list of findings and is kept in the primary's `folded`,
@@ -56,7 +59,7 @@ if TYPE_CHECKING:
 
 
 #: The places two findings may share (see the module's docstring).
-SCOPES: tuple[str, ...] = ("field", "container", "entry", "pod")
+SCOPES: tuple[str, ...] = ("field", "container", "entry", "pod", "host-network")
 
 
 def _entry(path: Path) -> Path | None:
@@ -78,7 +81,9 @@ def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> b
     if scope == "entry":
         entry = _entry(primary)
         return entry is not None and entry == _entry(consequence)
-    if scope == "pod":
+    if scope in ("pod", "host-network"):
+        if scope == "host-network" and primary[-1:] != ("hostNetwork",):
+            return False  # (hostPID, hostIPC: no port follows from them)
         return any(primary[: len(pod)] == pod and consequence[: len(pod)] == pod for pod in resource.pod_spec_paths)
     return False
 

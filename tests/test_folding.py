@@ -264,3 +264,36 @@ def test_windows_pod_without_its_os_is_one_finding() -> None:
     assert not {"require-windows-pod-os", "pss-allow-privilege-escalation", "pss-seccomp-restricted"} & set(
         by_rule(lint(declared))
     )
+
+
+def test_host_ports_on_the_host_network_fold_into_it() -> None:
+    # corpus9 (apisix' ingress controller): with hostNetwork, every container port is a
+    # host port; removing hostPort changes nothing, so the one cause is hostNetwork.
+    text = textwrap.dedent(
+        """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: ingress, namespace: edge}
+        spec:
+          selector: {matchLabels: {app: ingress}}
+          template:
+            metadata: {labels: {app: ingress}}
+            spec:
+              hostNetwork: true
+              hostPID: true
+              containers:
+                - name: proxy
+                  image: registry.example/proxy:2.0.0
+                  ports:
+                    - {containerPort: 80, hostPort: 80}
+                    - {containerPort: 443, hostPort: 443}
+        """
+    )
+    found = by_rule(lint(text))
+    network = [f for f in found["pss-host-namespaces"] if f.path[-1] == "hostNetwork"]
+    (pid,) = [f for f in found["pss-host-namespaces"] if f.path[-1] == "hostPID"]
+    assert [f.rule for f in network[0].folded] == ["pss-host-ports", "pss-host-ports"]
+    assert "pss-host-ports" not in found and not pid.folded
+    # Off the host network, a host port is its own cause.
+    alone = by_rule(lint(text.replace("hostNetwork: true", "hostNetwork: false")))
+    assert len(alone["pss-host-ports"]) == 2

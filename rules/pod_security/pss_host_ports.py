@@ -16,6 +16,12 @@ How to fix:
 
         ports:
           - containerPort: 8080
+
+Notes:
+    On a pod with `hostNetwork: true` every container port is a host port (the API
+    server fills `hostPort` in from `containerPort`), so removing `hostPort` changes
+    nothing: the cause is the host network, which `pss-host-namespaces` reports,
+    and this rule's findings on such a pod fold into that one.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ RULE = Rule(
     doc=__doc__,
     severity=Severity.MEDIUM,
     enforcement=Enforcement.MANDATORY,
+    folds_into={"pss-host-namespaces": "host-network"},
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
