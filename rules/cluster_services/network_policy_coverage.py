@@ -31,8 +31,10 @@ Notes:
     applied by another repository show up here: suppress with a reason or exempt
     the namespace in the config. Unknown labels or selectors fire nothing.
 
-    Workloads that declare no port (or only ports named for probes and metrics:
-    `healthz`, `metrics`, ...) and that no Service selects (a controller that only
+    Workloads that declare no port (or only ports for probes and metrics: named
+    `healthz`, `metrics`, ..., or named by the pod's `prometheus.io/port`
+    annotation) and that no Service selects but one whose every port is named for
+    metrics or probes (a scraper's, as dcgm-exporter's) (a controller that only
     calls the API server, a CSI driver reached through a Unix socket, a hook Job
     that runs a script) are not judged by default: there is no traffic to them to
     segment, and the one policy they could use, a namespace-wide default deny for
