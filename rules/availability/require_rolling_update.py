@@ -26,7 +26,9 @@ Notes:
     the claim's access mode is not visible here, so any claim counts), an
     ephemeral volume claiming ReadWriteOnce, or a `hostPort` (or, on
     `hostNetwork`, any container port: a rolling update on a one-node pool would
-    wait forever for the port), or every TPU chip of its TPU host; nor for a
+    wait forever for the port), or every TPU chip of its TPU host, or a device
+    (`nvidia.com/gpu`, any extended resource: a surge pod needs a second one free);
+    nor for a
     single-instance database (as `require-multiple-replicas` knows them: PostgreSQL,
     MySQL, MongoDB, Redis, ...), where a surge would briefly run two separate
     databases behind its Service. A workload that must never
@@ -117,7 +119,30 @@ def _holds_exclusive(obj: Resource) -> bool | None:
         modes = get(volume, "ephemeral", "volumeClaimTemplate", "spec", "accessModes")
         if modes is UNKNOWN or any(mode in ("ReadWriteOnce", "ReadWriteOncePod", UNKNOWN) for mode in as_list(modes)):
             return True
+    if requests_a_device(obj) is not False:
+        return True
     return one_pod_per_node(obj)
+
+
+def requests_a_device(obj: Resource) -> bool | None:
+    """Whether a container asks for a device through an extended resource
+    (`nvidia.com/gpu`, `amd.com/gpu`, `google.com/tpu`, ...): a surge pod needs a
+    second one free, which a cluster with one such device never has. None when the
+    resources are not known yet."""
+    for container in obj.containers(init=False, ephemeral=False):
+        resources = container.get("resources")
+        if resources is UNKNOWN:
+            return None
+        for section in ("limits", "requests"):
+            values = get(resources, section)
+            if values is UNKNOWN:
+                return None
+            if isinstance(values, Mapping) and any(
+                isinstance(name, str) and "/" in name and not name.startswith(("hugepages", "kubernetes.io/"))
+                for name in values
+            ):
+                return True
+    return False
 
 
 RULE = Rule(
