@@ -119,9 +119,18 @@ def draw_sample(details: list[dict], size: int, seed: int, labels: list[dict], d
     return sample
 
 
-def precision(findings: list[tuple], labels: list[dict]) -> dict:
+def precision(findings: list[tuple], labels: list[dict], top: list[tuple] | None = None) -> dict:
+    """Of the labels whose finding is still reported (top-level or folded), the
+    verdicts. A finding labelled duplicate that is now folded under its root cause
+    (`top`: the top-level findings) is resolved: folding is the answer to a
+    duplicate, and it is not counted."""
     reported = {(rule, file, line) for rule, file, line, _ in findings}
-    present = [label for label in labels if (label["rule"], label["file"], label["line"]) in reported]
+    leading = reported if top is None else {(rule, file, line) for rule, file, line, _ in top}
+    present = [
+        label
+        for label in labels
+        if (label["rule"], label["file"], label["line"]) in (leading if label["verdict"] == "duplicate" else reported)
+    ]
     verdicts = Counter(label["verdict"] for label in present)
     return {
         "labelled": len(labels),
@@ -159,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     workloads = max(data["workloads"], 1)
     total = Counter(rule for rule, *_ in data["findings"])
     failing = Counter(rule for rule, _, _, blocks in data["findings"] if blocks)
-    sample = precision(data["findings"] + data["folded"], labels)
+    sample = precision(data["findings"] + data["folded"], labels, data["findings"])
     if args.sample:
         drawn = draw_sample(data["details"], args.sample, args.seed, labels, args.draw)
         args.out.write_text(json.dumps(drawn, indent=1) + "\n")

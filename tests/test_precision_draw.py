@@ -57,3 +57,19 @@ def test_shuffle_draw_is_the_seeded_shuffle_of_the_earlier_reviews() -> None:
     rng.shuffle(a)
     rng.shuffle(b)
     assert [key(e) for e in sample] == [key(e) for pair in zip(a, b, strict=True) for e in pair]
+
+
+def test_a_duplicate_folded_under_its_cause_is_resolved() -> None:
+    # corpus9: pss-host-ports, labelled duplicate of the hostNetwork finding, is
+    # folded into it now; a true finding folded under another is still reported.
+    script = load()
+    top = [("pss-host-namespaces", "a.yaml", 5, True)]
+    folded = [("pss-host-ports", "a.yaml", 9, True), ("pss-seccomp-restricted", "a.yaml", 7, True)]
+    labels = [
+        {"rule": "pss-host-ports", "file": "a.yaml", "line": 9, "verdict": "duplicate"},
+        {"rule": "pss-seccomp-restricted", "file": "a.yaml", "line": 7, "verdict": "true"},
+    ]
+    figures = script.precision(top + folded, labels, top)
+    assert figures["verdicts"] == {"true": 1} and figures["false_reported"] == []
+    # Top-level again, the duplicate counts.
+    assert script.precision(top + folded, labels, top + folded[:1])["verdicts"] == {"duplicate": 1, "true": 1}
