@@ -613,7 +613,7 @@ def test_ci_doc_yaml_blocks_parse_and_commands_are_valid() -> None:
         if not block.startswith("    "):  # the indented fragment is part of a config
             yaml.safe_load(block)
     commands = ci_doc_commands()
-    assert len(commands) == 5
+    assert len(commands) == 6
     parser = build_parser()
     for argv in commands:
         args = parser.parse_args(["lint", *argv])
