@@ -43,6 +43,8 @@ CREDENTIAL_PAIRS = frozenset(
         ("SESSION", "KEY"),
         ("HMAC", "KEY"),
         ("CONNECTION", "STRING"),
+        ("ERLANG", "COOKIE"),
+        ("RELEASE", "COOKIE"),
     }
 )
 # A last word that says the variable holds something about a credential, not the
@@ -87,7 +89,9 @@ NOT_CREDENTIAL_LAST_WORDS = frozenset(
         "REQUIRED",
         "ISSUER",
         "AUDIENCE",
+        "REALM",
         "ALGORITHM",
+        "SCHEME",
         "PREFIX",
         "SUFFIX",
         "VERSION",

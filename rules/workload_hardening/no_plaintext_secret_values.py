@@ -74,7 +74,7 @@ _PLACEHOLDER = re.compile(
     r"""^(?:
         <[^>]*> | \$\{[^}]*\} | \$\([^)]*\) | \{\{.*\}\} | %[A-Za-z_][A-Za-z0-9_]*% | @[A-Za-z_]+@
         | (?:change|replace|update|fill|set)[-_ ]?(?:me|it|this)(?:[-_ ]?please)?
-        | (?:your|my)[-_ ]?\w+ | (?:some|the)[-_ ]\w+
+        | (?:your|my)[-_ ]?[\w-]+ | (?:some|the)[-_ ]\w+
         | to[-_ ]?do | tbd | n/?a | none | null | nil | empty | unset | undefined | default
         | x+ | \*+ | \.{3,} | -+ | _+ | 0+
         | example\w* | sample\w* | dummy\w* | placeholder\w* | fake\w* | test | testing
