@@ -4,7 +4,8 @@ Fires on a Deployment of one replica (or none set) that updates with a rolling
 update able to surge (the default: `maxSurge: 25%`, one pod) while its pod mounts,
 by name, a PersistentVolumeClaim the set defines as ReadWriteOnce or
 ReadWriteOncePod, or runs a single-instance database (PostgreSQL, MySQL, MongoDB,
-Redis, ... as `require-multiple-replicas` knows them) on any claim.
+Redis, ... as `require-multiple-replicas` knows them) on any claim or on a
+`hostPath` directory.
 
 Why it matters:
     A rolling update starts the new pod before it stops the old one. A
@@ -45,7 +46,7 @@ from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import UNKNOWN, as_mapping, is_unknown
+from policypack.values import UNKNOWN, as_list, as_mapping, get, is_unknown
 
 from .._fixes import writable
 from ._autoscalers import Autoscalers
@@ -86,6 +87,14 @@ def surges(obj: Resource) -> bool | None:
 def _reason(stack: Stack, obj: Resource) -> str | None:
     """What the second pod would share, for the message; None when nothing known."""
     store = runs_single_instance_store(obj)
+    if store is True:
+        for volume in as_list(obj.pod_spec.get("volumes") if obj.pod_spec is not None else None):
+            path = get(volume, "hostPath", "path") if isinstance(volume, Mapping) else None
+            if isinstance(path, str):
+                return (
+                    f"its database's data on the node's {path}, which a second server would open too "
+                    "(or find empty on another node)"
+                )
     for name, modes in mounted_claims(stack, obj, obj):
         if name is UNKNOWN:
             return None
