@@ -61,6 +61,13 @@ def split_image(image: str) -> tuple[str, str | None, str | None]:
     return name, tag or None, digest or None
 
 
+def repository_name(image: str) -> str:
+    """The last path segment of the repository, without registry, tag or digest
+    (`registry.k8s.io/sig-storage/livenessprobe:v2.12.0` -> `livenessprobe`): how
+    rules recognise well-known images whatever registry mirrors them."""
+    return split_image(image)[0].rpartition("/")[2]
+
+
 DOCKER_HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io")
 
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from policypack.model import Resource
 from policypack.values import as_list, is_unknown
 
-from ..application_delivery.require_pinned_images import split_image
+from ..application_delivery.require_pinned_images import repository_name
 
 # The last path segment of the repository: postgres, bitnami/postgresql, mysql/mysql-server,
 # valkey/valkey, mongodb/mongodb-community-server, redis/redis-stack-server, ...
@@ -50,7 +50,7 @@ def runs_single_instance_store(view: Resource) -> bool | None:
         image = container.get("image")
         if is_unknown(image):
             return None
-        repository = split_image(image)[0].rpartition("/")[2] if isinstance(image, str) else ""
+        repository = repository_name(image) if isinstance(image, str) else ""
         if _SINGLE_INSTANCE_STORE.fullmatch(repository):
             return True
         if _BROKER_NEEDING_STABLE_NAMES.fullmatch(repository) and view.kind != "StatefulSet":

@@ -54,6 +54,7 @@ from policypack.model import Container, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list, is_unknown
 
+from ..application_delivery.require_pinned_images import repository_name
 from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
 
 LIVENESS_PORTS_ONLY = {
@@ -67,21 +68,12 @@ LIVENESS_PORTS_ONLY = {
 }
 
 
-def image_repository(image: Any) -> str | None:
-    """The last path segment of an image reference without tag or digest
-    (`registry.k8s.io/sig-storage/livenessprobe:v2.12.0` -> `livenessprobe`)."""
-    if not isinstance(image, str):
-        return None
-    name = image.split("@", 1)[0].rsplit("/", 1)[-1]
-    return name.split(":", 1)[0]
-
-
 def is_csi_liveness_sidecar(obj: Resource, container: Container) -> bool:
     """The CSI `livenessprobe` sidecar in a pod whose other container declares a
     liveness probe: that probe reads this sidecar's endpoint. Not known yet (preview:
     the image, or another container) counts as so: unknown fires nothing."""
     image = container.get("image")
-    if not is_unknown(image) and not str(image_repository(image)).endswith("livenessprobe"):
+    if not is_unknown(image) and not (isinstance(image, str) and repository_name(image).endswith("livenessprobe")):
         return False
     pod = obj.pod_spec
     others = [
