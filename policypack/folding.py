@@ -20,7 +20,8 @@ which rules' findings make its own a consequence, and where the two must meet:
   say so in `spec.os.name`, and a container's finding that follows from it);
 - `host-network`: the pod's `hostNetwork` and a finding of the same pod spec (on the
   host's network every container port is a host port: the API server fills
-  `hostPort` in from `containerPort`).
+  `hostPort` in from `containerPort`; and a probe's `host` is asked from the node's
+  network position the pod already has).
 
 When both findings are reported on the same object, the consequence is folded into
 the primary: it leaves the list of findings and is kept in the primary's `folded`,

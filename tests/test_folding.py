@@ -297,3 +297,48 @@ def test_host_ports_on_the_host_network_fold_into_it() -> None:
     # Off the host network, a host port is its own cause.
     alone = by_rule(lint(text.replace("hostNetwork: true", "hostNetwork: false")))
     assert len(alone["pss-host-ports"]) == 2
+
+
+HOST_NETWORK_PROBE = textwrap.dedent(
+    """\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: csi-controller, namespace: kube-system}
+    spec:
+      selector: {matchLabels: {app: csi-controller}}
+      template:
+        metadata: {labels: {app: csi-controller}}
+        spec:
+          hostNetwork: true
+          containers:
+            - name: driver
+              image: registry.example/driver:1.4.0
+              livenessProbe:
+                httpGet: {host: localhost, path: /healthz, port: 29652}
+            - name: liveness-probe
+              image: registry.k8s.io/sig-storage/livenessprobe:v2.12.0
+              args: ["--http-endpoint=localhost:29652"]
+    """
+)
+
+
+def test_probe_hosts_on_the_host_network_fold_into_it() -> None:
+    # corpus5, corpus8, corpus9 (CSI controllers): `host: localhost` on a host-network
+    # pod is the pod itself, and its namespace must admit Privileged pods anyway.
+    found = by_rule(lint(HOST_NETWORK_PROBE))
+    (network,) = [f for f in found["pss-host-namespaces"] if f.path[-1] == "hostNetwork"]
+    assert [f.rule for f in network.folded] == ["pss-host-probes-and-lifecycle"]
+    assert "pss-host-probes-and-lifecycle" not in found
+    # Off the host network, the probe host reaches another host: its own finding.
+    alone = by_rule(lint(HOST_NETWORK_PROBE.replace("hostNetwork: true", "hostNetwork: false")))
+    (probe,) = alone["pss-host-probes-and-lifecycle"]
+    assert not probe.folded and probe.path[-1] == "host"
+    # Pulumi: the policy still reports, naming the finding it follows from.
+    import yaml
+
+    token = kubernetes_token("apps/v1", "Deployment")
+    diagnostics = analyze(
+        make_servicer(REGISTRY), token, yaml.safe_load(HOST_NETWORK_PROBE), f"urn:pulumi:test::fold::{token}::csi"
+    )
+    (note,) = [d for d in diagnostics if d.policy == "pss-host-probes-and-lifecycle"]
+    assert "follows from pss-host-namespaces" in note.message

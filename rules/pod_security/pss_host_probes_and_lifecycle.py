@@ -22,6 +22,16 @@ How to fix:
 
     If a virtual host is needed, send it as an HTTP header instead
     (`httpHeaders: [{name: Host, value: example.com}]`).
+
+Notes:
+    On a pod with `hostNetwork: true` the finding is folded into the hostNetwork
+    finding of `pss-host-namespaces`: the pod already has the node's network
+    position, so its namespace must admit the Privileged level, which allows probe
+    hosts too, and `host: localhost` there is the pod itself (CSI drivers probe a
+    sidecar that binds the node's loopback). Removing `host` alone would break such a
+    probe; what to decide is the host network. Folding changes no verdict: the
+    finding is still listed under the hostNetwork one (JSON, SARIF) and the gate is
+    the same.
 """
 
 from __future__ import annotations
@@ -64,6 +74,7 @@ RULE = Rule(
     doc=__doc__,
     severity=Severity.MEDIUM,
     enforcement=Enforcement.MANDATORY,
+    folds_into={"pss-host-namespaces": "host-network"},
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
