@@ -434,25 +434,25 @@ metadata:
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: controller
+  name: reporter
   namespace: shop
 spec:
-  selector: {{matchLabels: {{app: controller}}}}
+  selector: {{matchLabels: {{app: reporter}}}}
   template:
-    metadata: {{labels: {{app: controller}}}}
+    metadata: {{labels: {{app: reporter}}}}
     spec:
-      serviceAccountName: controller
+      serviceAccountName: reporter
       containers:
-      - name: controller
-        image: controller:1
+      - name: reporter
+        image: reporter:1
 """
 
 BINDING = """apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
-metadata: {name: controller, namespace: shop}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: controller}
+metadata: {name: reporter, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reporter}
 subjects:
-- {kind: ServiceAccount, name: controller, namespace: shop}
+- {kind: ServiceAccount, name: reporter, namespace: shop}
 """
 
 AUTOMOUNT = "no-service-account-token-automount"
@@ -479,9 +479,9 @@ def test_cli_fixes_a_stack_rule_from_the_whole_set(tmp_path, capsys):
 
     main(["fix", "--unsafe-fixes", str(tmp_path)], stdout=io.StringIO())
     fixed = workloads.read_text()
-    web, controller = fixed.split("---\n")
+    web, reporter = fixed.split("---\n")
     assert "      automountServiceAccountToken: false\n" in web
-    assert "automountServiceAccountToken" not in controller, "the bound pod lost its token"
+    assert "automountServiceAccountToken" not in reporter, "the bound pod lost its token"
     assert binding.read_text() == BINDING
     assert f"{workloads}: fixed {AUTOMOUNT} (1), " in capsys.readouterr().err
     assert _automount_findings(tmp_path) == []
@@ -490,13 +490,13 @@ def test_cli_fixes_a_stack_rule_from_the_whole_set(tmp_path, capsys):
 
 
 def test_a_stack_rule_fix_sees_only_the_run(tmp_path):
-    """Without the binding in the run, the set does not show that the controller uses
+    """Without the binding in the run, the set does not show that the reporter uses
     the API: lint reports both pods, and fix turns both tokens off."""
     workloads = tmp_path / "workloads.yaml"
     workloads.write_text(WORKLOADS.format(annotations=""))
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "binding.yaml").write_text(BINDING)
-    assert _automount_findings(workloads) == ["controller", "web"]
+    assert _automount_findings(workloads) == ["reporter", "web"]
     main(["fix", "--unsafe-fixes", str(workloads)], stdout=io.StringIO())
     assert workloads.read_text().count("automountServiceAccountToken: false") == 2
 
@@ -506,11 +506,11 @@ def test_a_stack_rule_fix_on_stdin_and_suppressed():
     stdin = io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8")
     out = io.StringIO()
     main(["fix", "--unsafe-fixes", "-"], stdin=stdin, stdout=out)
-    web, controller, binding = out.getvalue().split("---\n")
-    assert "automountServiceAccountToken: false" in web and "automountServiceAccountToken" not in controller
+    web, reporter, binding = out.getvalue().split("---\n")
+    assert "automountServiceAccountToken: false" in web and "automountServiceAccountToken" not in reporter
     assert binding == BINDING
     annotated = WORKLOADS.format(annotations=f"  annotations:\n    ignore.policypack.io/{AUTOMOUNT}: static site\n")
-    assert _fix_all(annotated, unsafe=True).count("automountServiceAccountToken") == 1  # only the controller
+    assert _fix_all(annotated, unsafe=True).count("automountServiceAccountToken") == 1  # only the reporter
     config = {AUTOMOUNT: {"unsafeFixes": True}}
     assert "automountServiceAccountToken: false" in _fix_all(WORKLOADS.format(annotations=""), config)
 

@@ -25,7 +25,12 @@ that calls the API with it): it is not judged, since turning the mount off would
 break it. Nor is a pod whose containers turn leader election on (`--leader-elect`,
 `--leader-election=true`, `LEADER_ELECT=true`, ...): electing a leader takes a Lease
 through the API, so the pod uses it even when its bindings are in files the run
-does not see.
+does not see. Nor is a pod whose service account, or one of whose images, is
+named as a Kubernetes controller or operator (a `controller` or `operator` word:
+`snapshot-controller`, `ebs-csi-controller-sa`, `aws-alb-ingress-controller`,
+`redis-operator`): a controller watches the API by definition, and its RBAC is
+often kept in files the run does not see, where asking it to turn the token off
+would break it.
 
 Why it matters:
     By default every container gets its service account's token at
@@ -54,7 +59,7 @@ Notes:
     ServiceAccount objects themselves are not judged: whether an account's pods
     need the API is decided per workload, and the `default` account is the identity
     rules' business. What the set leaves undecided fires nothing: a value unknown
-    during a Pulumi preview (the pod's account or namespace, a binding's subjects,
+    during a Pulumi preview (the pod's account or namespace, an image, a binding's subjects,
     the ServiceAccount's setting), or a ServiceAccount defined in several
     alternative files (docs/sets.md). The deprecated `serviceAccount` field is read
     when `serviceAccountName` is empty, as the API server does. The fix is applied
@@ -64,6 +69,7 @@ Notes:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -74,6 +80,7 @@ from policypack.stack import NAMESPACE_OPTION, Selection, Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
 from .._fixes import set_where_found
+from ..application_delivery.require_pinned_images import repository_name
 from ..availability._singletons import elects_leader
 from ..identity._rbac import BINDING_KINDS, Bindings, account_of
 
@@ -102,6 +109,30 @@ def reads_token(view: Resource) -> bool | None:
         if any(isinstance(word, str) and TOKEN_DIRECTORY in word for word in words):
             return True
     return False
+
+
+# A word of a name that says the program is a Kubernetes controller, which watches
+# the API: `kwok-controller`, `ebs-csi-controller-sa`, `prometheus-operator`.
+CONTROLLER_WORDS = frozenset({"controller", "operator"})
+
+
+def _words(name: str) -> set[str]:
+    return set(re.split(r"[-_.]", name.lower()))
+
+
+def named_as_controller(view: Resource, account: str) -> bool | None:
+    """Whether the pod's service account, or a container's image repository, is named
+    as a controller or operator; None when an image is not known yet (preview)."""
+    if CONTROLLER_WORDS & _words(account):
+        return True
+    undecided = False
+    for container in view.containers(ephemeral=False):
+        image = container.get("image")
+        if is_unknown(image):
+            undecided = True
+        elif isinstance(image, str) and CONTROLLER_WORDS & _words(repository_name(image)):
+            return True
+    return None if undecided else False
 
 
 def pod_violation(pod: PodSpec, options: Mapping[str, Any]) -> Violation | None:
@@ -182,6 +213,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             account = account_of(pod)
             if account is UNKNOWN:
                 continue  # which account, so which bindings, is not known yet
+            if named_as_controller(view, account) is not False:
+                continue  # a controller watches the API, wherever its bindings are (or may be one)
             if bindings.bind(account, namespace, stack.floating(resource)) is not False:
                 continue  # the pod uses the API (or may: not known yet)
             if pod.get(FIELD) is None:
