@@ -1,7 +1,9 @@
 """Which workloads may be singletons by design: controllers that do not elect a leader.
 
 A workload whose service account is bound to a Role or ClusterRole in the set talks
-to the Kubernetes API, most likely a controller or an operator. Many of them must
+to the Kubernetes API, most likely a controller or an operator; so does one whose
+service account or image is named as a controller or operator (`named_as_controller`,
+which only the token rule uses), wherever its bindings are. Many of them must
 not run twice: two copies would both act on every change. Those that can run
 several copies elect a leader, and say so in their arguments or environment. What a
 program does without such a flag is not in the manifest, so such a workload may be
@@ -15,8 +17,9 @@ from collections.abc import Mapping
 
 from policypack.model import Resource
 from policypack.stack import Stack
-from policypack.values import UNKNOWN, as_list
+from policypack.values import UNKNOWN, as_list, is_unknown
 
+from ..application_delivery.require_pinned_images import repository_name
 from ..identity._rbac import Bindings, account_of
 
 # Flags and variables with which controllers built on client-go, controller-runtime,
@@ -31,6 +34,30 @@ LEADER_ENV = re.compile(r"LEADER_ELECT", re.IGNORECASE)
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
+# A word of a name that says the program is a Kubernetes controller, which watches
+# the API: `kwok-controller`, `ebs-csi-controller-sa`, `prometheus-operator`.
+CONTROLLER_WORDS = frozenset({"controller", "operator"})
+
+
+def _words(name: str) -> set[str]:
+    return set(re.split(r"[-_.]", name.lower()))
+
+
+def named_as_controller(view: Resource, account: str) -> bool | None:
+    """Whether the pod's service account, or a container's image repository, is named
+    as a controller or operator; None when an image is not known yet (preview)."""
+    if CONTROLLER_WORDS & _words(account):
+        return True
+    undecided = False
+    for container in view.containers(ephemeral=False):
+        image = container.get("image")
+        if is_unknown(image):
+            undecided = True
+        elif isinstance(image, str) and CONTROLLER_WORDS & _words(repository_name(image)):
+            return True
+    return None if undecided else False
+
+
 def may_be_singleton(stack: Stack, bound: Bindings, view: Resource) -> bool:
     """Whether the workload (or the view of its pod template) may be a singleton by
     design: an API client (or not known to be none) that shows no leader election."""
@@ -38,7 +65,10 @@ def may_be_singleton(stack: Stack, bound: Bindings, view: Resource) -> bool:
 
 
 def api_client(stack: Stack, bound: Bindings, view: Resource) -> bool | None:
-    """Whether the pods' service account is bound to a role in the set."""
+    """Whether the pods' service account is bound to a role in the set. (Not whether
+    it is `named_as_controller`: ingress controllers and cloud controller managers,
+    so named, run several replicas without a visible leader-election flag, and
+    reviewers held a second replica true for them.)"""
     pod = view.pod_spec
     if pod is None:
         return False

@@ -69,7 +69,6 @@ Notes:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -80,8 +79,7 @@ from policypack.stack import NAMESPACE_OPTION, Selection, Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
 from .._fixes import set_where_found
-from ..application_delivery.require_pinned_images import repository_name
-from ..availability._singletons import elects_leader
+from ..availability._singletons import elects_leader, named_as_controller
 from ..identity._rbac import BINDING_KINDS, Bindings, account_of
 
 FIELD = "automountServiceAccountToken"
@@ -109,30 +107,6 @@ def reads_token(view: Resource) -> bool | None:
         if any(isinstance(word, str) and TOKEN_DIRECTORY in word for word in words):
             return True
     return False
-
-
-# A word of a name that says the program is a Kubernetes controller, which watches
-# the API: `kwok-controller`, `ebs-csi-controller-sa`, `prometheus-operator`.
-CONTROLLER_WORDS = frozenset({"controller", "operator"})
-
-
-def _words(name: str) -> set[str]:
-    return set(re.split(r"[-_.]", name.lower()))
-
-
-def named_as_controller(view: Resource, account: str) -> bool | None:
-    """Whether the pod's service account, or a container's image repository, is named
-    as a controller or operator; None when an image is not known yet (preview)."""
-    if CONTROLLER_WORDS & _words(account):
-        return True
-    undecided = False
-    for container in view.containers(ephemeral=False):
-        image = container.get("image")
-        if is_unknown(image):
-            undecided = True
-        elif isinstance(image, str) and CONTROLLER_WORDS & _words(repository_name(image)):
-            return True
-    return None if undecided else False
 
 
 def pod_violation(pod: PodSpec, options: Mapping[str, Any]) -> Violation | None:
