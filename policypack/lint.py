@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from policypack.builds import BUILD_FILES, Builds
 from policypack.checks import LintWarning, annotation_warnings
 from policypack.engine import ANNOTATION_PREFIX, Engine, Finding, Location, ObjectRef
 from policypack.fragments import Fragments
@@ -62,6 +63,7 @@ class LintResult:
     pending: ObjectStore = field(default_factory=ObjectStore, repr=False)
     sets: str = "run"  # how objects are grouped for the stack rules (SET_MODES)
     fragments: Fragments = field(default_factory=Fragments, repr=False)
+    builds: Builds = field(default_factory=Builds, repr=False)  # kustomize and skaffold (builds.py)
 
     @property
     def rule_errors(self) -> list[Finding]:
@@ -121,7 +123,10 @@ def _lint_inputs(
 ) -> list[str]:
     """Lint every input into `result`; return the Helm charts whose templates were skipped."""
     charts: list[str] = []
-    for item in expand_paths(list(paths), exclude):
+    items = list(expand_paths(list(paths), exclude))
+    # How builds in the run deploy images is known before the first file is judged.
+    result.builds = Builds(i for i in items if isinstance(i, str) and os.path.basename(i) in BUILD_FILES)
+    for item in items:
         if isinstance(item, InputError):
             if not (allow_empty and item.empty):
                 result.sources.append(item.file)
@@ -231,10 +236,20 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             line, _ = document.locate(base)
             result.notes.append(Note(document.file, f"skipped {manifest['kind']}: {why}", line))
             continue
-        _judge(document, resource_from_manifest(manifest), base, engine, result)
+        resource = resource_from_manifest(manifest)
+        if result.builds:
+            resource.deployed_images = result.builds.deployed_images(document.file, _images(resource))
+        _judge(document, resource, base, engine, result)
     for path in skipped:
         line, _ = document.locate(path)
         result.notes.append(Note(document.file, f"skipped {format_path(path)}: not a Kubernetes object", line))
+
+
+def _images(resource: Any) -> list[str]:
+    """The images (stripped) written in an object's pod specs."""
+    views = resource.pod_views() or [resource]
+    images = (container.get("image") for view in views for container in view.containers())
+    return [image.strip() for image in images if isinstance(image, str)]
 
 
 def _judge(document: Document, resource: Any, base: tuple, engine: Engine, result: LintResult) -> None:

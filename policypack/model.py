@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -255,6 +255,12 @@ class Resource:
     # outputs): kept encrypted in config and state, so not literals in plain text.
     # The paths of those values; always empty for manifests.
     secret_paths: tuple[Path, ...] = ()
+    # Offline only: how a build in the run deploys an image written in this object
+    # (policypack/builds.py): the image as written (stripped) -> the references a
+    # kustomize overlay deploys it as, or () when skaffold builds it and deploys it by
+    # digest. Images no build changes are not listed; always empty in Pulumi, whose
+    # objects are already as deployed.
+    deployed_images: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def is_secret(self, path: Path) -> bool:
         """Whether the value at `path` (or a value containing it) is a Pulumi secret."""
@@ -343,6 +349,7 @@ class Resource:
                 cluster=self.cluster,
                 pod_path=path,
                 secret_paths=self.secret_paths,
+                deployed_images=self.deployed_images,
             )
             for path in self.pod_spec_paths
         ]

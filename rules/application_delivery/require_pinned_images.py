@@ -31,6 +31,14 @@ Notes:
     A build reference is not an image and is not judged: `ko://...`, or a Go import
     path on a source host (`github.com/knative/docs/code-samples/...`), which ko
     builds and replaces with a digest-pinned image at deploy time.
+    An image is judged as it is deployed when a build in the lint run sets it
+    (offline; see policypack/builds.py): a kustomize overlay's `images` entry
+    (`newTag`, `digest`, `newName`) rewrites a base's image, so a base that leaves
+    the tag to its overlays passes when every overlay of the run that deploys it
+    pins it, and is reported, naming the deployed reference, when one leaves it
+    moving; an image that `skaffold.yaml` builds (`build.artifacts[].image`, in its
+    folder) is deployed by digest and passes. Lint the repository (or `kustomize
+    build` output), not a base folder alone, for this to apply.
     Registry prefixes match at a boundary: `registry.example.com` allows
     `registry.example.com/app:1` but not `registry.example.com.evil.io/app:1`.
     Images from Docker Hub are also matched in their full form, so `docker.io/library/`
@@ -43,29 +51,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policypack.images import split_image
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 
 _DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
-
-
-def split_image(image: str) -> tuple[str, str | None, str | None]:
-    """`registry:5000/app:1.2@sha256:ab..` -> (`registry:5000/app`, `1.2`, `sha256:ab..`).
-    An empty tag or digest (`app:`) counts as none."""
-    name, _, digest = image.partition("@")
-    slash = name.rfind("/")
-    colon = name.rfind(":")
-    tag = None
-    if colon > slash:  # a colon before the last slash is a registry port
-        name, tag = name[:colon], name[colon + 1 :]
-    return name, tag or None, digest or None
-
-
-def repository_name(image: str) -> str:
-    """The last path segment of the repository, without registry, tag or digest
-    (`registry.k8s.io/sig-storage/livenessprobe:v2.12.0` -> `livenessprobe`): how
-    rules recognise well-known images whatever registry mirrors them."""
-    return split_image(image)[0].rpartition("/")[2]
 
 
 DOCKER_HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io")
@@ -155,6 +145,29 @@ def is_build_reference(image: str) -> bool:
     return image.startswith("ko://") or image.partition("/")[0] in SOURCE_HOSTS
 
 
+def _pinning_problem(image: str, require_digest: bool) -> str | None:
+    """What is wrong with how `image` is pinned (said after `uses image "..."`), or None."""
+    _, tag, digest = split_image(image)
+    if digest is not None and not _DIGEST.match(digest):
+        return "whose digest is malformed"
+    if digest is None and require_digest:
+        return "which is not pinned by digest (@sha256:...)"
+    if digest is None and tag is None:
+        return 'with no tag, which means "latest" at every pull'
+    if digest is None and tag == "latest":
+        return ': the "latest" tag moves'
+    if digest is None and tag is not None and moving_tag(tag):
+        return f': "{tag}" names a branch or channel, and moves'
+    if digest is None and tag is not None and _PLACEHOLDER.search(tag):
+        return "whose tag is a placeholder never filled in"
+    return None
+
+
+def _uses(label: str, written: str, deployed: str, problem: str) -> str:
+    image = f'"{written}"' if deployed == written else f'"{written}" (a kustomization deploys it as "{deployed}")'
+    return f"{label} uses image {image}{'' if problem.startswith(':') else ' '}{problem}"
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     require_digest = options["requireDigest"]
     registries = list(options["allowedRegistries"])
@@ -163,33 +176,29 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         if not isinstance(image, str) or not image.strip():
             continue  # unknown during preview, or missing (not this rule's concern)
         path = container.path + ("image",)
-        if is_build_reference(image.strip()):
+        written = image.strip()
+        if is_build_reference(written):
             continue  # built and pinned by digest at deploy time (ko)
-        name, tag, digest = split_image(image.strip())
-        if digest is not None and not _DIGEST.match(digest):
-            yield Violation(path, f'{container.label} uses image "{image}" whose digest is malformed')
-        elif digest is None and require_digest:
-            yield Violation(
-                path, f'{container.label} uses image "{image}", which is not pinned by digest (@sha256:...)'
-            )
-        elif digest is None and tag is None:
-            yield Violation(
-                path, f'{container.label} uses image "{image}" with no tag, which means "latest" at every pull'
-            )
-        elif digest is None and tag == "latest":
-            yield Violation(path, f'{container.label} uses image "{image}": the "latest" tag moves')
-        elif digest is None and tag is not None and moving_tag(tag):
-            yield Violation(
-                path, f'{container.label} uses image "{image}": "{tag}" names a branch or channel, and moves'
-            )
-        elif digest is None and tag is not None and _PLACEHOLDER.search(tag):
-            yield Violation(path, f'{container.label} uses image "{image}", whose tag is a placeholder never filled in')
-        if registries and not _allowed(image.strip(), name, registries):
-            yield Violation(
-                path,
-                f'{container.label} uses image "{image}" from a registry that is not allowed '
-                f"(allowed: {', '.join(registries)})",
-            )
+        # As deployed: a kustomize overlay in the run may set the tag (one reference per
+        # overlay), and skaffold deploys what it builds by digest (none left to judge).
+        deployed = obj.deployed_images.get(written, (written,))
+        for reference in deployed:
+            problem = _pinning_problem(reference, require_digest)
+            if problem is not None:
+                yield Violation(path, _uses(container.label, written, reference, problem))
+                break
+        for reference in deployed:
+            if registries and not _allowed(reference, split_image(reference)[0], registries):
+                yield Violation(
+                    path,
+                    _uses(
+                        container.label,
+                        written,
+                        reference,
+                        f"from a registry that is not allowed (allowed: {', '.join(registries)})",
+                    ),
+                )
+                break
 
 
 RULE = Rule(

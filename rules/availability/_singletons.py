@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from policypack.images import repository_name
 from policypack.model import Resource
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
-from ..application_delivery.require_pinned_images import repository_name
 from ..identity._rbac import Bindings, account_of
 
 # Flags and variables with which controllers built on client-go, controller-runtime,

@@ -18,10 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from policypack.images import repository_name
 from policypack.model import Resource
 from policypack.values import as_list, is_unknown
-
-from ..application_delivery.require_pinned_images import repository_name
 
 # The last path segment of the repository: postgres, bitnami/postgresql, mysql/mysql-server,
 # valkey/valkey, mongodb/mongodb-community-server, redis/redis-stack-server, ...

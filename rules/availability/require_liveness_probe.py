@@ -50,11 +50,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policypack.images import repository_name
 from policypack.model import Container, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list, is_unknown
 
-from ..application_delivery.require_pinned_images import repository_name
 from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
 
 LIVENESS_PORTS_ONLY = {

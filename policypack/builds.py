@@ -1,0 +1,226 @@
+"""Images that a build in the run sets at deploy time: kustomize `images` and skaffold.
+
+A repository's manifests often name an image without the tag that will run:
+
+- a kustomize base says `image: registry.k8s.io/sig-storage/csi-provisioner`, and
+  each overlay that deploys it sets the tag (`images: [{name: ..., newTag: v5.1.0}]`);
+- skaffold builds the images its `build.artifacts` name and deploys the manifests
+  with each one replaced by `name:tag@sha256:...`.
+
+Linting the repository (rather than `kustomize build` or `skaffold render` output),
+`require-pinned-images` would call those images unpinned, which the deployed objects
+are not. `Builds` reads the kustomizations and skaffold configs among the run's
+files and tells, for a file and an image written in it, which references are
+deployed (`deployed`):
+
+- **kustomize**: a kustomization applies to the files of its directory and of the
+  directories its `resources`, `bases` and `components` name (following the
+  kustomizations found there). Only the outermost kustomizations of the run (those
+  no other one names) deploy; each one's image entries, with those of the
+  kustomizations it includes, rewrite the image (`newName`, `newTag`, `digest`;
+  the outer entry wins). A file that several overlays deploy has one deployed
+  reference per overlay; a file no kustomization reaches is deployed as written.
+- **skaffold**: an artifact's image in a file under the config's directory is
+  built and deployed by digest.
+
+Pulumi hands the pack the objects as deployed, so this is offline only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policypack.fragments import KUSTOMIZATION_FILES
+from policypack.images import split_image
+from policypack.loader import Document, parse_documents
+
+SKAFFOLD_FILES: tuple[str, ...] = ("skaffold.yaml", "skaffold.yml")
+#: The names of the files `Builds` reads among a run's files.
+BUILD_FILES = frozenset(KUSTOMIZATION_FILES + SKAFFOLD_FILES)
+_INCLUDE_KEYS = ("resources", "bases", "components")
+_MAX_DEPTH = 32  # kustomizations that include each other in a loop stop here
+
+
+def _read(path: str) -> Any:
+    """The first document of a YAML file, or None when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    documents = [item for item in parse_documents(path, text) if isinstance(item, Document)]
+    return documents[0].data if documents else None
+
+
+def _image_entries(data: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """A kustomization's `images` entries by the image name they match."""
+    entries = data.get("images")
+    found = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+            found[entry["name"]] = entry
+    return found
+
+
+def _rewrite(image: str, entry: Mapping[str, Any]) -> str:
+    """The image after one kustomize `images` entry (matched by name) rewrites it."""
+
+    name, tag, digest = split_image(image)
+    new_name, new_tag, new_digest = entry.get("newName"), entry.get("newTag"), entry.get("digest")
+    if isinstance(new_name, str) and new_name:
+        name = new_name
+    if isinstance(new_digest, str) and new_digest:
+        return f"{name}@{new_digest}"
+    if isinstance(new_tag, (str, int, float)) and not isinstance(new_tag, bool) and str(new_tag):
+        tag = str(new_tag)
+    reference = f"{name}:{tag}" if tag else name
+    return f"{reference}@{digest}" if digest else reference
+
+
+@dataclass
+class _Kustomization:
+    directory: str
+    images: dict[str, Mapping[str, Any]]
+    includes: list[str] = field(default_factory=list)  # directories it names
+
+
+class Builds:
+    """The run's kustomizations and skaffold configs (see the module's docstring)."""
+
+    def __init__(self, files: Iterable[str] = ()) -> None:
+        self._kustomizations: dict[str, _Kustomization] = {}
+        self._skaffold: dict[str, frozenset[str]] = {}  # directory -> artifact images
+        for file in files:
+            name = os.path.basename(file)
+            if name in KUSTOMIZATION_FILES:
+                self._add_kustomization(os.path.dirname(os.path.abspath(file)))
+            elif name in SKAFFOLD_FILES:
+                self._add_skaffold(os.path.abspath(file))
+        self._roots = self._outermost()
+        self._deployers: dict[str, list[list[_Kustomization]]] = {}
+
+    def _outermost(self) -> list[_Kustomization]:
+        """The kustomizations no other one includes; in a loop of inclusions (which
+        kustomize refuses), each member of the loop the others do not reach first."""
+        named = {included for k in self._kustomizations.values() for included in k.includes}
+        roots = [k for d, k in self._kustomizations.items() if d not in named]
+        reached = self._reach([k.directory for k in roots])
+        for directory in self._kustomizations:
+            if directory not in reached and directory in self._reach(self._kustomizations[directory].includes):
+                roots.append(self._kustomizations[directory])  # it reaches itself: in a loop
+                reached |= self._reach([directory])
+        return roots
+
+    def _reach(self, start: Iterable[str]) -> set[str]:
+        """The kustomization directories reached from `start` through inclusions."""
+        reached: set[str] = set()
+        pending = list(start)
+        while pending:
+            current = pending.pop()
+            if current not in reached and current in self._kustomizations:
+                reached.add(current)
+                pending.extend(self._kustomizations[current].includes)
+        return reached
+
+    def __bool__(self) -> bool:
+        return bool(self._kustomizations or self._skaffold)
+
+    def _add_kustomization(self, directory: str, depth: int = 0) -> None:
+        if directory in self._kustomizations or depth > _MAX_DEPTH:
+            return
+        data = next((d for d in (_read(os.path.join(directory, n)) for n in KUSTOMIZATION_FILES) if d), None)
+        if not isinstance(data, Mapping):
+            return
+        kustomization = _Kustomization(directory, _image_entries(data))
+        self._kustomizations[directory] = kustomization
+        for key in _INCLUDE_KEYS:
+            entries = data.get(key)
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, str) or "://" in entry or entry.startswith(("github.com/", "git@")):
+                    continue  # a remote base: not in the run
+                target = os.path.normpath(os.path.join(directory, entry))
+                if os.path.isdir(target):
+                    kustomization.includes.append(target)
+                    self._add_kustomization(target, depth + 1)
+
+    def _add_skaffold(self, path: str) -> None:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError):
+            return
+        images = set()
+        for item in parse_documents(path, text):  # a skaffold.yaml may hold several configs
+            data = item.data if isinstance(item, Document) else None
+            if not isinstance(data, Mapping):
+                continue
+            builds = [data.get("build")]
+            profiles = data.get("profiles")
+            builds += [p.get("build") for p in profiles if isinstance(p, Mapping)] if isinstance(profiles, list) else []
+            for build in builds:
+                artifacts = build.get("artifacts") if isinstance(build, Mapping) else None
+                for artifact in artifacts if isinstance(artifacts, list) else []:
+                    if isinstance(artifact, Mapping) and isinstance(artifact.get("image"), str):
+                        images.add(artifact["image"])
+        if images:
+            self._skaffold[os.path.dirname(path)] = frozenset(images)
+
+    def _chains(self, directory: str) -> list[list[_Kustomization]]:
+        """For each outermost kustomization that deploys files of `directory`, the
+        kustomizations from it down to the one of that directory (outermost first)."""
+        found = self._deployers.get(directory)
+        if found is not None:
+            return found
+        found = []
+
+        def walk(kustomization: _Kustomization, chain: list[_Kustomization]) -> None:
+            chain = [*chain, kustomization]
+            if kustomization.directory == directory:
+                found.append(chain)
+                return
+            if len(chain) > _MAX_DEPTH:
+                return
+            for included in kustomization.includes:
+                if included in self._kustomizations and all(k.directory != included for k in chain):
+                    walk(self._kustomizations[included], chain)
+
+        for root in self._roots:
+            walk(root, [])
+        self._deployers[directory] = found
+        return found
+
+    def deployed(self, file: str, image: str) -> tuple[str, ...]:
+        """The references `image`, as written in `file`, is deployed as: one per
+        kustomize overlay that deploys the file; none when skaffold builds it (and
+        deploys it by digest); just `(image,)` when no build in the run touches it."""
+        path = os.path.abspath(file)
+        name = split_image(image)[0]
+        for directory, images in self._skaffold.items():
+            if name in images and path.startswith(directory + os.sep):
+                return ()
+        chains = self._chains(os.path.dirname(path))
+        if not chains:
+            return (image,)
+        deployed: list[str] = []
+        for chain in chains:
+            reference = image
+            for kustomization in reversed(chain):  # the innermost rewrites first
+                entry = kustomization.images.get(split_image(reference)[0])
+                if entry is not None:
+                    reference = _rewrite(reference, entry)
+            deployed.append(reference)
+        return tuple(dict.fromkeys(deployed))
+
+    def deployed_images(self, file: str, images: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """`deployed` for each image that a build changes (see `Resource.deployed_images`)."""
+        if not self:
+            return {}
+        found = {}
+        for image in images:
+            references = self.deployed(file, image)
+            if references != (image,):
+                found[image] = references
+        return found

@@ -1,0 +1,30 @@
+"""Image references: their parts, as the container runtime reads them.
+
+Machinery, not rule content: the rules that recognise well-known images, the rule
+that judges pinning, and the offline reader of kustomize and skaffold builds
+(policypack/builds.py) all read references the same way.
+"""
+
+from __future__ import annotations
+
+
+def split_image(image: str) -> tuple[str, str | None, str | None]:
+    """`registry:5000/app:1.2@sha256:ab..` -> (`registry:5000/app`, `1.2`, `sha256:ab..`).
+    An empty tag or digest (`app:`) counts as none."""
+    name, _, digest = image.partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    tag = None
+    if colon > slash:  # a colon before the last slash is a registry port
+        name, tag = name[:colon], name[colon + 1 :]
+    return name, tag or None, digest or None
+
+
+def repository_name(image: str) -> str:
+    """The last path segment of the repository, without registry, tag or digest
+    (`registry.k8s.io/sig-storage/livenessprobe:v2.12.0` -> `livenessprobe`): how
+    rules recognise well-known images whatever registry mirrors them."""
+    return split_image(image)[0].rpartition("/")[2]
+
+
+__all__ = ["repository_name", "split_image"]

@@ -1,0 +1,184 @@
+"""Images a build in the run sets (policypack/builds.py): a kustomize overlay's `images`
+and skaffold's artifacts decide how `require-pinned-images` judges a base's image.
+
+Offline only: Pulumi hands the pack objects as deployed, where the tag is written."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from policypack.builds import Builds
+from policypack.config import PackConfig
+from policypack.engine import Engine
+from policypack.lint import lint_paths
+from policypack.registry import load_registry
+from tests.support.harness import REGISTRY, analyze, make_servicer
+
+RULE = "require-pinned-images"
+
+
+def deployment(image: str) -> str:
+    return textwrap.dedent(
+        f"""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: provisioner, namespace: storage}}
+        spec:
+          replicas: 2
+          selector: {{matchLabels: {{app: provisioner}}}}
+          template:
+            metadata: {{labels: {{app: provisioner}}}}
+            spec:
+              containers:
+                - name: provisioner
+                  image: {image}
+        """
+    )
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def pinned_findings(*paths: Path, options: dict | None = None) -> list[str]:
+    registry = load_registry()
+    config = PackConfig.from_mapping({RULE: options} if options else {}, registry, "<test>")
+    result = lint_paths([str(p) for p in paths], Engine(registry, config))
+    assert not result.errors
+    return [f.message for f in result.findings if f.rule == RULE]
+
+
+BASE = {
+    "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+    "base/deployment.yaml": deployment("registry.k8s.io/sig-storage/csi-provisioner"),
+}
+
+
+def overlay(name: str, images: str) -> dict[str, str]:
+    return {
+        f"overlays/{name}/kustomization.yaml": f"""\
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            resources: [../../base]
+            {images}
+            """
+    }
+
+
+def test_an_overlay_that_sets_the_tag_pins_the_base(tmp_path: Path) -> None:
+    # corpus6 and corpus7 (aws-ebs and gcp-pd CSI drivers): the base names the image
+    # without a tag; every overlay that deploys it sets one.
+    write(tmp_path, BASE)
+    assert len(pinned_findings(tmp_path)) == 1  # the base alone: deployed as written
+    write(tmp_path, overlay("stable", "images: [{name: registry.k8s.io/sig-storage/csi-provisioner, newTag: v5.1.0}]"))
+    write(
+        tmp_path,
+        overlay(
+            "prod", "images: [{name: registry.k8s.io/sig-storage/csi-provisioner, digest: 'sha256:" + "ab" * 32 + "'}]"
+        ),
+    )
+    assert pinned_findings(tmp_path) == []
+    # Linting the base folder alone does not see the overlays: judged as written.
+    assert len(pinned_findings(tmp_path / "base")) == 1
+
+
+def test_an_overlay_that_leaves_the_tag_moving_is_reported_as_deployed(tmp_path: Path) -> None:
+    write(tmp_path, BASE)
+    write(tmp_path, overlay("stable", "images: [{name: registry.k8s.io/sig-storage/csi-provisioner, newTag: v5.1.0}]"))
+    # A second overlay deploys the base with no image entry (so untagged), a third with latest.
+    write(tmp_path, overlay("dev", ""))
+    (message,) = pinned_findings(tmp_path)
+    assert 'uses image "registry.k8s.io/sig-storage/csi-provisioner" with no tag' in message
+    write(tmp_path, overlay("dev", "images: [{name: registry.k8s.io/sig-storage/csi-provisioner, newTag: latest}]"))
+    (message,) = pinned_findings(tmp_path)
+    assert 'a kustomization deploys it as "registry.k8s.io/sig-storage/csi-provisioner:latest"' in message
+    assert 'the "latest" tag moves' in message
+
+
+def test_new_name_and_registry_prefixes_are_judged_as_deployed(tmp_path: Path) -> None:
+    # kubebuilder's layout: the manager names `controller`, the kustomization sets it.
+    write(
+        tmp_path,
+        {
+            "config/manager/kustomization.yaml": """\
+                resources: [manager.yaml]
+                images:
+                  - {name: controller, newName: registry.example.com/ops/manager, newTag: "1.8.0"}
+                """,
+            "config/manager/manager.yaml": deployment("controller:latest"),
+        },
+    )
+    assert pinned_findings(tmp_path) == []
+    allowed = {"allowedRegistries": ["registry.example.com/"]}
+    assert pinned_findings(tmp_path, options=allowed) == []
+    (message,) = pinned_findings(tmp_path, options={"allowedRegistries": ["mirror.example.com/"]})
+    assert "not allowed" in message and 'deploys it as "registry.example.com/ops/manager:1.8.0"' in message
+
+
+def test_skaffold_artifacts_are_built_and_deployed_by_digest(tmp_path: Path) -> None:
+    # corpus8 (skaffold's microservices example, cloud-code-samples): the manifests
+    # name the artifact; skaffold replaces it with name:tag@sha256 on deploy.
+    write(
+        tmp_path,
+        {
+            "skaffold.yaml": """\
+                apiVersion: skaffold/v4beta11
+                kind: Config
+                build:
+                  artifacts:
+                    - image: leeroy-web
+                      context: leeroy-web
+                profiles:
+                  - name: app
+                    build:
+                      artifacts: [{image: gcr.io/k8s-skaffold/leeroy-app}]
+                """,
+            "leeroy-web/kubernetes/deployment.yaml": deployment("leeroy-web"),
+            "leeroy-app/kubernetes/deployment.yaml": deployment("gcr.io/k8s-skaffold/leeroy-app"),
+            "redis/deployment.yaml": deployment("redis"),
+        },
+    )
+    (message,) = pinned_findings(tmp_path)
+    assert '"redis" with no tag' in message  # not an artifact: pulled as written
+    # Outside the config's folder, an image of the same name is not skaffold's.
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-other"
+    write(elsewhere, {"deployment.yaml": deployment("leeroy-web")})
+    assert len(pinned_findings(tmp_path, elsewhere)) == 2
+
+
+def test_included_kustomizations_rewrite_in_order_and_loops_end(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": """\
+                resources: [deployment.yaml]
+                images: [{name: web, newName: registry.example.com/web, newTag: main}]
+                """,
+            "base/deployment.yaml": deployment("web"),
+            # The outer entry matches the name the inner one gave, and wins.
+            "prod/kustomization.yaml": """\
+                resources: [../base, ../loop]
+                images: [{name: registry.example.com/web, newTag: "2.4.1"}]
+                """,
+            "loop/kustomization.yaml": "resources: [../prod]\n",
+        },
+    )
+    builds = Builds([str(p) for p in tmp_path.rglob("kustomization.yaml")])
+    deployed = builds.deployed(str(tmp_path / "base" / "deployment.yaml"), "web")
+    assert set(deployed) == {"registry.example.com/web:2.4.1"}
+    assert pinned_findings(tmp_path) == []
+
+
+def test_pulumi_judges_the_image_as_deployed() -> None:
+    import yaml
+
+    from policypack.model import kubernetes_token
+
+    token = kubernetes_token("apps/v1", "Deployment")
+    manifest = yaml.safe_load(deployment("registry.k8s.io/sig-storage/csi-provisioner"))
+    diagnostics = analyze(make_servicer(REGISTRY), token, manifest, f"urn:pulumi:test::builds::{token}::p")
+    assert [d.policy for d in diagnostics if d.policy == RULE] == [RULE]
