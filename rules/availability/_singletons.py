@@ -58,6 +58,36 @@ def named_as_controller(view: Resource, account: str) -> bool | None:
     return None if undecided else False
 
 
+# What in a command line says the program calls the Kubernetes API: running kubectl
+# (`kubectl get jobs`, `/hyperkube kubectl delete`), or an argument that names an
+# object the way API clients take one: `<namespace>/<name>` with the namespace from
+# the downward API (`-nginx-configmaps=$(POD_NAMESPACE)/nginx-config`), or
+# `<kind>/<name>` of a workload (`--target=deployment/coredns`, the proportional
+# autoscalers).
+_KUBECTL = re.compile(r"(?:^|[\s/;&|(])kubectl(?:$|\s)")
+_OBJECT_ARGUMENT = re.compile(
+    r"--?[\w.-]+=(?:\$\([A-Z_]*NAMESPACE\)/[a-z0-9][a-z0-9.-]*"
+    r"|(?:deployment|statefulset|daemonset|replicaset|replicationcontroller)s?/[a-z0-9][a-z0-9.-]*)",
+    re.IGNORECASE,
+)
+
+
+def calls_the_api(view: Resource) -> bool | None:
+    """Whether a container's command or arguments run kubectl or name a Kubernetes
+    object as API clients take one (see _OBJECT_ARGUMENT); None when a command or
+    argument is not known yet (preview)."""
+    for container in view.containers(ephemeral=False):
+        command, args = container.get("command"), container.get("args")
+        if is_unknown(command) or is_unknown(args):
+            return None
+        for word in [*as_list(command), *as_list(args)]:
+            if is_unknown(word):
+                return None
+            if isinstance(word, str) and (_KUBECTL.search(word) or _OBJECT_ARGUMENT.fullmatch(word.strip())):
+                return True
+    return False
+
+
 def may_be_singleton(stack: Stack, bound: Bindings, view: Resource) -> bool:
     """Whether the workload (or the view of its pod template) may be a singleton by
     design: an API client (or not known to be none) that shows no leader election."""

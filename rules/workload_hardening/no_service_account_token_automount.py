@@ -30,7 +30,9 @@ named as a Kubernetes controller or operator (a `controller` or `operator` word:
 `snapshot-controller`, `ebs-csi-controller-sa`, `aws-alb-ingress-controller`,
 `redis-operator`): a controller watches the API by definition, and its RBAC is
 often kept in files the run does not see, where asking it to turn the token off
-would break it.
+would break it. So is a pod whose command line runs `kubectl`, or names an object
+as API clients take one (`-nginx-configmaps=$(POD_NAMESPACE)/nginx-config`,
+`--target=deployment/coredns`).
 
 Why it matters:
     By default every container gets its service account's token at
@@ -79,7 +81,7 @@ from policypack.stack import NAMESPACE_OPTION, Selection, Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
 from .._fixes import set_where_found
-from ..availability._singletons import elects_leader, named_as_controller
+from ..availability._singletons import calls_the_api, elects_leader, named_as_controller
 from ..identity._rbac import BINDING_KINDS, Bindings, account_of
 
 FIELD = "automountServiceAccountToken"
@@ -187,8 +189,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             account = account_of(pod)
             if account is UNKNOWN:
                 continue  # which account, so which bindings, is not known yet
-            if named_as_controller(view, account) is not False:
-                continue  # a controller watches the API, wherever its bindings are (or may be one)
+            if named_as_controller(view, account) is not False or calls_the_api(view) is not False:
+                continue  # a controller or an API client, wherever its bindings are (or may be one)
             if bindings.bind(account, namespace, stack.floating(resource)) is not False:
                 continue  # the pod uses the API (or may: not known yet)
             if pod.get(FIELD) is None:
