@@ -1,8 +1,10 @@
 """RBAC roles do not let anyone create pods, directly or through a workload.
 
-Fires on each rule of a Role or ClusterRole that allows `create` on `pods` or
+Fires on a Role or ClusterRole with a rule that allows `create` on `pods` or
 `replicationcontrollers` (core), `deployments`, `daemonsets`, `statefulsets`,
-`replicasets` (`apps`), or `jobs`, `cronjobs` (`batch`), including through `*`.
+`replicasets` (`apps`), or `jobs`, `cronjobs` (`batch`), including through `*`:
+one finding per role, on its first such rule, naming every rule that grants it
+(the API groups split one decision over several rules).
 
 Why it matters:
     Whoever creates a pod chooses its service account, its mounts and its
@@ -35,8 +37,16 @@ from ._rbac import role_grants, where
 
 
 def check(role: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
-    for grant in role_grants(role, "workload-create"):
-        yield Violation(grant.path, f"rule #{grant.rule_index} can create pods: {grant.detail}{where(role)}")
+    # One finding per role: RBAC splits pods, apps workloads and batch jobs into rules
+    # by API group, and one decision (who holds this role) settles them all.
+    found = list(role_grants(role, "workload-create"))
+    if not found:
+        return
+    rules = ", ".join(f"#{grant.rule_index}" for grant in found)
+    details = "; ".join(grant.detail for grant in found)
+    yield Violation(
+        found[0].path, f"rule{'s' if len(found) > 1 else ''} {rules} can create pods: {details}{where(role)}"
+    )
 
 
 RULE = Rule(

@@ -38,13 +38,19 @@ from . import _pss
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for container in _pss.containers(obj):
+        # One finding per container, on its first host port, naming them all (as Pod
+        # Security admission words it): 80 and 443 are one decision.
+        found = []
         for index, port in enumerate(as_list(container.get("ports"))):
             host_port = port.get("hostPort") if isinstance(port, Mapping) else None
             if isinstance(host_port, int) and not isinstance(host_port, bool) and host_port != 0:
-                yield Violation(
-                    container.path + ("ports", index, "hostPort"),
-                    f"{container.label} must not use hostPort {host_port}",
-                )
+                found.append((index, host_port))
+        if found:
+            numbers = ", ".join(str(number) for _, number in found)
+            yield Violation(
+                container.path + ("ports", found[0][0], "hostPort"),
+                f"{container.label} must not use hostPort{'s' if len(found) > 1 else ''} {numbers}",
+            )
 
 
 RULE = Rule(
