@@ -7,8 +7,8 @@ image is pinned when it names a tag other than `latest` (`nginx:1.27.2`) or a di
 `snapshot`, `stable`, `lts`), alone or with variant words that carry no version
 (`lts-alpine`, `snapshot-thick`, `latest-slim`, `latest-amd64`), moves like `latest` and is
 reported too; so is a reference whose tag
-is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `${TAG}`, `???`), which no
-registry serves. With `requireDigest`, only a digest counts. With
+is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `${TAG}`, `???`, or the word
+`version`, `tag`, `x.y.z`, `changeme`), which no registry serves. With `requireDigest`, only a digest counts. With
 `allowedRegistries`, the image must also come from one of the listed prefixes.
 
 Why it matters:
@@ -137,6 +137,10 @@ def moving_tag(tag: str) -> bool:
 
 # A template left unfilled: {NAME}, <NAME>, ${NAME}, ??? (a valid tag has none of these).
 _PLACEHOLDER = re.compile(r"[{}<>$?]")
+#: Tags that are the name of the blank rather than a value (`nginx-ingress:version`).
+PLACEHOLDER_TAGS = frozenset(
+    {"version", "tag", "your-tag", "yourtag", "x.y.z", "vx.y.z", "changeme", "change-me", "replaceme", "replace-me"}
+)
 
 
 def is_build_reference(image: str) -> bool:
@@ -158,7 +162,7 @@ def _pinning_problem(image: str, require_digest: bool) -> str | None:
         return ': the "latest" tag moves'
     if digest is None and tag is not None and moving_tag(tag):
         return f': "{tag}" names a branch or channel, and moves'
-    if digest is None and tag is not None and _PLACEHOLDER.search(tag):
+    if digest is None and tag is not None and (_PLACEHOLDER.search(tag) or tag.lower() in PLACEHOLDER_TAGS):
         return "whose tag is a placeholder never filled in"
     return None
 

@@ -24,7 +24,10 @@ How to fix:
     show what an account really calls.
 
 Notes:
-    `nonResourceURLs` (such as `/metrics`) are not judged by this rule. An
+    `nonResourceURLs` (such as `/metrics`) are not judged by this rule, nor are
+    the resources of a rule whose API groups are only `custom.metrics.k8s.io` and
+    `external.metrics.k8s.io`: there they are metric names, unknown in advance (its
+    verbs are judged as usual). An
     aggregated ClusterRole (`aggregationRule`) is not judged: the control plane
     overwrites its rules with those of the ClusterRoles it selects, which are judged
     on their own.
@@ -44,6 +47,10 @@ from ._rbac import is_aggregated
 # A fixed order, never the order keys were written in: Pulumi hands props over as a
 # protobuf Struct, which does not keep key order.
 FIELDS = ("apiGroups", "resources", "verbs")
+# API groups whose "resources" are metric names, which no one can list in advance:
+# `resources: ["*"]` there is how every metrics reader (the HPA controller, KEDA,
+# prometheus-adapter) is granted, and it reaches nothing else.
+METRICS_GROUPS = frozenset({"custom.metrics.k8s.io", "external.metrics.k8s.io"})
 
 
 def _is_wildcard(field: str, value: Any) -> bool:
@@ -60,7 +67,11 @@ def check(role: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             continue
         hits = []
         first_path = None
+        groups = as_list(rule.get("apiGroups"))
+        metric_names = bool(groups) and all(group in METRICS_GROUPS for group in groups)
         for field in FIELDS:
+            if field == "resources" and metric_names:
+                continue
             for position, value in enumerate(as_list(rule.get(field))):
                 if _is_wildcard(field, value):
                     hits.append(f'{field} "{value}"')
