@@ -19,7 +19,10 @@ How to fix:
                 containerPort: 8080
 
 Notes:
-    Services that select nothing are left to service-selects-no-pods. A target
+    Services that select nothing are left to service-selects-no-pods. Pods that run
+    once and exit (a Job's, a CronJob's, a bare Pod that does not restart, such as a
+    Helm `test` hook sharing the app's labels) are not judged: they are not the
+    Service's backends, and no endpoint for them is what is wanted. A target
     port that is an unrendered template variable (`${PORT:-9002}`, `{{ .port }}`)
     is not a port name and is not judged; nor are workloads defined more than once
     in the set, unless one copy is in the Service's own file (docs/sets.md). Unknown
@@ -59,6 +62,20 @@ def declared_port_names(workload: Resource) -> set[Any] | None:
     return names
 
 
+def runs_to_completion(workload: Resource) -> bool | None:
+    """Whether the workload's pods run once and exit: a Job's or CronJob's, or a bare
+    Pod's that does not restart (`Never`, `OnFailure`: a Helm test hook). None when
+    its restart policy is not known yet."""
+    if workload.kind in ("Job", "CronJob"):
+        return True
+    if workload.kind != "Pod":
+        return False
+    policy = workload.get("spec", "restartPolicy")
+    if policy is UNKNOWN:
+        return None
+    return policy in ("Never", "OnFailure")
+
+
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for service in stack.of_kind("Service"):
         selector = service.get("spec", "selector")
@@ -80,6 +97,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         for index, target in named:
             lacking = []
             for workload in selection.matched:
+                if runs_to_completion(workload) is not False:
+                    continue  # a one-shot pod that shares the labels (a Helm test hook): no backend
                 names = declared_port_names(workload)
                 if names is not None and target not in names:
                     lacking.append(workload.display_name)
