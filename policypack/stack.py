@@ -149,6 +149,16 @@ class Stack:
             return None
         return (_group(resource), resource.kind, where, resource.name)
 
+    def nearer_copy(self, resource: Resource, near: Resource) -> bool:
+        """Whether another copy of `resource` (an alternative: the same object defined
+        in another file) lies nearer `near` in the file tree: then `near` goes with that
+        copy (a Service beside its own variant of the Deployment), not with this one."""
+        if id(resource) not in self._contested or near.source is None or resource.source is None:
+            return False
+        copies = self._copies.get(self._identity(resource), [])
+        mine = _distance(near.source, resource.source)
+        return any(copy is not resource and _distance(near.source, copy.source) < mine for copy in copies)
+
     def pod_labels(self, resource: Resource) -> Any:
         """The labels of the object's pods as far as the set knows them: the template's,
         plus the labels its controller adds, whose values are unknown here."""

@@ -97,6 +97,8 @@ def serves(
         scrape = _scrape_only(service) if traffic_only else False
         if scrape is True:
             continue  # a scraper reads the pods through it: no traffic
+        if stack.nearer_copy(obj, service):
+            continue  # the Service goes with another variant of this workload, in its own file
         match = selects(service, labels)
         if match is True and stack.namespace_of(service) == namespace and scrape is False:
             return True

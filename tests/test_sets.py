@@ -213,3 +213,21 @@ subjects: [{{kind: ServiceAccount, name: controller, namespace: argocd}}]
     # Bindings to the set's own roles are left to the per-role rules (one root cause,
     # one finding): only install.yaml's role grants everything.
     assert not [f for f in found if f[0] == "rbac-binding-grants"]
+
+
+def test_a_service_goes_with_the_variant_in_its_own_file(tmp_path: Path) -> None:
+    # corpus11 (Percona's operator.yaml and cw-operator.yaml, two install variants of
+    # one Deployment): the cluster-wide variant's Service selects both copies' pods,
+    # but it goes with its own file's copy; the other copy, which declares only a
+    # metrics port, serves nothing network-policy-coverage should ask a policy for.
+    metrics_only = deployment("operator", "operator", port="metrics")
+    write(
+        tmp_path,
+        {
+            "operator.yaml": metrics_only,
+            "cw-operator.yaml": metrics_only + "---\n" + service("operator", "operator", port="9443"),
+        },
+    )
+    config = PackConfig.from_mapping({"all": "disabled", "network-policy-coverage": "advisory"}, REGISTRY)
+    result = lint_paths([str(tmp_path)], Engine(REGISTRY, config))
+    assert [Path(f.location.file).name for f in result.findings] == ["cw-operator.yaml"]
