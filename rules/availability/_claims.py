@@ -56,3 +56,32 @@ def exclusive(modes: Any) -> bool | None:
     if any(mode in SHARED_MODES for mode in listed):
         return False
     return any(mode in EXCLUSIVE_MODES for mode in listed) or None
+
+
+def exclusive_claims(stack: Stack, obj: Resource, view: Resource) -> list[tuple[str, bool]] | None:
+    """The claims the pods mount by name that the set defines as mountable on one node
+    only: (name, whether ReadWriteOncePod, one pod only). None when a volume is not
+    known yet; claims the set does not show are left out (their mode is unseen)."""
+    found = []
+    for name, modes in mounted_claims(stack, obj, view):
+        if name is UNKNOWN:
+            return None
+        if exclusive(modes) is True:
+            found.append((name, "ReadWriteOncePod" in as_list(modes)))
+    return found
+
+
+def mounts_a_claim(view: Resource) -> bool | None:
+    """Whether the pods mount a PersistentVolumeClaim by name, one claim for every
+    replica (None when the volumes are not known yet): whether replicas can run on
+    different nodes then depends on the claim's access mode."""
+    pod = view.pod_spec
+    volumes = pod.get("volumes") if pod is not None else None
+    if volumes is UNKNOWN:
+        return None
+    for volume in as_list(volumes):
+        if volume is UNKNOWN:
+            return None
+        if isinstance(volume, Mapping) and volume.get("persistentVolumeClaim") is not None:
+            return True
+    return False

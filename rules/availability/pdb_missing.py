@@ -23,6 +23,9 @@ How to fix:
 Notes:
     Budgets that allow no disruption at all are pdb-allows-no-disruption's business.
     Unknown replicas, labels or selectors during preview fire nothing.
+    Replicas that all mount one claim the set defines as ReadWriteOnce cannot leave
+    its node, so a budget cannot keep any of them through a drain:
+    `no-replicas-on-exclusive-claim` reports that, and this rule leaves them alone.
 """
 
 from __future__ import annotations
@@ -33,12 +36,16 @@ from typing import Any
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 
+from .no_replicas_on_exclusive_claim import shares_exclusive_claim
+
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for workload in stack.of_kind("Deployment", "StatefulSet"):
         replicas = workload.get("spec", "replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas <= 1:
             continue
+        if shares_exclusive_claim(stack, workload):
+            continue  # its replicas cannot leave one node: no-replicas-on-exclusive-claim says so
         if stack.covered(workload, "PodDisruptionBudget", "spec", "selector") is False:
             yield StackViolation(
                 workload,
@@ -53,7 +60,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds={"Deployment", "StatefulSet", "PodDisruptionBudget"},
+    kinds={"Deployment", "StatefulSet", "PodDisruptionBudget", "PersistentVolumeClaim"},
     check=check,
     stack=True,
     options=NAMESPACE_OPTION,

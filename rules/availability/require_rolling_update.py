@@ -39,6 +39,8 @@ Notes:
     turns leader election on (the test `require-multiple-replicas` uses). Two
     copies of such a program would both act while a rolling update runs, which is
     what `Recreate` prevents.
+    Nor is `Recreate` on replicas that all mount one claim the set defines as
+    ReadWriteOnce: `no-replicas-on-exclusive-claim` reports that cause.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 from ._stores import runs_single_instance_store
+from .no_replicas_on_exclusive_claim import shares_exclusive_claim
 
 # kind -> (path of the strategy type, the value that is not a rolling update, what it means)
 STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -95,6 +98,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 or may_be_singleton(stack, bound, obj)
             ):
                 continue  # one pod that cannot coexist with its successor: Recreate is the way
+            if isinstance(count, int) and count > 1 and shares_exclusive_claim(stack, obj):
+                continue  # replicas on one ReadWriteOnce claim: no-replicas-on-exclusive-claim says so
         yield StackViolation(obj, path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
 
 
@@ -151,7 +156,7 @@ RULE = Rule(
     severity=Severity.LOW,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds={*STRATEGIES, "RoleBinding", "ClusterRoleBinding"},
+    kinds={*STRATEGIES, "RoleBinding", "ClusterRoleBinding", "PersistentVolumeClaim"},
     check=check,
     stack=True,
     options=NAMESPACE_OPTION,

@@ -48,6 +48,10 @@ Notes:
     scaled by a HorizontalPodAutoscaler that leaves `replicas` out reads as one
     replica and is not judged; declare the spread anyway, since the HPA will add
     replicas.
+    A Deployment or ReplicaSet whose pods mount a PersistentVolumeClaim by name
+    (every replica the same claim) is not judged: whether its replicas can run on
+    different nodes is the claim's access mode, which this rule, judging one object,
+    cannot see (`no-replicas-on-exclusive-claim` judges it with the set).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.stack import CONTROLLER_POD_LABELS, label_selector_matches
 from policypack.values import UNKNOWN, as_list
 
+from ._claims import mounts_a_claim
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 
@@ -116,6 +121,8 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         return
     if one_pod_per_node(obj) is not False:
         return  # a host port already keeps two of its pods off one node (or may: not known yet)
+    if obj.kind != "StatefulSet" and mounts_a_claim(obj) is not False:
+        return  # every replica mounts one claim: whether they can leave its node is its access mode's
     labels = _own_labels(obj)
     if declares_spread(pod) is False:
         yield Violation(

@@ -1,0 +1,106 @@
+"""Replicas do not share a claim that only one node can mount.
+
+Fires on a Deployment, StatefulSet, ReplicaSet or ReplicationController of two or
+more replicas whose pods mount, by name (so every replica the same one), a
+PersistentVolumeClaim that the set defines as `ReadWriteOnce` or `ReadWriteOncePod`.
+
+Why it matters:
+    A ReadWriteOnce volume attaches to one node. Replicas that the scheduler places
+    on other nodes wait on a Multi-Attach error and never start, so the "replicas"
+    only run while they all fit on that one node, and a drain of it stops them all.
+    A ReadWriteOncePod claim admits one pod in the whole cluster: every other
+    replica stays pending. The replica count promises availability the storage
+    cannot give, and spreading the pods (or a PodDisruptionBudget) only makes the
+    contradiction visible at the worst time.
+
+How to fix:
+    Give each replica its own volume, or use storage many nodes can mount:
+
+        # a StatefulSet with a claim per pod
+        volumeClaimTemplates:
+          - metadata: {name: data}
+            spec:
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 10Gi}}
+
+    or a `ReadWriteMany` claim (NFS, CephFS, a cloud file share), or an object store
+    instead of a shared directory. If the program cannot run twice on its data, run
+    one replica and say so (`require-recreate-with-exclusive-claim`).
+
+Notes:
+    A claim the set does not show has an access mode the rule cannot see, and fires
+    nothing. Volumes from a StatefulSet's `volumeClaimTemplates` are per pod and are
+    not judged. While this rule fires on a workload, `require-topology-spread`,
+    `pdb-missing` and `require-rolling-update` leave it alone: their advice
+    (spread across nodes, keep some pods through a drain, surge a new pod beside the
+    old) cannot be followed until the storage changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import Resource
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack
+from policypack.values import as_list
+
+from ._claims import exclusive_claims
+from ._replicas import replicas
+
+KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
+
+
+def shares_exclusive_claim(stack: Stack, obj: Resource) -> list[tuple[str, bool]]:
+    """The exclusive claims that the workload's several replicas all mount (empty when
+    it runs one, when the count or a volume is not known, or when none is exclusive)."""
+    count = replicas(obj)
+    if not isinstance(count, int) or count < 2 or obj.pod_spec is None:
+        return []
+    return exclusive_claims(stack, obj, obj) or []
+
+
+def _volume_path(obj: Resource, claim: str) -> tuple:
+    pod = obj.pod_spec
+    for index, volume in enumerate(as_list(pod.get("volumes") if pod is not None else None)):
+        if isinstance(volume, Mapping) and (volume.get("persistentVolumeClaim") or {}).get("claimName") == claim:
+            return (*pod.path, "volumes", index, "persistentVolumeClaim", "claimName")
+    return ("spec", "replicas")
+
+
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    for obj in stack.of_kind(*KINDS):
+        if obj.is_custom_resource:
+            continue
+        claims = shares_exclusive_claim(stack, obj)
+        if not claims:
+            continue
+        names = ", ".join(f'"{name}"' for name, _ in claims)
+        one_pod = any(pod_only for _, pod_only in claims)
+        what = (
+            "ReadWriteOncePod: only one pod in the cluster can mount it, and the other replicas stay pending"
+            if one_pod
+            else "ReadWriteOnce: replicas on any other node than the one it is attached to fail to start "
+            "(Multi-Attach), so they cannot be spread and a drain stops them all"
+        )
+        yield StackViolation(
+            obj,
+            _volume_path(obj, claims[0][0]),
+            f"its {replicas(obj)} replicas all mount claim{'s' if len(claims) > 1 else ''} {names}, which "
+            f"{'are' if len(claims) > 1 else 'is'} {what}",
+        )
+
+
+RULE = Rule(
+    name="no-replicas-on-exclusive-claim",
+    doc=__doc__,
+    severity=Severity.MEDIUM,
+    enforcement=Enforcement.ADVISORY,
+    area="availability",
+    kinds={*KINDS, "PersistentVolumeClaim"},
+    check=check,
+    stack=True,
+    options=NAMESPACE_OPTION,
+    tags=("storage",),
+)
