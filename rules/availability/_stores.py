@@ -9,8 +9,10 @@ of DynamoDB Local (an emulator keeping its data in the pod) and two RabbitMQ pod
 of a Deployment: RabbitMQ nodes cluster under stable host names, which only a
 StatefulSet gives, so a Deployment's pods are separate brokers splitting the queues
 between them. A Jenkins controller runs one instance by design (its state is its
-JENKINS_HOME), so a second replica is a second, unrelated Jenkins. The images are
-matched by the last part of their repository name, whatever the registry and tag.
+JENKINS_HOME), so a second replica is a second, unrelated Jenkins. An application's
+own database image, named as one (`grafana/tns-db`, `orders-database`), is taken for
+a single instance too. The images are matched by the last part of their repository
+name, whatever the registry and tag.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from policypack.values import as_list, is_unknown
 # valkey/valkey, mongodb/mongodb-community-server, redis/redis-stack-server, ...
 _SINGLE_INSTANCE_STORE = re.compile(
     r"(?:postgres|postgresql|postgis|mysql|mysql-server|mariadb|percona-server|mongo|mongodb"
-    r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|memcached|dynamodb-local|jenkins)"
+    r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|memcached|dynamodb-local|jenkins"
+    # an application's own database image, named as one: grafana/tns-db, acme/orders-database
+    r"|[a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:db|database))"
 )
 # Brokers that cluster only under stable host names (a StatefulSet's): RabbitMQ.
 _BROKER_NEEDING_STABLE_NAMES = re.compile(r"rabbitmq")
