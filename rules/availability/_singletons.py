@@ -72,11 +72,116 @@ _OBJECT_ARGUMENT = re.compile(
 )
 
 
+# Resource types as kubectl takes them (plural, singular or short name): an
+# environment value that lists several and nothing else tells the program which
+# kinds of object to read (kube-backup's RESOURCETYPES="ingress deployment configmap svc").
+_RESOURCE_TYPES = frozenset(
+    [
+        "pod",
+        "pods",
+        "po",
+        "deployment",
+        "deployments",
+        "deploy",
+        "service",
+        "services",
+        "svc",
+        "configmap",
+        "configmaps",
+        "cm",
+        "secret",
+        "secrets",
+        "ingress",
+        "ingresses",
+        "ing",
+        "daemonset",
+        "daemonsets",
+        "ds",
+        "statefulset",
+        "statefulsets",
+        "sts",
+        "replicaset",
+        "replicasets",
+        "rs",
+        "replicationcontroller",
+        "replicationcontrollers",
+        "rc",
+        "job",
+        "jobs",
+        "cronjob",
+        "cronjobs",
+        "cj",
+        "networkpolicy",
+        "networkpolicies",
+        "netpol",
+        "storageclass",
+        "storageclasses",
+        "sc",
+        "persistentvolume",
+        "persistentvolumes",
+        "pv",
+        "persistentvolumeclaim",
+        "persistentvolumeclaims",
+        "pvc",
+        "namespace",
+        "namespaces",
+        "ns",
+        "serviceaccount",
+        "serviceaccounts",
+        "sa",
+        "role",
+        "roles",
+        "rolebinding",
+        "rolebindings",
+        "clusterrole",
+        "clusterroles",
+        "clusterrolebinding",
+        "clusterrolebindings",
+        "horizontalpodautoscaler",
+        "horizontalpodautoscalers",
+        "hpa",
+        "poddisruptionbudget",
+        "poddisruptionbudgets",
+        "pdb",
+        "node",
+        "nodes",
+        "endpoints",
+        "ep",
+        "event",
+        "events",
+        "limitrange",
+        "limitranges",
+        "resourcequota",
+        "resourcequotas",
+        "customresourcedefinition",
+        "customresourcedefinitions",
+        "crd",
+        "crds",
+        "thirdpartyresource",
+        "thirdpartyresources",
+    ]
+)
+
+
+def _lists_resource_types(value: object) -> bool:
+    words = value.replace(",", " ").lower().split() if isinstance(value, str) else []
+    return len(words) >= 3 and all(word in _RESOURCE_TYPES for word in words)
+
+
 def calls_the_api(view: Resource) -> bool | None:
     """Whether a container's command or arguments run kubectl or name a Kubernetes
-    object as API clients take one (see _OBJECT_ARGUMENT); None when a command or
-    argument is not known yet (preview)."""
+    object as API clients take one (see _OBJECT_ARGUMENT), or an environment value
+    lists resource types to read; None when a command, an argument or the
+    environment is not known yet (preview)."""
     for container in view.containers(ephemeral=False):
+        env = container.get("env")
+        if is_unknown(env):
+            return None
+        for variable in as_list(env):
+            if is_unknown(variable) or (isinstance(variable, Mapping) and is_unknown(variable.get("value"))):
+                return None
+            if isinstance(variable, Mapping) and _lists_resource_types(variable.get("value")):
+                return True
         command, args = container.get("command"), container.get("args")
         if is_unknown(command) or is_unknown(args):
             return None
