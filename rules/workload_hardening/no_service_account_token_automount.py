@@ -32,7 +32,8 @@ named as a Kubernetes controller or operator (a `controller` or `operator` word:
 often kept in files the run does not see, where asking it to turn the token off
 would break it. So is a pod whose command line runs `kubectl`, or names an object
 as API clients take one (`-nginx-configmaps=$(POD_NAMESPACE)/nginx-config`,
-`--target=deployment/coredns`).
+`--target=deployment/coredns`), or whose environment lists resource types to read
+(`RESOURCETYPES: "ingress deployment configmap svc"`).
 
 Why it matters:
     By default every container gets its service account's token at
