@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from policypack.model import Resource
-from policypack.stack import Stack, map_selector_matches
-from policypack.values import UNKNOWN, as_list
+from policypack.stack import Stack, label_selector_matches, map_selector_matches
+from policypack.values import UNKNOWN, as_list, get
 
 from .availability._probes import scrape_ports
 
@@ -19,21 +19,68 @@ _SELF_PORT = re.compile(
 )
 
 
-def _traffic_port(port: Any, scraped: frozenset[int] = frozenset()) -> bool:
+def _traffic_port(port: Any, scraped: frozenset[int] = frozenset(), monitored: frozenset[str] = frozenset()) -> bool:
     """Whether a declared port may carry traffic: every port but one named for probes
-    or metrics, or the one the pod's `prometheus.io/port` annotation names (`scraped`);
-    another unnamed port may carry anything."""
+    or metrics, the one the pod's `prometheus.io/port` annotation names (`scraped`),
+    or one a PodMonitor of the set scrapes by name (`monitored`); another unnamed
+    port may carry anything."""
     name = port.get("name") if isinstance(port, Mapping) else None
     number = port.get("containerPort") if isinstance(port, Mapping) else None
     if isinstance(number, int) and number in scraped:
         return False
+    if isinstance(name, str) and name in monitored:
+        return False
     return not (isinstance(name, str) and _SELF_PORT.fullmatch(name))
 
 
-def _scrape_only(service: Resource) -> bool | None:
+def monitored_ports(stack: Stack, obj: Resource, labels: Any) -> frozenset[str] | None:
+    """The port names that the set's PodMonitors (Prometheus Operator) scrape on the
+    workload's pods: a monitor in the pods' namespace (or whose `namespaceSelector`
+    names it, or `any`) whose selector matches their labels. None when a monitor's
+    selector, namespaces or ports are not known yet."""
+    namespace = stack.namespace_of(obj)
+    found: set[str] = set()
+    for monitor in stack.of_kind("PodMonitor"):
+        spec = monitor.get("spec")
+        if spec is UNKNOWN:
+            return None
+        where = get(spec, "namespaceSelector")
+        if where is UNKNOWN:
+            return None
+        names, every = get(where, "matchNames"), get(where, "any")
+        if names is UNKNOWN or every is UNKNOWN or any(name is UNKNOWN for name in as_list(names)):
+            return None
+        if every is True:
+            pass
+        elif isinstance(names, list) and names:
+            if namespace not in names:
+                continue
+        elif stack.namespace_of(monitor) is UNKNOWN:
+            return None  # it may be in the pods' namespace
+        elif stack.namespace_of(monitor) != namespace:
+            continue
+        match = label_selector_matches(get(spec, "selector"), labels, empty_matches_all=True)
+        if match is None:
+            return None
+        if not match:
+            continue
+        endpoints = get(spec, "podMetricsEndpoints")
+        if endpoints is UNKNOWN:
+            return None
+        for endpoint in as_list(endpoints):
+            port = get(endpoint, "port") if isinstance(endpoint, Mapping) else endpoint
+            if port is UNKNOWN:
+                return None
+            if isinstance(port, str) and isinstance(endpoint, Mapping):
+                found.add(port)
+    return frozenset(found)
+
+
+def _scrape_only(service: Resource, monitored: frozenset = frozenset()) -> bool | None:
     """Whether every port of the Service is named for metrics or probes (by its name
-    or a named targetPort): a scraper's Service, not traffic (dcgm-exporter's). None
-    when its ports are not known yet."""
+    or a named targetPort), or targets a port a PodMonitor scrapes (`monitored`: its
+    names and numbers): a scraper's Service, not traffic (dcgm-exporter's). None when
+    its ports are not known yet."""
     ports = service.get("spec", "ports")
     if ports is UNKNOWN:
         return None
@@ -48,6 +95,8 @@ def _scrape_only(service: Resource) -> bool | None:
             return False
         names = [port.get("name"), port.get("targetPort")]
         if any(isinstance(name, str) and _SELF_PORT.fullmatch(name) for name in names):
+            continue
+        if port.get("targetPort", port.get("port")) in monitored:
             continue
         if any(name is UNKNOWN for name in names):
             undecided = True
@@ -71,6 +120,12 @@ def serves(
     scraped = scrape_ports(view) if traffic_only else frozenset()
     if scraped is None:
         return None  # the annotation naming the scraper's port is not known yet
+    monitored = monitored_ports(stack, obj, stack.pod_labels(view)) if traffic_only else frozenset()
+    if monitored is None:
+        return None  # a PodMonitor that may scrape its ports is not known yet
+    containers = view.get(*path, "containers") if path is not None else None
+    if monitored and (containers is UNKNOWN or any(entry is UNKNOWN for entry in as_list(containers))):
+        return None  # which ports the monitor scrapes is not known yet
     for container in view.containers(init=False, ephemeral=False):
         ports = container.get("ports")
         if ports is UNKNOWN or any(port is UNKNOWN for port in as_list(ports)):
@@ -84,7 +139,7 @@ def serves(
             numbers = [port.get("containerPort") for port in as_list(ports) if isinstance(port, Mapping)]
             if scraped and any(number is UNKNOWN for number in numbers):
                 return None  # may be the port the annotation names
-            if any(_traffic_port(port, scraped) for port in as_list(ports)):
+            if any(_traffic_port(port, scraped, monitored) for port in as_list(ports)):
                 return True
     labels = stack.pod_labels(view)
     if not isinstance(labels, Mapping):
@@ -93,8 +148,18 @@ def serves(
     if not isinstance(namespace, str):
         return None
     verdict: bool | None = False
+    # The ports a PodMonitor scrapes, by name and by number, for the Services that target them.
+    numbers = [
+        port.get("containerPort")
+        for container in view.containers(init=False, ephemeral=False)
+        for port in as_list(container.get("ports"))
+        if isinstance(port, Mapping) and port.get("name") in monitored
+    ]
+    if any(number is UNKNOWN for number in numbers):
+        return None  # the number a Service may target is not known yet
+    scraped_ports = frozenset(monitored) | frozenset(numbers)
     for service in services_that_may_be_in(stack, namespace, unplaced):
-        scrape = _scrape_only(service) if traffic_only else False
+        scrape = _scrape_only(service, scraped_ports) if traffic_only else False
         if scrape is True:
             continue  # a scraper reads the pods through it: no traffic
         if stack.nearer_copy(obj, service):

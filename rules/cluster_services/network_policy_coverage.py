@@ -32,8 +32,9 @@ Notes:
     the namespace in the config. Unknown labels or selectors fire nothing.
 
     Workloads that declare no port (or only ports for probes and metrics: named
-    `healthz`, `metrics`, ..., or named by the pod's `prometheus.io/port`
-    annotation) and that no Service selects but one whose every port is named for
+    `healthz`, `metrics`, ..., named by the pod's `prometheus.io/port` annotation,
+    or scraped by name by a Prometheus Operator `PodMonitor` of the set that selects
+    the pods) and that no Service selects but one whose every port is named for
     metrics or probes (a scraper's, as dcgm-exporter's) (a controller that only
     calls the API server, a CSI driver reached through a Unix socket, a hook Job
     that runs a script) are not judged by default: there is no traffic to them to
@@ -105,7 +106,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="cluster-services",
-    kinds={"NetworkPolicy", "Service", *POD_KINDS},
+    kinds={"NetworkPolicy", "Service", "PodMonitor", *POD_KINDS},
     check=check,
     stack=True,
     options={**NAMESPACE_OPTION, "workloadsThatServeOnly": SERVE_ONLY},
