@@ -1,9 +1,11 @@
-"""Every Ingress backend names a Service in the set.
+"""Every Ingress backend names a Service in the set, and a port that Service exposes.
 
 Checks `spec.defaultBackend.service.name` and each `spec.rules[].http.paths[].backend
 .service.name` (and the `serviceName` of the removed v1beta1 API) against the Services
 linted together (or in the stack), in the Ingress's namespace. Resource backends are
-not judged.
+not judged. When the Service is found, the backend's port (`service.port.number`
+or `service.port.name`, the removed API's `servicePort`) must be one of the
+Service's `ports` (its `port`, or its `name`), not a container's `targetPort`.
 
 Why it matters:
     An Ingress whose backend Service does not exist returns 503 for that path, and
@@ -34,7 +36,7 @@ from typing import Any
 from policypack.model import CUSTOM_RESOURCES, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import Path, as_list
+from policypack.values import UNKNOWN, Path, as_list, is_unknown
 
 
 def backends(ingress: Resource) -> Iterator[tuple[Path, Any]]:
@@ -55,14 +57,64 @@ def _service_name(ingress: Resource, base: Path) -> Iterator[tuple[Path, Any]]:
         yield base + ("serviceName",), ingress.get(*base, "serviceName")
 
 
+def _backend_port(ingress: Resource, name_path: Path) -> tuple[Path, Any] | None:
+    """(path, port) the backend names beside the Service (`service.port.number` or
+    `.name`; the removed API's `servicePort`), a port number as an int; None when
+    it names none."""
+    if name_path[-1] == "serviceName":
+        path = (*name_path[:-1], "servicePort")
+        port = ingress.get(*path)
+        if isinstance(port, str) and port.isdigit():
+            port = int(port)
+        return (path, port) if port is not None else None
+    base = (*name_path[:-1], "port")
+    for key in ("number", "name"):
+        port = ingress.get(*base, key)
+        if port is not None:
+            return base + (key,), port
+    return None
+
+
+def _missing_port(service: Resource, port: Any) -> str | None:
+    """The Service's ports, listed for the message, when none is `port`; None when one
+    is, or when a port is not known yet (preview) or malformed."""
+    if service.get("spec", "type") in ("ExternalName", UNKNOWN):
+        return None  # the controller proxies to the external name on the backend's own port
+    ports = service.get("spec", "ports")
+    if is_unknown(ports) or is_unknown(port) or isinstance(port, bool) or not isinstance(port, (int, str)):
+        return None
+    listed = []
+    for entry in as_list(ports):
+        if not isinstance(entry, Mapping):
+            return None
+        number, name = entry.get("port"), entry.get("name")
+        if is_unknown(number) or is_unknown(name):
+            return None
+        if port in (number, name):
+            return None
+        listed.append(f"{number} ({name})" if isinstance(name, str) and name else str(number))
+    return ", ".join(listed) or "none"
+
+
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for ingress in stack.of_kind("Ingress"):
         namespace = stack.namespace_of(ingress)
         if not isinstance(namespace, str):
             continue
         for path, name in backends(ingress):
-            if stack.find("Service", name, namespace, near=ingress) is None:
+            service = stack.find("Service", name, namespace, near=ingress)
+            if service is None:
                 yield StackViolation(ingress, path, f'backend Service "{name}" is not in namespace {namespace}')
+                continue
+            named = _backend_port(ingress, path) if isinstance(service, Resource) else None
+            exposed = _missing_port(service, named[1]) if named is not None else None
+            if named is not None and exposed is not None:
+                yield StackViolation(
+                    ingress,
+                    named[0],
+                    f'backend Service "{name}" has no port {named[1]} (its ports: {exposed}): every request '
+                    "to this path fails",
+                )
 
 
 RULE = Rule(
