@@ -58,17 +58,20 @@ def exclusive(modes: Any) -> bool | None:
     return any(mode in EXCLUSIVE_MODES for mode in listed) or None
 
 
-def exclusive_claims(stack: Stack, obj: Resource, view: Resource) -> list[tuple[str, bool]] | None:
+def exclusive_claims(stack: Stack, obj: Resource, view: Resource) -> tuple[list[tuple[str, bool]], bool]:
     """The claims the pods mount by name that the set defines as mountable on one node
-    only: (name, whether ReadWriteOncePod, one pod only). None when a volume is not
-    known yet; claims the set does not show are left out (their mode is unseen)."""
-    found = []
+    only, as (name, whether ReadWriteOncePod: one pod only), and whether another may
+    be: a volume not known yet, or a claim whose access mode the set does not show."""
+    found, undecided = [], False
     for name, modes in mounted_claims(stack, obj, view):
         if name is UNKNOWN:
-            return None
-        if exclusive(modes) is True:
+            return found, True
+        held = exclusive(modes)
+        if held is True:
             found.append((name, "ReadWriteOncePod" in as_list(modes)))
-    return found
+        elif held is None:
+            undecided = True
+    return found, undecided
 
 
 def mounts_a_claim(view: Resource) -> bool | None:

@@ -33,7 +33,8 @@ Notes:
     not judged. While this rule fires on a workload, `require-topology-spread`,
     `pdb-missing` and `require-rolling-update` leave it alone: their advice
     (spread across nodes, keep some pods through a drain, surge a new pod beside the
-    old) cannot be followed until the storage changes.
+    old) cannot be followed until the storage changes; they also leave alone replicas
+    that mount a claim the set does not show, whose access mode may be the same.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import as_list
+from policypack.values import UNKNOWN, as_list
 
 from ._claims import exclusive_claims
 from ._replicas import replicas
@@ -54,11 +55,28 @@ KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
 
 def shares_exclusive_claim(stack: Stack, obj: Resource) -> list[tuple[str, bool]]:
     """The exclusive claims that the workload's several replicas all mount (empty when
-    it runs one, when the count or a volume is not known, or when none is exclusive)."""
+    it runs one, when the count is not known, or when none is known to be exclusive)."""
     count = replicas(obj)
     if not isinstance(count, int) or count < 2 or obj.pod_spec is None:
         return []
-    return exclusive_claims(stack, obj, obj) or []
+    return exclusive_claims(stack, obj, obj)[0]
+
+
+def may_share_exclusive_claim(stack: Stack, obj: Resource) -> bool:
+    """Whether the workload's several replicas all mount a claim that one node only
+    may mount: known so, or not known yet (its pod template or a claim's access mode,
+    unseen). Advice to spread them, keep some through a drain or surge beside them
+    waits for the storage."""
+    count = replicas(obj)
+    if count is UNKNOWN:
+        return True
+    if not isinstance(count, int) or count < 2:
+        return False
+    if obj.pod_spec is None:
+        path = obj.builtin_pod_path
+        return path is not None and obj.get(*path) is UNKNOWN
+    found, undecided = exclusive_claims(stack, obj, obj)
+    return bool(found) or undecided
 
 
 def _volume_path(obj: Resource, claim: str) -> tuple:

@@ -25,7 +25,8 @@ Notes:
     Unknown replicas, labels or selectors during preview fire nothing.
     Replicas that all mount one claim the set defines as ReadWriteOnce cannot leave
     its node, so a budget cannot keep any of them through a drain:
-    `no-replicas-on-exclusive-claim` reports that, and this rule leaves them alone.
+    `no-replicas-on-exclusive-claim` reports that, and this rule leaves them alone,
+    as it does replicas on a claim the set does not show (its mode may be the same).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 
-from .no_replicas_on_exclusive_claim import shares_exclusive_claim
+from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
@@ -44,8 +45,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         replicas = workload.get("spec", "replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas <= 1:
             continue
-        if shares_exclusive_claim(stack, workload):
-            continue  # its replicas cannot leave one node: no-replicas-on-exclusive-claim says so
+        if may_share_exclusive_claim(stack, workload):
+            continue  # its replicas cannot leave one node (or may not: a claim's mode is unseen)
         if stack.covered(workload, "PodDisruptionBudget", "spec", "selector") is False:
             yield StackViolation(
                 workload,

@@ -40,7 +40,8 @@ Notes:
     copies of such a program would both act while a rolling update runs, which is
     what `Recreate` prevents.
     Nor is `Recreate` on replicas that all mount one claim the set defines as
-    ReadWriteOnce: `no-replicas-on-exclusive-claim` reports that cause.
+    ReadWriteOnce (`no-replicas-on-exclusive-claim` reports that cause), or one the
+    set does not show, whose access mode may be the same.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 from ._stores import runs_single_instance_store
-from .no_replicas_on_exclusive_claim import shares_exclusive_claim
+from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
 
 # kind -> (path of the strategy type, the value that is not a rolling update, what it means)
 STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -98,8 +99,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 or may_be_singleton(stack, bound, obj)
             ):
                 continue  # one pod that cannot coexist with its successor: Recreate is the way
-            if isinstance(count, int) and count > 1 and shares_exclusive_claim(stack, obj):
-                continue  # replicas on one ReadWriteOnce claim: no-replicas-on-exclusive-claim says so
+            if isinstance(count, int) and count > 1 and may_share_exclusive_claim(stack, obj):
+                continue  # replicas on one ReadWriteOnce claim (or maybe: a claim's mode is unseen)
         yield StackViolation(obj, path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
 
 

@@ -40,7 +40,7 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import as_list
+from policypack.values import as_list, is_unknown
 
 from ._rbac import is_aggregated
 
@@ -59,6 +59,17 @@ def _is_wildcard(field: str, value: Any) -> bool:
     return value == "*" or (field == "resources" and value.startswith("*/"))
 
 
+def _metric_names(groups: Any) -> bool:
+    """Whether a rule's resources are metric names: its API groups are only the
+    metrics APIs' (or, while they are not known yet, may be)."""
+    if is_unknown(groups):
+        return True
+    listed = as_list(groups)
+    return bool(listed) and all(
+        is_unknown(group) or (isinstance(group, str) and group in METRICS_GROUPS) for group in listed
+    )
+
+
 def check(role: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if is_aggregated(role) is not False:
         return  # its rules are the control plane's (or not known yet)
@@ -67,8 +78,7 @@ def check(role: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             continue
         hits = []
         first_path = None
-        groups = as_list(rule.get("apiGroups"))
-        metric_names = bool(groups) and all(group in METRICS_GROUPS for group in groups)
+        metric_names = _metric_names(rule.get("apiGroups"))
         for field in FIELDS:
             if field == "resources" and metric_names:
                 continue
