@@ -343,3 +343,34 @@ def test_probe_hosts_on_the_host_network_fold_into_it() -> None:
     )
     (note,) = [d for d in diagnostics if d.policy == "pss-host-probes-and-lifecycle"]
     assert "follows from pss-host-namespaces" in note.message
+
+
+def test_host_network_of_a_host_process_pod_folds_into_it() -> None:
+    # corpus12 (sig-windows-tools' HostProcess calico, flannel, kube-proxy): the API
+    # requires hostNetwork with hostProcess; the one decision is HostProcess.
+    text = textwrap.dedent(
+        """\
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: kube-proxy-windows, namespace: kube-system}
+        spec:
+          selector: {matchLabels: {app: kube-proxy}}
+          template:
+            metadata: {labels: {app: kube-proxy}}
+            spec:
+              os: {name: windows}
+              hostNetwork: true
+              securityContext:
+                windowsOptions: {hostProcess: true, runAsUserName: "NT AUTHORITY\\\\system"}
+              containers:
+                - name: kube-proxy
+                  image: registry.example.com/kube-proxy:v1.31.0
+        """
+    )
+    found = by_rule(lint(text))
+    (host_process,) = found["pss-windows-host-process"]
+    assert [f.rule for f in host_process.folded] == ["pss-host-namespaces"]
+    assert "pss-host-namespaces" not in found
+    # Without HostProcess, the host network is its own finding.
+    plain = by_rule(lint(text.replace("{hostProcess: true,", "{hostProcess: false,")))
+    assert "pss-host-namespaces" in plain and "pss-windows-host-process" not in plain

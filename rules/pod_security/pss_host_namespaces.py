@@ -47,6 +47,7 @@ RULE = Rule(
     doc=__doc__,
     severity=Severity.HIGH,
     enforcement=Enforcement.MANDATORY,
+    folds_into={"pss-windows-host-process": "pod"},
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,

@@ -19,6 +19,11 @@ How to fix:
 
     Node agents that need host access belong in a namespace labelled for the
     privileged level, not in application namespaces.
+
+Notes:
+    One finding per pod, naming each container that sets it too. A HostProcess pod
+    must set `hostNetwork: true` (the API server requires it), so the host-namespace
+    findings of `pss-host-namespaces` on such a pod are folded into this one.
 """
 
 from __future__ import annotations
@@ -35,20 +40,27 @@ FIELD = ("windowsOptions", "hostProcess")
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    # One finding per pod, naming every place that asks for it (as Pod Security
+    # admission words it): the pod's setting, else the first container's. An init
+    # container that repeats the pod's `hostProcess: true` is the same decision.
     pod = obj.pod_spec
     if pod is None:
         return
+    containers = [c for c in _pss.containers(obj) if c.get("securityContext", *FIELD) is True]
+    names = ", ".join(f'"{c.name}"' for c in containers if isinstance(c.name, str))
     if pod.get("securityContext", *FIELD) is True:
+        also = f" (as do containers {names})" if names else ""
         yield Violation(
             _pss.pod_security_context_path(pod) + FIELD,
-            "pod must not set securityContext.windowsOptions.hostProcess=true",
+            f"pod must not set securityContext.windowsOptions.hostProcess=true{also}",
         )
-    for container in _pss.containers(obj):
-        if container.get("securityContext", *FIELD) is True:
-            yield Violation(
-                container.path + ("securityContext",) + FIELD,
-                f"{container.label} must not set securityContext.windowsOptions.hostProcess=true",
-            )
+    elif containers:
+        first = containers[0]
+        also = f" (containers {names})" if len(containers) > 1 else ""
+        yield Violation(
+            first.path + ("securityContext",) + FIELD,
+            f"{first.label} must not set securityContext.windowsOptions.hostProcess=true{also}",
+        )
 
 
 RULE = Rule(
