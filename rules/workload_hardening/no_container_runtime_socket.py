@@ -28,7 +28,10 @@ Notes:
     `pss-host-path-volumes` (and `pss-restricted-volumes`) report the same volume as
     a hostPath; when this rule fires, their findings on that volume are folded into
     this one. A path, a mount or a user not known yet (Pulumi preview) is not
-    judged.
+    judged. Nor is a pod that runs only on Windows nodes (`spec.os.name: windows`,
+    or a node selection of Windows only): its runtimes listen on named pipes, and
+    a hostPath `/` there is the node's system drive, which `pss-host-path-volumes`
+    reports.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from policypack.values import UNKNOWN, as_list
 
 from ..pod_security import _pss
 from ._node_paths import GROUP_OPENED, runtime_socket
+from ._security_context import may_be_windows_pod
 
 
 def _positive(value: Any) -> bool:
@@ -96,8 +100,8 @@ def _reached_by(obj: Resource, pod: PodSpec, name: Any, group_opened: bool) -> b
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     pod = obj.pod_spec
-    if pod is None:
-        return
+    if pod is None or may_be_windows_pod(obj):
+        return  # a Windows pod: its runtimes listen on named pipes, and `/` is a drive
     for index, volume in enumerate(as_list(pod.get("volumes"))):
         if not isinstance(volume, Mapping) or not isinstance(volume.get("hostPath"), Mapping):
             continue
