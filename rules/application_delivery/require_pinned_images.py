@@ -30,7 +30,9 @@ How to fix:
 Notes:
     A build reference is not an image and is not judged: `ko://...`, or a Go import
     path on a source host (`github.com/knative/docs/code-samples/...`), which ko
-    builds and replaces with a digest-pinned image at deploy time.
+    builds and replaces with a digest-pinned image at deploy time; and kubebuilder's
+    bare `controller` (`image: controller:latest` in `config/manager`), which the
+    project's build replaces (`kustomize edit set image controller=...`).
     An image is judged as it is deployed when a build in the lint run sets it
     (offline; see policypack/builds.py): a kustomize overlay's `images` entry
     (`newTag`, `digest`, `newName`) rewrites a base's image, so a base that leaves
@@ -143,10 +145,22 @@ PLACEHOLDER_TAGS = frozenset(
 )
 
 
+# kubebuilder's scaffold names the manager's image `controller:latest` (in
+# config/manager/manager.yaml) and sets the real one with `kustomize edit set image
+# controller=...` or an image patch at build time; no registry serves a bare
+# `controller` (Docker Hub has no such official image).
+KUBEBUILDER_PLACEHOLDERS = frozenset({"controller"})
+
+
 def is_build_reference(image: str) -> bool:
-    """Whether the image is a build reference resolved at deploy time (`ko://...`, or
-    a Go import path on a source host), not an image a runtime pulls."""
-    return image.startswith("ko://") or image.partition("/")[0] in SOURCE_HOSTS
+    """Whether the image is a build reference resolved at deploy time (`ko://...`, a
+    Go import path on a source host, or kubebuilder's bare `controller`), not an image
+    a runtime pulls."""
+    return (
+        image.startswith("ko://")
+        or image.partition("/")[0] in SOURCE_HOSTS
+        or split_image(image)[0] in KUBEBUILDER_PLACEHOLDERS
+    )
 
 
 def _pinning_problem(image: str, require_digest: bool) -> str | None:
@@ -181,11 +195,13 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             continue  # unknown during preview, or missing (not this rule's concern)
         path = container.path + ("image",)
         written = image.strip()
-        if is_build_reference(written):
-            continue  # built and pinned by digest at deploy time (ko)
         # As deployed: a kustomize overlay in the run may set the tag (one reference per
         # overlay), and skaffold deploys what it builds by digest (none left to judge).
-        deployed = obj.deployed_images.get(written, (written,))
+        deployed = obj.deployed_images.get(written)
+        if deployed is None:
+            if is_build_reference(written):
+                continue  # built at deploy time (ko), or a scaffold's placeholder
+            deployed = (written,)
         for reference in deployed:
             problem = _pinning_problem(reference, require_digest)
             if problem is not None:
