@@ -22,7 +22,10 @@ A pod whose containers name the token's directory
 (`/var/run/secrets/kubernetes.io/serviceaccount`) in their command, arguments or
 environment reads the token itself (`MC_WEB_IDENTITY_TOKEN_FILE=...`, a script
 that calls the API with it): it is not judged, since turning the mount off would
-break it. Nor is a pod whose containers turn leader election on (`--leader-elect`,
+break it; so does one that mounts a ConfigMap of the set whose data names that
+directory or asks for Kubernetes service discovery (Prometheus'
+`bearer_token_file` under `kubernetes_sd_configs`). Nor is a pod whose containers
+turn leader election on (`--leader-elect`,
 `--leader-election=true`, `LEADER_ELECT=true`, ...): electing a leader takes a Lease
 through the API, so the pod uses it even when its bindings are in files the run
 does not see. Nor is a pod whose service account, or one of whose images, is
@@ -79,7 +82,7 @@ from policypack.model import CUSTOM_RESOURCES, POD_KINDS, PodSpec, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
 from policypack.stack import NAMESPACE_OPTION, Selection, Stack
-from policypack.values import UNKNOWN, as_list, is_unknown
+from policypack.values import UNKNOWN, as_list, get, is_unknown
 
 from .._fixes import set_where_found
 from ..availability._singletons import calls_the_api, elects_leader, named_as_controller
@@ -110,6 +113,60 @@ def reads_token(view: Resource) -> bool | None:
         if any(isinstance(word, str) and TOKEN_DIRECTORY in word for word in words):
             return True
     return False
+
+
+def config_reads_token(stack: Stack, view: Resource) -> bool | None:
+    """Whether a ConfigMap the pod mounts as a volume (in the set, in its namespace)
+    names the token's directory or asks for Kubernetes service discovery: the
+    program reads its token from its configuration (Prometheus'
+    `bearer_token_file: /var/run/secrets/kubernetes.io/serviceaccount/token` under
+    `kubernetes_sd_configs`). None when a volume, a name or the data is not known yet."""
+    pod = view.pod_spec
+    volumes = pod.get("volumes") if pod is not None else None
+    if is_unknown(volumes):
+        return None
+    namespace = stack.namespace_of(view)
+    names = []
+    for volume in as_list(volumes):
+        if is_unknown(volume):
+            return None
+        if not isinstance(volume, Mapping):
+            continue
+        sources = [volume.get("configMap")] + [
+            source.get("configMap") if isinstance(source, Mapping) else source
+            for source in as_list(get(volume, "projected", "sources"))
+        ]
+        for source in sources:
+            name = source.get("name") if isinstance(source, Mapping) else source
+            if is_unknown(name):
+                return None
+            if isinstance(name, str):
+                names.append(name)
+    if not names:
+        return False
+    # The set's ConfigMaps that may be one of them: of that name (or a name or
+    # namespace not known yet) in the pod's namespace. One the set does not show
+    # says nothing: most programs' configuration asks for no token.
+    candidates = [
+        config
+        for config in stack.of_kind("ConfigMap")
+        if (config.name in names or is_unknown(config.name))
+        and (stack.namespace_of(config) in (namespace, UNKNOWN) or is_unknown(namespace))
+    ]
+    undecided = False
+    for found in candidates:
+        if is_unknown(found.name) or is_unknown(stack.namespace_of(found)):
+            undecided = True
+        data = found.get("data")
+        if is_unknown(data):
+            undecided = True
+            continue
+        for value in data.values() if isinstance(data, Mapping) else ():
+            if is_unknown(value):
+                undecided = True
+            elif isinstance(value, str) and (TOKEN_DIRECTORY in value or "kubernetes_sd_configs" in value):
+                return True
+    return None if undecided else False
 
 
 def pod_violation(pod: PodSpec, options: Mapping[str, Any]) -> Violation | None:
@@ -185,6 +242,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             violation = pod_violation(pod, options)
             if violation is None or reads_token(view) is not False:
                 continue  # the pod reads its token itself (or may: not known yet)
+            if config_reads_token(stack, view) is not False:
+                continue  # its mounted configuration reads the token (or may: not known yet)
             if elects_leader(view):
                 continue  # leader election takes a Lease through the API: the pod uses it
             account = account_of(pod)
@@ -214,7 +273,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="workload-hardening",
-    kinds={*POD_KINDS, "ServiceAccount", *BINDING_KINDS, CUSTOM_RESOURCES},
+    kinds={*POD_KINDS, "ServiceAccount", "ConfigMap", *BINDING_KINDS, CUSTOM_RESOURCES},
     check=check,
     stack=True,
     options={
