@@ -85,6 +85,22 @@ class _Kustomization:
     directory: str
     images: dict[str, Mapping[str, Any]]
     includes: list[str] = field(default_factory=list)  # directories it names
+    # Labels it adds to every object's labels, selectors and pod templates.
+    common_labels: dict[str, str] = field(default_factory=dict)
+
+
+def _common_labels(data: Mapping[str, Any]) -> dict[str, str]:
+    """`commonLabels`, and `labels` entries with `includeSelectors: true` (which kustomize
+    also writes into selectors and pod templates)."""
+    found = {}
+    common = data.get("commonLabels")
+    if isinstance(common, Mapping):
+        found.update({str(k): str(v) for k, v in common.items()})
+    for entry in data.get("labels") if isinstance(data.get("labels"), list) else []:
+        pairs = entry.get("pairs") if isinstance(entry, Mapping) else None
+        if isinstance(pairs, Mapping) and entry.get("includeSelectors") is True:
+            found.update({str(k): str(v) for k, v in pairs.items()})
+    return found
 
 
 class Builds:
@@ -134,7 +150,7 @@ class Builds:
         data = next((d for d in (_read(os.path.join(directory, n)) for n in KUSTOMIZATION_FILES) if d), None)
         if not isinstance(data, Mapping):
             return
-        kustomization = _Kustomization(directory, _image_entries(data))
+        kustomization = _Kustomization(directory, _image_entries(data), common_labels=_common_labels(data))
         self._kustomizations[directory] = kustomization
         for key in _INCLUDE_KEYS:
             entries = data.get(key)
@@ -224,3 +240,18 @@ class Builds:
             if references != (image,):
                 found[image] = references
         return found
+
+    def added_labels(self, file: str) -> tuple[dict[str, str], ...]:
+        """For each outermost kustomization that deploys `file`, the labels it and the
+        kustomizations it includes add to the objects' labels, selectors and pod
+        templates (`commonLabels`); none when no kustomization of the run deploys it."""
+        if not self._kustomizations:
+            return ()
+        chains = self._chains(os.path.dirname(os.path.abspath(file)))
+        found = []
+        for chain in chains:
+            labels: dict[str, str] = {}
+            for kustomization in reversed(chain):  # the outer one's value wins
+                labels.update(kustomization.common_labels)
+            found.append(labels)
+        return tuple(found)

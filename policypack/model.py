@@ -261,6 +261,10 @@ class Resource:
     # digest. Images no build changes are not listed; always empty in Pulumi, whose
     # objects are already as deployed.
     deployed_images: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Offline only: for each outermost kustomization of the run that deploys this
+    # object, the labels it adds to its labels, selectors and pod templates
+    # (`commonLabels`, policypack/builds.py); empty when none deploys it.
+    added_labels: tuple[Mapping[str, str], ...] = ()
 
     def is_secret(self, path: Path) -> bool:
         """Whether the value at `path` (or a value containing it) is a Pulumi secret."""
@@ -350,6 +354,7 @@ class Resource:
                 pod_path=path,
                 secret_paths=self.secret_paths,
                 deployed_images=self.deployed_images,
+                added_labels=self.added_labels,
             )
             for path in self.pod_spec_paths
         ]

@@ -182,3 +182,38 @@ def test_pulumi_judges_the_image_as_deployed() -> None:
     manifest = yaml.safe_load(deployment("registry.k8s.io/sig-storage/csi-provisioner"))
     diagnostics = analyze(make_servicer(REGISTRY), token, manifest, f"urn:pulumi:test::builds::{token}::p")
     assert [d.policy for d in diagnostics if d.policy == RULE] == [RULE]
+
+
+def test_common_labels_of_the_deploying_kustomization_complete_the_template(tmp_path: Path) -> None:
+    # corpus12 (aws-node-termination-handler's config/base): the selector names
+    # `app`, which only the kustomization's commonLabels put on the pod template.
+    daemon_set = textwrap.dedent(
+        """\
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: nth, namespace: kube-system}
+        spec:
+          selector:
+            matchLabels: {app: nth, role: agent}
+          template:
+            metadata: {labels: {role: agent}}
+            spec:
+              containers:
+                - name: nth
+                  image: registry.example.com/nth:1.22.0
+        """
+    )
+    write(tmp_path, {"base/daemon-set.yaml": daemon_set})
+    registry = load_registry()
+    config = PackConfig.from_mapping({"all": "disabled", "workload-selector-mismatch": "mandatory"}, registry, "<t>")
+
+    def mismatches() -> int:
+        result = lint_paths([str(tmp_path)], Engine(registry, config))
+        return sum(f.rule == "workload-selector-mismatch" for f in result.findings)
+
+    assert mismatches() == 1  # no kustomization: judged as written
+    write(tmp_path, {"base/kustomization.yaml": "commonLabels: {app: nth}\nresources: [daemon-set.yaml]\n"})
+    assert mismatches() == 0
+    # Another value for the label than the selector's: still a mismatch.
+    write(tmp_path, {"base/kustomization.yaml": "commonLabels: {team: ops}\nresources: [daemon-set.yaml]\n"})
+    assert mismatches() == 1

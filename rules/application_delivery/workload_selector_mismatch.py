@@ -14,6 +14,13 @@ How to fix:
     Make every `matchLabels` pair (and every expression) hold for
     `spec.template.metadata.labels`. Remember the selector is immutable on
     Deployments: changing it means recreating the object.
+
+Notes:
+    Offline, a kustomize base is judged as its kustomizations in the run deploy it:
+    `commonLabels` (and `labels` with `includeSelectors: true`) are written into the
+    selector and the pod template, so a template label the base leaves to them is
+    not missing (aws-node-termination-handler's `config/base`). It fires only when
+    every outermost kustomization that deploys the file leaves the mismatch.
 """
 
 from __future__ import annotations
@@ -28,19 +35,37 @@ from policypack.stack import label_selector_matches, map_selector_matches
 
 def check(workload: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     selector = workload.get("spec", "selector")
-    labels = workload.pod_labels
     if selector is None:
         return  # apps/v1 requires one (the API server says so); Jobs and RCs default it
+    # As deployed: each kustomization of the run that deploys it adds its common labels
+    # to the selector and the pod template; it mismatches only if every one leaves it so.
+    added = workload.added_labels or ({},)
+    if all(_mismatch(workload, selector, labels) for labels in added):
+        yield Violation(("spec", "selector"), f"{workload.kind} selector does not match its pod template's labels")
+
+
+def _with(value: Any, labels: Mapping[str, str]) -> Any:
+    """A label map (or a LabelSelector's matchLabels) with kustomize's common labels added."""
+    if not labels or not isinstance(value, Mapping):
+        return value
+    return {**value, **labels}
+
+
+def _mismatch(workload: Resource, selector: Any, added: Mapping[str, str]) -> bool:
+    labels = _with(workload.pod_labels, added)
+    if isinstance(selector, Mapping) and added and workload.kind != "ReplicationController":
+        selector = {**selector, "matchLabels": _with(selector.get("matchLabels") or {}, added)}
+    elif workload.kind == "ReplicationController":
+        selector = _with(selector, added)
     if workload.kind == "ReplicationController":
         verdict = map_selector_matches(selector, labels) if isinstance(selector, Mapping) and selector else True
     elif workload.kind == "Job":
         if workload.get("spec", "manualSelector") is not True:
-            return
+            return False
         verdict = label_selector_matches(selector, labels)
     else:
         verdict = label_selector_matches(selector, labels, empty_matches_all=False)
-    if verdict is False:
-        yield Violation(("spec", "selector"), f"{workload.kind} selector does not match its pod template's labels")
+    return verdict is False
 
 
 RULE = Rule(
