@@ -57,7 +57,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
-    folds_into={"no-container-runtime-socket": "field"},
+    folds_into={"no-container-runtime-socket": "field", "pss-windows-host-process": "pod"},
     tags=("pss-baseline:hostPathVolumes",),
     profiles=("pss-baseline", "pss-restricted"),
 )

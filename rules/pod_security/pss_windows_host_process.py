@@ -22,8 +22,9 @@ How to fix:
 
 Notes:
     One finding per pod, naming each container that sets it too. A HostProcess pod
-    must set `hostNetwork: true` (the API server requires it), so the host-namespace
-    findings of `pss-host-namespaces` on such a pod are folded into this one.
+    must set `hostNetwork: true` (the API server requires it), and it already has the
+    node's file system, so the findings of `pss-host-namespaces` and
+    `pss-host-path-volumes` on such a pod are folded into this one.
 """
 
 from __future__ import annotations
