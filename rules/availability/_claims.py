@@ -72,19 +72,3 @@ def exclusive_claims(stack: Stack, obj: Resource, view: Resource) -> tuple[list[
         elif held is None:
             undecided = True
     return found, undecided
-
-
-def mounts_a_claim(view: Resource) -> bool | None:
-    """Whether the pods mount a PersistentVolumeClaim by name, one claim for every
-    replica (None when the volumes are not known yet): whether replicas can run on
-    different nodes then depends on the claim's access mode."""
-    pod = view.pod_spec
-    volumes = pod.get("volumes") if pod is not None else None
-    if volumes is UNKNOWN:
-        return None
-    for volume in as_list(volumes):
-        if volume is UNKNOWN:
-            return None
-        if isinstance(volume, Mapping) and volume.get("persistentVolumeClaim") is not None:
-            return True
-    return False

@@ -48,10 +48,11 @@ Notes:
     scaled by a HorizontalPodAutoscaler that leaves `replicas` out reads as one
     replica and is not judged; declare the spread anyway, since the HPA will add
     replicas.
-    A Deployment or ReplicaSet whose pods mount a PersistentVolumeClaim by name
-    (every replica the same claim) is not judged: whether its replicas can run on
-    different nodes is the claim's access mode, which this rule, judging one object,
-    cannot see (`no-replicas-on-exclusive-claim` judges it with the set).
+    Replicas that all mount one PersistentVolumeClaim by name that the set defines
+    as ReadWriteOnce cannot run on different nodes: `no-replicas-on-exclusive-claim`
+    reports that, and this rule leaves them alone, as it does replicas on a claim
+    the set does not show (its access mode may be the same). A ReadWriteMany claim
+    is judged as usual.
 """
 
 from __future__ import annotations
@@ -60,13 +61,15 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
-from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.stack import CONTROLLER_POD_LABELS, label_selector_matches
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import CONTROLLER_POD_LABELS, NAMESPACE_OPTION, Stack, label_selector_matches
 from policypack.values import UNKNOWN, as_list
 
-from ._claims import mounts_a_claim
 from ._ports import one_pod_per_node
 from ._replicas import replicas
+from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
+
+KINDS = ("Deployment", "StatefulSet", "ReplicaSet")
 
 ANTI_AFFINITY_LISTS = (
     "requiredDuringSchedulingIgnoredDuringExecution",
@@ -114,24 +117,32 @@ def _own_labels(obj: Resource) -> Any:
     return {**{key: UNKNOWN for key in CONTROLLER_POD_LABELS}, **labels}
 
 
-def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    for obj in stack.of_kind(*KINDS):
+        if obj.is_custom_resource:
+            continue
+        for path, message in _unspread(stack, obj):
+            yield StackViolation(obj, path, message)
+
+
+def _unspread(stack: Stack, obj: Resource) -> Iterator[tuple[tuple, str]]:
     count = replicas(obj)
     pod = obj.pod_spec
     if pod is None or not isinstance(count, int) or count < 2:
         return
     if one_pod_per_node(obj) is not False:
         return  # a host port already keeps two of its pods off one node (or may: not known yet)
-    if obj.kind != "StatefulSet" and mounts_a_claim(obj) is not False:
-        return  # every replica mounts one claim: whether they can leave its node is its access mode's
+    if may_share_exclusive_claim(stack, obj):
+        return  # its replicas share a claim one node mounts (or may: its mode is unseen)
     labels = _own_labels(obj)
     if declares_spread(pod) is False:
-        yield Violation(
+        yield (
             pod.path + ("topologySpreadConstraints",),
             f"{obj.kind} runs {count} replicas with no pod anti-affinity or topology spread constraint: "
             "the scheduler may place them all on one node",
         )
     elif declares_spread(pod, labels) is False:
-        yield Violation(
+        yield (
             pod.path + ("affinity",) if pod.get("affinity") is not None else pod.path + ("topologySpreadConstraints",),
             f"{obj.kind} runs {count} replicas and no pod anti-affinity term or topology spread constraint "
             "selects its own pods: the scheduler may place them all on one node",
@@ -144,8 +155,9 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds={"Deployment", "StatefulSet", "ReplicaSet"},
+    kinds={*KINDS, "PersistentVolumeClaim"},
     check=check,
-    options={},
+    stack=True,
+    options=NAMESPACE_OPTION,
     tags=("scheduling",),
 )
