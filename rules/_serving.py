@@ -96,7 +96,8 @@ def _scrape_only(service: Resource, monitored: frozenset = frozenset()) -> bool 
         names = [port.get("name"), port.get("targetPort")]
         if any(isinstance(name, str) and _SELF_PORT.fullmatch(name) for name in names):
             continue
-        if port.get("targetPort", port.get("port")) in monitored:
+        target = port.get("targetPort", port.get("port"))
+        if isinstance(target, (int, str)) and target in monitored:
             continue
         if any(name is UNKNOWN for name in names):
             undecided = True
@@ -151,9 +152,9 @@ def serves(
     # The ports a PodMonitor scrapes, by name and by number, for the Services that target them.
     numbers = [
         port.get("containerPort")
-        for container in view.containers(init=False, ephemeral=False)
+        for container in (view.containers(init=False, ephemeral=False) if monitored else ())
         for port in as_list(container.get("ports"))
-        if isinstance(port, Mapping) and port.get("name") in monitored
+        if isinstance(port, Mapping) and isinstance(port.get("name"), str) and port.get("name") in monitored
     ]
     if any(number is UNKNOWN for number in numbers):
         return None  # the number a Service may target is not known yet

@@ -46,7 +46,7 @@ def _words(name: str) -> set[str]:
 def named_as_controller(view: Resource, account: str) -> bool | None:
     """Whether the pod's service account, or a container's image repository, is named
     as a controller or operator; None when an image is not known yet (preview)."""
-    if CONTROLLER_WORDS & _words(account):
+    if isinstance(account, str) and CONTROLLER_WORDS & _words(account):
         return True
     undecided = False
     for container in view.containers(ephemeral=False):

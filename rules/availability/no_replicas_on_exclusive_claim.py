@@ -45,7 +45,7 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import UNKNOWN, as_list
+from policypack.values import UNKNOWN, as_list, get
 
 from ._claims import exclusive_claims
 from ._replicas import replicas
@@ -82,7 +82,7 @@ def may_share_exclusive_claim(stack: Stack, obj: Resource) -> bool:
 def _volume_path(obj: Resource, claim: str) -> tuple:
     pod = obj.pod_spec
     for index, volume in enumerate(as_list(pod.get("volumes") if pod is not None else None)):
-        if isinstance(volume, Mapping) and (volume.get("persistentVolumeClaim") or {}).get("claimName") == claim:
+        if isinstance(volume, Mapping) and get(volume, "persistentVolumeClaim", "claimName") == claim:
             return (*pod.path, "volumes", index, "persistentVolumeClaim", "claimName")
     return ("spec", "replicas")
 

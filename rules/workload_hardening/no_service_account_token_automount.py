@@ -115,7 +115,7 @@ def reads_token(view: Resource) -> bool | None:
     return False
 
 
-def config_reads_token(stack: Stack, view: Resource) -> bool | None:
+def config_reads_token(stack: Stack, view: Resource, unplaced: list[Resource]) -> bool | None:
     """Whether a ConfigMap the pod mounts as a volume (in the set, in its namespace)
     names the token's directory or asks for Kubernetes service discovery: the
     program reads its token from its configuration (Prometheus'
@@ -147,12 +147,13 @@ def config_reads_token(stack: Stack, view: Resource) -> bool | None:
     # The set's ConfigMaps that may be one of them: of that name (or a name or
     # namespace not known yet) in the pod's namespace. One the set does not show
     # says nothing: most programs' configuration asks for no token.
-    candidates = [
-        config
-        for config in stack.of_kind("ConfigMap")
-        if (config.name in names or is_unknown(config.name))
-        and (stack.namespace_of(config) in (namespace, UNKNOWN) or is_unknown(namespace))
-    ]
+    # (`unplaced`: the ConfigMaps whose namespace is not known yet, found once per run.)
+    pool = (
+        stack.in_namespace(namespace, "ConfigMap") + unplaced
+        if isinstance(namespace, str)
+        else stack.of_kind("ConfigMap")
+    )
+    candidates = [config for config in pool if config.name in names or is_unknown(config.name)]
     undecided = False
     for found in candidates:
         if is_unknown(found.name) or is_unknown(stack.namespace_of(found)):
@@ -231,6 +232,7 @@ class Accounts:
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     bindings, accounts = Bindings(stack), Accounts(stack)
+    unplaced = [config for config in stack.of_kind("ConfigMap") if stack.namespace_of(config) is UNKNOWN]
     for resource in stack:
         if resource.kind not in POD_KINDS and not resource.is_custom_resource:
             continue  # a ServiceAccount or a binding: context
@@ -242,7 +244,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             violation = pod_violation(pod, options)
             if violation is None or reads_token(view) is not False:
                 continue  # the pod reads its token itself (or may: not known yet)
-            if config_reads_token(stack, view) is not False:
+            if config_reads_token(stack, view, unplaced) is not False:
                 continue  # its mounted configuration reads the token (or may: not known yet)
             if elects_leader(view):
                 continue  # leader election takes a Lease through the API: the pod uses it
