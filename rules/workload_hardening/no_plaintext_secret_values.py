@@ -7,7 +7,10 @@ knows), when it is a registry `.dockerconfigjson` / `.dockercfg` holding an `aut
 `password`, or when its key names a credential (`password`, `apiToken`,
 `ssh-privatekey`, `tls.key`, `key` in a Ceph or GlusterFS Secret,
 `azurestorageaccountkey`, `node.session.auth.password`) and its value is a real one.
-Messages name the key and what it looks like, never the value.
+One finding per Secret, at its first such entry (`data` before `stringData`, keys
+sorted as Pulumi sorts them): the object committed with its values is the one root
+cause (the message lists every key, each a credential to rotate).
+Messages name the keys and what the first looks like, never a value.
 
 Not reported: empty values and placeholders (`changeme`, `<password>`, `${DB_PASS}`,
 `{{ .Values.password }}`, `xxx`, `REPLACE_ME`, `password`, `secret`, ...);
@@ -149,9 +152,10 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     kind = obj.get("type")
     if kind is UNKNOWN or kind == "kubernetes.io/service-account-token":
         return  # the control plane writes its token (or the type is not known yet)
+    found: list[tuple[tuple[str, str], str]] = []
     for field, decode in (("data", True), ("stringData", False)):
         entries = as_mapping(obj.get(field))
-        for key in sorted(k for k in entries if isinstance(k, str)):
+        for key in sorted(k for k in entries if isinstance(k, str)):  # (Pulumi sorts keys)
             path = (field, key)
             if obj.is_secret(path):
                 continue  # a Pulumi secret: encrypted in config and state
@@ -160,11 +164,22 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
                 continue
             what = _what(key, value)
             if what is not None:
-                yield Violation(
-                    path,
-                    f'Secret key "{key}" in {field} holds {what}: keep the value out of the repository '
-                    "(an external secret store, Sealed Secrets or SOPS, or a Pulumi config secret)",
-                )
+                found.append((path, what))
+    if not found:
+        return
+    # One finding per Secret: the object committed with its values is the root cause,
+    # and taking it out of the repository is the one fix (the keys are listed, each
+    # credential to rotate).
+    (field, key), what = found[0]
+    message = f'Secret key "{key}" in {field} holds {what}'
+    if len(found) > 1:
+        others = ", ".join(f'"{k}" in {f}' for (f, k), _ in found[1:])
+        message += f"; so do {others}"
+    yield Violation(
+        found[0][0],
+        f"{message}: keep the values out of the repository "
+        "(an external secret store, Sealed Secrets or SOPS, or a Pulumi config secret) and rotate them",
+    )
 
 
 RULE = Rule(
