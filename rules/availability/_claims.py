@@ -45,6 +45,22 @@ def mounted_claims(stack: Stack, obj: Resource, view: Resource) -> Iterator[tupl
         yield name, claim.get("spec", "accessModes")
 
 
+def mounted_claim_objects(stack: Stack, obj: Resource) -> Iterator[tuple[str, Resource]]:
+    """(claim name, the claim) of each claim the workload's pods mount by name that
+    the set decides (its nearest copy); claims not in the set, or not known yet, are
+    left out."""
+    pod = obj.pod_spec
+    namespace = stack.namespace_of(obj)
+    if pod is None or not isinstance(namespace, str):
+        return
+    for volume in as_list(pod.get("volumes")):
+        name = get(volume, "persistentVolumeClaim", "claimName") if isinstance(volume, Mapping) else None
+        if isinstance(name, str):
+            claim = stack.find("PersistentVolumeClaim", name, namespace, near=obj)
+            if isinstance(claim, Resource):
+                yield name, claim
+
+
 def exclusive(modes: Any) -> bool | None:
     """Whether a claim with these access modes can only be mounted on one node (or by
     one pod); None when not known."""

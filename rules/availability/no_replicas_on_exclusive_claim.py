@@ -2,7 +2,10 @@
 
 Fires on a Deployment, StatefulSet, ReplicaSet or ReplicationController of two or
 more replicas whose pods mount, by name (so every replica the same one), a
-PersistentVolumeClaim that the set defines as `ReadWriteOnce` or `ReadWriteOncePod`.
+PersistentVolumeClaim that the set defines as `ReadWriteOnce` or `ReadWriteOncePod`;
+and, once per claim, when two or more such workloads mount the same exclusive claim
+(an app and its database on one volume): on the last of them in the run, naming the
+others.
 
 Why it matters:
     A ReadWriteOnce volume attaches to one node. Replicas that the scheduler places
@@ -29,12 +32,16 @@ How to fix:
 
 Notes:
     A claim the set does not show has an access mode the rule cannot see, and fires
-    nothing. Volumes from a StatefulSet's `volumeClaimTemplates` are per pod and are
-    not judged. While this rule fires on a workload, `require-topology-spread`,
-    `pdb-missing` and `require-rolling-update` leave it alone: their advice
-    (spread across nodes, keep some pods through a drain, surge a new pod beside the
-    old) cannot be followed until the storage changes; they also leave alone replicas
-    that mount a claim the set does not show, whose access mode may be the same.
+    nothing. Jobs and CronJobs that mount a running workload's claim (a nightly
+    backup) are not judged: they run once, and single-node clusters use the pattern
+    on purpose. Copies of one workload (a kustomize base and its overlays) count as
+    one workload, each with the claim nearest it. Volumes from a StatefulSet's
+    `volumeClaimTemplates` are per pod and are not judged. While this rule fires on
+    a workload's replicas, `require-topology-spread`, `pdb-missing` and
+    `require-rolling-update` leave it alone: their advice (spread across nodes, keep
+    some pods through a drain, surge a new pod beside the old) cannot be followed
+    until the storage changes; they also leave alone replicas that mount a claim the
+    set does not show, whose access mode may be the same.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, as_list, get
 
-from ._claims import exclusive_claims
+from ._claims import exclusive, exclusive_claims, mounted_claim_objects
 from ._replicas import replicas
 
 KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
@@ -88,12 +95,14 @@ def _volume_path(obj: Resource, claim: str) -> tuple:
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    reported: set[tuple[Any, str]] = set()  # (namespace, claim) already told to a workload
     for obj in stack.of_kind(*KINDS):
         if obj.is_custom_resource:
             continue
         claims = shares_exclusive_claim(stack, obj)
         if not claims:
             continue
+        reported.update((stack.namespace_of(obj), name) for name, _ in claims)
         names = ", ".join(f'"{name}"' for name, _ in claims)
         one_pod = any(pod_only for _, pod_only in claims)
         what = (
@@ -107,6 +116,38 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             _volume_path(obj, claims[0][0]),
             f"its {replicas(obj)} replicas all mount claim{'s' if len(claims) > 1 else ''} {names}, which "
             f"{'are' if len(claims) > 1 else 'is'} {what}",
+        )
+    yield from _shared_between_workloads(stack, reported)
+
+
+def _shared_between_workloads(stack: Stack, reported: set[tuple[Any, str]]) -> Iterator[StackViolation]:
+    """One finding per exclusive claim that the pods of two or more long-running
+    workloads mount (an app and its database on one volume), on the last of them in
+    the run, naming the others. Copies of one workload (a kustomize base and its
+    overlays) are one workload, and a claim already reported for one workload's
+    replicas is not reported again."""
+    users: dict[int, tuple[Resource, list[Resource]]] = {}
+    for obj in stack.of_kind(*KINDS):
+        count = replicas(obj)
+        if obj.is_custom_resource or obj.pod_spec is None or not isinstance(count, int) or count < 1:
+            continue
+        for _, claim in mounted_claim_objects(stack, obj):
+            if exclusive(claim.get("spec", "accessModes")) is True:
+                holders = users.setdefault(id(claim), (claim, []))[1]
+                if not any(other.kind == obj.kind and other.name == obj.name for other in holders):
+                    holders.append(obj)
+    for claim, holders in users.values():
+        name = claim.name
+        if len(holders) < 2 or {(stack.namespace_of(claim), name), (UNKNOWN, name)} & reported:
+            continue  # (already told to a workload's replicas, maybe one whose namespace is not known yet)
+        last, others = holders[-1], holders[:-1]
+        listed = ", ".join(f'{other.kind} "{other.name}"' for other in others)
+        yield StackViolation(
+            last,
+            _volume_path(last, name),
+            f'it mounts claim "{name}", which {listed} also mount{"s" if len(others) == 1 else ""}; '
+            "the claim is ReadWriteOnce: pods scheduled on another node than the one it is attached to "
+            "fail to start (Multi-Attach), so these workloads only run while they share one node",
         )
 
 
