@@ -6,8 +6,10 @@ Stripe, npm or Google API tokens, an Azure storage key, a Google Cloud service
 account key, a JSON Web Token, or a URL with a password in it), or when its key
 looks like an environment variable (no dot, so not a file name such as
 `application.yaml`) whose name says it is a credential, such as `DB_PASSWORD` or
-`apiToken`, and its value is not empty, a boolean, a number or a path. Messages
-never repeat the value. `binaryData` is not read.
+`apiToken`, and its value is not empty, a boolean, a number or a path. One finding
+per ConfigMap, at its first such key (keys sorted, as Pulumi sorts them), naming the
+others: moving them into a Secret is one change. Messages never repeat a value.
+`binaryData` is not read.
 
 Why it matters:
     ConfigMaps are not treated as sensitive anywhere: they are readable by far more
@@ -41,18 +43,25 @@ from ._credentials import credential_shape, is_credential_name, is_placeholder, 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     data = as_mapping(obj.get("data"))
-    for key in sorted(k for k in data if isinstance(k, str)):
+    found: list[tuple[str, str]] = []
+    for key in sorted(k for k in data if isinstance(k, str)):  # (Pulumi sorts keys)
         value = data[key]
         if not isinstance(value, str) or is_placeholder(value):
             continue
         shape = credential_shape(value)
         if shape is not None:
-            what = f"holds a value that looks like {shape}"
+            found.append((key, f"holds a value that looks like {shape}"))
         elif "." not in key and is_credential_name(key) and not names_a_secret(key, value):
-            what = "holds a value, and its key says it is a credential"
-        else:
-            continue
+            found.append((key, "holds a value, and its key says it is a credential"))
+    if not found:
+        return
+    # One finding per ConfigMap: moving its credentials into a Secret is one change.
+    key, what = found[0]
+    if len(found) == 1:
         yield Violation(("data", key), f'ConfigMap key "{key}" {what}; keep it in a Secret')
+        return
+    others = ", ".join(f'"{other}"' for other, _ in found[1:])
+    yield Violation(("data", key), f'ConfigMap key "{key}" {what}; so do {others}: keep them in a Secret')
 
 
 RULE = Rule(

@@ -13,7 +13,9 @@ Names whose last word says they hold something else are not credentials:
 `TOKEN_URL`, `PASSWORD_FILE`, `SECRET_NAME`, `AWS_ACCESS_KEY_ID`, `*_PATH`,
 `*_ENDPOINT`, `*_LENGTH`, `*_TTL`, `*_USER`, ... Values that cannot be one are
 ignored: empty, booleans, numbers, paths, and a bare reference to another
-variable such as `$(DB_PASSWORD)`. Messages never repeat the value.
+variable such as `$(DB_PASSWORD)`. One finding per container, at its first such
+entry, naming the others: they move into a Secret together. Messages never repeat a
+value.
 
 Why it matters:
     A literal in the pod spec is stored in plain text wherever the manifest is:
@@ -52,6 +54,7 @@ from ._credentials import credential_shape, is_credential_name, is_placeholder, 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for container in obj.containers():
+        found: list[tuple[int, str, str]] = []
         for index, entry in enumerate(as_list(container.get("env"))):
             if not isinstance(entry, Mapping):
                 continue
@@ -65,11 +68,16 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
                 what = "holds a literal value, and its name says it is a credential"
             else:
                 continue
-            label = f"env {name}" if isinstance(name, str) else f"env entry #{index}"
-            yield Violation(
-                container.path + ("env", index, "value"),
-                f"{container.label}: {label} {what}; reference a Secret with valueFrom.secretKeyRef",
-            )
+            found.append((index, f"env {name}" if isinstance(name, str) else f"env entry #{index}", what))
+        if not found:
+            continue
+        # One finding per container: its credentials move into one Secret together.
+        index, label, what = found[0]
+        others = f"; so do {', '.join(other for _, other, _ in found[1:])}" if len(found) > 1 else ""
+        yield Violation(
+            container.path + ("env", index, "value"),
+            f"{container.label}: {label} {what}{others}; reference a Secret with valueFrom.secretKeyRef",
+        )
 
 
 RULE = Rule(
