@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from typing import Any
 
 # Words that name a credential on their own, and pairs of adjacent words that do.
@@ -185,8 +186,9 @@ _REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9
 
 
 def is_placeholder(value: str) -> bool:
-    """Values that cannot be a credential: empty, a boolean, a number, a path, or
-    only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`)."""
+    """Values that cannot be a credential: empty, a boolean, a number, a path, only a
+    reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`), or a value
+    that names itself (`names_itself`)."""
     text = value.strip()
     return (
         not text
@@ -194,6 +196,63 @@ def is_placeholder(value: str) -> bool:
         or _NUMBER.fullmatch(text) is not None
         or text.startswith(("/", "./", "file://"))
         or _REFERENCE.fullmatch(text) is not None
+        or names_itself(text)
+        or _url_without_credential(text)
+    )
+
+
+_ONE_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
+
+
+def _url_without_credential(text: str) -> bool:
+    """One URL whose user information holds no real password (none, a reference, a
+    mask or a sample such as `user:super_secret_password@`): a connection string
+    under a credential-sounding name (`DB_CONNECTION_STRING`) that carries nothing
+    secret. A URL with a real password is `credential_shape`'s."""
+    return _ONE_URL.fullmatch(text) is not None and credential_shape(text) is None
+
+
+def _access_key_prefix(parts: list[str]) -> tuple[str, ...] | None:
+    """The words before ACCESS KEY (`MINIO_ACCESS_KEY` -> (MINIO,)), or None."""
+    if parts[-1:] == ["ACCESSKEY"]:
+        return tuple(parts[:-1])
+    if parts[-2:] == ["ACCESS", "KEY"] and parts[-3:-2] != ["SECRET"]:
+        return tuple(parts[:-2])
+    return None
+
+
+def names_key_id(name: str, siblings: Iterable[str]) -> bool:
+    """Whether `name` is the id half of an access key pair: an ACCESS_KEY beside a
+    SECRET_KEY of the same prefix (`MINIO_ACCESS_KEY` and `MINIO_SECRET_KEY`,
+    `accesskey` and `secretkey`). The id is a user name (MinIO's root user, S3's
+    access key id); the secret beside it is the credential."""
+    prefix = _access_key_prefix(words(name))
+    if prefix is None:
+        return False
+    for other in siblings:
+        parts = words(other)
+        for secret in (("SECRET", "KEY"), ("SECRETKEY",), ("SECRET", "ACCESS", "KEY")):
+            if tuple(parts) == prefix + secret:
+                return True
+    return False
+
+
+# Letters only, in words joined by `_`, `-`, `.` or spaces.
+_PLAIN_WORDS = re.compile(r"[A-Za-z]+(?:[-_. ][A-Za-z]+)*")
+
+
+def names_itself(value: str) -> bool:
+    """A sample value that says what it stands for instead of being one: plain words,
+    no digits, among them a credential word (`password`, `ACCESS_KEY`,
+    `SUPER_SECRET_KEY`, `super_secret_password`, `an_unsecure_secret`,
+    `mysecretpassword`). Documentation examples and test suites write these; a
+    credential that anyone uses is not spelled as its own name."""
+    text = value.strip()
+    if len(text) > 64 or _PLAIN_WORDS.fullmatch(text) is None:
+        return False
+    parts = words(text)
+    return any(word in CREDENTIAL_WORDS or word == "KEY" or _compound(word) for word in parts) or any(
+        pair in CREDENTIAL_PAIRS for pair in itertools.pairwise(parts)
     )
 
 
@@ -252,6 +311,10 @@ def credential_shape(value: Any) -> str | None:
     for match in _URL_PASSWORD.finditer(value):
         password = match["password"]
         # `$(DB_PASSWORD)`, `${DB_PASSWORD}`, `{{ .Values.x }}`, `***`: references and masks.
-        if not password.startswith(("$(", "${", "{{")) and set(password) - {"*", "x", "X"}:
+        if (
+            not password.startswith(("$(", "${", "{{"))
+            and set(password) - {"*", "x", "X"}
+            and not names_itself(password)  # `user:super_secret_password@` in a docs example
+        ):
             return "a URL with a password in it"
     return None

@@ -13,7 +13,10 @@ cause (the message lists every key, each a credential to rotate).
 Messages name the keys and what the first looks like, never a value.
 
 Not reported: empty values and placeholders (`changeme`, `<password>`, `${DB_PASS}`,
-`{{ .Values.password }}`, `xxx`, `REPLACE_ME`, `password`, `secret`, ...);
+`{{ .Values.password }}`, `xxx`, `REPLACE_ME`, `password`, `secret`, ...), values
+that name themselves (`SUPER_SECRET_KEY`, `an_unsecure_secret`, a URL's
+`user:super_secret_password@`: documentation examples and test suites); an
+`accesskey` beside a `secretkey` (the key's id);
 certificates, user names, hosts, URLs without a password and configuration files
 without a credential in them; `kubernetes.io/service-account-token` Secrets, whose
 token the control plane writes; and, in Pulumi, values the engine marks as secrets
@@ -61,7 +64,7 @@ from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_mapping
 
-from ._credentials import credential_shape, is_credential_name, is_placeholder, words
+from ._credentials import credential_shape, is_credential_name, is_placeholder, names_key_id, words
 
 # A one-word key that names a credential without word boundaries (`azurestorageaccountkey`,
 # `privatekey`), or is one by itself (`key`, `pass`); keys of several words are judged
@@ -153,6 +156,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if kind is UNKNOWN or kind == "kubernetes.io/service-account-token":
         return  # the control plane writes its token (or the type is not known yet)
     found: list[tuple[tuple[str, str], str]] = []
+    keys = [k for field in ("data", "stringData") for k in as_mapping(obj.get(field)) if isinstance(k, str)]
     for field, decode in (("data", True), ("stringData", False)):
         entries = as_mapping(obj.get(field))
         for key in sorted(k for k in entries if isinstance(k, str)):  # (Pulumi sorts keys)
@@ -163,6 +167,8 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             if not isinstance(value, str):
                 continue
             what = _what(key, value)
+            if what is not None and names_key_id(key, keys) and credential_shape(value) is None:
+                continue  # `accesskey` beside `secretkey`: the key's id, a user name
             if what is not None:
                 found.append((path, what))
     if not found:

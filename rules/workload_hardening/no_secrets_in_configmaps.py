@@ -6,7 +6,10 @@ Stripe, npm or Google API tokens, an Azure storage key, a Google Cloud service
 account key, a JSON Web Token, or a URL with a password in it), or when its key
 looks like an environment variable (no dot, so not a file name such as
 `application.yaml`) whose name says it is a credential, such as `DB_PASSWORD` or
-`apiToken`, and its value is not empty, a boolean, a number or a path. One finding
+`apiToken`, and its value is not empty, a boolean, a number, a path, a value that
+names itself (`password`, `SUPER_SECRET_KEY`: a documentation example's) or a URL
+without a real password; an ACCESS_KEY beside a SECRET_KEY of the same prefix is the
+key's id, not a credential. One finding
 per ConfigMap, at its first such key (keys sorted, as Pulumi sorts them), naming the
 others: moving them into a Secret is one change. Messages never repeat a value.
 `binaryData` is not read.
@@ -38,16 +41,19 @@ from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_mapping
 
-from ._credentials import credential_shape, is_credential_name, is_placeholder, names_a_secret
+from ._credentials import credential_shape, is_credential_name, is_placeholder, names_a_secret, names_key_id
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     data = as_mapping(obj.get("data"))
     found: list[tuple[str, str]] = []
-    for key in sorted(k for k in data if isinstance(k, str)):  # (Pulumi sorts keys)
+    keys = sorted(k for k in data if isinstance(k, str))  # (Pulumi sorts keys)
+    for key in keys:
         value = data[key]
         if not isinstance(value, str) or is_placeholder(value):
             continue
+        if names_key_id(key, keys) and credential_shape(value) is None:
+            continue  # MINIO_ACCESS_KEY beside MINIO_SECRET_KEY: a user name
         shape = credential_shape(value)
         if shape is not None:
             found.append((key, f"holds a value that looks like {shape}"))

@@ -12,8 +12,13 @@ key, a JSON Web Token, or a URL with a password in it.
 Names whose last word says they hold something else are not credentials:
 `TOKEN_URL`, `PASSWORD_FILE`, `SECRET_NAME`, `AWS_ACCESS_KEY_ID`, `*_PATH`,
 `*_ENDPOINT`, `*_LENGTH`, `*_TTL`, `*_USER`, ... Values that cannot be one are
-ignored: empty, booleans, numbers, paths, and a bare reference to another
-variable such as `$(DB_PASSWORD)`. One finding per container, at its first such
+ignored: empty, booleans, numbers, paths, a bare reference to another variable
+such as `$(DB_PASSWORD)`, a value that names itself instead of being a credential
+(plain words with a credential word among them: `password`, `mysecretpassword`,
+`not-a-real-key`, `SUPER_SECRET_KEY`, as documentation examples and test suites
+write them) and a URL without a real password. An ACCESS_KEY beside a SECRET_KEY of
+the same prefix (`MINIO_ACCESS_KEY`, `MINIO_SECRET_KEY`) is the key's id, a user
+name: only the secret is reported. One finding per container, at its first such
 entry, naming the others: they move into a Secret together. Messages never repeat a
 value.
 
@@ -49,18 +54,23 @@ from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
 
-from ._credentials import credential_shape, is_credential_name, is_placeholder, names_a_secret
+from ._credentials import credential_shape, is_credential_name, is_placeholder, names_a_secret, names_key_id
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for container in obj.containers():
         found: list[tuple[int, str, str]] = []
-        for index, entry in enumerate(as_list(container.get("env"))):
+        env = as_list(container.get("env"))
+        names = [entry.get("name") for entry in env if isinstance(entry, Mapping)]
+        names = [name for name in names if isinstance(name, str)]
+        for index, entry in enumerate(env):
             if not isinstance(entry, Mapping):
                 continue
             name, value = entry.get("name"), entry.get("value")
             if not isinstance(value, str) or is_placeholder(value):
                 continue  # missing, a reference (valueFrom), or unknown during preview
+            if isinstance(name, str) and names_key_id(name, names) and credential_shape(value) is None:
+                continue  # MINIO_ACCESS_KEY beside MINIO_SECRET_KEY: a user name
             shape = credential_shape(value)
             if shape is not None:
                 what = f"holds a literal value that looks like {shape}"
