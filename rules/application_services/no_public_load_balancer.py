@@ -47,7 +47,11 @@ How to fix:
 
 Notes:
     `loadBalancerSourceRanges` narrows who may connect but the address is still
-    public, so it does not count as internal. The scheme annotation is read only by
+    public, so it does not count as internal. A Service that asks only for private
+    addresses (`spec.loadBalancerIP: 192.168.3.67`, or MetalLB's, kube-vip's or
+    Cilium's address annotation) gets no public one: a bare-metal load balancer's
+    LAN address, or an internal address a cloud controller would only give with its
+    internal annotation. The scheme annotation is read only by
     the AWS Load Balancer Controller; the in-tree controller ignores it and creates
     an internet-facing load balancer. By default the rule trusts the scheme (the
     controller's webhook claims new Services on most EKS clusters); set
@@ -64,6 +68,7 @@ Notes:
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -84,6 +89,16 @@ OPENSTACK = "service.beta.kubernetes.io/openstack-internal-load-balancer"
 IBM = "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type"
 ALIBABA = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type"
 ANNOTATIONS = (AWS_SCHEME, AWS_INTERNAL, AWS_TYPE, AZURE, GKE, GKE_DEPRECATED, OCI, OCI_NLB, OPENSTACK, IBM, ALIBABA)
+
+# Where a Service asks for its address: bare-metal load balancers (MetalLB, kube-vip,
+# Cilium's LB IPAM) read these annotations, and every controller `spec.loadBalancerIP`.
+ADDRESS_ANNOTATIONS = (
+    "metallb.universe.tf/loadBalancerIPs",
+    "metallb.io/loadBalancerIPs",
+    "kube-vip.io/loadbalancerIPs",
+    "lbipam.cilium.io/ips",
+    "io.cilium/lb-ipam-ips",
+)
 
 GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})  # what Go's strconv.ParseBool reads as true
 AWS_LB_CONTROLLER_CLASS = "service.k8s.aws/nlb"
@@ -114,6 +129,28 @@ def is_internal(annotations: Mapping[str, str], load_balancer_class: Any, option
     )
 
 
+def requests_private_address(service: Resource, annotations: Mapping[str, Any]) -> bool | None:
+    """Whether every address the Service asks for (`spec.loadBalancerIP`, a bare-metal
+    load balancer's annotation) is a private one (RFC 1918, unique local IPv6, ...):
+    a home lab's MetalLB pool, or a cloud's internal address. None when one is not
+    known yet; False when it asks for none or for a public one."""
+    requested = [service.get("spec", "loadBalancerIP"), *(annotations.get(key) for key in ADDRESS_ANNOTATIONS)]
+    if any(is_unknown(value) for value in requested):
+        return None
+    addresses = [part.strip() for value in requested if isinstance(value, str) for part in value.split(",")]
+    addresses = [address for address in addresses if address]
+    if not addresses:
+        return False
+    for address in addresses:
+        try:
+            parsed = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        if not parsed.is_private or parsed.is_global:
+            return False
+    return True
+
+
 def check(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if service.get("spec", "type") != "LoadBalancer":
         return
@@ -131,6 +168,8 @@ def check(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         return
     if is_internal(text, load_balancer_class, options):
         return
+    if requests_private_address(service, annotations) is not False:
+        return  # a private address (a home lab's MetalLB pool), or not known yet
     reason = (
         "its AWS scheme is internet-facing"
         if text.get(AWS_SCHEME) == "internet-facing"
