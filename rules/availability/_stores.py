@@ -11,7 +11,12 @@ StatefulSet gives, so a Deployment's pods are separate brokers splitting the que
 between them. A Jenkins controller runs one instance by design (its state is its
 JENKINS_HOME), so a second replica is a second, unrelated Jenkins. An application's
 own database image, named as one (`grafana/tns-db`, `orders-database`), is taken for
-a single instance too. The images are matched by the last part of their repository
+a single instance too, and so are programs whose data lives in the one pod: an
+OpenLDAP directory (replication is configuration a manifest of plain pods does not
+carry), one-process bundles (`jaegertracing/all-in-one`, Nextcloud AIO), Zipkin and
+Jaeger without a storage backend in their environment (spans in memory or Badger),
+and a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
+distributed). The images are matched by the last part of their repository
 name, whatever the registry and tag.
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from policypack.images import repository_name
 from policypack.model import Resource
@@ -32,6 +38,15 @@ _SINGLE_INSTANCE_STORE = re.compile(
     # an application's own database image, named as one: grafana/tns-db, acme/orders-database
     r"|[a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:db|database))"
 )
+# Programs whose data lives in the one pod (not databases a second server would open
+# on a shared volume): a directory server without replication configured, one-process
+# bundles (Jaeger's all-in-one, Nextcloud AIO's master container).
+_IN_POD_PROGRAM = re.compile(r"openldap|all-in-one")
+# Trace stores that keep spans in the pod unless a storage backend is configured:
+# Zipkin (STORAGE_TYPE), Jaeger v1 (SPAN_STORAGE_TYPE) and v2 (a config file: its
+# backend unseen, so taken as the in-pod default).
+_IN_POD_TRACE_STORE = re.compile(r"zipkin|zipkin-slim|jaeger")
+_TRACE_BACKENDS = frozenset({"cassandra", "cassandra3", "elasticsearch", "opensearch", "mysql", "kafka", "grpc"})
 # Brokers that cluster only under stable host names (a StatefulSet's): RabbitMQ.
 _BROKER_NEEDING_STABLE_NAMES = re.compile(r"rabbitmq")
 
@@ -45,6 +60,18 @@ def runs_single_instance_store(view: Resource) -> bool | None:
     exporter or a proxy may follow it) runs one of those databases; None when its
     image is not known yet (preview). An application with a Redis sidecar is judged
     as the application it is."""
+    return _judge_main_container(view, programs=False)
+
+
+def runs_single_instance(view: Resource) -> bool | None:
+    """Whether the pod's main container runs a program of which a second replica is
+    a second, separate instance: one of those databases, or a program whose data
+    lives in the pod (OpenLDAP, Jaeger's all-in-one, an in-memory Zipkin or Jaeger, a
+    standalone MinIO); None when not known yet."""
+    return _judge_main_container(view, programs=True)
+
+
+def _judge_main_container(view: Resource, programs: bool) -> bool | None:
     pod = view.pod_spec
     listed = pod.get("containers") if pod is not None else None
     if is_unknown(listed) or (isinstance(listed, list) and listed and is_unknown(listed[0])):
@@ -58,6 +85,12 @@ def runs_single_instance_store(view: Resource) -> bool | None:
             return True
         if _BROKER_NEEDING_STABLE_NAMES.fullmatch(repository) and view.kind != "StatefulSet":
             return True
+        if programs and _IN_POD_PROGRAM.fullmatch(repository):
+            return True
+        if programs and _IN_POD_TRACE_STORE.fullmatch(repository):
+            return _keeps_traces_in_pod(container.get("env"))
+        if programs and repository == "minio":
+            return _standalone_minio(container)
         return _serves_a_store_port(container.get("ports"))
     return False
 
@@ -74,3 +107,36 @@ def _serves_a_store_port(ports: object) -> bool | None:
     if is_unknown(port) or (isinstance(port, Mapping) and is_unknown(port.get("containerPort"))):
         return None
     return isinstance(port, Mapping) and port.get("containerPort") in STORE_PORTS
+
+
+def _keeps_traces_in_pod(env: object) -> bool | None:
+    """Whether a Zipkin or Jaeger keeps its spans in the pod (memory, Badger): no
+    storage backend set in its environment. None when the environment is not known."""
+    if is_unknown(env):
+        return None
+    for entry in as_list(env):
+        if is_unknown(entry):
+            return None
+        if not isinstance(entry, Mapping) or entry.get("name") not in ("STORAGE_TYPE", "SPAN_STORAGE_TYPE"):
+            continue
+        value = entry.get("value")
+        if is_unknown(value):
+            return None
+        if isinstance(value, str) and any(part.strip() in _TRACE_BACKENDS for part in value.lower().split(",")):
+            return False
+    return True
+
+
+def _standalone_minio(container: Any) -> bool | None:
+    """Whether a MinIO server runs standalone (one drive path, no `{1...4}` expansion
+    and no `http://` peers): a second replica is a second, separate object store."""
+    command, args = container.get("command"), container.get("args")
+    if is_unknown(command) or is_unknown(args):
+        return None
+    words: list[Any] = [*as_list(command), *as_list(args)]
+    if any(is_unknown(word) for word in words):
+        return None
+    text = [word for word in words if isinstance(word, str)]
+    if "server" not in text:
+        return False
+    return not any("..." in word or "://" in word for word in text)

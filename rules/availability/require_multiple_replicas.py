@@ -55,7 +55,10 @@ Notes:
       DynamoDB Local (`amazon/dynamodb-local`, data in the pod) and RabbitMQ outside
       a StatefulSet: its nodes cluster under stable host names, so a Deployment's
       replicas are separate brokers, each with its own queues; and a Jenkins
-      controller (`jenkins/jenkins`), which runs one instance by design.
+      controller (`jenkins/jenkins`), which runs one instance by design. Programs
+      whose data lives in the one pod are single instances too: OpenLDAP without
+      replication, Jaeger's all-in-one, Zipkin or Jaeger with no storage backend
+      set, a standalone MinIO server (`server /data`).
     - **Pods bound to one claim.** A workload whose pods mount a
       PersistentVolumeClaim by name (so every replica the same one) that only one
       node can mount at a time: ReadWriteOnce or ReadWriteOncePod in the set, or a
@@ -83,7 +86,7 @@ from ._autoscalers import Autoscalers
 from ._claims import exclusive, mounted_claims
 from ._replicas import replicas
 from ._singletons import may_be_singleton
-from ._stores import runs_single_instance_store
+from ._stores import runs_single_instance
 
 WORKLOADS = ("Deployment", "StatefulSet")
 #: Kinds whose pods count towards a Service's endpoints, with a replica count.
@@ -112,7 +115,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if may_be_singleton(stack, bound, view):
             continue  # a controller that may be a singleton by design (or not known yet)
-        if runs_single_instance_store(view) is not False:
+        if runs_single_instance(view) is not False:
             continue  # a second pod would be a second database, not a replica (or not known yet)
         if _bound_to_one_claim(stack, obj, view):
             continue  # its pods share a claim one node at a time mounts (or may: not in the set)

@@ -58,7 +58,7 @@ from ..identity._rbac import Bindings
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
-from ._stores import runs_single_instance_store
+from ._stores import runs_single_instance
 from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
 
 # kind -> (path of the strategy type, the value that is not a rolling update, what it means)
@@ -95,7 +95,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 continue
             if count in (0, 1) and (
                 _holds_exclusive(obj) is not False
-                or runs_single_instance_store(obj) is not False
+                or runs_single_instance(obj) is not False
                 or may_be_singleton(stack, bound, obj)
             ):
                 continue  # one pod that cannot coexist with its successor: Recreate is the way
