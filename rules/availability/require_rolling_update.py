@@ -39,6 +39,9 @@ Notes:
     turns leader election on (the test `require-multiple-replicas` uses). Two
     copies of such a program would both act while a rolling update runs, which is
     what `Recreate` prevents.
+    Nor is `Recreate` on a Deployment that serves nothing the set shows (no
+    Service selects its pods and no container declares a port: a load generator, a
+    queue worker): stopping it before its successor starts is no outage.
     Nor is `Recreate` on replicas that all mount one claim the set defines as
     ReadWriteOnce (`no-replicas-on-exclusive-claim` reports that cause), or one the
     set does not show, whose access mode may be the same.
@@ -49,11 +52,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Resource
+from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, as_list, get
 
+from .._serving import serves
 from ..identity._rbac import Bindings
 from ._ports import one_pod_per_node
 from ._replicas import replicas
@@ -83,6 +87,7 @@ STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     bound = Bindings(stack)
+    unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
     for obj in stack.of_kind(*STRATEGIES):
         if obj.is_custom_resource:
             continue
@@ -101,6 +106,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 continue  # one pod that cannot coexist with its successor: Recreate is the way
             if isinstance(count, int) and count > 1 and may_share_exclusive_claim(stack, obj):
                 continue  # replicas on one ReadWriteOnce claim (or maybe: a claim's mode is unseen)
+            if serves(stack, obj, obj, unplaced) is not True:
+                continue  # a load generator, a worker: no Service and no port, so no outage (or not known yet)
         yield StackViolation(obj, path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
 
 
@@ -157,7 +164,7 @@ RULE = Rule(
     severity=Severity.LOW,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds={*STRATEGIES, "RoleBinding", "ClusterRoleBinding", "PersistentVolumeClaim"},
+    kinds={*STRATEGIES, *POD_KINDS, "Service", "RoleBinding", "ClusterRoleBinding", "PersistentVolumeClaim"},
     check=check,
     stack=True,
     options=NAMESPACE_OPTION,
