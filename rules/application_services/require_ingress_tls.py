@@ -37,6 +37,11 @@ Notes:
     "false"`, a GKE FrontendConfig named by `networking.gke.io/v1beta1.FrontendConfig`,
     `alb.ingress.kubernetes.io/ssl-redirect`, `appgw.ingress.kubernetes.io/ssl-redirect:
     "true"`); without one it is reported for still answering plain HTTP. TLS
+    Traefik serves an Ingress over TLS without `spec.tls` when its router says so:
+    `traefik.ingress.kubernetes.io/router.tls: "true"`, a
+    `router.tls.certresolver`, or `router.entrypoints` naming only TLS entrypoints
+    (`websecure`, the name Traefik's documentation and Helm chart give the TLS
+    one); such a router does not answer plain HTTP. TLS
     terminated elsewhere in front of the controller is invisible in the Ingress:
     suppress the rule on such an Ingress with the reason. During a Pulumi preview an unknown `tls` section or
     host is given the benefit of the doubt.
@@ -95,12 +100,40 @@ _REDIRECTS = (
 )
 
 
+#: Traefik's router annotations: TLS on the router, or only TLS entrypoints.
+TRAEFIK_TLS = "traefik.ingress.kubernetes.io/router.tls"
+TRAEFIK_RESOLVER = "traefik.ingress.kubernetes.io/router.tls.certresolver"
+TRAEFIK_ENTRYPOINTS = "traefik.ingress.kubernetes.io/router.entrypoints"
+#: Entrypoint names Traefik's documentation and Helm chart give to TLS entrypoints.
+TLS_ENTRYPOINTS = frozenset({"websecure", "https"})
+
+
+def _traefik_serves_tls(annotations: Mapping[str, Any]) -> bool | None:
+    """Whether Traefik serves the Ingress's routers over TLS only: `router.tls:
+    "true"`, a certificate resolver, or entrypoints that are all TLS ones by
+    convention (`websecure`). None when one of those is not known yet."""
+    values = [annotations.get(key) for key in (TRAEFIK_TLS, TRAEFIK_RESOLVER, TRAEFIK_ENTRYPOINTS)]
+    if any(value is UNKNOWN for value in values):
+        return None
+    tls, resolver, entrypoints = values
+    if isinstance(tls, str) and tls.strip().lower() == "true":
+        return True
+    if isinstance(resolver, str) and resolver.strip():
+        return True
+    if isinstance(entrypoints, str):
+        names = [name.strip().lower() for name in entrypoints.split(",") if name.strip()]
+        return bool(names) and all(name in TLS_ENTRYPOINTS for name in names)
+    return False
+
+
 def check(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if ingress.get("metadata", "annotations") is UNKNOWN:
         return  # a managed certificate may be named there
     annotations = ingress.annotations
     if any(annotations.get(key) is UNKNOWN for key in MANAGED_CERTIFICATES):
         return
+    if _traefik_serves_tls(annotations) is not False:
+        return  # Traefik terminates TLS for these routers (or may: not known yet)
     managed = [key for key in MANAGED_CERTIFICATES if annotations.get(key) not in (None, "")]
     if managed:
         if _redirects_http(annotations) is False:
