@@ -186,9 +186,8 @@ _REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9
 
 
 def is_placeholder(value: str) -> bool:
-    """Values that cannot be a credential: empty, a boolean, a number, a path, only a
-    reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`), or a value
-    that names itself (`names_itself`)."""
+    """Values that cannot be a credential: empty, a boolean, a number, a path, or
+    only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`)."""
     text = value.strip()
     return (
         not text
@@ -196,20 +195,22 @@ def is_placeholder(value: str) -> bool:
         or _NUMBER.fullmatch(text) is not None
         or text.startswith(("/", "./", "file://"))
         or _REFERENCE.fullmatch(text) is not None
-        or names_itself(text)
-        or _url_without_credential(text)
     )
 
 
 _ONE_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
 
 
-def _url_without_credential(text: str) -> bool:
-    """One URL whose user information holds no real password (none, a reference, a
-    mask or a sample such as `user:super_secret_password@`): a connection string
-    under a credential-sounding name (`DB_CONNECTION_STRING`) that carries nothing
-    secret. A URL with a real password is `credential_shape`'s."""
-    return _ONE_URL.fullmatch(text) is not None and credential_shape(text) is None
+def sample_url(text: str) -> bool:
+    """One URL whose user information holds no real password: none, a reference, a
+    mask, or one that names itself (`user:super_secret_password@`, a documentation
+    example's connection string)."""
+    if _ONE_URL.fullmatch(text.strip()) is None:
+        return False
+    return all(
+        password.startswith(("$(", "${", "{{")) or not set(password) - {"*", "x", "X"} or names_itself(password)
+        for password in (match["password"] for match in _URL_PASSWORD.finditer(text))
+    )
 
 
 def _access_key_prefix(parts: list[str]) -> tuple[str, ...] | None:
@@ -294,6 +295,7 @@ VALUE_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ),
 )
 _GCP_KEY = (re.compile(r'"type"\s*:\s*"service_account"'), re.compile(r'"private_key"\s*:'))
+URL_WITH_PASSWORD = "a URL with a password in it"
 _URL_PASSWORD = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<password>[^\s/@]+)@")
 
 
@@ -311,10 +313,6 @@ def credential_shape(value: Any) -> str | None:
     for match in _URL_PASSWORD.finditer(value):
         password = match["password"]
         # `$(DB_PASSWORD)`, `${DB_PASSWORD}`, `{{ .Values.x }}`, `***`: references and masks.
-        if (
-            not password.startswith(("$(", "${", "{{"))
-            and set(password) - {"*", "x", "X"}
-            and not names_itself(password)  # `user:super_secret_password@` in a docs example
-        ):
-            return "a URL with a password in it"
+        if not password.startswith(("$(", "${", "{{")) and set(password) - {"*", "x", "X"}:
+            return URL_WITH_PASSWORD
     return None

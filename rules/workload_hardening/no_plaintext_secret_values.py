@@ -64,7 +64,16 @@ from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_mapping
 
-from ._credentials import credential_shape, is_credential_name, is_placeholder, names_key_id, words
+from ._credentials import (
+    URL_WITH_PASSWORD,
+    credential_shape,
+    is_credential_name,
+    is_placeholder,
+    names_itself,
+    names_key_id,
+    sample_url,
+    words,
+)
 
 # A one-word key that names a credential without word boundaries (`azurestorageaccountkey`,
 # `privatekey`), or is one by itself (`key`, `pass`); keys of several words are judged
@@ -93,6 +102,12 @@ _PLACEHOLDER = re.compile(
 def _placeholder(key: str, value: str) -> bool:
     text = value.strip()
     if is_placeholder(text) or _PLACEHOLDER.fullmatch(text):
+        return True
+    # A value that names itself (`SUPER_SECRET_KEY`, `an_unsecure_secret`), or a URL
+    # holding no real password: a Secret in the repository is then an example, with
+    # nothing to keep out of it. (In a ConfigMap or an env value the place itself is
+    # the problem: the real value will be typed there, so those rules still report.)
+    if names_itself(text) or sample_url(text):
         return True
     # The value repeats its key (`password: password`, `apiToken: api-token`).
     return words(text) == words(key)
@@ -142,7 +157,7 @@ def _what(key: str, value: str) -> str | None:
     if not value.strip():
         return None
     shape = credential_shape(value)
-    if shape is not None:
+    if shape is not None and not (shape == URL_WITH_PASSWORD and sample_url(value)):
         return f"a literal value that looks like {shape}"
     if key in (".dockerconfigjson", ".dockercfg"):
         return "literal registry credentials" if _registry_auth(value) else None

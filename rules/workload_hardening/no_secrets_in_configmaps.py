@@ -6,10 +6,10 @@ Stripe, npm or Google API tokens, an Azure storage key, a Google Cloud service
 account key, a JSON Web Token, or a URL with a password in it), or when its key
 looks like an environment variable (no dot, so not a file name such as
 `application.yaml`) whose name says it is a credential, such as `DB_PASSWORD` or
-`apiToken`, and its value is not empty, a boolean, a number, a path, a value that
-names itself (`password`, `SUPER_SECRET_KEY`: a documentation example's) or a URL
-without a real password; an ACCESS_KEY beside a SECRET_KEY of the same prefix is the
-key's id, not a credential. One finding
+`apiToken`, and its value is not empty, a boolean, a number or a path (a sample
+value such as `password` is reported: the key is where the real one will be
+written); an ACCESS_KEY beside a SECRET_KEY of the same prefix is the key's id, not
+a credential. One finding
 per ConfigMap, at its first such key (keys sorted, as Pulumi sorts them), naming the
 others: moving them into a Secret is one change. Messages never repeat a value.
 `binaryData` is not read.

@@ -12,13 +12,11 @@ key, a JSON Web Token, or a URL with a password in it.
 Names whose last word says they hold something else are not credentials:
 `TOKEN_URL`, `PASSWORD_FILE`, `SECRET_NAME`, `AWS_ACCESS_KEY_ID`, `*_PATH`,
 `*_ENDPOINT`, `*_LENGTH`, `*_TTL`, `*_USER`, ... Values that cannot be one are
-ignored: empty, booleans, numbers, paths, a bare reference to another variable
-such as `$(DB_PASSWORD)`, a value that names itself instead of being a credential
-(plain words with a credential word among them: `password`, `mysecretpassword`,
-`not-a-real-key`, `SUPER_SECRET_KEY`, as documentation examples and test suites
-write them) and a URL without a real password. An ACCESS_KEY beside a SECRET_KEY of
-the same prefix (`MINIO_ACCESS_KEY`, `MINIO_SECRET_KEY`) is the key's id, a user
-name: only the secret is reported. One finding per container, at its first such
+ignored: empty, booleans, numbers, paths, and a bare reference to another
+variable such as `$(DB_PASSWORD)`. A sample value (`password`, `changeme`) is
+reported: the variable is where the real credential will be typed. An ACCESS_KEY
+beside a SECRET_KEY of the same prefix (`MINIO_ACCESS_KEY`, `MINIO_SECRET_KEY`) is
+the key's id, a user name: only the secret is reported. One finding per container, at its first such
 entry, naming the others: they move into a Secret together. Messages never repeat a
 value.
 
