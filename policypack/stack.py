@@ -149,6 +149,11 @@ class Stack:
             return None
         return (_group(resource), resource.kind, where, resource.name)
 
+    def has_copies(self, resource: Resource) -> bool:
+        """Whether another file of the set defines the same object (docs/sets.md rule 4:
+        alternatives, such as an example's simple and production variants side by side)."""
+        return id(resource) in self._contested
+
     def nearer_copy(self, resource: Resource, near: Resource) -> bool:
         """Whether another copy of `resource` (an alternative: the same object defined
         in another file) lies nearer `near` in the file tree: then `near` goes with that

@@ -231,3 +231,57 @@ def test_a_service_goes_with_the_variant_in_its_own_file(tmp_path: Path) -> None
     config = PackConfig.from_mapping({"all": "disabled", "network-policy-coverage": "advisory"}, REGISTRY)
     result = lint_paths([str(tmp_path)], Engine(REGISTRY, config))
     assert [Path(f.location.file).name for f in result.findings] == ["cw-operator.yaml"]
+
+
+def numbered(name: str, labels: str, port: int) -> str:
+    return f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  selector:
+    matchLabels: {{{labels}}}
+  template:
+    metadata:
+      labels: {{{labels}}}
+    spec:
+      containers:
+        - name: {name}
+          image: registry.example.com/{name}:1.0.0
+          ports: [{{containerPort: {port}}}]
+"""
+
+
+def numbered_service(app: str, port: int) -> str:
+    return f"""\
+apiVersion: v1
+kind: Service
+metadata:
+  name: elasticsearch
+spec:
+  selector:
+    component: {app}
+  ports:
+    - port: {port}
+"""
+
+
+def test_a_service_of_one_variant_is_not_blamed_for_another_variants_pods(tmp_path: Path) -> None:
+    # kubernetes/examples' elasticsearch example and its production_cluster variant,
+    # side by side in one folder: the simple Service `elasticsearch` matches the
+    # production data nodes too, but it is defined again by the other variant, so
+    # which pods it will face is not known (docs/sets.md rule 4).
+    write(
+        tmp_path,
+        {
+            "es-rc.yaml": numbered("es", "component: elasticsearch, role: all", 9200),
+            "es-svc.yaml": numbered_service("elasticsearch", 9200),
+            "production_cluster_es-data-rc.yaml": numbered("es-data", "component: elasticsearch, role: data", 9300),
+            "production_cluster_es-svc.yaml": numbered_service("elasticsearch", 9200),
+        },
+    )
+    assert lint([tmp_path]) == []
+    # One Service alone does judge every workload it matches.
+    (tmp_path / "production_cluster_es-svc.yaml").unlink()
+    assert [rule for rule, *_ in lint([tmp_path])] == ["service-target-port-undeclared"]

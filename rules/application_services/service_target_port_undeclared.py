@@ -1,13 +1,21 @@
-"""A Service's named `targetPort` is declared by the containers it selects.
+"""A Service's `targetPort` is declared by the containers it selects.
 
 For each Service port whose `targetPort` is a name (not a number), every workload the
 Service selects (pod template labels, same namespace, objects linted together or the
 stack) must declare a container port of that name (`containers[].ports[].name`).
+For numeric target ports, a selector that matches several workloads must not match
+one that declares container ports, none of them the target, while another workload
+it matches declares the target: that selector also catches another program's pods
+(a database's Service whose `app: nextcloud` matches the Redis and the web pods too).
+One finding per Service, on its selector, naming each stray workload.
 
 Why it matters:
     Kubernetes resolves a named target port per pod; pods that do not declare the
     name get no endpoint for it, silently. A renamed container port (`http` to
-    `web`) then takes a service down without any error at apply time.
+    `web`) then takes a service down without any error at apply time. A numeric
+    target port is sent to every selected pod: a selector that also matches another
+    program's pods sends part of the requests (a database connection, a cache call)
+    to pods that refuse them.
 
 How to fix:
     Name the container port as the Service refers to it, or use the number:
@@ -18,11 +26,18 @@ How to fix:
               - name: http          # matches targetPort: http
                 containerPort: 8080
 
+    For a selector that matches another program, give each workload a label of its
+    own and select it (`app: nextcloud, component: db`).
+
 Notes:
     Services that select nothing are left to service-selects-no-pods. Pods that run
     once and exit (a Job's, a CronJob's, a bare Pod that does not restart, such as a
     Helm `test` hook sharing the app's labels) are not judged: they are not the
-    Service's backends, and no endpoint for them is what is wanted. A target
+    Service's backends, and no endpoint for them is what is wanted. A workload that
+    declares no container port (a worker) is not judged for a numeric port: it may
+    listen on one it does not declare; nor is a Service defined again in another
+    file of the set, one of alternative deployments whose workloads it may match
+    (docs/sets.md rule 4). A target
     port that is an unrendered template variable (`${PORT:-9002}`, `{{ .port }}`)
     is not a port name and is not judged; nor are workloads defined more than once
     in the set, unless one copy is in the Service's own file (docs/sets.md). Unknown
@@ -43,23 +58,71 @@ from policypack.values import UNKNOWN, as_list, is_template_text
 def declared_port_names(workload: Resource) -> set[Any] | None:
     """Names of the container ports of a workload's regular containers; None if any
     port list or name is unknown."""
+    return _declared(workload, "name")
+
+
+def declared_port_numbers(workload: Resource) -> set[Any] | None:
+    """Numbers of the container ports of a workload's regular containers; None if any
+    port list or number is unknown."""
+    return _declared(workload, "containerPort")
+
+
+def _declared(workload: Resource, field: str) -> set[Any] | None:
     pod = workload.pod_spec
     if pod is None:
         return None  # the pod spec is not known yet (or malformed)
     containers = pod.get("containers")
     if containers is UNKNOWN or any(entry is UNKNOWN for entry in as_list(containers)):
         return None
-    names: set[Any] = set()
+    found: set[Any] = set()
     for container in workload.containers(init=False, ephemeral=False):
         ports = container.get("ports")
         if ports is UNKNOWN:
             return None
         for port in as_list(ports):
-            name = port.get("name") if isinstance(port, Mapping) else None
-            if port is UNKNOWN or name is UNKNOWN:
+            value = port.get(field) if isinstance(port, Mapping) else None
+            if port is UNKNOWN or value is UNKNOWN:
                 return None
-            names.add(name)
-    return names
+            found.add(value)
+    return found
+
+
+def _numeric_targets(service: Resource) -> list[int] | None:
+    """The numeric target ports of the Service (`targetPort`, or `port` when it is
+    left out); None when one is not known yet."""
+    targets = []
+    for port in as_list(service.get("spec", "ports")):
+        if port is UNKNOWN:
+            return None
+        if not isinstance(port, Mapping):
+            continue
+        target = port.get("targetPort", port.get("port"))
+        if target is UNKNOWN:
+            return None
+        if isinstance(target, int) and not isinstance(target, bool):
+            targets.append(target)
+    return targets
+
+
+def _strays(backends: list[Resource], targets: list[int]) -> list[tuple[Resource, int, Resource]]:
+    """(workload, port, a workload that declares it) for each selected workload that
+    declares container ports, none of them a numeric target port that another
+    selected workload declares: a selector that also matches another program's pods
+    (a database's Service matching the cache beside it)."""
+    declared = {id(workload): declared_port_numbers(workload) for workload in backends}
+    found = []
+    for workload in backends:
+        numbers = declared[id(workload)]
+        if not numbers:
+            continue  # no port declared (a worker), or not known yet: cannot tell
+        for target in targets:
+            if target in numbers:
+                continue
+            owner = next((other for other in backends if target in (declared[id(other)] or ())), None)
+            if owner is not None:
+                found.append((workload, target, owner))
+                break
+    return found
 
 
 def runs_to_completion(workload: Resource) -> bool | None:
@@ -88,12 +151,28 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             and isinstance(port.get("targetPort"), str)
             and not is_template_text(port.get("targetPort"))
         ]
-        if not named:
+        targets = _numeric_targets(service)
+        if not named and not targets:
             continue
         namespace = stack.namespace_of(service)
         selection = stack.select_map(namespace, selector, *POD_KINDS, near=service)
         if selection.undecided:
             continue
+        backends = [workload for workload in selection.matched if runs_to_completion(workload) is False]
+        # A Service defined again in another file is one of alternative deployments
+        # (docs/sets.md rule 4): the other variant's workloads may be what it matches.
+        strays = _strays(backends, targets) if targets and len(backends) > 1 and not stack.has_copies(service) else []
+        if strays:
+            listed = "; ".join(
+                f"{workload.display_name} declares no port {port} ({owner.display_name} does)"
+                for workload, port, owner in strays
+            )
+            yield StackViolation(
+                service,
+                ("spec", "selector"),
+                f"the selector also matches the pods of another program: {listed}; "
+                "requests reach pods that do not serve them",
+            )
         for index, target in named:
             lacking = []
             for workload in selection.matched:
