@@ -456,9 +456,11 @@ class Bindings:
         elif kind == "ServiceAccount":
             home = subject.get("namespace")
             if not (isinstance(home, str) and home) and home is not UNKNOWN:
-                if binding.kind != "RoleBinding":
-                    return  # a ClusterRoleBinding must name it (the API server refuses one without)
-                home = stack.namespace_of(binding)  # as the authorizer reads a RoleBinding's subject
+                # The API server refuses a ClusterRoleBinding without it, so one that
+                # leaves it out is a template: kustomize's `namespace:` fills it in at
+                # build time (gcs-fuse-csi-driver's base). Where it lands is not known.
+                # A RoleBinding's subject is read as the authorizer does: its namespace.
+                home = UNKNOWN if binding.kind != "RoleBinding" else stack.namespace_of(binding)
             self.accounts.add((name, home))
         elif kind == "Group" and name == ALL_SERVICE_ACCOUNTS:
             self.everyone = True

@@ -13,7 +13,9 @@ alone cannot:
   of a RoleBinding or ClusterRoleBinding in the set uses the API, so it is not
   judged: as a ServiceAccount subject of that name and namespace (a RoleBinding's
   subject without a namespace is in the binding's namespace, as Kubernetes reads
-  it), as the user `system:serviceaccount:<namespace>:<name>`, or through the groups
+  it; a ClusterRoleBinding's, which the API server would refuse, is a kustomize
+  base's template completed at build time, so it may be any namespace's), as the
+  user `system:serviceaccount:<namespace>:<name>`, or through the groups
   `system:serviceaccounts` and `system:serviceaccounts:<namespace>`;
 - a pod that leaves the field unset and whose ServiceAccount in the set says
   `automountServiceAccountToken: false` gets no token, so it passes.
