@@ -12,7 +12,9 @@ Lints CORPUS (default ../shared/corpus/real-world) as `policypack lint` does and
   reported listed by place (tests/test_precision.py asserts there are none).
 
 A label is `{"rule", "file" (relative to the corpus), "line", "verdict": true |
-debatable | false | duplicate, "why"}`. Label new findings when rules change: run with
+debatable | false | duplicate | artifact, "why"}` (`artifact`: caused by how a review
+corpus was collected, such as one folder's files taken from different commits; left
+out of the share). Label new findings when rules change: run with
 `--unlabelled` to list the findings of the labelled rules that have no label.
 
 A fresh review draws a sample to label with `--sample N --seed S --out FILE`: top-level
@@ -136,7 +138,9 @@ def precision(findings: list[tuple], labels: list[dict], top: list[tuple] | None
         "labelled": len(labels),
         "reported": len(present),
         "verdicts": dict(verdicts),
-        "precision": verdicts["true"] / len(present) if present else None,
+        # `artifact`: caused by how a review corpus was collected (files of one folder
+        # from different commits), not by the pack: out of the share.
+        "precision": verdicts["true"] / judged if (judged := len(present) - verdicts["artifact"]) else None,
         "false_reported": [label for label in present if label["verdict"] in ("false", "duplicate")],
     }
 
