@@ -13,7 +13,8 @@ JENKINS_HOME), so a second replica is a second, unrelated Jenkins. An applicatio
 own database image, named as one (`grafana/tns-db`, `orders-database`), is taken for
 a single instance too, and so are programs whose data lives in the one pod: an
 OpenLDAP directory (replication is configuration a manifest of plain pods does not
-carry), one-process bundles (`jaegertracing/all-in-one`, Nextcloud AIO), Zipkin and
+carry), one-process bundles (`jaegertracing/all-in-one`, Nextcloud AIO), Home
+Assistant (one instance by design: two would run every automation twice), Zipkin and
 Jaeger without a storage backend in their environment (spans in memory or Badger),
 and a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
 distributed). The images are matched by the last part of their repository
@@ -40,8 +41,9 @@ _SINGLE_INSTANCE_STORE = re.compile(
 )
 # Programs whose data lives in the one pod (not databases a second server would open
 # on a shared volume): a directory server without replication configured, one-process
-# bundles (Jaeger's all-in-one, Nextcloud AIO's master container).
-_IN_POD_PROGRAM = re.compile(r"openldap|all-in-one")
+# bundles (Jaeger's all-in-one, Nextcloud AIO's master container), and Home Assistant,
+# which runs one instance by design (its automations and SQLite in /config).
+_IN_POD_PROGRAM = re.compile(r"openldap|all-in-one|home-?assistant")
 # Trace stores that keep spans in the pod unless a storage backend is configured:
 # Zipkin (STORAGE_TYPE), Jaeger v1 (SPAN_STORAGE_TYPE) and v2 (a config file: its
 # backend unseen, so taken as the in-pod default).
