@@ -13,9 +13,12 @@ from policypack.values import UNKNOWN, as_list, get
 
 from .availability._probes import scrape_ports
 
-# Ports named for the kubelet's probes or a scraper: they carry no one's traffic.
+# Ports named for the kubelet's probes or a scraper, or as a placeholder (the `dummy`
+# port of a StatefulSet's governing Service, which CSI controllers declare only
+# because `serviceName` needs a Service): they carry no one's traffic.
 _SELF_PORT = re.compile(
     r"(?:https?-)?(?:metrics|monitoring|prometheus|prom|telemetry|healthz?|health-?check|liveness(?:-probe)?|probes?)"
+    r"|(?:[a-z0-9]+-)*dummy(?:-[a-z0-9]+)*"
 )
 
 

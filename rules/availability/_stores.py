@@ -16,9 +16,11 @@ OpenLDAP directory (replication is configuration a manifest of plain pods does n
 carry), one-process bundles (`jaegertracing/all-in-one`, Nextcloud AIO), Home
 Assistant (one instance by design: two would run every automation twice), Zipkin and
 Jaeger without a storage backend in their environment (spans in memory or Badger),
-and a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
-distributed). The images are matched by the last part of their repository
-name, whatever the registry and tag.
+a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
+distributed), and a periodic-task scheduler that must run alone (Celery beat,
+Redash's `scheduler`): two would run every task twice. InfluxDB OSS is a
+single-instance database (clustering is its Enterprise edition's). The images are
+matched by the last part of their repository name, whatever the registry and tag.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from policypack.values import as_list, is_unknown
 _SINGLE_INSTANCE_STORE = re.compile(
     r"(?:postgres|postgresql|postgis|mysql|mysql-server|mariadb|percona-server|mongo|mongodb"
     r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|memcached|dynamodb-local|jenkins"
+    # InfluxDB OSS: clustering is the Enterprise edition's
+    r"|influxdb"
     # an application's own database image, named as one: grafana/tns-db, acme/orders-database
     r"|[a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:db|database))"
 )
@@ -93,6 +97,9 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
             return _keeps_traces_in_pod(container.get("env"))
         if programs and repository == "minio":
             return _standalone_minio(container)
+        scheduler = _runs_a_task_scheduler(container) if programs else False
+        if scheduler is not False:
+            return scheduler
         return _serves_a_store_port(container.get("ports"))
     return False
 
@@ -142,3 +149,21 @@ def _standalone_minio(container: Any) -> bool | None:
     if "server" not in text:
         return False
     return not any("..." in word or "://" in word for word in text)
+
+
+def _runs_a_task_scheduler(container: Any) -> bool | None:
+    """Whether the container runs a periodic-task scheduler that must be alone, or
+    every task runs twice: Celery beat (`celery ... beat`, `--beat`, `-B`) or Redash's
+    `scheduler` (a Celery worker with beat embedded). None when its command line is
+    not known yet."""
+    command, args = container.get("command"), container.get("args")
+    if is_unknown(command) or is_unknown(args):
+        return None
+    if any(is_unknown(word) for word in (*as_list(command), *as_list(args))):
+        return None
+    words = [word for word in (*as_list(command), *as_list(args)) if isinstance(word, str)]
+    split = [part for word in words for part in word.split()]
+    if "celery" in " ".join(split) and ("beat" in split or "--beat" in split or "-B" in split):
+        return True
+    image = container.get("image")
+    return isinstance(image, str) and repository_name(image) == "redash" and "scheduler" in split
