@@ -1,0 +1,107 @@
+"""Exec commands are split into arguments, or run through a shell.
+
+Fires when the first element of an exec command is one string with spaces in it:
+a container's `command`, a probe's `exec.command` (liveness, readiness, startup) or
+a lifecycle hook's (`postStart`, `preStop`), in every container, init container and
+ephemeral container of every pod-bearing object (and pod templates inside custom
+resources).
+
+Why it matters:
+    Kubernetes runs an exec command as an argument vector, with no shell in
+    between: `["ps aux | grep '[s]idekiq 6' || false"]` asks the runtime for a
+    program whose name is that whole line, which does not exist. The command fails
+    every time, whatever the container's state: a liveness probe restarts a healthy
+    container forever, a readiness probe keeps it out of its Service, a startup
+    probe never lets it start, a `postStart` hook kills it, a `preStop` hook skips
+    the graceful shutdown, and a container whose `command` is such a string never
+    starts. Nothing warns at apply time.
+
+How to fix:
+    Split the command into its arguments:
+
+        livenessProbe:
+          exec:
+            command: ["cat", "/tmp/healthy"]
+
+    or, where it needs a pipe, `||`, a variable or a glob, run it through a shell
+    the image has:
+
+        livenessProbe:
+          exec:
+            command: ["sh", "-c", "ps aux | grep '[s]idekiq 6'"]
+
+Notes:
+    Only the program name is judged: spaces in later arguments are ordinary
+    (`["sh", "-c", "a && b"]`). A program path with a space in it is vanishingly
+    rare in Linux images; unrendered template text (`{{ .Values.command }}`) is not
+    judged. Windows pods are not judged: their runtime builds a command line from
+    the arguments instead of running a vector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policypack.model import POD_KINDS, Container, Resource
+from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import as_list, is_template_text
+
+from ..workload_hardening._security_context import may_be_windows_pod
+
+#: (path in the container, what fails, and how) for each exec command judged.
+COMMANDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("command",), "the container cannot start"),
+    (("livenessProbe", "exec", "command"), "the liveness probe always fails and restarts the container forever"),
+    (("readinessProbe", "exec", "command"), "the readiness probe always fails: the pod never gets traffic"),
+    (("startupProbe", "exec", "command"), "the startup probe always fails: the container never gets to start"),
+    (("lifecycle", "postStart", "exec", "command"), "the postStart hook always fails: the kubelet kills the container"),
+    (("lifecycle", "preStop", "exec", "command"), "the preStop hook always fails: the graceful shutdown is skipped"),
+)
+
+
+def _unsplit(command: Any) -> str | None:
+    """The command's first element when it is one string with spaces in it."""
+    listed = as_list(command) if isinstance(command, list) else []
+    first = listed[0] if listed else None
+    if not isinstance(first, str) or is_template_text(first):
+        return None
+    text = first.strip()
+    return text if any(character.isspace() for character in text) else None
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    if obj.pod_spec is None or may_be_windows_pod(obj):
+        return
+    for container in obj.containers():
+        yield from _judge(container)
+
+
+def _judge(container: Container) -> Iterator[Violation]:
+    for path, consequence in COMMANDS:
+        text = _unsplit(container.get(*path))
+        if text is None:
+            continue
+        where = ".".join(path)
+        yield Violation(
+            container.path + (*path, 0),
+            f'{container.label}: {where}[0] is "{_shown(text)}", one string with spaces, run as a program of '
+            f"that name without a shell, so {consequence}; split it into arguments or run it with "
+            '["sh", "-c", ...]',
+        )
+
+
+RULE = Rule(
+    name="exec-command-not-split",
+    doc=__doc__,
+    severity=Severity.HIGH,
+    enforcement=Enforcement.MANDATORY,
+    area="availability",
+    kinds=POD_KINDS,
+    check=check,
+    tags=("probes",),
+)
