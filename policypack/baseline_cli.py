@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
 from policypack.baseline import Baseline, BaselineError, match, merge_exemptions, to_exemptions
+from policypack.lint import with_copies
 
 if TYPE_CHECKING:
     from policypack.lint import LintResult
@@ -68,7 +69,7 @@ def apply_baseline(args: argparse.Namespace, baseline: Baseline | None, result: 
         # findings, decoded afresh on every read, would not be the same objects.
         result.findings.materialize()
     if args.write_baseline:
-        written = Baseline.of(result.findings, file=args.write_baseline)
+        written = Baseline.of(with_copies(result.findings), file=args.write_baseline)
         written.write(args.write_baseline)
         total = sum(entry.count for entry in written.entries)
         print(f"policypack lint: recorded {total} findings in {args.write_baseline}", file=err)
@@ -78,10 +79,10 @@ def apply_baseline(args: argparse.Namespace, baseline: Baseline | None, result: 
                 "(see the errors); fix them and write it again",
                 file=err,
             )
-        return dataclasses.replace(gate, baseline=match(written, result.findings))
+        return dataclasses.replace(gate, baseline=match(written, list(with_copies(result.findings))))
     if baseline is None:
         return gate
-    found = match(baseline, result.findings, strict=args.strict_baseline)
+    found = match(baseline, list(with_copies(result.findings)), strict=args.strict_baseline)
     if args.prune_baseline:
         if found.stale:
             found.pruned.write(baseline.file)

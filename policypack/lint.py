@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +95,7 @@ def lint_paths(
     try:
         charts = _lint_inputs(paths, engine, stdin, allow_empty, implicit_stdin, result, exclude)
         run_stack_rules(engine, result)
+        fold_copies(result)
     finally:
         gc.unfreeze()
     for chart in charts:
@@ -178,6 +179,88 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
             result.findings.flush()  # the stack rules' findings spill as they come, too
     result.findings.flush()
     pending.close()
+
+
+def _copy_key(finding: Finding, sets: str) -> tuple[Any, ...] | None:
+    """What makes two findings the same one on copies of an object: the rule, the
+    object's identity, the field, the container and the message, within one set;
+    None for a finding that is never folded (a rule failure, a suppressed one, one
+    without a file or an object name)."""
+    location, ref = finding.location, finding.object
+    if finding.error or finding.suppression is not None or location is None or not isinstance(ref.name, str):
+        return None
+    where = set_key(location.file, sets)
+    return (
+        where,
+        finding.rule,
+        ref.api_version,
+        ref.kind,
+        ref.namespace,
+        ref.name,
+        finding.path,
+        finding.container,
+        finding.message,
+    )
+
+
+def fold_copies(result: LintResult) -> None:
+    """One finding per root cause across copies of one object (docs/sets.md rule 4):
+    when two files of a set define the same object and a rule says the same thing of
+    both (a per-provider `deploy.yaml`, one Deployment written in two files), the
+    finding of the first file stays and the others are folded under it, each at its
+    own file and line, its message naming how many other files repeat it."""
+    keys: dict[tuple[Any, ...], list[tuple[int, str]]] = {}
+    for index, finding in enumerate(result.findings):
+        key = _copy_key(finding, result.sets)
+        if key is not None:
+            keys.setdefault(key, []).append((index, finding.location.file))  # type: ignore[union-attr]
+    primary_of: dict[int, int] = {}
+    for entries in keys.values():
+        if len({file for _, file in entries}) < 2:
+            continue  # one file: not copies (a rule that names a field twice is its own business)
+        first = entries[0][0]
+        for index, _ in entries[1:]:
+            primary_of[index] = first
+    if not primary_of:
+        return
+    folded: dict[int, list[Finding]] = {}
+    for index, finding in enumerate(result.findings):
+        if index in primary_of:
+            folded.setdefault(primary_of[index], []).append(finding)
+    store = FindingStore(result.findings.spill_after)
+    for index, finding in enumerate(result.findings):
+        if index in primary_of:
+            continue
+        copies = folded.get(index)
+        if copies:
+            files = list(dict.fromkeys(os.path.basename(f.location.file) for f in copies if f.location))
+            shown = ", ".join(files[:3]) + (", ..." if len(files) > 3 else "")
+            finding = dataclasses.replace(
+                finding,
+                folded=(*finding.folded, *copies),
+                message=f"{finding.message} (also in {len(files)} other file{'s' if len(files) > 1 else ''}: {shown})",
+            )
+        store.append(finding)
+        if index % 5000 == 4999:
+            store.flush()
+    store.flush()
+    result.findings.close()
+    result.findings = store
+
+
+def with_copies(findings: Iterable[Finding]) -> Iterator[Finding]:
+    """The findings, each followed by those of copies of its object that `fold_copies`
+    folded under it: what a baseline records and matches, so that an edit to one copy
+    (which ends the fold) finds the other's finding recorded too."""
+    for finding in findings:
+        yield finding
+        for other in finding.folded:
+            if other.rule == finding.rule and _file(other) != _file(finding):
+                yield other
+
+
+def _file(finding: Finding) -> str | None:
+    return finding.location.file if finding.location is not None else None
 
 
 def lint_text(name: str, text: str, engine: Engine, result: LintResult) -> None:

@@ -589,6 +589,7 @@ def _folded_json(finding: Finding) -> dict[str, Any]:
         "severity": finding.severity.value,
         "enforcement": finding.enforcement.value,
         "message": finding.message,
+        "file": loc.file if loc else None,  # another file's for a copy of the object (lint.fold_copies)
         "line": loc.line if loc else None,
         "column": loc.column if loc else None,
         "path": format_path(finding.path),

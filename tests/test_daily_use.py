@@ -183,7 +183,11 @@ def test_the_summary_points_to_explain_and_suppressions_and_uses_plurals(here: P
     assert summary == "1 finding (1 failing the gate); 1 object in 1 document from 1 file. Gate: failed (exit 1)."
     assert "policypack explain RULE" in advice and "ignore.policypack.io/RULE" in advice
     assert "docs/suppressions.md" in advice
-    write(here, "more.yaml", UNPINNED_POD + "---\n" + UNPINNED_POD.replace("name: p", "name: q"))
+    write(
+        here,
+        "more.yaml",
+        UNPINNED_POD.replace("name: p", "name: r") + "---\n" + UNPINNED_POD.replace("name: p", "name: q"),
+    )
     _, out = run("lint", "-c", "c.json", "pod.yaml", "more.yaml")
     assert "3 findings (3 failing the gate); 3 objects in 3 documents from 2 files." in out
     write(here, "ok.yaml", UNPINNED_POD.replace("image: nginx", "image: nginx:1.27.3"))

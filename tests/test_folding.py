@@ -104,6 +104,7 @@ def test_folded_findings_keep_their_own_lines_in_json() -> None:
             "severity": "medium",
             "enforcement": "mandatory",
             "message": 'volume "logs" must not use the restricted volume type hostPath',
+            "file": "fixture.yaml",
             "line": 21,
             "column": 11,
             "path": "spec.template.spec.volumes[0].hostPath",

@@ -112,7 +112,9 @@ def test_whole_objects_beside_a_kustomization_are_judged(tmp_path: Path) -> None
     (base / "deployment.yaml").write_text(WHOLE)
     # A near-miss of a fragment: a whole object that only lacks spec.selector is
     # judged (and keeps failing the gate), not skipped.
-    (base / "legacy.yaml").write_text(WHOLE.replace("  selector:\n    matchLabels: {app: web}\n", ""))
+    (base / "legacy.yaml").write_text(
+        WHOLE.replace("  selector:\n    matchLabels: {app: web}\n", "").replace("name: web", "name: legacy", 1)
+    )
     result = lint(tmp_path)
     assert result.objects == 2
     assert {Path(f.location.file).name for f in result.findings} == {"deployment.yaml", "legacy.yaml"}

@@ -266,7 +266,7 @@ def test_a_symlink_loop_named_as_input_is_called_a_loop(tmp_path: Path) -> None:
 
 def test_missing_and_unreadable_inputs_are_errors_and_the_rest_is_linted(tmp_path: Path) -> None:
     good = tmp_path / "svc.yaml"
-    good.write_text(PUBLIC_LB)
+    good.write_text(PUBLIC_LB.replace("name: web", "name: svc"))  # (not a copy of locked.yaml's)
     locked = tmp_path / "locked.yaml"
     locked.write_text(PUBLIC_LB)
     locked.chmod(0)

@@ -285,3 +285,52 @@ def test_a_service_of_one_variant_is_not_blamed_for_another_variants_pods(tmp_pa
     # One Service alone does judge every workload it matches.
     (tmp_path / "production_cluster_es-svc.yaml").unlink()
     assert [rule for rule, *_ in lint([tmp_path])] == ["service-target-port-undeclared"]
+
+
+def test_one_object_written_in_two_files_is_reported_once(tmp_path: Path) -> None:
+    # corpus14's Mastodon: `streaming-service.yaml` holds a second copy of Deployment
+    # `streaming`. What a rule says of both copies is one finding, at the first file,
+    # with the copy's folded under it at its own file and line; what it says of one
+    # copy only stays that copy's.
+    write(
+        tmp_path,
+        {
+            "streaming-deployment.yaml": deployment("streaming", "streaming", port="web"),
+            "streaming-service.yaml": deployment("streaming", "streaming", port="web")
+            + "---\n"
+            + service("other", "streaming", port="http"),
+        },
+    )
+    found = lint([tmp_path])
+    assert [(rule, file) for rule, file, _, _ in found] == [
+        ("service-target-port-undeclared", "streaming-service.yaml")
+    ]
+    config = PackConfig.from_mapping({"all": "disabled", "require-readiness-probe": "mandatory"}, REGISTRY)
+    result = lint_paths([str(tmp_path)], Engine(REGISTRY, config))
+    (finding,) = list(result.findings)
+    assert Path(finding.location.file).name == "streaming-deployment.yaml"
+    assert finding.message.endswith("(also in 1 other file: streaming-service.yaml)")
+    assert [(Path(f.location.file).name, f.location.line) for f in finding.folded] == [("streaming-service.yaml", 14)]
+    # Separate sets are not copies of each other: each file keeps its own finding.
+    result = lint_paths([str(tmp_path)], Engine(REGISTRY, config), sets="file")
+    assert len(list(result.findings)) == 2
+
+
+def test_a_baseline_records_every_copy(tmp_path: Path) -> None:
+    # An edit to one copy ends the fold; the other copy's finding was recorded too, so
+    # it stays baselined and only the edit's own problem is new.
+    from policypack.cli import main
+
+    write(tmp_path, {"a.yaml": deployment("web", "web"), "b.yaml": deployment("web", "web")})
+    out = io.StringIO()
+    assert main(["lint", "--write-baseline", str(tmp_path / "base.json"), str(tmp_path)], stdout=out) == 0
+    (tmp_path / "a.yaml").write_text(
+        deployment("web", "web").replace("image: registry.example.com/web:1.0.0", "image: nginx")
+    )
+    out = io.StringIO()
+    code = main(["lint", "-f", "json", "--baseline", str(tmp_path / "base.json"), str(tmp_path)], stdout=out)
+    import json
+
+    report = json.loads(out.getvalue())
+    new = sorted({f["rule"] for f in report["findings"] if f["baseline"] == "new"})
+    assert new == ["require-pinned-images"] and code == 1
