@@ -15,10 +15,11 @@ from .availability._probes import scrape_ports
 
 # Ports named for the kubelet's probes or a scraper, or as a placeholder (the `dummy`
 # port of a StatefulSet's governing Service, which CSI controllers declare only
-# because `serviceName` needs a Service): they carry no one's traffic.
+# because `serviceName` needs a Service; kompose's `headless` port 55555 for a
+# compose service without ports): they carry no one's traffic.
 _SELF_PORT = re.compile(
     r"(?:https?-)?(?:metrics|monitoring|prometheus|prom|telemetry|healthz?|health-?check|liveness(?:-probe)?|probes?)"
-    r"|(?:[a-z0-9]+-)*dummy(?:-[a-z0-9]+)*"
+    r"|(?:[a-z0-9]+-)*dummy(?:-[a-z0-9]+)*|headless"
 )
 
 

@@ -36,7 +36,8 @@ Notes:
     or scraped by name by a Prometheus Operator `PodMonitor` of the set that selects
     the pods) and that no Service selects but one whose every port is named for
     metrics or probes (a scraper's, as dcgm-exporter's) or as a placeholder
-    (`dummy`, `csi-s3-dummy`: a CSI controller's governing Service) (a controller that only
+    (`dummy`, `csi-s3-dummy`: a CSI controller's governing Service; kompose's
+    `headless` for a compose service without ports) (a controller that only
     calls the API server, a CSI driver reached through a Unix socket, a hook Job
     that runs a script) are not judged by default: there is no traffic to them to
     segment, and the one policy they could use, a namespace-wide default deny for
