@@ -18,7 +18,9 @@ of a well-known server image, as that image documents the switch:
 - `xpack.security.enabled: "false"` (Elasticsearch): whoever reaches the HTTP port
   reads, writes and deletes every index;
 - `--NotebookApp.token=''` or `--ServerApp.token=''` without a password flag
-  (Jupyter): whoever reaches the port runs code in the pod.
+  (Jupyter): whoever reaches the port runs code in the pod;
+- `cockroach start --insecure` (CockroachDB, also `start-single-node`, in an
+  argument list or a shell line): no TLS and no passwords, every client is root.
 
 Why it matters:
     Inside a cluster, "only reachable from the cluster" means reachable from every
@@ -140,6 +142,29 @@ def _empty_token(container: Container) -> tuple[str, int] | None:
     return None
 
 
+# CockroachDB's server started in insecure mode (`cockroach start --insecure`, also
+# `start-single-node`), in an argument list or a shell line; its client commands
+# (`cockroach sql --insecure`, `init`) only follow the server's mode.
+_INSECURE_COCKROACH = re.compile(r"cockroach\s+start(?:-single-node)?\b(?:(?!&&|\|\||;).)*?\s--insecure\b", re.DOTALL)
+
+
+def _insecure_cockroach(container: Container) -> tuple[str, int] | None:
+    """Where the container starts a CockroachDB server with `--insecure`: the field
+    and index of the word holding the flag, or None (also when a word is not known
+    yet)."""
+    fields = [(field, as_list(container.get(field))) for field in ("command", "args")]
+    if any(is_unknown(container.get(field)) or any(is_unknown(word) for word in words) for field, words in fields):
+        return None
+    line = " ".join(word for _, words in fields for word in words if isinstance(word, str))
+    if not _INSECURE_COCKROACH.search(line):
+        return None
+    for field, words in fields:
+        for index, word in enumerate(words):
+            if isinstance(word, str) and re.search(r"--insecure\b", word):
+                return field, index
+    return None
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for container in obj.containers(ephemeral=False):
         env = Environment(container)
@@ -151,6 +176,13 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
                 container.path + found,
                 f"{container.label} starts Jupyter with an empty token and no password: "
                 "whoever reaches the port runs code in the pod",
+            )
+        found = _insecure_cockroach(container)
+        if found is not None:
+            yield Violation(
+                container.path + found,
+                f"{container.label} starts CockroachDB with --insecure: no TLS and no passwords, so every client "
+                "that reaches the SQL port logs in as root",
             )
 
 
