@@ -27,6 +27,8 @@ Notes:
     its node, so a budget cannot keep any of them through a drain:
     `no-replicas-on-exclusive-claim` reports that, and this rule leaves them alone,
     as it does replicas on a claim the set does not show (its mode may be the same).
+    Nor are the workloads of a namespace where a budget selects no pod: that budget
+    may be meant for any of them, and `pdb-selects-no-pods` reports it.
 """
 
 from __future__ import annotations
@@ -34,14 +36,22 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 
+from ._disruption import budgets_selecting_nothing
 from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    # A budget that selects nothing may be meant for any workload of its namespace:
+    # `pdb-selects-no-pods` reports it, the one root cause. (One that may select
+    # nothing, its pods not known yet, leaves the namespace open too.)
+    broken = {stack.namespace_of(budget) for budget in budgets_selecting_nothing(stack, maybe=True)}
     for workload in stack.of_kind("Deployment", "StatefulSet"):
+        if stack.namespace_of(workload) in broken:
+            continue
         replicas = workload.get("spec", "replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas <= 1:
             continue
@@ -61,7 +71,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds={"Deployment", "StatefulSet", "PodDisruptionBudget", "PersistentVolumeClaim"},
+    kinds={"PodDisruptionBudget", "PersistentVolumeClaim", CUSTOM_RESOURCES, *POD_KINDS},
     check=check,
     stack=True,
     options=NAMESPACE_OPTION,
