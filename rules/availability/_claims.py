@@ -24,7 +24,8 @@ def mounted_claims(stack: Stack, obj: Resource, view: Resource) -> Iterator[tupl
     is UNKNOWN too)."""
     pod = view.pod_spec
     volumes = pod.get("volumes") if pod is not None else None
-    if volumes is UNKNOWN:
+    templates = per_pod_claims(obj)
+    if volumes is UNKNOWN or templates is None:
         yield UNKNOWN, UNKNOWN
         return
     namespace = stack.namespace_of(obj)
@@ -32,6 +33,8 @@ def mounted_claims(stack: Stack, obj: Resource, view: Resource) -> Iterator[tupl
         if volume is UNKNOWN:
             yield UNKNOWN, UNKNOWN
             continue
+        if isinstance(volume, Mapping) and isinstance(volume.get("name"), str) and volume.get("name") in templates:
+            continue  # replaced by the StatefulSet's claim of that name, one per pod
         name = get(volume, "persistentVolumeClaim", "claimName") if isinstance(volume, Mapping) else None
         if name is None:
             continue
@@ -45,15 +48,37 @@ def mounted_claims(stack: Stack, obj: Resource, view: Resource) -> Iterator[tupl
         yield name, claim.get("spec", "accessModes")
 
 
+def per_pod_claims(obj: Resource) -> set[str] | None:
+    """The names of a StatefulSet's `volumeClaimTemplates`: the controller gives each
+    pod its own claim of that name, in place of a pod volume of the same name (dgraph's
+    `datadir`, declared in both). Empty for other kinds; None when not known yet."""
+    if obj.kind != "StatefulSet":
+        return set()
+    templates = obj.get("spec", "volumeClaimTemplates")
+    if templates is UNKNOWN:
+        return None
+    names = set()
+    for template in as_list(templates):
+        name = get(template, "metadata", "name") if isinstance(template, Mapping) else None
+        if name is UNKNOWN:
+            return None
+        if isinstance(name, str):
+            names.add(name)
+    return names
+
+
 def mounted_claim_objects(stack: Stack, obj: Resource) -> Iterator[tuple[str, Resource]]:
     """(claim name, the claim) of each claim the workload's pods mount by name that
     the set decides (its nearest copy); claims not in the set, or not known yet, are
     left out."""
     pod = obj.pod_spec
     namespace = stack.namespace_of(obj)
-    if pod is None or not isinstance(namespace, str):
+    templates = per_pod_claims(obj)
+    if pod is None or not isinstance(namespace, str) or templates is None:
         return
     for volume in as_list(pod.get("volumes")):
+        if isinstance(volume, Mapping) and isinstance(volume.get("name"), str) and volume.get("name") in templates:
+            continue  # the StatefulSet's claim of that name, one per pod
         name = get(volume, "persistentVolumeClaim", "claimName") if isinstance(volume, Mapping) else None
         if isinstance(name, str):
             claim = stack.find("PersistentVolumeClaim", name, namespace, near=obj)
