@@ -32,7 +32,12 @@ Notes:
     path on a source host (`github.com/knative/docs/code-samples/...`), which ko
     builds and replaces with a digest-pinned image at deploy time; and kubebuilder's
     bare `controller` (`image: controller:latest` in `config/manager`), which the
-    project's build replaces (`kustomize edit set image controller=...`).
+    project's build replaces (`kustomize edit set image controller=...`); nor is a
+    placeholder that is no image reference at all (`image: IMAGE`, gpu-operator's
+    `FILLED BY THE OPERATOR`: a space, or a repository path that is not lowercase),
+    which the tooling that owns the manifest fills in. A template's blank in the
+    image (`<YOUR-CONTAINER>`, `${IMAGE}`, `???`) is reported as a placeholder never
+    filled in.
     An image is judged as it is deployed when a build in the lint run sets it
     (offline; see policypack/builds.py): a kustomize overlay's `images` entry
     (`newTag`, `digest`, `newName`) rewrites a base's image, so a base that leaves
@@ -152,20 +157,46 @@ PLACEHOLDER_TAGS = frozenset(
 KUBEBUILDER_PLACEHOLDERS = frozenset({"controller"})
 
 
+# A repository path component of an image reference: lowercase letters and digits,
+# joined by `.`, `_`, `__` or dashes (the distribution reference grammar).
+_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+
+
+def is_not_a_reference(image: str) -> bool:
+    """Whether the image is no image reference at all, so a placeholder that some
+    tooling fills in (`image: IMAGE`, gpu-operator's `FILLED BY THE OPERATOR`): a
+    space, or a repository path that is not lowercase. No runtime pulls it as it is."""
+    if _PLACEHOLDER.search(image):
+        return False  # a template's blank (`<image_url>`, `${IMAGE}`, `???`): reported as one
+    if any(character.isspace() for character in image.strip()) and image.isprintable():
+        return True  # words (`FILLED BY THE OPERATOR`)
+    repository = split_image(image)[0]
+    head, _, rest = repository.partition("/")
+    path = rest if rest and ("." in head or ":" in head or head == "localhost") else repository
+    components = path.split("/")
+    # Capitals where a reference has none (`IMAGE`); other odd characters are judged.
+    return any(not _PATH_COMPONENT.fullmatch(c) for c in components) and all(
+        _PATH_COMPONENT.fullmatch(c.lower()) for c in components
+    )
+
+
 def is_build_reference(image: str) -> bool:
     """Whether the image is a build reference resolved at deploy time (`ko://...`, a
-    Go import path on a source host, or kubebuilder's bare `controller`), not an image
-    a runtime pulls."""
+    Go import path on a source host, or kubebuilder's bare `controller`), or a
+    placeholder that is no image reference, not an image a runtime pulls."""
     return (
         image.startswith("ko://")
         or image.partition("/")[0] in SOURCE_HOSTS
         or split_image(image)[0] in KUBEBUILDER_PLACEHOLDERS
+        or is_not_a_reference(image)
     )
 
 
 def _pinning_problem(image: str, require_digest: bool) -> str | None:
     """What is wrong with how `image` is pinned (said after `uses image "..."`), or None."""
-    _, tag, digest = split_image(image)
+    repository, tag, digest = split_image(image)
+    if _PLACEHOLDER.search(repository):
+        return "which is a placeholder never filled in"
     if digest is not None and not _DIGEST.match(digest):
         return "whose digest is malformed"
     if digest is None and require_digest:
