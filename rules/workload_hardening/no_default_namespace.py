@@ -6,7 +6,9 @@ whose `metadata.namespace` is exactly `default`. An object with no namespace is
 not judged: the namespace is then chosen at deploy time (`kubectl -n`, Helm's
 `--namespace`, the Pulumi provider's namespace), which is how it should be.
 Cluster-scoped kinds (Namespaces, ClusterRoles, CRDs, ...) and custom resources,
-whose scope a linter cannot know, are never judged.
+whose scope a linter cannot know, are never judged. One finding per folder (offline;
+per stack in Pulumi), on its first such object, naming the others: placing an
+install in `default` is one choice, and moving it one change.
 
 Why it matters:
     The `default` namespace is where everything lands that nobody placed: it tends
@@ -33,11 +35,13 @@ Notes:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
-from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import Stack
 
 #: Namespaced built-in kinds (and the Gateway API's, which most clusters install).
 NAMESPACED_KINDS = frozenset(
@@ -85,17 +89,37 @@ NAMESPACED_KINDS = frozenset(
 )
 
 
-def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
-    if obj.namespace != "default":
-        return
-    if obj.kind == "Role" or (obj.kind == "RoleBinding" and not _binds_only_default_accounts(obj)):
-        return  # it grants in `default`, so it lives there
-    if obj.namespace == "default":
-        yield Violation(
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    # One finding per folder (the whole stack in Pulumi): placing an install in
+    # `default` is one choice, and moving it is one change, however many objects.
+    groups: dict[Any, list[Resource]] = {}
+    for obj in stack.of_kind(*NAMESPACED_KINDS):
+        api_version = obj.api_version
+        gateway = isinstance(api_version, str) and api_version.startswith("gateway.networking.k8s.io/")
+        if (obj.is_custom_resource and not gateway) or not _placed_in_default(obj):
+            continue
+        where = os.path.dirname(obj.source) if isinstance(obj.source, str) else None
+        groups.setdefault(where, []).append(obj)
+    for placed in groups.values():
+        first, others = placed[0], placed[1:]
+        also = ""
+        if others:
+            names = [f"{other.kind} {other.name}" for other in others[:4]] + (["..."] if len(others) > 4 else [])
+            also = f"; so {'are' if len(others) > 1 else 'is'} {', '.join(names)} beside it"
+        yield StackViolation(
+            first,
             ("metadata", "namespace"),
-            f'{obj.kind} is placed in the "default" namespace; give it a namespace of its own '
+            f'{first.kind} is placed in the "default" namespace{also}: give '
+            f"{'them' if others else 'it'} a namespace of {'their' if others else 'its'} own "
             "(or leave the field out and choose it at deploy time)",
         )
+
+
+def _placed_in_default(obj: Resource) -> bool:
+    if obj.namespace != "default":
+        return False
+    # A Role or RoleBinding that grants in `default` lives there.
+    return not (obj.kind == "Role" or (obj.kind == "RoleBinding" and not _binds_only_default_accounts(obj)))
 
 
 def _binds_only_default_accounts(binding: Resource) -> bool:
@@ -119,6 +143,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=NAMESPACED_KINDS,
     check=check,
+    stack=True,
     options={},
     tags=("cis-5.7.4",),
 )
