@@ -1,7 +1,9 @@
 """Container images are pinned: an explicit release tag, or a digest.
 
-Checks the image of every container, init container and ephemeral container. An
-image is pinned when it names a tag other than `latest` (`nginx:1.27.2`) or a digest
+Checks the image of every container, init container and ephemeral container (one
+finding per image of a pod: containers that run the same reference are named in the
+first one's finding, since one change pins them all). An image is pinned when it
+names a tag other than `latest` (`nginx:1.27.2`) or a digest
 (`nginx@sha256:...`). A tag that names a branch or a channel rather than a release
 (`master`, `main`, `edge`, `nightly`, `dev`, `develop`, `ci`, `canary`, `head`,
 `snapshot`, `stable`, `lts`), alone or with variant words that carry no version
@@ -218,13 +220,29 @@ def _uses(label: str, written: str, deployed: str, problem: str) -> str:
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    # One finding per image of a pod: containers that run the same reference (dgraph's
+    # ratel, zero and alpha) are pinned by one change, named in the first's finding.
+    found: dict[tuple[str, str], tuple[tuple, str, list[str]]] = {}
+    for container, written, reference, problem in _problems(obj, options):
+        key = (written, problem)
+        if key in found:
+            found[key][2].append(container.label)
+        else:
+            found[key] = (container.path + ("image",), _uses(container.label, written, reference, problem), [])
+    for path, message, others in found.values():
+        if others:
+            message += f"; so do {', '.join(others)}"
+        yield Violation(path, message)
+
+
+def _problems(obj: Resource, options: Mapping[str, Any]) -> Iterator[tuple[Any, str, str, str]]:
+    """(container, image as written, reference as deployed, problem) for each problem."""
     require_digest = options["requireDigest"]
     registries = list(options["allowedRegistries"])
     for container in obj.containers():
         image = container.get("image")
         if not isinstance(image, str) or not image.strip():
             continue  # unknown during preview, or missing (not this rule's concern)
-        path = container.path + ("image",)
         written = image.strip()
         # As deployed: a kustomize overlay in the run may set the tag (one reference per
         # overlay), and skaffold deploys what it builds by digest (none left to judge).
@@ -236,19 +254,12 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         for reference in deployed:
             problem = _pinning_problem(reference, require_digest)
             if problem is not None:
-                yield Violation(path, _uses(container.label, written, reference, problem))
+                yield container, written, reference, problem
                 break
         for reference in deployed:
             if registries and not _allowed(reference, split_image(reference)[0], registries):
-                yield Violation(
-                    path,
-                    _uses(
-                        container.label,
-                        written,
-                        reference,
-                        f"from a registry that is not allowed (allowed: {', '.join(registries)})",
-                    ),
-                )
+                allowed = f"from a registry that is not allowed (allowed: {', '.join(registries)})"
+                yield container, written, reference, allowed
                 break
 
 
