@@ -45,7 +45,7 @@ from typing import Any
 
 from policypack.model import POD_KINDS, Container, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import as_list, is_template_text
+from policypack.values import is_template_text
 
 from ..workload_hardening._security_context import may_be_windows_pod
 
@@ -62,8 +62,7 @@ COMMANDS: tuple[tuple[tuple[str, ...], str], ...] = (
 
 def _unsplit(command: Any) -> str | None:
     """The command's first element when it is one string with spaces in it."""
-    listed = as_list(command) if isinstance(command, list) else []
-    first = listed[0] if listed else None
+    first = command[0] if isinstance(command, list) and command else None
     if not isinstance(first, str) or is_template_text(first):
         return None
     text = first.strip()

@@ -125,44 +125,49 @@ def _findings(env: Environment) -> Iterator[tuple[str, str]]:
         yield "xpack.security.enabled", "is false: whoever reaches Elasticsearch reads, writes and deletes every index"
 
 
+def _command_line(container: Container) -> tuple[list[tuple[str, list[Any]]], str] | None:
+    """The container's `command` and `args` words, per field, and the line they make;
+    None when a word is not known yet."""
+    fields = [(field, as_list(container.get(field))) for field in ("command", "args")]
+    if any(is_unknown(container.get(field)) or any(is_unknown(word) for word in words) for field, words in fields):
+        return None
+    return fields, " ".join(word for _, words in fields for word in words if isinstance(word, str))
+
+
+def _word_with(fields: list[tuple[str, list[Any]]], pattern: re.Pattern[str]) -> tuple[str, int] | None:
+    """The field and index of the first word `pattern` finds in."""
+    for field, words in fields:
+        for index, word in enumerate(words):
+            if isinstance(word, str) and pattern.search(word):
+                return field, index
+    return None
+
+
 def _empty_token(container: Container) -> tuple[str, int] | None:
     """Where the container starts Jupyter with an empty token and no password flag:
     the field (`command` or `args`) and index of the word, or None (also when a word
     is not known yet)."""
-    fields = [(field, as_list(container.get(field))) for field in ("command", "args")]
-    if any(is_unknown(container.get(field)) or any(is_unknown(word) for word in words) for field, words in fields):
+    found = _command_line(container)
+    if found is None or _PASSWORD_FLAG.search(found[1]):
         return None
-    line = " ".join(word for _, words in fields for word in words if isinstance(word, str))
-    if _PASSWORD_FLAG.search(line):
-        return None
-    for field, words in fields:
-        for index, word in enumerate(words):
-            if isinstance(word, str) and _EMPTY_TOKEN.search(word):
-                return field, index
-    return None
+    return _word_with(found[0], _EMPTY_TOKEN)
 
 
 # CockroachDB's server started in insecure mode (`cockroach start --insecure`, also
 # `start-single-node`), in an argument list or a shell line; its client commands
 # (`cockroach sql --insecure`, `init`) only follow the server's mode.
 _INSECURE_COCKROACH = re.compile(r"cockroach\s+start(?:-single-node)?\b(?:(?!&&|\|\||;).)*?\s--insecure\b", re.DOTALL)
+_INSECURE_FLAG = re.compile(r"--insecure\b")
 
 
 def _insecure_cockroach(container: Container) -> tuple[str, int] | None:
     """Where the container starts a CockroachDB server with `--insecure`: the field
     and index of the word holding the flag, or None (also when a word is not known
     yet)."""
-    fields = [(field, as_list(container.get(field))) for field in ("command", "args")]
-    if any(is_unknown(container.get(field)) or any(is_unknown(word) for word in words) for field, words in fields):
+    found = _command_line(container)
+    if found is None or not _INSECURE_COCKROACH.search(found[1]):
         return None
-    line = " ".join(word for _, words in fields for word in words if isinstance(word, str))
-    if not _INSECURE_COCKROACH.search(line):
-        return None
-    for field, words in fields:
-        for index, word in enumerate(words):
-            if isinstance(word, str) and re.search(r"--insecure\b", word):
-                return field, index
-    return None
+    return _word_with(found[0], _INSECURE_FLAG)
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
