@@ -149,6 +149,11 @@ class Stack:
             return None
         return (_group(resource), resource.kind, where, resource.name)
 
+    def folder_of(self, resource: Resource) -> str | None:
+        """The directory of the file that defines the object (offline); None where
+        objects come from no file (a Pulumi stack, which is one deployment)."""
+        return _directory(resource.source) if isinstance(resource.source, str) else None
+
     def has_copies(self, resource: Resource) -> bool:
         """Whether another file of the set defines the same object (docs/sets.md rule 4:
         alternatives, such as an example's simple and production variants side by side)."""

@@ -35,7 +35,6 @@ Notes:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -98,8 +97,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         gateway = isinstance(api_version, str) and api_version.startswith("gateway.networking.k8s.io/")
         if (obj.is_custom_resource and not gateway) or not _placed_in_default(obj):
             continue
-        where = os.path.dirname(obj.source) if isinstance(obj.source, str) else None
-        groups.setdefault(where, []).append(obj)
+        groups.setdefault(stack.folder_of(obj), []).append(obj)
     for placed in groups.values():
         first, others = placed[0], placed[1:]
         also = ""
