@@ -17,24 +17,26 @@ which rules' findings make its own a consequence, and where the two must meet:
 - `container`: the same container entry of the same pod spec;
 - `entry`: the same entry of the object's top-level list (`rules[2]` of a Role);
 - `pod`: the same pod spec (a pod-wide cause, such as a Windows pod that does not
-  say so in `spec.os.name`, and a container's finding that follows from it);
+  say so in `spec.os.name`, and a container's finding that follows from it; or a
+  privileged container, which holds the node, and the pod's other ways into it:
+  hostPath volumes, the host's namespaces);
 - `host-network`: the pod's `hostNetwork` and a finding of the same pod spec (on the
   host's network every container port is a host port: the API server fills
   `hostPort` in from `containerPort`; and a probe's `host` is asked from the node's
   network position the pod already has).
 
-When both findings are reported on the same object, the consequence is folded into
-the primary: it leaves the list of findings and is kept in the primary's `folded`,
-whose message names it (`... (also: pss-restricted-volumes)`). Nothing is lost: JSON
-lists every folded finding with its rule, message, path and line, and a profile that
-enables only one of the two rules (as `pss-baseline` does) reports that rule's
-findings as they are. Folding chains (a consequence of a consequence goes to the
-root), and never changes the gate: a finding is folded only into a primary of at least
-its severity that blocks whenever it does. When the consequence is the graver one (a
-`*` rule grants the escalation verbs, critical, where the wildcard finding is high),
-the two swap roles: the cause folds into the consequence, which leads the one finding
-left. A suppressed finding is neither folded nor a primary (each keeps its own
-suppression).
+When both findings are reported on the same object, the consequence is folded into the
+primary (the first the rule declares, when several apply): it leaves the list of
+findings and is kept in the primary's `folded`, whose message names it (`... (also:
+pss-restricted-volumes)`). Nothing is lost: JSON lists every folded finding with its
+rule, message, path and line, and a profile that enables only one of the two rules (as
+`pss-baseline` does) reports that rule's findings as they are. Folding chains (a
+consequence of a consequence goes to the root), and never changes the gate: a finding
+is folded only into a primary of at least its severity that blocks whenever it does.
+When the consequence is the graver one (a `*` rule grants the escalation verbs,
+critical, where the wildcard finding is high), the two swap roles: the cause folds
+into the consequence, which leads the one finding left. A suppressed finding is
+neither folded nor a primary (each keeps its own suppression).
 
 In Pulumi every policy reports on its own (its enforcement level and its compliance
 record are per policy, and a policy's validator does not see the others'
@@ -101,16 +103,19 @@ def _primary_for(
     """The finding `finding` follows from, and whether the two swap roles: when the
     consequence is the graver (an escalation verb granted by a `*` rule), the cause
     folds into it instead, so the one finding left keeps the graver severity."""
-    for other in candidates:
-        scope = rule.folds_into.get(other.rule)
-        if scope is None or other is finding or other.error or other.suppression is not None:
-            continue
-        if not meets(scope, resource, other.path, finding.path):
-            continue
-        if not _graver(finding, other):
-            return other, False
-        if not _graver(other, finding):
-            return other, True
+    # The primaries in the order the rule declares them: a hostPath volume holding the
+    # runtime socket folds into the socket's finding (same field) before the pod's
+    # privileged container (same pod), whichever the rules ran first.
+    for name, scope in rule.folds_into.items():
+        for other in candidates:
+            if other.rule != name or other is finding or other.error or other.suppression is not None:
+                continue
+            if not meets(scope, resource, other.path, finding.path):
+                continue
+            if not _graver(finding, other):
+                return other, False
+            if not _graver(other, finding):
+                return other, True
     return None
 
 

@@ -37,6 +37,9 @@ PRIVILEGED = textwrap.dedent(
     """
 )
 
+# The same pod without the privileged container: the hostPath volume is its own finding.
+HOST_PATH = PRIVILEGED.replace("          securityContext:\n            privileged: true\n", "")
+
 WILDCARD_ROLE = textwrap.dedent(
     """\
     apiVersion: rbac.authorization.k8s.io/v1
@@ -78,8 +81,10 @@ def test_privileged_container_folds_the_settings_it_makes_moot() -> None:
         "require-drop-all-capabilities",
         "pss-capabilities-restricted",
         "require-read-only-root-filesystem",  # a privileged process can remount / read-write
+        "pss-host-path-volumes",  # the pod's way into the node, which it holds anyway
+        "pss-restricted-volumes",
     }
-    assert all(f.container == "agent" for f in privileged.folded)
+    assert {f.container for f in privileged.folded} == {"agent", None}
     assert "(also: " in privileged.message and "pss-allow-privilege-escalation" in privileged.message
     # The sidecar is not privileged: its findings stand on their own.
     assert [f.container for f in found["pss-allow-privilege-escalation"]] == ["sidecar"]
@@ -88,14 +93,15 @@ def test_privileged_container_folds_the_settings_it_makes_moot() -> None:
 
 
 def test_host_path_volume_is_one_finding() -> None:
-    found = by_rule(lint(PRIVILEGED))
+    assert "privileged" not in HOST_PATH
+    found = by_rule(lint(HOST_PATH))
     (host_path,) = found["pss-host-path-volumes"]
     assert [f.rule for f in host_path.folded] == ["pss-restricted-volumes"]
     assert "pss-restricted-volumes" not in found
 
 
 def test_folded_findings_keep_their_own_lines_in_json() -> None:
-    result = lint(PRIVILEGED)
+    result = lint(HOST_PATH)
     report = json_report(result, Gate())
     (entry,) = [f for f in report["findings"] if f["rule"] == "pss-host-path-volumes"]
     assert entry["folded"] == [
@@ -105,7 +111,7 @@ def test_folded_findings_keep_their_own_lines_in_json() -> None:
             "enforcement": "mandatory",
             "message": 'volume "logs" must not use the restricted volume type hostPath',
             "file": "fixture.yaml",
-            "line": 21,
+            "line": 19,
             "column": 11,
             "path": "spec.template.spec.volumes[0].hostPath",
             "container": None,
@@ -133,7 +139,7 @@ def test_suppressed_primary_folds_nothing() -> None:
 
 def test_folding_never_takes_a_finding_out_of_the_gate() -> None:
     # The primary advisory, the consequence mandatory: not folded.
-    found = by_rule(lint(PRIVILEGED, {"pss-host-path-volumes": "advisory"}))
+    found = by_rule(lint(HOST_PATH, {"pss-host-path-volumes": "advisory"}))
     assert found["pss-host-path-volumes"][0].folded == ()
     assert len(found["pss-restricted-volumes"]) == 1
 
@@ -174,7 +180,9 @@ def test_pulumi_reports_each_policy_and_names_the_root_cause() -> None:
     (agent,) = [d for d in escalation if "agent" in d.message and "sidecar" not in d.message]
     assert "follows from pss-privileged" in agent.message
     (volume,) = [d for d in diagnostics if d.policy == "pss-restricted-volumes"]
-    assert "follows from pss-host-path-volumes" in volume.message
+    # The volume's finding follows from the hostPath finding, which follows from the
+    # privileged container: the note names the root.
+    assert "follows from pss-privileged" in volume.message
     (sidecar,) = [d for d in escalation if "sidecar" in d.message]
     assert "follows from" not in sidecar.message
 
@@ -185,9 +193,81 @@ def test_runtime_socket_is_one_node_takeover_finding() -> None:
     (socket,) = found["no-container-runtime-socket"]
     assert [f.rule for f in socket.folded] == ["pss-host-path-volumes", "pss-restricted-volumes"]
     assert "pss-host-path-volumes" not in found and "pss-restricted-volumes" not in found
+    # The socket stays its own finding beside the privileged container's: it names
+    # what the volume is.
+    (privileged,) = found["pss-privileged"]
+    assert "no-container-runtime-socket" not in {f.rule for f in privileged.folded}
     # Without the socket rule (the PSS profiles), the hostPath rules report as before.
+    text = HOST_PATH.replace("hostPath: {path: /var/log}", "hostPath: {path: /var/run/docker.sock}")
     baseline = by_rule(lint(text, {"no-container-runtime-socket": "disabled"}))
     assert [f.rule for f in baseline["pss-host-path-volumes"][0].folded] == ["pss-restricted-volumes"]
+
+
+NODE_AGENT = textwrap.dedent(
+    """\
+    apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: csi-node, namespace: kube-system}
+    spec:
+      selector: {matchLabels: {app: csi-node}}
+      template:
+        metadata:
+          labels: {app: csi-node}
+        spec:
+          hostNetwork: true
+          hostPID: true
+          initContainers:
+            - name: install
+              image: registry.example/install:1.0
+              securityContext: {privileged: true}
+          containers:
+            - name: registrar
+              image: registry.example/registrar:1.0
+              volumeMounts:
+                - {name: registration, mountPath: /registration}
+          volumes:
+            - name: registration
+              hostPath: {path: /var/lib/kubelet/plugins_registry}
+            - name: pods
+              hostPath: {path: /var/lib/kubelet/pods}
+    """
+)
+
+
+def test_node_agent_host_access_is_one_finding_under_its_privileged_container() -> None:
+    # corpus13/14 (gcs-fuse and Tencent CSI node plugins): a privileged container
+    # holds the node; the pod's hostPath volumes and host namespaces are the same
+    # decision (to run a node agent), not four more problems.
+    found = by_rule(lint(NODE_AGENT))
+    (privileged,) = found["pss-privileged"]
+    assert privileged.container == "install"
+    assert sorted((f.rule, f.path[-2:]) for f in privileged.folded if f.rule.startswith("pss-host")) == [
+        ("pss-host-namespaces", ("spec", "hostNetwork")),
+        ("pss-host-namespaces", ("spec", "hostPID")),
+        ("pss-host-path-volumes", (0, "hostPath")),
+        ("pss-host-path-volumes", (1, "hostPath")),
+    ]
+    assert "pss-host-namespaces" not in found and "pss-host-path-volumes" not in found
+    assert privileged.blocks and "(also: " in privileged.message
+
+
+def test_node_agent_without_a_privileged_container_keeps_each_finding() -> None:
+    # Near miss: without `privileged`, each way into the node is its own finding.
+    found = by_rule(lint(NODE_AGENT.replace("securityContext: {privileged: true}", "securityContext: {}")))
+    assert "pss-privileged" not in found
+    assert len(found["pss-host-namespaces"]) == 2 and len(found["pss-host-path-volumes"]) == 2
+
+
+def test_node_agent_fold_in_pulumi_names_the_privileged_container() -> None:
+    import yaml
+
+    token = kubernetes_token("apps/v1", "DaemonSet")
+    diagnostics = analyze(
+        make_servicer(REGISTRY), token, yaml.safe_load(NODE_AGENT), f"urn:pulumi:test::fold::{token}::csi-node"
+    )
+    host = [d for d in diagnostics if d.policy in ("pss-host-namespaces", "pss-host-path-volumes")]
+    assert len(host) == 4
+    assert all("follows from pss-privileged" in d.message for d in host)
 
 
 def test_capabilities_added_to_a_privileged_container_fold_into_it() -> None:

@@ -20,6 +20,10 @@ How to fix:
           hostIPC: false
 
     Expose ports through a Service instead of the host network.
+
+Notes:
+    In a pod that runs a privileged container the finding is folded into
+    `pss-privileged`'s (see that rule): the container already holds the node.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ RULE = Rule(
     doc=__doc__,
     severity=Severity.HIGH,
     enforcement=Enforcement.MANDATORY,
-    folds_into={"pss-windows-host-process": "pod"},
+    folds_into={"pss-windows-host-process": "pod", "pss-privileged": "pod"},
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,

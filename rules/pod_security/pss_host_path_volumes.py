@@ -22,7 +22,10 @@ Notes:
     every other node- or network-backed type); its finding on the same volume is
     folded into this one. A container runtime socket (or a directory holding one)
     is `no-container-runtime-socket`'s, which says what it is: this rule's finding on
-    that volume is folded into that one.
+    that volume is folded into that one. In a pod that runs a privileged container the
+    finding is folded into `pss-privileged`'s: that container already holds the node
+    (every device, every capability), so the pod's hostPath volumes are part of one
+    decision, to run a node agent, which is one finding and one exemption.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
-    folds_into={"no-container-runtime-socket": "field", "pss-windows-host-process": "pod"},
+    folds_into={"no-container-runtime-socket": "field", "pss-windows-host-process": "pod", "pss-privileged": "pod"},
     tags=("pss-baseline:hostPathVolumes",),
     profiles=("pss-baseline", "pss-restricted"),
 )

@@ -17,6 +17,20 @@ How to fix:
           capabilities:
             drop: [ALL]
             add: [NET_BIND_SERVICE]
+
+    A node agent that cannot work without it (a CSI node plugin whose mounts use
+    `mountPropagation: Bidirectional`, which Kubernetes allows only to privileged
+    containers; a CNI or device installer) keeps it: run it in a namespace whose Pod
+    Security level is `privileged` (label `pod-security.kubernetes.io/enforce:
+    privileged`), keep everything else out of that namespace, and record the
+    exemption with its reason (a suppression).
+
+Notes:
+    The pod's other ways into the node, its hostPath volumes (`pss-host-path-volumes`)
+    and the host's namespaces (`pss-host-namespaces`), are folded into this finding
+    and listed under it: with a privileged container the pod holds the node anyway,
+    so they are one decision (to run a node agent), not several problems to fix one by
+    one. Each is still listed under this finding, with its own line (and in JSON).
 """
 
 from __future__ import annotations
