@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 
 from policypack.images import repository_name
-from policypack.model import Resource
+from policypack.model import Container, Resource
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
@@ -218,22 +218,33 @@ def elects_leader(view: Resource) -> bool:
     turns it off (`--leader-elect=false`, `LEADER_ELECT=false`)."""
     shown = False
     for container in view.containers(init=False, ephemeral=False):
-        for word in [*as_list(container.get("command")), *as_list(container.get("args"))]:
-            found = LEADER_FLAG.match(word) if isinstance(word, str) else None
-            if found is None:
-                continue
-            switch = found["flag"] in SWITCHES and not found["more"]
-            if switch and (found["value"] or "true").strip().lower() in FALSE_WORDS:
-                return False
-            shown = True
-        for variable in as_list(container.get("env")):
-            if not isinstance(variable, Mapping) or not isinstance(variable.get("name"), str):
-                continue
-            if not LEADER_ENV.search(variable["name"]):
-                continue
-            value = variable.get("value")
-            if isinstance(value, str) and value.strip().lower() in FALSE_WORDS:
-                return False
-            if variable.get("valueFrom") is not None or (isinstance(value, str) and value.lower() in ("true", "1")):
-                shown = True  # on, or a knob wired to a ConfigMap: the program elects a leader
+        elects = container_elects_leader(container)
+        if elects is False:
+            return False
+        shown = shown or elects is True
+    return shown
+
+
+def container_elects_leader(container: Container) -> bool | None:
+    """Whether one container's arguments or environment turn leader election on
+    (True) or off (False); None when they do not mention it."""
+    shown: bool | None = None
+    for word in [*as_list(container.get("command")), *as_list(container.get("args"))]:
+        found = LEADER_FLAG.match(word) if isinstance(word, str) else None
+        if found is None:
+            continue
+        switch = found["flag"] in SWITCHES and not found["more"]
+        if switch and (found["value"] or "true").strip().lower() in FALSE_WORDS:
+            return False
+        shown = True
+    for variable in as_list(container.get("env")):
+        if not isinstance(variable, Mapping) or not isinstance(variable.get("name"), str):
+            continue
+        if not LEADER_ENV.search(variable["name"]):
+            continue
+        value = variable.get("value")
+        if isinstance(value, str) and value.strip().lower() in FALSE_WORDS:
+            return False
+        if variable.get("valueFrom") is not None or (isinstance(value, str) and value.lower() in ("true", "1")):
+            shown = True  # on, or a knob wired to a ConfigMap: the program elects a leader
     return shown

@@ -40,6 +40,16 @@ Notes:
     (`.../livenessprobe:TAG`, or a vendor's build such as Alibaba's
     `.../csi-livenessprobe:TAG`, from any registry); an image not known yet (preview)
     in a pod whose other container declares a liveness probe is not judged.
+    The Kubernetes CSI sidecars serve no health endpoint of their own but one: the
+    controller sidecars (`csi-attacher`, `csi-provisioner`, `csi-resizer`,
+    `csi-snapshotter`, the health monitor) answer `/healthz/leader-election` on their
+    `--http-endpoint` when they elect a leader, and `csi-node-driver-registrar` has a
+    probe mode from v2.3.0 (`--mode=kubelet-registration-probe`). A controller sidecar
+    started without leader election, or a registrar older than v2.3 (or the retired
+    `driver-registrar` and `csi-cluster-driver-registrar`), has nothing a probe could
+    ask, and is not judged; the driver's own liveness is the pod's (reviewers of six
+    corpora held such findings debatable, and those on sidecars that elect a leader,
+    or on a v2.5 registrar, true).
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
     `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
     nothing that can hang (a fsfreeze or debug sidecar).
@@ -47,15 +57,33 @@ Notes:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.images import repository_name
+from policypack.images import repository_name, split_image
 from policypack.model import Container, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list, is_unknown
 
 from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
+from ._singletons import container_elects_leader
+
+# The Kubernetes CSI controller sidecars: a health endpoint only with leader election.
+CSI_CONTROLLER_SIDECARS = frozenset(
+    {
+        "csi-attacher",
+        "csi-provisioner",
+        "csi-resizer",
+        "csi-snapshotter",
+        "csi-external-health-monitor-controller",
+        "csi-external-health-monitor-agent",
+    }
+)
+# The registrars, and the first version with a probe mode (kubelet-registration-probe).
+CSI_REGISTRARS = frozenset({"csi-node-driver-registrar", "driver-registrar", "csi-cluster-driver-registrar"})
+REGISTRAR_PROBE_SINCE = (2, 3)
+VERSION = re.compile(r"^v?(\d+)\.(\d+)")
 
 LIVENESS_PORTS_ONLY = {
     **CONTAINERS_WITH_PORTS_ONLY,
@@ -86,6 +114,25 @@ def is_csi_liveness_sidecar(obj: Resource, container: Container) -> bool:
     )
 
 
+def is_csi_sidecar_without_health(container: Container) -> bool:
+    """A Kubernetes CSI sidecar that serves nothing a liveness probe could ask: a
+    controller sidecar without leader election, a registrar older than its probe mode."""
+    image = container.get("image")
+    if not isinstance(image, str):
+        return False
+    name = repository_name(image)
+    if name in CSI_CONTROLLER_SIDECARS:
+        return container_elects_leader(container) is not True
+    if name in CSI_REGISTRARS:
+        version = VERSION.match(split_image(image)[1] or "")
+        return version is not None and (int(version[1]), int(version[2])) < REGISTRAR_PROBE_SINCE
+    return False
+
+
+def exempt(obj: Resource, container: Container) -> bool:
+    return is_csi_liveness_sidecar(obj, container) or is_csi_sidecar_without_health(container)
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     yield from missing_probes(
         obj,
@@ -93,7 +140,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         "livenessProbe",
         "a hung process is never restarted while the pod stays Running",
         ports_only=options["containersWithPortsOnly"] is True,
-        exempt=is_csi_liveness_sidecar,
+        exempt=exempt,
     )
 
 
