@@ -418,7 +418,11 @@ class BaselineMatch:
         return self.states.get(id(finding))
 
     def baselined(self, finding: Finding) -> bool:
-        return self.states.get(id(finding)) == UNCHANGED
+        """Recorded, and so is each finding of its rule folded under it (a copy in
+        another file, a repeat in the object): a new one of those keeps it in the gate."""
+        if self.states.get(id(finding)) != UNCHANGED:
+            return False
+        return not any(self.states.get(id(other)) == NEW for other in finding.folded if other.rule == finding.rule)
 
     @property
     def pruned(self) -> Baseline:

@@ -142,6 +142,13 @@ def render_rule(rule: Rule, fixtures_dir: Path = FIXTURES_DIR) -> str:
             "is folded into that one and listed under it (see docs/architecture.md, one root cause, one finding)."
             for name, scope in sorted(rule.folds_into.items())
         ]
+    if rule.one_per_object:
+        if not rule.folds_into:
+            out += ["", "## Same root cause", ""]
+        out += [
+            "- Its findings on one object are one finding: the first, with the others listed under it, each "
+            "at its own line (see docs/architecture.md, one root cause, one finding)."
+        ]
     examples = sorted((fixtures_dir / rule.name).glob("*.yaml"))
     bad = [p for p in examples if p.name.startswith("bad")]
     good = [p for p in examples if p.name.startswith(("good", "near-miss"))]

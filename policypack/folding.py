@@ -120,9 +120,18 @@ def _primary_for(
 
 
 def fold(findings: list[Finding], resource: Resource, registry: Registry) -> list[Finding]:
-    """The findings of one object, each consequence folded into its primary."""
+    """The findings of one object, each consequence folded into its primary, then the
+    repeats of a `one_per_object` rule folded into its first finding."""
     if len(findings) < 2:
         return findings
+    grouped = _fold_repeats(_fold_consequences(findings, resource, registry), registry)
+    return [with_folded(finding, extra, repeats) if extra else finding for finding, extra, repeats in grouped]
+
+
+def _fold_consequences(
+    findings: list[Finding], resource: Resource, registry: Registry
+) -> list[tuple[Finding, list[Finding]]]:
+    """Each finding left standing, with the consequences folded into it."""
     parent: dict[int, Finding] = {}
     for finding in findings:
         if finding.error or finding.suppression is not None or finding.rule not in registry:
@@ -139,7 +148,7 @@ def fold(findings: list[Finding], resource: Resource, registry: Registry) -> lis
         elif id(primary) not in parent:
             parent[id(primary)] = finding  # the graver consequence leads
     if not parent:
-        return findings
+        return [(finding, []) for finding in findings]
 
     def root(finding: Finding) -> Finding:
         seen = {id(finding)}
@@ -156,22 +165,45 @@ def fold(findings: list[Finding], resource: Resource, registry: Registry) -> lis
             top = root(finding)
             if top is not finding:
                 folded.setdefault(id(top), []).append(finding)
-    out = []
-    for finding in findings:
-        if id(finding) in parent and root(finding) is not finding:
+    return [
+        (finding, folded.get(id(finding), []))
+        for finding in findings
+        if not (id(finding) in parent and root(finding) is not finding)
+    ]
+
+
+def _fold_repeats(
+    grouped: list[tuple[Finding, list[Finding]]], registry: Registry
+) -> list[tuple[Finding, list[Finding], int]]:
+    """A `one_per_object` rule's findings after its first, folded into that one with
+    what was folded into them (the rule's severity and gate are the same for all)."""
+    first: dict[str, int] = {}
+    out: list[tuple[Finding, list[Finding], int]] = []
+    for finding, extra in grouped:
+        repeatable = (
+            not finding.error
+            and finding.suppression is None
+            and finding.rule in registry
+            and registry.get(finding.rule).one_per_object
+        )
+        if repeatable and finding.rule in first:
+            head, head_extra, repeats = out[first[finding.rule]]
+            out[first[finding.rule]] = (head, [*head_extra, finding, *extra], repeats + 1)
             continue
-        extra = folded.get(id(finding))
-        if extra:
-            finding = with_folded(finding, extra)
-        out.append(finding)
+        if repeatable:
+            first[finding.rule] = len(out)
+        out.append((finding, extra, 0))
     return out
 
 
-def with_folded(primary: Finding, extra: Iterable[Finding]) -> Finding:
-    """The primary finding with `extra` folded into it, its message naming their rules."""
+def with_folded(primary: Finding, extra: Iterable[Finding], repeats: int = 0) -> Finding:
+    """The primary finding with `extra` folded into it, its message counting the
+    rule's own `repeats` among them and naming the other rules."""
     extra = [*primary.folded, *extra]
     rules = ", ".join(dict.fromkeys(f.rule for f in extra if f.rule != primary.rule))
     message = primary.message
+    if repeats:
+        message = f"{message} (and {repeats} more like it in this object)"
     if rules:
         message = f"{message} (also: {rules})"
     return dataclasses.replace(primary, folded=tuple(extra), message=message)

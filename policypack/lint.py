@@ -249,18 +249,16 @@ def fold_copies(result: LintResult) -> None:
 
 
 def with_copies(findings: Iterable[Finding]) -> Iterator[Finding]:
-    """The findings, each followed by those of copies of its object that `fold_copies`
-    folded under it: what a baseline records and matches, so that an edit to one copy
-    (which ends the fold) finds the other's finding recorded too."""
+    """The findings, each followed by the findings of its own rule folded under it:
+    those of copies of its object (`fold_copies`) and the repeats of a rule that
+    reports once per object (folding.py). What a baseline records and matches, so that
+    an edit to one copy (which ends the fold) finds the other's finding recorded too,
+    and a repeat added later is new (`BaselineMatch.baselined`)."""
     for finding in findings:
         yield finding
         for other in finding.folded:
-            if other.rule == finding.rule and _file(other) != _file(finding):
+            if other.rule == finding.rule:
                 yield other
-
-
-def _file(finding: Finding) -> str | None:
-    return finding.location.file if finding.location is not None else None
 
 
 def lint_text(name: str, text: str, engine: Engine, result: LintResult) -> None:

@@ -168,6 +168,10 @@ class Rule:
     # the same object makes this rule's a consequence, each with where the two meet
     # ("field", "container" or "entry").
     folds_into: Mapping[str, str] = field(default_factory=dict)
+    # Whether the rule's findings on one object are one root cause: a role built of `*`
+    # rules, a pod's hostPath volumes. They fold into the first, which lists the others
+    # (policypack/folding.py), as Pod Security Admission reports one violation per control.
+    one_per_object: bool = False
     # How to fix what the check finds (policypack/patch.py): one fix for both modes. A
     # stack rule's fix is offline only (`policypack fix`): Pulumi remediates each
     # resource before the stack is known.

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from policypack.baseline import (
+    NEW,
     Baseline,
     anchor_of,
     fingerprint,
@@ -26,7 +27,7 @@ from policypack.baseline import (
 from policypack.cli import main
 from policypack.config import PackConfig
 from policypack.engine import Engine
-from policypack.lint import LintResult, lint_text, run_stack_rules
+from policypack.lint import LintResult, lint_text, run_stack_rules, with_copies
 from policypack.model import resource_from_manifest
 from policypack.registry import load_registry
 from tests.support.harness import make_servicer, pulumi_objects_of, pulumi_results
@@ -657,3 +658,30 @@ def test_real_world_adoption(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "pss-privileged" in {f["rule"] for f in new}
     assert all(f["baseline"] == "new" for f in new)
     assert report["baseline"]["stale"] == []
+
+
+WILDCARD_ROLE = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: installer}
+rules:
+  - {apiGroups: [apps], resources: ["*"], verbs: ["*"]}
+  - {apiGroups: [batch], resources: ["*"], verbs: ["*"]}
+"""
+
+
+def test_a_repeat_added_to_a_baselined_object_is_new() -> None:
+    # A rule that reports once per object lists its repeats under the first finding
+    # (a role's wildcard rules). The baseline records each; one added later keeps the
+    # finding in the gate, though the first is recorded.
+    config = {"no-rbac-wildcards": "mandatory"}
+    before = lint(WILDCARD_ROLE, "rbac.yaml", config)
+    recorded = Baseline.of(with_copies(before.findings))
+    assert sum(entry.count for entry in recorded.entries if entry.rule == "no-rbac-wildcards") == 2
+    assert match(recorded, list(with_copies(before.findings))).stale == []
+    added = WILDCARD_ROLE + '  - {apiGroups: [policy], resources: ["*"], verbs: ["*"]}\n'
+    after = lint(added, "rbac.yaml", config)
+    found = match(recorded, list(with_copies(after.findings)))
+    (wildcards,) = [f for f in after.findings if f.rule == "no-rbac-wildcards"]
+    assert len(wildcards.folded) == 2 and not found.baselined(wildcards)
+    assert [f.path[:2] for f in wildcards.folded if found.state(f) == NEW] == [("rules", 2)]

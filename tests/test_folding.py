@@ -253,9 +253,14 @@ def test_node_agent_host_access_is_one_finding_under_its_privileged_container() 
 
 def test_node_agent_without_a_privileged_container_keeps_each_finding() -> None:
     # Near miss: without `privileged`, each way into the node is its own finding.
+    # Near miss: without `privileged`, each control is its own finding: one for the
+    # host namespaces, one for the hostPath volumes (each listing its second field).
     found = by_rule(lint(NODE_AGENT.replace("securityContext: {privileged: true}", "securityContext: {}")))
     assert "pss-privileged" not in found
-    assert len(found["pss-host-namespaces"]) == 2 and len(found["pss-host-path-volumes"]) == 2
+    (namespaces,) = found["pss-host-namespaces"]
+    (volumes,) = found["pss-host-path-volumes"]
+    assert [f.path[-1] for f in namespaces.folded] == ["hostPID"]
+    assert [f.path[-2:] for f in volumes.folded if f.rule == "pss-host-path-volumes"] == [(1, "hostPath")]
 
 
 def test_node_agent_fold_in_pulumi_names_the_privileged_container() -> None:
@@ -371,10 +376,16 @@ def test_host_ports_on_the_host_network_fold_into_it() -> None:
         """
     )
     found = by_rule(lint(text))
-    network = [f for f in found["pss-host-namespaces"] if f.path[-1] == "hostNetwork"]
-    (pid,) = [f for f in found["pss-host-namespaces"] if f.path[-1] == "hostPID"]
-    assert [f.rule for f in network[0].folded] == ["pss-host-ports"]  # one finding for both ports
-    assert "pss-host-ports" not in found and not pid.folded
+    # One finding for the pod's host namespaces (as PSA reports the control), with
+    # hostPID and the host ports (which follow from hostNetwork) listed under it.
+    (namespaces,) = found["pss-host-namespaces"]
+    assert namespaces.path[-1] == "hostNetwork"
+    assert [(f.rule, f.path[-1]) for f in namespaces.folded] == [
+        ("pss-host-ports", "hostPort"),
+        ("pss-host-namespaces", "hostPID"),
+    ]
+    assert "pss-host-ports" not in found
+    assert "(and 1 more like it in this object) (also: pss-host-ports)" in namespaces.message
     # Off the host network, a host port is its own cause.
     alone = by_rule(lint(text.replace("hostNetwork: true", "hostNetwork: false")))
     (ports,) = alone["pss-host-ports"]
@@ -458,3 +469,50 @@ def test_host_network_of_a_host_process_pod_folds_into_it() -> None:
     # Without HostProcess, the host network is its own finding.
     plain = by_rule(lint(text.replace("{hostProcess: true,", "{hostProcess: false,")))
     assert "pss-host-namespaces" in plain and "pss-windows-host-process" not in plain
+
+
+INSTALLER_ROLE = textwrap.dedent(
+    """\
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRole
+    metadata: {name: installer}
+    rules:
+      - {apiGroups: [apps], resources: ["*"], verbs: ["*"]}
+      - {apiGroups: [batch], resources: ["*"], verbs: ["*"]}
+      - {apiGroups: [monitoring.example.com], resources: ["*"], verbs: ["*"]}
+      - {apiGroups: [""], resources: [configmaps], verbs: [get]}
+    """
+)
+
+
+def test_a_role_built_of_wildcards_is_one_finding() -> None:
+    # corpus16 (KubeSphere's installer): 35 rules of `*` on `*`, one per API group,
+    # are one decision to rewrite the role; the first leads, the others are listed
+    # under it, each at its own line (and in JSON).
+    found = by_rule(lint(INSTALLER_ROLE, {"all": "disabled", "no-rbac-wildcards": "mandatory"}))
+    (wildcards,) = found["no-rbac-wildcards"]
+    assert wildcards.path[:2] == ("rules", 0)
+    assert [f.path[:2] for f in wildcards.folded] == [("rules", 1), ("rules", 2)]
+    assert [f.location.line for f in wildcards.folded] == [6, 7]
+    assert "(and 2 more like it in this object)" in wildcards.message
+    report = json_report(lint(INSTALLER_ROLE, {"all": "disabled", "no-rbac-wildcards": "mandatory"}), Gate())
+    (entry,) = report["findings"]
+    assert [f["line"] for f in entry["folded"]] == [6, 7]
+
+
+def test_wildcards_of_two_roles_are_two_findings() -> None:
+    # Near miss: one finding per object, not per run.
+    other = INSTALLER_ROLE.replace("name: installer", "name: other")
+    found = by_rule(lint(INSTALLER_ROLE + "---\n" + other, {"all": "disabled", "no-rbac-wildcards": "mandatory"}))
+    assert len(found["no-rbac-wildcards"]) == 2
+
+
+def test_repeats_are_reported_one_by_one_in_pulumi() -> None:
+    # Each Pulumi policy reports every violation: the fold is the offline report's.
+    import yaml
+
+    token = kubernetes_token("rbac.authorization.k8s.io/v1", "ClusterRole")
+    diagnostics = analyze(
+        make_servicer(REGISTRY), token, yaml.safe_load(INSTALLER_ROLE), f"urn:pulumi:test::fold::{token}::installer"
+    )
+    assert len([d for d in diagnostics if d.policy == "no-rbac-wildcards"]) == 3

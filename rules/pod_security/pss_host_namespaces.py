@@ -1,8 +1,8 @@
 """Pods do not share the node's network, PID or IPC namespace (PSS Baseline).
 
 Fires on `spec.hostNetwork: true`, `spec.hostPID: true` and `spec.hostIPC: true`,
-one finding per field, as the `hostNamespaces` check of Kubernetes' Pod Security
-Admission does at every version.
+as the `hostNamespaces` check of Kubernetes' Pod Security Admission does at every
+version: one finding per pod, listing each field at its own line.
 
 Why it matters:
     With the host's network namespace a pod sees and binds every interface of the
@@ -22,6 +22,9 @@ How to fix:
     Expose ports through a Service instead of the host network.
 
 Notes:
+    `hostNetwork`, `hostPID` and `hostIPC` of one pod are one finding, at the first,
+    listing the others, as Pod Security Admission reports one violation of
+    `hostNamespaces` naming every field.
     In a pod that runs a privileged container the finding is folded into
     `pss-privileged`'s (see that rule): the container already holds the node.
 """
@@ -52,6 +55,7 @@ RULE = Rule(
     severity=Severity.HIGH,
     enforcement=Enforcement.MANDATORY,
     folds_into={"pss-windows-host-process": "pod", "pss-privileged": "pod"},
+    one_per_object=True,
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,

@@ -26,6 +26,8 @@ Notes:
     finding is folded into `pss-privileged`'s: that container already holds the node
     (every device, every capability), so the pod's hostPath volumes are part of one
     decision, to run a node agent, which is one finding and one exemption.
+    A pod's hostPath volumes are one finding, at the first, listing the others, as Pod
+    Security Admission reports one violation of `hostPathVolumes` naming every volume.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
+    one_per_object=True,
     folds_into={"no-container-runtime-socket": "field", "pss-windows-host-process": "pod", "pss-privileged": "pod"},
     tags=("pss-baseline:hostPathVolumes",),
     profiles=("pss-baseline", "pss-restricted"),

@@ -24,7 +24,7 @@ from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
 
 from policypack.config import PackConfig
 from policypack.engine import Engine, Finding
-from policypack.lint import LintResult, lint_text, run_stack_rules
+from policypack.lint import LintResult, lint_text, run_stack_rules, with_copies
 from policypack.loader import Document, parse_documents
 from policypack.model import is_kubernetes_manifest, kubernetes_token
 from policypack.pulumi_adapter import build_policies
@@ -101,12 +101,15 @@ def run_offline(text: str, registry: Registry, config: PackConfig, name: str = "
 
 
 def offline_results(result: LintResult) -> list[tuple[str, int, str]]:
-    """(rule, line, message) of every finding. A finding without a line is a failure,
-    never dropped: the fixture could not say where it is, and neither could a user."""
-    unplaced = [f"{f.rule}: {f.message}" for f in result.findings if not (f.location and f.location.line)]
+    """(rule, line, message) of every finding, with those of its own rule folded under
+    it (a rule that reports once per object lists its repeats there, each at its line).
+    A finding without a line is a failure, never dropped: the fixture could not say
+    where it is, and neither could a user."""
+    findings = list(with_copies(result.findings))
+    unplaced = [f"{f.rule}: {f.message}" for f in findings if not (f.location and f.location.line)]
     if unplaced:
         raise AssertionError(f"offline findings without a line: {unplaced}")
-    return sorted((f.rule, f.location.line, f.message) for f in result.findings)
+    return sorted((f.rule, f.location.line, f.message) for f in findings)
 
 
 def offline_lines(result: LintResult) -> list[tuple[str, int]]:
