@@ -185,9 +185,20 @@ _NUMBER = re.compile(r"[0-9.]+")
 _REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9_.-]*\}")
 
 
+# A value SOPS encrypted in place (`ENC[AES256_GCM,data:...,iv:...,tag:...,type:str]`):
+# the file holds ciphertext, which is how SOPS keeps credentials in a repository.
+_SOPS_VALUE = re.compile(r"ENC\[[A-Z0-9_]+,data:[^\]]*\]")
+
+
+def is_encrypted(value: str) -> bool:
+    """Whether the value is ciphertext a tool decrypts at deploy time (SOPS)."""
+    return _SOPS_VALUE.fullmatch(value.strip()) is not None
+
+
 def is_placeholder(value: str) -> bool:
-    """Values that cannot be a credential: empty, a boolean, a number, a path, or
-    only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`)."""
+    """Values that cannot be a credential in the clear: empty, a boolean, a number, a
+    path, only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`),
+    or ciphertext (SOPS's `ENC[...]`)."""
     text = value.strip()
     return (
         not text
@@ -195,6 +206,7 @@ def is_placeholder(value: str) -> bool:
         or _NUMBER.fullmatch(text) is not None
         or text.startswith(("/", "./", "file://"))
         or _REFERENCE.fullmatch(text) is not None
+        or is_encrypted(text)
     )
 
 

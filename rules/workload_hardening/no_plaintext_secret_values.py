@@ -49,6 +49,9 @@ Notes:
     Advisory by default, like `no-secrets-in-configmaps`: examples and test fixtures
     commit sample credentials on purpose; suppress the rule on such a Secret with the
     reason, or set it to mandatory where only production manifests are linted.
+    Values SOPS encrypted in place (`ENC[AES256_GCM,data:...]`, corpus16's Flux home
+    labs) are ciphertext, the way this page advises to commit them, and are not judged
+    (nor are they by `no-secrets-in-env` and `no-secrets-in-configmaps`).
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ from ._credentials import (
     URL_WITH_PASSWORD,
     credential_shape,
     is_credential_name,
+    is_encrypted,
     is_placeholder,
     names_itself,
     names_key_id,
@@ -178,7 +182,10 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             path = (field, key)
             if obj.is_secret(path):
                 continue  # a Pulumi secret: encrypted in config and state
-            value = _decoded(entries[key]) if decode else entries[key]
+            raw = entries[key]
+            if isinstance(raw, str) and is_encrypted(raw):
+                continue  # SOPS ciphertext, in `data` as in `stringData`
+            value = _decoded(raw) if decode else raw
             if not isinstance(value, str):
                 continue
             what = _what(key, value)
