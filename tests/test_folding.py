@@ -188,15 +188,17 @@ def test_pulumi_reports_each_policy_and_names_the_root_cause() -> None:
 
 
 def test_runtime_socket_is_one_node_takeover_finding() -> None:
-    text = PRIVILEGED.replace("hostPath: {path: /var/log}", "hostPath: {path: /var/run/docker.sock}")
+    text = HOST_PATH.replace("hostPath: {path: /var/log}", "hostPath: {path: /var/run/docker.sock}")
     found = by_rule(lint(text))
     (socket,) = found["no-container-runtime-socket"]
     assert [f.rule for f in socket.folded] == ["pss-host-path-volumes", "pss-restricted-volumes"]
     assert "pss-host-path-volumes" not in found and "pss-restricted-volumes" not in found
-    # The socket stays its own finding beside the privileged container's: it names
-    # what the volume is.
+    # Beside a privileged container, which holds the node already, the socket is one
+    # more part of that decision: listed under it, with the hostPath findings.
+    found = by_rule(lint(PRIVILEGED.replace("hostPath: {path: /var/log}", "hostPath: {path: /var/run/docker.sock}")))
+    assert "no-container-runtime-socket" not in found
     (privileged,) = found["pss-privileged"]
-    assert "no-container-runtime-socket" not in {f.rule for f in privileged.folded}
+    assert {"no-container-runtime-socket", "pss-host-path-volumes"} <= {f.rule for f in privileged.folded}
     # Without the socket rule (the PSS profiles), the hostPath rules report as before.
     text = HOST_PATH.replace("hostPath: {path: /var/log}", "hostPath: {path: /var/run/docker.sock}")
     baseline = by_rule(lint(text, {"no-container-runtime-socket": "disabled"}))
@@ -516,3 +518,32 @@ def test_repeats_are_reported_one_by_one_in_pulumi() -> None:
         make_servicer(REGISTRY), token, yaml.safe_load(INSTALLER_ROLE), f"urn:pulumi:test::fold::{token}::installer"
     )
     assert len([d for d in diagnostics if d.policy == "no-rbac-wildcards"]) == 3
+
+
+def test_a_pods_runtime_socket_volumes_are_one_finding() -> None:
+    # corpus16 (Sysdig's agent): /run and /var/run, each holding the sockets.
+    text = textwrap.dedent(
+        """\
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: agent, namespace: ops}
+        spec:
+          selector: {matchLabels: {app: agent}}
+          template:
+            metadata: {labels: {app: agent}}
+            spec:
+              containers:
+                - name: agent
+                  image: registry.example/agent:1.0
+                  volumeMounts:
+                    - {name: run, mountPath: /host/run}
+                    - {name: varrun, mountPath: /host/var/run}
+              volumes:
+                - {name: run, hostPath: {path: /run}}
+                - {name: varrun, hostPath: {path: /var/run}}
+        """
+    )
+    found = by_rule(lint(text))
+    (socket,) = found["no-container-runtime-socket"]
+    assert [f.path[-3] for f in socket.folded if f.rule == "no-container-runtime-socket"] == [1]
+    assert "(and 1 more like it in this object)" in socket.message

@@ -32,6 +32,11 @@ Notes:
     or a node selection of Windows only): its runtimes listen on named pipes, and
     a hostPath `/` there is the node's system drive, which `pss-host-path-volumes`
     reports.
+    A pod's socket volumes are one finding (corpus16's Sysdig agent mounts both `/run`
+    and `/var/run`, and its node analyzer `/` and `/var/run`), at the first, listing
+    the others. In a pod that runs a privileged container the finding is folded into
+    `pss-privileged`'s: that container holds the node already, so the socket is one
+    more part of one decision (to run a node agent), listed under it.
 """
 
 from __future__ import annotations
@@ -126,5 +131,7 @@ RULE = Rule(
     area="workload-hardening",
     kinds=POD_KINDS,
     check=check,
+    folds_into={"pss-privileged": "pod"},
+    one_per_object=True,
     tags=("node-takeover", "host-path"),
 )
