@@ -49,6 +49,9 @@ Notes:
     Advisory by default, like `no-secrets-in-configmaps`: examples and test fixtures
     commit sample credentials on purpose; suppress the rule on such a Secret with the
     reason, or set it to mandatory where only production manifests are linted.
+    A connection string for a development emulator (`UseDevelopmentEmulator=true`,
+    whose key is published with it) or whose secret parts are placeholders
+    (`SharedAccessKey=SAS_KEY_VALUE`) holds nothing to keep out of the repository.
     Values SOPS encrypted in place (`ENC[AES256_GCM,data:...]`, corpus16's Flux home
     labs) are ciphertext, the way this page advises to commit them, and are not judged
     (nor are they by `no-secrets-in-env` and `no-secrets-in-configmaps`).
@@ -111,10 +114,31 @@ def _placeholder(key: str, value: str) -> bool:
     # holding no real password: a Secret in the repository is then an example, with
     # nothing to keep out of it. (In a ConfigMap or an env value the place itself is
     # the problem: the real value will be typed there, so those rules still report.)
-    if names_itself(text) or sample_url(text):
+    if names_itself(text) or sample_url(text) or _sample_connection_string(text):
         return True
     # The value repeats its key (`password: password`, `apiToken: api-token`).
     return words(text) == words(key)
+
+
+# `Name=Value;` pairs: Azure's and ADO.NET's connection strings.
+_CONNECTION_PART = re.compile(r"\s*([A-Za-z][A-Za-z0-9 ]*)=([^;]*)")
+# Settings that point a connection string at a local development emulator, whose
+# well-known key is published with it (Azure Service Bus emulator, Azurite).
+_EMULATOR = re.compile(r"(?:UseDevelopmentEmulator|UseDevelopmentStorage)=true", re.IGNORECASE)
+
+
+def _sample_connection_string(text: str) -> bool:
+    """A connection string holding no real secret: one for a development emulator, or
+    one whose secret parts (`SharedAccessKey=`, `AccountKey=`, `Password=`) are all
+    placeholders (`SharedAccessKey=SAS_KEY_VALUE`)."""
+    parts = [part for part in text.rstrip(";").split(";") if part.strip()]
+    pairs = [_CONNECTION_PART.fullmatch(part) for part in parts]
+    if len(pairs) < 2 or not all(pairs):
+        return False
+    if _EMULATOR.search(text):
+        return True
+    secrets = [(m[1], m[2]) for m in pairs if m is not None and _credential_key(m[1].replace(" ", ""))]
+    return bool(secrets) and all(_placeholder(name, value) for name, value in secrets)
 
 
 def _decoded(value: Any) -> str | None:
