@@ -113,3 +113,73 @@ def exclusive_claims(stack: Stack, obj: Resource, view: Resource) -> tuple[list[
         elif held is None:
             undecided = True
     return found, undecided
+
+
+# Node paths a pod mounts for the node's sake (devices, kernel and runtime state,
+# logs, configuration, scratch), not to keep its own data there.
+_NODE_PATHS = ("/dev", "/sys", "/proc", "/etc", "/run", "/var/run", "/var/log", "/lib", "/usr", "/boot", "/tmp")
+_NODE_STATE = ("/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/var/lib/rancher", "/var/lib/cni")
+
+
+def _node_path(path: str) -> bool:
+    normal = "/" + "/".join(part for part in path.split("/") if part and part != ".")
+    return normal == "/" or any(normal == p or normal.startswith(p + "/") for p in _NODE_PATHS + _NODE_STATE)
+
+
+def data_on_one_node(view: Resource) -> bool | None:
+    """Whether a container writes its data to a hostPath directory of the node
+    (Plex's `/data/plex-config`): a second replica on another node starts from an
+    empty directory, on the same node shares the files. Not the node's own paths
+    (devices, logs, runtime state), nor a read-only mount. None when not known yet."""
+    pod = view.pod_spec
+    volumes = pod.get("volumes") if pod is not None else None
+    if volumes is UNKNOWN:
+        return None
+    on_node = {}
+    for volume in as_list(volumes):
+        path = get(volume, "hostPath", "path") if isinstance(volume, Mapping) else None
+        if path is UNKNOWN or volume is UNKNOWN:
+            return None
+        if isinstance(path, str) and not _node_path(path):
+            if not isinstance(volume.get("name"), str):
+                return None  # which mount reads it is not known yet
+            on_node[volume["name"]] = path
+    if not on_node:
+        return False
+    undecided = False
+    for container in view.containers(init=False, ephemeral=False):
+        mounts = container.get("volumeMounts")
+        if mounts is UNKNOWN:
+            undecided = True
+            continue
+        for mount in as_list(mounts):
+            if mount is UNKNOWN or (isinstance(mount, Mapping) and mount.get("name") is UNKNOWN):
+                undecided = True
+                continue
+            if not isinstance(mount, Mapping) or mount.get("name") not in on_node:
+                continue
+            read_only = mount.get("readOnly")
+            if read_only is UNKNOWN:
+                undecided = True
+            elif read_only is not True:
+                return True
+    return None if undecided else False
+
+
+def claims_one_volume(obj: Resource) -> bool | None:
+    """Whether a StatefulSet's claim template names one PersistentVolume
+    (`spec.volumeName`): every replica's claim asks for that volume, and only the
+    first binds it. None when not known yet."""
+    if obj.kind != "StatefulSet":
+        return False
+    templates = obj.get("spec", "volumeClaimTemplates")
+    if templates is UNKNOWN:
+        return None
+    undecided = False
+    for template in as_list(templates):
+        name = get(template, "spec", "volumeName") if isinstance(template, Mapping) else UNKNOWN
+        if name is UNKNOWN:
+            undecided = True
+        elif isinstance(name, str) and name:
+            return True
+    return None if undecided else False

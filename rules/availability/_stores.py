@@ -20,7 +20,9 @@ a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
 distributed), and a periodic-task scheduler that must run alone (Celery beat,
 Redash's `scheduler`): two would run every task twice. InfluxDB OSS is a
 single-instance database (clustering is its Enterprise edition's). The images are
-matched by the last part of their repository name, whatever the registry and tag.
+matched by the last part of their repository name, whatever the registry and tag,
+without an architecture suffix (`heapster-influxdb-amd64`); a project's own build of
+a store, named with the store last (`heapster-influxdb`, `orders-postgres`), counts.
 """
 
 from __future__ import annotations
@@ -40,9 +42,13 @@ _SINGLE_INSTANCE_STORE = re.compile(
     r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|memcached|dynamodb-local|jenkins"
     # InfluxDB OSS: clustering is the Enterprise edition's
     r"|influxdb"
-    # an application's own database image, named as one: grafana/tns-db, acme/orders-database
-    r"|[a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:db|database))"
+    # an application's own database image, named as one: grafana/tns-db, acme/orders-database,
+    # or as the store it builds on: heapster-influxdb (the store's name last: not an exporter's)
+    r"|[a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:db|database|postgres|postgresql|mysql|mariadb|mongo|mongodb|redis"
+    r"|valkey|memcached|influxdb))"
 )
+# An architecture written into the repository's name (`heapster-influxdb-amd64`).
+_ARCH_SUFFIX = re.compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)$")
 # Programs whose data lives in the one pod (not databases a second server would open
 # on a shared volume): a directory server without replication configured, one-process
 # bundles (Jaeger's all-in-one, Nextcloud AIO's master container), and Home Assistant,
@@ -86,7 +92,7 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
         image = container.get("image")
         if is_unknown(image):
             return None
-        repository = repository_name(image) if isinstance(image, str) else ""
+        repository = _ARCH_SUFFIX.sub("", repository_name(image)) if isinstance(image, str) else ""
         if _SINGLE_INSTANCE_STORE.fullmatch(repository):
             return True
         if _BROKER_NEEDING_STABLE_NAMES.fullmatch(repository) and view.kind != "StatefulSet":

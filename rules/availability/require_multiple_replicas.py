@@ -68,7 +68,11 @@ Notes:
       StatefulSet with a claim per pod), so the count of one follows from it:
       open-webui's SQLite volume, itsm-ng's and twenty's uploads (both labelled
       debatable by the corpus8 reviewers). A claim that is ReadWriteMany is judged
-      as usual.
+      as usual. So is data kept in one place by other means: a writable hostPath
+      directory of the node that is not one of the node's own paths (Plex's
+      `/data/plex-config` in corpus16: a replica on another node starts empty), or a
+      StatefulSet claim template that names one PersistentVolume (`volumeName`: only
+      the first replica's claim can bind it).
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ from policypack.values import UNKNOWN
 from .._serving import selects, serves, services_that_may_be_in
 from ..identity._rbac import Bindings
 from ._autoscalers import Autoscalers
-from ._claims import exclusive, mounted_claims
+from ._claims import claims_one_volume, data_on_one_node, exclusive, mounted_claims
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 from ._stores import runs_single_instance
@@ -133,8 +137,11 @@ def _bound_to_one_claim(stack: Stack, obj: Resource, view: Resource) -> bool:
     """Whether the pods mount a PersistentVolumeClaim by name (every replica the same
     one) that only one node can mount at a time: ReadWriteOnce or ReadWriteOncePod in
     the set, or a claim whose access mode the set does not show (defined elsewhere,
-    or not known yet). More replicas then need other storage first, and a count of
-    one follows from it."""
+    or not known yet); or keep their data in one place by other means: a writable
+    hostPath directory of the node, a claim template naming one PersistentVolume.
+    More replicas then need other storage first, and a count of one follows from it."""
+    if data_on_one_node(view) is not False or claims_one_volume(obj) is not False:
+        return True
     return any(exclusive(modes) is not False for _, modes in mounted_claims(stack, obj, view))
 
 
