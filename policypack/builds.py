@@ -23,6 +23,12 @@ deployed (`deployed`):
 - **skaffold**: an artifact's image in a file under the config's directory is
   built and deployed by digest.
 
+The kustomizations also say where the objects land and how they are labelled: a
+kustomization's `namespace` replaces the namespace written in the files it deploys
+(`namespace`, read as `Resource.namespace`: Cortex's files say `default`, its
+kustomization `cortex`), and its `commonLabels` complete selectors and pod templates
+(`added_labels`).
+
 Pulumi hands the pack the objects as deployed, so this is offline only.
 """
 
@@ -36,6 +42,7 @@ from typing import Any
 from policypack.fragments import KUSTOMIZATION_FILES
 from policypack.images import split_image
 from policypack.loader import Document, parse_documents
+from policypack.values import UNKNOWN
 
 SKAFFOLD_FILES: tuple[str, ...] = ("skaffold.yaml", "skaffold.yml")
 #: The names of the files `Builds` reads among a run's files.
@@ -87,6 +94,8 @@ class _Kustomization:
     includes: list[str] = field(default_factory=list)  # directories it names
     # Labels it adds to every object's labels, selectors and pod templates.
     common_labels: dict[str, str] = field(default_factory=dict)
+    # The namespace it sets on every namespaced object (`namespace:`), if any.
+    namespace: str | None = None
 
 
 def _common_labels(data: Mapping[str, Any]) -> dict[str, str]:
@@ -150,7 +159,13 @@ class Builds:
         data = next((d for d in (_read(os.path.join(directory, n)) for n in KUSTOMIZATION_FILES) if d), None)
         if not isinstance(data, Mapping):
             return
-        kustomization = _Kustomization(directory, _image_entries(data), common_labels=_common_labels(data))
+        namespace = data.get("namespace")
+        kustomization = _Kustomization(
+            directory,
+            _image_entries(data),
+            common_labels=_common_labels(data),
+            namespace=namespace if isinstance(namespace, str) and namespace else None,
+        )
         self._kustomizations[directory] = kustomization
         for key in _INCLUDE_KEYS:
             entries = data.get(key)
@@ -240,6 +255,24 @@ class Builds:
             if references != (image,):
                 found[image] = references
         return found
+
+    def namespace(self, file: str) -> Any:
+        """The namespace the kustomizations that deploy `file` put its namespaced
+        objects in (`namespace:`, the outermost that sets one wins): None when none
+        deploys it or one of them leaves the namespace as written; UNKNOWN when
+        overlays put it in different namespaces (it lands in each)."""
+        if not self._kustomizations:
+            return None
+        chains = self._chains(os.path.dirname(os.path.abspath(file)))
+        found = set()
+        for chain in chains:
+            namespace = next((k.namespace for k in chain if k.namespace is not None), None)
+            if namespace is None:
+                return None
+            found.add(namespace)
+        if not found:
+            return None
+        return found.pop() if len(found) == 1 else UNKNOWN
 
     def added_labels(self, file: str) -> tuple[dict[str, str], ...]:
         """For each outermost kustomization that deploys `file`, the labels it and the

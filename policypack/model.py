@@ -265,6 +265,10 @@ class Resource:
     # object, the labels it adds to its labels, selectors and pod templates
     # (`commonLabels`, policypack/builds.py); empty when none deploys it.
     added_labels: tuple[Mapping[str, str], ...] = ()
+    # Offline only: the namespace the kustomizations that deploy this object set
+    # (`namespace:`, policypack/builds.py), which replaces the one written; None
+    # when none sets one, UNKNOWN when overlays put it in different namespaces.
+    deployed_namespace: Any = None
 
     def is_secret(self, path: Path) -> bool:
         """Whether the value at `path` (or a value containing it) is a Pulumi secret."""
@@ -305,6 +309,10 @@ class Resource:
 
     @property
     def namespace(self) -> Any:
+        """The object's namespace: the one a kustomization of the run deploys it in,
+        else `metadata.namespace` (None when it names none)."""
+        if self.deployed_namespace is not None and self.kind not in CLUSTER_SCOPED_KINDS:
+            return self.deployed_namespace
         return get(self.props, "metadata", "namespace")
 
     @property
@@ -355,6 +363,7 @@ class Resource:
                 secret_paths=self.secret_paths,
                 deployed_images=self.deployed_images,
                 added_labels=self.added_labels,
+                deployed_namespace=self.deployed_namespace,
             )
             for path in self.pod_spec_paths
         ]

@@ -13,6 +13,7 @@ from policypack.config import PackConfig
 from policypack.engine import Engine
 from policypack.lint import lint_paths
 from policypack.registry import load_registry
+from policypack.values import UNKNOWN
 from tests.support.harness import REGISTRY, analyze, make_servicer
 
 RULE = "require-pinned-images"
@@ -217,3 +218,60 @@ def test_common_labels_of_the_deploying_kustomization_complete_the_template(tmp_
     # Another value for the label than the selector's: still a mismatch.
     write(tmp_path, {"base/kustomization.yaml": "commonLabels: {team: ops}\nresources: [daemon-set.yaml]\n"})
     assert mismatches() == 1
+
+
+def namespace_findings(*paths: Path) -> list[tuple[str, str]]:
+    registry = load_registry()
+    config = PackConfig.from_mapping({}, registry, "<test>")
+    result = lint_paths([str(p) for p in paths], Engine(registry, config))
+    assert not result.errors
+    return sorted((f.rule, f.message) for f in result.findings if f.rule == "no-default-namespace")
+
+
+def in_default(name: str) -> str:
+    return deployment("registry.k8s.io/app:1.0").replace(
+        "name: provisioner, namespace: storage", f"name: {name}, namespace: default"
+    )
+
+
+def test_the_namespace_a_kustomization_sets_replaces_the_written_one(tmp_path: Path) -> None:
+    # corpus16 (Cortex): files say `namespace: default`, the kustomization that deploys
+    # them says `namespace: cortex`, which kustomize writes over every namespaced object.
+    write(
+        tmp_path,
+        {
+            "k8s/kustomization.yaml": "namespace: cortex\nresources: [app.yaml]\n",
+            "k8s/app.yaml": in_default("app"),
+        },
+    )
+    assert namespace_findings(tmp_path / "k8s") == []
+    builds = Builds([str(tmp_path / "k8s" / "kustomization.yaml")])
+    assert builds.namespace(str(tmp_path / "k8s" / "app.yaml")) == "cortex"
+
+
+def test_overlays_decide_the_namespace_outer_first_and_unknown_when_they_differ(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "namespace: base-ns\nresources: [app.yaml]\n",
+            "base/app.yaml": in_default("app"),
+            "staging/kustomization.yaml": "namespace: staging\nresources: [../base]\n",
+            "prod/kustomization.yaml": "namespace: prod\nresources: [../base]\n",
+        },
+    )
+    files = [str(tmp_path / d / "kustomization.yaml") for d in ("base", "staging", "prod")]
+    assert Builds(files).namespace(str(tmp_path / "base" / "app.yaml")) is UNKNOWN
+    assert Builds(files[:2]).namespace(str(tmp_path / "base" / "app.yaml")) == "staging"
+    assert namespace_findings(tmp_path) == []
+
+
+def test_a_kustomization_without_a_namespace_leaves_the_written_one(tmp_path: Path) -> None:
+    # Near miss: the overlay deploys the file as written, into `default`.
+    write(
+        tmp_path,
+        {
+            "k8s/kustomization.yaml": "resources: [app.yaml]\n",
+            "k8s/app.yaml": in_default("app"),
+        },
+    )
+    assert [rule for rule, _ in namespace_findings(tmp_path / "k8s")] == ["no-default-namespace"]
