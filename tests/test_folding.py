@@ -547,3 +547,23 @@ def test_a_pods_runtime_socket_volumes_are_one_finding() -> None:
     (socket,) = found["no-container-runtime-socket"]
     assert [f.path[-3] for f in socket.folded if f.rule == "no-container-runtime-socket"] == [1]
     assert "(and 1 more like it in this object)" in socket.message
+
+
+def test_a_roles_grants_of_one_power_are_one_finding() -> None:
+    # corpus16 (KubeSphere's installer): the escalation verbs granted by rule #0 (core
+    # `*`) and rule #4 (`rbac.authorization.k8s.io` `*`) of one role are one finding.
+    text = textwrap.dedent(
+        """\
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {name: reader, namespace: shop}
+        rules:
+          - {apiGroups: [""], resources: [secrets], verbs: [get]}
+          - {apiGroups: [""], resources: [configmaps], verbs: [get]}
+          - {apiGroups: [""], resources: [secrets], verbs: [list], resourceNames: []}
+        """
+    )
+    found = by_rule(lint(text, {"all": "disabled", "rbac-no-secret-read": "advisory"}))
+    (secrets,) = found["rbac-no-secret-read"]
+    assert secrets.path[:2] == ("rules", 0)
+    assert [f.path[:2] for f in secrets.folded] == [("rules", 2)]

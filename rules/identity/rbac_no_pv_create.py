@@ -46,5 +46,6 @@ RULE = Rule(
     kinds={"Role", "ClusterRole"},
     check=check,
     folds_into={"no-rbac-wildcards": "entry"},
+    one_per_object=True,
     tags=("rbac", "least-privilege", "cis-5.1.9"),
 )
