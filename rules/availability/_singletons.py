@@ -35,8 +35,10 @@ FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
 # A word of a name that says the program is a Kubernetes controller, which watches
-# the API: `kwok-controller`, `ebs-csi-controller-sa`, `prometheus-operator`.
-CONTROLLER_WORDS = frozenset({"controller", "operator"})
+# the API: `kwok-controller`, `ebs-csi-controller-sa`, `prometheus-operator`, or a
+# volume provisioner, which watches claims to create their volumes
+# (`nfs-client-provisioner`, `local-path-provisioner`).
+CONTROLLER_WORDS = frozenset({"controller", "operator", "provisioner"})
 
 
 def _words(name: str) -> set[str]:

@@ -22,23 +22,26 @@ alone cannot:
 
 A pod whose containers name the token's directory
 (`/var/run/secrets/kubernetes.io/serviceaccount`) in their command, arguments or
-environment reads the token itself (`MC_WEB_IDENTITY_TOKEN_FILE=...`, a script
-that calls the API with it): it is not judged, since turning the mount off would
-break it; so does one that mounts a ConfigMap of the set whose data names that
-directory or asks for Kubernetes service discovery (Prometheus'
-`bearer_token_file` under `kubernetes_sd_configs`). Nor is a pod whose containers
-turn leader election on (`--leader-elect`,
-`--leader-election=true`, `LEADER_ELECT=true`, ...): electing a leader takes a Lease
-through the API, so the pod uses it even when its bindings are in files the run
-does not see. Nor is a pod whose service account, or one of whose images, is
-named as a Kubernetes controller or operator (a `controller` or `operator` word:
-`snapshot-controller`, `ebs-csi-controller-sa`, `aws-alb-ingress-controller`,
-`redis-operator`): a controller watches the API by definition, and its RBAC is
-often kept in files the run does not see, where asking it to turn the token off
-would break it. So is a pod whose command line runs `kubectl`, or names an object
-as API clients take one (`-nginx-configmaps=$(POD_NAMESPACE)/nginx-config`,
-`--target=deployment/coredns`), or whose environment lists resource types to read
-(`RESOURCETYPES: "ingress deployment configmap svc"`).
+environment reads the token itself (`MC_WEB_IDENTITY_TOKEN_FILE=...`, a script that
+calls the API with it): it is not judged, since turning the mount off would break
+it; so does one that mounts a ConfigMap of the set whose data names that directory
+or asks for Kubernetes service discovery (Prometheus' `bearer_token_file` under
+`kubernetes_sd_configs`). Nor is a pod whose containers turn leader election on
+(`--leader-elect`, `--leader-election=true`, `LEADER_ELECT=true`, ...): electing a
+leader takes a Lease through the API, so the pod uses it even when its bindings are
+in files the run does not see. Nor is a pod whose service account, or one of whose
+images, is named as a Kubernetes controller or operator (a `controller` or
+`operator` word: `snapshot-controller`, `ebs-csi-controller-sa`, `aws-alb-ingress-
+controller`, `redis-operator`), or a volume provisioner (`nfs-client-provisioner`):
+a controller watches the API by definition, and its RBAC is often kept in files the
+run does not see, where asking it to turn the token off would break it. So is a pod
+whose account (other than `default`) has a ClusterRole, or a Role of its namespace,
+of the same name in the set: a role written for it, bound elsewhere (Sysdig's agent
+and node analyzer, whose install binds `sysdig-agent` by a command). So is a pod
+whose command line runs `kubectl`, or names an object as API clients take one
+(`-nginx-configmaps=$(POD_NAMESPACE)/nginx-config`, `--target=deployment/coredns`),
+or whose environment lists resource types to read (`RESOURCETYPES: "ingress
+deployment configmap svc"`).
 
 Why it matters:
     By default every container gets its service account's token at
@@ -172,6 +175,22 @@ def config_reads_token(stack: Stack, view: Resource, unplaced: list[Resource]) -
     return None if undecided else False
 
 
+def role_named_for(stack: Stack, account: Any, namespace: Any) -> bool:
+    """Whether the set holds a ClusterRole, or a Role of the pod's namespace, named
+    as the pod's (non-default) account: a role written for that account, whose
+    binding is made elsewhere (Sysdig's agent: ClusterRole `sysdig-agent` beside the
+    DaemonSet, bound by a `kubectl create clusterrolebinding` in its install guide)."""
+    if not isinstance(account, str) or account == "default":
+        return False
+    roles = stack.of_kind("ClusterRole") + (
+        stack.in_namespace(namespace, "Role")
+        if isinstance(namespace, str)
+        else stack.of_kind("Role")  # the pod's namespace is not known yet: any may be it
+    )
+    roles += [role for role in stack.of_kind("Role") if stack.namespace_of(role) is UNKNOWN]
+    return any(role.name == account or role.name is UNKNOWN for role in roles)
+
+
 def pod_violation(pod: PodSpec, options: Mapping[str, Any]) -> Violation | None:
     """The verdict the pod spec alone gives (before the set is consulted)."""
     value = pod.get(FIELD)
@@ -257,6 +276,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 continue  # a controller or an API client, wherever its bindings are (or may be one)
             if bindings.bind(account, namespace, stack.floating(resource)) is not False:
                 continue  # the pod uses the API (or may: not known yet)
+            if role_named_for(stack, account, namespace):
+                continue  # a role written for its account, bound in files the run does not see
             if pod.get(FIELD) is None:
                 setting = accounts.setting(account, namespace, resource)
                 if setting is False or setting is UNKNOWN:
@@ -277,7 +298,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="workload-hardening",
-    kinds={*POD_KINDS, "ServiceAccount", "ConfigMap", *BINDING_KINDS, CUSTOM_RESOURCES},
+    kinds={*POD_KINDS, "ServiceAccount", "ConfigMap", "Role", "ClusterRole", *BINDING_KINDS, CUSTOM_RESOURCES},
     check=check,
     stack=True,
     options={
