@@ -41,7 +41,7 @@ from policypack.model import is_kubernetes_manifest, manifest_objects, resource_
 from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources, stack_resources
 from policypack.sets import SET_MODES, set_key, unreadable_placeholders
 from policypack.spill import FindingStore, ObjectStore
-from policypack.values import as_mapping, format_path
+from policypack.values import as_mapping, format_path, get
 
 
 @dataclass
@@ -292,6 +292,27 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
         result.notes.append(Note(document.file, f"skipped: document is a {_shape(data)}, not an object", document.line))
         return
     has_kind, has_version = "kind" in data, "apiVersion" in data
+    if (
+        has_kind
+        and not has_version
+        and data.get("kind") in CORE_KINDS
+        and isinstance(data.get("metadata"), Mapping)
+        and result.fragments.why_fragment(document.file, data) is None
+    ):
+        # A Kubernetes object that lost its apiVersion (kong-dist-kubernetes' admin
+        # Service): kubectl and the API server refuse it, so it is an error, not a
+        # YAML file of another tool to skip quietly.
+        line, column = document.locate(())
+        result.errors.append(
+            InputError(
+                document.file,
+                f"invalid Kubernetes object: {data['kind']} {_name_of(data)}has no apiVersion "
+                "(kubectl and the API server refuse it)",
+                line,
+                column,
+            )
+        )
+        return
     if not (has_kind and has_version):
         missing = "kind" if has_version else "apiVersion" if has_kind else "apiVersion and kind"
         result.notes.append(Note(document.file, f"skipped: not a Kubernetes object (no {missing})", document.line))
@@ -326,6 +347,42 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
     for path in skipped:
         line, _ = document.locate(path)
         result.notes.append(Note(document.file, f"skipped {format_path(path)}: not a Kubernetes object", line))
+
+
+#: Kinds of Kubernetes' core API that only a Kubernetes object carries: a document of
+#: one of them with metadata but no apiVersion is a manifest missing its apiVersion.
+CORE_KINDS = frozenset(
+    {
+        "ConfigMap",
+        "CronJob",
+        "DaemonSet",
+        "Deployment",
+        "Ingress",
+        "Job",
+        "Namespace",
+        "NetworkPolicy",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "Pod",
+        "PodDisruptionBudget",
+        "ReplicaSet",
+        "Role",
+        "RoleBinding",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Secret",
+        "Service",
+        "ServiceAccount",
+        "StatefulSet",
+        "StorageClass",
+        "HorizontalPodAutoscaler",
+    }
+)
+
+
+def _name_of(data: Mapping[str, Any]) -> str:
+    name = get(data, "metadata", "name")
+    return f"{name} " if isinstance(name, str) and name else ""
 
 
 def _images(resource: Any) -> list[str]:

@@ -106,6 +106,24 @@ def test_non_kubernetes_yaml_is_skipped_with_a_note() -> None:
     ]
 
 
+def test_a_kubernetes_object_without_its_api_version_is_an_error() -> None:
+    # corpus16 (kong-dist-kubernetes): a Service that lost its apiVersion, which kubectl
+    # refuses, was skipped quietly, and its public admin LoadBalancer went unjudged. A
+    # document of another tool with a `kind` (no metadata) is still skipped with a note.
+    text = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: proxy}\nspec: {ports: [{port: 80}]}\n---\n"
+        "kind: Service\nmetadata:\n  name: kong-admin-ssl\nspec: {type: LoadBalancer}\n---\n"
+        "kind: Deployment\nreplicas: 3\n"
+    )
+    result = lint(text)
+    message = (
+        "invalid Kubernetes object: Service kong-admin-ssl has no apiVersion (kubectl and the API server refuse it)"
+    )
+    assert [(e.line, e.message) for e in result.errors] == [(6, message)]
+    assert result.objects == 1
+    assert [n.message for n in result.notes] == ["skipped: not a Kubernetes object (no apiVersion)"]
+
+
 def test_kind_that_is_not_a_string_is_an_error_at_its_place() -> None:
     result = lint("apiVersion: v1\nkind: [Service]\n")
     assert [(e.line, e.column, e.message) for e in result.errors] == [
