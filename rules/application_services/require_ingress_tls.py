@@ -45,16 +45,61 @@ Notes:
     terminated elsewhere in front of the controller is invisible in the Ingress:
     suppress the rule on such an Ingress with the reason. During a Pulumi preview an unknown `tls` section or
     host is given the benefit of the doubt.
+    A host only a private network resolves is not judged: a name under a
+    private-use or local domain (`.local`, `.lan`, `.home.arpa`, `.internal`,
+    `.localhost`, `.test`, `.cluster.local`, ...), a private IP address, or a
+    wildcard-DNS name that spells one (`plex.192.168.3.27.nip.io`, sslip.io). No
+    public certificate authority certifies such names, and their traffic stays on
+    the network that resolves them (corpus16's home labs); an Ingress whose hosts are
+    all such names is not judged at all.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list
+
+#: Domains for private or local use: reserved for it (RFC 6761, 6762, 8375, ICANN's
+#: `.internal`) or used so by convention on home and office networks.
+PRIVATE_DOMAINS = (
+    "local",
+    "localhost",
+    "localdomain",
+    "lan",
+    "home",
+    "home.arpa",
+    "internal",
+    "intranet",
+    "corp",
+    "private",
+    "test",
+    "invalid",
+    "cluster.local",
+)
+#: Wildcard DNS services whose names spell the address they resolve to.
+_SPELLED_ADDRESS = re.compile(
+    r"(?:^|[.-])(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})\.(?:nip\.io|sslip\.io|xip\.io)$"
+)
+
+
+def private_host(host: str) -> bool:
+    """Whether only a private network resolves `host`: a private-use domain, a
+    private IP address, or a nip.io/sslip.io name spelling one."""
+    name = host.lower().rstrip(".")
+    if any(name == domain or name.endswith("." + domain) for domain in PRIVATE_DOMAINS):
+        return True
+    spelled = _SPELLED_ADDRESS.search(name)
+    address = ".".join(spelled.groups()) if spelled else name
+    try:
+        return ipaddress.ip_address(address).is_private
+    except ValueError:
+        return False
 
 
 def covers(tls_host: str, host: str) -> bool:
@@ -147,6 +192,10 @@ def check(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if tls is UNKNOWN:
         return
     entries = as_list(tls)
+    rules = as_list(ingress.get("spec", "rules"))
+    hosts = [rule.get("host") if isinstance(rule, Mapping) else UNKNOWN for rule in rules]
+    if hosts and all(isinstance(host, str) and host and private_host(host) for host in hosts):
+        return  # a home lab's LAN names: no public CA certifies them
     if not entries:
         yield Violation(("spec", "tls"), "Ingress has no tls section: its hosts are served over plain HTTP")
         return
@@ -162,8 +211,8 @@ def check(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
                 tls_hosts.append(host)
     for rule in as_list(ingress.get("spec", "rules")):
         host = rule.get("host") if isinstance(rule, Mapping) else None
-        if not isinstance(host, str) or not host:
-            continue  # unknown, or a rule for every host (covered by the TLS entries above)
+        if not isinstance(host, str) or not host or private_host(host):
+            continue  # unknown, a rule for every host (covered by the TLS entries above), a LAN name
         if not any(covers(tls_host, host) for tls_host in tls_hosts):
             # The TLS section is what must change, so the finding points there.
             yield Violation(

@@ -18,6 +18,12 @@ How to fix:
     namespaces it deploys to, and keep it out of application service accounts'
     roles. Enforce Pod Security `restricted` where pods are created.
 
+    An operator that creates the workloads of its custom resources (a database
+    operator's StatefulSets and backup CronJobs, a CI server's agent pods) needs
+    the right: grant it in the namespaces it manages (a Role each, or a
+    ClusterRole bound per namespace by RoleBindings) rather than cluster-wide, and
+    record the exemption with its reason.
+
 Notes:
     `update` and `patch` on a workload also change the pods it runs; they are not
     reported by this rule (controllers that scale or restart workloads need them).
