@@ -4,7 +4,9 @@ Fires when the first element of an exec command is one string with spaces in it:
 a container's `command`, a probe's `exec.command` (liveness, readiness, startup) or
 a lifecycle hook's (`postStart`, `preStop`), in every container, init container and
 ephemeral container of every pod-bearing object (and pod templates inside custom
-resources).
+resources). Fires too when a shell's `&&` or `||` is a word of its own in such a
+command (or in a container's `args`): no shell reads it, so it reaches the program
+as an argument and the commands after it never run.
 
 Why it matters:
     Kubernetes runs an exec command as an argument vector, with no shell in
@@ -31,8 +33,12 @@ How to fix:
             command: ["sh", "-c", "ps aux | grep '[s]idekiq 6'"]
 
 Notes:
-    Only the program name is judged: spaces in later arguments are ordinary
-    (`["sh", "-c", "a && b"]`). A program path with a space in it is vanishingly
+    Only the program name is judged for spaces: spaces in later arguments are
+    ordinary (`["sh", "-c", "a && b"]`). Of the shell's operators only `&&` and `||`
+    are judged as words of their own (Argo Workflows' MinIO `postStart`,
+    `["mkdir", "-p", "/data/my-bucket", "&&", "mkdir", ...]`, makes directories
+    named `&&` and `mkdir`): `;` and `|` are arguments some programs take (`find
+    -exec ... ;`, `tr '|' ,`). A program path with a space in it is vanishingly
     rare in Linux images; unrendered template text (`{{ .Values.command }}`) is not
     judged. Windows pods are not judged: their runtime builds a command line from
     the arguments instead of running a vector.
@@ -69,6 +75,18 @@ def _unsplit(command: Any) -> str | None:
     return text if any(character.isspace() for character in text) else None
 
 
+#: Shell operators that no program takes as an argument of its own.
+OPERATORS = frozenset({"&&", "||"})
+
+
+def _operator(words: list[Any]) -> int | None:
+    """The index of the first word that is a shell's `&&` or `||` on its own."""
+    for index, word in enumerate(words):
+        if isinstance(word, str) and word.strip() in OPERATORS:
+            return index
+    return None
+
+
 def _shown(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -82,6 +100,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
 
 def _judge(container: Container) -> Iterator[Violation]:
     for path, consequence in COMMANDS:
+        yield from _operators(container, path)
         text = _unsplit(container.get(*path))
         if text is None:
             continue
@@ -92,6 +111,31 @@ def _judge(container: Container) -> Iterator[Violation]:
             f"that name without a shell, so {consequence}; split it into arguments or run it with "
             '["sh", "-c", ...]',
         )
+
+
+def _operators(container: Container, path: tuple[str, ...]) -> Iterator[Violation]:
+    """A `&&` or `||` as a word of its own in the exec command at `path` (for the
+    container's own command, its `args` continue it)."""
+    command = container.get(*path)
+    words = list(command) if isinstance(command, list) else []
+    if not words:
+        return  # no command: the image's entrypoint, unseen, reads the args
+    places = [(*path, index) for index in range(len(words))]
+    if path == ("command",):
+        args = container.get("args")
+        extra = list(args) if isinstance(args, list) else []
+        words += extra
+        places += [("args", index) for index in range(len(extra))]
+    found = _operator(words)
+    if found is None or found == 0:
+        return
+    program = words[0] if isinstance(words[0], str) else "the program"
+    where = ".".join(places[found][:-1])
+    yield Violation(
+        container.path + places[found],
+        f'{container.label}: {where} passes "{words[found].strip()}" to {_shown(program)} as an argument: no shell '
+        'reads it, so what follows it never runs as a command; run the line with ["sh", "-c", "..."]',
+    )
 
 
 RULE = Rule(
