@@ -275,3 +275,24 @@ def test_a_kustomization_without_a_namespace_leaves_the_written_one(tmp_path: Pa
         },
     )
     assert [rule for rule, _ in namespace_findings(tmp_path / "k8s")] == ["no-default-namespace"]
+
+
+def test_common_labels_supply_the_selector_a_base_leaves_out(tmp_path: Path) -> None:
+    # corpus13 (metrics-server's base): commonLabels write the selector; without the
+    # kustomization the apps/v1 Deployment would be refused for having none.
+    base = deployment("registry.k8s.io/metrics-server:v0.7.0").replace(
+        "  selector: {matchLabels: {app: provisioner}}\n", ""
+    )
+    write(tmp_path, {"base/kustomization.yaml": "commonLabels: {k8s-app: metrics}\nresources: [app.yaml]\n"})
+    (tmp_path / "base" / "app.yaml").write_text(base)
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "app.yaml").write_text(base)
+    registry = load_registry()
+    config = PackConfig.from_mapping({}, registry, "<test>")
+
+    def mismatches(path: Path) -> list[str]:
+        result = lint_paths([str(path)], Engine(registry, config))
+        return [f.message for f in result.findings if f.rule == "workload-selector-mismatch"]
+
+    assert mismatches(tmp_path / "base") == []
+    assert [m.split(":")[0] for m in mismatches(tmp_path / "alone")] == ["apps/v1 Deployment has no spec.selector"]

@@ -16,6 +16,11 @@ How to fix:
     Deployments: changing it means recreating the object.
 
 Notes:
+    An `apps/v1` workload with no `spec.selector` at all is refused too (corpus16:
+    es-operator's `es-master` example): the older API versions defaulted it to the
+    pod template's labels, `apps/v1` requires it. Only a template that has labels is
+    judged so: one without is a kustomize base or patch whose `commonLabels` add
+    both the labels and the selector (kubebuilder's `config/manager`).
     Offline, a kustomize base is judged as its kustomizations in the run deploy it:
     `commonLabels` (and `labels` with `includeSelectors: true`) are written into the
     selector and the pod template, so a template label the base leaves to them is
@@ -36,7 +41,20 @@ from policypack.stack import label_selector_matches, map_selector_matches
 def check(workload: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     selector = workload.get("spec", "selector")
     if selector is None:
-        return  # apps/v1 requires one (the API server says so); Jobs and RCs default it
+        # Jobs and RCs default it, and so did apps/v1's predecessors (extensions/v1beta1,
+        # apps/v1beta1 and v1beta2 took the template's labels); apps/v1 requires one.
+        # A template without labels is a base or a patch whose labels and selector a
+        # kustomization adds (commonLabels writes both): only one with labels, and no
+        # kustomization of the run adding any, was written without its selector.
+        labels = workload.get("spec", "template", "metadata", "labels")
+        adds = any(labels_added for labels_added in workload.added_labels)
+        if workload.api_version == "apps/v1" and isinstance(labels, Mapping) and labels and not adds:
+            yield Violation(
+                ("spec",),
+                f"apps/v1 {workload.kind} has no spec.selector: the API server refuses it (apps/v1 requires "
+                "one; older API versions took the pod template's labels)",
+            )
+        return
     # As deployed: each kustomization of the run that deploys it adds its common labels
     # to the selector and the pod template; it mismatches only if every one leaves it so.
     added = workload.added_labels or ({},)
