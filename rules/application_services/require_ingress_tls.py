@@ -63,7 +63,7 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import UNKNOWN, as_list
+from policypack.values import UNKNOWN, as_list, is_unknown
 
 #: Domains for private or local use: reserved for it (RFC 6761, 6762, 8375, ICANN's
 #: `.internal`) or used so by convention on home and office networks.
@@ -192,10 +192,13 @@ def check(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if tls is UNKNOWN:
         return
     entries = as_list(tls)
-    rules = as_list(ingress.get("spec", "rules"))
-    hosts = [rule.get("host") if isinstance(rule, Mapping) else UNKNOWN for rule in rules]
-    if hosts and all(isinstance(host, str) and host and private_host(host) for host in hosts):
-        return  # a home lab's LAN names: no public CA certifies them
+    rules = ingress.get("spec", "rules")
+    if rules is UNKNOWN:
+        return  # its hosts may all be LAN names
+    hosts = [rule.get("host") if isinstance(rule, Mapping) else rule for rule in as_list(rules)]
+    known = [host for host in hosts if not is_unknown(host)]
+    if hosts and all(isinstance(host, str) and host and private_host(host) for host in known):
+        return  # a home lab's LAN names (or not known yet): no public CA certifies them
     if not entries:
         yield Violation(("spec", "tls"), "Ingress has no tls section: its hosts are served over plain HTTP")
         return

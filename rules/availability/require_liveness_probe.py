@@ -118,6 +118,8 @@ def is_csi_sidecar_without_health(container: Container) -> bool:
     """A Kubernetes CSI sidecar that serves nothing a liveness probe could ask: a
     controller sidecar without leader election, a registrar older than its probe mode."""
     image = container.get("image")
+    if is_unknown(image):
+        return True  # not known yet (preview): it may be such a sidecar
     if not isinstance(image, str):
         return False
     name = repository_name(image)
