@@ -45,6 +45,11 @@ Notes:
     terminated elsewhere in front of the controller is invisible in the Ingress:
     suppress the rule on such an Ingress with the reason. During a Pulumi preview an unknown `tls` section or
     host is given the benefit of the doubt.
+    Zalando's kube-ingress-aws-controller takes its certificate from
+    `zalando.org/aws-load-balancer-ssl-cert` (its HTTP redirect is a flag of the
+    controller, not visible here), and the Tailscale operator
+    (`ingressClassName: tailscale`) serves only HTTPS with a ts.net certificate it
+    issues: neither is reported (corpus17: kube-ops-view, a Flux home lab).
     A host only a private network resolves is not judged: a name under a
     private-use or local domain (`.local`, `.lan`, `.home.arpa`, `.internal`,
     `.localhost`, `.test`, `.cluster.local`, ...), a private IP address, or a
@@ -118,7 +123,13 @@ MANAGED_CERTIFICATES: tuple[str, ...] = (
     "ingress.gcp.kubernetes.io/pre-shared-cert",
     "alb.ingress.kubernetes.io/certificate-arn",
     "appgw.ingress.kubernetes.io/appgw-ssl-certificate",
+    # Zalando's kube-ingress-aws-controller: an ACM certificate on its ALB, whose
+    # HTTP redirect is the controller's flag (--redirect-http-to-https), unseen here.
+    "zalando.org/aws-load-balancer-ssl-cert",
 )
+#: Ingress classes whose controller serves only HTTPS, with certificates it issues:
+#: the Tailscale operator (a ts.net certificate on the tailnet).
+HTTPS_ONLY_CLASSES = frozenset({"tailscale"})
 
 
 def _redirects_http(annotations: Mapping[str, Any]) -> bool | None:
@@ -131,6 +142,8 @@ def _redirects_http(annotations: Mapping[str, Any]) -> bool | None:
         return True
     if isinstance(annotations.get("networking.gke.io/v1beta1.FrontendConfig"), str):
         return None  # its redirectToHttps is in the FrontendConfig, not visible here
+    if isinstance(annotations.get("zalando.org/aws-load-balancer-ssl-cert"), str):
+        return None  # the controller's own flag redirects, not visible here
     if isinstance(annotations.get("alb.ingress.kubernetes.io/ssl-redirect"), str):
         return True
     redirect = annotations.get("appgw.ingress.kubernetes.io/ssl-redirect")
@@ -179,6 +192,9 @@ def check(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         return
     if _traefik_serves_tls(annotations) is not False:
         return  # Traefik terminates TLS for these routers (or may: not known yet)
+    ingress_class = ingress.get("spec", "ingressClassName")
+    if ingress_class is UNKNOWN or (isinstance(ingress_class, str) and ingress_class in HTTPS_ONLY_CLASSES):
+        return  # the Tailscale operator serves HTTPS only (or the class is not known yet)
     managed = [key for key in MANAGED_CERTIFICATES if annotations.get(key) not in (None, "")]
     if managed:
         if _redirects_http(annotations) is False:
