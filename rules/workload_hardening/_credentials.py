@@ -219,6 +219,12 @@ def sample_url(text: str) -> bool:
     example's connection string)."""
     if _ONE_URL.fullmatch(text.strip()) is None:
         return False
+    return url_passwords_are_samples(text)
+
+
+def url_passwords_are_samples(text: str) -> bool:
+    """Whether every password in the text's URLs (of a configuration file, say) is no
+    real one: a reference, a mask, or one that names itself."""
     return all(
         password.startswith(("$(", "${", "{{")) or not set(password) - {"*", "x", "X"} or names_itself(password)
         for password in (match["password"] for match in _URL_PASSWORD.finditer(text))

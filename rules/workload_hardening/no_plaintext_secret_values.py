@@ -79,6 +79,7 @@ from ._credentials import (
     names_itself,
     names_key_id,
     sample_url,
+    url_passwords_are_samples,
     words,
 )
 
@@ -185,7 +186,7 @@ def _what(key: str, value: str) -> str | None:
     if not value.strip():
         return None
     shape = credential_shape(value)
-    if shape is not None and not (shape == URL_WITH_PASSWORD and sample_url(value)):
+    if shape is not None and not (shape == URL_WITH_PASSWORD and url_passwords_are_samples(value)):
         return f"a literal value that looks like {shape}"
     if key in (".dockerconfigjson", ".dockercfg"):
         return "literal registry credentials" if _registry_auth(value) else None
