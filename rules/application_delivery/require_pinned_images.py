@@ -182,6 +182,13 @@ def is_not_a_reference(image: str) -> bool:
     )
 
 
+def names_no_image(image: str) -> bool:
+    """Whether the reference says nothing of the program it runs: no image reference
+    at all (`IMAGE_PLACEHOLDER`, `FILLED BY THE OPERATOR`), or a template's blank in
+    its repository (`${IMAGE}`, `<your-image>`). Which program runs is unknown."""
+    return is_not_a_reference(image) or _PLACEHOLDER.search(split_image(image)[0]) is not None
+
+
 def is_build_reference(image: str) -> bool:
     """Whether the image is a build reference resolved at deploy time (`ko://...`, a
     Go import path on a source host, or kubebuilder's bare `controller`), or a

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from policypack.images import repository_name
 from policypack.model import Container, Resource
@@ -173,7 +174,9 @@ def _lists_resource_types(value: object) -> bool:
 def calls_the_api(view: Resource) -> bool | None:
     """Whether a container's command or arguments run kubectl or name a Kubernetes
     object as API clients take one (see _OBJECT_ARGUMENT), or an environment value
-    lists resource types to read; None when a command, an argument or the
+    lists resource types to read or sends the program's work to Kubernetes
+    (`RUNNER_EXECUTOR: kubernetes`, `AIRFLOW__CORE__EXECUTOR: KubernetesExecutor`);
+    None when a command, an argument or the
     environment is not known yet (preview)."""
     for container in view.containers(ephemeral=False):
         env = container.get("env")
@@ -184,6 +187,10 @@ def calls_the_api(view: Resource) -> bool | None:
                 return None
             if isinstance(variable, Mapping) and _lists_resource_types(variable.get("value")):
                 return True
+            if isinstance(variable, Mapping) and is_unknown(variable.get("name")):
+                return None  # it may name where the program's work runs
+            if isinstance(variable, Mapping) and _runs_work_on_kubernetes(variable.get("name"), variable.get("value")):
+                return True
         command, args = container.get("command"), container.get("args")
         if is_unknown(command) or is_unknown(args):
             return None
@@ -193,6 +200,20 @@ def calls_the_api(view: Resource) -> bool | None:
             if isinstance(word, str) and (_KUBECTL.search(word) or _OBJECT_ARGUMENT.fullmatch(word.strip())):
                 return True
     return False
+
+
+# Settings that choose where a program runs its work (GitLab Runner's
+# RUNNER_EXECUTOR, Airflow's AIRFLOW__CORE__EXECUTOR, a CI system's BACKEND): set to
+# Kubernetes, the program starts pods through the API with its own token.
+_WORK_PLACE_WORDS = frozenset({"EXECUTOR", "BACKEND", "PROVIDER", "ORCHESTRATOR", "PLATFORM", "RUNTIME", "DRIVER"})
+_KUBERNETES_VALUE = re.compile(r"kubernetes\w*|k8s", re.IGNORECASE)
+
+
+def _runs_work_on_kubernetes(name: Any, value: Any) -> bool:
+    if not isinstance(name, str) or not isinstance(value, str):
+        return False
+    parts = re.split(r"[^A-Za-z0-9]+", name.upper())
+    return bool(parts) and parts[-1] in _WORK_PLACE_WORDS and _KUBERNETES_VALUE.fullmatch(value.strip()) is not None
 
 
 def may_be_singleton(stack: Stack, bound: Bindings, view: Resource) -> bool:

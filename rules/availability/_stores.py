@@ -22,7 +22,8 @@ Redash's `scheduler`): two would run every task twice. InfluxDB OSS is a
 single-instance database (clustering is its Enterprise edition's). The images are
 matched by the last part of their repository name, whatever the registry and tag,
 without an architecture suffix (`heapster-influxdb-amd64`); a project's own build of
-a store, named with the store last (`heapster-influxdb`, `orders-postgres`), counts.
+a store, named with the store last (`heapster-influxdb`, `orders-postgres`,
+`aws-dynamodb-local`), counts.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from policypack.images import repository_name
 from policypack.model import Resource
 from policypack.values import as_list, is_unknown
 
+from ..application_delivery.require_pinned_images import names_no_image
+
 # The last path segment of the repository: postgres, bitnami/postgresql, mysql/mysql-server,
 # valkey/valkey, mongodb/mongodb-community-server, redis/redis-stack-server, ...
 _SINGLE_INSTANCE_STORE = re.compile(
@@ -45,7 +48,7 @@ _SINGLE_INSTANCE_STORE = re.compile(
     # an application's own database image, named as one: grafana/tns-db, acme/orders-database,
     # or as the store it builds on: heapster-influxdb (the store's name last: not an exporter's)
     r"|[a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:db|database|postgres|postgresql|mysql|mariadb|mongo|mongodb|redis"
-    r"|valkey|memcached|influxdb))"
+    r"|valkey|memcached|influxdb|dynamodb-local))"
 )
 # An architecture written into the repository's name (`heapster-influxdb-amd64`).
 _ARCH_SUFFIX = re.compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)$")
@@ -92,6 +95,8 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
         image = container.get("image")
         if is_unknown(image):
             return None
+        if isinstance(image, str) and names_no_image(image):
+            return None  # a placeholder (`IMAGE_PLACEHOLDER`): which program runs is unknown
         repository = _ARCH_SUFFIX.sub("", repository_name(image)) if isinstance(image, str) else ""
         if _SINGLE_INSTANCE_STORE.fullmatch(repository):
             return True

@@ -27,8 +27,10 @@ Notes:
     ephemeral volume claiming ReadWriteOnce, or a `hostPort` (or, on
     `hostNetwork`, any container port: a rolling update on a one-node pool would
     wait forever for the port), or every TPU chip of its TPU host, or a device
-    (`nvidia.com/gpu`, any extended resource: a surge pod needs a second one free);
-    nor for a
+    (`nvidia.com/gpu`, any extended resource: a surge pod needs a second one free),
+    or data in a writable hostPath directory of the node (ClearML's single-node
+    Elasticsearch in corpus17: a surge pod would open the same directory, which
+    Elasticsearch locks, or start empty on another node); nor for a
     single-instance database (as `require-multiple-replicas` knows them: PostgreSQL,
     MySQL, MongoDB, Redis, ...), where a surge would briefly run two separate
     databases behind its Service. A workload that must never
@@ -59,6 +61,7 @@ from policypack.values import UNKNOWN, as_list, get
 
 from .._serving import serves
 from ..identity._rbac import Bindings
+from ._claims import data_on_one_node
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
@@ -100,6 +103,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 continue
             if count in (0, 1) and (
                 _holds_exclusive(obj) is not False
+                or data_on_one_node(obj) is not False
                 or runs_single_instance(obj) is not False
                 or may_be_singleton(stack, bound, obj)
             ):

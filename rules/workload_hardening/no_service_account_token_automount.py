@@ -41,7 +41,9 @@ and node analyzer, whose install binds `sysdig-agent` by a command). So is a pod
 whose command line runs `kubectl`, or names an object as API clients take one
 (`-nginx-configmaps=$(POD_NAMESPACE)/nginx-config`, `--target=deployment/coredns`),
 or whose environment lists resource types to read (`RESOURCETYPES: "ingress
-deployment configmap svc"`).
+deployment configmap svc"`) or sends the program's work to Kubernetes (GitLab
+Runner's `RUNNER_EXECUTOR: kubernetes`, Airflow's `KubernetesExecutor`): it starts
+pods through the API with its own token.
 
 Why it matters:
     By default every container gets its service account's token at
