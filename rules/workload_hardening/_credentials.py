@@ -182,7 +182,9 @@ def names_a_secret(name: str, value: str) -> bool:
 
 
 _NUMBER = re.compile(r"[0-9.]+")
-_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9_.-]*\}")
+# A reference to another variable: Kubernetes' `$(VAR)`, and a template's `${VAR}` or
+# `$VAR` (envsubst fills both: prow's starter Secret holds "$MINIO_ROOT_PASSWORD").
+_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9_.-]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 
 
 # A value SOPS encrypted in place (`ENC[AES256_GCM,data:...,iv:...,tag:...,type:str]`):
@@ -197,8 +199,8 @@ def is_encrypted(value: str) -> bool:
 
 def is_placeholder(value: str) -> bool:
     """Values that cannot be a credential in the clear: empty, a boolean, a number, a
-    path, only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`),
-    or ciphertext (SOPS's `ENC[...]`)."""
+    path, only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`,
+    `$DB_PASSWORD`), or ciphertext (SOPS's `ENC[...]`)."""
     text = value.strip()
     return (
         not text

@@ -4,7 +4,8 @@ Fires on a container whose environment or arguments switch off the authenticatio
 of a well-known server image, as that image documents the switch:
 
 - `POSTGRES_HOST_AUTH_METHOD: trust` (the official `postgres` image): every client
-  that reaches the port logs in as any role, without a password;
+  that reaches the port logs in as any role, without a password (unless the command
+  line names its own `hba_file`, which then decides);
 - `MYSQL_ALLOW_EMPTY_PASSWORD` or `MARIADB_ALLOW_EMPTY_ROOT_PASSWORD` set to any
   non-empty value (the images read even `"false"` as set), while the container sets
   no root password (`*_ROOT_PASSWORD`, its `_FILE` or `_HASH` form, or a random
@@ -104,10 +105,13 @@ class Environment:
         )
 
 
-def _findings(env: Environment) -> Iterator[tuple[str, str]]:
-    """(variable, what it does) for each switch the environment turns on."""
+def _findings(env: Environment, own_hba_file: bool) -> Iterator[tuple[str, str]]:
+    """(variable, what it does) for each switch the environment turns on.
+    `own_hba_file`: PostgreSQL reads the pg_hba.conf its command line names
+    (`-c hba_file=...`, danbooru's from a ConfigMap), which then decides who logs in,
+    not the image's POSTGRES_HOST_AUTH_METHOD (or the command line is not known yet)."""
     method = env.literal("POSTGRES_HOST_AUTH_METHOD")
-    if method is not None and method.strip().lower() == "trust":
+    if method is not None and method.strip().lower() == "trust" and not own_hba_file:
         yield "POSTGRES_HOST_AUTH_METHOD", "is trust: PostgreSQL lets every client in as any role without a password"
     if not env.open and not env.sets(_ROOT_PASSWORD):
         for name in ("MYSQL_ALLOW_EMPTY_PASSWORD", "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD"):
@@ -173,7 +177,8 @@ def _insecure_cockroach(container: Container) -> tuple[str, int] | None:
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for container in obj.containers(ephemeral=False):
         env = Environment(container)
-        for name, what in _findings(env):
+        line = _command_line(container)
+        for name, what in _findings(env, line is None or "hba_file" in line[1]):
             yield Violation(container.path + ("env", env.index[name], "value"), f"{container.label}: env {name} {what}")
         found = _empty_token(container)
         if found is not None:
