@@ -11,6 +11,8 @@ from policypack.model import Resource
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, get
 
+from ..workload_hardening._node_paths import node_own_path
+
 #: Access modes that let pods on several nodes mount one claim.
 SHARED_MODES = ("ReadWriteMany", "ReadOnlyMany")
 #: Access modes of a claim one node (or one pod) at a time mounts.
@@ -115,17 +117,6 @@ def exclusive_claims(stack: Stack, obj: Resource, view: Resource) -> tuple[list[
     return found, undecided
 
 
-# Node paths a pod mounts for the node's sake (devices, kernel and runtime state,
-# logs, configuration, scratch), not to keep its own data there.
-_NODE_PATHS = ("/dev", "/sys", "/proc", "/etc", "/run", "/var/run", "/var/log", "/lib", "/usr", "/boot", "/tmp")
-_NODE_STATE = ("/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/var/lib/rancher", "/var/lib/cni")
-
-
-def _node_path(path: str) -> bool:
-    normal = "/" + "/".join(part for part in path.split("/") if part and part != ".")
-    return normal == "/" or any(normal == p or normal.startswith(p + "/") for p in _NODE_PATHS + _NODE_STATE)
-
-
 def data_on_one_node(view: Resource) -> bool | None:
     """Whether a container writes its data to a hostPath directory of the node
     (Plex's `/data/plex-config`): a second replica on another node starts from an
@@ -140,7 +131,7 @@ def data_on_one_node(view: Resource) -> bool | None:
         path = get(volume, "hostPath", "path") if isinstance(volume, Mapping) else None
         if path is UNKNOWN or volume is UNKNOWN:
             return None
-        if isinstance(path, str) and not _node_path(path):
+        if isinstance(path, str) and not node_own_path(path):
             if not isinstance(volume.get("name"), str):
                 return None  # which mount reads it is not known yet
             on_node[volume["name"]] = path

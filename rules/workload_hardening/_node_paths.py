@@ -65,5 +65,37 @@ def runtime_socket(path: Any) -> tuple[str, frozenset[str]] | None:
     return f"{canonical}, which holds the {names} socket{'s' if len(bases) > 1 else ''}", frozenset(held)
 
 
+# Paths a pod mounts for the node's sake (devices, kernel and runtime state, logs,
+# configuration, scratch), not to keep its own data there.
+NODE_OWN_PATHS: tuple[str, ...] = (
+    "/dev",
+    "/sys",
+    "/proc",
+    "/etc",
+    "/run",
+    "/var/run",
+    "/var/log",
+    "/lib",
+    "/usr",
+    "/boot",
+    "/tmp",
+    "/var/lib/kubelet",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/rancher",
+    "/var/lib/cni",
+)
+
+
+def node_own_path(path: Any) -> bool:
+    """Whether a hostPath is the node's own (`/`, `/var/log/app`, `/var/lib/kubelet`)
+    rather than a directory that keeps a program's data (`/data/plex-config`); a
+    path that is not absolute counts as the node's (nothing to say of it)."""
+    canonical = normalized(path)
+    if canonical is None:
+        return True
+    return canonical == "/" or any(canonical == p or canonical.startswith(p + "/") for p in NODE_OWN_PATHS)
+
+
 def _rank(name: str) -> int:
     return _NAMED_FIRST.index(name) if name in _NAMED_FIRST else len(_NAMED_FIRST)
