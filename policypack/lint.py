@@ -37,7 +37,13 @@ from policypack.loader import (
     parse_documents,
     read_text,
 )
-from policypack.model import is_kubernetes_manifest, manifest_objects, resource_from_manifest
+from policypack.model import (
+    CLUSTER_SCOPED_KINDS,
+    POD_KINDS,
+    is_kubernetes_manifest,
+    manifest_objects,
+    resource_from_manifest,
+)
 from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources, stack_resources
 from policypack.sets import SET_MODES, set_key, unreadable_placeholders
 from policypack.spill import FindingStore, ObjectStore
@@ -349,33 +355,23 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
         result.notes.append(Note(document.file, f"skipped {format_path(path)}: not a Kubernetes object", line))
 
 
-#: Kinds of Kubernetes' core API that only a Kubernetes object carries: a document of
-#: one of them with metadata but no apiVersion is a manifest missing its apiVersion.
-CORE_KINDS = frozenset(
-    {
+#: Kinds that only a Kubernetes object carries: a document of one of them with
+#: metadata but no apiVersion is a manifest missing its apiVersion.
+CORE_KINDS = (
+    POD_KINDS
+    | CLUSTER_SCOPED_KINDS
+    | {
         "ConfigMap",
-        "CronJob",
-        "DaemonSet",
-        "Deployment",
-        "Ingress",
-        "Job",
-        "Namespace",
-        "NetworkPolicy",
-        "PersistentVolume",
-        "PersistentVolumeClaim",
-        "Pod",
-        "PodDisruptionBudget",
-        "ReplicaSet",
-        "Role",
-        "RoleBinding",
-        "ClusterRole",
-        "ClusterRoleBinding",
         "Secret",
         "Service",
         "ServiceAccount",
-        "StatefulSet",
-        "StorageClass",
+        "Ingress",
+        "NetworkPolicy",
+        "PersistentVolumeClaim",
+        "PodDisruptionBudget",
         "HorizontalPodAutoscaler",
+        "Role",
+        "RoleBinding",
     }
 )
 
