@@ -177,20 +177,27 @@ def config_reads_token(stack: Stack, view: Resource, unplaced: list[Resource]) -
     return None if undecided else False
 
 
-def role_named_for(stack: Stack, account: Any, namespace: Any) -> bool:
-    """Whether the set holds a ClusterRole, or a Role of the pod's namespace, named
-    as the pod's (non-default) account: a role written for that account, whose
-    binding is made elsewhere (Sysdig's agent: ClusterRole `sysdig-agent` beside the
-    DaemonSet, bound by a `kubectl create clusterrolebinding` in its install guide)."""
-    if not isinstance(account, str) or account == "default":
-        return False
-    roles = stack.of_kind("ClusterRole") + (
-        stack.in_namespace(namespace, "Role")
-        if isinstance(namespace, str)
-        else stack.of_kind("Role")  # the pod's namespace is not known yet: any may be it
-    )
-    roles += [role for role in stack.of_kind("Role") if stack.namespace_of(role) is UNKNOWN]
-    return any(role.name == account or role.name is UNKNOWN for role in roles)
+class RoleNames:
+    """The set's role names, to tell whether one is written for a pod's account: a
+    ClusterRole, or a Role of the pod's namespace, named as the (non-default)
+    account, whose binding is made elsewhere (Sysdig's agent: ClusterRole
+    `sysdig-agent` beside the DaemonSet, bound by a `kubectl create
+    clusterrolebinding` in its install guide). Read once per set."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.cluster = {role.name for role in stack.of_kind("ClusterRole")}
+        self.placed: dict[Any, set[Any]] = {}
+        for role in stack.of_kind("Role"):
+            self.placed.setdefault(stack.namespace_of(role), set()).add(role.name)
+
+    def written_for(self, account: Any, namespace: Any) -> bool:
+        if not isinstance(account, str) or account == "default":
+            return False
+        if isinstance(namespace, str):
+            names = self.cluster | self.placed.get(namespace, set()) | self.placed.get(UNKNOWN, set())
+        else:  # the pod's namespace is not known yet: any Role may be in it
+            names = self.cluster.union(*self.placed.values())
+        return account in names or UNKNOWN in names
 
 
 def pod_violation(pod: PodSpec, options: Mapping[str, Any]) -> Violation | None:
@@ -254,7 +261,7 @@ class Accounts:
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
-    bindings, accounts = Bindings(stack), Accounts(stack)
+    bindings, accounts, roles = Bindings(stack), Accounts(stack), RoleNames(stack)
     unplaced = [config for config in stack.of_kind("ConfigMap") if stack.namespace_of(config) is UNKNOWN]
     for resource in stack:
         if resource.kind not in POD_KINDS and not resource.is_custom_resource:
@@ -278,7 +285,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 continue  # a controller or an API client, wherever its bindings are (or may be one)
             if bindings.bind(account, namespace, stack.floating(resource)) is not False:
                 continue  # the pod uses the API (or may: not known yet)
-            if role_named_for(stack, account, namespace):
+            if roles.written_for(account, namespace):
                 continue  # a role written for its account, bound in files the run does not see
             if pod.get(FIELD) is None:
                 setting = accounts.setting(account, namespace, resource)
