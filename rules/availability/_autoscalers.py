@@ -6,6 +6,12 @@ autoscalers built on custom resources, KEDA's `ScaledObject` first among them (i
 counts: it is the convention of the scale subresource. The cluster-proportional
 autoscaler (the DNS autoscaler of many clusters) is a Deployment that names its
 target in its arguments: `--target=deployment/coredns`, in `--namespace` or its own.
+An operator that sets the replica count of objects it owns is granted the scale
+subresource of those objects by name: a Role or ClusterRole in the set allowing
+`patch` or `update` on `statefulsets/scale` (or `deployments/scale`, `*/scale`) with
+`resourceNames` owns their count (Managed Prometheus' operator scales its Alertmanager
+StatefulSet between 0 and 1 with its configuration). A grant without names is an
+autoscaler's general right (KEDA's), not a claim on any one workload.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Mapping
 
 from policypack.model import POD_KINDS, Resource
 from policypack.stack import Stack
-from policypack.values import UNKNOWN, as_list
+from policypack.values import UNKNOWN, as_list, is_unknown
 
 # --target=<kind>/<name>, as the cluster-proportional-autoscaler takes it.
 _TARGET_FLAG = re.compile(r"--target=(?P<kind>[a-z]+)/(?P<name>[a-z0-9]([-a-z0-9.]*[a-z0-9])?)")
@@ -26,6 +32,16 @@ _TARGET_KINDS = {
     "replicationcontroller": "ReplicationController",
     "statefulset": "StatefulSet",
 }
+# The scale subresources of the workloads an operator may own: resource -> kinds.
+_SCALED = {
+    "deployments/scale": ("Deployment",),
+    "statefulsets/scale": ("StatefulSet",),
+    "replicasets/scale": ("ReplicaSet",),
+    "*/scale": ("Deployment", "StatefulSet", "ReplicaSet"),
+    "*": ("Deployment", "StatefulSet", "ReplicaSet"),
+}
+_SCALE_VERBS = ("patch", "update", "*")
+_ANY_NAMESPACE = "*"
 
 
 class Autoscalers:
@@ -39,6 +55,9 @@ class Autoscalers:
         for scaler in stack.resources:
             if scaler.kind in POD_KINDS and not scaler.is_custom_resource:
                 self._proportional(stack, scaler)
+                continue
+            if scaler.kind in ("Role", "ClusterRole") and not scaler.is_custom_resource:
+                self._scale_grants(stack, scaler)
                 continue
             if scaler.kind != "HorizontalPodAutoscaler" and not scaler.is_custom_resource:
                 continue
@@ -93,6 +112,43 @@ class Autoscalers:
                 if found and found["kind"] in _TARGET_KINDS and isinstance(where, str):
                     self.targets.add((where, _TARGET_KINDS[found["kind"]], found["name"]))
 
+    def _scale_grants(self, stack: Stack, role: Resource) -> None:
+        """The workloads whose scale subresource the role grants by name (an operator
+        that owns their replica count). Unknown parts that could grant it leave the
+        role's namespace (a ClusterRole: every namespace) open."""
+        where: object = stack.namespace_of(role) if role.kind == "Role" else _ANY_NAMESPACE
+        rules = role.get("rules")
+        if rules is UNKNOWN:
+            self._open(where)
+            return
+        for rule in as_list(rules):
+            if rule is UNKNOWN:
+                self._open(where)
+                continue
+            if not isinstance(rule, Mapping):
+                continue
+            resources = rule.get("resources")
+            if is_unknown(resources) or any(is_unknown(entry) for entry in as_list(resources)):
+                self._open(where)
+                continue
+            kinds = {kind for entry in as_list(resources) for kind in _SCALED.get(entry, ()) if isinstance(entry, str)}
+            if not kinds:
+                continue
+            fields = [rule.get("verbs"), rule.get("apiGroups"), rule.get("resourceNames")]
+            if any(is_unknown(value) or any(is_unknown(item) for item in as_list(value)) for value in fields):
+                self._open(where)
+                continue
+            if not any(verb in _SCALE_VERBS for verb in as_list(rule.get("verbs"))):
+                continue
+            if not any(group in ("apps", "*") for group in as_list(rule.get("apiGroups"))):
+                continue
+            if not isinstance(where, str):
+                self.undecided = True
+                continue
+            for name in as_list(rule.get("resourceNames")):
+                if isinstance(name, str):
+                    self.targets.update((where, kind, name) for kind in kinds)
+
     def _open(self, namespace: object) -> None:
         if isinstance(namespace, str):
             self.open_namespaces.add(namespace)
@@ -105,6 +161,8 @@ class Autoscalers:
         namespace = stack.namespace_of(workload)
         if not isinstance(namespace, str) or not isinstance(workload.name, str) or not isinstance(workload.kind, str):
             return None
-        if (namespace, workload.kind, workload.name) in self.targets:
+        if {(namespace, workload.kind, workload.name), (_ANY_NAMESPACE, workload.kind, workload.name)} & self.targets:
             return True
-        return None if self.undecided or namespace in self.open_namespaces else False
+        if self.undecided or namespace in self.open_namespaces or _ANY_NAMESPACE in self.open_namespaces:
+            return None
+        return False

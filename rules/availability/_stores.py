@@ -34,7 +34,8 @@ from typing import Any
 
 from policypack.images import repository_name
 from policypack.model import Resource
-from policypack.values import as_list, is_unknown
+from policypack.stack import Stack
+from policypack.values import UNKNOWN, as_list, is_unknown
 
 from ..application_delivery.require_pinned_images import names_no_image
 
@@ -64,6 +65,11 @@ _IN_POD_TRACE_STORE = re.compile(r"zipkin|zipkin-slim|jaeger")
 _TRACE_BACKENDS = frozenset({"cassandra", "cassandra3", "elasticsearch", "opensearch", "mysql", "kafka", "grpc"})
 # Brokers that cluster only under stable host names (a StatefulSet's): RabbitMQ.
 _BROKER_NEEDING_STABLE_NAMES = re.compile(r"rabbitmq")
+# What a RabbitMQ that forms a cluster is given: peer discovery or a node list in its
+# configuration file, or the variables of images that cluster from their environment
+# (Bitnami's K8S_SERVICE_NAME, RABBITMQ_USE_LONGNAME, a shared Erlang cookie).
+_CLUSTER_CONFIG = re.compile(r"cluster_formation|cluster_nodes")
+_CLUSTER_VARIABLE = re.compile(r"cookie|use_longname|k8s_service_name|cluster|peer_discovery", re.IGNORECASE)
 
 
 #: The well-known ports of those databases: PostgreSQL, MySQL/MariaDB, MongoDB, Redis/Valkey.
@@ -112,6 +118,91 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
         if scheduler is not False:
             return scheduler
         return _serves_a_store_port(container.get("ports"))
+    return False
+
+
+def unclustered_broker(stack: Stack, view: Resource) -> bool | None:
+    """Whether a StatefulSet's main container runs RabbitMQ that is given nothing to
+    form a cluster with: no peer discovery or node list in a ConfigMap it mounts, no
+    clustering variable, no Erlang cookie in a Secret. Its replicas would be separate brokers, each with its own
+    queues (a RabbitMQ of a Deployment is one by `runs_single_instance`). None when a
+    ConfigMap or Secret it reads is not in the set, or something is not known yet."""
+    if view.kind != "StatefulSet":
+        return False
+    containers = list(view.containers(init=False, ephemeral=False))
+    if not containers:
+        return False
+    main = containers[0]
+    image = main.get("image")
+    if is_unknown(image):
+        return None
+    if not isinstance(image, str) or not _BROKER_NEEDING_STABLE_NAMES.fullmatch(repository_name(image)):
+        return False
+    env, env_from = main.get("env"), main.get("envFrom")
+    if is_unknown(env) or is_unknown(env_from):
+        return None
+    for entry in as_list(env):
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        if is_unknown(entry) or is_unknown(name):
+            return None
+        if isinstance(name, str) and _CLUSTER_VARIABLE.search(name):
+            return False
+    namespace = stack.namespace_of(view)
+    sources: list[tuple[str, Any, bool]] = []  # (kind, name, keys only)
+    for entry in as_list(env_from):
+        if is_unknown(entry) or not isinstance(entry, Mapping):
+            return None if is_unknown(entry) else False
+        for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            ref = entry.get(field)
+            if ref is not None:
+                sources.append((kind, ref.get("name") if isinstance(ref, Mapping) else UNKNOWN, True))
+    pod = view.pod_spec
+    volumes = pod.get("volumes") if pod is not None else None
+    if is_unknown(volumes):
+        return None
+    for volume in as_list(volumes):
+        if is_unknown(volume):
+            return None
+        if not isinstance(volume, Mapping):
+            continue
+        config_map, secret = volume.get("configMap"), volume.get("secret")
+        if config_map is not None:
+            sources.append(("ConfigMap", config_map.get("name") if isinstance(config_map, Mapping) else UNKNOWN, False))
+        if secret is not None:  # a shared Erlang cookie is a file of a Secret
+            sources.append(("Secret", secret.get("secretName") if isinstance(secret, Mapping) else UNKNOWN, True))
+        projected = volume.get("projected")
+        for source in as_list(projected.get("sources") if isinstance(projected, Mapping) else projected):
+            if is_unknown(source):
+                return None
+            ref = source.get("configMap") if isinstance(source, Mapping) else None
+            if ref is not None:
+                sources.append(("ConfigMap", ref.get("name") if isinstance(ref, Mapping) else UNKNOWN, False))
+    for kind, name, keys_only in sources:
+        found = stack.find(kind, name, namespace, near=view)
+        if found is None or not isinstance(found, Resource):
+            return None  # read but not in the set (or not known yet): it may set up the cluster
+        clusters = _configures_a_cluster(found, keys_only)
+        if clusters is not False:
+            return None if clusters is None else False
+    return True
+
+
+def _configures_a_cluster(source: Resource, keys_only: bool) -> bool | None:
+    """Whether a ConfigMap or Secret gives RabbitMQ a cluster: variables named for it
+    (read as the environment), or peer discovery in a file's text."""
+    for field in ("data", "stringData", "binaryData"):
+        data = source.get(field)
+        if is_unknown(data):
+            return None
+        if not isinstance(data, Mapping):
+            continue
+        for key, value in data.items():
+            if is_unknown(key) or is_unknown(value):
+                return None
+            if keys_only and isinstance(key, str) and _CLUSTER_VARIABLE.search(key):
+                return True
+            if not keys_only and isinstance(value, str) and _CLUSTER_CONFIG.search(value):
+                return True
     return False
 
 

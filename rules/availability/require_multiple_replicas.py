@@ -18,9 +18,10 @@ How to fix:
 
 Notes:
     A workload whose replica count an autoscaler owns (a HorizontalPodAutoscaler,
-    a KEDA `ScaledObject` or any custom resource with `spec.scaleTargetRef`, or a
-    cluster-proportional-autoscaler whose `--target` names it, in the set) is not
-    judged here: its floor is the autoscaler's `minReplicas`, which
+    a KEDA `ScaledObject` or any custom resource with `spec.scaleTargetRef`, a
+    cluster-proportional-autoscaler whose `--target` names it, or an operator whose
+    Role grants `patch` or `update` on the workload's `scale` subresource by name, in
+    the set) is not judged here: its floor is the autoscaler's `minReplicas`, which
     `hpa-min-replicas` judges, and it should leave `replicas` out
     (`hpa-replicas-conflict`).
 
@@ -54,7 +55,11 @@ Notes:
       adding pods (Elasticsearch, Cassandra, etcd, ...) are judged as usual. So are
       DynamoDB Local (`amazon/dynamodb-local`, data in the pod) and RabbitMQ outside
       a StatefulSet: its nodes cluster under stable host names, so a Deployment's
-      replicas are separate brokers, each with its own queues; and a Jenkins
+      replicas are separate brokers, each with its own queues. A RabbitMQ
+      StatefulSet is a single broker too when nothing it reads sets up a cluster (no
+      `cluster_formation` or `cluster_nodes` in a ConfigMap it mounts, no clustering
+      variable or Erlang cookie; corpus17's home-lab broker); when it reads a
+      ConfigMap or Secret the set does not show, it is not judged; and a Jenkins
       controller (`jenkins/jenkins`), which runs one instance by design. Programs
       whose data lives in the one pod are single instances too: OpenLDAP without
       replication, Jaeger's all-in-one, Zipkin or Jaeger with no storage backend
@@ -91,7 +96,7 @@ from ._autoscalers import Autoscalers
 from ._claims import claims_one_volume, data_on_one_node, exclusive, mounted_claims
 from ._replicas import replicas
 from ._singletons import may_be_singleton
-from ._stores import runs_single_instance
+from ._stores import runs_single_instance, unclustered_broker
 
 WORKLOADS = ("Deployment", "StatefulSet")
 #: Kinds whose pods count towards a Service's endpoints, with a replica count.
@@ -120,7 +125,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if may_be_singleton(stack, bound, view):
             continue  # a controller that may be a singleton by design (or not known yet)
-        if runs_single_instance(view) is not False:
+        if runs_single_instance(view) is not False or unclustered_broker(stack, view) is not False:
             continue  # a second pod would be a second database, not a replica (or not known yet)
         if _bound_to_one_claim(stack, obj, view):
             continue  # its pods share a claim one node at a time mounts (or may: not in the set)
@@ -256,6 +261,10 @@ RULE = Rule(
         "PersistentVolumeClaim",
         "RoleBinding",
         "ClusterRoleBinding",
+        "Role",  # an operator granted the scale subresource owns the count
+        "ClusterRole",
+        "ConfigMap",  # whether RabbitMQ is set up to cluster
+        "Secret",
     },
     check=check,
     stack=True,
