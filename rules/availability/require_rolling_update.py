@@ -47,6 +47,13 @@ Notes:
     Nor is `Recreate` on replicas that all mount one claim the set defines as
     ReadWriteOnce (`no-replicas-on-exclusive-claim` reports that cause), or one the
     set does not show, whose access mode may be the same.
+
+    `OnDelete` is not reported on a StatefulSet of one replica that runs a
+    single-instance database (as above) or keeps its data in one place on the
+    node: a rolling update would stop that one pod just the same, and `OnDelete`
+    lets its operators choose when the database restarts (danbooru's production
+    PostgreSQL and Redis in corpus17, both labelled debatable). A StatefulSet of
+    several replicas, or of a program that is not a store, is reported as usual.
 """
 
 from __future__ import annotations
@@ -112,6 +119,14 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 continue  # replicas on one ReadWriteOnce claim (or maybe: a claim's mode is unseen)
             if serves(stack, obj, obj, unplaced) is not True:
                 continue  # a load generator, a worker: no Service and no port, so no outage (or not known yet)
+        if obj.kind == "StatefulSet":
+            count = replicas(obj)
+            if count is UNKNOWN:
+                continue
+            if count in (0, 1) and (
+                obj.pod_spec is None or runs_single_instance(obj) is not False or data_on_one_node(obj) is not False
+            ):
+                continue  # one database pod (or not known yet): a rolling update restarts it too; OnDelete picks when
         yield StackViolation(obj, path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
 
 
