@@ -5,7 +5,8 @@ update able to surge (the default: `maxSurge: 25%`, one pod) while its pod mount
 by name, a PersistentVolumeClaim the set defines as ReadWriteOnce or
 ReadWriteOncePod, or runs a single-instance database (PostgreSQL, MySQL, MongoDB,
 Redis, ... as `require-multiple-replicas` knows them) on any claim or on a
-`hostPath` directory.
+`hostPath` directory it writes (not the node's own paths, such as the `/sys` and
+`/proc` an init container tunes the kernel through).
 
 Why it matters:
     A rolling update starts the new pod before it stops the old one. A
@@ -49,8 +50,9 @@ from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, as_list, as_mapping, get, is_unknown
 
 from .._fixes import writable
+from ..workload_hardening._node_paths import node_own_path
 from ._autoscalers import Autoscalers
-from ._claims import exclusive, mounted_claims
+from ._claims import data_on_one_node, exclusive, mounted_claims
 from ._replicas import replicas
 from ._stores import runs_single_instance_store
 
@@ -87,10 +89,12 @@ def surges(obj: Resource) -> bool | None:
 def _reason(stack: Stack, obj: Resource) -> str | None:
     """What the second pod would share, for the message; None when nothing known."""
     store = runs_single_instance_store(obj)
-    if store is True:
+    if store is True and data_on_one_node(obj) is True:
+        # A directory of the node the store writes (not /sys or /proc an init container
+        # tunes: corpus18's Redis, whose data is in memory).
         for volume in as_list(obj.pod_spec.get("volumes") if obj.pod_spec is not None else None):
             path = get(volume, "hostPath", "path") if isinstance(volume, Mapping) else None
-            if isinstance(path, str):
+            if isinstance(path, str) and not node_own_path(path):
                 return (
                     f"its database's data on the node's {path}, which a second server would open too "
                     "(or find empty on another node)"
