@@ -43,7 +43,11 @@ whose command line runs `kubectl`, or names an object as API clients take one
 or whose environment lists resource types to read (`RESOURCETYPES: "ingress
 deployment configmap svc"`) or sends the program's work to Kubernetes (GitLab
 Runner's `RUNNER_EXECUTOR: kubernetes`, Airflow's `KubernetesExecutor`): it starts
-pods through the API with its own token.
+pods through the API with its own token. Nor is a pod Kuma injects its sidecar
+into (`kuma.io/sidecar-injection: enabled` on the pod, or on its Namespace in the
+set): the sidecar authenticates to Kuma's control plane with the pod's token and
+crash-loops without it (kumahq/kuma#4029; the Kuma demo in corpus18). Meshes that
+mount a token of their own for their proxy (Istio, Linkerd) are judged as usual.
 
 Why it matters:
     By default every container gets its service account's token at
@@ -177,6 +181,44 @@ def config_reads_token(stack: Stack, view: Resource, unplaced: list[Resource]) -
     return None if undecided else False
 
 
+#: The label (on the pod or its namespace) or annotation that has Kuma inject its
+#: sidecar, which logs in to the control plane with the pod's service-account token
+#: (kumahq/kuma#4029: with the token off, the sidecar crash-loops).
+KUMA_INJECTION = "kuma.io/sidecar-injection"
+_ON = ("enabled", "true")
+
+
+def kuma_sidecar(stack: Stack, resource: Resource, view: Resource, namespace: Any) -> bool | None:
+    """Whether Kuma injects its sidecar into the pod: the pod template's label or
+    annotation, else its Namespace's label in the set, says so. None when not known
+    yet (or the Namespace has alternative copies)."""
+    path = view.pod_metadata_path
+    if path is None:
+        return False
+    metadata = view.get(*path)
+    if is_unknown(metadata):
+        return None
+    for field in ("labels", "annotations"):
+        values = metadata.get(field) if isinstance(metadata, Mapping) else None
+        setting = values.get(KUMA_INJECTION) if isinstance(values, Mapping) else None
+        if is_unknown(values) or is_unknown(setting):
+            return None
+        if isinstance(setting, str):
+            return setting.lower() in _ON
+    if not isinstance(namespace, str):
+        return None if namespace is UNKNOWN else False
+    found = stack.find("Namespace", namespace, near=resource)
+    if found is UNKNOWN:
+        return None
+    if not isinstance(found, Resource):
+        return False  # not in the set: nothing says the namespace is in the mesh
+    labels = found.get("metadata", "labels")
+    setting = labels.get(KUMA_INJECTION) if isinstance(labels, Mapping) else None
+    if is_unknown(labels) or is_unknown(setting):
+        return None
+    return isinstance(setting, str) and setting.lower() in _ON
+
+
 class RoleNames:
     """The set's role names, to tell whether one is written for a pod's account: a
     ClusterRole, or a Role of the pod's namespace, named as the (non-default)
@@ -278,6 +320,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 continue  # its mounted configuration reads the token (or may: not known yet)
             if elects_leader(view):
                 continue  # leader election takes a Lease through the API: the pod uses it
+            if kuma_sidecar(stack, resource, view, namespace) is not False:
+                continue  # Kuma's sidecar logs in with the pod's token (or may: not known yet)
             account = account_of(pod)
             if account is UNKNOWN:
                 continue  # which account, so which bindings, is not known yet
@@ -307,7 +351,16 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="workload-hardening",
-    kinds={*POD_KINDS, "ServiceAccount", "ConfigMap", "Role", "ClusterRole", *BINDING_KINDS, CUSTOM_RESOURCES},
+    kinds={
+        *POD_KINDS,
+        "ServiceAccount",
+        "ConfigMap",
+        "Role",
+        "ClusterRole",
+        "Namespace",  # a mesh's injection label
+        *BINDING_KINDS,
+        CUSTOM_RESOURCES,
+    },
     check=check,
     stack=True,
     options={
