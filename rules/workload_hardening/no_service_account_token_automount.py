@@ -205,14 +205,23 @@ def kuma_sidecar(stack: Stack, resource: Resource, view: Resource, namespace: An
             return None
         if isinstance(setting, str):
             return setting.lower() in _ON
+    if namespace is UNKNOWN:
+        # It may land in any namespace of the set: in the mesh if one of them is.
+        verdicts = {_injects(found) for found in stack.of_kind("Namespace")}
+        return True if True in verdicts else (None if None in verdicts else False)
     if not isinstance(namespace, str):
-        return None if namespace is UNKNOWN else False
+        return False
     found = stack.find("Namespace", namespace, near=resource)
     if found is UNKNOWN:
         return None
     if not isinstance(found, Resource):
         return False  # not in the set: nothing says the namespace is in the mesh
-    labels = found.get("metadata", "labels")
+    return _injects(found)
+
+
+def _injects(namespace: Resource) -> bool | None:
+    """Whether a Namespace's label has Kuma inject its sidecar; None when not known yet."""
+    labels = namespace.get("metadata", "labels")
     setting = labels.get(KUMA_INJECTION) if isinstance(labels, Mapping) else None
     if is_unknown(labels) or is_unknown(setting):
         return None
