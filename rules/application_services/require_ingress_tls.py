@@ -41,7 +41,12 @@ Notes:
     `traefik.ingress.kubernetes.io/router.tls: "true"`, a
     `router.tls.certresolver`, or `router.entrypoints` naming only TLS entrypoints
     (`websecure`, the name Traefik's documentation and Helm chart give the TLS
-    one); such a router does not answer plain HTTP. TLS
+    one); such a router does not answer plain HTTP. Nor does Traefik 1.x's, on an
+    Ingress of class `traefik` (`kubernetes.io/ingress.class`) that sets
+    `ingress.kubernetes.io/ssl-redirect: "true"`: it redirects HTTP to its TLS
+    entrypoint, whose certificate is in Traefik's configuration (moov-io's payment
+    services in corpus18). The same annotation on another controller's Ingress
+    (ingress-nginx redirects only hosts that have TLS) changes nothing. TLS
     terminated elsewhere in front of the controller is invisible in the Ingress:
     suppress the rule on such an Ingress with the reason. During a Pulumi preview an unknown `tls` section or
     host is given the benefit of the doubt.
@@ -164,18 +169,31 @@ TRAEFIK_RESOLVER = "traefik.ingress.kubernetes.io/router.tls.certresolver"
 TRAEFIK_ENTRYPOINTS = "traefik.ingress.kubernetes.io/router.entrypoints"
 #: Entrypoint names Traefik's documentation and Helm chart give to TLS entrypoints.
 TLS_ENTRYPOINTS = frozenset({"websecure", "https"})
+#: Traefik 1.x's own redirect (`ingress.kubernetes.io/ssl-redirect: "true"` on an
+#: Ingress of class `traefik`): the frontend answers HTTP with a redirect to its TLS
+#: entrypoint, whose certificate (default or ACME) is in Traefik's own configuration.
+TRAEFIK_V1_REDIRECT = "ingress.kubernetes.io/ssl-redirect"
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
 
 def _traefik_serves_tls(annotations: Mapping[str, Any]) -> bool | None:
     """Whether Traefik serves the Ingress's routers over TLS only: `router.tls:
     "true"`, a certificate resolver, or entrypoints that are all TLS ones by
     convention (`websecure`). None when one of those is not known yet."""
-    values = [annotations.get(key) for key in (TRAEFIK_TLS, TRAEFIK_RESOLVER, TRAEFIK_ENTRYPOINTS)]
+    keys = (TRAEFIK_TLS, TRAEFIK_RESOLVER, TRAEFIK_ENTRYPOINTS, TRAEFIK_V1_REDIRECT, INGRESS_CLASS_ANNOTATION)
+    values = [annotations.get(key) for key in keys]
     if any(value is UNKNOWN for value in values):
         return None
-    tls, resolver, entrypoints = values
+    tls, resolver, entrypoints, redirect, ingress_class = values
     if isinstance(tls, str) and tls.strip().lower() == "true":
         return True
+    if (
+        isinstance(redirect, str)
+        and redirect.strip().lower() == "true"
+        and isinstance(ingress_class, str)
+        and ingress_class.strip().lower() == "traefik"
+    ):
+        return True  # Traefik 1.x redirects to its TLS entrypoint
     if isinstance(resolver, str) and resolver.strip():
         return True
     if isinstance(entrypoints, str):
