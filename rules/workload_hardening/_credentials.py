@@ -197,10 +197,22 @@ def is_encrypted(value: str) -> bool:
     return _SOPS_VALUE.fullmatch(value.strip()) is not None
 
 
+# An instruction to fill the value in, written where it goes: `CHANGEME_SECURE_S3_PASSWORD`,
+# `ed25519 a_XXXX CHANGEME_GENERATE_USING_SYNAPSE_GENERATE_COMMAND`, `REPLACE_WITH_YOUR_KEY`.
+# A bare `changeme` is not one: it is a default password people deploy (Elasticsearch's).
+_FILL_IN = re.compile(r"(?<![A-Za-z0-9])(?:change[-_]?me|replace[-_]?me|replace[-_]with)[-_][A-Za-z0-9]", re.IGNORECASE)
+
+
+def is_fill_in(value: str) -> bool:
+    """Whether the value tells the reader to put the credential there (`CHANGEME_...`)."""
+    return _FILL_IN.search(value) is not None
+
+
 def is_placeholder(value: str) -> bool:
     """Values that cannot be a credential in the clear: empty, a boolean, a number, a
     path, only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`,
-    `$DB_PASSWORD`), or ciphertext (SOPS's `ENC[...]`)."""
+    `$DB_PASSWORD`), ciphertext (SOPS's `ENC[...]`), or an instruction to fill it in
+    (`CHANGEME_SECURE_S3_PASSWORD`)."""
     text = value.strip()
     return (
         not text
@@ -209,6 +221,7 @@ def is_placeholder(value: str) -> bool:
         or text.startswith(("/", "./", "file://"))
         or _REFERENCE.fullmatch(text) is not None
         or is_encrypted(text)
+        or is_fill_in(text)
     )
 
 
@@ -226,11 +239,28 @@ def sample_url(text: str) -> bool:
 
 def url_passwords_are_samples(text: str) -> bool:
     """Whether every password in the text's URLs (of a configuration file, say) is no
-    real one: a reference, a mask, or one that names itself."""
+    real one: a reference (`${VAR}`, or `{VAR}` as Frigate substitutes it), a mask, one
+    that names itself, or an instruction to fill it in."""
     return all(
-        password.startswith(("$(", "${", "{{")) or not set(password) - {"*", "x", "X"} or names_itself(password)
+        _reference_or_mask(password) or names_itself(password)
         for password in (match["password"] for match in _URL_PASSWORD.finditer(text))
     )
+
+
+def _reference_or_mask(password: str) -> bool:
+    """A URL's password that holds none: a reference (`$(DB_PASSWORD)`, `${DB_PASSWORD}`,
+    `{{ .Values.x }}`, `{VAR}`), a mask (`***`) or an instruction to fill it in."""
+    return (
+        password.startswith(("$(", "${", "{{"))
+        or _BRACED_NAME.fullmatch(password) is not None
+        or not set(password) - {"*", "x", "X"}
+        or is_fill_in(password)
+    )
+
+
+# A variable a program substitutes into its own configuration: Frigate's
+# `rtsp://admin:{FRIGATE_RTSP_PASSWORD}@camera` (its `FRIGATE_*` environment).
+_BRACED_NAME = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 def _access_key_prefix(parts: list[str]) -> tuple[str, ...] | None:
@@ -332,7 +362,6 @@ def credential_shape(value: Any) -> str | None:
         return None
     for match in _URL_PASSWORD.finditer(value):
         password = match["password"]
-        # `$(DB_PASSWORD)`, `${DB_PASSWORD}`, `{{ .Values.x }}`, `***`: references and masks.
-        if not password.startswith(("$(", "${", "{{")) and set(password) - {"*", "x", "X"}:
+        if not _reference_or_mask(password):
             return URL_WITH_PASSWORD
     return None

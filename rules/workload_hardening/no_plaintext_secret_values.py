@@ -14,6 +14,8 @@ Messages name the keys and what the first looks like, never a value.
 
 Not reported: empty values and placeholders (`changeme`, `<password>`, `${DB_PASS}`,
 `{{ .Values.password }}`, `xxx`, `REPLACE_ME`, `password`, `secret`, ...), values
+that tell the reader to fill them in (`CHANGEME_SECURE_S3_PASSWORD`, a key file
+holding `CHANGEME_GENERATE_USING_...`: corpus18's Synapse reference deployment), values
 that name themselves (`SUPER_SECRET_KEY`, `an_unsecure_secret`, a URL's
 `user:super_secret_password@`: documentation examples and test suites); an
 `accesskey` beside a `secretkey` (the key's id);
