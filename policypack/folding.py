@@ -24,6 +24,9 @@ which rules' findings make its own a consequence, and where the two must meet:
   host's network every container port is a host port: the API server fills
   `hostPort` in from `containerPort`; and a probe's `host` is asked from the node's
   network position the pod already has).
+- `object`: anywhere in the same object, for objects that are one decision as a whole
+  (a binding of `cluster-admin` to the `default` service account: one binding to
+  remove, not a cluster-admin grant and, separately, a default account to replace).
 
 When both findings are reported on the same object, the consequence is folded into the
 primary (the first the rule declares, when several apply): it leaves the list of
@@ -62,7 +65,7 @@ if TYPE_CHECKING:
 
 
 #: The places two findings may share (see the module's docstring).
-SCOPES: tuple[str, ...] = ("field", "container", "entry", "pod", "host-network")
+SCOPES: tuple[str, ...] = ("field", "container", "entry", "pod", "host-network", "object")
 
 
 def _entry(path: Path) -> Path | None:
@@ -75,6 +78,8 @@ def _entry(path: Path) -> Path | None:
 
 def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> bool:
     """Whether two findings' paths share the place `scope` names."""
+    if scope == "object":
+        return True
     if scope == "field":
         shorter = min(len(primary), len(consequence))
         return primary[:shorter] == consequence[:shorter] and shorter > 0

@@ -260,7 +260,7 @@ class Rule:
                 problems.append(f"profile {profile!r} is not one a rule can name ({', '.join(list(PROFILES)[1:3])})")
         for primary, scope in self.folds_into.items():
             if scope not in SCOPES or primary == self.name:
-                problems.append(f"folds_into {primary!r}: {scope!r} (another rule, at field, container or entry)")
+                problems.append(f"folds_into {primary!r}: {scope!r} (another rule, at one of {', '.join(SCOPES)})")
         for key, schema in self.options.items():
             if key in ("enforcementLevel", "unsafeFixes") or key in COMMON_OPTIONS:
                 problems.append(f"{key!r} is reserved and cannot be an option")

@@ -567,3 +567,27 @@ def test_a_roles_grants_of_one_power_are_one_finding() -> None:
     (secrets,) = found["rbac-no-secret-read"]
     assert secrets.path[:2] == ("rules", 0)
     assert [f.path[:2] for f in secrets.folded] == [("rules", 2)]
+
+
+DEFAULT_ADMIN = textwrap.dedent(
+    """\
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata: {name: mmf-sa}
+    subjects:
+      - {kind: ServiceAccount, name: default, namespace: default}
+    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+    """
+)
+
+
+def test_cluster_admin_bound_to_the_default_account_is_one_finding() -> None:
+    # corpus18 (open-match, Enterprise Gateway): one binding to remove, reported once,
+    # led by the cluster-admin finding that names the default-account one.
+    found = by_rule(lint(DEFAULT_ADMIN))
+    (admin,) = found["no-cluster-admin-binding"]
+    assert "rbac-no-default-sa-binding" not in found
+    assert [f.rule for f in admin.folded] == ["rbac-no-default-sa-binding"]
+    # Bound to another role, the default account keeps its own finding.
+    edit = by_rule(lint(DEFAULT_ADMIN.replace("name: cluster-admin", "name: view")))
+    assert "rbac-no-default-sa-binding" in edit and "no-cluster-admin-binding" not in edit
