@@ -17,7 +17,8 @@ carry), one-process bundles (`jaegertracing/all-in-one`, Nextcloud AIO), Home
 Assistant (one instance by design: two would run every automation twice), Zipkin and
 Jaeger without a storage backend in their environment (spans in memory or Badger),
 a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
-distributed), and a periodic-task scheduler that must run alone (Celery beat,
+distributed), the main process of a Matrix Synapse homeserver (only its workers
+scale out), and a periodic-task scheduler that must run alone (Celery beat,
 Redash's `scheduler`): two would run every task twice. InfluxDB OSS is a
 single-instance database (clustering is its Enterprise edition's). The images are
 matched by the last part of their repository name, whatever the registry and tag,
@@ -114,6 +115,8 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
             return _keeps_traces_in_pod(container.get("env"))
         if programs and repository == "minio":
             return _standalone_minio(container)
+        if programs and repository in _HOMESERVERS:
+            return _synapse_main_process(container)
         scheduler = _runs_a_task_scheduler(container) if programs else False
         if scheduler is not False:
             return scheduler
@@ -251,6 +254,34 @@ def _standalone_minio(container: Any) -> bool | None:
     if "server" not in text:
         return False
     return not any("..." in word or "://" in word for word in text)
+
+
+# Matrix's Synapse (matrixdotorg/synapse, ananace/matrix-synapse): its main process
+# runs once per homeserver; only its workers scale out.
+_HOMESERVERS = frozenset({"synapse", "matrix-synapse"})
+
+
+def _synapse_main_process(container: Any) -> bool | None:
+    """Whether a Synapse container runs the homeserver's main process, not a worker
+    (`SYNAPSE_WORKER`, or a `synapse.app.*` module other than `homeserver`, or a
+    worker's configuration on its command line). None when not known yet."""
+    command, args, env = container.get("command"), container.get("args"), container.get("env")
+    if is_unknown(command) or is_unknown(args) or is_unknown(env):
+        return None
+    words: list[Any] = [*as_list(command), *as_list(args)]
+    for entry in as_list(env):
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        if is_unknown(entry) or is_unknown(name):
+            return None
+        if name == "SYNAPSE_WORKER":
+            words.append(entry.get("value"))
+    if any(is_unknown(word) for word in words):
+        return None
+    for word in (w for w in words if isinstance(w, str)):
+        module = re.search(r"synapse\.app\.([a-z_]+)", word)
+        if (module and module[1] != "homeserver") or "worker" in word.lower():
+            return False
+    return True
 
 
 def _runs_a_task_scheduler(container: Any) -> bool | None:

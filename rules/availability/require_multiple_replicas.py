@@ -63,8 +63,10 @@ Notes:
       controller (`jenkins/jenkins`), which runs one instance by design. Programs
       whose data lives in the one pod are single instances too: OpenLDAP without
       replication, Jaeger's all-in-one, Zipkin or Jaeger with no storage backend
-      set, a standalone MinIO server (`server /data`), Home Assistant, a Celery
-      beat scheduler (Redash's `scheduler`), InfluxDB OSS.
+      set, a standalone MinIO server (`server /data`), the main process of a
+      Matrix Synapse homeserver (`matrixdotorg/synapse` not run as a worker:
+      corpus18), Home Assistant, a Celery beat scheduler (Redash's `scheduler`),
+      InfluxDB OSS.
     - **Pods bound to one claim.** A workload whose pods mount a
       PersistentVolumeClaim by name (so every replica the same one) that only one
       node can mount at a time: ReadWriteOnce or ReadWriteOncePod in the set, or a
