@@ -88,6 +88,47 @@ def mounted_claim_objects(stack: Stack, obj: Resource) -> Iterator[tuple[str, Re
                 yield name, claim
 
 
+#: Volume sources of a network disk attached to the node, read-write to one node at a
+#: time (in-tree volume types, which CSI migration still serves as written).
+INLINE_DISKS = (
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "azureDisk",
+    "cinder",
+    "vsphereVolume",
+    "rbd",
+    "iscsi",
+    "fc",
+)
+
+
+def inline_disk(view: Resource) -> Any:
+    """The first pod volume that is a network disk written in the pod spec and
+    attached read-write (Tyk's `gcePersistentDisk: gke-tyk-gateway`): one node at a
+    time mounts it, as with a ReadWriteOnce claim. Its name, None when there is none,
+    UNKNOWN when not known yet."""
+    pod = view.pod_spec
+    volumes = pod.get("volumes") if pod is not None else None
+    if volumes is UNKNOWN:
+        return UNKNOWN
+    for volume in as_list(volumes):
+        if volume is UNKNOWN:
+            return UNKNOWN
+        if not isinstance(volume, Mapping):
+            continue
+        for source in INLINE_DISKS:
+            disk = volume.get(source)
+            if disk is None:
+                continue
+            read_only = disk.get("readOnly") if isinstance(disk, Mapping) else UNKNOWN
+            if disk is UNKNOWN or read_only is UNKNOWN:
+                return UNKNOWN
+            if read_only is not True:
+                name = volume.get("name")
+                return name if isinstance(name, str) else UNKNOWN
+    return None
+
+
 def exclusive(modes: Any) -> bool | None:
     """Whether a claim with these access modes can only be mounted on one node (or by
     one pod); None when not known."""

@@ -79,7 +79,9 @@ Notes:
       directory of the node that is not one of the node's own paths (Plex's
       `/data/plex-config` in corpus16: a replica on another node starts empty), or a
       StatefulSet claim template that names one PersistentVolume (`volumeName`: only
-      the first replica's claim can bind it).
+      the first replica's claim can bind it), or a network disk written in the pod
+      spec and attached read-write (`gcePersistentDisk`, `awsElasticBlockStore`,
+      `azureDisk`, ...: one node at a time mounts it; Tyk's gateway in corpus18).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ from policypack.values import UNKNOWN
 from .._serving import selects, serves, services_that_may_be_in
 from ..identity._rbac import Bindings
 from ._autoscalers import Autoscalers
-from ._claims import claims_one_volume, data_on_one_node, exclusive, mounted_claims
+from ._claims import claims_one_volume, data_on_one_node, exclusive, inline_disk, mounted_claims
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 from ._stores import runs_single_instance, unclustered_broker
@@ -149,6 +151,8 @@ def _bound_to_one_claim(stack: Stack, obj: Resource, view: Resource) -> bool:
     More replicas then need other storage first, and a count of one follows from it."""
     if data_on_one_node(view) is not False or claims_one_volume(obj) is not False:
         return True
+    if inline_disk(view) is not None:
+        return True  # a network disk in the pod spec, attached read-write to one node (or not known yet)
     return any(exclusive(modes) is not False for _, modes in mounted_claims(stack, obj, view))
 
 

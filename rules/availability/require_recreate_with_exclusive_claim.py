@@ -6,7 +6,9 @@ by name, a PersistentVolumeClaim the set defines as ReadWriteOnce or
 ReadWriteOncePod, or runs a single-instance database (PostgreSQL, MySQL, MongoDB,
 Redis, ... as `require-multiple-replicas` knows them) on any claim or on a
 `hostPath` directory it writes (not the node's own paths, such as the `/sys` and
-`/proc` an init container tunes the kernel through).
+`/proc` an init container tunes the kernel through); or mounts a network disk
+written in the pod spec and attached read-write (`gcePersistentDisk`,
+`awsElasticBlockStore`, `azureDisk`, ...), which one node at a time attaches.
 
 Why it matters:
     A rolling update starts the new pod before it stops the old one. A
@@ -52,7 +54,7 @@ from policypack.values import UNKNOWN, as_list, as_mapping, get, is_unknown
 from .._fixes import writable
 from ..workload_hardening._node_paths import node_own_path
 from ._autoscalers import Autoscalers
-from ._claims import data_on_one_node, exclusive, mounted_claims
+from ._claims import data_on_one_node, exclusive, inline_disk, mounted_claims
 from ._replicas import replicas
 from ._stores import runs_single_instance_store
 
@@ -99,6 +101,12 @@ def _reason(stack: Stack, obj: Resource) -> str | None:
                     f"its database's data on the node's {path}, which a second server would open too "
                     "(or find empty on another node)"
                 )
+    disk = inline_disk(obj)
+    if disk is UNKNOWN:
+        return None
+    if isinstance(disk, str):
+        held = "its database's data" if store is True else "the network disk"
+        return f'{held} on volume "{disk}", a disk that attaches read-write to one node at a time'
     for name, modes in mounted_claims(stack, obj, obj):
         if name is UNKNOWN:
             return None

@@ -23,7 +23,8 @@ Notes:
     `Recreate` is right, and not reported, for a Deployment of one replica whose
     pod holds something two pods cannot share: a PersistentVolumeClaim (a
     ReadWriteOnce volume cannot be mounted by the new pod while the old one runs;
-    the claim's access mode is not visible here, so any claim counts), an
+    the claim's access mode is not visible here, so any claim counts) or a network
+    disk written in the pod spec (`gcePersistentDisk`, `awsElasticBlockStore`, ...), an
     ephemeral volume claiming ReadWriteOnce, or a `hostPort` (or, on
     `hostNetwork`, any container port: a rolling update on a one-node pool would
     wait forever for the port), or every TPU chip of its TPU host, or a device
@@ -68,7 +69,7 @@ from policypack.values import UNKNOWN, as_list, get
 
 from .._serving import serves
 from ..identity._rbac import Bindings
-from ._claims import data_on_one_node
+from ._claims import INLINE_DISKS, data_on_one_node
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
@@ -148,6 +149,9 @@ def _holds_exclusive(obj: Resource) -> bool | None:
             continue
         if volume.get("persistentVolumeClaim") is not None:
             return True
+        disks = [volume.get(source) for source in INLINE_DISKS if volume.get(source) is not None]
+        if any(not isinstance(disk, Mapping) or disk.get("readOnly") is not True for disk in disks):
+            return True  # a network disk attached read-write to one node (or not known yet)
         modes = get(volume, "ephemeral", "volumeClaimTemplate", "spec", "accessModes")
         if modes is UNKNOWN or any(mode in ("ReadWriteOnce", "ReadWriteOncePod", UNKNOWN) for mode in as_list(modes)):
             return True
