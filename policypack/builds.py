@@ -26,8 +26,10 @@ deployed (`deployed`):
 The kustomizations also say where the objects land and how they are labelled: a
 kustomization's `namespace` replaces the namespace written in the files it deploys
 (`namespace`, read as `Resource.namespace`: Cortex's files say `default`, its
-kustomization `cortex`), and its `commonLabels` complete selectors and pod templates
-(`added_labels`).
+kustomization `cortex`), its `commonLabels` complete selectors and pod templates
+(`added_labels`), and the labels its strategic-merge patches set on an object are
+kept for it (`patched_labels`: a Namespace an overlay labels for a mesh's sidecar
+injection, as Kuma's demo does).
 
 Pulumi hands the pack the objects as deployed, so this is offline only.
 """
@@ -96,6 +98,40 @@ class _Kustomization:
     common_labels: dict[str, str] = field(default_factory=dict)
     # The namespace it sets on every namespaced object (`namespace:`), if any.
     namespace: str | None = None
+    # Labels its strategic-merge patches add to objects: (kind, name) -> labels.
+    patched_labels: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+
+
+def _patch_files(directory: str, data: Mapping[str, Any]) -> list[str]:
+    """The files a kustomization names as strategic-merge patches (`patches` entries
+    with a `path`, `patchesStrategicMerge` paths)."""
+    files = []
+    for key in ("patches", "patchesStrategicMerge"):
+        entries = data.get(key)
+        for entry in entries if isinstance(entries, list) else []:
+            path = entry.get("path") if isinstance(entry, Mapping) else entry
+            if isinstance(path, str) and "\n" not in path and "://" not in path:
+                files.append(os.path.normpath(os.path.join(directory, path)))
+    return files
+
+
+def _labels_patched(files: Iterable[str]) -> dict[tuple[str, str], dict[str, str]]:
+    """The labels the patches in `files` set on the objects they target, by (kind, name)."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for item in parse_documents(path, text):
+            data = item.data if isinstance(item, Document) else None
+            metadata = data.get("metadata") if isinstance(data, Mapping) else None
+            labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+            kind, name = (data.get("kind"), metadata.get("name")) if isinstance(metadata, Mapping) else (None, None)
+            if isinstance(kind, str) and isinstance(name, str) and isinstance(labels, Mapping):
+                found.setdefault((kind, name), {}).update({str(k): str(v) for k, v in labels.items()})
+    return found
 
 
 def _common_labels(data: Mapping[str, Any]) -> dict[str, str]:
@@ -126,6 +162,7 @@ class Builds:
                 self._add_skaffold(os.path.abspath(file))
         self._roots = self._outermost()
         self._deployers: dict[str, list[list[_Kustomization]]] = {}
+        self._patched: set[tuple[str, str]] | None = None  # every (kind, name) a patch labels
 
     def _outermost(self) -> list[_Kustomization]:
         """The kustomizations no other one includes; in a loop of inclusions (which
@@ -165,6 +202,7 @@ class Builds:
             _image_entries(data),
             common_labels=_common_labels(data),
             namespace=namespace if isinstance(namespace, str) and namespace else None,
+            patched_labels=_labels_patched(_patch_files(directory, data)),
         )
         self._kustomizations[directory] = kustomization
         for key in _INCLUDE_KEYS:
@@ -286,5 +324,23 @@ class Builds:
             labels: dict[str, str] = {}
             for kustomization in reversed(chain):  # the outer one's value wins
                 labels.update(kustomization.common_labels)
+            found.append(labels)
+        return tuple(found)
+
+    def patched_labels(self, file: str, kind: Any, name: Any) -> tuple[dict[str, str], ...]:
+        """For each outermost kustomization that deploys `file`, the labels its patches
+        (and those of the kustomizations it includes) set on the object of this kind
+        and name; none when no patch of the run targets it."""
+        if not isinstance(kind, str) or not isinstance(name, str):
+            return ()
+        if self._patched is None:
+            self._patched = {key for k in self._kustomizations.values() for key in k.patched_labels}
+        if (kind, name) not in self._patched:
+            return ()
+        found = []
+        for chain in self._chains(os.path.dirname(os.path.abspath(file))):
+            labels: dict[str, str] = {}
+            for kustomization in reversed(chain):  # the outer patch applies last
+                labels.update(kustomization.patched_labels.get((kind, name), {}))
             found.append(labels)
         return tuple(found)

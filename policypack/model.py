@@ -269,6 +269,9 @@ class Resource:
     # (`namespace:`, policypack/builds.py), which replaces the one written; None
     # when none sets one, UNKNOWN when overlays put it in different namespaces.
     deployed_namespace: Any = None
+    # Offline only: for each outermost kustomization that deploys this object, the
+    # labels its patches set on it (policypack/builds.py); empty when none does.
+    patched_labels: tuple[Mapping[str, str], ...] = ()
 
     def is_secret(self, path: Path) -> bool:
         """Whether the value at `path` (or a value containing it) is a Pulumi secret."""
@@ -364,6 +367,7 @@ class Resource:
                 deployed_images=self.deployed_images,
                 added_labels=self.added_labels,
                 deployed_namespace=self.deployed_namespace,
+                patched_labels=self.patched_labels,
             )
             for path in self.pod_spec_paths
         ]

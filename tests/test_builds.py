@@ -296,3 +296,59 @@ def test_common_labels_supply_the_selector_a_base_leaves_out(tmp_path: Path) -> 
 
     assert mismatches(tmp_path / "base") == []
     assert [m.split(":")[0] for m in mismatches(tmp_path / "alone")] == ["apps/v1 Deployment has no spec.selector"]
+
+
+KUMA_BASE = {
+    "base/kustomization.yaml": "resources: [namespace.yaml, demo.yaml]\n",
+    "base/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: kuma-demo}\n",
+    "base/demo.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: demo-app, namespace: kuma-demo}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: demo-app}}
+          template:
+            metadata: {labels: {app: demo-app}}
+            spec:
+              serviceAccountName: demo-app
+              containers: [{name: app, image: "registry.example.com/demo-app:1.0.0"}]
+        """,
+}
+
+
+def kuma_overlay(name: str, label: str) -> dict[str, str]:
+    return {
+        f"overlays/{name}/kustomization.yaml": "resources: [../../base]\npatches:\n  - path: namespace.yaml\n",
+        f"overlays/{name}/namespace.yaml": f"""\
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: kuma-demo
+              labels: {{kuma.io/sidecar-injection: {label}}}
+            """,
+    }
+
+
+def token_findings(root: Path) -> list[str]:
+    result = lint_paths([str(root)], Engine(REGISTRY, PackConfig.from_mapping({}, REGISTRY, "<test>")))
+    return [f.message for f in result.findings if f.rule == "no-service-account-token-automount"]
+
+
+def test_a_patch_that_labels_a_namespace_is_read_as_deployed(tmp_path: Path) -> None:
+    # corpus18 (Kuma's counter demo): the overlay's patch turns on sidecar injection
+    # for the base's Namespace, and Kuma's sidecar needs the pod's token.
+    write(tmp_path, KUMA_BASE)
+    assert len(token_findings(tmp_path)) == 1  # the base alone: no mesh
+    write(tmp_path, kuma_overlay("mesh", "enabled"))
+    assert Builds([str(tmp_path / "overlays/mesh/kustomization.yaml")]).patched_labels(
+        str(tmp_path / "base/namespace.yaml"), "Namespace", "kuma-demo"
+    ) == ({"kuma.io/sidecar-injection": "enabled"},)
+    assert token_findings(tmp_path) == []
+    # One overlay in the mesh and one out of it: which one is deployed is not known.
+    write(tmp_path, kuma_overlay("plain", "disabled"))
+    assert token_findings(tmp_path) == []
+    (tmp_path / "overlays/mesh/namespace.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: kuma-demo, labels: {team: a}}\n"
+    )
+    assert len(token_findings(tmp_path)) == 1  # neither overlay injects

@@ -45,9 +45,10 @@ deployment configmap svc"`) or sends the program's work to Kubernetes (GitLab
 Runner's `RUNNER_EXECUTOR: kubernetes`, Airflow's `KubernetesExecutor`): it starts
 pods through the API with its own token. Nor is a pod Kuma injects its sidecar
 into (`kuma.io/sidecar-injection: enabled` on the pod, or on its Namespace in the
-set): the sidecar authenticates to Kuma's control plane with the pod's token and
-crash-loops without it (kumahq/kuma#4029; the Kuma demo in corpus18). Meshes that
-mount a token of their own for their proxy (Istio, Linkerd) are judged as usual.
+set, as written or as an overlay's patch labels it): the sidecar authenticates to
+Kuma's control plane with the pod's token and crash-loops without it
+(kumahq/kuma#4029; the Kuma demo in corpus18). Meshes that mount a token of their
+own for their proxy (Istio, Linkerd) are judged as usual.
 
 Why it matters:
     By default every container gets its service account's token at
@@ -220,12 +221,18 @@ def kuma_sidecar(stack: Stack, resource: Resource, view: Resource, namespace: An
 
 
 def _injects(namespace: Resource) -> bool | None:
-    """Whether a Namespace's label has Kuma inject its sidecar; None when not known yet."""
+    """Whether a Namespace's label has Kuma inject its sidecar, as written or as the
+    patches of the kustomizations that deploy it set it (each overlay may differ);
+    None when not known yet, or when some overlays inject and others do not."""
     labels = namespace.get("metadata", "labels")
-    setting = labels.get(KUMA_INJECTION) if isinstance(labels, Mapping) else None
-    if is_unknown(labels) or is_unknown(setting):
+    if is_unknown(labels) or (isinstance(labels, Mapping) and is_unknown(labels.get(KUMA_INJECTION))):
         return None
-    return isinstance(setting, str) and setting.lower() in _ON
+    written = dict(labels) if isinstance(labels, Mapping) else {}
+    verdicts = set()
+    for patched in namespace.patched_labels or ({},):
+        setting = {**written, **patched}.get(KUMA_INJECTION)
+        verdicts.add(isinstance(setting, str) and setting.lower() in _ON)
+    return verdicts.pop() if len(verdicts) == 1 else None
 
 
 class RoleNames:
