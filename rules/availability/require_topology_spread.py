@@ -35,9 +35,11 @@ Notes:
     A term or constraint spreads the workload only if its label selector may select
     the workload's own pods: anti-affinity to other pods (keep away from the
     database) or a selector that misses the template's labels (`app: zk` on pods
-    labelled `app.kubernetes.io/name: zk`) spreads nothing. A selector the rule
-    cannot read (missing, `matchLabelKeys`, a label the controller adds, a value
-    unknown during preview) is given the benefit of the doubt. Clusters may configure
+    labelled `app.kubernetes.io/name: zk`) spreads nothing, nor does one with no
+    `labelSelector` at all, which Kubernetes reads as matching no pod (moov-io's
+    anti-affinity terms in corpus18). A selector the rule cannot read
+    (`matchLabelKeys`, a label the controller adds, a value unknown during preview) is
+    given the benefit of the doubt. Clusters may configure
     default spread constraints in the scheduler; those are invisible in a manifest,
     so declare the spread you rely on. A pod template that asks for a `hostPort`
     (or, on `hostNetwork`, declares any container port), or every TPU chip of the
@@ -87,8 +89,12 @@ def _may_select(term: Any, labels: Any) -> bool:
         if not isinstance(term, Mapping):
             return True
     selector = term.get("labelSelector")
-    if selector is None or term.get("matchLabelKeys") or term.get("mismatchLabelKeys"):
-        return True  # nothing to read, or a selector completed at admission
+    if term.get("matchLabelKeys") or term.get("mismatchLabelKeys"):
+        return True  # a selector completed at admission
+    if selector is None:
+        # Kubernetes: a term or constraint without a labelSelector matches no pods, so it
+        # keeps the replicas apart from nothing (moov-io's podAffinityTerm, corpus18).
+        return False
     return label_selector_matches(selector, labels) is not False
 
 
