@@ -42,6 +42,7 @@ from policypack.model import (
     POD_KINDS,
     is_kubernetes_manifest,
     manifest_objects,
+    misplaced_kind,
     resource_from_manifest,
 )
 from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources, stack_resources
@@ -329,6 +330,14 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
         result.errors.append(
             InputError(document.file, f"invalid Kubernetes object: {bad} must be a string", line, column)
         )
+        return
+    where = misplaced_kind(data["apiVersion"], data["kind"])
+    if where is not None:
+        # joshperry/mail's Services say `apiVersion: apps/v1`: kubectl finds no such kind
+        # there and the API server refuses it, so it is judged as nothing.
+        line, column = document.locate(("apiVersion",))
+        message = f"invalid Kubernetes object: {data['apiVersion']} serves no kind {data['kind']} (it is in {where})"
+        result.errors.append(InputError(document.file, message, line, column))
         return
     skipped: list[tuple] = []
     for manifest, base in manifest_objects(data, skipped=skipped):

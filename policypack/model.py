@@ -167,6 +167,48 @@ BUILT_IN_GROUPS: frozenset[str] = frozenset(
 CUSTOM_RESOURCES = "<custom resources>"
 
 
+# The API groups that serve each well-known built-in kind, in any version Kubernetes
+# has served (`extensions` included): a manifest naming such a kind in another built-in
+# group (`apps/v1` Service) is one no API server accepts.
+_GROUP_KINDS: dict[str, str] = {
+    "": "Pod Service ConfigMap Secret ServiceAccount PersistentVolumeClaim PersistentVolume Namespace Node "
+    "ReplicationController Endpoints LimitRange ResourceQuota PodTemplate Event ComponentStatus Binding",
+    "apps": "Deployment StatefulSet DaemonSet ReplicaSet ControllerRevision",
+    "extensions": "Deployment DaemonSet ReplicaSet Ingress NetworkPolicy PodSecurityPolicy",
+    "batch": "Job CronJob",
+    "networking.k8s.io": "Ingress IngressClass NetworkPolicy",
+    "policy": "PodDisruptionBudget PodSecurityPolicy Eviction",
+    "autoscaling": "HorizontalPodAutoscaler",
+    "rbac.authorization.k8s.io": "Role RoleBinding ClusterRole ClusterRoleBinding",
+    "storage.k8s.io": "StorageClass CSIDriver CSINode VolumeAttachment CSIStorageCapacity",
+    "scheduling.k8s.io": "PriorityClass",
+    "admissionregistration.k8s.io": "MutatingWebhookConfiguration ValidatingWebhookConfiguration "
+    "ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding MutatingAdmissionPolicy MutatingAdmissionPolicyBinding",
+    "apiextensions.k8s.io": "CustomResourceDefinition",
+    "coordination.k8s.io": "Lease",
+    "events.k8s.io": "Event",
+    "discovery.k8s.io": "EndpointSlice",
+    "node.k8s.io": "RuntimeClass",
+    "certificates.k8s.io": "CertificateSigningRequest",
+}
+KIND_GROUPS: dict[str, frozenset[str]] = {
+    kind: frozenset(group for group, kinds in _GROUP_KINDS.items() if kind in kinds.split())
+    for kind in {kind for kinds in _GROUP_KINDS.values() for kind in kinds.split()}
+}
+
+
+def misplaced_kind(api_version: Any, kind: Any) -> str | None:
+    """Where a well-known built-in kind really is when a built-in group that does not
+    serve it is named (`apps/v1` Service: "v1"); None when the pair is possible."""
+    if not isinstance(api_version, str) or not isinstance(kind, str) or kind not in KIND_GROUPS:
+        return None
+    group = api_version.rpartition("/")[0]
+    if group not in BUILT_IN_GROUPS or group in KIND_GROUPS[kind]:
+        return None
+    groups = sorted(KIND_GROUPS[kind] - {"extensions"}) or ["extensions"]  # (extensions: removed in 1.22)
+    return " or ".join(group or "the core group (v1)" for group in groups)
+
+
 def is_custom_api_version(api_version: Any) -> bool:
     """Whether an apiVersion belongs to a custom resource (a group Kubernetes does not serve)."""
     if not isinstance(api_version, str) or not api_version:
@@ -528,6 +570,7 @@ __all__ = [
     "BUILT_IN_GROUPS",
     "CLUSTER_SCOPED_KINDS",
     "CUSTOM_RESOURCES",
+    "KIND_GROUPS",
     "POD_KINDS",
     "UNKNOWN",
     "Container",
@@ -539,6 +582,7 @@ __all__ = [
     "is_kubernetes_manifest",
     "kubernetes_token",
     "manifest_objects",
+    "misplaced_kind",
     "parse_kubernetes_token",
     "resource_from_manifest",
 ]

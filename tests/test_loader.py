@@ -124,6 +124,24 @@ def test_a_kubernetes_object_without_its_api_version_is_an_error() -> None:
     assert [n.message for n in result.notes] == ["skipped: not a Kubernetes object (no apiVersion)"]
 
 
+def test_a_built_in_kind_in_a_group_that_does_not_serve_it_is_an_error() -> None:
+    # corpus18 (joshperry/mail): Services written `apiVersion: apps/v1`, which kubectl
+    # and the API server refuse, were judged as Services. Knative's Service (a custom
+    # group) and a Deployment in the group it left (extensions) are objects as before.
+    text = (
+        "apiVersion: apps/v1\nkind: Service\nmetadata: {name: postfix}\nspec: {type: LoadBalancer}\n---\n"
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: hello}\n---\n"
+        "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: old}\n---\n"
+        "apiVersion: v1\nkind: CronJob\nmetadata: {name: nightly}\n"
+    )
+    result = lint(text)
+    assert [(e.line, e.message) for e in result.errors] == [
+        (1, "invalid Kubernetes object: apps/v1 serves no kind Service (it is in the core group (v1))"),
+        (14, "invalid Kubernetes object: v1 serves no kind CronJob (it is in batch)"),
+    ]
+    assert result.objects == 1  # Knative's Service (the old Deployment, without a pod spec, is a fragment)
+
+
 def test_kind_that_is_not_a_string_is_an_error_at_its_place() -> None:
     result = lint("apiVersion: v1\nkind: [Service]\n")
     assert [(e.line, e.column, e.message) for e in result.errors] == [
