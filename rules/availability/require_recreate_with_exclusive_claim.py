@@ -107,10 +107,12 @@ def _reason(stack: Stack, obj: Resource) -> str | None:
     if isinstance(disk, str):
         held = "its database's data" if store is True else "the network disk"
         return f'{held} on volume "{disk}", a disk that attaches read-write to one node at a time'
+    store_claims = _claims_of_main_container(obj) if store is True else []
     for name, modes in mounted_claims(stack, obj, obj):
         if name is UNKNOWN:
             return None
         if store is True:
+            name = store_claims[0] if store_claims else name  # the database's own, not its neighbour's
             return f'its database\'s data on claim "{name}", which a second server would open too'
         held = exclusive(modes)
         if held is True and "ReadWriteOncePod" in modes:
@@ -120,6 +122,22 @@ def _reason(stack: Stack, obj: Resource) -> str | None:
                 f'the ReadWriteOnce claim "{name}", which a pod on another node cannot mount while the old one holds it'
             )
     return None
+
+
+def _claims_of_main_container(obj: Resource) -> list[str]:
+    """The claims the pod's first container (the database, as `runs_single_instance_store`
+    reads it) mounts, in its mounts' order (moov-io's watchman pod runs MySQL first,
+    on `watchman-mysql-data`, beside the app's `watchman-data`)."""
+    pod = obj.pod_spec
+    claims = {
+        volume.get("name"): get(volume, "persistentVolumeClaim", "claimName")
+        for volume in as_list(pod.get("volumes") if pod is not None else None)
+        if isinstance(volume, Mapping)
+    }
+    main = next(iter(obj.containers(init=False, ephemeral=False)), None)
+    mounts = main.get("volumeMounts") if main is not None else None
+    names = [mount.get("name") for mount in as_list(mounts) if isinstance(mount, Mapping)]
+    return [claims[name] for name in names if isinstance(claims.get(name), str)]
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
