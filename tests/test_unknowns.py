@@ -107,6 +107,11 @@ def pod_wide(specs: tuple[tuple, ...], field: tuple, finding: tuple, custom: boo
         # liveness probe reads it (require-liveness-probe).
         if name == ("containers",) and finding[-1:] == ("livenessProbe",):
             return True
+        # A probe's port is judged by which other container declares it
+        # (probe-port-of-another-container).
+        probes = {"livenessProbe", "readinessProbe", "startupProbe"}
+        if name in {(n,) for n in CONTAINER_LISTS} and probes & set(finding):
+            return True
         # In a custom resource, the containers (with their images) are what make a
         # template a pod: with them unknown, nothing in that template is judged.
         if custom and name == ("containers",) and len(field) <= len(spec) + 3 and finding[: len(spec)] == spec:
