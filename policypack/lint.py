@@ -71,6 +71,9 @@ class LintResult:
     sets: str = "run"  # how objects are grouped for the stack rules (SET_MODES)
     fragments: Fragments = field(default_factory=Fragments, repr=False)
     builds: Builds = field(default_factory=Builds, repr=False)  # kustomize and skaffold (builds.py)
+    # The images of each pod-bearing object, by (file, kind, namespace, name): copies of
+    # one object run the same images; two apps' same-named objects do not (fold_copies).
+    images: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def rule_errors(self) -> list[Finding]:
@@ -188,17 +191,18 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
     pending.close()
 
 
-def _copy_key(finding: Finding, sets: str) -> tuple[Any, ...] | None:
+def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
     """What makes two findings the same one on copies of an object: the rule, the
-    object's identity, the field, the container and the message, within one set;
-    None for a finding that is never folded (a rule failure, a suppressed one, one
-    without a file or an object name)."""
+    object's identity, its images (for a pod-bearing object), the field, the container
+    and the message, within one set; None for a finding that is never folded (a rule
+    failure, a suppressed one, one without a file or an object name)."""
     location, ref = finding.location, finding.object
     if finding.error or finding.suppression is not None or location is None or not isinstance(ref.name, str):
         return None
-    where = set_key(location.file, sets)
+    where = set_key(location.file, result.sets)
     return (
         where,
+        result.images.get((location.file, ref.kind, ref.namespace, ref.name)),
         finding.rule,
         ref.api_version,
         ref.kind,
@@ -215,10 +219,13 @@ def fold_copies(result: LintResult) -> None:
     when two files of a set define the same object and a rule says the same thing of
     both (a per-provider `deploy.yaml`, one Deployment written in two files), the
     finding of the first file stays and the others are folded under it, each at its
-    own file and line, its message naming how many other files repeat it."""
+    own file and line, its message naming how many other files repeat it. Pod-bearing
+    objects are copies only if they run the same images: two apps' `redis`
+    Deployments in one run (corpus18's reviewers saw four projects' folded into one)
+    are reported each on its own."""
     keys: dict[tuple[Any, ...], list[tuple[int, str]]] = {}
     for index, finding in enumerate(result.findings):
-        key = _copy_key(finding, result.sets)
+        key = _copy_key(finding, result)
         if key is not None:
             keys.setdefault(key, []).append((index, finding.location.file))  # type: ignore[union-attr]
     primary_of: dict[int, int] = {}
@@ -404,6 +411,8 @@ def _judge(document: Document, resource: Any, base: tuple, engine: Engine, resul
     if resource.cluster is None:
         resource.cluster = set_key(document.file, result.sets)
     ref = ObjectRef.of(resource)
+    if resource.pod_spec is not None or resource.pod_views():
+        result.images[(document.file, ref.kind, ref.namespace, ref.name)] = tuple(sorted(_images(resource)))
     if result.keep_checks:
         rules = [rule for _, judging in engine.judged(resource) for rule in judging] + engine.stack_rules_for(resource)
         names = tuple(dict.fromkeys(r.name for r in rules))

@@ -316,6 +316,23 @@ def test_one_object_written_in_two_files_is_reported_once(tmp_path: Path) -> Non
     assert len(list(result.findings)) == 2
 
 
+def test_two_apps_objects_of_one_name_are_not_copies(tmp_path: Path) -> None:
+    # corpus18: four projects' `redis` Deployments, all in `default`, were folded into
+    # one finding. Objects that run other images are two apps' objects, not copies.
+    redis = deployment("redis", "redis")
+    write(
+        tmp_path,
+        {
+            "shop/redis.yaml": redis,
+            "blog/redis.yaml": redis.replace("registry.example.com/redis:1.0.0", "redis:7.2-alpine"),
+        },
+    )
+    config = PackConfig.from_mapping({"all": "disabled", "require-readiness-probe": "mandatory"}, REGISTRY)
+    found = list(lint_paths([str(tmp_path)], Engine(REGISTRY, config)).findings)
+    assert sorted(Path(f.location.file).parent.name for f in found) == ["blog", "shop"]
+    assert not any("also in" in f.message for f in found)
+
+
 def test_a_baseline_records_every_copy(tmp_path: Path) -> None:
     # An edit to one copy ends the fold; the other copy's finding was recorded too, so
     # it stays baselined and only the edit's own problem is new.
