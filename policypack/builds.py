@@ -29,7 +29,11 @@ kustomization's `namespace` replaces the namespace written in the files it deplo
 kustomization `cortex`), its `commonLabels` complete selectors and pod templates
 (`added_labels`), and the labels its strategic-merge patches set on an object are
 kept for it (`patched_labels`: a Namespace an overlay labels for a mesh's sidecar
-injection, as Kuma's demo does).
+injection, as Kuma's demo does), with the paths its patches write
+(`patched_paths`, strategic-merge and JSON 6902 patches, list positions as `*`):
+the pack does not merge patches, so a rule that judges such a field
+(`Resource.patched`: an Ingress's `spec.tls`, a count, a container's `resources`)
+leaves it unknown.
 
 Pulumi hands the pack the objects as deployed, so this is offline only.
 """
@@ -37,7 +41,7 @@ Pulumi hands the pack the objects as deployed, so this is offline only.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,40 +102,108 @@ class _Kustomization:
     common_labels: dict[str, str] = field(default_factory=dict)
     # The namespace it sets on every namespaced object (`namespace:`), if any.
     namespace: str | None = None
-    # Labels its strategic-merge patches add to objects: (kind, name) -> labels.
-    patched_labels: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    # What its patches set on objects (labels, and the paths they write).
+    patches: list[Patched] = field(default_factory=list)
 
 
-def _patch_files(directory: str, data: Mapping[str, Any]) -> list[str]:
-    """The files a kustomization names as strategic-merge patches (`patches` entries
-    with a `path`, `patchesStrategicMerge` paths)."""
-    files = []
-    for key in ("patches", "patchesStrategicMerge"):
+#: A patched path's list positions: any entry (a strategic-merge patch merges a list
+#: of containers by name, so the index it lands on is not known here).
+ANY = "*"
+
+
+def _patch_entries(directory: str, data: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    """(the patch's data, the target it names or None) of each patch a kustomization
+    applies: `patches` (a file or an inline `patch`, with an optional `target`),
+    `patchesStrategicMerge` and `patchesJson6902`."""
+    found: list[tuple[Any, Any]] = []
+    for key in ("patches", "patchesStrategicMerge", "patchesJson6902"):
         entries = data.get(key)
         for entry in entries if isinstance(entries, list) else []:
-            path = entry.get("path") if isinstance(entry, Mapping) else entry
-            if isinstance(path, str) and "\n" not in path and "://" not in path:
-                files.append(os.path.normpath(os.path.join(directory, path)))
-    return files
-
-
-def _labels_patched(files: Iterable[str]) -> dict[tuple[str, str], dict[str, str]]:
-    """The labels the patches in `files` set on the objects they target, by (kind, name)."""
-    found: dict[tuple[str, str], dict[str, str]] = {}
-    for path in files:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError):
-            continue
-        for item in parse_documents(path, text):
-            data = item.data if isinstance(item, Document) else None
-            metadata = data.get("metadata") if isinstance(data, Mapping) else None
-            labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
-            kind, name = (data.get("kind"), metadata.get("name")) if isinstance(metadata, Mapping) else (None, None)
-            if isinstance(kind, str) and isinstance(name, str) and isinstance(labels, Mapping):
-                found.setdefault((kind, name), {}).update({str(k): str(v) for k, v in labels.items()})
+            target = entry.get("target") if isinstance(entry, Mapping) else None
+            if isinstance(entry, Mapping) and isinstance(entry.get("patch"), str):
+                texts = [entry["patch"]]
+            else:
+                path = entry.get("path") if isinstance(entry, Mapping) else entry
+                if not isinstance(path, str) or "://" in path:
+                    continue
+                if "\n" in path:  # patchesStrategicMerge: an inline patch
+                    texts = [path]
+                else:
+                    texts = [_read_text(os.path.normpath(os.path.join(directory, path)))]
+            for text in texts:
+                if text is None:
+                    continue
+                for item in parse_documents(os.path.join(directory, key), text):
+                    if isinstance(item, Document) and item.data is not None:
+                        found.append((item.data, target))
     return found
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _leaf_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The paths a strategic-merge patch sets (list entries as ANY)."""
+    if isinstance(value, Mapping) and value:
+        for key, item in value.items():
+            if isinstance(key, str) and not key.startswith("$"):
+                yield from _leaf_paths(item, (*prefix, key))
+    elif isinstance(value, list) and value:
+        for item in value:
+            yield from _leaf_paths(item, (*prefix, ANY))
+    else:
+        yield prefix
+
+
+def _pointer(path: str) -> tuple[Any, ...]:
+    """A JSON pointer (`/spec/tls/0`) as a path, list positions as ANY."""
+    keys = [part.replace("~1", "/").replace("~0", "~") for part in path.strip("/").split("/") if part]
+    return tuple(ANY if key.isdigit() or key == "-" else key for key in keys)
+
+
+def _read_patches(directory: str, data: Mapping[str, Any]) -> list[Patched]:
+    """What each patch of a kustomization sets, on which object."""
+    found = []
+    for patch, target in _patch_entries(directory, data):
+        kind = target.get("kind") if isinstance(target, Mapping) else None
+        name = target.get("name") if isinstance(target, Mapping) else None
+        if isinstance(target, Mapping):
+            # A target without a name (a kind, a label selector) may be any such object.
+            kind = kind if isinstance(kind, str) else ANY
+            name = name if isinstance(name, str) else ANY
+        if isinstance(patch, list):  # JSON 6902 operations: the target names the object
+            ops = [op for op in patch if isinstance(op, Mapping) and isinstance(op.get("path"), str)]
+            paths = {_pointer(op["path"]) for op in ops}
+            if isinstance(kind, str) and isinstance(name, str) and paths:
+                found.append(Patched(kind, name, {}, frozenset(paths)))
+            continue
+        if not isinstance(patch, Mapping):
+            continue
+        metadata = patch.get("metadata")
+        kind = patch.get("kind", kind)
+        name = metadata.get("name", name) if isinstance(metadata, Mapping) else name
+        if not isinstance(kind, str) or not isinstance(name, str):
+            continue
+        labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+        written = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+        body = {k: v for k, v in patch.items() if k not in ("apiVersion", "kind", "metadata")}
+        found.append(Patched(kind, name, written, frozenset(p for p in _leaf_paths(body) if p)))
+    return found
+
+
+@dataclass(frozen=True)
+class Patched:
+    """What one patch sets on one object: labels, and the paths of what it sets."""
+
+    kind: str
+    name: str
+    labels: dict[str, str]
+    paths: frozenset[tuple[Any, ...]]
 
 
 def _common_labels(data: Mapping[str, Any]) -> dict[str, str]:
@@ -202,7 +274,7 @@ class Builds:
             _image_entries(data),
             common_labels=_common_labels(data),
             namespace=namespace if isinstance(namespace, str) and namespace else None,
-            patched_labels=_labels_patched(_patch_files(directory, data)),
+            patches=_read_patches(directory, data),
         )
         self._kustomizations[directory] = kustomization
         for key in _INCLUDE_KEYS:
@@ -327,20 +399,35 @@ class Builds:
             found.append(labels)
         return tuple(found)
 
+    def _patched_in(self, file: str, kind: Any, name: Any) -> list[list[Patched]]:
+        """For each outermost kustomization that deploys `file`, the patches of its
+        chain that target the object of this kind and name (innermost first)."""
+        if not isinstance(kind, str) or not isinstance(name, str):
+            return []
+        if self._patched is None:
+            self._patched = {(p.kind, p.name) for k in self._kustomizations.values() for p in k.patches}
+        keys = {(kind, name), (kind, ANY), (ANY, name), (ANY, ANY)}
+        if not keys & self._patched:
+            return []
+        return [
+            [p for k in reversed(chain) for p in k.patches if (p.kind, p.name) in keys]
+            for chain in self._chains(os.path.dirname(os.path.abspath(file)))
+        ]
+
     def patched_labels(self, file: str, kind: Any, name: Any) -> tuple[dict[str, str], ...]:
         """For each outermost kustomization that deploys `file`, the labels its patches
         (and those of the kustomizations it includes) set on the object of this kind
         and name; none when no patch of the run targets it."""
-        if not isinstance(kind, str) or not isinstance(name, str):
-            return ()
-        if self._patched is None:
-            self._patched = {key for k in self._kustomizations.values() for key in k.patched_labels}
-        if (kind, name) not in self._patched:
-            return ()
         found = []
-        for chain in self._chains(os.path.dirname(os.path.abspath(file))):
+        for patches in self._patched_in(file, kind, name):
             labels: dict[str, str] = {}
-            for kustomization in reversed(chain):  # the outer patch applies last
-                labels.update(kustomization.patched_labels.get((kind, name), {}))
+            for patch in patches:  # the outer patch applies last
+                labels.update(patch.labels)
             found.append(labels)
-        return tuple(found)
+        return tuple(found) if any(found) else ()
+
+    def patched_paths(self, file: str, kind: Any, name: Any) -> frozenset[tuple[Any, ...]]:
+        """The paths a patch of a kustomization that deploys `file` writes in the
+        object of this kind and name (list positions as ANY): as deployed, those
+        fields are what some overlay makes them, not what the file says."""
+        return frozenset(path for patches in self._patched_in(file, kind, name) for p in patches for path in p.paths)

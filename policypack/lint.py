@@ -366,6 +366,7 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             resource.added_labels = result.builds.added_labels(document.file)
             resource.deployed_namespace = result.builds.namespace(document.file)
             resource.patched_labels = result.builds.patched_labels(document.file, resource.kind, resource.name)
+            resource.patched_paths = result.builds.patched_paths(document.file, resource.kind, resource.name)
         _judge(document, resource, base, engine, result)
     for path in skipped:
         line, _ = document.locate(path)

@@ -314,6 +314,19 @@ class Resource:
     # Offline only: for each outermost kustomization that deploys this object, the
     # labels its patches set on it (policypack/builds.py); empty when none does.
     patched_labels: tuple[Mapping[str, str], ...] = ()
+    # Offline only: the paths a kustomize patch of the run writes in this object (list
+    # positions as "*"); as deployed, those fields are what an overlay makes them.
+    patched_paths: frozenset[tuple[Any, ...]] = frozenset()
+
+    def patched(self, *path: Any) -> bool:
+        """Whether a patch of the run writes this field, or inside it, or replaces a
+        field that holds it: then the value written here may not be the one deployed."""
+        wanted = tuple("*" if isinstance(key, int) else key for key in path)
+        for patched in self.patched_paths:
+            shorter = min(len(wanted), len(patched))
+            if all(a == b or "*" in (a, b) for a, b in zip(wanted[:shorter], patched[:shorter], strict=True)):
+                return True
+        return False
 
     def is_secret(self, path: Path) -> bool:
         """Whether the value at `path` (or a value containing it) is a Pulumi secret."""
@@ -410,6 +423,7 @@ class Resource:
                 added_labels=self.added_labels,
                 deployed_namespace=self.deployed_namespace,
                 patched_labels=self.patched_labels,
+                patched_paths=self.patched_paths,
             )
             for path in self.pod_spec_paths
         ]

@@ -352,3 +352,91 @@ def test_a_patch_that_labels_a_namespace_is_read_as_deployed(tmp_path: Path) -> 
         "apiVersion: v1\nkind: Namespace\nmetadata: {name: kuma-demo, labels: {team: a}}\n"
     )
     assert len(token_findings(tmp_path)) == 1  # neither overlay injects
+
+
+def rule_findings(root: Path, rule: str) -> list[str]:
+    result = lint_paths([str(root)], Engine(REGISTRY, PackConfig.from_mapping({}, REGISTRY, "<test>")))
+    return [f.message for f in result.findings if f.rule == rule]
+
+
+INGRESS_BASE = {
+    "base/kustomization.yaml": "resources: [ingress.yaml, web.yaml]\n",
+    "base/ingress.yaml": """\
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: courses, namespace: mooc}
+        spec:
+          rules:
+            - http:
+                paths:
+                  - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+        """,
+    "base/web.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: mooc}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers: [{name: web, image: "registry.example.com/web:1.0.0", ports: [{containerPort: 80}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: mooc}
+        spec:
+          selector: {app: web}
+          ports: [{port: 80}]
+        """,
+}
+
+
+def test_fields_an_overlays_patch_writes_are_judged_as_deployed(tmp_path: Path) -> None:
+    # corpus18 (rage's MOOC platform): the production overlay's JSON patch adds the
+    # Ingress's TLS section; a base sized and scaled by its overlays' patches (a common
+    # layout) is judged by what the overlay deploys, which the pack does not merge:
+    # those fields are unknown, and unknown fires nothing.
+    write(tmp_path, INGRESS_BASE)
+    assert rule_findings(tmp_path, "require-ingress-tls")
+    assert rule_findings(tmp_path, "require-multiple-replicas")
+    assert rule_findings(tmp_path, "require-resource-limits")
+    write(
+        tmp_path,
+        {
+            "production/kustomization.yaml": """\
+                resources: [../base]
+                patches:
+                  - path: patch-ingress.yaml
+                    target: {kind: Ingress, name: courses}
+                  - path: patch-web.yaml
+                """,
+            "production/patch-ingress.yaml": """\
+                - op: add
+                  path: /spec/tls
+                  value: [{hosts: [courses.mooc.fi], secretName: courses-tls}]
+                """,
+            "production/patch-web.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec:
+                  replicas: 3
+                  template:
+                    spec:
+                      containers:
+                        - name: web
+                          resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: "1", memory: 256Mi}}
+                """,
+        },
+    )
+    paths = Builds([str(tmp_path / "production/kustomization.yaml")]).patched_paths(
+        str(tmp_path / "base/ingress.yaml"), "Ingress", "courses"
+    )
+    assert paths == {("spec", "tls")}
+    assert rule_findings(tmp_path, "require-ingress-tls") == []
+    assert rule_findings(tmp_path, "require-multiple-replicas") == []
+    assert rule_findings(tmp_path, "require-resource-limits") == []
+    # What no patch writes is judged as written: the web container's probes.
+    assert rule_findings(tmp_path, "require-readiness-probe")

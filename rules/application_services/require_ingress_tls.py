@@ -55,6 +55,9 @@ Notes:
     controller, not visible here), and the Tailscale operator
     (`ingressClassName: tailscale`) serves only HTTPS with a ts.net certificate it
     issues: neither is reported (corpus17: kube-ops-view, a Flux home lab).
+    Offline, an Ingress whose `spec.tls` or annotations a kustomize patch of the run
+    writes (rage's production overlay adds the TLS section by a JSON patch) is judged
+    as deployed, which the file does not show: not judged.
     A host only a private network resolves is not judged: a name under a
     private-use or local domain (`.local`, `.lan`, `.home.arpa`, `.internal`,
     `.localhost`, `.test`, `.cluster.local`, ...), a private IP address, or a
@@ -205,6 +208,8 @@ def _traefik_serves_tls(annotations: Mapping[str, Any]) -> bool | None:
 def check(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if ingress.get("metadata", "annotations") is UNKNOWN:
         return  # a managed certificate may be named there
+    if ingress.patched("spec", "tls") or ingress.patched("metadata", "annotations"):
+        return  # an overlay's patch writes its TLS (or the annotations that give it one)
     annotations = ingress.annotations
     if any(annotations.get(key) is UNKNOWN for key in MANAGED_CERTIFICATES):
         return

@@ -25,6 +25,9 @@ Notes:
     `hpa-min-replicas` judges, and it should leave `replicas` out
     (`hpa-replicas-conflict`).
 
+    Offline, a count that a kustomize patch of the run sets (a base of one replica
+    that the production overlay scales) is the overlay's, not the file's: not judged.
+
     Two cases are left alone because the set shows the single replica is not the
     whole story:
 
@@ -121,6 +124,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         count = replicas(obj)
         if not isinstance(count, int) or count == 0 or count >= minimum:
             continue
+        if obj.patched("spec", "replicas"):
+            continue  # an overlay's patch sets the count (offline: policypack/builds.py)
         if autoscalers.scale(stack, obj) is not False:
             continue  # the autoscaler owns the count (or may: not known yet)
         if serves(stack, obj, view, unplaced) is not True:
