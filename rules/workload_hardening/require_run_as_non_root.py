@@ -5,7 +5,9 @@ object. A container passes when its effective `runAsNonRoot` is `true` or its
 effective `runAsUser` is above 0; both are read from the container's
 `securityContext` first and inherited from the pod's `securityContext` when the
 container leaves them out. An effective `runAsUser: 0` fails even with
-`runAsNonRoot: true` (the kubelet would refuse to start it). Pods that declare
+`runAsNonRoot: true`, and the message then says the kubelet refuses to start the
+container (corpus18: an init container's `runAsUser: 0` to `chown` a volume, under a
+pod's `runAsNonRoot: true`, so the pod never starts). Pods that declare
 `spec.os.name: windows`, or that select only Windows nodes (`nodeSelector:
 {kubernetes.io/os: windows}`, or a required node affinity), are not judged.
 
@@ -81,9 +83,14 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             if not own_user:
                 from_pod["root"].append(container)
                 continue
+            refused = (
+                ", while runAsNonRoot is true: the kubelet refuses to start it (CreateContainerConfigError)"
+                if non_root is True
+                else ""
+            )
             yield Violation(
                 container.path + ("securityContext", "runAsUser"),
-                f"{container.label} runs as root: runAsUser is 0 in its securityContext",
+                f"{container.label} runs as root: runAsUser is 0 in its securityContext{refused}",
             )
             continue
         if (is_uid(user) and user > 0 and accept_user) or non_root is True or non_root is UNKNOWN:
@@ -98,9 +105,11 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if from_pod["root"]:
         found = from_pod["root"]
         verb = "runs" if len(found) == 1 else "run"
+        non_root = pod_context.get("runAsNonRoot") if isinstance(pod_context, Mapping) else None
+        refused = ", while runAsNonRoot is true: the kubelet refuses to start them" if non_root is True else ""
         yield Violation(
             pod.path + ("securityContext", "runAsUser"),
-            f"{named(found)} {verb} as root: runAsUser is 0 in the pod's securityContext",
+            f"{named(found)} {verb} as root: runAsUser is 0 in the pod's securityContext{refused}",
         )
     if from_pod["false"]:
         found = from_pod["false"]
