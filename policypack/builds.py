@@ -13,9 +13,10 @@ are not. `Builds` reads the kustomizations and skaffold configs among the run's
 files and tells, for a file and an image written in it, which references are
 deployed (`deployed`):
 
-- **kustomize**: a kustomization applies to the files of its directory and of the
-  directories its `resources`, `bases` and `components` name (following the
-  kustomizations found there). Only the outermost kustomizations of the run (those
+- **kustomize**: a kustomization applies to the files of its directory, the files
+  its `resources` name in other folders (`cms/deployment.yml`), and the directories
+  its `resources`, `bases` and `components` name (following the kustomizations found
+  there). Only the outermost kustomizations of the run (those
   no other one names) deploy; each one's image entries, with those of the
   kustomizations it includes, rewrite the image (`newName`, `newTag`, `digest`;
   the outer entry wins). A file that several overlays deploy has one deployed
@@ -33,7 +34,7 @@ injection, as Kuma's demo does), with the paths its patches write
 (`patched_paths`, strategic-merge and JSON 6902 patches, list positions as `*`):
 the pack does not merge patches, so a rule that judges such a field
 (`Resource.patched`: an Ingress's `spec.tls`, a count, a container's `resources`)
-leaves it unknown.
+leaves it unknown; so does the count its `replicas` field sets.
 
 Pulumi hands the pack the objects as deployed, so this is offline only.
 """
@@ -98,6 +99,8 @@ class _Kustomization:
     directory: str
     images: dict[str, Mapping[str, Any]]
     includes: list[str] = field(default_factory=list)  # directories it names
+    # Files it names in other directories than its own (`resources: [cms/deployment.yml]`).
+    files: set[str] = field(default_factory=set)
     # Labels it adds to every object's labels, selectors and pod templates.
     common_labels: dict[str, str] = field(default_factory=dict)
     # The namespace it sets on every namespaced object (`namespace:`), if any.
@@ -235,6 +238,12 @@ class Builds:
         self._roots = self._outermost()
         self._deployers: dict[str, list[list[_Kustomization]]] = {}
         self._patched: set[tuple[str, str]] | None = None  # every (kind, name) a patch labels
+        self._by_file: dict[str, list[list[_Kustomization]]] = {}
+        # file -> the directories of the kustomizations that name it from elsewhere
+        self._naming: dict[str, list[str]] = {}
+        for kustomization in self._kustomizations.values():
+            for named in kustomization.files:
+                self._naming.setdefault(named, []).append(kustomization.directory)
 
     def _outermost(self) -> list[_Kustomization]:
         """The kustomizations no other one includes; in a loop of inclusions (which
@@ -286,6 +295,12 @@ class Builds:
                 if os.path.isdir(target):
                     kustomization.includes.append(target)
                     self._add_kustomization(target, depth + 1)
+                elif os.path.dirname(target) != directory:
+                    kustomization.files.add(target)
+        # The `replicas` field sets the count of the workloads it names (any kind).
+        for entry in data.get("replicas") if isinstance(data.get("replicas"), list) else []:
+            if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+                kustomization.patches.append(Patched(ANY, entry["name"], {}, frozenset({("spec", "replicas")})))
 
     def _add_skaffold(self, path: str) -> None:
         try:
@@ -308,6 +323,19 @@ class Builds:
                         images.add(artifact["image"])
         if images:
             self._skaffold[os.path.dirname(path)] = frozenset(images)
+
+    def _file_chains(self, file: str) -> list[list[_Kustomization]]:
+        """The chains (see `_chains`) that deploy `file`: those of the kustomization of
+        its directory, and of any kustomization that names it from another directory."""
+        path = os.path.abspath(file)
+        found = self._by_file.get(path)
+        if found is not None:
+            return found
+        found = list(self._chains(os.path.dirname(path)))
+        for directory in self._naming.get(path, ()):
+            found += [chain for chain in self._chains(directory) if all(chain is not c for c in found)]
+        self._by_file[path] = found
+        return found
 
     def _chains(self, directory: str) -> list[list[_Kustomization]]:
         """For each outermost kustomization that deploys files of `directory`, the
@@ -342,7 +370,7 @@ class Builds:
         for directory, images in self._skaffold.items():
             if name in images and path.startswith(directory + os.sep):
                 return ()
-        chains = self._chains(os.path.dirname(path))
+        chains = self._file_chains(file)
         if not chains:
             return (image,)
         deployed: list[str] = []
@@ -373,7 +401,7 @@ class Builds:
         overlays put it in different namespaces (it lands in each)."""
         if not self._kustomizations:
             return None
-        chains = self._chains(os.path.dirname(os.path.abspath(file)))
+        chains = self._file_chains(file)
         found = set()
         for chain in chains:
             namespace = next((k.namespace for k in chain if k.namespace is not None), None)
@@ -390,7 +418,7 @@ class Builds:
         templates (`commonLabels`); none when no kustomization of the run deploys it."""
         if not self._kustomizations:
             return ()
-        chains = self._chains(os.path.dirname(os.path.abspath(file)))
+        chains = self._file_chains(file)
         found = []
         for chain in chains:
             labels: dict[str, str] = {}
@@ -411,7 +439,7 @@ class Builds:
             return []
         return [
             [p for k in reversed(chain) for p in k.patches if (p.kind, p.name) in keys]
-            for chain in self._chains(os.path.dirname(os.path.abspath(file)))
+            for chain in self._file_chains(file)
         ]
 
     def patched_labels(self, file: str, kind: Any, name: Any) -> tuple[dict[str, str], ...]:

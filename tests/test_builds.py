@@ -440,3 +440,26 @@ def test_fields_an_overlays_patch_writes_are_judged_as_deployed(tmp_path: Path) 
     assert rule_findings(tmp_path, "require-resource-limits") == []
     # What no patch writes is judged as written: the web container's probes.
     assert rule_findings(tmp_path, "require-readiness-probe")
+
+
+def test_files_a_kustomization_names_in_other_folders_and_its_replicas_field(tmp_path: Path) -> None:
+    # corpus18 (rage's MOOC platform): the base names `headless-lms/deployment.yml`, a
+    # file in a folder of its own, and production sets its count with `replicas:` and
+    # its image with `images:`. Both apply to that file as kustomize deploys it.
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [headless-lms/deployment.yml]\n",
+            "base/headless-lms/deployment.yml": deployment("headless-lms").replace("replicas: 2", "replicas: 1")
+            + "---\napiVersion: v1\nkind: Service\nmetadata: {name: headless-lms, namespace: storage}\n"
+            "spec: {selector: {app: provisioner}, ports: [{port: 80}]}\n",
+            "production/kustomization.yaml": """\
+                resources: [../base]
+                images: [{name: headless-lms, newName: eu.gcr.io/moocfi/headless-lms, newTag: "4.2.0"}]
+                replicas: [{name: provisioner, count: 4}]
+                """,
+        },
+    )
+    assert pinned_findings(tmp_path) == []  # deployed as eu.gcr.io/moocfi/headless-lms:4.2.0
+    assert rule_findings(tmp_path, "require-multiple-replicas") == []
+    assert len(pinned_findings(tmp_path / "base")) == 1  # the base alone: deployed as written
