@@ -68,6 +68,9 @@ def named_as_controller(view: Resource, account: str) -> bool | None:
 # `<kind>/<name>` of a workload (`--target=deployment/coredns`, the proportional
 # autoscalers).
 _KUBECTL = re.compile(r"(?:^|[\s/;&|(])kubectl(?:$|\s)")
+# The API server's in-cluster address (`--source=kubernetes:https://kubernetes.default`,
+# kube-eventer's and heapster's source): the program is pointed at the API.
+_API_SERVER = re.compile(r"(?:^|[/=:@\s])kubernetes\.default(?:\.svc(?:\.cluster\.local)?)?(?:$|[:/?\s])")
 _OBJECT_ARGUMENT = re.compile(
     r"--?[\w.-]+=(?:\$\([A-Z_]*NAMESPACE\)/[a-z0-9][a-z0-9.-]*"
     r"|(?:deployment|statefulset|daemonset|replicaset|replicationcontroller)s?/[a-z0-9][a-z0-9.-]*)",
@@ -172,8 +175,9 @@ def _lists_resource_types(value: object) -> bool:
 
 
 def calls_the_api(view: Resource) -> bool | None:
-    """Whether a container's command or arguments run kubectl or name a Kubernetes
-    object as API clients take one (see _OBJECT_ARGUMENT), or an environment value
+    """Whether a container's command or arguments run kubectl, name a Kubernetes
+    object as API clients take one (see _OBJECT_ARGUMENT) or the API server's
+    in-cluster address (`https://kubernetes.default`), or an environment value
     lists resource types to read or sends the program's work to Kubernetes
     (`RUNNER_EXECUTOR: kubernetes`, `AIRFLOW__CORE__EXECUTOR: KubernetesExecutor`);
     None when a command, an argument or the
@@ -197,7 +201,9 @@ def calls_the_api(view: Resource) -> bool | None:
         for word in [*as_list(command), *as_list(args)]:
             if is_unknown(word):
                 return None
-            if isinstance(word, str) and (_KUBECTL.search(word) or _OBJECT_ARGUMENT.fullmatch(word.strip())):
+            if isinstance(word, str) and (
+                _KUBECTL.search(word) or _OBJECT_ARGUMENT.fullmatch(word.strip()) or _API_SERVER.search(word)
+            ):
                 return True
     return False
 

@@ -38,7 +38,9 @@ run does not see, where asking it to turn the token off would break it. So is a 
 whose account (other than `default`) has a ClusterRole, or a Role of its namespace,
 of the same name in the set: a role written for it, bound elsewhere (Sysdig's agent
 and node analyzer, whose install binds `sysdig-agent` by a command). So is a pod
-whose command line runs `kubectl`, or names an object as API clients take one
+whose command line runs `kubectl`, points at the API server's in-cluster address
+(`--source=kubernetes:https://kubernetes.default`, kube-eventer), or names an object
+as API clients take one
 (`-nginx-configmaps=$(POD_NAMESPACE)/nginx-config`, `--target=deployment/coredns`),
 or whose environment lists resource types to read (`RESOURCETYPES: "ingress
 deployment configmap svc"`) or sends the program's work to Kubernetes (GitLab
