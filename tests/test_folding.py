@@ -591,3 +591,26 @@ def test_cluster_admin_bound_to_the_default_account_is_one_finding() -> None:
     # Bound to another role, the default account keeps its own finding.
     edit = by_rule(lint(DEFAULT_ADMIN.replace("name: cluster-admin", "name: view")))
     assert "rbac-no-default-sa-binding" in edit and "no-cluster-admin-binding" not in edit
+
+
+def test_a_pods_unsafe_sysctls_are_one_finding() -> None:
+    # corpus19 (Hive's CI rsync pod): four unsafe sysctls, one control and one decision.
+    text = textwrap.dedent(
+        """\
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: rsync, namespace: ci}
+        spec:
+          securityContext:
+            sysctls:
+              - {name: net.core.somaxconn, value: "1024"}
+              - {name: net.ipv4.tcp_tw_reuse, value: "1"}
+          containers:
+            - name: rsync
+              image: registry.example/rsync@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+        """
+    )
+    (finding,) = by_rule(lint(text))["pss-sysctls"]
+    assert finding.message.endswith("(and 1 more like it in this object)")
+    assert [f.rule for f in finding.folded] == ["pss-sysctls"]
+    assert "net.ipv4.tcp_tw_reuse" in finding.folded[0].message
