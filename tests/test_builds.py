@@ -463,3 +463,37 @@ def test_files_a_kustomization_names_in_other_folders_and_its_replicas_field(tmp
     assert pinned_findings(tmp_path) == []  # deployed as eu.gcr.io/moocfi/headless-lms:4.2.0
     assert rule_findings(tmp_path, "require-multiple-replicas") == []
     assert len(pinned_findings(tmp_path / "base")) == 1  # the base alone: deployed as written
+
+
+def test_a_kustomization_namespace_moves_the_binding_subjects_kustomize_moves(tmp_path: Path) -> None:
+    # corpus19 (Tekton's prow): the kustomization sets `namespace: prow`; crier's
+    # ClusterRoleBinding names `default/crier`, and kustomize (v5.5, checked) moves
+    # that subject into prow with its ServiceAccount, so crier is bound: an API client,
+    # maybe a singleton. A subject no account of the build matches stays where it is.
+    crier = (
+        deployment("crier")
+        .replace("namespace: storage", "namespace: default")
+        .replace("replicas: 2", "replicas: 1")
+        .replace("    spec:\n      containers:", "    spec:\n      serviceAccountName: crier\n      containers:")
+    )
+    account = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: crier, namespace: default}\n"
+    rest = """\
+---
+apiVersion: v1
+kind: Service
+metadata: {name: crier, namespace: default}
+spec: {selector: {app: provisioner}, ports: [{port: 80}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: crier}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: crier}
+subjects: [{kind: ServiceAccount, name: crier, namespace: default}]
+"""
+    write(tmp_path, {"kustomization.yaml": "namespace: prow\nresources: [crier.yaml]\n"})
+    (tmp_path / "crier.yaml").write_text(crier + "---\n" + account + rest)
+    assert rule_findings(tmp_path, "require-multiple-replicas") == []
+    assert rule_findings(tmp_path, "no-service-account-token-automount") == []
+    # Without the ServiceAccount in the build, the subject stays in default: unbound.
+    (tmp_path / "crier.yaml").write_text(crier + rest)
+    assert rule_findings(tmp_path, "no-service-account-token-automount")

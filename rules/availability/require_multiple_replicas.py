@@ -272,6 +272,7 @@ RULE = Rule(
         "PersistentVolumeClaim",
         "RoleBinding",
         "ClusterRoleBinding",
+        "ServiceAccount",  # kustomize moves a binding's subject with its account
         "Role",  # an operator granted the scale subresource owns the count
         "ClusterRole",
         "ConfigMap",  # whether RabbitMQ is set up to cluster

@@ -434,6 +434,13 @@ class Bindings:
         self.namespaces: set[str] = set()  # of the groups `system:serviceaccounts:<namespace>`
         self.everyone = False  # the group `system:serviceaccounts`
         self.open = False  # a subject not known yet: it may be any account
+        # Offline: the ServiceAccounts a kustomization with `namespace:` deploys, by the
+        # (name, namespace) their files write, with the namespace it gives them.
+        self._moved: dict[tuple[Any, Any], set[Any]] = {}
+        for account in stack.of_kind("ServiceAccount"):
+            if account.deployed_namespace is not None:
+                key = (account.name, account.get("metadata", "namespace"))
+                self._moved.setdefault(key, set()).add(account.deployed_namespace)
         for binding in stack.of_kind(*BINDING_KINDS):
             if binding.is_custom_resource:
                 continue
@@ -461,6 +468,7 @@ class Bindings:
                 # build time (gcs-fuse-csi-driver's base). Where it lands is not known.
                 # A RoleBinding's subject is read as the authorizer does: its namespace.
                 home = UNKNOWN if binding.kind != "RoleBinding" else stack.namespace_of(binding)
+            home = self._as_built(binding, name, subject.get("namespace"), home)
             self.accounts.add((name, home))
         elif kind == "Group" and name == ALL_SERVICE_ACCOUNTS:
             self.everyone = True
@@ -471,6 +479,19 @@ class Bindings:
             home, _, user = rest.partition(":")
             if prefix == "system" and user:
                 self.accounts.add((user, home))
+
+    def _as_built(self, binding: Resource, name: str, written: Any, home: Any) -> Any:
+        """The subject's namespace as kustomize builds it: a kustomization that sets
+        `namespace:` moves a ServiceAccount subject named `default`, or naming a
+        ServiceAccount it deploys (as written: name and namespace), into that
+        namespace (kustomize v5.5, checked with `kubectl kustomize`: Tekton's prow
+        binds `default/crier`, which lands in `prow` with its account)."""
+        moved = binding.deployed_namespace
+        if moved is None or not (name == "default" or (name, written) in self._moved):
+            return home
+        if moved is UNKNOWN or (name != "default" and self._moved[(name, written)] != {moved}):
+            return UNKNOWN  # overlays put it in different namespaces
+        return moved
 
     def bind(self, account: str, namespace: Any, floating: bool = False) -> bool | None:
         """Whether a binding names the service account `namespace/account` (or a group
