@@ -22,7 +22,13 @@ How to fix:
             port: {name: http}
 
 Notes:
-    A namespace holding a custom resource whose operator may create the Service
+    A missing Service is reported only when the set shows the application behind it:
+    a workload or a Service of that name (the Service renamed, or in another
+    namespace), or another backend of the same Ingress that the set resolves. An
+    Ingress none of whose backends the set holds, for applications the set does not
+    hold either, may front Services another repository or pipeline deploys (an
+    infrastructure repository's Ingress, corpus19): that is unknown, and fires
+    nothing. A namespace holding a custom resource whose operator may create the Service
     (a Prometheus, an Elasticsearch cluster, a Knative Service) leaves the verdict
     open and fires nothing. Offline, lint the Ingress with its Services; a Service managed elsewhere shows up
     here: suppress with a reason. Unknown names during preview fire nothing.
@@ -33,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import CUSTOM_RESOURCES, Resource
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, Path, as_list, is_unknown
@@ -96,6 +102,20 @@ def _missing_port(service: Resource, port: Any) -> str | None:
     return ", ".join(listed) or "none"
 
 
+def _app_in_set(stack: Stack, ingress: Resource, namespace: str, name: str) -> bool:
+    """Whether the set shows the application behind a missing backend, so that its
+    Service belongs here: a workload or a Service of that name (in any namespace), or
+    another backend of this Ingress that the set resolves. Otherwise the Ingress may
+    route to Services another repository or pipeline deploys (corpus19: an
+    infrastructure repository whose Ingress fronts apps deployed from their own)."""
+    if any(other.name == name for other in stack.of_kind("Service", *POD_KINDS) if other is not ingress):
+        return True
+    return any(
+        other != name and isinstance(stack.find("Service", other, namespace, near=ingress), Resource)
+        for _, other in backends(ingress)
+    )
+
+
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for ingress in stack.of_kind("Ingress"):
         namespace = stack.namespace_of(ingress)
@@ -104,7 +124,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         for path, name in backends(ingress):
             service = stack.find("Service", name, namespace, near=ingress)
             if service is None:
-                yield StackViolation(ingress, path, f'backend Service "{name}" is not in namespace {namespace}')
+                if _app_in_set(stack, ingress, namespace, name):
+                    yield StackViolation(ingress, path, f'backend Service "{name}" is not in namespace {namespace}')
                 continue
             named = _backend_port(ingress, path) if isinstance(service, Resource) else None
             exposed = _missing_port(service, named[1]) if named is not None else None
@@ -123,7 +144,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="application-services",
-    kinds={"Ingress", "Service", CUSTOM_RESOURCES},
+    kinds={"Ingress", "Service", CUSTOM_RESOURCES, *POD_KINDS},
     check=check,
     stack=True,
     options=NAMESPACE_OPTION,
