@@ -614,3 +614,37 @@ def test_a_pods_unsafe_sysctls_are_one_finding() -> None:
     assert finding.message.endswith("(and 1 more like it in this object)")
     assert [f.rule for f in finding.folded] == ["pss-sysctls"]
     assert "net.ipv4.tcp_tw_reuse" in finding.folded[0].message
+
+
+def test_a_privileged_containers_root_user_folds_into_it() -> None:
+    # corpus19 (Tekton's sysctl DaemonSet): the privileged container runs as root to
+    # act on the node; its user is part of that decision.
+    alone = "\n".join(line for line in PRIVILEGED.splitlines() if "sidecar" not in line) + "\n"
+    found = by_rule(lint(alone))
+    (privileged,) = found["pss-privileged"]
+    assert "require-run-as-non-root" in {f.rule for f in privileged.folded}
+    assert "require-run-as-non-root" not in found
+    # Beside another container, the pod-wide finding (both unset) stays its own.
+    assert "require-run-as-non-root" in by_rule(lint(PRIVILEGED))
+
+
+def test_a_pods_literal_credentials_are_one_finding() -> None:
+    # corpus19 (Alpes Partners' tracking API and worker): one DATABASE_URL literal in
+    # two containers of one pod, one Secret to create.
+    text = textwrap.dedent(
+        """\
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: tracking, namespace: shop}
+        spec:
+          containers:
+            - name: api
+              image: registry.example/api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+              env: [{name: DATABASE_URL, value: "postgresql://app:Tr0ub4dor@db:5432/app"}]
+            - name: worker
+              image: registry.example/api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+              env: [{name: DATABASE_URL, value: "postgresql://app:Tr0ub4dor@db:5432/app"}]
+        """
+    )
+    (finding,) = by_rule(lint(text))["no-secrets-in-env"]
+    assert finding.message.endswith("(and 1 more like it in this object)")

@@ -98,4 +98,7 @@ RULE = Rule(
     check=check,
     options={},
     tags=("cis-5.4.1", "secrets"),
+    # Literal credentials across a pod's containers go into one Secret: one finding
+    # (corpus19: the same DATABASE_URL in an API container and its worker).
+    one_per_object=True,
 )

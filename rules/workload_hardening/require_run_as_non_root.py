@@ -26,6 +26,8 @@ How to fix:
             runAsUser: 10001
 
 Notes:
+    On a privileged container the finding folds into `pss-privileged`'s (one
+    decision: a container that acts on the node, as root).
     A verdict that comes from the pod (its `runAsUser: 0`, its `runAsNonRoot:
     false`, or several containers with nothing said by them or the pod) is one root
     cause and one finding, at the pod, naming the containers.
@@ -150,4 +152,7 @@ RULE = Rule(
     },
     tags=("cis-5.2.7", "nsa-hardening", "security-context"),
     fix=Fix(fix, Applicability.UNSAFE),
+    # A privileged container is there to act on the node as root (Tekton's sysctl
+    # DaemonSet, corpus19): its user is part of that one decision, reported with it.
+    folds_into={"pss-privileged": "container"},
 )
