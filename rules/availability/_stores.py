@@ -18,7 +18,9 @@ Assistant (one instance by design: two would run every automation twice), Zipkin
 Jaeger without a storage backend in their environment (spans in memory or Badger),
 a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
 distributed), the main process of a Matrix Synapse homeserver (only its workers
-scale out), and a periodic-task scheduler that must run alone (Celery beat,
+scale out), a clustering store configured as a one-node cluster (Elasticsearch or
+OpenSearch with `discovery.type: single-node`, ZooKeeper with a one-server ensemble,
+CockroachDB's `start-single-node`), and a periodic-task scheduler that must run alone (Celery beat,
 Redash's `scheduler`): two would run every task twice. InfluxDB OSS is a
 single-instance database (clustering is its Enterprise edition's). The images are
 matched by the last part of their repository name, whatever the registry and tag,
@@ -117,6 +119,10 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
             return _standalone_minio(container)
         if programs and repository in _HOMESERVERS:
             return _synapse_main_process(container)
+        if programs and repository in _CLUSTERING_STORES:
+            single = _configured_as_one_node(repository, container)
+            if single is not False:
+                return single
         scheduler = _runs_a_task_scheduler(container) if programs else False
         if scheduler is not False:
             return scheduler
@@ -254,6 +260,42 @@ def _standalone_minio(container: Any) -> bool | None:
     if "server" not in text:
         return False
     return not any("..." in word or "://" in word for word in text)
+
+
+# Stores that cluster by adding pods, unless their configuration makes each pod a
+# cluster of its own: Elasticsearch and OpenSearch with `discovery.type: single-node`,
+# ZooKeeper given a one-server ensemble, CockroachDB started with `start-single-node`.
+_CLUSTERING_STORES = frozenset({"elasticsearch", "opensearch", "zookeeper", "cp-zookeeper", "cockroach"})
+_ENSEMBLE_VARIABLES = {"ZOO_SERVERS": r"[\s,]+", "ZOOKEEPER_SERVERS": r";"}
+
+
+def _configured_as_one_node(repository: str, container: Any) -> bool | None:
+    """Whether a clustering store's container is configured as a one-node cluster:
+    a second replica would be a second, separate cluster behind the same Service
+    (corpus19's FIZ Elasticsearch and S6-Babbly ZooKeeper, corpus17's ClearML
+    Elasticsearch). None when its environment or command line is not known yet."""
+    env, command, args = container.get("env"), container.get("command"), container.get("args")
+    if is_unknown(env) or is_unknown(command) or is_unknown(args):
+        return None
+    words = [*as_list(command), *as_list(args)]
+    if any(is_unknown(word) for word in words):
+        return None
+    if repository == "cockroach":
+        return any(isinstance(word, str) and "start-single-node" in word for word in words)
+    for entry in as_list(env):
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        value = entry.get("value") if isinstance(entry, Mapping) else None
+        if is_unknown(entry) or is_unknown(name) or is_unknown(value):
+            return None
+        if not isinstance(value, str):
+            continue
+        if repository in ("elasticsearch", "opensearch") and name == "discovery.type":
+            return value.strip() == "single-node"
+        separator = _ENSEMBLE_VARIABLES.get(name) if isinstance(name, str) else None
+        if separator is not None and repository in ("zookeeper", "cp-zookeeper"):
+            servers = [part for part in re.split(separator, value.strip()) if part]
+            return len(servers) == 1
+    return False
 
 
 # Matrix's Synapse (matrixdotorg/synapse, ananace/matrix-synapse): its main process

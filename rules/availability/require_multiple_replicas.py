@@ -68,7 +68,10 @@ Notes:
       replication, Jaeger's all-in-one, Zipkin or Jaeger with no storage backend
       set, a standalone MinIO server (`server /data`), the main process of a
       Matrix Synapse homeserver (`matrixdotorg/synapse` not run as a worker:
-      corpus18), Home Assistant, a Celery beat scheduler (Redash's `scheduler`),
+      corpus18), a clustering store configured as a one-node cluster (Elasticsearch
+      or OpenSearch with `discovery.type: single-node`, ZooKeeper given a one-server
+      ensemble in `ZOO_SERVERS`, CockroachDB's `start-single-node`: corpus17, 19),
+      Home Assistant, a Celery beat scheduler (Redash's `scheduler`),
       InfluxDB OSS.
     - **Pods bound to one claim.** A workload whose pods mount a
       PersistentVolumeClaim by name (so every replica the same one) that only one
