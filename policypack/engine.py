@@ -165,11 +165,18 @@ class Engine:
         for resource in resources:
             for rule in self.stack_rules_for(resource):
                 targets.setdefault(rule.name, []).append(resource)
+        # Rules that target the same objects share one Stack (its indexes are built
+        # once): the pdb-* rules, say. A Stack is read-only to the rules.
+        built: dict[tuple[Any, ...], Stack] = {}
         for name, members in targets.items():
             rule = self.registry.get(name)
             settings = self.config.for_rule(rule)
             for group in clusters(members):
-                stack = Stack(group, default_namespace=settings.options.get("defaultNamespace", DEFAULT_NAMESPACE))
+                default = settings.options.get("defaultNamespace", DEFAULT_NAMESPACE)
+                key = (default, *map(id, group))
+                stack = built.get(key)
+                if stack is None:
+                    stack = built[key] = Stack(group, default_namespace=default)
                 for finding, resource in iter_stack_rule(rule, stack, settings.options, settings.enforcement):
                     if resource is not None:
                         finding = settle(finding, rule, resource, settings.options, self.today)
