@@ -20,7 +20,8 @@ a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
 distributed), the main process of a Matrix Synapse homeserver (only its workers
 scale out), a clustering store configured as a one-node cluster (Elasticsearch or
 OpenSearch with `discovery.type: single-node`, ZooKeeper with a one-server ensemble,
-CockroachDB's `start-single-node`), and a periodic-task scheduler that must run alone (Celery beat,
+CockroachDB's `start-single-node`, Pulsar's `standalone`, a Kafka broker whose id is a
+literal), and a periodic-task scheduler that must run alone (Celery beat,
 Redash's `scheduler`): two would run every task twice. InfluxDB OSS is a
 single-instance database (clustering is its Enterprise edition's). The images are
 matched by the last part of their repository name, whatever the registry and tag,
@@ -264,8 +265,25 @@ def _standalone_minio(container: Any) -> bool | None:
 
 # Stores that cluster by adding pods, unless their configuration makes each pod a
 # cluster of its own: Elasticsearch and OpenSearch with `discovery.type: single-node`,
-# ZooKeeper given a one-server ensemble, CockroachDB started with `start-single-node`.
-_CLUSTERING_STORES = frozenset({"elasticsearch", "opensearch", "zookeeper", "cp-zookeeper", "cockroach"})
+# ZooKeeper given a one-server ensemble, CockroachDB started with `start-single-node`,
+# Pulsar's `standalone`, a Kafka broker whose id is written as a literal.
+_CLUSTERING_STORES = frozenset(
+    {
+        "elasticsearch",
+        "opensearch",
+        "zookeeper",
+        "cp-zookeeper",
+        "kubernetes-zookeeper",
+        "cockroach",
+        "pulsar",
+        "pulsar-all",
+        "kafka",
+        "cp-kafka",
+    }
+)
+# A Kafka broker's id written as a literal: every replica would claim the same one.
+_BROKER_ID_VARIABLES = frozenset({"KAFKA_BROKER_ID", "KAFKA_NODE_ID", "KAFKA_CFG_NODE_ID", "KAFKA_CFG_BROKER_ID"})
+_ONE_SERVER_FLAG = re.compile(r"--servers[= ]1(?!\d)")
 _ENSEMBLE_VARIABLES = {"ZOO_SERVERS": r"[\s,]+", "ZOOKEEPER_SERVERS": r";"}
 
 
@@ -282,6 +300,12 @@ def _configured_as_one_node(repository: str, container: Any) -> bool | None:
         return None
     if repository == "cockroach":
         return any(isinstance(word, str) and "start-single-node" in word for word in words)
+    if repository in ("pulsar", "pulsar-all"):  # `bin/pulsar standalone`: every service in the one pod
+        return any(isinstance(word, str) and re.search(r"\bpulsar standalone\b|^standalone$", word) for word in words)
+    if repository in ("zookeeper", "kubernetes-zookeeper") and any(
+        isinstance(word, str) and _ONE_SERVER_FLAG.search(word) for word in words
+    ):
+        return True  # kubernetes/contrib's `start-zookeeper --servers=1`
     for entry in as_list(env):
         name = entry.get("name") if isinstance(entry, Mapping) else None
         value = entry.get("value") if isinstance(entry, Mapping) else None
@@ -291,6 +315,8 @@ def _configured_as_one_node(repository: str, container: Any) -> bool | None:
             continue
         if repository in ("elasticsearch", "opensearch") and name == "discovery.type":
             return value.strip() == "single-node"
+        if repository in ("kafka", "cp-kafka") and name in _BROKER_ID_VARIABLES:
+            return value.strip().isdigit()  # a literal id, not one derived per pod
         separator = _ENSEMBLE_VARIABLES.get(name) if isinstance(name, str) else None
         if separator is not None and repository in ("zookeeper", "cp-zookeeper"):
             servers = [part for part in re.split(separator, value.strip()) if part]

@@ -70,7 +70,9 @@ Notes:
       Matrix Synapse homeserver (`matrixdotorg/synapse` not run as a worker:
       corpus18), a clustering store configured as a one-node cluster (Elasticsearch
       or OpenSearch with `discovery.type: single-node`, ZooKeeper given a one-server
-      ensemble in `ZOO_SERVERS`, CockroachDB's `start-single-node`: corpus17, 19),
+      ensemble in `ZOO_SERVERS` or `--servers=1`, CockroachDB's `start-single-node`,
+      Pulsar's `standalone`, a Kafka broker whose `KAFKA_BROKER_ID` is a literal, so
+      that every replica would claim it: corpus17, 19),
       Home Assistant, a Celery beat scheduler (Redash's `scheduler`),
       InfluxDB OSS.
     - **Pods bound to one claim.** A workload whose pods mount a
