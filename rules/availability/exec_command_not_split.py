@@ -6,7 +6,9 @@ a lifecycle hook's (`postStart`, `preStop`), in every container, init container 
 ephemeral container of every pod-bearing object (and pod templates inside custom
 resources). Fires too when a shell's `&&` or `||` is a word of its own in such a
 command (or in a container's `args`): no shell reads it, so it reaches the program
-as an argument and the commands after it never run.
+as an argument and the commands after it never run. And when a command line follows
+the script of `sh -c` (`["sh", "-c", "SCRIPT", "sysctl -w ..."]`, or in `args`): the
+shell takes it as `$0`, so it never runs.
 
 Why it matters:
     Kubernetes runs an exec command as an argument vector, with no shell in
@@ -40,12 +42,16 @@ Notes:
     named `&&` and `mkdir`): `;` and `|` are arguments some programs take (`find
     -exec ... ;`, `tr '|' ,`). A program path with a space in it is vanishingly
     rare in Linux images; unrendered template text (`{{ .Values.command }}`) is not
-    judged. Windows pods are not judged: their runtime builds a command line from
+    judged. After a `-c` script, only a word with whitespace in it counts (a name for
+    `$0`, the documented idiom, has none), and not when the script reads its
+    parameters (`$1`, `$@`, outside single quotes) or the script follows `--`
+    (`bash -c -- SCRIPT`). Windows pods are not judged: their runtime builds a command line from
     the arguments instead of running a vector.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -98,9 +104,41 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         yield from _judge(container)
 
 
+# A shell that runs a script given with -c (`sh -c`, `/bin/bash -ec`).
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
+# A script that reads its positional parameters takes the words after it on purpose.
+_POSITIONAL = re.compile(r"\$(?:[0-9@*#]|\{[0-9@*#])")
+
+
+def _after_script(words: list[Any]) -> tuple[str, int] | None:
+    """The shell and the index of the first word after its `-c SCRIPT` that holds a
+    command line (whitespace in it): the shell takes it as $0 (and what follows as
+    $1, ...), so it never runs. None when there is none, or when the script reads its
+    parameters."""
+    for index in range(len(words) - 3):
+        shell, flag, script = words[index : index + 3]
+        first = index + 3  # the first word after the script
+        if script == "--":  # `bash -c -- SCRIPT`: the options end, the script follows
+            script, first = (words[index + 3], index + 4) if len(words) > index + 3 else (None, first)
+        if not (isinstance(shell, str) and isinstance(flag, str) and isinstance(script, str)):
+            continue
+        name = shell.strip().rsplit("/", 1)[-1]
+        if name not in _SHELLS or not (flag.startswith("-") and flag.endswith("c") and flag[1:].isalpha()):
+            continue
+        if _POSITIONAL.search(re.sub(r"'[^']*'", "", script)):  # (not in single quotes: awk's '{print $5}')
+            return None
+        for later in range(first, len(words)):
+            word = words[later]
+            if isinstance(word, str) and not is_template_text(word) and any(c.isspace() for c in word.strip()):
+                return name, later
+        return None
+    return None
+
+
 def _judge(container: Container) -> Iterator[Violation]:
     for path, consequence in COMMANDS:
         yield from _operators(container, path)
+        yield from _lost_after_script(container, path)
         text = _unsplit(container.get(*path))
         if text is None:
             continue
@@ -111,6 +149,31 @@ def _judge(container: Container) -> Iterator[Violation]:
             f"that name without a shell, so {consequence}; split it into arguments or run it with "
             '["sh", "-c", ...]',
         )
+
+
+def _lost_after_script(container: Container, path: tuple[str, ...]) -> Iterator[Violation]:
+    """A command line passed after the script of `sh -c` (for the container's own
+    command, its `args` continue it): the shell takes it as `$0`, it never runs."""
+    command = container.get(*path)
+    words = list(command) if isinstance(command, list) else []
+    if not words:
+        return
+    places = [(*path, index) for index in range(len(words))]
+    if path == ("command",):
+        args = container.get("args")
+        extra = list(args) if isinstance(args, list) else []
+        words += extra
+        places += [("args", index) for index in range(len(extra))]
+    found = _after_script(words)
+    if found is None:
+        return
+    shell, index = found
+    where = ".".join(str(key) for key in places[index][:-1])
+    yield Violation(
+        container.path + places[index],
+        f'{container.label}: {where} passes "{_shown(words[index].strip())}" after the script of {shell} -c: the '
+        "shell takes it as $0, so it never runs; put it in the script (joined with ; or &&)",
+    )
 
 
 def _operators(container: Container, path: tuple[str, ...]) -> Iterator[Violation]:
