@@ -497,3 +497,30 @@ subjects: [{kind: ServiceAccount, name: crier, namespace: default}]
     # Without the ServiceAccount in the build, the subject stays in default: unbound.
     (tmp_path / "crier.yaml").write_text(crier + rest)
     assert rule_findings(tmp_path, "no-service-account-token-automount")
+
+
+def test_a_mount_whose_volume_an_overlay_adds_is_judged_as_deployed(tmp_path: Path) -> None:
+    # The base mounts a volume its overlay's patch declares: as deployed, it is there.
+    base = deployment("registry.example.com/app:1.0.0").replace(
+        "image: registry.example.com/app:1.0.0",
+        "image: registry.example.com/app:1.0.0\n          volumeMounts: [{name: config, mountPath: /etc/app}]",
+    )
+    write(tmp_path, {"base/kustomization.yaml": "resources: [app.yaml]\n"})
+    (tmp_path / "base/app.yaml").write_text(base)
+    assert rule_findings(tmp_path, "volume-mount-undeclared")
+    write(
+        tmp_path,
+        {
+            "prod/kustomization.yaml": "resources: [../base]\npatches:\n  - path: volumes.yaml\n",
+            "prod/volumes.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: provisioner}
+                spec:
+                  template:
+                    spec:
+                      volumes: [{name: config, configMap: {name: app-config}}]
+                """,
+        },
+    )
+    assert rule_findings(tmp_path, "volume-mount-undeclared") == []

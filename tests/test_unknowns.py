@@ -91,7 +91,14 @@ def spec_paths(token: str, props: dict) -> tuple[tuple, ...]:
 
 
 def pod_wide(specs: tuple[tuple, ...], field: tuple, finding: tuple, custom: bool) -> bool:
+    # A container's mount is judged by the volumes the pod (or a StatefulSet's claim
+    # templates) declares (volume-mount-undeclared).
+    mounts = {"volumeMounts", "volumeDevices"} & set(finding)
+    if mounts and field[:2] == ("spec", "volumeClaimTemplates"):
+        return True
     for spec in specs:
+        if mounts and field[: len(spec) + 1] == spec + ("volumes",):
+            return True
         # The pod's annotations: `prometheus.io/port` names a scraper's port (readiness).
         meta = spec[:-1] + ("metadata",)
         if field == meta or field[: len(meta) + 1] == meta + ("annotations",):
