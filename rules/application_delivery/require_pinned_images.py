@@ -37,7 +37,9 @@ Notes:
     project's build replaces (`kustomize edit set image controller=...`); nor is a
     placeholder that is no image reference at all (`image: IMAGE`, gpu-operator's
     `FILLED BY THE OPERATOR`: a space, or a repository path that is not lowercase),
-    which the tooling that owns the manifest fills in. A template's blank in the
+    which the tooling that owns the manifest fills in, nor a bare, untagged name for
+    the blank (`data-service-image`, `app_image`: a kustomize base's stand-in that its
+    overlays' `images:` replace; corpus20). A template's blank in the
     image (`<YOUR-CONTAINER>`, `${IMAGE}`, `???`) is reported as a placeholder never
     filled in.
     An image is judged as it is deployed when a build in the lint run sets it
@@ -182,11 +184,24 @@ def is_not_a_reference(image: str) -> bool:
     )
 
 
+# A bare name that names the blank (`data-service-image`, `app_image`, `image`): a
+# kustomize base's stand-in that its overlays' `images:` replace (DARPA's Terarium in
+# corpus20). Docker Hub's official images are never so named.
+_NAMED_BLANK = re.compile(r"(?:[a-z0-9]+(?:[-_][a-z0-9]+)*[-_])?image")
+
+
+def names_the_blank(image: str) -> bool:
+    """Whether the image is a bare, untagged name for the blank (`data-service-image`)."""
+    repository, tag, digest = split_image(image.strip())
+    return tag is None and digest is None and "/" not in repository and _NAMED_BLANK.fullmatch(repository) is not None
+
+
 def names_no_image(image: str) -> bool:
     """Whether the reference says nothing of the program it runs: no image reference
-    at all (`IMAGE_PLACEHOLDER`, `FILLED BY THE OPERATOR`), or a template's blank in
-    its repository (`${IMAGE}`, `<your-image>`). Which program runs is unknown."""
-    return is_not_a_reference(image) or _PLACEHOLDER.search(split_image(image)[0]) is not None
+    at all (`IMAGE_PLACEHOLDER`, `FILLED BY THE OPERATOR`), a template's blank in
+    its repository (`${IMAGE}`, `<your-image>`), or a bare name for the blank
+    (`data-service-image`). Which program runs is unknown."""
+    return is_not_a_reference(image) or _PLACEHOLDER.search(split_image(image)[0]) is not None or names_the_blank(image)
 
 
 def is_build_reference(image: str) -> bool:
@@ -198,6 +213,7 @@ def is_build_reference(image: str) -> bool:
         or image.partition("/")[0] in SOURCE_HOSTS
         or split_image(image)[0] in KUBEBUILDER_PLACEHOLDERS
         or is_not_a_reference(image)
+        or names_the_blank(image)
     )
 
 
