@@ -29,10 +29,14 @@ CREDENTIAL_WORDS = frozenset(
         "ACCESSKEY",
         "SECRETKEY",
         "AUTHTOKEN",
+        # A wallet's recovery phrase (NibiruChain's COMPOUNDER_MNEMONIC, corpus20).
+        "MNEMONIC",
     }
 )
 CREDENTIAL_PAIRS = frozenset(
     {
+        ("SEED", "PHRASE"),
+        ("RECOVERY", "PHRASE"),
         ("API", "KEY"),
         ("ACCESS", "KEY"),
         ("PRIVATE", "KEY"),
