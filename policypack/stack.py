@@ -535,7 +535,9 @@ def map_selector_matches(selector: Any, labels: Any) -> bool | None:
         return None
     undecided = False
     for key, value in selector.items():
-        if value is UNKNOWN or known.get(key) is UNKNOWN:
+        # A mapping or list where a label value goes is a template's blank that YAML
+        # read as structure (`name: {name}`, ClimateWatch in corpus20): not known.
+        if value is UNKNOWN or known.get(key) is UNKNOWN or isinstance(value, (Mapping, list)):
             undecided = True
         elif known.get(key) != value:
             return False

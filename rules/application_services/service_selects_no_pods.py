@@ -48,7 +48,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         kind = service.get("spec", "type")
         if kind is UNKNOWN or kind == "ExternalName" or not isinstance(selector, Mapping) or not selector:
             continue
-        if any(value is UNKNOWN for value in selector.values()):
+        if any(value is UNKNOWN or isinstance(value, (Mapping, list)) for value in selector.values()):
+            # (a mapping where a label value goes is a template's blank YAML read as one: `{name}`)
             continue
         namespace = stack.namespace_of(service)
         selection = stack.select_map(namespace, selector, *POD_KINDS, near=service)
