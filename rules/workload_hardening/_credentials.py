@@ -353,6 +353,14 @@ URL_WITH_PASSWORD = "a URL with a password in it"
 _URL_PASSWORD = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<password>[^\s/@]+)@")
 
 
+# A SQL statement that gives a role its password in the clear (an init script kept in
+# a ConfigMap: EUCAIM's `CREATE USER molgenis ... ENCRYPTED PASSWORD 'molgenis'`).
+_SQL_PASSWORD = re.compile(r"\b(?:CREATE|ALTER)\s+(?:ROLE|USER)\b[^;]*?\bPASSWORD\s+'(?P<password>[^']*)'", re.I | re.S)
+# A password already hashed by the server's own scheme (md5..., SCRAM-SHA-256$...).
+_HASHED = re.compile(r"md5[0-9a-f]{32}|SCRAM-SHA-256\$.*")
+SQL_WITH_PASSWORD = "a SQL statement that sets a password"
+
+
 def credential_shape(value: Any) -> str | None:
     """What credential the value looks like ("an AWS access key id"), or None."""
     if not isinstance(value, str):
@@ -362,6 +370,11 @@ def credential_shape(value: Any) -> str | None:
     for what, literals, pattern in VALUE_PATTERNS:
         if any(literal in value for literal in literals) and pattern.search(value):
             return what
+    if "password" in value.lower():
+        for match in _SQL_PASSWORD.finditer(value):
+            password = match["password"]
+            if not (is_placeholder(password) or _reference_or_mask(password) or _HASHED.fullmatch(password)):
+                return SQL_WITH_PASSWORD
     if "://" not in value:
         return None
     for match in _URL_PASSWORD.finditer(value):
