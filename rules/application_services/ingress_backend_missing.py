@@ -102,13 +102,13 @@ def _missing_port(service: Resource, port: Any) -> str | None:
     return ", ".join(listed) or "none"
 
 
-def _app_in_set(stack: Stack, ingress: Resource, namespace: str, name: str) -> bool:
+def _app_in_set(stack: Stack, ingress: Resource, namespace: str, name: str, app_names: set[Any]) -> bool:
     """Whether the set shows the application behind a missing backend, so that its
     Service belongs here: a workload or a Service of that name (in any namespace), or
     another backend of this Ingress that the set resolves. Otherwise the Ingress may
     route to Services another repository or pipeline deploys (corpus19: an
     infrastructure repository whose Ingress fronts apps deployed from their own)."""
-    if any(other.name == name for other in stack.of_kind("Service", *POD_KINDS) if other is not ingress):
+    if name in app_names:  # (the names of the set's Services and workloads, read once)
         return True
     return any(
         other != name and isinstance(stack.find("Service", other, namespace, near=ingress), Resource)
@@ -117,6 +117,7 @@ def _app_in_set(stack: Stack, ingress: Resource, namespace: str, name: str) -> b
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    app_names = {other.name for other in stack.of_kind("Service", *POD_KINDS)}
     for ingress in stack.of_kind("Ingress"):
         namespace = stack.namespace_of(ingress)
         if not isinstance(namespace, str):
@@ -124,7 +125,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         for path, name in backends(ingress):
             service = stack.find("Service", name, namespace, near=ingress)
             if service is None:
-                if _app_in_set(stack, ingress, namespace, name):
+                if _app_in_set(stack, ingress, namespace, name, app_names):
                     yield StackViolation(ingress, path, f'backend Service "{name}" is not in namespace {namespace}')
                 continue
             named = _backend_port(ingress, path) if isinstance(service, Resource) else None
