@@ -27,6 +27,7 @@ from policypack.builds import BUILD_FILES, Builds
 from policypack.checks import LintWarning, annotation_warnings
 from policypack.engine import ANNOTATION_PREFIX, Engine, Finding, Location, ObjectRef
 from policypack.fragments import Fragments
+from policypack.images import repository_name
 from policypack.loader import (
     STDIN,
     STDIN_NAME,
@@ -71,8 +72,9 @@ class LintResult:
     sets: str = "run"  # how objects are grouped for the stack rules (SET_MODES)
     fragments: Fragments = field(default_factory=Fragments, repr=False)
     builds: Builds = field(default_factory=Builds, repr=False)  # kustomize and skaffold (builds.py)
-    # The images of each pod-bearing object, by (file, kind, namespace, name): copies of
-    # one object run the same images; two apps' same-named objects do not (fold_copies).
+    # The programs (images' repository names) of each pod-bearing object, by (file,
+    # kind, namespace, name): copies of one object run the same programs; two apps'
+    # same-named objects need not (fold_copies).
     images: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @property
@@ -220,9 +222,10 @@ def fold_copies(result: LintResult) -> None:
     both (a per-provider `deploy.yaml`, one Deployment written in two files), the
     finding of the first file stays and the others are folded under it, each at its
     own file and line, its message naming how many other files repeat it. Pod-bearing
-    objects are copies only if they run the same images: two apps' `redis`
-    Deployments in one run (corpus18's reviewers saw four projects' folded into one)
-    are reported each on its own."""
+    objects are copies only if they run the same programs (images' repository names,
+    whatever registry or tag: a release manifest of pinned images and the dev manifest
+    beside it are copies); an app's `redis` beside another that runs a second program
+    is reported on its own."""
     keys: dict[tuple[Any, ...], list[tuple[int, str]]] = {}
     for index, finding in enumerate(result.findings):
         key = _copy_key(finding, result)
@@ -413,7 +416,10 @@ def _judge(document: Document, resource: Any, base: tuple, engine: Engine, resul
         resource.cluster = set_key(document.file, result.sets)
     ref = ObjectRef.of(resource)
     if resource.pod_spec is not None or resource.pod_views():
-        result.images[(document.file, ref.kind, ref.namespace, ref.name)] = tuple(sorted(_images(resource)))
+        # The programs it runs, whatever registry or tag (a release manifest pins the
+        # images a dev manifest leaves to skaffold: copies of one app all the same).
+        programs = sorted({repository_name(image) for image in _images(resource)})
+        result.images[(document.file, ref.kind, ref.namespace, ref.name)] = tuple(programs)
     if result.keep_checks:
         rules = [rule for _, judging in engine.judged(resource) for rule in judging] + engine.stack_rules_for(resource)
         names = tuple(dict.fromkeys(r.name for r in rules))

@@ -316,21 +316,23 @@ def test_one_object_written_in_two_files_is_reported_once(tmp_path: Path) -> Non
     assert len(list(result.findings)) == 2
 
 
-def test_two_apps_objects_of_one_name_are_not_copies(tmp_path: Path) -> None:
-    # corpus18: four projects' `redis` Deployments, all in `default`, were folded into
-    # one finding. Objects that run other images are two apps' objects, not copies.
+def test_copies_run_the_same_programs(tmp_path: Path) -> None:
+    # corpus18: a Redis Deployment beside its kernel-tuning busybox init container and
+    # another project's plain `redis` were folded as one object. Objects that run other
+    # programs are two apps' objects; a release manifest that pins the images of the
+    # dev manifest beside it (microservices-demo) is a copy, whatever registry or tag.
     redis = deployment("redis", "redis")
-    write(
-        tmp_path,
-        {
-            "shop/redis.yaml": redis,
-            "blog/redis.yaml": redis.replace("registry.example.com/redis:1.0.0", "redis:7.2-alpine"),
-        },
+    tuned = redis.replace(
+        "      containers:",
+        "      initContainers:\n        - {name: thp, image: busybox:1.36}\n      containers:",
     )
+    release = redis.replace("registry.example.com/redis:1.0.0", "us-docker.pkg.dev/shop/redis:v0.10.2")
+    write(tmp_path, {"shop/redis.yaml": redis, "blog/redis.yaml": tuned, "release/redis.yaml": release})
     config = PackConfig.from_mapping({"all": "disabled", "require-readiness-probe": "mandatory"}, REGISTRY)
     found = list(lint_paths([str(tmp_path)], Engine(REGISTRY, config)).findings)
-    assert sorted(Path(f.location.file).parent.name for f in found) == ["blog", "shop"]
-    assert not any("also in" in f.message for f in found)
+    assert sorted(Path(f.location.file).parent.name for f in found) == ["blog", "release"]
+    (copy,) = [f for f in found if Path(f.location.file).parent.name == "release"]
+    assert copy.message.endswith("(also in 1 other file: redis.yaml)")
 
 
 def test_a_baseline_records_every_copy(tmp_path: Path) -> None:
