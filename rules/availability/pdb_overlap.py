@@ -29,28 +29,14 @@ Notes:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
-from policypack.stack import NAMESPACE_OPTION, Stack, label_selector_matches
-from policypack.values import UNKNOWN
+from policypack.stack import NAMESPACE_OPTION, Stack
 
-
-def _selected(stack: Stack, budget: Resource) -> list[Resource] | None:
-    """The workloads (nearest the budget) whose pod labels its selector surely
-    matches; None when the selection is open or the selector is empty or unknown."""
-    selector = budget.get("spec", "selector")
-    if not isinstance(selector, Mapping):
-        return None
-    labels, expressions = selector.get("matchLabels"), selector.get("matchExpressions")
-    if labels is UNKNOWN or expressions is UNKNOWN or not (labels or expressions):
-        return None
-    matches = functools.partial(label_selector_matches, selector)
-    selection = stack.select(stack.namespace_of(budget), matches, *POD_KINDS, near=budget)
-    return None if selection.undecided else selection.matched
+from ._disruption import selected_workloads
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
@@ -58,7 +44,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for budget in stack.of_kind("PodDisruptionBudget"):
         if budget.is_custom_resource:
             continue
-        selected = _selected(stack, budget)
+        selected = selected_workloads(stack, budget)
         if not selected:
             continue
         namespace = stack.namespace_of(budget)
