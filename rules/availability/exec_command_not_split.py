@@ -151,19 +151,27 @@ def _judge(container: Container) -> Iterator[Violation]:
         )
 
 
-def _lost_after_script(container: Container, path: tuple[str, ...]) -> Iterator[Violation]:
-    """A command line passed after the script of `sh -c` (for the container's own
-    command, its `args` continue it): the shell takes it as `$0`, it never runs."""
+def _command_line(container: Container, path: tuple[str, ...]) -> tuple[list[Any], list[tuple[Any, ...]]]:
+    """The words of the exec command at `path` and where each is (for the container's
+    own command, its `args` continue it); none when there is no command (the image's
+    entrypoint, unseen, reads the args)."""
     command = container.get(*path)
     words = list(command) if isinstance(command, list) else []
     if not words:
-        return
-    places = [(*path, index) for index in range(len(words))]
+        return [], []
+    places: list[tuple[Any, ...]] = [(*path, index) for index in range(len(words))]
     if path == ("command",):
         args = container.get("args")
         extra = list(args) if isinstance(args, list) else []
         words += extra
         places += [("args", index) for index in range(len(extra))]
+    return words, places
+
+
+def _lost_after_script(container: Container, path: tuple[str, ...]) -> Iterator[Violation]:
+    """A command line passed after the script of `sh -c`: the shell takes it as `$0`,
+    it never runs."""
+    words, places = _command_line(container, path)
     found = _after_script(words)
     if found is None:
         return
@@ -179,16 +187,7 @@ def _lost_after_script(container: Container, path: tuple[str, ...]) -> Iterator[
 def _operators(container: Container, path: tuple[str, ...]) -> Iterator[Violation]:
     """A `&&` or `||` as a word of its own in the exec command at `path` (for the
     container's own command, its `args` continue it)."""
-    command = container.get(*path)
-    words = list(command) if isinstance(command, list) else []
-    if not words:
-        return  # no command: the image's entrypoint, unseen, reads the args
-    places = [(*path, index) for index in range(len(words))]
-    if path == ("command",):
-        args = container.get("args")
-        extra = list(args) if isinstance(args, list) else []
-        words += extra
-        places += [("args", index) for index in range(len(extra))]
+    words, places = _command_line(container, path)
     found = _operator(words)
     if found is None or found == 0:
         return

@@ -69,7 +69,7 @@ from policypack.values import UNKNOWN, as_list, get
 
 from .._serving import serves
 from ..identity._rbac import Bindings
-from ._claims import INLINE_DISKS, data_on_one_node
+from ._claims import data_on_one_node, inline_disk
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
@@ -149,12 +149,11 @@ def _holds_exclusive(obj: Resource) -> bool | None:
             continue
         if volume.get("persistentVolumeClaim") is not None:
             return True
-        disks = [volume.get(source) for source in INLINE_DISKS if volume.get(source) is not None]
-        if any(not isinstance(disk, Mapping) or disk.get("readOnly") is not True for disk in disks):
-            return True  # a network disk attached read-write to one node (or not known yet)
         modes = get(volume, "ephemeral", "volumeClaimTemplate", "spec", "accessModes")
         if modes is UNKNOWN or any(mode in ("ReadWriteOnce", "ReadWriteOncePod", UNKNOWN) for mode in as_list(modes)):
             return True
+    if inline_disk(obj) is not None:
+        return True  # a network disk attached read-write to one node (or not known yet)
     if requests_a_device(obj) is not False:
         return True
     return one_pod_per_node(obj)
