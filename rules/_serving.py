@@ -13,12 +13,15 @@ from policypack.values import UNKNOWN, as_list, get
 
 from .availability._probes import scrape_ports
 
-# Ports named for the kubelet's probes or a scraper, or as a placeholder (the `dummy`
+# Ports named for the kubelet's probes or a scraper (after the program's own words and
+# before a protocol or `port`, as _probes reads metrics ports: OpenIM's
+# `tran-prome-port`, `cfg-rel-metrics`), or as a placeholder (the `dummy`
 # port of a StatefulSet's governing Service, which CSI controllers declare only
 # because `serviceName` needs a Service; kompose's `headless` port 55555 for a
 # compose service without ports): they carry no one's traffic.
 _SELF_PORT = re.compile(
-    r"(?:https?-)?(?:metrics|monitoring|prometheus|prom|telemetry|healthz?|health-?check|liveness(?:-probe)?|probes?)"
+    r"(?:[a-z0-9]+-)*(?:https?-)?(?:metrics|monitoring|prometheus|prome|prom|telemetry|healthz?|health-?check"
+    r"|liveness(?:-probe)?|probes?)(?:-(?:port|tls|https?|grpc))?"
     r"|(?:[a-z0-9]+-)*dummy(?:-[a-z0-9]+)*|headless"
 )
 
