@@ -27,9 +27,10 @@ deployed (`deployed`):
 The kustomizations also say where the objects land and how they are labelled: a
 kustomization's `namespace` replaces the namespace written in the files it deploys
 (`namespace`, read as `Resource.namespace`: Cortex's files say `default`, its
-kustomization `cortex`), its `commonLabels` complete selectors and pod templates
-(`added_labels`), and the labels its strategic-merge patches set on an object are
-kept for it (`patched_labels`: a Namespace an overlay labels for a mesh's sidecar
+kustomization `cortex`), its `commonLabels` are written into labels, selectors and
+pod templates as kustomize writes them (`added_labels`, policypack/common_labels.py),
+and the labels its strategic-merge patches set on an object are kept for it
+(`patched_labels`: a Namespace an overlay labels for a mesh's sidecar
 injection, as Kuma's demo does), with the paths its patches write
 (`patched_paths`, strategic-merge and JSON 6902 patches, list positions as `*`):
 the pack does not merge patches, so a rule that judges such a field

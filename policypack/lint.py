@@ -25,6 +25,7 @@ from typing import Any
 
 from policypack.builds import BUILD_FILES, Builds
 from policypack.checks import LintWarning, annotation_warnings
+from policypack.common_labels import with_added_labels
 from policypack.engine import ANNOTATION_PREFIX, Engine, Finding, Location, ObjectRef
 from policypack.fragments import Fragments
 from policypack.images import repository_name
@@ -363,10 +364,11 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             line, _ = document.locate(base)
             result.notes.append(Note(document.file, f"skipped {manifest['kind']}: {why}", line))
             continue
-        resource = resource_from_manifest(manifest)
+        added_labels = result.builds.added_labels(document.file) if result.builds else ()
+        resource = resource_from_manifest(with_added_labels(manifest, added_labels))
         if result.builds:
             resource.deployed_images = result.builds.deployed_images(document.file, _images(resource))
-            resource.added_labels = result.builds.added_labels(document.file)
+            resource.added_labels = added_labels
             resource.deployed_namespace = result.builds.namespace(document.file)
             resource.patched_labels = result.builds.patched_labels(document.file, resource.kind, resource.name)
             resource.patched_paths = result.builds.patched_paths(document.file, resource.kind, resource.name)

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 from policypack.builds import Builds
+from policypack.common_labels import with_added_labels
 from policypack.config import PackConfig
 from policypack.engine import Engine
 from policypack.lint import lint_paths
@@ -524,3 +525,100 @@ def test_a_mount_whose_volume_an_overlay_adds_is_judged_as_deployed(tmp_path: Pa
         },
     )
     assert rule_findings(tmp_path, "volume-mount-undeclared") == []
+
+
+FALKORDB = {
+    "k8s/base/kustomization.yaml": """\
+        commonLabels: {app.kubernetes.io/name: ldap-auth}
+        resources: [app.yaml, redis.yaml, pdb.yaml]
+        """,
+    "k8s/base/app.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: ldap-auth, namespace: auth}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app.kubernetes.io/name: ldap-auth}}
+          template:
+            metadata: {labels: {app.kubernetes.io/name: ldap-auth}}
+            spec:
+              containers: [{name: app, image: "registry.example.com/ldap-auth:1.0.0"}]
+        """,
+    "k8s/base/redis.yaml": """\
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: redis, namespace: auth}
+        spec:
+          replicas: 1
+          serviceName: redis
+          selector: {matchLabels: {app.kubernetes.io/name: redis, role: cache}}
+          template:
+            metadata: {labels: {app.kubernetes.io/name: redis, role: cache}}
+            spec:
+              containers: [{name: redis, image: "redis:7.2.4"}]
+        """,
+    "k8s/base/pdb.yaml": """\
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: redis-pdb, namespace: auth}
+        spec:
+          minAvailable: 1
+          selector: {matchLabels: {app.kubernetes.io/name: redis}}
+        """,
+}
+
+
+def test_common_labels_overwrite_other_objects_selectors_as_kustomize_does(tmp_path: Path) -> None:
+    # corpus20 (FalkorDB's ldap-auth-rs): commonLabels overwrite the budget's selector
+    # and the Redis pods' label with `ldap-auth` (checked with `kubectl kustomize`):
+    # deployed, the budget selects three pods, so one may be evicted.
+    write(tmp_path, FALKORDB)
+    assert rule_findings(tmp_path / "k8s", "pdb-allows-no-disruption") == []
+    # Near-miss: the same files without the kustomization are judged as written.
+    alone = tmp_path / "alone"
+    for name in ("app.yaml", "redis.yaml", "pdb.yaml"):
+        write(alone, {name: FALKORDB[f"k8s/base/{name}"]})
+    assert rule_findings(alone, "pdb-allows-no-disruption") == [
+        "minAvailable 1 with 1 replicas selected allows no pod to be evicted"
+    ]
+    # Near-miss: common labels under another key leave the budget's selector alone.
+    kustomization = "commonLabels: {team: auth}\nresources: [app.yaml, redis.yaml, pdb.yaml]\n"
+    write(tmp_path, {"k8s/base/kustomization.yaml": kustomization})
+    assert rule_findings(tmp_path / "k8s", "pdb-allows-no-disruption") == [
+        "minAvailable 1 with 1 replicas selected allows no pod to be evicted"
+    ]
+
+
+def test_with_added_labels_writes_where_kustomize_does_and_unknown_where_overlays_differ() -> None:
+    budget = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "b"},
+        "spec": {"selector": {"matchLabels": {"app": "redis", "env": "base"}}},
+    }
+    built = with_added_labels(budget, ({"app": "web", "env": "dev"}, {"app": "web", "env": "prod"}))
+    # The key both overlays write alike is written; the one they write differently is
+    # unknown where the file says it, and not added to the object's own labels.
+    assert built["spec"]["selector"]["matchLabels"] == {"app": "web", "env": UNKNOWN}
+    assert built["metadata"]["labels"] == {"app": "web"}
+    assert budget["spec"]["selector"]["matchLabels"] == {"app": "redis", "env": "base"}  # not changed in place
+    # Selectors kustomize does not create: an expression-only budget, an empty pod
+    # selector, a Service written without a selector.
+    expressions = {**budget, "spec": {"selector": {"matchExpressions": []}}}
+    assert "matchLabels" not in with_added_labels(expressions, ({"app": "web"},))["spec"]["selector"]
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "x"}}}]}]},
+    }
+    built = with_added_labels(policy, ({"app": "web"},))
+    assert built["spec"]["podSelector"] == {}
+    assert built["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"] == {"app": "web"}
+    service = {"apiVersion": "v1", "kind": "Service", "spec": {"ports": [{"port": 80}]}}
+    assert "selector" not in with_added_labels(service, ({"app": "web"},))["spec"]
+    # Templates are created: a CronJob's job and pod templates get the labels.
+    cron = {"apiVersion": "batch/v1", "kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": {}}}}}}
+    built = with_added_labels(cron, ({"app": "web"},))
+    assert built["spec"]["jobTemplate"]["metadata"]["labels"] == {"app": "web"}
+    assert built["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"] == {"app": "web"}
+    assert with_added_labels(cron, ()) is cron
