@@ -23,7 +23,13 @@ OpenSearch with `discovery.type: single-node`, ZooKeeper with a one-server ensem
 CockroachDB's `start-single-node`, Pulsar's `standalone`, a Kafka broker whose id is a
 literal), and a periodic-task scheduler that must run alone (Celery beat,
 Redash's `scheduler`): two would run every task twice. InfluxDB OSS is a
-single-instance database (clustering is its Enterprise edition's). The images are
+single-instance database (clustering is its Enterprise edition's), and so is Neo4j
+Community; two ClickHouse servers of one template are two databases, each with its own
+tables (replication is per table, through a Keeper). A compute cluster's coordinator
+without high availability configured is one too: a Flink JobManager (`jobmanager`,
+`standalone-job`) without `high-availability`, a Spark standalone master
+(`SPARK_MODE=master`, `start-master.sh`) without `spark.deploy.recoveryMode`: a second
+one is a second cluster, and the workers register with either. The images are
 matched by the last part of their repository name, whatever the registry and tag,
 without an architecture suffix (`heapster-influxdb-amd64`); a project's own build of
 a store, named with the store last (`heapster-influxdb`, `orders-postgres`,
@@ -48,8 +54,10 @@ from ..application_delivery.require_pinned_images import names_no_image
 _SINGLE_INSTANCE_STORE = re.compile(
     r"(?:postgres|postgresql|postgis|mysql|mysql-server|mariadb|percona-server|mongo|mongodb"
     r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|memcached|dynamodb-local|jenkins"
-    # InfluxDB OSS: clustering is the Enterprise edition's
-    r"|influxdb"
+    # InfluxDB OSS and Neo4j Community: clustering is their Enterprise editions'; ClickHouse
+    # replicates per table (ReplicatedMergeTree) through a Keeper, so a second server of
+    # one template is a second database with its own tables
+    r"|influxdb|neo4j|clickhouse|clickhouse-server"
     # an application's own database image, named as one: grafana/tns-db, acme/orders-database,
     # or as the store it builds on: heapster-influxdb (the store's name last: not an exporter's)
     r"|[a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:db|database|postgres|postgresql|mysql|mariadb|mongo|mongodb|redis"
@@ -127,6 +135,9 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
         scheduler = _runs_a_task_scheduler(container) if programs else False
         if scheduler is not False:
             return scheduler
+        coordinator = _runs_a_coordinator_without_standby(container) if programs else False
+        if coordinator is not False:
+            return coordinator
         return _serves_a_store_port(container.get("ports"))
     return False
 
@@ -368,3 +379,44 @@ def _runs_a_task_scheduler(container: Any) -> bool | None:
         return True
     image = container.get("image")
     return isinstance(image, str) and repository_name(image) == "redash" and "scheduler" in split
+
+
+# A compute cluster's coordinator: Flink's JobManager (the image's `jobmanager` and
+# `standalone-job` commands, `jobmanager.sh`) and Spark's standalone master.
+_FLINK_COORDINATOR = re.compile(r"(?:^|/)(?:jobmanager\.sh|standalone-job\.sh)$|^(?:jobmanager|standalone-job)$")
+_SPARK_MASTER = re.compile(r"start-master\.sh|deploy\.master\.Master")
+
+
+def _runs_a_coordinator_without_standby(container: Any) -> bool | None:
+    """Whether the container runs a Flink JobManager without `high-availability` set,
+    or a Spark standalone master without `spark.deploy.recoveryMode` (corpus21's
+    lakehouse and ETL stacks). Without it a second replica is a second, separate
+    cluster: jobs submitted through the Service land on either, and workers register
+    with one. None when its command line or environment is not known yet."""
+    command, args, env = container.get("command"), container.get("args"), container.get("env")
+    if is_unknown(command) or is_unknown(args) or is_unknown(env):
+        return None
+    words: list[Any] = [*as_list(command), *as_list(args)]
+    texts = list(words)
+    spark_master = False
+    for entry in as_list(env):
+        if is_unknown(entry):
+            return None
+        if not isinstance(entry, Mapping):
+            continue
+        name, value = entry.get("name"), entry.get("value")
+        if is_unknown(name) or is_unknown(value):
+            return None
+        texts.append(value)
+        spark_master |= name == "SPARK_MODE" and isinstance(value, str) and value.strip() == "master"
+    if any(is_unknown(text) for text in texts):
+        return None
+    # What it runs is its command line's (a TaskManager's environment names the
+    # JobManager it joins); whether a standby is configured may be said anywhere.
+    parts = [part for word in words if isinstance(word, str) for part in word.split()]
+    joined = " ".join(text for text in texts if isinstance(text, str))
+    if any(_FLINK_COORDINATOR.search(part) for part in parts):
+        return "high-availability" not in joined
+    if spark_master or _SPARK_MASTER.search(joined):
+        return "recoveryMode" not in joined
+    return False
