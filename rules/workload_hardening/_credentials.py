@@ -356,9 +356,16 @@ _URL_PASSWORD = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<password>
 # A SQL statement that gives a role its password in the clear (an init script kept in
 # a ConfigMap: EUCAIM's `CREATE USER molgenis ... ENCRYPTED PASSWORD 'molgenis'`).
 _SQL_PASSWORD = re.compile(r"\b(?:CREATE|ALTER)\s+(?:ROLE|USER)\b[^;]*?\bPASSWORD\s+'(?P<password>[^']*)'", re.I | re.S)
+# A connector's option in a SQL `WITH (...)` clause (Flink SQL, Spark SQL, Trino
+# catalogs written as SQL: corpus21's lakehouse jobs, `'password' = 'rootpw'`,
+# `'s3.secret-key' = 'minio123'`).
+_SQL_OPTION = re.compile(
+    r"'(?P<key>[A-Za-z0-9._-]*(?:password|passwd|secret[._-]?key|secret[._-]?access[._-]?key))'\s*=\s*'(?P<password>[^']*)'",
+    re.I,
+)
 # A password already hashed by the server's own scheme (md5..., SCRAM-SHA-256$...).
 _HASHED = re.compile(r"md5[0-9a-f]{32}|SCRAM-SHA-256\$.*")
-SQL_WITH_PASSWORD = "a SQL statement that sets a password"
+SQL_WITH_PASSWORD = "a SQL statement with a password in it"
 
 
 def credential_shape(value: Any) -> str | None:
@@ -370,10 +377,13 @@ def credential_shape(value: Any) -> str | None:
     for what, literals, pattern in VALUE_PATTERNS:
         if any(literal in value for literal in literals) and pattern.search(value):
             return what
-    if "password" in value.lower():
-        for match in _SQL_PASSWORD.finditer(value):
+    lowered = value.lower()
+    if "password" in lowered or "passwd" in lowered or "secret" in lowered:
+        for match in (*_SQL_PASSWORD.finditer(value), *_SQL_OPTION.finditer(value)):
             password = match["password"]
-            if not (is_placeholder(password) or _reference_or_mask(password) or _HASHED.fullmatch(password)):
+            if password and not (
+                is_placeholder(password) or _reference_or_mask(password) or _HASHED.fullmatch(password)
+            ):
                 return SQL_WITH_PASSWORD
     if "://" not in value:
         return None

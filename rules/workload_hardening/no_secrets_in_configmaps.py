@@ -5,8 +5,9 @@ shape of a credential (a private key, an AWS access key id, GitHub, GitLab, Slac
 Stripe, npm or Google API tokens, an Azure storage key, a Google Cloud service
 account key, a JSON Web Token, a SQL statement that gives a role its password in
 the clear (`CREATE USER ... PASSWORD 'molgenis'` in an init script: not a psql
-variable, a hashed password or an empty one), or a URL with a password in it: not a reference such
-as `${DB_PASSWORD}` or Frigate's `{FRIGATE_RTSP_PASSWORD}`, a mask or a
+variable, a hashed password or an empty one) or a connector's password or secret key
+in a SQL `WITH` clause (`'password' = 'rootpw'` in a Flink SQL job), or a URL with a
+password in it: not a reference such as `${DB_PASSWORD}` or Frigate's `{FRIGATE_RTSP_PASSWORD}`, a mask or a
 `CHANGEME_...` instruction), or when its key
 looks like an environment variable (no dot, so not a file name such as
 `application.yaml`) whose name says it is a credential, such as `DB_PASSWORD` or
