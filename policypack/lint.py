@@ -27,7 +27,8 @@ from policypack.builds import BUILD_FILES, Builds
 from policypack.checks import LintWarning, annotation_warnings
 from policypack.common_labels import with_added_labels
 from policypack.engine import ANNOTATION_PREFIX, Engine, Finding, Location, ObjectRef
-from policypack.fragments import Fragments
+from policypack.fragments import KUSTOMIZATION_FILES, Fragments
+from policypack.generators import generated
 from policypack.images import repository_name
 from policypack.loader import (
     STDIN,
@@ -306,6 +307,9 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
         for resource, base in resources:
             _judge(document, resource, base, engine, result)
         return
+    if isinstance(data, Mapping) and os.path.basename(document.file) in KUSTOMIZATION_FILES:
+        for made in generated(document):  # its secretGenerator's and configMapGenerator's objects
+            lint_document(made, engine, result)
     if not isinstance(data, Mapping):
         result.notes.append(Note(document.file, f"skipped: document is a {_shape(data)}, not an object", document.line))
         return
