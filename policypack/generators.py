@@ -56,7 +56,7 @@ def _object(
     places: dict[str, Any] = {}
     known = True
     for index, literal in enumerate(as_list(entry.get("literals"))):
-        if isinstance(literal, str) and "=" in literal:
+        if isinstance(literal, str) and "=" in literal and literal.split("=", 1)[0].strip():
             key, value = literal.split("=", 1)
             values[key.strip()] = _unquoted(value)
             places[key.strip()] = (*document.locate((*at, "literals", index)), None)
