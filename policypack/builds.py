@@ -113,6 +113,8 @@ class _Kustomization:
 #: A patched path's list positions: any entry (a strategic-merge patch merges a list
 #: of containers by name, so the index it lands on is not known here).
 ANY = "*"
+#: A list entry a strategic-merge patch names (`name=app`): it merges into the entry of that name.
+NAMED = "name="
 
 
 def _patch_entries(directory: str, data: Mapping[str, Any]) -> list[tuple[Any, Any]]:
@@ -152,14 +154,16 @@ def _read_text(path: str) -> str | None:
 
 
 def _leaf_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    """The paths a strategic-merge patch sets (list entries as ANY)."""
+    """The paths a strategic-merge patch sets: a list entry with a `name` (containers,
+    volumes, env: merged by name) as `name=<it>`, any other as ANY."""
     if isinstance(value, Mapping) and value:
         for key, item in value.items():
             if isinstance(key, str) and not key.startswith("$"):
                 yield from _leaf_paths(item, (*prefix, key))
     elif isinstance(value, list) and value:
         for item in value:
-            yield from _leaf_paths(item, (*prefix, ANY))
+            name = item.get("name") if isinstance(item, Mapping) else None
+            yield from _leaf_paths(item, (*prefix, f"{NAMED}{name}" if isinstance(name, str) else ANY))
     else:
         yield prefix
 

@@ -100,6 +100,23 @@ class Finding:
         return self.enforcement.blocks and self.suppression is None
 
 
+# Path keys that name a structure, not a field a finding is about: a finding placed
+# on one (a missing field reported at its parent) is not decided by a patch below it.
+_STRUCTURE_KEYS = frozenset({"spec", "template", "metadata", "jobTemplate"})
+
+
+def overlay_writes(resource: Resource, path: Path) -> bool:
+    """Whether a kustomize patch of the run writes the field a finding names (or inside
+    it, or replaces what holds it): as deployed that field is the overlay's, which
+    the pack does not merge, so the finding is unknown (corpus21: Rocket.Chat's
+    production patch drops ALL capabilities the base leaves). A finding placed on a
+    container or a structure (`spec`) is kept: a patch of one of its fields (the
+    container's `resources`) says nothing of the field it misses. Offline only."""
+    if not path or not isinstance(path[-1], str) or path[-1] in _STRUCTURE_KEYS:
+        return False
+    return resource.patched(*path)
+
+
 class Engine:
     def __init__(self, registry: Registry, config: PackConfig | None = None, today: date | None = None) -> None:
         self.registry = registry
@@ -133,6 +150,8 @@ class Engine:
             for rule in rules:
                 settings = self.config.for_rule(rule)
                 raw = run_rule(rule, target, settings.options, settings.enforcement, ref)
+                if target.patched_paths:
+                    raw = [f for f in raw if f.error or not overlay_writes(target, f.path)]
                 if annotated or settings.options.get("exemptions"):
                     raw = [settle(f, rule, target, settings.options, self.today) for f in raw]
                 findings.extend(raw)  # else settle would return them as they are

@@ -320,12 +320,23 @@ class Resource:
 
     def patched(self, *path: Any) -> bool:
         """Whether a patch of the run writes this field, or inside it, or replaces a
-        field that holds it: then the value written here may not be the one deployed."""
-        wanted = tuple("*" if isinstance(key, int) else key for key in path)
+        field that holds it: then the value written here may not be the one deployed.
+        A list entry the patch names (`name=app`, a strategic merge by name) is the
+        entry of that name here; one it places by position (`*`) may be any."""
+        if not self.patched_paths:
+            return False
         for patched in self.patched_paths:
-            shorter = min(len(wanted), len(patched))
-            if all(a == b or "*" in (a, b) for a, b in zip(wanted[:shorter], patched[:shorter], strict=True)):
+            steps = zip(path, patched, strict=False)  # as far as the shorter goes
+            if all(self._same_step(path[:i], a, b) for i, (a, b) in enumerate(steps)):
                 return True
+        return False
+
+    def _same_step(self, prefix: tuple[Any, ...], key: Any, patched: Any) -> bool:
+        if key == patched or "*" in (key, patched):
+            return True
+        if isinstance(patched, str) and patched.startswith("name=") and isinstance(key, int):
+            entry = get(self.props, *prefix, key)
+            return isinstance(entry, Mapping) and entry.get("name") == patched[len("name=") :]
         return False
 
     def is_secret(self, path: Path) -> bool:

@@ -622,3 +622,46 @@ def test_with_added_labels_writes_where_kustomize_does_and_unknown_where_overlay
     assert built["spec"]["jobTemplate"]["metadata"]["labels"] == {"app": "web"}
     assert built["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"] == {"app": "web"}
     assert with_added_labels(cron, ()) is cron
+
+
+def test_a_finding_on_a_field_an_overlays_patch_writes_is_unknown(tmp_path: Path) -> None:
+    # corpus21 (Rocket.Chat): the production patch gives the database container the
+    # securityContext the base leaves out; the patch merges containers by name, so
+    # the container it does not name is still judged as written.
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [db.yaml]\n",
+            "base/db.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: db, namespace: chat}
+                spec:
+                  replicas: 2
+                  selector: {matchLabels: {app: db}}
+                  template:
+                    metadata: {labels: {app: db}}
+                    spec:
+                      containers:
+                        - {name: mongodb, image: "mongo:7.0.5"}
+                        - {name: exporter, image: "percona/mongodb_exporter:0.40.0"}
+                """,
+            "production/kustomization.yaml": "resources: [../base]\npatches: [{path: db.yaml}]\n",
+            "production/db.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: db}
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: mongodb
+                          securityContext: {capabilities: {drop: [ALL]}}
+                """,
+        },
+    )
+    assert rule_findings(tmp_path, "require-drop-all-capabilities") == [
+        'container "exporter" does not drop ALL capabilities: it keeps the runtime\'s default set'
+    ]
+    # Near-miss: without the overlay both containers are judged as written.
+    assert len(rule_findings(tmp_path / "base", "require-drop-all-capabilities")) == 2
