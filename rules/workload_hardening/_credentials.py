@@ -363,6 +363,18 @@ _SQL_OPTION = re.compile(
     r"'(?P<key>[A-Za-z0-9._-]*(?:password|passwd|secret[._-]?key|secret[._-]?access[._-]?key))'\s*=\s*'(?P<password>[^']*)'",
     re.I,
 )
+# A password line of a configuration file (Java properties, an INI or env file) kept
+# under one key: corpus21's Trino catalog `connection-password=rootpw`.
+_FILE_PASSWORD = re.compile(
+    r"^[ \t]*(?P<key>[A-Za-z0-9._-]*(?:password|passwd))[ \t]*[=:][ \t]*(?P<password>[^\s#;]+)[ \t]*$", re.I | re.M
+)
+FILE_WITH_PASSWORD = "a configuration file with a password in it"
+# A sample in such a line (`cassandra.password=CHANGE_ME`, corpus19's FIZ properties).
+_SAMPLE_IN_FILE = re.compile(
+    r"(?:change|replace|fill|set)[-_ ]?(?:me|it|this)\w*|<[^>]*>|x+|\*+|password|passwd|secret"
+    r"|example\w*|sample\w*|dummy\w*|placeholder\w*|todo|tbd",
+    re.I,
+)
 # A password already hashed by the server's own scheme (md5..., SCRAM-SHA-256$...).
 _HASHED = re.compile(r"md5[0-9a-f]{32}|SCRAM-SHA-256\$.*")
 SQL_WITH_PASSWORD = "a SQL statement with a password in it"
@@ -385,6 +397,17 @@ def credential_shape(value: Any) -> str | None:
                 is_placeholder(password) or _reference_or_mask(password) or _HASHED.fullmatch(password)
             ):
                 return SQL_WITH_PASSWORD
+    if "\n" in value.strip() and ("password" in lowered or "passwd" in lowered):
+        for match in _FILE_PASSWORD.finditer(value):
+            password = match["password"].strip("\"'")
+            if password and not (
+                is_placeholder(password)
+                or _reference_or_mask(password)
+                or password.lower() in ("true", "false", "none", "null")
+                or _SAMPLE_IN_FILE.fullmatch(password)
+                or password.startswith(("/", "%("))
+            ):
+                return FILE_WITH_PASSWORD
     if "://" not in value:
         return None
     for match in _URL_PASSWORD.finditer(value):

@@ -6,8 +6,10 @@ Stripe, npm or Google API tokens, an Azure storage key, a Google Cloud service
 account key, a JSON Web Token, a SQL statement that gives a role its password in
 the clear (`CREATE USER ... PASSWORD 'molgenis'` in an init script: not a psql
 variable, a hashed password or an empty one) or a connector's password or secret key
-in a SQL `WITH` clause (`'password' = 'rootpw'` in a Flink SQL job), or a URL with a
-password in it: not a reference such as `${DB_PASSWORD}` or Frigate's `{FRIGATE_RTSP_PASSWORD}`, a mask or a
+in a SQL `WITH` clause (`'password' = 'rootpw'` in a Flink SQL job), a configuration
+file's password line (`connection-password=rootpw` in a Trino catalog's properties;
+not a sample such as `CHANGE_ME` there), or a URL with a password in it: not a
+reference such as `${DB_PASSWORD}` or Frigate's `{FRIGATE_RTSP_PASSWORD}`, a mask or a
 `CHANGEME_...` instruction), or when its key
 looks like an environment variable (no dot, so not a file name such as
 `application.yaml`) whose name says it is a credential, such as `DB_PASSWORD` or
