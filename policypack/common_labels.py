@@ -128,3 +128,32 @@ def _write(node: Any, path: Sequence[str], create: bool, agreed: Mapping[str, An
     if written is child:
         return node
     return {**node, head: written}
+
+
+def overwritten(manifest: Mapping[str, Any], added: Sequence[Mapping[str, str]]) -> dict[tuple[Any, ...], str]:
+    """Where the kustomizations overwrite a label the file writes with another value,
+    and what they write (`{path of the labels: "app.kubernetes.io/name=ldap-auth-rs"}`):
+    a finding on such a selector is about the object as built, which the file does
+    not show, and says so."""
+    if not added or not any(added):
+        return {}
+    found: dict[tuple[Any, ...], str] = {}
+    agreed = {key: value for key, value in added[0].items() if all(labels.get(key) == value for labels in added)}
+    for path, _ in _fields(manifest.get("apiVersion"), manifest.get("kind")):
+        for where, labels in _walk(manifest, path, ()):
+            changed = [f"{key}={value}" for key, value in agreed.items() if key in labels and labels[key] != value]
+            if changed:
+                found[where] = ", ".join(changed)
+    return found
+
+
+def _walk(node: Any, path: Sequence[str], where: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+    """The label mappings at `path` below `node`, each with its path ("[]" expanded)."""
+    if not path:
+        return [(where, node)] if isinstance(node, Mapping) else []
+    head, rest = path[0], path[1:]
+    if head == "[]":
+        items = node if isinstance(node, list) else []
+        return [found for index, item in enumerate(items) for found in _walk(item, rest, (*where, index))]
+    child = node.get(head) if isinstance(node, Mapping) else None
+    return _walk(child, rest, (*where, head)) if child is not None else []

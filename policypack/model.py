@@ -317,6 +317,9 @@ class Resource:
     # Offline only: the paths a kustomize patch of the run writes in this object (list
     # positions as "*"); as deployed, those fields are what an overlay makes them.
     patched_paths: frozenset[tuple[Any, ...]] = frozenset()
+    # Offline only: the label fields whose written values the kustomizations overwrite
+    # (`commonLabels`), with what they write there (policypack/common_labels.py).
+    overwritten_labels: Mapping[tuple[Any, ...], str] = field(default_factory=dict)
 
     def patched(self, *path: Any) -> bool:
         """Whether a patch of the run writes this field, or inside it, or replaces a

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 from policypack.builds import Builds
-from policypack.common_labels import with_added_labels
+from policypack.common_labels import overwritten, with_added_labels
 from policypack.config import PackConfig
 from policypack.engine import Engine
 from policypack.lint import lint_paths
@@ -665,3 +665,32 @@ def test_a_finding_on_a_field_an_overlays_patch_writes_is_unknown(tmp_path: Path
     ]
     # Near-miss: without the overlay both containers are judged as written.
     assert len(rule_findings(tmp_path / "base", "require-drop-all-capabilities")) == 2
+
+
+def test_a_finding_on_labels_a_kustomization_overwrites_says_it_is_judged_as_built(tmp_path: Path) -> None:
+    # corpus20 (FalkorDB): once built, the Redis budget selects the app's pods, which
+    # the app's own budget selects too. The file's selector says `redis`: the message
+    # says what the build writes there.
+    app_budget = """\
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: ldap-auth-pdb, namespace: auth}
+        spec:
+          maxUnavailable: 1
+          selector: {matchLabels: {app.kubernetes.io/name: ldap-auth}}
+        """
+    kustomization = """\
+        commonLabels: {app.kubernetes.io/name: ldap-auth}
+        resources: [app.yaml, redis.yaml, pdb.yaml, app-pdb.yaml]
+        """
+    write(tmp_path, {**FALKORDB, "k8s/base/app-pdb.yaml": app_budget, "k8s/base/kustomization.yaml": kustomization})
+    overlaps = rule_findings(tmp_path, "pdb-overlap")
+    assert any(
+        "as built: the kustomization's commonLabels write app.kubernetes.io/name=ldap-auth into "
+        "spec.selector.matchLabels" in message
+        for message in overlaps
+    )
+    assert overwritten(
+        {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": {"selector": {"matchLabels": {"a": "x"}}}},
+        ({"a": "y"},),
+    ) == {("spec", "selector", "matchLabels"): "a=y"}
