@@ -20,6 +20,7 @@ Offline only: Pulumi's kustomize resources hand the pack the generated objects.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 from policypack.loader import Document
 from policypack.values import UNKNOWN, as_list
 
-_GENERATORS = (("configMapGenerator", "ConfigMap", "data"), ("secretGenerator", "Secret", "stringData"))
+_GENERATORS = (("configMapGenerator", "ConfigMap", "data"), ("secretGenerator", "Secret", "data"))
 
 
 def generated(document: Document) -> Iterator[Document]:
@@ -90,6 +91,8 @@ def _object(
     manifest: dict[str, Any] = {"apiVersion": "v1", "kind": kind, "metadata": metadata}
     if kind == "Secret":
         manifest["type"] = entry.get("type", "Opaque")
+    if kind == "Secret":  # kustomize writes a Secret's values base64-encoded in `data`
+        values = {key: base64.b64encode(value.encode()).decode() for key, value in values.items()}
     manifest[values_field] = values if known else UNKNOWN
     tree = (
         line,
