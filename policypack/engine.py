@@ -114,7 +114,26 @@ def overlay_writes(resource: Resource, path: Path) -> bool:
     container's `resources`) says nothing of the field it misses. Offline only."""
     if not path or not isinstance(path[-1], str) or path[-1] in _STRUCTURE_KEYS:
         return False
-    return resource.patched(*path)
+    return resource.patched(*path) or resource.patched(*_pod_level(path))
+
+
+# Security settings a pod's securityContext gives every container that does not set its own.
+_POD_LEVEL_SETTINGS = frozenset(
+    {"seccompProfile", "runAsNonRoot", "runAsUser", "runAsGroup", "seLinuxOptions", "appArmorProfile", "windowsOptions"}
+)
+
+
+def _pod_level(path: Path) -> Path:
+    """For a container's security setting that the pod may set for all its containers
+    (`...containers[0].securityContext.seccompProfile`), the pod's own
+    (`...spec.securityContext.seccompProfile`): a patch that writes it there decides
+    the container's too (corpus21: Rocket.Chat's production patch). Else the path."""
+    for index in range(len(path) - 3):
+        if path[index] in ("containers", "initContainers") and isinstance(path[index + 1], int):
+            rest = path[index + 2 :]
+            if len(rest) >= 2 and rest[0] == "securityContext" and rest[1] in _POD_LEVEL_SETTINGS:
+                return (*path[:index], *rest)
+    return path
 
 
 class Engine:

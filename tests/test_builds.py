@@ -694,3 +694,40 @@ def test_a_finding_on_labels_a_kustomization_overwrites_says_it_is_judged_as_bui
         {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": {"selector": {"matchLabels": {"a": "x"}}}},
         ({"a": "y"},),
     ) == {("spec", "selector", "matchLabels"): "a=y"}
+
+
+def test_a_pod_level_setting_an_overlay_patches_decides_its_containers(tmp_path: Path) -> None:
+    # corpus21 (Rocket.Chat): the production patch gives the pod RuntimeDefault
+    # seccomp, which covers the container the base judges.
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [app.yaml]\n",
+            "base/app.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: chat, namespace: chat}
+                spec:
+                  replicas: 2
+                  selector: {matchLabels: {app: chat}}
+                  template:
+                    metadata: {labels: {app: chat}}
+                    spec:
+                      containers:
+                        - {name: chat, image: "rocketchat/rocket.chat:6.5.0"}
+                """,
+            "production/kustomization.yaml": "resources: [../base]\npatches: [{path: app.yaml}]\n",
+            "production/app.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: chat}
+                spec:
+                  template:
+                    spec:
+                      securityContext: {seccompProfile: {type: RuntimeDefault}}
+                """,
+        },
+    )
+    assert rule_findings(tmp_path, "pss-seccomp-restricted") == []
+    assert rule_findings(tmp_path, "require-drop-all-capabilities")  # container-only: not the pod's to set
+    assert len(rule_findings(tmp_path / "base", "pss-seccomp-restricted")) == 1
