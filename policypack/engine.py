@@ -217,6 +217,8 @@ class Engine:
                     stack = built[key] = Stack(group, default_namespace=default)
                 for finding, resource in iter_stack_rule(rule, stack, settings.options, settings.enforcement):
                     if resource is not None:
+                        if resource.patched_paths and not finding.error and overlay_writes(resource, finding.path):
+                            continue  # as deployed, the field is the overlay's (see overlay_writes)
                         finding = settle(finding, rule, resource, settings.options, self.today)
                     yield finding, resource
 

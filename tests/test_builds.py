@@ -654,6 +654,9 @@ def test_a_finding_on_a_field_an_overlays_patch_writes_is_unknown(tmp_path: Path
                 spec:
                   template:
                     spec:
+                      topologySpreadConstraints:
+                        - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule,
+                           labelSelector: {matchLabels: {app: db}}}
                       containers:
                         - name: mongodb
                           securityContext: {capabilities: {drop: [ALL]}}
@@ -665,6 +668,9 @@ def test_a_finding_on_a_field_an_overlays_patch_writes_is_unknown(tmp_path: Path
     ]
     # Near-miss: without the overlay both containers are judged as written.
     assert len(rule_findings(tmp_path / "base", "require-drop-all-capabilities")) == 2
+    # Stack rules too: the overlay spreads the pods the base leaves together.
+    assert rule_findings(tmp_path, "require-topology-spread") == []
+    assert len(rule_findings(tmp_path / "base", "require-topology-spread")) == 1
 
 
 def test_a_finding_on_labels_a_kustomization_overwrites_says_it_is_judged_as_built(tmp_path: Path) -> None:
