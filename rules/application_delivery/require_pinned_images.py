@@ -69,6 +69,7 @@ from typing import Any
 from policypack.images import split_image
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import is_unknown
 
 _DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
 
@@ -281,7 +282,8 @@ def _problems(obj: Resource, options: Mapping[str, Any]) -> Iterator[tuple[Any, 
         # `imagePullPolicy: Never`: the kubelet never pulls it, and runs the image loaded
         # onto the node (`kind load`, `minikube image load`): a local build, whose tag
         # no registry moves (corpus21's lakehouse, reviewers' "debatable").
-        local = container.get("imagePullPolicy") == "Never"
+        policy = container.get("imagePullPolicy")
+        local = policy == "Never" or is_unknown(policy)  # not known yet: it may be Never
         for reference in () if local else deployed:
             problem = _pinning_problem(reference, require_digest)
             if problem is not None:
