@@ -9,8 +9,11 @@ names a tag other than `latest` (`nginx:1.27.2`) or a digest
 `snapshot`, `stable`, `lts`), alone or with variant words that carry no version
 (`lts-alpine`, `snapshot-thick`, `latest-slim`, `latest-amd64`), moves like `latest` and is
 reported too; so is a reference whose tag
-is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `${TAG}`, `???`, or the word
-`version`, `tag`, `x.y.z`, `changeme`), which no registry serves. With `requireDigest`, only a digest counts. With
+is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `???`, or the word
+`version`, `tag`, `x.y.z`, `changeme`), which no registry serves. A reference a
+rendering step fills in (`${IMAGE}:${TAG}`, `$(TAG)`: envsubst, a CI job) is not known
+until then and is not judged, but for a literal tag beside a templated registry
+(`${REGISTRY}/app:latest`). With `requireDigest`, only a digest counts. With
 `allowedRegistries`, the image must also come from one of the listed prefixes.
 
 Why it matters:
@@ -39,9 +42,9 @@ Notes:
     `FILLED BY THE OPERATOR`: a space, or a repository path that is not lowercase),
     which the tooling that owns the manifest fills in, nor a bare, untagged name for
     the blank (`data-service-image`, `app_image`: a kustomize base's stand-in that its
-    overlays' `images:` replace; corpus20). A template's blank in the
-    image (`<YOUR-CONTAINER>`, `${IMAGE}`, `???`) is reported as a placeholder never
-    filled in.
+    overlays' `images:` replace; corpus20). A blank left for a person to fill in
+    (`<YOUR-CONTAINER>`, `???`) is reported as a placeholder never filled in; one a
+    rendering step fills (`${IMAGE}:${TAG}`, corpus22's Buildkite agent) is not.
     An image is judged as it is deployed when a build in the lint run sets it
     (offline; see policypack/builds.py): a kustomize overlay's `images` entry
     (`newTag`, `digest`, `newName`) rewrites a base's image, so a base that leaves
@@ -69,7 +72,7 @@ from typing import Any
 from policypack.images import split_image
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import is_unknown
+from policypack.values import is_template_text, is_unknown
 
 _DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
 
@@ -225,7 +228,12 @@ def is_build_reference(image: str) -> bool:
 def _pinning_problem(image: str, require_digest: bool) -> str | None:
     """What is wrong with how `image` is pinned (said after `uses image "..."`), or None."""
     repository, tag, digest = split_image(image)
-    if _PLACEHOLDER.search(repository):
+    # `${IMAGE}:${TAG}`, `$(TAG)`: chosen when the manifest is rendered (envsubst, a CI
+    # step), so not known here; a literal tag beside a templated registry is judged.
+    templated = is_template_text(repository)
+    if (tag is not None and is_template_text(tag)) or (templated and tag is None and digest is None):
+        return None
+    if _PLACEHOLDER.search(repository) and not templated:
         return "which is a placeholder never filled in"
     if digest is not None and not _DIGEST.match(digest):
         return "whose digest is malformed"
