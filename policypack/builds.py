@@ -156,16 +156,45 @@ def _read_text(path: str) -> str | None:
 def _leaf_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     """The paths a strategic-merge patch sets: a list entry with a `name` (containers,
     volumes, env: merged by name) as `name=<it>`, any other as ANY."""
+    for path, _ in _leaves(value, prefix):
+        yield path
+
+
+# The value of a patched field that is not a plain value: a `$patch: delete` or
+# `replace` directive, a list entry placed by position. It equals nothing written.
+_CHANGED = object()
+
+
+def _leaves(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(path, value) of what a strategic-merge patch sets (see `_leaf_paths`)."""
     if isinstance(value, Mapping) and value:
+        if any(isinstance(key, str) and key.startswith("$") for key in value):
+            yield prefix, _CHANGED  # a directive: the mapping is deleted, replaced or reordered
         for key, item in value.items():
             if isinstance(key, str) and not key.startswith("$"):
-                yield from _leaf_paths(item, (*prefix, key))
+                yield from _leaves(item, (*prefix, key))
     elif isinstance(value, list) and value:
         for item in value:
             name = item.get("name") if isinstance(item, Mapping) else None
-            yield from _leaf_paths(item, (*prefix, f"{NAMED}{name}" if isinstance(name, str) else ANY))
+            yield from _leaves(item, (*prefix, f"{NAMED}{name}" if isinstance(name, str) else ANY))
     else:
-        yield prefix
+        yield prefix, value
+
+
+def _written(props: Any, path: tuple[Any, ...]) -> Any:
+    """The value the object's file writes at a patch's path (`name=x` entries found by
+    name); _CHANGED where a step is by position or the field is absent."""
+    node = props
+    for key in path:
+        if isinstance(key, str) and key.startswith(NAMED) and isinstance(node, list):
+            node = next((e for e in node if isinstance(e, Mapping) and e.get("name") == key[len(NAMED) :]), None)
+        elif isinstance(key, str) and key != ANY and isinstance(node, Mapping) and key in node:
+            node = node[key]
+        else:
+            return _CHANGED
+        if node is None:
+            return _CHANGED
+    return node
 
 
 def _pointer(path: str) -> tuple[Any, ...]:
@@ -200,7 +229,8 @@ def _read_patches(directory: str, data: Mapping[str, Any]) -> list[Patched]:
         labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
         written = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
         body = {k: v for k, v in patch.items() if k not in ("apiVersion", "kind", "metadata")}
-        found.append(Patched(kind, name, written, frozenset(p for p in _leaf_paths(body) if p)))
+        leaves = [(path, value) for path, value in _leaves(body) if path]
+        found.append(Patched(kind, name, written, frozenset(path for path, _ in leaves), dict(leaves)))
     return found
 
 
@@ -212,6 +242,9 @@ class Patched:
     name: str
     labels: dict[str, str]
     paths: frozenset[tuple[Any, ...]]
+    # The values a strategic-merge patch writes at its paths (none known for JSON 6902
+    # operations and `replicas:` entries).
+    values: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
 def _common_labels(data: Mapping[str, Any]) -> dict[str, str]:
@@ -459,8 +492,22 @@ class Builds:
             found.append(labels)
         return tuple(found) if any(found) else ()
 
-    def patched_paths(self, file: str, kind: Any, name: Any) -> frozenset[tuple[Any, ...]]:
+    def patched_paths(
+        self, file: str, kind: Any, name: Any, props: Mapping[str, Any] | None = None
+    ) -> frozenset[tuple[Any, ...]]:
         """The paths a patch of a kustomization that deploys `file` writes in the
         object of this kind and name (list positions as ANY): as deployed, those
-        fields are what some overlay makes them, not what the file says."""
-        return frozenset(path for patches in self._patched_in(file, kind, name) for p in patches for path in p.paths)
+        fields are what some overlay makes them, not what the file says. A path where
+        a strategic-merge patch restates the value the file (`props`) writes is left
+        out: the field is as written (uswitch/kiam's overlay repeats the agent's
+        hostNetwork, hostPath volumes and image)."""
+        return frozenset(
+            path
+            for patches in self._patched_in(file, kind, name)
+            for p in patches
+            for path in p.paths
+            if props is None
+            or path not in p.values
+            or _written(props, path) != p.values[path]
+            or p.values[path] is _CHANGED
+        )

@@ -393,7 +393,9 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             resource.added_labels = added_labels
             resource.deployed_namespace = result.builds.namespace(document.file)
             resource.patched_labels = result.builds.patched_labels(document.file, resource.kind, resource.name)
-            resource.patched_paths = result.builds.patched_paths(document.file, resource.kind, resource.name)
+            resource.patched_paths = result.builds.patched_paths(
+                document.file, resource.kind, resource.name, resource.props
+            )
         _judge(document, resource, base, engine, result)
     for path in skipped:
         line, _ = document.locate(path)

@@ -737,3 +737,46 @@ def test_a_pod_level_setting_an_overlay_patches_decides_its_containers(tmp_path:
     assert rule_findings(tmp_path, "pss-seccomp-restricted") == []
     assert rule_findings(tmp_path, "require-drop-all-capabilities")  # container-only: not the pod's to set
     assert len(rule_findings(tmp_path / "base", "pss-seccomp-restricted")) == 1
+
+
+def test_a_patch_that_restates_what_the_base_writes_leaves_it_known(tmp_path: Path) -> None:
+    # corpus22 (uswitch/kiam): the overlay's patch repeats the agent's hostNetwork and
+    # image; as deployed they are what the base says, and are judged.
+    agent = """\
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: agent, namespace: kube-system}
+        spec:
+          selector: {matchLabels: {app: agent}}
+          template:
+            metadata: {labels: {app: agent}}
+            spec:
+              hostNetwork: true
+              containers:
+                - {name: kiam, image: "quay.io/uswitch/kiam:master"}
+        """
+    patch = """\
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: agent, namespace: kube-system}
+        spec:
+          template:
+            spec:
+              hostNetwork: true
+              containers:
+                - {name: kiam, image: "quay.io/uswitch/kiam:master", imagePullPolicy: Always}
+        """
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [agent.yaml]\n",
+            "base/agent.yaml": agent,
+            "overlay/kustomization.yaml": "resources: [../base]\npatches: [{path: agent.yaml}]\n",
+            "overlay/agent.yaml": patch,
+        },
+    )
+    assert rule_findings(tmp_path, "pss-host-namespaces") == ["pod must not set hostNetwork=true"]
+    assert len(rule_findings(tmp_path, "require-pinned-images")) == 1
+    # Near-miss: a patch that changes the value leaves it to the overlay.
+    write(tmp_path, {"overlay/agent.yaml": patch.replace("hostNetwork: true", "hostNetwork: false")})
+    assert rule_findings(tmp_path, "pss-host-namespaces") == []
