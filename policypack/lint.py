@@ -197,6 +197,16 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
     pending.close()
 
 
+def _shown_path(file: str, finding: Finding) -> str:
+    """How a copy's file is named in the finding's message: its base name, or its path
+    relative to the finding's directory when the base names are the same (voyager's
+    `demo-0.yaml` and `rbac/demo-0.yaml`, which read as the file itself)."""
+    own = finding.location.file if finding.location else None
+    if own is None or os.path.basename(own) != os.path.basename(file):
+        return os.path.basename(file)
+    return os.path.relpath(file, os.path.dirname(own))
+
+
 def _as_built(finding: Finding, resource: Any) -> Finding:
     """The finding, saying so when it is about labels a kustomization overwrites: the
     file shows other values than the ones judged (corpus20's FalkorDB budget)."""
@@ -268,7 +278,7 @@ def fold_copies(result: LintResult) -> None:
             continue
         copies = folded.get(index)
         if copies:
-            files = list(dict.fromkeys(os.path.basename(f.location.file) for f in copies if f.location))
+            files = list(dict.fromkeys(_shown_path(f.location.file, finding) for f in copies if f.location))
             shown = ", ".join(files[:3]) + (", ..." if len(files) > 3 else "")
             finding = dataclasses.replace(
                 finding,
