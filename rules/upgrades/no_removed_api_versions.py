@@ -53,11 +53,15 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     target = options["kubernetesVersion"]
     if known is None or known.removed_in is None or known.removed_in > minor(target):
         return
-    yield Violation(
-        ("apiVersion",),
+    message = (
         f"{known.api_version} {known.kind} was removed in Kubernetes 1.{known.removed_in} "
-        f"(target {target}); use {known.replacement}",
+        f"(target {target}); use {known.replacement}"
     )
+    if known.replacement == "apps/v1" and obj.get("spec", "selector") is None and isinstance(obj.get("spec"), Mapping):
+        # The old versions defaulted the selector to the template's labels; apps/v1
+        # refuses an object without one (corpus22: kiam, voyager, buzzfeed/sso).
+        message += ", and write spec.selector, which apps/v1 requires (the old version took the template's labels)"
+    yield Violation(("apiVersion",), message)
 
 
 def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
