@@ -3,7 +3,9 @@
 Fires on each subject of a RoleBinding or ClusterRoleBinding named
 `system:anonymous` (the user of unauthenticated requests), `system:unauthenticated`
 (every unauthenticated request), `system:authenticated` (every authenticated
-user), or `system:masters`, as a User or a Group.
+user), `system:serviceaccounts` (every service account of the cluster, so every pod
+that mounts a token; corpus22's MySQL operator binds its ClusterRole so), or
+`system:masters`, as a User or a Group.
 
 Why it matters:
     A binding to `system:anonymous` or `system:unauthenticated` gives the role to
@@ -25,8 +27,10 @@ How to fix:
 Notes:
     The built-in bindings the API server creates for discovery and health checks
     (`system:discovery`, `system:public-info-viewer`) are not in manifests and are
-    left alone. Groups with a similar prefix (`system:serviceaccounts:<namespace>`,
-    `system:nodes`) are not reported.
+    left alone, and so is `system:serviceaccounts` bound to a role that only reads
+    discovery or public information (`system:service-account-issuer-discovery`, which
+    clusters bind to it for OIDC discovery). Groups of one namespace's accounts
+    (`system:serviceaccounts:<namespace>`) and `system:nodes` are not reported.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import is_unknown
 
 from ._rbac import describe_role_ref, subjects
 
@@ -45,7 +50,14 @@ SYSTEM_SUBJECTS = {
     "system:unauthenticated": "anyone, without credentials",
     "system:authenticated": "every authenticated user",
     "system:masters": "the group that bypasses RBAC",
+    "system:serviceaccounts": "every service account of every namespace, so every pod's token",
 }
+# Built-in roles that only let a client discover the API or read public information:
+# the cluster itself binds them to such groups (OIDC discovery of service-account
+# tokens binds `system:service-account-issuer-discovery` to `system:serviceaccounts`).
+HARMLESS_ROLES = frozenset(
+    {"system:service-account-issuer-discovery", "system:public-info-viewer", "system:discovery", "system:basic-user"}
+)
 
 
 def check(binding: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -55,6 +67,10 @@ def check(binding: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         # A service account's name cannot contain ":", so the name alone decides.
         if kind == "ServiceAccount" or not isinstance(name, str) or name not in SYSTEM_SUBJECTS:
             continue
+        if name == "system:serviceaccounts":
+            role = binding.get("roleRef", "name")
+            if is_unknown(role) or (isinstance(role, str) and role in HARMLESS_ROLES):
+                continue  # a discovery role, or not known yet: it may be one
         who = f"{kind} {name}" if isinstance(kind, str) else name
         yield Violation(
             ("subjects", index, "name"), f"{binding.kind} grants {granted} to {who} ({SYSTEM_SUBJECTS[name]})"
