@@ -40,6 +40,36 @@ def _traffic_port(port: Any, scraped: frozenset[int] = frozenset(), monitored: f
     return not (isinstance(name, str) and _SELF_PORT.fullmatch(name))
 
 
+# The path of a health endpoint that a probe asks for (`/healthz`, `/ready`, `/livez`,
+# `/health/live`, `/ping`): a port the container declares only for it carries no one's
+# traffic but the kubelet's (corpus22's Discord bot workers, `BOT_HEALTH_PORT`).
+_HEALTH_PATH = re.compile(r"/(?:healthz?|readyz?|livez?|liveness|readiness|alive|ping|status)(?:/[\w.-]*)?/?", re.I)
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+
+
+def health_ports(container: Any) -> tuple[frozenset[int], frozenset[str]] | None:
+    """The ports (numbers, names) the container's probes ask a health endpoint on;
+    None when a probe is not known yet."""
+    numbers: set[int] = set()
+    names: set[str] = set()
+    for probe in _PROBES:
+        get_action = container.get(probe, "httpGet")
+        if get_action is UNKNOWN or container.get(probe) is UNKNOWN:
+            return None
+        if not isinstance(get_action, Mapping):
+            continue
+        path, port = get_action.get("path"), get_action.get("port")
+        if path is UNKNOWN or port is UNKNOWN:
+            return None
+        if not (isinstance(path, str) and _HEALTH_PATH.fullmatch(path.split("?")[0])):
+            continue
+        if isinstance(port, int) and not isinstance(port, bool):
+            numbers.add(port)
+        elif isinstance(port, str):
+            names.add(port)
+    return frozenset(numbers), frozenset(names)
+
+
 def monitored_ports(stack: Stack, obj: Resource, labels: Any) -> frozenset[str] | None:
     """The port names that the set's PodMonitors (Prometheus Operator) scrape on the
     workload's pods: a monitor in the pods' namespace (or whose `namespaceSelector`
@@ -121,7 +151,8 @@ def serves(
     when the pod template is not known yet. With `traffic_only`, ports named for
     probes or metrics (`healthz`, `metrics`, ...) or named by the pod's
     `prometheus.io/port` annotation do not count, nor do Services whose every port is
-    named so."""
+    named so, nor a port the container's probes ask a health endpoint on
+    (`httpGet: {path: /healthz, port: 3002}`)."""
     path = view.pod_path or view.builtin_pod_path
     if path is not None and (view.get(*path) is UNKNOWN or stack.pod_labels(view) is UNKNOWN):
         return None
@@ -145,9 +176,13 @@ def serves(
             if any(name is UNKNOWN for name in names):
                 return None
             numbers = [port.get("containerPort") for port in as_list(ports) if isinstance(port, Mapping)]
-            if scraped and any(number is UNKNOWN for number in numbers):
-                return None  # may be the port the annotation names
-            if any(_traffic_port(port, scraped, monitored) for port in as_list(ports)):
+            health = health_ports(container)
+            if health is None:
+                return None  # a probe that may name a health port is not known yet
+            if (scraped or health[0]) and any(number is UNKNOWN for number in numbers):
+                return None  # may be the port the annotation or a probe names
+            own = (scraped | health[0], monitored | health[1])
+            if any(_traffic_port(port, *own) for port in as_list(ports)):
                 return True
     labels = stack.pod_labels(view)
     if not isinstance(labels, Mapping):

@@ -32,17 +32,18 @@ Notes:
     the namespace in the config. Unknown labels or selectors fire nothing.
 
     Workloads that declare no port (or only ports for probes and metrics: named
-    `healthz`, `metrics`, ..., named by the pod's `prometheus.io/port` annotation,
-    or scraped by name by a Prometheus Operator `PodMonitor` of the set that selects
-    the pods) and that no Service selects but one whose every port is named for
-    metrics or probes (a scraper's, as dcgm-exporter's) or as a placeholder
-    (`dummy`, `csi-s3-dummy`: a CSI controller's governing Service; kompose's
-    `headless` for a compose service without ports) (a controller that only
-    calls the API server, a CSI driver reached through a Unix socket, a hook Job
-    that runs a script) are not judged by default: there is no traffic to them to
-    segment, and the one policy they could use, a namespace-wide default deny for
-    egress, is `network-policy-default-deny`'s advice. Set `workloadsThatServeOnly`
-    to false to ask every workload for a policy.
+    `healthz`, `metrics`, ..., named by the pod's `prometheus.io/port` annotation, asked
+    a health endpoint on by the container's own probes (`httpGet: {path: /healthz, port:
+    3002}`: corpus22's bot workers), or scraped by name by a Prometheus Operator
+    `PodMonitor` of the set that selects the pods) and that no Service selects but one
+    whose every port is named for metrics or probes (a scraper's, as dcgm-exporter's) or
+    as a placeholder (`dummy`, `csi-s3-dummy`: a CSI controller's governing Service;
+    kompose's `headless` for a compose service without ports) (a controller that only
+    calls the API server, a CSI driver reached through a Unix socket, a hook Job that
+    runs a script) are not judged by default: there is no traffic to them to segment,
+    and the one policy they could use, a namespace-wide default deny for egress, is
+    `network-policy-default-deny`'s advice. Set `workloadsThatServeOnly` to false to ask
+    every workload for a policy.
 
     Pods with `hostNetwork: true` are not judged: they use the node's network
     namespace, and NetworkPolicy does not apply to them (the API documents it as
