@@ -69,7 +69,18 @@ _ARCH_SUFFIX = re.compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)
 # on a shared volume): a directory server without replication configured, one-process
 # bundles (Jaeger's all-in-one, Nextcloud AIO's master container), and Home Assistant,
 # which runs one instance by design (its automations and SQLite in /config).
-_IN_POD_PROGRAM = re.compile(r"openldap|all-in-one|home-?assistant")
+_IN_POD_PROGRAM = re.compile(r"openldap|all-in-one|home-?assistant|eclipse-mosquitto|mosquitto")
+# A store's image run as a client of another server: its entrypoint replaced by a
+# script that calls `psql`, `pg_dump`, `redis-cli`, ... and never starts the server
+# (corpus23's restore Deployment on `postgres:9.6-alpine`).
+_CLIENT_WORD = re.compile(
+    r"(?<![\w.-])(?:psql|pg_dump|pg_dumpall|pg_restore|mysql|mysqldump|mariadb-dump|redis-cli|valkey-cli"
+    r"|mongo|mongosh|mongodump|mongorestore)(?![\w.-])"
+)
+_SERVER_WORD = re.compile(
+    r"(?<![\w.-])(?:postgres|mysqld|mariadbd|redis-server|valkey-server|mongod|memcached|docker-entrypoint\.sh)"
+    r"(?![\w-])"
+)
 # Trace stores that keep spans in the pod unless a storage backend is configured:
 # Zipkin (STORAGE_TYPE), Jaeger v1 (SPAN_STORAGE_TYPE) and v2 (a config file: its
 # backend unseen, so taken as the in-pod default).
@@ -117,7 +128,8 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
             return None  # a placeholder (`IMAGE_PLACEHOLDER`): which program runs is unknown
         repository = _ARCH_SUFFIX.sub("", repository_name(image)) if isinstance(image, str) else ""
         if _SINGLE_INSTANCE_STORE.fullmatch(repository):
-            return True
+            client = _runs_a_client(container)
+            return True if client is False else (None if client is None else False)
         if _BROKER_NEEDING_STABLE_NAMES.fullmatch(repository) and view.kind != "StatefulSet":
             return True
         if programs and _IN_POD_PROGRAM.fullmatch(repository):
@@ -313,6 +325,13 @@ def _configured_as_one_node(repository: str, container: Any) -> bool | None:
         return any(isinstance(word, str) and "start-single-node" in word for word in words)
     if repository in ("pulsar", "pulsar-all"):  # `bin/pulsar standalone`: every service in the one pod
         return any(isinstance(word, str) and re.search(r"\bpulsar standalone\b|^standalone$", word) for word in words)
+    if repository == "cp-zookeeper" and not any(
+        isinstance(entry, Mapping) and entry.get("name") in ("ZOOKEEPER_SERVERS", "ZOOKEEPER_SERVER_ID")
+        for entry in as_list(env)
+    ):
+        # Confluent's image with no server list runs standalone (corpus23's dev Kafka);
+        # an entry not known yet may name one.
+        return None if any(is_unknown(entry) for entry in as_list(env)) else True
     if repository in ("zookeeper", "kubernetes-zookeeper") and any(
         isinstance(word, str) and _ONE_SERVER_FLAG.search(word) for word in words
     ):
@@ -420,3 +439,18 @@ def _runs_a_coordinator_without_standby(container: Any) -> bool | None:
     if spark_master or _SPARK_MASTER.search(joined):
         return "recoveryMode" not in joined
     return False
+
+
+def _runs_a_client(container: Any) -> bool | None:
+    """Whether a store's container has its entrypoint replaced by a command line that
+    runs the store's client tools and never its server; None when not known yet."""
+    command, args = container.get("command"), container.get("args")
+    if is_unknown(command) or is_unknown(args):
+        return None
+    if command is None:
+        return False  # the image's entrypoint starts the server
+    words = [*as_list(command), *as_list(args)]
+    if any(is_unknown(word) for word in words):
+        return None
+    text = " ".join(word for word in words if isinstance(word, str))
+    return bool(_CLIENT_WORD.search(text)) and not _SERVER_WORD.search(text)

@@ -74,10 +74,12 @@ Notes:
       Pulsar's `standalone`, a Kafka broker whose `KAFKA_BROKER_ID` is a literal, so
       that every replica would claim it: corpus17, 19),
       Home Assistant, a Celery beat scheduler (Redash's `scheduler`),
-      InfluxDB OSS, Neo4j Community, ClickHouse (replication is per table, through
-      a Keeper: corpus20, 21), and a compute cluster's coordinator without high
-      availability set: a Flink JobManager without `high-availability`, a Spark
-      standalone master without `spark.deploy.recoveryMode` (corpus21).
+      an MQTT broker (Mosquitto does not cluster: corpus23), Confluent's ZooKeeper
+      given no `ZOOKEEPER_SERVERS` (standalone), InfluxDB OSS, Neo4j Community,
+      ClickHouse (replication is per table, through a Keeper: corpus20, 21), and a
+      compute cluster's coordinator without high availability set: a Flink
+      JobManager without `high-availability`, a Spark standalone master without
+      `spark.deploy.recoveryMode` (corpus21).
     - **Pods bound to one claim.** A workload whose pods mount a
       PersistentVolumeClaim by name (so every replica the same one) that only one
       node can mount at a time: ReadWriteOnce or ReadWriteOncePod in the set, or a

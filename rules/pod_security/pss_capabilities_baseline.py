@@ -1,11 +1,12 @@
 """Containers add no capability beyond Docker's default set (PSS Baseline).
 
-Fires on every entry of a container's `securityContext.capabilities.add` (init and
+Fires on the entries of a container's `securityContext.capabilities.add` (init and
 ephemeral containers included) that is not one of AUDIT_WRITE, CHOWN, DAC_OVERRIDE,
 FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID and
 SYS_CHROOT, as the `capabilities_baseline` check of Kubernetes' Pod Security
 Admission does at every version. Names are compared exactly, as Kubernetes does:
-`CAP_SYS_ADMIN` or `sys_admin` is not on the list either.
+`CAP_SYS_ADMIN` or `sys_admin` is not on the list either. One finding per container,
+at its first such entry, naming the others: the list is one decision.
 
 Why it matters:
     Capabilities beyond the default set are pieces of root: SYS_ADMIN is close to
@@ -62,12 +63,21 @@ ALLOWED = frozenset(
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for container in _pss.containers(obj):
         added = container.get("securityContext", "capabilities", "add")
-        for index, capability in enumerate(as_list(added)):
-            if isinstance(capability, str) and capability not in ALLOWED:
-                yield Violation(
-                    container.path + ("securityContext", "capabilities", "add", index),
-                    f"{container.label} must not include {_pss.quote(capability)} in securityContext.capabilities.add",
-                )
+        # One finding per container, at its first such entry, naming the others: the
+        # list is one decision (corpus23's Home Assistant adds NET_ADMIN, NET_RAW and
+        # NET_BROADCAST), as Pod Security admission reports one violation per container.
+        found = [
+            (index, capability)
+            for index, capability in enumerate(as_list(added))
+            if isinstance(capability, str) and capability not in ALLOWED
+        ]
+        if found:
+            names = [_pss.quote(capability) for _, capability in found]
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            yield Violation(
+                container.path + ("securityContext", "capabilities", "add", found[0][0]),
+                f"{container.label} must not include {listed} in securityContext.capabilities.add",
+            )
 
 
 RULE = Rule(
