@@ -88,6 +88,46 @@ def mounted_claim_objects(stack: Stack, obj: Resource) -> Iterator[tuple[str, Re
                 yield name, claim
 
 
+#: PersistentVolume sources that are a directory or disk of one node.
+NODE_LOCAL_SOURCES = ("hostPath", "local")
+
+
+def bound_to_node_local_volume(stack: Stack, obj: Resource) -> bool | None:
+    """Whether a claim the pods mount is bound to a PersistentVolume of the set that is
+    one node's directory (`hostPath`, `local`): by the claim's `volumeName` or the
+    volume's `claimRef`. Whatever access mode the claim declares (corpus23's Slurm
+    `ReadWriteMany` claim on a hostPath volume at /tmp/pv), pods on another node see
+    another directory, so sharing the data keeps the pods on that node. None when a
+    binding or a volume's source is not known yet."""
+    volumes = stack.of_kind("PersistentVolume")
+    if not volumes:
+        return False
+    namespace = stack.namespace_of(obj)
+    if not isinstance(namespace, str):
+        return None  # which claims it mounts is not known yet
+    undecided = False
+    for name, claim in mounted_claim_objects(stack, obj):
+        bound = claim.get("spec", "volumeName")
+        undecided = undecided or bound is UNKNOWN
+        for volume in volumes:
+            sources = [volume.get("spec", source) for source in NODE_LOCAL_SOURCES]
+            if any(source is UNKNOWN for source in sources):
+                undecided = True
+                continue
+            if all(source is None for source in sources):
+                continue
+            ref_name = volume.get("spec", "claimRef", "name")
+            ref_namespace = volume.get("spec", "claimRef", "namespace")
+            if UNKNOWN in (volume.name, ref_name, ref_namespace):
+                undecided = True
+                continue
+            if (ref_name == name and ref_namespace in (None, namespace)) or (
+                isinstance(bound, str) and volume.name == bound
+            ):
+                return True
+    return None if undecided else False
+
+
 #: Volume sources of a network disk attached to the node, read-write to one node at a
 #: time (in-tree volume types, which CSI migration still serves as written).
 INLINE_DISKS = (

@@ -29,7 +29,9 @@ tables (replication is per table, through a Keeper). A compute cluster's coordin
 without high availability configured is one too: a Flink JobManager (`jobmanager`,
 `standalone-job`) without `high-availability`, a Spark standalone master
 (`SPARK_MODE=master`, `start-master.sh`) without `spark.deploy.recoveryMode`: a second
-one is a second cluster, and the workers register with either. The images are
+one is a second cluster, and the workers register with either. So is a Slurm
+controller (`slurmctld`, an image named `slurm-master` or `slurmctld`): its backup is
+another host named in `slurm.conf`, never a second replica of the same template. The images are
 matched by the last part of their repository name, whatever the registry and tag,
 without an architecture suffix (`heapster-influxdb-amd64`); a project's own build of
 a store, named with the store last (`heapster-influxdb`, `orders-postgres`,
@@ -404,12 +406,16 @@ def _runs_a_task_scheduler(container: Any) -> bool | None:
 # `standalone-job` commands, `jobmanager.sh`) and Spark's standalone master.
 _FLINK_COORDINATOR = re.compile(r"(?:^|/)(?:jobmanager\.sh|standalone-job\.sh)$|^(?:jobmanager|standalone-job)$")
 _SPARK_MASTER = re.compile(r"start-master\.sh|deploy\.master\.Master")
+# Slurm's controller, by its program or an image named for it (corpus23's
+# `rancavil/slurm-master`, with one `SlurmctldHost` in its slurm.conf).
+_SLURM_CONTROLLER_IMAGE = re.compile(r"slurmctld|slurm-?(?:master|controller|ctld)")
+_SLURM_CONTROLLER_WORD = re.compile(r"(?:^|/)slurmctld$")
 
 
 def _runs_a_coordinator_without_standby(container: Any) -> bool | None:
     """Whether the container runs a Flink JobManager without `high-availability` set,
-    or a Spark standalone master without `spark.deploy.recoveryMode` (corpus21's
-    lakehouse and ETL stacks). Without it a second replica is a second, separate
+    a Spark standalone master without `spark.deploy.recoveryMode` (corpus21's
+    lakehouse and ETL stacks), or a Slurm controller (corpus23). Without it a second replica is a second, separate
     cluster: jobs submitted through the Service land on either, and workers register
     with one. None when its command line or environment is not known yet."""
     command, args, env = container.get("command"), container.get("args"), container.get("env")
@@ -434,6 +440,11 @@ def _runs_a_coordinator_without_standby(container: Any) -> bool | None:
     # JobManager it joins); whether a standby is configured may be said anywhere.
     parts = [part for word in words if isinstance(word, str) for part in word.split()]
     joined = " ".join(text for text in texts if isinstance(text, str))
+    if any(_SLURM_CONTROLLER_WORD.search(part) for part in parts):
+        return True  # a backup controller is another host of slurm.conf, not a replica
+    image = container.get("image")
+    if isinstance(image, str) and _SLURM_CONTROLLER_IMAGE.fullmatch(repository_name(image)):
+        return True
     if any(_FLINK_COORDINATOR.search(part) for part in parts):
         return "high-availability" not in joined
     if spark_master or _SPARK_MASTER.search(joined):

@@ -79,7 +79,9 @@ Notes:
       ClickHouse (replication is per table, through a Keeper: corpus20, 21), and a
       compute cluster's coordinator without high availability set: a Flink
       JobManager without `high-availability`, a Spark standalone master without
-      `spark.deploy.recoveryMode` (corpus21).
+      `spark.deploy.recoveryMode` (corpus21), a Slurm controller (`slurmctld`,
+      an image named `slurm-master`: its backup is another host of slurm.conf,
+      corpus23).
     - **Pods bound to one claim.** A workload whose pods mount a
       PersistentVolumeClaim by name (so every replica the same one) that only one
       node can mount at a time: ReadWriteOnce or ReadWriteOncePod in the set, or a

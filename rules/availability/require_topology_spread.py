@@ -54,7 +54,10 @@ Notes:
     as ReadWriteOnce cannot run on different nodes: `no-replicas-on-exclusive-claim`
     reports that, and this rule leaves them alone, as it does replicas on a claim
     the set does not show (its access mode may be the same). A ReadWriteMany claim
-    is judged as usual.
+    is judged as usual, unless the set binds it to a PersistentVolume that is one
+    node's directory (`hostPath` or `local`, by the claim's `volumeName` or the
+    volume's `claimRef`): pods spread to other nodes would each see another
+    directory, so replicas sharing those files must stay on that node.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import CONTROLLER_POD_LABELS, NAMESPACE_OPTION, Stack, label_selector_matches
 from policypack.values import UNKNOWN, as_list
 
+from ._claims import bound_to_node_local_volume
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
@@ -140,6 +144,8 @@ def _unspread(stack: Stack, obj: Resource) -> Iterator[tuple[tuple, str]]:
         return  # a host port already keeps two of its pods off one node (or may: not known yet)
     if may_share_exclusive_claim(stack, obj):
         return  # its replicas share a claim one node mounts (or may: its mode is unseen)
+    if bound_to_node_local_volume(stack, obj) is not False:
+        return  # their shared data is one node's directory (or may be): spreading splits it
     labels = _own_labels(obj)
     if declares_spread(pod) is False:
         yield (
@@ -161,7 +167,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds={*KINDS, "PersistentVolumeClaim"},
+    kinds={*KINDS, "PersistentVolumeClaim", "PersistentVolume"},
     check=check,
     stack=True,
     options=NAMESPACE_OPTION,

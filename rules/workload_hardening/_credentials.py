@@ -215,8 +215,8 @@ def is_fill_in(value: str) -> bool:
 def is_placeholder(value: str) -> bool:
     """Values that cannot be a credential in the clear: empty, a boolean, a number, a
     path, only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`,
-    `$DB_PASSWORD`), ciphertext (SOPS's `ENC[...]`), or an instruction to fill it in
-    (`CHANGEME_SECURE_S3_PASSWORD`)."""
+    `$DB_PASSWORD`) or to another file's value (`!secret db_password`), ciphertext
+    (SOPS's `ENC[...]`), or an instruction to fill it in (`CHANGEME_SECURE_S3_PASSWORD`)."""
     text = value.strip()
     return (
         not text
@@ -226,7 +226,14 @@ def is_placeholder(value: str) -> bool:
         or _REFERENCE.fullmatch(text) is not None
         or is_encrypted(text)
         or is_fill_in(text)
+        or _FILE_REFERENCE.fullmatch(text) is not None
     )
+
+
+# A program's own reference to a value kept in another file: Home Assistant's and
+# ESPHome's `!secret db_password`, Zigbee2MQTT's `!secret.yaml password` (corpus23's
+# z2m reads `!z2msecret.yaml password` from a file mounted from a Secret).
+_FILE_REFERENCE = re.compile(r"!(?:secret|[A-Za-z0-9_.-]+\.ya?ml)\s+[A-Za-z_][A-Za-z0-9_.-]*")
 
 
 _ONE_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
@@ -306,9 +313,16 @@ def names_itself(value: str) -> bool:
     if len(text) > 64 or _PLAIN_WORDS.fullmatch(text) is None:
         return False
     parts = words(text)
-    return any(word in CREDENTIAL_WORDS or word == "KEY" or _compound(word) for word in parts) or any(
-        pair in CREDENTIAL_PAIRS for pair in itertools.pairwise(parts)
+    return (
+        any(word in CREDENTIAL_WORDS or word == "KEY" or _compound(word) for word in parts)
+        or any(pair in CREDENTIAL_PAIRS for pair in itertools.pairwise(parts))
+        or any(_RUN_TOGETHER.search(word) for word in parts if len(word) >= 8)
     )
+
+
+# A credential word inside one run-together word of a sample: Lemmy's
+# `SOMEVERYSECRETAPIKEY` and `SOMEVERYSECRETDBPASSWORD`, pict-rs's `MINIOSECRET`.
+_RUN_TOGETHER = re.compile(r"SECRET|PASSWORD|PASSWD|PASSPHRASE|APIKEY")
 
 
 # (what it is, literals, pattern). Shapes published by each vendor; each is specific
@@ -394,7 +408,10 @@ def credential_shape(value: Any) -> str | None:
         for match in (*_SQL_PASSWORD.finditer(value), *_SQL_OPTION.finditer(value)):
             password = match["password"]
             if password and not (
-                is_placeholder(password) or _reference_or_mask(password) or _HASHED.fullmatch(password)
+                is_placeholder(password)
+                or _reference_or_mask(password)
+                or _HASHED.fullmatch(password)
+                or names_itself(password)
             ):
                 return SQL_WITH_PASSWORD
     if "\n" in value.strip() and ("password" in lowered or "passwd" in lowered):
@@ -405,6 +422,7 @@ def credential_shape(value: Any) -> str | None:
                 or _reference_or_mask(password)
                 or password.lower() in ("true", "false", "none", "null")
                 or _SAMPLE_IN_FILE.fullmatch(password)
+                or names_itself(password)
                 or password.startswith(("/", "%("))
             ):
                 return FILE_WITH_PASSWORD
