@@ -54,15 +54,24 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "real-world"
 DEFAULT_LABELS = ROOT / "tests" / "corpus_labels.json"
 
 
-def measure(corpus: Path, sets: str | None = None) -> dict:
-    """Findings of one lint run over the corpus, keyed by (rule, file, line)."""
+def measure(corpus: Path, sets: str | None = None, per_repository: bool = False) -> dict:
+    """Findings of one lint run over the corpus, keyed by (rule, file, line); with
+    `per_repository`, of one run per top-level folder (a review corpus's
+    `<owner>__<repo>/`), as each repository's team lints its own: one run over many
+    repositories folds two repositories' `Deployment/postgres` in `default` as copies
+    of one object (corpus23's artifact)."""
     kwargs = {"sets": sets} if sets else {}
-    result = lint_paths([str(corpus)], Engine(load_registry()), **kwargs)
-    workloads = sum(1 for ref, _, _ in result.checks if ref.kind in POD_KINDS)
+    engine = Engine(load_registry())
+    if per_repository:
+        roots = sorted(str(child) for child in corpus.iterdir() if child.is_dir() and not child.name.startswith("."))
+        results = [lint_paths([root], engine, **kwargs) for root in roots]
+    else:
+        results = [lint_paths([str(corpus)], engine, **kwargs)]
+    workloads = sum(1 for result in results for ref, _, _ in result.checks if ref.kind in POD_KINDS)
     findings = []
     details: list[dict] = []  # top-level findings with object, container and message (--sample)
     folded = []  # listed under their root cause (policypack/folding.py): read, not counted
-    pending = [(finding, False) for finding in result.findings]
+    pending = [(finding, False) for result in results for finding in result.findings]
     while pending:
         finding, under = pending.pop()
         pending.extend((f, True) for f in finding.folded)
@@ -84,7 +93,7 @@ def measure(corpus: Path, sets: str | None = None) -> dict:
             )
     return {
         "workloads": workloads,
-        "objects": result.objects,
+        "objects": sum(result.objects for result in results),
         "findings": findings,
         "folded": folded,
         "details": details,
@@ -150,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
     parser.add_argument("--sets", choices=("run", "directory", "file"), help="as `policypack lint --sets`")
+    parser.add_argument(
+        "--per-repository",
+        action="store_true",
+        help="lint each top-level folder (a review corpus's <owner>__<repo>) in a run of its own",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--unlabelled", action="store_true", help="list findings of labelled rules without a label")
     parser.add_argument("--sample", type=int, metavar="N", help="draw N findings to label (with --out)")
@@ -167,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_dir():
         print(f"no corpus at {args.corpus}", file=sys.stderr)
         return 2
-    data = measure(args.corpus, args.sets)
+    data = measure(args.corpus, args.sets, args.per_repository)
     labels = json.loads(args.labels.read_text()) if args.labels.is_file() else []
     workloads = max(data["workloads"], 1)
     total = Counter(rule for rule, *_ in data["findings"])
