@@ -14,7 +14,8 @@ own database image, named as one (`grafana/tns-db`, `orders-database`), is taken
 a single instance too, and so are programs whose data lives in the one pod: an
 OpenLDAP directory (replication is configuration a manifest of plain pods does not
 carry), one-process bundles (`jaegertracing/all-in-one`, Nextcloud AIO), Home
-Assistant (one instance by design: two would run every automation twice), Zipkin and
+Assistant (one instance by design: two would run every automation twice), a UniFi
+network controller, Nexus Repository OSS, Zipkin and
 Jaeger without a storage backend in their environment (spans in memory or Badger),
 a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
 distributed), the main process of a Matrix Synapse homeserver (only its workers
@@ -71,7 +72,12 @@ _ARCH_SUFFIX = re.compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)
 # on a shared volume): a directory server without replication configured, one-process
 # bundles (Jaeger's all-in-one, Nextcloud AIO's master container), and Home Assistant,
 # which runs one instance by design (its automations and SQLite in /config).
-_IN_POD_PROGRAM = re.compile(r"openldap|all-in-one|home-?assistant|eclipse-mosquitto|mosquitto")
+_IN_POD_PROGRAM = re.compile(
+    r"openldap|all-in-one|home-?assistant|eclipse-mosquitto|mosquitto"
+    # a UniFi network controller (its device adoption state and embedded MongoDB) and
+    # Nexus Repository OSS (clustering is Pro's): corpus24
+    r"|unifi|unifi-controller|unifi-network-application|nexus|nexus3|docker-nexus"
+)
 # A store's image run as a client of another server: its entrypoint replaced by a
 # script that calls `psql`, `pg_dump`, `redis-cli`, ... and never starts the server
 # (corpus23's restore Deployment on `postgres:9.6-alpine`).

@@ -73,7 +73,8 @@ Notes:
       ensemble in `ZOO_SERVERS` or `--servers=1`, CockroachDB's `start-single-node`,
       Pulsar's `standalone`, a Kafka broker whose `KAFKA_BROKER_ID` is a literal, so
       that every replica would claim it: corpus17, 19),
-      Home Assistant, a Celery beat scheduler (Redash's `scheduler`),
+      Home Assistant, a UniFi controller, Nexus Repository OSS (corpus24),
+      a Celery beat scheduler (Redash's `scheduler`),
       an MQTT broker (Mosquitto does not cluster: corpus23), Confluent's ZooKeeper
       given no `ZOOKEEPER_SERVERS` (standalone), InfluxDB OSS, Neo4j Community,
       ClickHouse (replication is per table, through a Keeper: corpus20, 21), and a
@@ -97,22 +98,33 @@ Notes:
       the first replica's claim can bind it), or a network disk written in the pod
       spec and attached read-write (`gcePersistentDisk`, `awsElasticBlockStore`,
       `azureDisk`, ...: one node at a time mounts it; Tyk's gateway in corpus18).
+    - **Data per pod.** A StatefulSet whose containers write to a claim of their
+      own per pod (`volumeClaimTemplates`): a second pod starts on an empty volume,
+      and is a replica only if the program copies its data between its pods, which
+      a manifest does not show (corpus24's bitwarden_rs on SQLite and Nexus OSS,
+      corpus14's WordPress on SQLite; a store that does replicate is told by its
+      operator or chart, not by plain pods).
+    - **One fixed address.** A pod template that asks for a fixed IP address
+      (Multus's `k8s.v1.cni.cncf.io/networks` with `ips`, Calico's
+      `cni.projectcalico.org/ipAddrs`: corpus24's 5G core on its N2 network): two
+      pods cannot hold it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import CONTROLLER_POD_LABELS, NAMESPACE_OPTION, Stack, map_selector_matches
-from policypack.values import UNKNOWN
+from policypack.values import UNKNOWN, as_list
 
 from .._serving import selects, serves, services_that_may_be_in
 from ..identity._rbac import Bindings
 from ._autoscalers import Autoscalers
-from ._claims import claims_one_volume, data_on_one_node, exclusive, inline_disk, mounted_claims
+from ._claims import claims_one_volume, data_on_one_node, exclusive, inline_disk, mounted_claims, per_pod_claims
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 from ._stores import runs_single_instance, unclustered_broker
@@ -150,6 +162,10 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue  # a second pod would be a second database, not a replica (or not known yet)
         if _bound_to_one_claim(stack, obj, view):
             continue  # its pods share a claim one node at a time mounts (or may: not in the set)
+        if keeps_data_per_pod(obj) is not False:
+            continue  # a second pod starts on an empty claim of its own: a replica only if the program replicates
+        if fixed_address(view) is not False:
+            continue  # its pod asks for one fixed IP address: a second pod cannot have it
         unset = obj.get("spec", "replicas") is None
         stated = "replicas is not set, so Kubernetes runs 1" if unset else f"replicas is {count}"
         yield StackViolation(
@@ -157,6 +173,66 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             ("spec", "replicas"),
             f"{obj.kind} {stated}; at least {minimum} keep it available through node drains, crashes and rollouts",
         )
+
+
+def keeps_data_per_pod(obj: Resource) -> bool | None:
+    """Whether a StatefulSet's containers write to a claim of its own per pod (a
+    `volumeClaimTemplates` entry mounted read-write): a second pod starts on an empty
+    volume, so it is a replica only if the program copies its data between its pods,
+    which a manifest of plain pods does not show (corpus24's bitwarden_rs on SQLite and
+    Nexus OSS; corpus14's WordPress on SQLite, corpus8's Jenkins). None when not known
+    yet."""
+    templates = per_pod_claims(obj)
+    if templates is None:
+        return None
+    if not templates:
+        return False
+    undecided = False
+    for container in obj.containers(init=False, ephemeral=False):
+        mounts = container.get("volumeMounts")
+        if mounts is UNKNOWN:
+            undecided = True
+            continue
+        for mount in as_list(mounts):
+            if not isinstance(mount, Mapping):
+                undecided = undecided or mount is UNKNOWN
+                continue
+            name, read_only = mount.get("name"), mount.get("readOnly")
+            if name is UNKNOWN or read_only is UNKNOWN:
+                undecided = True
+            elif name in templates and read_only is not True:
+                return True
+    return None if undecided else False
+
+
+#: Pod annotations that give the pod one fixed IP address: Multus's network selection
+#: with `ips`, Calico's `ipAddrs`.
+_MULTUS_NETWORKS = "k8s.v1.cni.cncf.io/networks"
+_CALICO_ADDRESSES = "cni.projectcalico.org/ipAddrs"
+
+
+def fixed_address(view: Resource) -> bool | None:
+    """Whether the pod template asks for a fixed IP address (corpus24's open5gs AMF:
+    Multus `"ips": ["10.10.2.1/24"]` on its N2 network): two pods cannot hold it, so
+    the workload runs one by construction. None when not known yet."""
+    path = view.pod_metadata_path
+    annotations = view.get(*path, "annotations") if path is not None else None
+    if annotations is UNKNOWN:
+        return None
+    if not isinstance(annotations, Mapping):
+        return False
+    calico, multus = annotations.get(_CALICO_ADDRESSES), annotations.get(_MULTUS_NETWORKS)
+    if calico is UNKNOWN or multus is UNKNOWN:
+        return None
+    if isinstance(calico, str) and calico.strip() not in ("", "[]"):
+        return True
+    if isinstance(multus, str) and multus.lstrip().startswith("["):
+        try:
+            networks = json.loads(multus)
+        except ValueError:
+            return False
+        return any(isinstance(network, Mapping) and network.get("ips") for network in as_list(networks))
+    return False
 
 
 def _bound_to_one_claim(stack: Stack, obj: Resource, view: Resource) -> bool:

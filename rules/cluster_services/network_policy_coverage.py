@@ -29,7 +29,11 @@ Notes:
     The policies only take effect with a CNI that enforces them (Calico, Cilium,
     Dataplane V2, ...). Offline, lint the workloads with their policies; policies
     applied by another repository show up here: suppress with a reason or exempt
-    the namespace in the config. Unknown labels or selectors fire nothing.
+    the namespace in the config. Unknown labels or selectors fire nothing. A
+    CNI's own policy in the set (Cilium's `CiliumNetworkPolicy` in the namespace, or
+    a cluster-wide one: `CiliumClusterwideNetworkPolicy`, Calico's and Antrea's
+    policies, `AdminNetworkPolicy`) may select the pods by its own rules, so the
+    workloads it may cover are not judged.
 
     Workloads that declare no port (or only ports for probes and metrics: named
     `healthz`, `metrics`, ..., named by the pod's `prometheus.io/port` annotation, asked
@@ -54,6 +58,7 @@ Notes:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -86,6 +91,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue  # NetworkPolicy does not apply to pods on the node's network
         if serve_only and serves(stack, workload, workload, unplaced, traffic_only=True) is not True:
             continue  # nothing to segment that the set shows (or not known yet)
+        if _cni_policy_may_cover(stack, workload):
+            continue  # a CNI's own policy (Cilium, Calico, Antrea) selects pods its own way
         if stack.covered(workload, "NetworkPolicy", "spec", "podSelector") is False:
             namespace = stack.namespace_of(workload)
             # A workload that names no namespace is judged where it would land by default.
@@ -95,6 +102,41 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 ("metadata", "name"),
                 f"no NetworkPolicy in {where} selects the pods of {workload.display_name}",
             )
+
+
+#: Policies of a CNI's own API, scoped to a namespace: Cilium's, and Calico's and
+#: Antrea's, whose kind is `NetworkPolicy` in their own API group.
+NAMESPACED_CNI_POLICIES = ("CiliumNetworkPolicy", "NetworkPolicy")
+#: Policies over the whole cluster: Cilium's, Calico's, Antrea's and the
+#: AdminNetworkPolicy API's.
+CLUSTER_CNI_POLICIES = (
+    "CiliumClusterwideNetworkPolicy",
+    "GlobalNetworkPolicy",
+    "ClusterNetworkPolicy",
+    "AdminNetworkPolicy",
+    "BaselineAdminNetworkPolicy",
+)
+
+
+_CNI_GROUP = re.compile(r"^(?:projectcalico\.org|crd\.projectcalico\.org|crd\.antrea\.io)/")
+
+
+def _cni_policy_may_cover(stack: Stack, workload: Resource) -> bool:
+    """Whether a policy of a CNI's own API in the set may select the workload's pods: a
+    cluster-wide one anywhere, or a namespaced one in its namespace (corpus24's
+    makerspace wiki, covered by a CiliumNetworkPolicy with `endpointSelector: {}`).
+    Their selectors are not Kubernetes' (`endpointSelector`, Calico's selector
+    expressions), so such a workload is not judged."""
+    namespace = stack.namespace_of(workload)
+    for policy in stack.of_kind(*NAMESPACED_CNI_POLICIES, *CLUSTER_CNI_POLICIES):
+        if policy.kind == "NetworkPolicy" and not _CNI_GROUP.search(policy.api_version or ""):
+            continue  # Kubernetes' own: judged by its podSelector
+        if policy.kind in CLUSTER_CNI_POLICIES:
+            return True
+        where = stack.namespace_of(policy)
+        if where is UNKNOWN or namespace is UNKNOWN or where == namespace:
+            return True
+    return False
 
 
 def _raw_pod_spec(workload: Resource) -> Any:
@@ -109,7 +151,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="cluster-services",
-    kinds={"NetworkPolicy", "Service", "PodMonitor", *POD_KINDS},
+    kinds={"NetworkPolicy", "Service", "PodMonitor", "CiliumNetworkPolicy", *CLUSTER_CNI_POLICIES, *POD_KINDS},
     check=check,
     stack=True,
     options={**NAMESPACE_OPTION, "workloadsThatServeOnly": SERVE_ONLY},
