@@ -301,6 +301,7 @@ def _standalone_minio(container: Any) -> bool | None:
 _CLUSTERING_STORES = frozenset(
     {
         "elasticsearch",
+        "elasticsearch-oss",  # Elastic's Apache-licensed build (6.x, 7.10): corpus24's shopsys
         "opensearch",
         "zookeeper",
         "cp-zookeeper",
@@ -351,7 +352,7 @@ def _configured_as_one_node(repository: str, container: Any) -> bool | None:
             return None
         if not isinstance(value, str):
             continue
-        if repository in ("elasticsearch", "opensearch") and name == "discovery.type":
+        if repository in ("elasticsearch", "elasticsearch-oss", "opensearch") and name == "discovery.type":
             return value.strip() == "single-node"
         if repository in ("kafka", "cp-kafka") and name in _BROKER_ID_VARIABLES:
             return value.strip().isdigit()  # a literal id, not one derived per pod
