@@ -218,6 +218,12 @@ def data_on_one_node(view: Resource) -> bool | None:
             on_node[volume["name"]] = path
     if not on_node:
         return False
+    return writes_to(view, set(on_node))
+
+
+def writes_to(view: Resource, names: set[str]) -> bool | None:
+    """Whether a regular container mounts one of these pod volumes read-write; None
+    when a mount that may be one of them is not known yet."""
     undecided = False
     for container in view.containers(init=False, ephemeral=False):
         mounts = container.get("volumeMounts")
@@ -228,7 +234,7 @@ def data_on_one_node(view: Resource) -> bool | None:
             if mount is UNKNOWN or (isinstance(mount, Mapping) and mount.get("name") is UNKNOWN):
                 undecided = True
                 continue
-            if not isinstance(mount, Mapping) or mount.get("name") not in on_node:
+            if not isinstance(mount, Mapping) or mount.get("name") not in names:
                 continue
             read_only = mount.get("readOnly")
             if read_only is UNKNOWN:
@@ -236,6 +242,19 @@ def data_on_one_node(view: Resource) -> bool | None:
             elif read_only is not True:
                 return True
     return None if undecided else False
+
+
+def keeps_data_per_pod(obj: Resource) -> bool | None:
+    """Whether a StatefulSet's containers write to a claim of its own per pod (a
+    `volumeClaimTemplates` entry mounted read-write): a second pod starts on an empty
+    volume, so it is a replica only if the program copies its data between its pods,
+    which a manifest of plain pods does not show (corpus24's bitwarden_rs on SQLite and
+    Nexus OSS; corpus14's WordPress on SQLite, corpus8's Jenkins). None when not known
+    yet."""
+    templates = per_pod_claims(obj)
+    if templates is None:
+        return None
+    return writes_to(obj, templates) if templates else False
 
 
 def claims_one_volume(obj: Resource) -> bool | None:

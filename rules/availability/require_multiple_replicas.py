@@ -124,7 +124,14 @@ from policypack.values import UNKNOWN, as_list
 from .._serving import selects, serves, services_that_may_be_in
 from ..identity._rbac import Bindings
 from ._autoscalers import Autoscalers
-from ._claims import claims_one_volume, data_on_one_node, exclusive, inline_disk, mounted_claims, per_pod_claims
+from ._claims import (
+    claims_one_volume,
+    data_on_one_node,
+    exclusive,
+    inline_disk,
+    keeps_data_per_pod,
+    mounted_claims,
+)
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 from ._stores import runs_single_instance, unclustered_broker
@@ -173,36 +180,6 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             ("spec", "replicas"),
             f"{obj.kind} {stated}; at least {minimum} keep it available through node drains, crashes and rollouts",
         )
-
-
-def keeps_data_per_pod(obj: Resource) -> bool | None:
-    """Whether a StatefulSet's containers write to a claim of its own per pod (a
-    `volumeClaimTemplates` entry mounted read-write): a second pod starts on an empty
-    volume, so it is a replica only if the program copies its data between its pods,
-    which a manifest of plain pods does not show (corpus24's bitwarden_rs on SQLite and
-    Nexus OSS; corpus14's WordPress on SQLite, corpus8's Jenkins). None when not known
-    yet."""
-    templates = per_pod_claims(obj)
-    if templates is None:
-        return None
-    if not templates:
-        return False
-    undecided = False
-    for container in obj.containers(init=False, ephemeral=False):
-        mounts = container.get("volumeMounts")
-        if mounts is UNKNOWN:
-            undecided = True
-            continue
-        for mount in as_list(mounts):
-            if not isinstance(mount, Mapping):
-                undecided = undecided or mount is UNKNOWN
-                continue
-            name, read_only = mount.get("name"), mount.get("readOnly")
-            if name is UNKNOWN or read_only is UNKNOWN:
-                undecided = True
-            elif name in templates and read_only is not True:
-                return True
-    return None if undecided else False
 
 
 #: Pod annotations that give the pod one fixed IP address: Multus's network selection

@@ -84,6 +84,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     serve_only = options["workloadsThatServeOnly"] is True
     # Objects whose namespace is not known yet (only during a preview), found once.
     unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
+    cni_covered = _cni_policy_namespaces(stack)
     for workload in stack.of_kind(*POD_KINDS):
         pod = workload.pod_spec
         host_network = pod.get("hostNetwork") if pod is not None else _raw_pod_spec(workload)
@@ -91,10 +92,10 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue  # NetworkPolicy does not apply to pods on the node's network
         if serve_only and serves(stack, workload, workload, unplaced, traffic_only=True) is not True:
             continue  # nothing to segment that the set shows (or not known yet)
-        if _cni_policy_may_cover(stack, workload):
-            continue  # a CNI's own policy (Cilium, Calico, Antrea) selects pods its own way
+        namespace = stack.namespace_of(workload)
+        if cni_covered and (cni_covered is ALL or namespace is UNKNOWN or {UNKNOWN, namespace} & cni_covered):
+            continue  # a CNI's own policy (Cilium, Calico, Antrea) may select its pods
         if stack.covered(workload, "NetworkPolicy", "spec", "podSelector") is False:
-            namespace = stack.namespace_of(workload)
             # A workload that names no namespace is judged where it would land by default.
             where = f"namespace {namespace} (it names none)" if stack.floating(workload) else f"namespace {namespace}"
             yield StackViolation(
@@ -121,22 +122,25 @@ CLUSTER_CNI_POLICIES = (
 _CNI_GROUP = re.compile(r"^(?:projectcalico\.org|crd\.projectcalico\.org|crd\.antrea\.io)/")
 
 
-def _cni_policy_may_cover(stack: Stack, workload: Resource) -> bool:
-    """Whether a policy of a CNI's own API in the set may select the workload's pods: a
-    cluster-wide one anywhere, or a namespaced one in its namespace (corpus24's
-    makerspace wiki, covered by a CiliumNetworkPolicy with `endpointSelector: {}`).
-    Their selectors are not Kubernetes' (`endpointSelector`, Calico's selector
-    expressions), so such a workload is not judged."""
-    namespace = stack.namespace_of(workload)
+#: Every namespace: a cluster-wide CNI policy is in the set.
+ALL = frozenset({"*"})
+
+
+def _cni_policy_namespaces(stack: Stack) -> frozenset[Any]:
+    """The namespaces where a policy of a CNI's own API in the set may select pods
+    (UNKNOWN among them when a policy's namespace is not known yet), or ALL for a
+    cluster-wide one (corpus24's makerspace wiki, covered by a CiliumNetworkPolicy
+    with `endpointSelector: {}`). Their selectors are not Kubernetes'
+    (`endpointSelector`, Calico's selector expressions), so workloads there are not
+    judged."""
+    found = set()
     for policy in stack.of_kind(*NAMESPACED_CNI_POLICIES, *CLUSTER_CNI_POLICIES):
         if policy.kind == "NetworkPolicy" and not _CNI_GROUP.search(policy.api_version or ""):
             continue  # Kubernetes' own: judged by its podSelector
         if policy.kind in CLUSTER_CNI_POLICIES:
-            return True
-        where = stack.namespace_of(policy)
-        if where is UNKNOWN or namespace is UNKNOWN or where == namespace:
-            return True
-    return False
+            return ALL
+        found.add(stack.namespace_of(policy))
+    return frozenset(found)
 
 
 def _raw_pod_spec(workload: Resource) -> Any:
