@@ -1,14 +1,16 @@
 """Services are not exposed through node ports.
 
-Fires on a Service of `type: NodePort`. LoadBalancer Services, which also allocate
-node ports unless `allocateLoadBalancerNodePorts: false`, are judged by
-`no-public-load-balancer` instead.
+Fires on a Service of `type: NodePort`, unless the set shows that something in front
+of it needs the node port: an Ingress whose controller sends traffic to the nodes,
+or the Service is the ingress layer's own entry point. LoadBalancer Services, which
+also allocate node ports unless `allocateLoadBalancerNodePorts: false`, are judged
+by `no-public-load-balancer` instead.
 
 Why it matters:
     A NodePort opens the same port on every node of the cluster, on every node
-    address, bypassing the ingress layer and its TLS, authentication and rate
-    limits. Whoever can reach any node (and node addresses are often reachable from
-    the whole VPC, sometimes from the internet) reaches the Service. It also ties
+    address, beside the ingress layer and its TLS, authentication and rate limits.
+    Whoever can reach any node (and node addresses are often reachable from the
+    whole VPC, sometimes from the internet) reaches the Service. It also ties
     clients to node addresses that change with every upgrade.
 
 How to fix:
@@ -19,27 +21,210 @@ How to fix:
           type: ClusterIP
 
 Notes:
-    Advisory: some platforms (bare-metal clusters, ingress controllers fronted by an
-    external load balancer) rely on NodePorts by design. Suppress the rule on those
-    Services with the reason.
+    Not judged, because the node port is how the traffic arrives by design:
+    - a backend of an Ingress of the set whose controller routes to node ports: GKE's
+      (`gce`, `gce-internal`; without a `cloud.google.com/neg` annotation that asks for
+      container-native load balancing) and the AWS Load Balancer Controller's (`alb`)
+      in `instance` mode, its default;
+    - a backend of an Ingress that names no class, when the set holds no default
+      IngressClass: GKE's controller takes those, so which controller serves it is
+      not known;
+    - the Service of an ingress controller or gateway (its pods run ingress-nginx,
+      Traefik, Kong, HAProxy, Contour's Envoy, an Istio gateway, ...): on bare metal,
+      the node port is the ingress layer's own entry point.
+
+    Advisory: other platforms (bare-metal clusters, raw TCP or UDP services such as
+    game servers and VPN endpoints) rely on NodePorts by design. Suppress the rule on
+    those Services with the reason. During a Pulumi preview, an Ingress whose class or
+    backends are not known yet leaves its Services unjudged.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Resource
-from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.images import split_image
+from policypack.model import POD_KINDS, Resource
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import Stack
+from policypack.values import Path, as_list, is_unknown
+
+from .ingress_backend_missing import backends
+
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+GCE_CLASSES = frozenset({"gce", "gce-internal", "gce-multi-cluster"})
+GCE_CONTROLLERS = frozenset({"k8s.io/ingress-gce", "networking.gke.io/ingress-gce"})
+ALB_CONTROLLER = "ingress.k8s.aws/alb"
+ALB_TARGET_TYPE = "alb.ingress.kubernetes.io/target-type"
+NEG_ANNOTATION = "cloud.google.com/neg"
+
+# Images of ingress controllers and gateways (the end of the repository path):
+# a NodePort Service in front of them is the ingress layer's entry point.
+_GATEWAY_IMAGE = re.compile(
+    r"(?:.*/)?(?:ingress-nginx/controller|nginx-ingress-controller|nginx-ingress|kubernetes-ingress-controller"
+    r"|kubernetes-ingress|kong|kong-gateway|traefik|haproxy-ingress|contour|envoy|envoy-distroless|proxyv2"
+    r"|emissary|ambassador|skipper|apisix|gloo-ee|gateway-proxy)"
+)
+# Flags only an ingress controller takes.
+_GATEWAY_FLAG = re.compile(
+    r"--(?:ingress-class|ingress\.class|controller-class|watch-ingress-without-class|providers\.kubernetes"
+    r"(?:ingress|crd|gateway))\b"
+)
+
+# In the namespaces an Ingress may route through node ports to a backend not known
+# yet: every namespace, when the Ingress's own is not known yet.
+ANY_NAMESPACE = object()
 
 
-def check(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
-    if service.get("spec", "type") == "NodePort":
-        yield Violation(
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    reached, open_namespaces = _reached_by_node_port(stack)
+    for service in stack.of_kind("Service"):
+        if service.get("spec", "type") != "NodePort" or id(service) in reached:
+            continue
+        namespace = stack.namespace_of(service)
+        if ANY_NAMESPACE in open_namespaces or namespace in open_namespaces or is_unknown(namespace):
+            continue  # an Ingress there may name it, through a backend not known yet
+        if _fronts_ingress_layer(stack, service):
+            continue
+        yield StackViolation(
+            service,
             ("spec", "type"),
             "Service of type NodePort opens its port on every node's address, reachable by anything that can "
             "reach a node",
         )
+
+
+def _reached_by_node_port(stack: Stack) -> tuple[set[int], set[Any]]:
+    """The Services (by id) that back an Ingress whose controller may send traffic to
+    node ports, and the namespaces where such an Ingress has a backend not known yet
+    (`ANY_NAMESPACE` when its own namespace is not known yet)."""
+    # The set's IngressClasses by name (None: one whose name is not known yet).
+    classes = {c.name if isinstance(c.name, str) else None: c for c in stack.of_kind("IngressClass")}
+    defaults = [c for c in stack.of_kind("IngressClass") if c.annotations.get(DEFAULT_CLASS_ANNOTATION) == "true"]
+    if any(_default_not_known(c) for c in stack.of_kind("IngressClass")):
+        defaults = []  # which class is the default is not known yet: classless Ingresses stay open
+    reached: set[int] = set()
+    open_namespaces: set[Any] = set()
+    for ingress in stack.of_kind("Ingress"):
+        controller = _controller(ingress, classes, defaults)
+        if controller is False:
+            continue  # a controller that proxies to the pods
+        namespace = stack.namespace_of(ingress)
+        if not isinstance(namespace, str):
+            open_namespaces.add(ANY_NAMESPACE)
+            continue
+        if _backends_not_known(ingress):
+            open_namespaces.add(namespace)
+        for _, name in backends(ingress):
+            service = stack.find("Service", name, namespace, near=ingress)
+            if is_unknown(service):
+                open_namespaces.add(namespace)  # which Service it names is not known yet
+            elif isinstance(service, Resource) and (controller is None or _instance_targets(ingress, service)):
+                reached.add(id(service))
+    return reached, open_namespaces
+
+
+def _default_not_known(ingress_class: Resource) -> bool:
+    return (
+        is_unknown(ingress_class.name)
+        or is_unknown(ingress_class.get("metadata", "annotations"))
+        or is_unknown(ingress_class.annotations.get(DEFAULT_CLASS_ANNOTATION))
+    )
+
+
+def _backends_not_known(ingress: Resource) -> bool:
+    """Whether the Service name of a backend is not known yet (a preview's unknowns)."""
+    rules = ingress.get("spec", "rules")
+    if is_unknown(rules):
+        return True
+    bases: list[Path] = [("spec", "defaultBackend"), ("spec", "backend")]
+    for r, _ in enumerate(as_list(rules)):
+        paths = ingress.get("spec", "rules", r, "http", "paths")
+        if is_unknown(paths):
+            return True
+        bases.extend(("spec", "rules", r, "http", "paths", p, "backend") for p, _ in enumerate(as_list(paths)))
+    return any(
+        is_unknown(ingress.get(*base, "service", "name")) or is_unknown(ingress.get(*base, "serviceName"))
+        for base in bases
+    )
+
+
+def _controller(ingress: Resource, classes: Mapping[str, Resource], defaults: list[Resource]) -> bool | None:
+    """Whether the Ingress's controller routes to node ports: True for GKE's and the
+    AWS Load Balancer Controller's (the latter then decides per Service by target
+    type), False for another, None when not known (no class and no default
+    IngressClass in the set, or a class not known yet)."""
+    if is_unknown(ingress.get("metadata", "annotations")):
+        return None
+    annotation = ingress.annotations.get(CLASS_ANNOTATION)
+    name = annotation if annotation is not None else ingress.get("spec", "ingressClassName")
+    if is_unknown(name):
+        return None
+    if name is None:
+        if len(defaults) != 1:
+            return None  # GKE's controller serves Ingresses that name no class
+        controller = defaults[0].get("spec", "controller")
+    elif not isinstance(name, str):
+        return False
+    elif name in GCE_CLASSES or name == "alb":
+        return True
+    else:
+        found = classes.get(name)
+        if found is None and None in classes:
+            return None  # an IngressClass whose name is not known yet may be this one
+        controller = found.get("spec", "controller") if found is not None else None
+    if is_unknown(controller):
+        return None
+    return controller in GCE_CONTROLLERS or controller == ALB_CONTROLLER
+
+
+def _instance_targets(ingress: Resource, service: Resource) -> bool:
+    """Whether the node-port controller reaches this Service through node ports: GKE's
+    unless the Service asks for container-native load balancing (a NEG), the AWS Load
+    Balancer Controller unless the target type (the Service's annotation, else the
+    Ingress's) is `ip`."""
+    neg = service.annotations.get(NEG_ANNOTATION)
+    if isinstance(neg, str) and re.search(r'"ingress"\s*:\s*true', neg):
+        return False
+    target = service.annotations.get(ALB_TARGET_TYPE)
+    if target is None:
+        target = ingress.annotations.get(ALB_TARGET_TYPE)
+    return not (isinstance(target, str) and target.strip().lower() == "ip")
+
+
+def _fronts_ingress_layer(stack: Stack, service: Resource) -> bool:
+    """Whether the Service selects the pods of an ingress controller or gateway (or
+    may: its selector or what it selects is not known yet)."""
+    selector = service.get("spec", "selector")
+    if is_unknown(selector):
+        return True  # it may select one
+    if not isinstance(selector, Mapping) or not selector:
+        return False
+    selection = stack.select_map(stack.namespace_of(service), selector, *POD_KINDS, near=service)
+    return selection.undecided or any(_is_gateway(workload) for workload in selection.matched)
+
+
+def _is_gateway(workload: Resource) -> bool:
+    """Whether the workload runs an ingress controller or gateway (or may: its image
+    or arguments are not known yet)."""
+    path = workload.pod_path or workload.builtin_pod_path
+    containers = workload.get(*path, "containers") if path is not None else None
+    if is_unknown(containers) or any(is_unknown(entry) for entry in as_list(containers)):
+        return True
+    for container in workload.containers(init=False, ephemeral=False):
+        image = container.get("image")
+        command, args = container.get("command"), container.get("args")
+        if is_unknown(image) or is_unknown(command) or is_unknown(args):
+            return True
+        if isinstance(image, str) and _GATEWAY_IMAGE.fullmatch(split_image(image)[0].lower()):
+            return True
+        words = [*as_list(command), *as_list(args)]
+        if any(is_unknown(word) or (isinstance(word, str) and _GATEWAY_FLAG.match(word)) for word in words):
+            return True
+    return False
 
 
 RULE = Rule(
@@ -48,8 +233,9 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="application-services",
-    kinds={"Service"},
+    kinds={"Service", "Ingress", "IngressClass", *POD_KINDS},
     check=check,
+    stack=True,
     options={},
     tags=("network-exposure",),
 )
