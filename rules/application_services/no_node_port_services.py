@@ -31,10 +31,12 @@ Notes:
       not known;
     - the Service of an ingress controller or gateway (its pods run ingress-nginx,
       Traefik, Kong, HAProxy, Contour's Envoy, an Istio gateway, ...): on bare metal,
-      the node port is the ingress layer's own entry point.
+      the node port is the ingress layer's own entry point;
+    - a Service whose ports are all UDP (a game server, a VPN endpoint, DNS): no
+      Ingress or HTTP gateway carries it.
 
-    Advisory: other platforms (bare-metal clusters, raw TCP or UDP services such as
-    game servers and VPN endpoints) rely on NodePorts by design. Suppress the rule on
+    Advisory: other platforms (bare-metal clusters, raw TCP services such as game
+    servers) rely on NodePorts by design. Suppress the rule on
     those Services with the reason. During a Pulumi preview, an Ingress whose class or
     backends are not known yet leaves its Services unjudged.
 """
@@ -48,7 +50,7 @@ from typing import Any
 from policypack.images import split_image
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
-from policypack.stack import Stack
+from policypack.stack import Stack, map_selector_matches
 from policypack.values import Path, as_list, is_unknown
 
 from .ingress_backend_missing import backends
@@ -87,7 +89,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         namespace = stack.namespace_of(service)
         if ANY_NAMESPACE in open_namespaces or namespace in open_namespaces or is_unknown(namespace):
             continue  # an Ingress there may name it, through a backend not known yet
-        if _fronts_ingress_layer(stack, service):
+        if _fronts_ingress_layer(stack, service) or _udp_only(service):
             continue
         yield StackViolation(
             service,
@@ -195,16 +197,41 @@ def _instance_targets(ingress: Resource, service: Resource) -> bool:
     return not (isinstance(target, str) and target.strip().lower() == "ip")
 
 
+def _udp_only(service: Resource) -> bool:
+    """Whether every port of the Service is UDP (or may be: not known yet): a game
+    server, a VPN endpoint, DNS. No Ingress or HTTP gateway carries it, and the node
+    port is how it is reached by design (corpus24's and corpus25's WireGuard and
+    Factorio servers)."""
+    ports = service.get("spec", "ports")
+    if is_unknown(ports):
+        return True
+    entries = as_list(ports)
+    if not entries:
+        return False
+    for entry in entries:
+        protocol = entry.get("protocol") if isinstance(entry, Mapping) else None
+        if is_unknown(entry) or is_unknown(protocol):
+            continue  # it may be UDP
+        if protocol != "UDP":
+            return False
+    return True
+
+
 def _fronts_ingress_layer(stack: Stack, service: Resource) -> bool:
-    """Whether the Service selects the pods of an ingress controller or gateway (or
-    may: its selector or what it selects is not known yet)."""
+    """Whether the Service may select the pods of an ingress controller or gateway of
+    the set (or its selector is not known yet)."""
     selector = service.get("spec", "selector")
     if is_unknown(selector):
         return True  # it may select one
     if not isinstance(selector, Mapping) or not selector:
         return False
-    selection = stack.select_map(stack.namespace_of(service), selector, *POD_KINDS, near=service)
-    return selection.undecided or any(_is_gateway(workload) for workload in selection.matched)
+    # Any workload its selector may match (copies, other namespaces, labels not known
+    # yet): only a gateway among them leaves the Service unjudged.
+    return any(
+        _is_gateway(workload)
+        for workload in stack.of_kind(*POD_KINDS)
+        if map_selector_matches(selector, stack.pod_labels(workload)) is not False
+    )
 
 
 def _is_gateway(workload: Resource) -> bool:
