@@ -112,10 +112,15 @@ def parse_path(text: str) -> Path:
     return tuple(out)
 
 
-_TEMPLATE_TEXT = re.compile(r"\$\{|\$\(|\{\{|\}\}")
+# envsubst and shell (`${X}`, `$(X)`), Go templates (`{{ }}`), and the tokens Maven's and
+# Gradle's resource filtering replace at build time (`@docker.image@`: Apache Ozone's
+# example manifests, corpus25), standing alone between non-word characters.
+BUILD_TOKEN = re.compile(r"(?<![\w@])@[A-Za-z][\w.-]*@(?![\w@])")
+_TEMPLATE_TEXT = re.compile(r"\$\{|\$\(|\{\{|\}\}|" + BUILD_TOKEN.pattern)
 
 
 def is_template_text(value: Any) -> bool:
     """Whether a string is an unrendered template (`${PORT:-9002}`, `{{ .Values.port }}`,
-    `$(VAR)`): its value is decided at deploy time, so it is not judged as written."""
+    `$(VAR)`, `@docker.image@`): its value is decided at deploy time (or build time),
+    so it is not judged as written."""
     return isinstance(value, str) and _TEMPLATE_TEXT.search(value) is not None

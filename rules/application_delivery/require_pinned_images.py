@@ -44,7 +44,8 @@ Notes:
     the blank (`data-service-image`, `app_image`: a kustomize base's stand-in that its
     overlays' `images:` replace; corpus20). A blank left for a person to fill in
     (`<YOUR-CONTAINER>`, `???`) is reported as a placeholder never filled in; one a
-    rendering step fills (`${IMAGE}:${TAG}`, corpus22's Buildkite agent) is not.
+    rendering step fills (`${IMAGE}:${TAG}`, corpus22's Buildkite agent), or a build's
+    resource filtering (`@docker.image@`, Maven's, in Apache Ozone's examples), is not.
     An image is judged as it is deployed when a build in the lint run sets it
     (offline; see policypack/builds.py): a kustomize overlay's `images` entry
     (`newTag`, `digest`, `newName`) rewrites a base's image, so a base that leaves
@@ -72,7 +73,7 @@ from typing import Any
 from policypack.images import split_image
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import is_template_text, is_unknown
+from policypack.values import BUILD_TOKEN, is_template_text, is_unknown
 
 _DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
 
@@ -207,9 +208,15 @@ def names_the_blank(image: str) -> bool:
 def names_no_image(image: str) -> bool:
     """Whether the reference says nothing of the program it runs: no image reference
     at all (`IMAGE_PLACEHOLDER`, `FILLED BY THE OPERATOR`), a template's blank in
-    its repository (`${IMAGE}`, `<your-image>`), or a bare name for the blank
-    (`data-service-image`). Which program runs is unknown."""
-    return is_not_a_reference(image) or _PLACEHOLDER.search(split_image(image)[0]) is not None or names_the_blank(image)
+    its repository (`${IMAGE}`, `<your-image>`), a build tool's token
+    (`@docker.image@`), or a bare name for the blank (`data-service-image`). Which
+    program runs is unknown."""
+    return (
+        is_not_a_reference(image)
+        or _PLACEHOLDER.search(split_image(image)[0]) is not None
+        or BUILD_TOKEN.search(image) is not None
+        or names_the_blank(image)
+    )
 
 
 def is_build_reference(image: str) -> bool:
@@ -227,6 +234,8 @@ def is_build_reference(image: str) -> bool:
 
 def _pinning_problem(image: str, require_digest: bool) -> str | None:
     """What is wrong with how `image` is pinned (said after `uses image "..."`), or None."""
+    if BUILD_TOKEN.search(image):
+        return None  # `@docker.image@`: Maven's or Gradle's filtering writes the reference at build time
     repository, tag, digest = split_image(image)
     # `${IMAGE}:${TAG}`, `$(TAG)`: chosen when the manifest is rendered (envsubst, a CI
     # step), so not known here; a literal tag beside a templated registry is judged.
