@@ -230,6 +230,21 @@ def is_placeholder(value: str) -> bool:
     )
 
 
+_PASSWORD_WORDS = frozenset({"PASSWORD", "PASSWD", "PASS", "PW", "PASSPHRASE", "PIN"})
+
+
+def numeric_password(name: Any, value: str) -> bool:
+    """Whether a value of digits only is a password: its name's last word says so
+    (`POSTGRES_PASSWORD: "123456"`, corpus25; `PGPASSWORD`), as it does not for a
+    number such as `PASSWORD_MIN_LENGTH` or `TOKEN_TTL` (which `is_credential_name`
+    rejects) or an id. Four digits at least: a shorter one is a count."""
+    text = value.strip()
+    if not (isinstance(name, str) and text.isdigit() and len(text) >= 4 and is_credential_name(name)):
+        return False
+    last = words(name)[-1]
+    return last in _PASSWORD_WORDS or (_compound(last) and last.endswith(("PASSWORD", "PASSWD")))
+
+
 # A program's own reference to a value kept in another file: Home Assistant's and
 # ESPHome's `!secret db_password`, Zigbee2MQTT's `!secret.yaml password` (corpus23's
 # z2m reads `!z2msecret.yaml password` from a file mounted from a Secret).
@@ -389,6 +404,9 @@ _SAMPLE_IN_FILE = re.compile(
     r"|example\w*|sample\w*|dummy\w*|placeholder\w*|todo|tbd",
     re.I,
 )
+# Code that reads the password from the environment (a test script's
+# `password = os.environ['KEYCLOAK_PASSWORD']`, corpus25's Keycloak chart): no value.
+_READS_ENVIRONMENT = re.compile(r"os\.environ|getenv\(|process\.env\.|System\.getenv|ENV\[|env\(", re.I)
 # A password already hashed by the server's own scheme (md5..., SCRAM-SHA-256$...).
 _HASHED = re.compile(r"md5[0-9a-f]{32}|SCRAM-SHA-256\$.*")
 SQL_WITH_PASSWORD = "a SQL statement with a password in it"
@@ -408,7 +426,8 @@ def credential_shape(value: Any) -> str | None:
         for match in (*_SQL_PASSWORD.finditer(value), *_SQL_OPTION.finditer(value)):
             password = match["password"]
             if password and not (
-                is_placeholder(password)
+                _commented_out(value, match.start())
+                or is_placeholder(password)
                 or _reference_or_mask(password)
                 or _HASHED.fullmatch(password)
                 or names_itself(password)
@@ -424,12 +443,26 @@ def credential_shape(value: Any) -> str | None:
                 or _SAMPLE_IN_FILE.fullmatch(password)
                 or names_itself(password)
                 or password.startswith(("/", "%("))
+                or _READS_ENVIRONMENT.search(password)
             ):
                 return FILE_WITH_PASSWORD
     if "://" not in value:
         return None
     for match in _URL_PASSWORD.finditer(value):
         password = match["password"]
-        if not _reference_or_mask(password):
+        if not (_reference_or_mask(password) or _commented_out(value, match.start())):
             return URL_WITH_PASSWORD
     return None
+
+
+# What starts a comment line in the configuration files kept in ConfigMaps (TOML, YAML,
+# INI, shell and properties files; SQL; C-like languages).
+_COMMENT_STARTS = ("#", ";", "//", "-- ")
+
+
+def _commented_out(text: str, position: int) -> bool:
+    """Whether `position` of a multi-line text lies on a comment line: a sample kept
+    commented out (Wavefront's collector configuration, `#  servers =
+    ["http://Administrator:password@${host}:${port}"]`, corpus25) is no setting."""
+    start = text.rfind("\n", 0, position) + 1
+    return text[start:position].lstrip().startswith(_COMMENT_STARTS)

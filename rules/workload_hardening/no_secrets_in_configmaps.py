@@ -13,7 +13,8 @@ reference such as `${DB_PASSWORD}` or Frigate's `{FRIGATE_RTSP_PASSWORD}`, a mas
 `CHANGEME_...` instruction), or when its key
 looks like an environment variable (no dot, so not a file name such as
 `application.yaml`) whose name says it is a credential, such as `DB_PASSWORD` or
-`apiToken`, and its value is not empty, a boolean, a number or a path (a sample
+`apiToken`, and its value is not empty, a boolean, a number (but digits given to a
+password, `DB_PASSWORD: "123456"`) or a path (a sample
 value such as `password` is reported: the key is where the real one will be
 written); an ACCESS_KEY beside a SECRET_KEY of the same prefix is the key's id, not
 a credential. One finding
@@ -48,7 +49,14 @@ from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_mapping
 
-from ._credentials import credential_shape, is_credential_name, is_placeholder, names_a_secret, names_key_id
+from ._credentials import (
+    credential_shape,
+    is_credential_name,
+    is_placeholder,
+    names_a_secret,
+    names_key_id,
+    numeric_password,
+)
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -57,7 +65,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     keys = sorted(k for k in data if isinstance(k, str))  # (Pulumi sorts keys)
     for key in keys:
         value = data[key]
-        if not isinstance(value, str) or is_placeholder(value):
+        if not isinstance(value, str) or (is_placeholder(value) and not numeric_password(key, value)):
             continue
         if names_key_id(key, keys) and credential_shape(value) is None:
             continue  # MINIO_ACCESS_KEY beside MINIO_SECRET_KEY: a user name

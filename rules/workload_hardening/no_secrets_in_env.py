@@ -12,8 +12,9 @@ key, a JSON Web Token, or a URL with a password in it.
 Names whose last word says they hold something else are not credentials:
 `TOKEN_URL`, `PASSWORD_FILE`, `SECRET_NAME`, `AWS_ACCESS_KEY_ID`, `*_PATH`,
 `*_ENDPOINT`, `*_LENGTH`, `*_TTL`, `*_USER`, ... Values that cannot be one are
-ignored: empty, booleans, numbers, paths, and a bare reference to another
-variable such as `$(DB_PASSWORD)`. A sample value (`password`, `changeme`) is
+ignored: empty, booleans, numbers (but digits given to a password, such as
+`POSTGRES_PASSWORD: "123456"`), paths, and a bare reference to another variable such
+as `$(DB_PASSWORD)`. A sample value (`password`, `changeme`) is
 reported: the variable is where the real credential will be typed. An ACCESS_KEY
 beside a SECRET_KEY of the same prefix (`MINIO_ACCESS_KEY`, `MINIO_SECRET_KEY`) is
 the key's id, a user name: only the secret is reported. One finding per container, at its first such
@@ -52,7 +53,14 @@ from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
 
-from ._credentials import credential_shape, is_credential_name, is_placeholder, names_a_secret, names_key_id
+from ._credentials import (
+    credential_shape,
+    is_credential_name,
+    is_placeholder,
+    names_a_secret,
+    names_key_id,
+    numeric_password,
+)
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -65,7 +73,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             if not isinstance(entry, Mapping):
                 continue
             name, value = entry.get("name"), entry.get("value")
-            if not isinstance(value, str) or is_placeholder(value):
+            if not isinstance(value, str) or (is_placeholder(value) and not numeric_password(name, value)):
                 continue  # missing, a reference (valueFrom), or unknown during preview
             if isinstance(name, str) and names_key_id(name, names) and credential_shape(value) is None:
                 continue  # MINIO_ACCESS_KEY beside MINIO_SECRET_KEY: a user name
