@@ -15,7 +15,8 @@ a single instance too, and so are programs whose data lives in the one pod: an
 OpenLDAP directory (replication is configuration a manifest of plain pods does not
 carry), one-process bundles (`jaegertracing/all-in-one`, Nextcloud AIO), Home
 Assistant (one instance by design: two would run every automation twice), a UniFi
-network controller, Nexus Repository OSS, Zipkin and
+network controller, Nexus Repository OSS, a Jupyter server (its kernels and
+sessions live in the process) and JupyterHub's hub, Zipkin and
 Jaeger without a storage backend in their environment (spans in memory or Badger),
 a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
 distributed), the main process of a Matrix Synapse homeserver (only its workers
@@ -77,6 +78,9 @@ _IN_POD_PROGRAM = re.compile(
     # a UniFi network controller (its device adoption state and embedded MongoDB) and
     # Nexus Repository OSS (clustering is Pro's): corpus24
     r"|unifi|unifi-controller|unifi-network-application|nexus|nexus3|docker-nexus"
+    # a Jupyter server (its kernels and sessions; docker-stacks' `*-notebook` images, a
+    # project's own `jupyter` build: corpus25) and JupyterHub's hub, one by design
+    r"|jupyter|jupyterlab|(?:[a-z0-9]+[-_])*notebook|jupyterhub|k8s-hub"
 )
 # A store's image run as a client of another server: its entrypoint replaced by a
 # script that calls `psql`, `pg_dump`, `redis-cli`, ... and never starts the server
