@@ -1,6 +1,7 @@
 """Which workloads an autoscaler owns the replica count of.
 
-A HorizontalPodAutoscaler names its target in `spec.scaleTargetRef`; so do
+A HorizontalPodAutoscaler names its target in `spec.scaleTargetRef` (a built-in kind
+in another API group, `apps.openshift.io/v1` `Deployment`, names nothing); so do
 autoscalers built on custom resources, KEDA's `ScaledObject` first among them (its
 `kind` defaults to Deployment). Any custom resource with a `spec.scaleTargetRef`
 counts: it is the convention of the scale subresource. The cluster-proportional
@@ -44,6 +45,33 @@ _SCALE_VERBS = ("patch", "update", "*")
 _ANY_NAMESPACE = "*"
 
 
+# The API groups of the workload kinds an autoscaler may name (extensions: the removed
+# v1beta1 API of Deployments and ReplicaSets; ReplicationController: the core group).
+_KIND_GROUPS = {
+    "Deployment": ("apps", "extensions"),
+    "StatefulSet": ("apps",),
+    "ReplicaSet": ("apps", "extensions"),
+    "ReplicationController": ("",),
+}
+
+
+def names_kind_group(ref: Mapping[str, object]) -> bool | None:
+    """Whether a `scaleTargetRef` names its built-in kind in that kind's API group (or
+    names no apiVersion): `apps.openshift.io/v1` with `kind: Deployment` names no
+    object (corpus25), so its autoscaler scales nothing. True for other kinds; None
+    when the apiVersion or kind is not known yet."""
+    api, kind = ref.get("apiVersion"), ref.get("kind")
+    if api is None:
+        return True
+    if is_unknown(api) or is_unknown(kind):
+        return None
+    if not isinstance(kind, str) or kind not in _KIND_GROUPS:
+        return True
+    if not isinstance(api, str):
+        return False
+    return (api.rpartition("/")[0] if "/" in api else "") in _KIND_GROUPS[kind]
+
+
 class Autoscalers:
     """The targets of the set's autoscalers, read once (a rule asks for every
     workload, and a set may hold thousands)."""
@@ -70,9 +98,10 @@ class Autoscalers:
             where = stack.namespace_of(scaler)
             kind = ref.get("kind", "Deployment" if scaler.is_custom_resource else None)
             name = ref.get("name")
-            if where is UNKNOWN or kind is UNKNOWN or name is UNKNOWN:
+            fits = names_kind_group({**ref, "kind": kind})
+            if where is UNKNOWN or kind is UNKNOWN or name is UNKNOWN or fits is None:
                 self.undecided = True
-            elif isinstance(where, str) and isinstance(kind, str) and isinstance(name, str):
+            elif isinstance(where, str) and isinstance(kind, str) and isinstance(name, str) and fits:
                 self.targets.add((where, kind, name))
 
     def _proportional(self, stack: Stack, workload: Resource) -> None:

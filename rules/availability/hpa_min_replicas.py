@@ -11,6 +11,11 @@ Why it matters:
 How to fix:
     Set `spec.minReplicas: 2` (or more), and a PodDisruptionBudget with
     `maxUnavailable: 1`.
+
+Notes:
+    An autoscaler whose `scaleTargetRef` names a workload kind in another API group
+    (`apps.openshift.io/v1` `Deployment`) scales nothing: `hpa-target-missing`
+    reports that, and this rule stays quiet.
 """
 
 from __future__ import annotations
@@ -20,10 +25,16 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.values import is_unknown
+
+from ._autoscalers import names_kind_group
 
 
 def check(hpa: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     minimum = options["minReplicas"]
+    ref = hpa.get("spec", "scaleTargetRef")
+    if is_unknown(ref) or (isinstance(ref, Mapping) and names_kind_group(ref) is not True):
+        return  # it scales nothing (hpa-target-missing reports the target's API group), or may not
     value = hpa.get("spec", "minReplicas")
     if value is None and isinstance(hpa.get("spec"), Mapping):
         yield Violation(("spec", "minReplicas"), f"minReplicas is not set (1 by default); the minimum is {minimum}")

@@ -2,7 +2,8 @@
 
 Fires on the `spec.replicas` of a Deployment, StatefulSet, ReplicaSet or
 ReplicationController that a HorizontalPodAutoscaler in the same namespace targets
-(among the objects linted together, or the stack).
+(among the objects linted together, or the stack), by kind, name and API group (an
+`apps.openshift.io/v1` `Deployment` is no Deployment: `hpa-target-missing` reports it).
 
 Why it matters:
     Every apply of the manifest resets the replica count to the written value,
@@ -27,14 +28,17 @@ from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 
+from ._autoscalers import names_kind_group
+
 TARGET_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for hpa in stack.of_kind("HorizontalPodAutoscaler"):
+        ref = hpa.get("spec", "scaleTargetRef")
         kind, name = hpa.get("spec", "scaleTargetRef", "kind"), hpa.get("spec", "scaleTargetRef", "name")
-        if kind not in TARGET_KINDS:
-            continue
+        if kind not in TARGET_KINDS or not names_kind_group(ref):
+            continue  # not a workload kind, or in another API group: it scales nothing here
         target = stack.find(kind, name, stack.namespace_of(hpa), near=hpa)
         if not isinstance(target, Resource) or not isinstance(target.get("spec", "replicas"), int):
             continue  # absent (fine) or not known yet

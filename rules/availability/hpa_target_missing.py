@@ -2,7 +2,8 @@
 
 The `spec.scaleTargetRef` (kind and name) of each HorizontalPodAutoscaler must name an
 object of that kind in the autoscaler's namespace, among the objects linted together
-(or the stack).
+(or the stack), and its `apiVersion`, when given, that kind's API group
+(`apps/v1` for a Deployment, not OpenShift's `apps.openshift.io/v1`).
 
 Why it matters:
     An autoscaler whose target does not exist does nothing: the workload runs at
@@ -31,14 +32,29 @@ from typing import Any
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 
+from ._autoscalers import names_kind_group
+
 TARGET_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
+_API = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "ReplicaSet": "apps/v1", "ReplicationController": "v1"}
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for hpa in stack.of_kind("HorizontalPodAutoscaler"):
+        ref = hpa.get("spec", "scaleTargetRef")
         kind, name = hpa.get("spec", "scaleTargetRef", "kind"), hpa.get("spec", "scaleTargetRef", "name")
         if kind not in TARGET_KINDS or not isinstance(name, str):
             continue  # custom scalable kinds (Argo Rollouts, ...) are not judged
+        fits = names_kind_group(ref)
+        if fits is False:
+            yield StackViolation(
+                hpa,
+                ("spec", "scaleTargetRef", "apiVersion"),
+                f'scale target {kind} "{name}" is named in API {ref.get("apiVersion")}, which has no {kind}: '
+                f"the autoscaler finds no target and scales nothing (a {kind} is {_API[kind]})",
+            )
+            continue
+        if fits is None:
+            continue
         namespace = stack.namespace_of(hpa)
         if stack.find(kind, name, namespace, near=hpa) is None:
             yield StackViolation(
