@@ -282,6 +282,15 @@ class Grant:
         return text
 
 
+def pod_access(requests: Iterable[Request]) -> str:
+    """What a pod-exec grant lets its holder do, as a message says it: run commands
+    (exec, attach, an ephemeral container), or only tunnel to the pods' ports
+    (`pods/portforward` runs nothing: corpus25's sub-admin role)."""
+    if all(request.resource == "pods/portforward" for request in requests):
+        return "open tunnels to pods' ports"
+    return "run commands in pods"
+
+
 def grants(rules: Any, capability: str, *, namespaced: bool = False) -> list[Grant]:
     """Each rule of `rules` that grants the capability, in rule order."""
     by_rule: dict[int, list[tuple[Request, Match]]] = {}

@@ -88,6 +88,7 @@ from ._rbac import (
     binding_grants,
     describe_subject,
     is_aggregated,
+    pod_access,
     subjects,
 )
 
@@ -165,6 +166,8 @@ def _effective_roles(role: Resource, cluster_roles: list[Resource], seen: frozen
 def _phrase(capability: str, grants: Iterable[Sourced]) -> str:
     if capability == "secret-read" and any(r.verb in ("list", "watch") for _, g in grants for r in g.requests):
         return "read every Secret's data"
+    if capability == "pod-exec":
+        return pod_access([r for _, g in grants for r in g.requests])
     return PHRASES.get(capability, capability)
 
 

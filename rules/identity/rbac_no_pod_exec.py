@@ -33,12 +33,14 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 
-from ._rbac import role_grants, where
+from ._rbac import pod_access, role_grants, where
 
 
 def check(role: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for grant in role_grants(role, "pod-exec"):
-        yield Violation(grant.path, f"rule #{grant.rule_index} can run commands in pods: {grant.detail}{where(role)}")
+        yield Violation(
+            grant.path, f"rule #{grant.rule_index} can {pod_access(grant.requests)}: {grant.detail}{where(role)}"
+        )
 
 
 RULE = Rule(
