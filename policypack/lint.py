@@ -223,9 +223,10 @@ def _as_built(finding: Finding, resource: Any) -> Finding:
 
 def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
     """What makes two findings the same one on copies of an object: the rule, the
-    object's identity, its images (for a pod-bearing object), the field, the container
-    and the message, within one set; None for a finding that is never folded (a rule
-    failure, a suppressed one, one without a file or an object name)."""
+    object's identity, its images (for a pod-bearing object), the field and the
+    container, within one set (and the message, when one file has several: see
+    `fold_copies`); None for a finding that is never folded (a rule failure, a
+    suppressed one, one without a file or an object name)."""
     location, ref = finding.location, finding.object
     if finding.error or finding.suppression is not None or location is None or not isinstance(ref.name, str):
         return None
@@ -240,13 +241,12 @@ def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
         ref.name,
         finding.path,
         finding.container,
-        finding.message,
     )
 
 
 def fold_copies(result: LintResult) -> None:
     """One finding per root cause across copies of one object (docs/sets.md rule 4):
-    when two files of a set define the same object and a rule says the same thing of
+    when two files of a set define the same object and a rule reports the same field of
     both (a per-provider `deploy.yaml`, one Deployment written in two files), the
     finding of the first file stays and the others are folded under it, each at its
     own file and line, its message naming how many other files repeat it. Pod-bearing
@@ -254,11 +254,20 @@ def fold_copies(result: LintResult) -> None:
     whatever registry or tag: a release manifest of pinned images and the dev manifest
     beside it are copies); an app's `redis` beside another that runs a second program
     is reported on its own."""
-    keys: dict[tuple[Any, ...], list[tuple[int, str]]] = {}
+    grouped: dict[tuple[Any, ...], list[tuple[int, str, str]]] = {}
     for index, finding in enumerate(result.findings):
         key = _copy_key(finding, result)
         if key is not None:
-            keys.setdefault(key, []).append((index, finding.location.file))  # type: ignore[union-attr]
+            grouped.setdefault(key, []).append((index, finding.location.file, finding.message))  # type: ignore[union-attr]
+    # The same field of copies is one root cause even when the messages differ (one
+    # copy's env lists a third credential, corpus25's osixia examples): unless a file
+    # has two findings of the rule at that field, then only the same words are one.
+    keys: dict[tuple[Any, ...], list[tuple[int, str]]] = {}
+    for key, entries in grouped.items():
+        files = [file for _, file, _ in entries]
+        one_each = len(files) == len(set(files))
+        for index, file, message in entries:
+            keys.setdefault(key if one_each else (*key, message), []).append((index, file))
     primary_of: dict[int, int] = {}
     for entries in keys.values():
         if len({file for _, file in entries}) < 2:

@@ -316,6 +316,24 @@ def test_one_object_written_in_two_files_is_reported_once(tmp_path: Path) -> Non
     assert len(list(result.findings)) == 2
 
 
+def test_copies_are_folded_by_field_even_when_the_words_differ(tmp_path: Path) -> None:
+    # corpus25's osixia examples: two copies of Deployment `ldap`, one giving a third
+    # credential in env. The rule reports the same field of both (its first
+    # credential): one finding, whose message is the first copy's.
+    ldap = deployment("ldap", "ldap").replace(
+        "          ports:", "          env:\n            - {name: LDAP_ADMIN_PASSWORD, value: admin}\n          ports:"
+    )
+    more = ldap.replace(
+        "value: admin}", "value: admin}\n            - {name: LDAP_READONLY_USER_PASSWORD, value: readonly}"
+    )
+    write(tmp_path, {"simple/ldap.yaml": ldap, "tls/ldap.yaml": more})
+    config = PackConfig.from_mapping({"all": "disabled", "no-secrets-in-env": "mandatory"}, REGISTRY)
+    (finding,) = list(lint_paths([str(tmp_path)], Engine(REGISTRY, config)).findings)
+    assert Path(finding.location.file).parent.name == "simple"
+    assert finding.message.endswith("(also in 1 other file: ../tls/ldap.yaml)")
+    assert "so do env LDAP_READONLY_USER_PASSWORD" in finding.folded[0].message
+
+
 def test_copies_run_the_same_programs(tmp_path: Path) -> None:
     # corpus18: a Redis Deployment beside its kernel-tuning busybox init container and
     # another project's plain `redis` were folded as one object. Objects that run other
