@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from policypack.model import Resource
+from policypack.patterns import lazy_compile
 from policypack.stack import Stack, label_selector_matches, map_selector_matches
 from policypack.values import UNKNOWN, as_list, get
 
@@ -19,7 +20,7 @@ from .availability._probes import scrape_ports
 # port of a StatefulSet's governing Service, which CSI controllers declare only
 # because `serviceName` needs a Service; kompose's `headless` port 55555 for a
 # compose service without ports): they carry no one's traffic.
-_SELF_PORT = re.compile(
+_SELF_PORT = lazy_compile(
     r"(?:[a-z0-9]+-)*(?:https?-)?(?:metrics|monitoring|prometheus|prome|prom|telemetry|healthz?|health-?check"
     r"|liveness(?:-probe)?|probes?)(?:-(?:port|tls|https?|grpc))?"
     r"|(?:[a-z0-9]+-)*dummy(?:-[a-z0-9]+)*|headless"
@@ -43,7 +44,7 @@ def _traffic_port(port: Any, scraped: frozenset[int] = frozenset(), monitored: f
 # The path of a health endpoint that a probe asks for (`/healthz`, `/ready`, `/livez`,
 # `/health/live`, `/ping`): a port the container declares only for it carries no one's
 # traffic but the kubelet's (corpus22's Discord bot workers, `BOT_HEALTH_PORT`).
-_HEALTH_PATH = re.compile(r"/(?:healthz?|readyz?|livez?|liveness|readiness|alive|ping|status)(?:/[\w.-]*)?/?", re.I)
+_HEALTH_PATH = lazy_compile(r"/(?:healthz?|readyz?|livez?|liveness|readiness|alive|ping|status)(?:/[\w.-]*)?/?", re.I)
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 
 

@@ -28,18 +28,18 @@ Notes:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import is_template_text
 
-_TIME_ZONE = re.compile(r"^(?:CRON_TZ|TZ)=\S+\s+")
+_TIME_ZONE = lazy_compile(r"^(?:CRON_TZ|TZ)=\S+\s+")
 _EVERY_MINUTE = ("*", "*/1", "0-59", "0-59/1")
-_NUMBERS = re.compile(r"\d{1,2}(?:,\d{1,2})*")
-_STEP = re.compile(r"(\*|\d{1,2})/(\d{1,2})")
+_NUMBERS = lazy_compile(r"\d{1,2}(?:,\d{1,2})*")
+_STEP = lazy_compile(r"(\*|\d{1,2})/(\d{1,2})")
 
 
 def named_hours(field: str) -> list[int] | None:

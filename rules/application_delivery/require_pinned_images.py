@@ -66,16 +66,16 @@ Notes:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.images import split_image
 from policypack.model import POD_KINDS, Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import BUILD_TOKEN, is_template_text, is_unknown
 
-_DIGEST = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
+_DIGEST = lazy_compile(r"^[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
 
 
 DOCKER_HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io")
@@ -137,7 +137,7 @@ MOVING_TAGS = frozenset(
         "lts",
     }
 )
-_WORD = re.compile(r"[A-Za-z]+")
+_WORD = lazy_compile(r"[A-Za-z]+")
 #: Platform words a moving tag may carry (`latest-amd64`, `master-arm64`): they name
 #: the build's platform, not a release.
 _PLATFORMS = frozenset(
@@ -156,7 +156,7 @@ def moving_tag(tag: str) -> bool:
 
 
 # A template left unfilled: {NAME}, <NAME>, ${NAME}, ??? (a valid tag has none of these).
-_PLACEHOLDER = re.compile(r"[{}<>$?]")
+_PLACEHOLDER = lazy_compile(r"[{}<>$?]")
 #: Tags that are the name of the blank rather than a value (`nginx-ingress:version`).
 PLACEHOLDER_TAGS = frozenset(
     {"version", "tag", "your-tag", "yourtag", "x.y.z", "vx.y.z", "changeme", "change-me", "replaceme", "replace-me"}
@@ -172,7 +172,7 @@ KUBEBUILDER_PLACEHOLDERS = frozenset({"controller"})
 
 # A repository path component of an image reference: lowercase letters and digits,
 # joined by `.`, `_`, `__` or dashes (the distribution reference grammar).
-_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+_PATH_COMPONENT = lazy_compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 
 
 def is_not_a_reference(image: str) -> bool:
@@ -196,7 +196,7 @@ def is_not_a_reference(image: str) -> bool:
 # A bare name that names the blank (`data-service-image`, `app_image`, `image`): a
 # kustomize base's stand-in that its overlays' `images:` replace (DARPA's Terarium in
 # corpus20). Docker Hub's official images are never so named.
-_NAMED_BLANK = re.compile(r"(?:[a-z0-9]+(?:[-_][a-z0-9]+)*[-_])?image")
+_NAMED_BLANK = lazy_compile(r"(?:[a-z0-9]+(?:[-_][a-z0-9]+)*[-_])?image")
 
 
 def names_the_blank(image: str) -> bool:

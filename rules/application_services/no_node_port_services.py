@@ -49,6 +49,7 @@ from typing import Any
 
 from policypack.images import split_image
 from policypack.model import POD_KINDS, Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import Stack, map_selector_matches
 from policypack.values import Path, as_list, is_unknown
@@ -65,13 +66,13 @@ NEG_ANNOTATION = "cloud.google.com/neg"
 
 # Images of ingress controllers and gateways (the end of the repository path):
 # a NodePort Service in front of them is the ingress layer's entry point.
-_GATEWAY_IMAGE = re.compile(
+_GATEWAY_IMAGE = lazy_compile(
     r"(?:.*/)?(?:ingress-nginx/controller|nginx-ingress-controller|nginx-ingress|kubernetes-ingress-controller"
     r"|kubernetes-ingress|kong|kong-gateway|traefik|haproxy-ingress|contour|envoy|envoy-distroless|proxyv2"
     r"|emissary|ambassador|skipper|apisix|gloo-ee|gateway-proxy)"
 )
 # Flags only an ingress controller takes.
-_GATEWAY_FLAG = re.compile(
+_GATEWAY_FLAG = lazy_compile(
     r"--(?:ingress-class|ingress\.class|controller-class|watch-ingress-without-class|providers\.kubernetes"
     r"(?:ingress|crd|gateway))\b"
 )

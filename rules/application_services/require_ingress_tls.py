@@ -70,11 +70,11 @@ Notes:
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_list, is_unknown
 
@@ -96,7 +96,7 @@ PRIVATE_DOMAINS = (
     "cluster.local",
 )
 #: Wildcard DNS services whose names spell the address they resolve to.
-_SPELLED_ADDRESS = re.compile(
+_SPELLED_ADDRESS = lazy_compile(
     r"(?:^|[.-])(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})\.(?:nip\.io|sslip\.io|xip\.io)$"
 )
 

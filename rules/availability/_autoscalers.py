@@ -17,16 +17,16 @@ autoscaler's general right (KEDA's), not a claim on any one workload.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patterns import lazy_compile
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
 # --target=<kind>/<name>, as the cluster-proportional-autoscaler takes it.
-_TARGET_FLAG = re.compile(r"--target=(?P<kind>[a-z]+)/(?P<name>[a-z0-9]([-a-z0-9.]*[a-z0-9])?)")
-_NAMESPACE_FLAG = re.compile(r"--namespace=(?P<namespace>[a-z0-9]([-a-z0-9]*[a-z0-9])?)")
+_TARGET_FLAG = lazy_compile(r"--target=(?P<kind>[a-z]+)/(?P<name>[a-z0-9]([-a-z0-9.]*[a-z0-9])?)")
+_NAMESPACE_FLAG = lazy_compile(r"--namespace=(?P<namespace>[a-z0-9]([-a-z0-9]*[a-z0-9])?)")
 _TARGET_KINDS = {
     "deployment": "Deployment",
     "replicaset": "ReplicaSet",

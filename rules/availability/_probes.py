@@ -3,11 +3,11 @@ containers in them must declare a probe."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from policypack.model import Container, Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Violation
 from policypack.values import as_list, is_unknown
 
@@ -41,7 +41,7 @@ CONTAINERS_WITH_PORTS_ONLY = {
 # fsfreeze or debug sidecar): nothing in it serves, and nothing in it can hang.
 _SLEEP = r"sleep\s+(?:infinity|inf|[0-9]+[smhd]?)"
 _WAIT = rf"(?:exec\s+)?(?:{_SLEEP}|tail\s+-f\s+/dev/null|while\s+(?:true|:);?\s*do\s+{_SLEEP};?\s*done)"
-_IDLE_COMMAND = re.compile(rf"(?:(?:/usr)?(?:/bin/)?(?:sh|bash|ash|dash)\s+-c\s+)?[\"']?\s*{_WAIT}\s*;?\s*[\"']?")
+_IDLE_COMMAND = lazy_compile(rf"(?:(?:/usr)?(?:/bin/)?(?:sh|bash|ash|dash)\s+-c\s+)?[\"']?\s*{_WAIT}\s*;?\s*[\"']?")
 
 
 def is_idle(container: Container) -> bool | None:
@@ -79,14 +79,14 @@ def runs_until_replaced(obj: Resource, options: Mapping[str, Any]) -> bool:
 # The word may follow the program's own (`cfg-rel-metrics`, Managed Prometheus' config
 # reloader; `http-metrics`) and come before a protocol or `port` (`metrics-tls`,
 # OpenIM's `tran-prome-port`).
-_DIAGNOSTIC_PORT = re.compile(
+_DIAGNOSTIC_PORT = lazy_compile(
     r"(?:[a-z0-9]+-)*(?:metrics|monitoring|prometheus|prome|prom|telemetry)(?:-(?:port|tls|https?|grpc))?"
 )
 # Flags that bind a program's metrics or health server (`--metrics-bind-address=:8080`,
 # `--health-probe-bind-address=:8081`, `--healthz-port=10256`, the CSI sidecars'
 # `--http-endpoint=$(POD_IP):8091`), and the port number at the end of their value.
-_DIAGNOSTIC_FLAG = re.compile(r"--?(?:[a-z0-9-]*(?:metrics|health)[a-z0-9-]*|http-endpoint)")
-_PORT_AT_END = re.compile(r"(?:^|:)([0-9]{1,5})$")
+_DIAGNOSTIC_FLAG = lazy_compile(r"--?(?:[a-z0-9-]*(?:metrics|health)[a-z0-9-]*|http-endpoint)")
+_PORT_AT_END = lazy_compile(r"(?:^|:)([0-9]{1,5})$")
 
 
 def scrape_ports(obj: Resource) -> frozenset[int] | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from policypack.images import repository_name
 from policypack.model import Container, Resource
+from policypack.patterns import lazy_compile
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
@@ -27,11 +28,11 @@ from ..identity._rbac import Bindings, account_of
 # kube-scheduler's options or ingress-nginx turn leader election on or tune it
 # (`--leader-election-namespace`, `--leader-elect-lease-duration`, ...): a program
 # that has such flags elects a leader, most of them by default.
-LEADER_FLAG = re.compile(
+LEADER_FLAG = lazy_compile(
     r"^--?(?P<flag>leader-elect(?:ion)?|enable-leader-election|election-id)(?P<more>(?:-[-\w]*)?)(?:=(?P<value>.*))?$"
 )
 SWITCHES = frozenset({"leader-elect", "leader-election", "enable-leader-election"})
-LEADER_ENV = re.compile(r"LEADER_ELECT", re.IGNORECASE)
+LEADER_ENV = lazy_compile(r"LEADER_ELECT", re.IGNORECASE)
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
@@ -67,11 +68,11 @@ def named_as_controller(view: Resource, account: str) -> bool | None:
 # the downward API (`-nginx-configmaps=$(POD_NAMESPACE)/nginx-config`), or
 # `<kind>/<name>` of a workload (`--target=deployment/coredns`, the proportional
 # autoscalers).
-_KUBECTL = re.compile(r"(?:^|[\s/;&|(])kubectl(?:$|\s)")
+_KUBECTL = lazy_compile(r"(?:^|[\s/;&|(])kubectl(?:$|\s)")
 # The API server's in-cluster address (`--source=kubernetes:https://kubernetes.default`,
 # kube-eventer's and heapster's source): the program is pointed at the API.
-_API_SERVER = re.compile(r"(?:^|[/=:@\s])kubernetes\.default(?:\.svc(?:\.cluster\.local)?)?(?:$|[:/?\s])")
-_OBJECT_ARGUMENT = re.compile(
+_API_SERVER = lazy_compile(r"(?:^|[/=:@\s])kubernetes\.default(?:\.svc(?:\.cluster\.local)?)?(?:$|[:/?\s])")
+_OBJECT_ARGUMENT = lazy_compile(
     r"--?[\w.-]+=(?:\$\([A-Z_]*NAMESPACE\)/[a-z0-9][a-z0-9.-]*"
     r"|(?:deployment|statefulset|daemonset|replicaset|replicationcontroller)s?/[a-z0-9][a-z0-9.-]*)",
     re.IGNORECASE,
@@ -212,7 +213,7 @@ def calls_the_api(view: Resource) -> bool | None:
 # RUNNER_EXECUTOR, Airflow's AIRFLOW__CORE__EXECUTOR, a CI system's BACKEND): set to
 # Kubernetes, the program starts pods through the API with its own token.
 _WORK_PLACE_WORDS = frozenset({"EXECUTOR", "BACKEND", "PROVIDER", "ORCHESTRATOR", "PLATFORM", "RUNTIME", "DRIVER"})
-_KUBERNETES_VALUE = re.compile(r"kubernetes\w*|k8s", re.IGNORECASE)
+_KUBERNETES_VALUE = lazy_compile(r"kubernetes\w*|k8s", re.IGNORECASE)
 
 
 def _runs_work_on_kubernetes(name: Any, value: Any) -> bool:

@@ -48,6 +48,7 @@ from typing import Any
 
 from policypack.images import repository_name
 from policypack.model import Resource
+from policypack.patterns import lazy_compile
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
@@ -55,7 +56,7 @@ from ..application_delivery.require_pinned_images import names_no_image
 
 # The last path segment of the repository: postgres, bitnami/postgresql, mysql/mysql-server,
 # valkey/valkey, mongodb/mongodb-community-server, redis/redis-stack-server, ...
-_SINGLE_INSTANCE_STORE = re.compile(
+_SINGLE_INSTANCE_STORE = lazy_compile(
     r"(?:postgres|postgresql|postgis|mysql|mysql-server|mariadb|percona-server|mongo|mongodb"
     r"|mongodb-community-server|redis|redis-stack-server|valkey|keydb|memcached|dynamodb-local|jenkins"
     # InfluxDB OSS and Neo4j Community: clustering is their Enterprise editions'; ClickHouse
@@ -68,12 +69,12 @@ _SINGLE_INSTANCE_STORE = re.compile(
     r"|valkey|memcached|influxdb|dynamodb-local))"
 )
 # An architecture written into the repository's name (`heapster-influxdb-amd64`).
-_ARCH_SUFFIX = re.compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)$")
+_ARCH_SUFFIX = lazy_compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)$")
 # Programs whose data lives in the one pod (not databases a second server would open
 # on a shared volume): a directory server without replication configured, one-process
 # bundles (Jaeger's all-in-one, Nextcloud AIO's master container), and Home Assistant,
 # which runs one instance by design (its automations and SQLite in /config).
-_IN_POD_PROGRAM = re.compile(
+_IN_POD_PROGRAM = lazy_compile(
     r"openldap|all-in-one|home-?assistant|eclipse-mosquitto|mosquitto"
     # a UniFi network controller (its device adoption state and embedded MongoDB) and
     # Nexus Repository OSS (clustering is Pro's): corpus24
@@ -85,26 +86,26 @@ _IN_POD_PROGRAM = re.compile(
 # A store's image run as a client of another server: its entrypoint replaced by a
 # script that calls `psql`, `pg_dump`, `redis-cli`, ... and never starts the server
 # (corpus23's restore Deployment on `postgres:9.6-alpine`).
-_CLIENT_WORD = re.compile(
+_CLIENT_WORD = lazy_compile(
     r"(?<![\w.-])(?:psql|pg_dump|pg_dumpall|pg_restore|mysql|mysqldump|mariadb-dump|redis-cli|valkey-cli"
     r"|mongo|mongosh|mongodump|mongorestore)(?![\w.-])"
 )
-_SERVER_WORD = re.compile(
+_SERVER_WORD = lazy_compile(
     r"(?<![\w.-])(?:postgres|mysqld|mariadbd|redis-server|valkey-server|mongod|memcached|docker-entrypoint\.sh)"
     r"(?![\w-])"
 )
 # Trace stores that keep spans in the pod unless a storage backend is configured:
 # Zipkin (STORAGE_TYPE), Jaeger v1 (SPAN_STORAGE_TYPE) and v2 (a config file: its
 # backend unseen, so taken as the in-pod default).
-_IN_POD_TRACE_STORE = re.compile(r"zipkin|zipkin-slim|jaeger")
+_IN_POD_TRACE_STORE = lazy_compile(r"zipkin|zipkin-slim|jaeger")
 _TRACE_BACKENDS = frozenset({"cassandra", "cassandra3", "elasticsearch", "opensearch", "mysql", "kafka", "grpc"})
 # Brokers that cluster only under stable host names (a StatefulSet's): RabbitMQ.
-_BROKER_NEEDING_STABLE_NAMES = re.compile(r"rabbitmq")
+_BROKER_NEEDING_STABLE_NAMES = lazy_compile(r"rabbitmq")
 # What a RabbitMQ that forms a cluster is given: peer discovery or a node list in its
 # configuration file, or the variables of images that cluster from their environment
 # (Bitnami's K8S_SERVICE_NAME, RABBITMQ_USE_LONGNAME, a shared Erlang cookie).
-_CLUSTER_CONFIG = re.compile(r"cluster_formation|cluster_nodes")
-_CLUSTER_VARIABLE = re.compile(r"cookie|use_longname|k8s_service_name|cluster|peer_discovery", re.IGNORECASE)
+_CLUSTER_CONFIG = lazy_compile(r"cluster_formation|cluster_nodes")
+_CLUSTER_VARIABLE = lazy_compile(r"cookie|use_longname|k8s_service_name|cluster|peer_discovery", re.IGNORECASE)
 
 
 #: The well-known ports of those databases: PostgreSQL, MySQL/MariaDB, MongoDB, Redis/Valkey.
@@ -319,7 +320,7 @@ _CLUSTERING_STORES = frozenset(
 )
 # A Kafka broker's id written as a literal: every replica would claim the same one.
 _BROKER_ID_VARIABLES = frozenset({"KAFKA_BROKER_ID", "KAFKA_NODE_ID", "KAFKA_CFG_NODE_ID", "KAFKA_CFG_BROKER_ID"})
-_ONE_SERVER_FLAG = re.compile(r"--servers[= ]1(?!\d)")
+_ONE_SERVER_FLAG = lazy_compile(r"--servers[= ]1(?!\d)")
 _ENSEMBLE_VARIABLES = {"ZOO_SERVERS": r"[\s,]+", "ZOOKEEPER_SERVERS": r";"}
 
 
@@ -415,12 +416,12 @@ def _runs_a_task_scheduler(container: Any) -> bool | None:
 
 # A compute cluster's coordinator: Flink's JobManager (the image's `jobmanager` and
 # `standalone-job` commands, `jobmanager.sh`) and Spark's standalone master.
-_FLINK_COORDINATOR = re.compile(r"(?:^|/)(?:jobmanager\.sh|standalone-job\.sh)$|^(?:jobmanager|standalone-job)$")
-_SPARK_MASTER = re.compile(r"start-master\.sh|deploy\.master\.Master")
+_FLINK_COORDINATOR = lazy_compile(r"(?:^|/)(?:jobmanager\.sh|standalone-job\.sh)$|^(?:jobmanager|standalone-job)$")
+_SPARK_MASTER = lazy_compile(r"start-master\.sh|deploy\.master\.Master")
 # Slurm's controller, by its program or an image named for it (corpus23's
 # `rancavil/slurm-master`, with one `SlurmctldHost` in its slurm.conf).
-_SLURM_CONTROLLER_IMAGE = re.compile(r"slurmctld|slurm-?(?:master|controller|ctld)")
-_SLURM_CONTROLLER_WORD = re.compile(r"(?:^|/)slurmctld$")
+_SLURM_CONTROLLER_IMAGE = lazy_compile(r"slurmctld|slurm-?(?:master|controller|ctld)")
+_SLURM_CONTROLLER_WORD = lazy_compile(r"(?:^|/)slurmctld$")
 
 
 def _runs_a_coordinator_without_standby(container: Any) -> bool | None:

@@ -60,12 +60,12 @@ Notes:
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.images import split_image
 from policypack.model import Container, Resource
+from policypack.patterns import Pattern, lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list, get, is_unknown
 
@@ -73,49 +73,49 @@ TARGET_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"
 
 # The end of the image's repository path -> the program, where its data lives, and
 # how its configuration moves it (an environment variable, or a flag).
-_DATABASES: tuple[tuple[re.Pattern[str], str, tuple[str, ...], str | None, str | None], ...] = (
+_DATABASES: tuple[tuple[Pattern, str, tuple[str, ...], str | None, str | None], ...] = (
     # Bitnami's images keep their data under /bitnami/<name>: the directory comes from the name.
     (
-        re.compile(r"(?:.*/)?bitnami/(?:postgresql|mysql|mariadb|mongodb|influxdb|cassandra|clickhouse|couchdb)"),
+        lazy_compile(r"(?:.*/)?bitnami/(?:postgresql|mysql|mariadb|mongodb|influxdb|cassandra|clickhouse|couchdb)"),
         "",
         (),
         None,
         None,
     ),
     (
-        re.compile(r"(?:.*/)?(?:postgres|postgis/postgis|timescale/timescaledb(?:-ha)?)"),
+        lazy_compile(r"(?:.*/)?(?:postgres|postgis/postgis|timescale/timescaledb(?:-ha)?)"),
         "PostgreSQL",
         ("/var/lib/postgresql/data", "/var/lib/postgresql"),
         "PGDATA",
         None,
     ),
     (
-        re.compile(r"(?:.*/)?(?:mysql|mysql/mysql-server|percona|percona/percona-server)"),
+        lazy_compile(r"(?:.*/)?(?:mysql|mysql/mysql-server|percona|percona/percona-server)"),
         "MySQL",
         ("/var/lib/mysql",),
         None,
         "--datadir",
     ),
-    (re.compile(r"(?:.*/)?mariadb"), "MariaDB", ("/var/lib/mysql",), None, "--datadir"),
+    (lazy_compile(r"(?:.*/)?mariadb"), "MariaDB", ("/var/lib/mysql",), None, "--datadir"),
     (
-        re.compile(r"(?:.*/)?(?:mongo|mongodb/mongodb-community-server)"),
+        lazy_compile(r"(?:.*/)?(?:mongo|mongodb/mongodb-community-server)"),
         "MongoDB",
         ("/data/db",),
         None,
         "--dbpath",
     ),
-    (re.compile(r"(?:.*/)?influxdb"), "InfluxDB", ("/var/lib/influxdb", "/var/lib/influxdb2"), None, None),
-    (re.compile(r"(?:.*/)?neo4j"), "Neo4j", ("/data",), None, None),
+    (lazy_compile(r"(?:.*/)?influxdb"), "InfluxDB", ("/var/lib/influxdb", "/var/lib/influxdb2"), None, None),
+    (lazy_compile(r"(?:.*/)?neo4j"), "Neo4j", ("/data",), None, None),
     (
-        re.compile(r"(?:.*/)?(?:clickhouse-server|clickhouse/clickhouse|clickhouse)"),
+        lazy_compile(r"(?:.*/)?(?:clickhouse-server|clickhouse/clickhouse|clickhouse)"),
         "ClickHouse",
         ("/var/lib/clickhouse",),
         None,
         None,
     ),
-    (re.compile(r"(?:.*/)?cassandra"), "Cassandra", ("/var/lib/cassandra",), None, None),
-    (re.compile(r"(?:.*/)?couchdb"), "CouchDB", ("/opt/couchdb/data",), None, None),
-    (re.compile(r"(?:.*/)?mssql/server"), "SQL Server", ("/var/opt/mssql",), None, None),
+    (lazy_compile(r"(?:.*/)?cassandra"), "Cassandra", ("/var/lib/cassandra",), None, None),
+    (lazy_compile(r"(?:.*/)?couchdb"), "CouchDB", ("/opt/couchdb/data",), None, None),
+    (lazy_compile(r"(?:.*/)?mssql/server"), "SQL Server", ("/var/opt/mssql",), None, None),
 )
 
 _BITNAMI_PROGRAMS = {

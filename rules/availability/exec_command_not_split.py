@@ -56,6 +56,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Container, Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import is_template_text
 
@@ -107,7 +108,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
 # A shell that runs a script given with -c (`sh -c`, `/bin/bash -ec`).
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 # A script that reads its positional parameters takes the words after it on purpose.
-_POSITIONAL = re.compile(r"\$(?:[0-9@*#]|\{[0-9@*#])")
+_POSITIONAL = lazy_compile(r"\$(?:[0-9@*#]|\{[0-9@*#])")
 
 
 def _after_script(words: list[Any]) -> tuple[str, int] | None:

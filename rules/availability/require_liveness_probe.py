@@ -57,12 +57,12 @@ Notes:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.images import repository_name, split_image
 from policypack.model import Container, Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list, is_unknown
 
@@ -83,7 +83,7 @@ CSI_CONTROLLER_SIDECARS = frozenset(
 # The registrars, and the first version with a probe mode (kubelet-registration-probe).
 CSI_REGISTRARS = frozenset({"csi-node-driver-registrar", "driver-registrar", "csi-cluster-driver-registrar"})
 REGISTRAR_PROBE_SINCE = (2, 3)
-VERSION = re.compile(r"^v?(\d+)\.(\d+)")
+VERSION = lazy_compile(r"^v?(\d+)\.(\d+)")
 
 LIVENESS_PORTS_ONLY = {
     **CONTAINERS_WITH_PORTS_ONLY,

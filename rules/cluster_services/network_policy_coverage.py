@@ -58,11 +58,11 @@ Notes:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN
@@ -119,7 +119,7 @@ CLUSTER_CNI_POLICIES = (
 )
 
 
-_CNI_GROUP = re.compile(r"^(?:projectcalico\.org|crd\.projectcalico\.org|crd\.antrea\.io)/")
+_CNI_GROUP = lazy_compile(r"^(?:projectcalico\.org|crd\.projectcalico\.org|crd\.antrea\.io)/")
 
 
 #: Every namespace: a cluster-wide CNI policy is in the set.

@@ -26,14 +26,14 @@ Notes:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Rule, Severity, Violation
 
-_VERSION = re.compile(r"^\s*v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?\s*$")
+_VERSION = lazy_compile(r"^\s*v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?\s*$")
 
 
 def minor_version(value: Any) -> tuple[int, int] | None:

@@ -23,15 +23,15 @@ How to fix:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.iam import MANAGED_POLICY_TYPES, managed_policy_arns
 from policypack.model import Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 
-AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:[^*?]*/)?(?P<name>[^/]+)$")
+AWS_MANAGED = lazy_compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:[^*?]*/)?(?P<name>[^/]+)$")
 
 
 def check(resource: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

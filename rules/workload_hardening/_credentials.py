@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from policypack.patterns import Pattern, lazy_compile
+
 # Words that name a credential on their own, and pairs of adjacent words that do.
 CREDENTIAL_WORDS = frozenset(
     {
@@ -146,7 +148,7 @@ def _compound(word: str) -> bool:
 # `SMTP_PASS`, but not `PASS_THROUGH_HEADERS`.
 CREDENTIAL_LAST_WORDS = frozenset({"PASS", "PW"})
 
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_WORD = lazy_compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
 def words(name: str) -> list[str]:
@@ -171,7 +173,7 @@ def is_credential_name(name: str) -> bool:
 
 
 # A Kubernetes object name (DNS-1123 subdomain) of several words: `my-registry-token`.
-_OBJECT_NAME = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)+")
+_OBJECT_NAME = lazy_compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)+")
 
 
 def names_a_secret(name: str, value: str) -> bool:
@@ -185,15 +187,15 @@ def names_a_secret(name: str, value: str) -> bool:
     return bool(parts) and parts[-1] == "SECRET" and _OBJECT_NAME.fullmatch(value.strip()) is not None
 
 
-_NUMBER = re.compile(r"[0-9.]+")
+_NUMBER = lazy_compile(r"[0-9.]+")
 # A reference to another variable: Kubernetes' `$(VAR)`, and a template's `${VAR}` or
 # `$VAR` (envsubst fills both: prow's starter Secret holds "$MINIO_ROOT_PASSWORD").
-_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9_.-]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+_REFERENCE = lazy_compile(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)|\$\{[A-Za-z_][A-Za-z0-9_.-]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 
 
 # A value SOPS encrypted in place (`ENC[AES256_GCM,data:...,iv:...,tag:...,type:str]`):
 # the file holds ciphertext, which is how SOPS keeps credentials in a repository.
-_SOPS_VALUE = re.compile(r"ENC\[[A-Z0-9_]+,data:[^\]]*\]")
+_SOPS_VALUE = lazy_compile(r"ENC\[[A-Z0-9_]+,data:[^\]]*\]")
 
 
 def is_encrypted(value: str) -> bool:
@@ -204,7 +206,9 @@ def is_encrypted(value: str) -> bool:
 # An instruction to fill the value in, written where it goes: `CHANGEME_SECURE_S3_PASSWORD`,
 # `ed25519 a_XXXX CHANGEME_GENERATE_USING_SYNAPSE_GENERATE_COMMAND`, `REPLACE_WITH_YOUR_KEY`.
 # A bare `changeme` is not one: it is a default password people deploy (Elasticsearch's).
-_FILL_IN = re.compile(r"(?<![A-Za-z0-9])(?:change[-_]?me|replace[-_]?me|replace[-_]with)[-_][A-Za-z0-9]", re.IGNORECASE)
+_FILL_IN = lazy_compile(
+    r"(?<![A-Za-z0-9])(?:change[-_]?me|replace[-_]?me|replace[-_]with)[-_][A-Za-z0-9]", re.IGNORECASE
+)
 
 
 def is_fill_in(value: str) -> bool:
@@ -248,10 +252,10 @@ def numeric_password(name: Any, value: str) -> bool:
 # A program's own reference to a value kept in another file: Home Assistant's and
 # ESPHome's `!secret db_password`, Zigbee2MQTT's `!secret.yaml password` (corpus23's
 # z2m reads `!z2msecret.yaml password` from a file mounted from a Secret).
-_FILE_REFERENCE = re.compile(r"!(?:secret|[A-Za-z0-9_.-]+\.ya?ml)\s+[A-Za-z_][A-Za-z0-9_.-]*")
+_FILE_REFERENCE = lazy_compile(r"!(?:secret|[A-Za-z0-9_.-]+\.ya?ml)\s+[A-Za-z_][A-Za-z0-9_.-]*")
 
 
-_ONE_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
+_ONE_URL = lazy_compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
 
 
 def sample_url(text: str) -> bool:
@@ -286,7 +290,7 @@ def _reference_or_mask(password: str) -> bool:
 
 # A variable a program substitutes into its own configuration: Frigate's
 # `rtsp://admin:{FRIGATE_RTSP_PASSWORD}@camera` (its `FRIGATE_*` environment).
-_BRACED_NAME = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+_BRACED_NAME = lazy_compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 def _access_key_prefix(parts: list[str]) -> tuple[str, ...] | None:
@@ -315,7 +319,7 @@ def names_key_id(name: str, siblings: Iterable[str]) -> bool:
 
 
 # Letters only, in words joined by `_`, `-`, `.` or spaces.
-_PLAIN_WORDS = re.compile(r"[A-Za-z]+(?:[-_. ][A-Za-z]+)*")
+_PLAIN_WORDS = lazy_compile(r"[A-Za-z]+(?:[-_. ][A-Za-z]+)*")
 
 
 def names_itself(value: str) -> bool:
@@ -337,78 +341,80 @@ def names_itself(value: str) -> bool:
 
 # A credential word inside one run-together word of a sample: Lemmy's
 # `SOMEVERYSECRETAPIKEY` and `SOMEVERYSECRETDBPASSWORD`, pict-rs's `MINIOSECRET`.
-_RUN_TOGETHER = re.compile(r"SECRET|PASSWORD|PASSWD|PASSPHRASE|APIKEY")
+_RUN_TOGETHER = lazy_compile(r"SECRET|PASSWORD|PASSWD|PASSPHRASE|APIKEY")
 
 
 # (what it is, literals, pattern). Shapes published by each vendor; each is specific
 # enough that a match is almost never anything else. A match contains one of the
 # literals: testing those first with `in` is much faster than the search itself on
 # long values (a pattern that starts with \b gets no prefix scan from `re`).
-VALUE_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+VALUE_PATTERNS: tuple[tuple[str, tuple[str, ...], Pattern], ...] = (
     (
         "a private key",
         ("PRIVATE KEY",),
-        re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+        lazy_compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
     ),
     (
         "an AWS access key id",
         ("AKIA", "ASIA", "ABIA", "ACCA"),
-        re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
+        lazy_compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
     ),
     (
         "a GitHub token",
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+        lazy_compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
     ),
-    ("a GitLab token", ("glpat-",), re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
-    ("a Slack token", ("xox",), re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("a GitLab token", ("glpat-",), lazy_compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
+    ("a Slack token", ("xox",), lazy_compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
     (
         "a Slack webhook URL",
         ("https://hooks.slack.com/services/",),
-        re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/\w+"),
+        lazy_compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/\w+"),
     ),
-    ("a Stripe secret key", ("_live_", "_test_"), re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")),
-    ("a Google API key", ("AIza",), re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
-    ("an npm token", ("npm_",), re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
-    ("an Azure storage account key", ("AccountKey=",), re.compile(r"AccountKey=[A-Za-z0-9+/]{40,}")),
+    ("a Stripe secret key", ("_live_", "_test_"), lazy_compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")),
+    ("a Google API key", ("AIza",), lazy_compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    ("an npm token", ("npm_",), lazy_compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("an Azure storage account key", ("AccountKey=",), lazy_compile(r"AccountKey=[A-Za-z0-9+/]{40,}")),
     (
         "a JSON Web Token",
         ("eyJ",),
-        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        lazy_compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     ),
 )
-_GCP_KEY = (re.compile(r'"type"\s*:\s*"service_account"'), re.compile(r'"private_key"\s*:'))
+_GCP_KEY = (lazy_compile(r'"type"\s*:\s*"service_account"'), lazy_compile(r'"private_key"\s*:'))
 URL_WITH_PASSWORD = "a URL with a password in it"
-_URL_PASSWORD = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<password>[^\s/@]+)@")
+_URL_PASSWORD = lazy_compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<password>[^\s/@]+)@")
 
 
 # A SQL statement that gives a role its password in the clear (an init script kept in
 # a ConfigMap: EUCAIM's `CREATE USER molgenis ... ENCRYPTED PASSWORD 'molgenis'`).
-_SQL_PASSWORD = re.compile(r"\b(?:CREATE|ALTER)\s+(?:ROLE|USER)\b[^;]*?\bPASSWORD\s+'(?P<password>[^']*)'", re.I | re.S)
+_SQL_PASSWORD = lazy_compile(
+    r"\b(?:CREATE|ALTER)\s+(?:ROLE|USER)\b[^;]*?\bPASSWORD\s+'(?P<password>[^']*)'", re.I | re.S
+)
 # A connector's option in a SQL `WITH (...)` clause (Flink SQL, Spark SQL, Trino
 # catalogs written as SQL: corpus21's lakehouse jobs, `'password' = 'rootpw'`,
 # `'s3.secret-key' = 'minio123'`).
-_SQL_OPTION = re.compile(
+_SQL_OPTION = lazy_compile(
     r"'(?P<key>[A-Za-z0-9._-]*(?:password|passwd|secret[._-]?key|secret[._-]?access[._-]?key))'\s*=\s*'(?P<password>[^']*)'",
     re.I,
 )
 # A password line of a configuration file (Java properties, an INI or env file) kept
 # under one key: corpus21's Trino catalog `connection-password=rootpw`.
-_FILE_PASSWORD = re.compile(
+_FILE_PASSWORD = lazy_compile(
     r"^[ \t]*(?P<key>[A-Za-z0-9._-]*(?:password|passwd))[ \t]*[=:][ \t]*(?P<password>[^\s#;]+)[ \t]*$", re.I | re.M
 )
 FILE_WITH_PASSWORD = "a configuration file with a password in it"
 # A sample in such a line (`cassandra.password=CHANGE_ME`, corpus19's FIZ properties).
-_SAMPLE_IN_FILE = re.compile(
+_SAMPLE_IN_FILE = lazy_compile(
     r"(?:change|replace|fill|set)[-_ ]?(?:me|it|this)\w*|<[^>]*>|x+|\*+|password|passwd|secret"
     r"|example\w*|sample\w*|dummy\w*|placeholder\w*|todo|tbd",
     re.I,
 )
 # Code that reads the password from the environment (a test script's
 # `password = os.environ['KEYCLOAK_PASSWORD']`, corpus25's Keycloak chart): no value.
-_READS_ENVIRONMENT = re.compile(r"os\.environ|getenv\(|process\.env\.|System\.getenv|ENV\[|env\(", re.I)
+_READS_ENVIRONMENT = lazy_compile(r"os\.environ|getenv\(|process\.env\.|System\.getenv|ENV\[|env\(", re.I)
 # A password already hashed by the server's own scheme (md5..., SCRAM-SHA-256$...).
-_HASHED = re.compile(r"md5[0-9a-f]{32}|SCRAM-SHA-256\$.*")
+_HASHED = lazy_compile(r"md5[0-9a-f]{32}|SCRAM-SHA-256\$.*")
 SQL_WITH_PASSWORD = "a SQL statement with a password in it"
 
 

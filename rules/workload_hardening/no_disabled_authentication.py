@@ -56,6 +56,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Container, Resource
+from policypack.patterns import Pattern, lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list, is_unknown
 
@@ -63,13 +64,13 @@ YES_WORDS = frozenset({"yes", "true", "1", "on"})
 
 # Variables that give MySQL's or MariaDB's root a password (then an empty one is
 # only allowed, not used).
-_ROOT_PASSWORD = re.compile(r"(?:MYSQL|MARIADB)_(?:RANDOM_)?ROOT_PASSWORD(?:_FILE|_HASH)?")
+_ROOT_PASSWORD = lazy_compile(r"(?:MYSQL|MARIADB)_(?:RANDOM_)?ROOT_PASSWORD(?:_FILE|_HASH)?")
 # A password variable of Bitnami's images (`POSTGRESQL_PASSWORD`, `REDIS_PASSWORD_FILE`,
 # `MONGODB_ROOT_PASSWORD`, ...).
-_PASSWORD = re.compile(r"[A-Z0-9_]*PASSWORD(?:_FILE)?")
+_PASSWORD = lazy_compile(r"[A-Z0-9_]*PASSWORD(?:_FILE)?")
 # Jupyter's token flag with an empty value (`--NotebookApp.token=''`), and its password flag.
-_EMPTY_TOKEN = re.compile(r"--(?:NotebookApp|ServerApp)\.token=(?:''|\"\"|)(?=\s|$|;|&)")
-_PASSWORD_FLAG = re.compile(r"--(?:NotebookApp|ServerApp)\.password=(?!''|\"\"|\s|$)")
+_EMPTY_TOKEN = lazy_compile(r"--(?:NotebookApp|ServerApp)\.token=(?:''|\"\"|)(?=\s|$|;|&)")
+_PASSWORD_FLAG = lazy_compile(r"--(?:NotebookApp|ServerApp)\.password=(?!''|\"\"|\s|$)")
 
 
 # The value of an entry given by `valueFrom`: set, to something the spec does not show.
@@ -98,7 +99,7 @@ class Environment:
         value = self.values.get(name)
         return value if isinstance(value, str) else None
 
-    def sets(self, pattern: re.Pattern[str], but: str = "") -> bool:
+    def sets(self, pattern: Pattern, but: str = "") -> bool:
         """Whether a variable matching `pattern` (other than `but`) has a value."""
         return any(
             pattern.fullmatch(name) and name != but and value not in (None, "") for name, value in self.values.items()
@@ -138,7 +139,7 @@ def _command_line(container: Container) -> tuple[list[tuple[str, list[Any]]], st
     return fields, " ".join(word for _, words in fields for word in words if isinstance(word, str))
 
 
-def _word_with(fields: list[tuple[str, list[Any]]], pattern: re.Pattern[str]) -> tuple[str, int] | None:
+def _word_with(fields: list[tuple[str, list[Any]]], pattern: Pattern) -> tuple[str, int] | None:
     """The field and index of the first word `pattern` finds in."""
     for field, words in fields:
         for index, word in enumerate(words):
@@ -160,8 +161,8 @@ def _empty_token(container: Container) -> tuple[str, int] | None:
 # CockroachDB's server started in insecure mode (`cockroach start --insecure`, also
 # `start-single-node`), in an argument list or a shell line; its client commands
 # (`cockroach sql --insecure`, `init`) only follow the server's mode.
-_INSECURE_COCKROACH = re.compile(r"cockroach\s+start(?:-single-node)?\b(?:(?!&&|\|\||;).)*?\s--insecure\b", re.DOTALL)
-_INSECURE_FLAG = re.compile(r"--insecure\b")
+_INSECURE_COCKROACH = lazy_compile(r"cockroach\s+start(?:-single-node)?\b(?:(?!&&|\|\||;).)*?\s--insecure\b", re.DOTALL)
+_INSECURE_FLAG = lazy_compile(r"--insecure\b")
 
 
 def _insecure_cockroach(container: Container) -> tuple[str, int] | None:

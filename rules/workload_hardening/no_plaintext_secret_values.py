@@ -69,6 +69,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import UNKNOWN, as_mapping
 
@@ -88,14 +89,16 @@ from ._credentials import (
 # A one-word key that names a credential without word boundaries (`azurestorageaccountkey`,
 # `privatekey`), or is one by itself (`key`, `pass`); keys of several words are judged
 # word by word (`is_credential_name`), so `token_type` or `cacheKey` are not credentials.
-_CREDENTIAL_KEY = re.compile(
+_CREDENTIAL_KEY = lazy_compile(
     r"^(?:key|pass|\w*(?:password|passwd|passphrase|secret|token|apikey|privatekey|accountkey|accesskey|secretkey))$"
 )
-_NOT_CREDENTIAL_KEY = re.compile(r"public|\.(?:crt|cert|cer|pub)$|^ca\b|username|user$|host|url$|uri$|address|endpoint")
+_NOT_CREDENTIAL_KEY = lazy_compile(
+    r"public|\.(?:crt|cert|cer|pub)$|^ca\b|username|user$|host|url$|uri$|address|endpoint"
+)
 # Keys of files (configuration, certificates): judged by what they contain, not by name.
-_FILE_KEY = re.compile(r"\.(?:ya?ml|json|ini|conf|cfg|toml|xml|properties|env|txt|crt|cert|cer|pem|pub|csr)$")
+_FILE_KEY = lazy_compile(r"\.(?:ya?ml|json|ini|conf|cfg|toml|xml|properties|env|txt|crt|cert|cer|pem|pub|csr)$")
 # Values that stand for a credential rather than being one.
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = lazy_compile(
     r"""^(?:
         <[^>]*> | \$\{[^}]*\} | \$\([^)]*\) | \{\{.*\}\} | %[A-Za-z_][A-Za-z0-9_]*% | @[A-Za-z_]+@
         | (?:change|replace|update|fill|set)[-_ ]?(?:me|it|this)(?:[-_ ]?please)?
@@ -124,10 +127,10 @@ def _placeholder(key: str, value: str) -> bool:
 
 
 # `Name=Value;` pairs: Azure's and ADO.NET's connection strings.
-_CONNECTION_PART = re.compile(r"\s*([A-Za-z][A-Za-z0-9 ]*)=([^;]*)")
+_CONNECTION_PART = lazy_compile(r"\s*([A-Za-z][A-Za-z0-9 ]*)=([^;]*)")
 # Settings that point a connection string at a local development emulator, whose
 # well-known key is published with it (Azure Service Bus emulator, Azurite).
-_EMULATOR = re.compile(r"(?:UseDevelopmentEmulator|UseDevelopmentStorage)=true", re.IGNORECASE)
+_EMULATOR = lazy_compile(r"(?:UseDevelopmentEmulator|UseDevelopmentStorage)=true", re.IGNORECASE)
 
 
 def _sample_connection_string(text: str) -> bool:

@@ -45,14 +45,15 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Container, Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
 
 from ._credentials import credential_shape, is_credential_name, is_placeholder, names_a_secret
 
 # `--name=value` (or `-name=value`), and a flag alone, whose value is the next word.
-_FLAG_WITH_VALUE = re.compile(r"--?([A-Za-z][A-Za-z0-9._-]*)=(.*)", re.DOTALL)
-_FLAG = re.compile(r"--?([A-Za-z][A-Za-z0-9._-]*)")
+_FLAG_WITH_VALUE = lazy_compile(r"--?([A-Za-z][A-Za-z0-9._-]*)=(.*)", re.DOTALL)
+_FLAG = lazy_compile(r"--?([A-Za-z][A-Za-z0-9._-]*)")
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 
 
