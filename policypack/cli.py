@@ -570,7 +570,7 @@ def list_rules(registry: Registry, output_format: str, stdout: TextIO) -> int:
                 "options": rule.options,
                 "fix": rule.fix.applicability.value if rule.fix is not None else None,
                 # Where the fix applies: a stack rule's fix is `policypack fix` only.
-                "fixModes": [] if rule.fix is None else ["offline"] if rule.stack else ["offline", "pulumi"],
+                "fixModes": [] if rule.fix is None else ["offline", "pulumi"] if rule.remediates else ["offline"],
             }
             for rule in registry
         ]

@@ -45,7 +45,7 @@ def _options_table(rule: Rule) -> list[str]:
 def _fix_cell(rule: Rule) -> str:
     if rule.fix is None:
         return "none"
-    if rule.stack:  # Pulumi remediates one resource before the stack is known
+    if not rule.remediates:  # Pulumi remediates one resource before the stack is known
         how = "`policypack fix`" if rule.fix.safe else "`policypack fix --unsafe-fixes` or option `unsafeFixes`"
         return f"{rule.fix.applicability.value}, offline only ({how})"
     if rule.fix.safe:
@@ -58,7 +58,7 @@ def _fix_section(rule: Rule) -> list[str]:
     if rule.fix is None:
         return []
     doc = " ".join((rule.fix.function.__doc__ or "").split())
-    if rule.stack:
+    if not rule.remediates:
         asked = "" if rule.fix.safe else " with `--unsafe-fixes` (or the rule's option `unsafeFixes: true`)"
         when = (
             f"{rule.fix.applicability.value.capitalize()}, offline only: `policypack fix` applies it{asked}, "
@@ -74,6 +74,12 @@ def _fix_section(rule: Rule) -> list[str]:
         when = (
             "Unsafe (it can change how the application runs): `policypack fix --unsafe-fixes` applies it, "
             "or, in both modes, the rule's option `unsafeFixes: true` (Pulumi: with enforcement `remediate`)."
+        )
+    if rule.stack and rule.remediates:
+        when += (
+            " Pulumi remediates each resource before the stack is known, by what the object alone shows: "
+            "an object the rest of the set excuses is left alone by `policypack fix` but still changed by "
+            "`remediate`."
         )
     return ["## Fix", "", doc, "", when + " See [fixes](../fixes.md).", ""]
 

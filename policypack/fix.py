@@ -80,9 +80,11 @@ def rule_changes(
     changes = [
         c for c in changes if c.path and _no_unknown(c.value) and not any(c.path[: len(p)] == p for p in kept_away)
     ]
-    if rule.stack:
+    if rule.stack and rule.object_check is None:
         # The fix sees the object alone: of what it proposes, only what the set's
-        # findings name is made (a pod whose account is bound keeps its token).
+        # findings name is made (a pod whose account is bound keeps its token). A rule
+        # that judges the object by its own check (`Rule.object_check`) fixes what
+        # that check finds, wherever the set left a finding on the object.
         found = [f.path for f in findings if not f.error and f.suppression is None]
         changes = [c for c in changes if any(c.path[: len(p)] == p for p in found)]
     return changes

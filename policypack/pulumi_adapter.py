@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path as FsPath
 from typing import Any
 
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import (
     EnforcementLevel,
@@ -45,7 +45,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy import Severity as PulumiSeverity
-from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.deserialize import deserialize_properties, serialize_properties
 from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
@@ -230,7 +230,15 @@ class RulePolicy(ResourceValidationPolicy):
 
 class RuleStackPolicy(StackValidationPolicy):
     """The stack policy of one stack rule; its validate reads the stack's props
-    converted once per `AnalyzeStack` request (see SharedPropsServicer)."""
+    converted once per `AnalyzeStack` request (see SharedPropsServicer). A rule that
+    judges each object by its own check first (`Rule.object_check`) remediates with
+    `object_remediate`, which SharedPropsServicer.Remediate calls (the SDK gives stack
+    policies no remediate callback)."""
+
+    def __init__(self, rule: Rule, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rule = rule
+        self.object_remediate = lazy_remediate(rule) if rule.stack and rule.remediates else None
 
 
 def lazy_remediate(rule: Rule):
@@ -263,7 +271,7 @@ def build_policies(registry: Registry) -> list[Policy]:
             "url": docs_url(rule),
         }
         if rule.stack:
-            policies.append(RuleStackPolicy(validate=make_validate_stack(rule), **common))
+            policies.append(RuleStackPolicy(rule, validate=make_validate_stack(rule), **common))
         else:
             if rule.fix is not None:  # its fix remediates under `remediate` (policypack/pulumi_remediate.py)
                 common["remediate"] = lazy_remediate(rule)
@@ -356,6 +364,8 @@ class SharedPropsServicer(_PolicyAnalyzerServicer):
         self._applies: dict[str, list[bool]] = {}  # per type token: may_apply of each resource policy
         stack_policies = [p for p in policies if isinstance(p, StackValidationPolicy)]
         self._share_stack = all(isinstance(p, RuleStackPolicy) for p in stack_policies)
+        # Stack policies that remediate each resource by its own check (Rule.object_check).
+        self._object_remediators = [p for p in stack_policies if getattr(p, "object_remediate", None) is not None]
         self._remediating: bool | None = None  # whether any policy is at `remediate`; reset by Configure
 
     def Configure(self, request: Any, context: Any) -> Any:
@@ -384,11 +394,54 @@ class SharedPropsServicer(_PolicyAnalyzerServicer):
         give it without the conversion (measured in docs/performance.md, "Preview")."""
         if self._remediating is None:
             self._remediating = any(
-                self._get_enforcement_level(p) == EnforcementLevel.REMEDIATE for p in self._resource_policies
+                self._get_enforcement_level(p) == EnforcementLevel.REMEDIATE
+                for p in (*self._resource_policies, *self._object_remediators)
             )
         if not self._remediating:
             return analyzer_pb2.RemediateResponse()
-        return super().Remediate(request, context)
+        response = super().Remediate(request, context)
+        remediators = [
+            p for p in self._object_remediators if self._get_enforcement_level(p) == EnforcementLevel.REMEDIATE
+        ]
+        if remediators:
+            self._remediate_by_object_checks(request, response, remediators)
+        return response
+
+    def _remediate_by_object_checks(self, request: Any, response: Any, policies: list[RuleStackPolicy]) -> None:
+        """The SDK's remediation loop for the stack policies that remediate each
+        resource by its own check, after the resource policies' (whose last new
+        inputs they start from), answering as the SDK answers for a resource policy."""
+        properties = request.properties
+        for remediation in response.remediations:
+            if remediation.HasField("properties"):
+                properties = remediation.properties
+        for policy in policies:
+            props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(properties), True))
+            args = ResourceValidationArgs(
+                request.type,
+                props,
+                request.urn,
+                request.name,
+                self._get_resource_options(request),
+                self._get_provider_resource(request),
+                self._get_policy_config(policy.name),
+                getattr(self, "_PolicyAnalyzerServicer__stack_tags", None),
+            )
+            new = policy.object_remediate(args)  # never raises (pulumi_remediate.make_remediate)
+            if not new:
+                continue
+            properties = struct_pb2.Struct()
+            for key, value in serialize_properties(new).items():
+                properties[key] = value
+            response.remediations.append(
+                analyzer_pb2.Remediation(
+                    policyName=policy.name,
+                    policyPackName=self._PolicyAnalyzerServicer__policy_pack_name,
+                    policyPackVersion=self._PolicyAnalyzerServicer__policy_pack_version,
+                    description=policy.description,
+                    properties=properties,
+                )
+            )
 
     def Analyze(self, request: Any, context: Any) -> Any:
         """The SDK's `Analyze` loop, with two differences that leave the answer unchanged.

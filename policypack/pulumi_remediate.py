@@ -24,11 +24,16 @@ option `unsafeFixes: true`. `apiVersion`/`kind` of a Kubernetes resource come fr
 its type token, which a remediation cannot change: those fixes are offline only. So
 is a stack rule's fix: its finding needs the whole stack, which `Remediate` (one
 resource, before the engine has seen the others) never has; a stack policy gets no
-`remediate` callback, and `make_remediate` declines one.
+`remediate` callback, and `make_remediate` declines one. The exception is a stack
+rule that judges each object by its own check first (`Rule.object_check`: the set
+can only excuse an object, as a bare-metal load balancer excuses a LoadBalancer):
+it remediates by that check, through the servicer (`SharedPropsServicer.Remediate`,
+since the SDK's stack policies take no callback).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -118,6 +123,10 @@ def apply_raw(raw: dict[str, Any], change: Change) -> bool:
 
 
 def make_remediate(rule: Rule):
+    if rule.stack and rule.object_check is not None:
+        # Judged by what the object alone shows (see above).
+        rule = dataclasses.replace(rule, check=rule.object_check, stack=False, object_check=None)
+
     def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
         if rule.stack:
             return None  # offline only (see above)

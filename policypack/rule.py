@@ -176,6 +176,11 @@ class Rule:
     # stack rule's fix is offline only (`policypack fix`): Pulumi remediates each
     # resource before the stack is known.
     fix: Fix | None = None
+    # A stack rule whose verdict on an object is that object's own check, which the
+    # set can only excuse (a LoadBalancer the set shows is a bare-metal one's), names
+    # that check here. Pulumi remediates with the fix where this check fires, one
+    # resource at a time before the stack is known (policypack/pulumi_remediate.py).
+    object_check: CheckFunction | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kinds", frozenset(self.kinds))
@@ -221,9 +226,15 @@ class Rule:
     def all_options(self) -> dict[str, Mapping[str, Any]]:
         """The rule's own options and the common ones (exemptions, allowSuppression)."""
         if self.fix is not None and not self.fix.safe:
-            unsafe = UNSAFE_FIXES_OFFLINE_OPTION if self.stack else UNSAFE_FIXES_OPTION
+            unsafe = UNSAFE_FIXES_OPTION if self.remediates else UNSAFE_FIXES_OFFLINE_OPTION
             return {**self.options, "unsafeFixes": unsafe, **COMMON_OPTIONS}
         return {**self.options, **COMMON_OPTIONS}
+
+    @property
+    def remediates(self) -> bool:
+        """Whether Pulumi remediates with the rule's fix: a resource rule's, or a stack
+        rule's that judges each object by its own `object_check` first."""
+        return self.fix is not None and (not self.stack or self.object_check is not None)
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -255,6 +266,8 @@ class Rule:
             problems.append("default enforcement must be advisory, mandatory or disabled (off by default)")
         if self.fix is not None and not callable(self.fix.function):
             problems.append("its fix is not callable")
+        if self.object_check is not None and not (self.stack and callable(self.object_check)):
+            problems.append("object_check is for stack rules, and must be callable")
         for profile in self.profiles:
             if profile not in PROFILES or profile in ("playbook", "strict"):
                 problems.append(f"profile {profile!r} is not one a rule can name ({', '.join(list(PROFILES)[1:3])})")

@@ -17,12 +17,13 @@ def configmap(**labels):
 
 
 def public_service(**labels):
+    """A Service that a resource rule judges (no-service-external-ips)."""
     return resource_from_manifest(
         {
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": {"name": "web", "labels": labels},
-            "spec": {"type": "LoadBalancer"},
+            "spec": {"externalIPs": ["203.0.113.10"], "ports": [{"port": 80}]},
         }
     )
 
@@ -33,7 +34,7 @@ def test_a_raising_rule_becomes_an_error_finding_and_others_still_judge() -> Non
     by_rule = {f.rule: f for f in findings}
     assert by_rule["test-raising-rule"].error
     assert "RuntimeError at tests/support/raising_rule.py:" in by_rule["test-raising-rule"].message
-    assert not by_rule["no-public-load-balancer"].error  # its verdict stands
+    assert not by_rule["no-service-external-ips"].error  # its verdict stands
 
 
 def test_findings_before_a_failure_are_kept() -> None:
@@ -49,7 +50,7 @@ def test_rules_run_only_on_their_targets() -> None:
 
 
 def test_disabled_rules_do_not_run() -> None:
-    config = PackConfig.from_mapping({"no-public-load-balancer": "disabled"}, REGISTRY)
+    config = PackConfig.from_mapping({"no-service-external-ips": "disabled"}, REGISTRY)
     assert [f.rule for f in Engine(REGISTRY, config).run(public_service())] == []
 
 

@@ -33,6 +33,7 @@ from policypack.fix import fix_text, object_changes, stack_findings
 from policypack.lint import LintResult, lint_text, run_stack_rules
 from policypack.model import resource_from_manifest
 from policypack.patch import apply_to_data
+from policypack.pulumi_adapter import SharedPropsServicer
 from policypack.pulumi_state import pulumi_objects
 from tests.support.harness import (
     REGISTRY,
@@ -117,11 +118,13 @@ def test_pulumi_remediation_fixture(rule):
     before = pulumi_objects_of((FIXES / rule / "before.yaml").read_text(encoding="utf-8"))
     after = pulumi_objects_of((FIXES / rule / "after.yaml").read_text(encoding="utf-8"))
     config = {rule: {**_options(rule), "enforcementLevel": "remediate"}}
-    servicer = make_servicer(REGISTRY, config)
+    # The pack's servicer: the SDK's Remediate for resource policies, and its own for a
+    # stack rule that judges each object by its own check (Rule.object_check).
+    servicer = make_servicer(REGISTRY, config, cls=SharedPropsServicer)
     moved_api = REGISTRY.get(rule).fix.function.__module__.startswith("rules.upgrades")
     for old, new in zip(before, after, strict=True):
         remediated = _remediate(servicer, old.type, old.props, old.urn)
-        if moved_api or REGISTRY.get(rule).stack or old.props == new.props:
+        if moved_api or not REGISTRY.get(rule).remediates or old.props == new.props:
             # apiVersion comes from the type token in Pulumi, and a stack rule's finding
             # needs the stack, which Remediate never has: offline only.
             assert remediated is None
@@ -323,6 +326,8 @@ def test_rules_json_states_the_fix():
     modes = {row["name"]: row["fixModes"] for row in json.loads(out.getvalue())}
     assert modes["pss-seccomp-restricted"] == ["offline", "pulumi"]
     assert modes["no-service-account-token-automount"] == ["offline"]  # a stack rule: offline only
+    # A stack rule that judges each object by its own check first remediates by it.
+    assert modes["no-public-load-balancer"] == ["offline", "pulumi"]
     assert modes["pss-privileged"] == []
 
 

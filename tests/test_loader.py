@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from policypack.engine import Engine
-from policypack.lint import LintResult, lint_paths, lint_text
+from policypack.lint import LintResult, lint_paths, lint_text, run_stack_rules
 from policypack.loader import Document, InputError, Note, decode, expand_paths, parse_documents
 from policypack.registry import load_registry
 
@@ -23,6 +23,7 @@ def docs(text: str) -> list[Document | InputError]:
 def lint(text: str, name: str = "f.yaml") -> LintResult:
     result = LintResult()
     lint_text(name, text, ENGINE, result)
+    run_stack_rules(ENGINE, result)  # the public LoadBalancer's rule reads the set
     return result
 
 

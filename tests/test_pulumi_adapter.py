@@ -71,13 +71,13 @@ def test_kind_and_api_version_come_from_the_token() -> None:
 
 
 def test_may_apply_decides_from_the_token() -> None:
-    lb = REGISTRY.get("no-public-load-balancer")
+    service_rule = REGISTRY.get("no-service-external-ips")
     iam = REGISTRY.get("no-iam-admin-wildcards")
-    assert may_apply(lb, "kubernetes:core/v1:Service")
-    assert may_apply(lb, "kubernetes:core/v1:List")
-    assert not may_apply(lb, "kubernetes:example.com/v1:Widget")
-    assert not may_apply(lb, "kubernetes:apps/v1:Deployment")
-    assert not may_apply(lb, "aws:iam/policy:Policy")
+    assert may_apply(service_rule, "kubernetes:core/v1:Service")
+    assert may_apply(service_rule, "kubernetes:core/v1:List")
+    assert not may_apply(service_rule, "kubernetes:example.com/v1:Widget")
+    assert not may_apply(service_rule, "kubernetes:apps/v1:Deployment")
+    assert not may_apply(service_rule, "aws:iam/policy:Policy")
     assert may_apply(iam, "aws:iam/policy:Policy")
     assert not may_apply(iam, "kubernetes:example.com/v1:Widget")
 
@@ -172,9 +172,9 @@ def test_a_failure_to_read_props_is_reported_not_raised(monkeypatch) -> None:
 def test_list_items_are_judged_only_by_the_rules_that_target_their_kind() -> None:
     registry = load_registry(extra_modules=["tests.support.raising_rule"])
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"explode": "yes"}}}
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "LoadBalancer"}}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"externalIPs": ["1.2.3.4"]}}
     response = _analyze_response(registry, "kubernetes:core/v1:List", {"items": [pod, service]})
-    assert [d.policyName for d in response.diagnostics] == ["no-public-load-balancer"]
+    assert [d.policyName for d in response.diagnostics] == ["no-service-external-ips"]
 
 
 def test_integer_options_reach_rules_as_integers() -> None:

@@ -76,7 +76,14 @@ def service(annotations: dict | None = None, labels: dict | None = None) -> dict
 
 
 def diagnostics(stub, token: str, props: dict) -> list[pb.AnalyzeDiagnostic]:
-    return list(stub.Analyze(request(token, props)).diagnostics)
+    """What the engine gets for one resource: `Analyze` (resource policies), then
+    `AnalyzeStack` over a stack of that resource alone (stack policies, among them
+    no-public-load-balancer, which reads the set for a bare-metal load balancer)."""
+    one = request(token, props)
+    stack = pb.AnalyzeStackRequest(
+        resources=[pb.AnalyzerResource(type=one.type, properties=one.properties, urn=one.urn, name=one.name)]
+    )
+    return [*stub.Analyze(one).diagnostics, *stub.AnalyzeStack(stack).diagnostics]
 
 
 # The rules these tests exercise; other shipped rules may also judge their objects.

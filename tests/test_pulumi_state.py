@@ -10,7 +10,7 @@ from typing import Any
 
 from policypack.cli import main
 from policypack.engine import Engine
-from policypack.lint import LintResult, lint_text
+from policypack.lint import LintResult, lint_text, run_stack_rules
 from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources
 from policypack.registry import load_registry
 from policypack.values import UNKNOWN
@@ -114,8 +114,11 @@ def test_paths_point_into_the_steps_new_state() -> None:
 
 
 def lint_json(text: str) -> LintResult:
+    """As `policypack lint` reads a preview or stack export: stack rules included."""
     result = LintResult()
-    lint_text("preview.json", text, Engine(REGISTRY), result)
+    engine = Engine(REGISTRY)
+    lint_text("preview.json", text, engine, result)
+    run_stack_rules(engine, result)
     return result
 
 
@@ -168,7 +171,9 @@ def test_cli_gates_on_a_preview_file(tmp_path: Path) -> None:
 def test_the_example_stack_mixes_compliant_and_violating_resources() -> None:
     path = Path(__file__).resolve().parent.parent / "examples" / "stacks" / "eks-platform.json"
     result = LintResult()
-    lint_text(str(path), path.read_text(encoding="utf-8"), Engine(REGISTRY), result)
+    engine = Engine(REGISTRY)
+    lint_text(str(path), path.read_text(encoding="utf-8"), engine, result)
+    run_stack_rules(engine, result)
     assert not result.errors and not result.rule_errors
     found = {(f.rule, f.object.urn.rsplit("::", 1)[-1]) for f in result.findings if f.object.urn}
     # Other rules may find more in the Kubernetes workloads; these must be there.

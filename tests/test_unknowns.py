@@ -12,19 +12,21 @@ statements or list entries are all still there.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from policypack.model import POD_SPEC_PATHS, find_pod_specs, is_custom_api_version, parse_kubernetes_token
 from policypack.pulumi_adapter import plain
 from policypack.values import UNKNOWN
-from tests.support.harness import REGISTRY, analyze, load_fixture, make_servicer, pulumi_objects_of
+from tests.support.harness import REGISTRY, analyze, analyze_stack, load_fixture, make_servicer, pulumi_objects_of
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"
@@ -211,8 +213,10 @@ def test_an_unrelated_unknown_annotation_does_not_hide_a_public_load_balancer() 
         },
         "spec": {"type": "LoadBalancer"},
     }
-    found = analyze(servicer, "kubernetes:core/v1:Service", props, "urn:pulumi:s::p::kubernetes:core/v1:Service::web")
+    # The rule reads the set (a bare-metal load balancer's pools): AnalyzeStack judges it.
+    (obj,) = pulumi_objects_of(yaml.safe_dump(props))
+    found = analyze_stack(servicer, [dataclasses.replace(obj, props=props)])
     assert [d.policy for d in found] == ["no-public-load-balancer"]
     props["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"] = UNKNOWN_STRING
-    found = analyze(servicer, "kubernetes:core/v1:Service", props, "urn:pulumi:s::p::kubernetes:core/v1:Service::web")
+    found = analyze_stack(servicer, [dataclasses.replace(obj, props=props)])
     assert found == []  # the scheme could be "internal"

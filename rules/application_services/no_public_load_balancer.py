@@ -64,6 +64,17 @@ Notes:
     cloud's controller alone, so it counts whatever the AWS ones say. During a
     Pulumi preview, an annotation whose value is not known yet is given the benefit
     of the doubt.
+
+    Nor is a LoadBalancer reported that a bare-metal load balancer of the set gives a
+    private address: the set holds its address pools (MetalLB's `IPAddressPool` or
+    `AddressPool`, Cilium's `CiliumLoadBalancerIPPool`) and they are all private (a
+    pool with a public range keeps the rule firing; the pool a Service names, with
+    `metallb.universe.tf/address-pool`, decides for it), or, without pools in the
+    set, another LoadBalancer Service asks that load balancer for a private address
+    or names one of its pools (a home lab's MetalLB Services on `10.10.10.x`: corpus24).
+    A Service with a cloud's annotation is judged as before. This needs the rest of
+    the set, so the rule is a stack rule; Pulumi's `remediate` still fixes each
+    Service by what it shows alone (see Fix).
 """
 
 from __future__ import annotations
@@ -72,10 +83,11 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Resource
+from policypack.model import CUSTOM_RESOURCES, Resource
 from policypack.patch import Applicability, Change, Fix
-from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import is_unknown
+from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
+from policypack.stack import Stack
+from policypack.values import as_list, is_unknown
 
 AWS_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 AWS_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"
@@ -151,7 +163,9 @@ def requests_private_address(service: Resource, annotations: Mapping[str, Any]) 
     return True
 
 
-def check(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+def judge(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    """The verdict on one Service by what it shows itself (the rule's `object_check`,
+    with which Pulumi remediates)."""
     if service.get("spec", "type") != "LoadBalancer":
         return
     annotations = service.get("metadata", "annotations")
@@ -182,13 +196,134 @@ def check(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     )
 
 
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    services = stack.of_kind("Service")
+    found = [(service, violation) for service in services for violation in judge(service, options)]
+    if not found:
+        return
+    bare_metal = BareMetal(stack)
+    for service, violation in found:
+        annotations = service.get("metadata", "annotations")
+        cloud = isinstance(annotations, Mapping) and any(key in annotations for key in ANNOTATIONS)
+        if not cloud and bare_metal.serves(service) is not False:
+            continue  # a bare-metal load balancer's private pool gives its address (or may)
+        yield StackViolation(service, violation.path, violation.message)
+
+
+class BareMetal:
+    """What the set shows of a bare-metal load balancer (MetalLB, kube-vip, Cilium's
+    LB IPAM) serving the cluster's LoadBalancer Services: its address pools, and
+    other LoadBalancer Services that ask it for a private address or name one of
+    its pools."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.pools: dict[str, bool | None] = {}  # pool name -> only private addresses (None: not known)
+        for resource in stack.resources:
+            private = _pool_is_private(resource)
+            if private is not NOT_A_POOL:
+                name = resource.name if isinstance(resource.name, str) else f"#{len(self.pools)}"
+                self.pools[name] = private
+        # A Service that asks a bare-metal load balancer for a private address, or
+        # names one of its pools (a home lab's MetalLB on 10.10.10.x): that load
+        # balancer serves the cluster. None: a Service that may do so is not known yet.
+        self.asked: bool | None = False
+        for other in stack.of_kind("Service"):
+            annotations, kind = other.get("metadata", "annotations"), other.get("spec", "type")
+            if is_unknown(annotations) or is_unknown(kind):
+                self.asked = self.asked or None
+                continue
+            if not isinstance(annotations, Mapping) or kind != "LoadBalancer":
+                continue
+            values = [annotations[key] for key in (*ADDRESS_ANNOTATIONS, *POOL_ANNOTATIONS) if key in annotations]
+            if any(is_unknown(value) for value in values):
+                self.asked = self.asked or None
+            elif values and (_names_pool(annotations) is not None or requests_private_address(other, annotations)):
+                self.asked = True
+
+    def serves(self, service: Resource) -> bool | None:
+        """Whether the set shows a bare-metal load balancer that gives this Service a
+        private address: True, False, or None when that is not known yet."""
+        annotations = service.get("metadata", "annotations")
+        named = _names_pool(annotations) if isinstance(annotations, Mapping) else None
+        if named is not None:  # the Service names its pool
+            return self.pools.get(named, None) if named in self.pools else None
+        if not self.pools:
+            return self.asked
+        verdicts = list(self.pools.values())
+        if False in verdicts:
+            return False  # a pool with a public range may give it a public address
+        return None if None in verdicts else True
+
+
+#: Annotations with which a Service names the bare-metal pool its address comes from.
+POOL_ANNOTATIONS = ("metallb.universe.tf/address-pool", "metallb.io/address-pool")
+NOT_A_POOL = object()
+
+
+def _names_pool(annotations: Mapping[str, Any]) -> str | None:
+    for key in POOL_ANNOTATIONS:
+        value = annotations.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _pool_is_private(resource: Resource) -> Any:
+    """Whether a bare-metal load balancer's address pool holds only private addresses
+    (True), a public one (False), or is not known yet (None); NOT_A_POOL for any other
+    object. MetalLB's IPAddressPool and AddressPool (`spec.addresses`: CIDRs and
+    `first-last` ranges), Cilium's CiliumLoadBalancerIPPool (`spec.blocks`, or the
+    older `spec.cidrs`)."""
+    group = (resource.api_version or "").partition("/")[0]
+    if resource.kind in ("IPAddressPool", "AddressPool") and group == "metallb.io":
+        ranges = resource.get("spec", "addresses")
+    elif resource.kind == "CiliumLoadBalancerIPPool" and group == "cilium.io":
+        blocks = resource.get("spec", "blocks")
+        if blocks is None:
+            blocks = resource.get("spec", "cidrs")
+        if is_unknown(blocks):
+            return None
+        ranges = []
+        for block in as_list(blocks):
+            if not isinstance(block, Mapping):
+                return None
+            if block.get("cidr") is not None:
+                ranges.append(block.get("cidr"))
+            else:
+                ranges.append(f"{block.get('start')}-{block.get('stop')}")
+    else:
+        return NOT_A_POOL
+    if is_unknown(ranges) or not isinstance(ranges, list) or not ranges:
+        return None
+    verdicts = [_range_is_private(entry) for entry in ranges]
+    if False in verdicts:
+        return False
+    return None if None in verdicts else True
+
+
+def _range_is_private(entry: Any) -> bool | None:
+    """A CIDR (`192.168.1.240/28`) or range (`10.0.0.10-10.0.0.20`) of private
+    addresses; None when it is not one of those shapes."""
+    if not isinstance(entry, str):
+        return None
+    try:
+        if "-" in entry:
+            first, _, last = entry.partition("-")
+            ends = [ipaddress.ip_address(first.strip()), ipaddress.ip_address(last.strip())]
+            return all(end.is_private and not end.is_global for end in ends)
+        network = ipaddress.ip_network(entry.strip(), strict=False)
+    except ValueError:
+        return None
+    return network.is_private and not network.is_global
+
+
 def fix(service: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
     """The team's internal-load-balancer annotations (option `internalAnnotations`)
     added to a public LoadBalancer Service, when they make it internal. Nothing when
     the option is empty (which cloud's annotation is a choice only the team makes), or
     when the Service says `aws-load-balancer-scheme: internet-facing` on purpose."""
     wanted = options.get("internalAnnotations") or {}
-    if not wanted or not any(True for _ in check(service, options)):
+    if not wanted or not any(True for _ in judge(service, options)):
         return
     annotations = service.get("metadata", "annotations")
     if annotations is not None and not isinstance(annotations, Mapping):
@@ -207,8 +342,10 @@ RULE = Rule(
     severity=Severity.HIGH,
     enforcement=Enforcement.MANDATORY,
     area="application-services",
-    kinds={"Service"},
+    kinds={"Service", CUSTOM_RESOURCES},
     check=check,
+    stack=True,
+    object_check=judge,
     options={
         "publicAnnotation": {
             "type": "string",

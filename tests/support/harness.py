@@ -174,10 +174,12 @@ def pulumi_objects_of(text: str, name: str = "fixture.yaml") -> list[PulumiObjec
     return objects
 
 
-def make_servicer(registry: Registry, config: Mapping[str, Any] | None = None) -> _PolicyAnalyzerServicer:
-    servicer = _PolicyAnalyzerServicer(
-        "kubernetes-playbook", "0.0.1", build_policies(registry), EnforcementLevel.ADVISORY
-    )
+def make_servicer(
+    registry: Registry, config: Mapping[str, Any] | None = None, cls: type = _PolicyAnalyzerServicer
+) -> _PolicyAnalyzerServicer:
+    """The SDK's servicer over the registry's policies (or `cls`: the pack's own
+    SharedPropsServicer, which the pack runs), configured as the engine would."""
+    servicer = cls("kubernetes-playbook", "0.0.1", build_policies(registry), EnforcementLevel.ADVISORY)
     if config:
         request = proto.ConfigureAnalyzerRequest()
         for policy, value in config.items():
