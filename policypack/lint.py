@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,10 @@ class LintResult:
     # kind, namespace, name): copies of one object run the same programs; two apps'
     # same-named objects need not (fold_copies).
     images: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # What each finding's field holds (a digest), by (file, kind, namespace, name, rule,
+    # path): copies whose rule reports the same field holding the same value are one
+    # root cause even when the messages differ (fold_copies).
+    field_values: dict[tuple[Any, ...], int] = field(default_factory=dict, repr=False)
 
     @property
     def rule_errors(self) -> list[Finding]:
@@ -190,6 +195,8 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
             location = Location(positions.file, *positions.locate(finding.path))
         if resource is not None:
             finding = _as_built(finding, resource)
+            if location is not None:
+                _note_field(result, location.file, finding, resource)
         result.findings.append(dataclasses.replace(finding, location=location))
         if count % 5000 == 0:
             result.findings.flush()  # the stack rules' findings spill as they come, too
@@ -221,11 +228,39 @@ def _as_built(finding: Finding, resource: Any) -> Finding:
     return finding
 
 
+def _same_cause(entries: list[tuple[int, str, str, int | None]]) -> list[list[tuple[int, str]]]:
+    """The findings of one rule at one field of copies of an object, in groups of one
+    root cause: the same words, or the same value in that field (one copy's env lists
+    a third credential after the same first one: corpus25's osixia examples; a
+    different credential at the same place is another cause). When a file has two
+    findings in one group, only the same words make one."""
+    groups: list[list[tuple[int, str, str, int | None]]] = []
+    for entry in entries:
+        joined = [g for g in groups if any(_joins(entry, other) for other in g)]
+        merged = [entry, *(e for g in joined for e in g)]
+        groups = [g for g in groups if not any(g is j for j in joined)] + [sorted(merged)]
+    out: list[list[tuple[int, str]]] = []
+    for group in sorted(groups):
+        files = [file for _, file, _, _ in group]
+        if len(files) == len(set(files)):
+            out.append([(index, file) for index, file, _, _ in group])
+            continue
+        by_words: dict[str, list[tuple[int, str]]] = {}
+        for index, file, message, _ in group:
+            by_words.setdefault(message, []).append((index, file))
+        out.extend(by_words.values())
+    return out
+
+
+def _joins(entry: tuple[int, str, str, int | None], other: tuple[int, str, str, int | None]) -> bool:
+    return entry[1] != other[1] and (entry[2] == other[2] or (entry[3] is not None and entry[3] == other[3]))
+
+
 def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
-    """What makes two findings the same one on copies of an object: the rule, the
+    """What two findings on copies of an object must share to be one: the rule, the
     object's identity, its images (for a pod-bearing object), the field and the
-    container, within one set (and the message, when one file has several: see
-    `fold_copies`); None for a finding that is never folded (a rule failure, a
+    container, within one set (then the same words or the same value in the field:
+    `_same_cause`); None for a finding that is never folded (a rule failure, a
     suppressed one, one without a file or an object name)."""
     location, ref = finding.location, finding.object
     if finding.error or finding.suppression is not None or location is None or not isinstance(ref.name, str):
@@ -244,30 +279,38 @@ def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
     )
 
 
+def _note_field(result: LintResult, file: str, finding: Finding, resource: Any) -> None:
+    """Record what the finding's field holds, for fold_copies (nothing for a failure)."""
+    ref = finding.object
+    if finding.error or not isinstance(ref.name, str):
+        return
+    value = get(resource.props, *finding.path)
+    text = json.dumps(value, sort_keys=True, default=str)
+    result.field_values[(file, ref.kind, ref.namespace, ref.name, finding.rule, finding.path)] = hash(text)
+
+
 def fold_copies(result: LintResult) -> None:
     """One finding per root cause across copies of one object (docs/sets.md rule 4):
-    when two files of a set define the same object and a rule reports the same field of
-    both (a per-provider `deploy.yaml`, one Deployment written in two files), the
+    when two files of a set define the same object and a rule says the same of both
+    (`_same_cause`: a per-provider `deploy.yaml`, one Deployment written in two files), the
     finding of the first file stays and the others are folded under it, each at its
     own file and line, its message naming how many other files repeat it. Pod-bearing
     objects are copies only if they run the same programs (images' repository names,
     whatever registry or tag: a release manifest of pinned images and the dev manifest
     beside it are copies); an app's `redis` beside another that runs a second program
     is reported on its own."""
-    grouped: dict[tuple[Any, ...], list[tuple[int, str, str]]] = {}
+    grouped: dict[tuple[Any, ...], list[tuple[int, str, str, int | None]]] = {}
     for index, finding in enumerate(result.findings):
         key = _copy_key(finding, result)
         if key is not None:
-            grouped.setdefault(key, []).append((index, finding.location.file, finding.message))  # type: ignore[union-attr]
-    # The same field of copies is one root cause even when the messages differ (one
-    # copy's env lists a third credential, corpus25's osixia examples): unless a file
-    # has two findings of the rule at that field, then only the same words are one.
+            file = finding.location.file  # type: ignore[union-attr]
+            ref = finding.object
+            value = result.field_values.get((file, ref.kind, ref.namespace, ref.name, finding.rule, finding.path))
+            grouped.setdefault(key, []).append((index, file, finding.message, value))
     keys: dict[tuple[Any, ...], list[tuple[int, str]]] = {}
     for key, entries in grouped.items():
-        files = [file for _, file, _ in entries]
-        one_each = len(files) == len(set(files))
-        for index, file, message in entries:
-            keys.setdefault(key if one_each else (*key, message), []).append((index, file))
+        for number, cluster in enumerate(_same_cause(entries)):
+            keys[(*key, number)] = cluster
     primary_of: dict[int, int] = {}
     for entries in keys.values():
         if len({file for _, file in entries}) < 2:
@@ -479,6 +522,7 @@ def _judge(document: Document, resource: Any, base: tuple, engine: Engine, resul
             )
             finding = dataclasses.replace(finding, folded=folded)
         finding = _as_built(finding, resource)
+        _note_field(result, document.file, finding, resource)
         result.findings.append(dataclasses.replace(finding, location=Location(document.file, line, column)))
     if any(isinstance(key, str) and key.startswith(ANNOTATION_PREFIX) for key in _all_annotations(resource)):
         result.warnings.extend(

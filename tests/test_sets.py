@@ -332,6 +332,11 @@ def test_copies_are_folded_by_field_even_when_the_words_differ(tmp_path: Path) -
     assert Path(finding.location.file).parent.name == "simple"
     assert finding.message.endswith("(also in 1 other file: ../tls/ldap.yaml)")
     assert "so do env LDAP_READONLY_USER_PASSWORD" in finding.folded[0].message
+    # A different credential at the same place is another cause: both are reported.
+    other = ldap.replace("LDAP_ADMIN_PASSWORD, value: admin", "STRIPE_KEY, value: sk_live_abcdefghijklmnopqrstuvwx")
+    write(tmp_path, {"tls/ldap.yaml": other})
+    found = list(lint_paths([str(tmp_path)], Engine(REGISTRY, config)).findings)
+    assert sorted(Path(f.location.file).parent.name for f in found) == ["simple", "tls"]
 
 
 def test_copies_run_the_same_programs(tmp_path: Path) -> None:
