@@ -226,28 +226,41 @@ def _fronts_ingress_layer(stack: Stack, service: Resource) -> bool:
         return True  # it may select one
     if not isinstance(selector, Mapping) or not selector:
         return False
-    # Any workload its selector may match (copies, other namespaces, labels not known
-    # yet): only a gateway among them leaves the Service unjudged.
+    # Any workload of its namespace its selector may match (copies, objects that name
+    # no namespace, labels not known yet): only a gateway among them leaves it unjudged.
+    candidates = [w for w in stack.of_kind(*POD_KINDS) if _may_share(stack, service, w)]
     return any(
         _is_gateway(workload)
-        for workload in stack.of_kind(*POD_KINDS)
+        for workload in candidates
         if map_selector_matches(selector, stack.pod_labels(workload)) is not False
     )
 
 
+def _may_share(stack: Stack, service: Resource, workload: Resource) -> bool:
+    """Whether the workload is (or may be, once deployed) in the Service's namespace:
+    the same one, one not known yet, or either names none (docs/sets.md)."""
+    here, there = stack.namespace_of(service), stack.namespace_of(workload)
+    if not isinstance(here, str) or not isinstance(there, str):
+        return True
+    return here == there or stack.floating(service) or stack.floating(workload)
+
+
 def _is_gateway(workload: Resource) -> bool:
-    """Whether the workload runs an ingress controller or gateway (or may: its image
-    or arguments are not known yet)."""
+    """Whether the workload runs an ingress controller or gateway: its main (first)
+    container's image is one, or a container takes a flag only they take (or may:
+    its containers are not known yet). An Envoy or Istio proxy beside the main
+    container is a sidecar, not the pod's program."""
     path = workload.pod_path or workload.builtin_pod_path
     containers = workload.get(*path, "containers") if path is not None else None
     if is_unknown(containers) or any(is_unknown(entry) for entry in as_list(containers)):
         return True
-    for container in workload.containers(init=False, ephemeral=False):
+    for position, container in enumerate(workload.containers(init=False, ephemeral=False)):
         image = container.get("image")
         command, args = container.get("command"), container.get("args")
         if is_unknown(image) or is_unknown(command) or is_unknown(args):
             return True
-        if isinstance(image, str) and _GATEWAY_IMAGE.fullmatch(split_image(image)[0].lower()):
+        main = position == 0
+        if main and isinstance(image, str) and _GATEWAY_IMAGE.fullmatch(split_image(image)[0].lower()):
             return True
         words = [*as_list(command), *as_list(args)]
         if any(is_unknown(word) or (isinstance(word, str) and _GATEWAY_FLAG.match(word)) for word in words):

@@ -67,9 +67,11 @@ Notes:
 
     Nor is a LoadBalancer reported that a bare-metal load balancer of the set gives a
     private address: the set holds its address pools (MetalLB's `IPAddressPool` or
-    `AddressPool`, Cilium's `CiliumLoadBalancerIPPool`) and they are all private (a
-    pool with a public range keeps the rule firing; the pool a Service names, with
-    `metallb.universe.tf/address-pool`, decides for it), or, without pools in the
+    `AddressPool`, or its older `metallb-system/config` ConfigMap; Cilium's
+    `CiliumLoadBalancerIPPool`) and those that hand out addresses unasked are all
+    private (a pool with a public range keeps the rule firing, unless MetalLB's
+    `autoAssign: false` keeps it for Services that name it; the pool a Service names,
+    with `metallb.universe.tf/address-pool`, decides for it), or, without pools in the
     set, another LoadBalancer Service asks that load balancer for a private address
     or names one of its pools (a home lab's MetalLB Services on `10.10.10.x`: corpus24).
     A Service with a cloud's annotation is judged as before. This needs the rest of
@@ -217,12 +219,12 @@ class BareMetal:
     its pools."""
 
     def __init__(self, stack: Stack) -> None:
-        self.pools: dict[str, bool | None] = {}  # pool name -> only private addresses (None: not known)
+        # pool name -> (only private addresses, or None: not known; given to Services
+        # that name no pool: MetalLB's `autoAssign`, true unless set false)
+        self.pools: dict[str, tuple[bool | None, bool | None]] = {}
         for resource in stack.resources:
-            private = _pool_is_private(resource)
-            if private is not NOT_A_POOL:
-                name = resource.name if isinstance(resource.name, str) else f"#{len(self.pools)}"
-                self.pools[name] = private
+            for name, private, auto in _pools(resource):
+                self.pools[name if name is not None else f"#{len(self.pools)}"] = (private, auto)
         # A Service that asks a bare-metal load balancer for a private address, or
         # names one of its pools (a home lab's MetalLB on 10.10.10.x): that load
         # balancer serves the cluster. None: a Service that may do so is not known yet.
@@ -246,18 +248,20 @@ class BareMetal:
         annotations = service.get("metadata", "annotations")
         named = _names_pool(annotations) if isinstance(annotations, Mapping) else None
         if named is not None:  # the Service names its pool
-            return self.pools.get(named, None) if named in self.pools else None
+            return self.pools[named][0] if named in self.pools else None
         if not self.pools:
             return self.asked
-        verdicts = list(self.pools.values())
-        if False in verdicts:
+        given = [private for private, auto in self.pools.values() if auto is True]
+        maybe = [private for private, auto in self.pools.values() if auto is None]
+        if False in given:
             return False  # a pool with a public range may give it a public address
-        return None if None in verdicts else True
+        if not given and not maybe:
+            return None  # no pool hands out addresses unasked: which one serves it is not known
+        return None if None in given or any(private is not True for private in maybe) else True
 
 
 #: Annotations with which a Service names the bare-metal pool its address comes from.
 POOL_ANNOTATIONS = ("metallb.universe.tf/address-pool", "metallb.io/address-pool")
-NOT_A_POOL = object()
 
 
 def _names_pool(annotations: Mapping[str, Any]) -> str | None:
@@ -268,31 +272,68 @@ def _names_pool(annotations: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _pool_is_private(resource: Resource) -> Any:
-    """Whether a bare-metal load balancer's address pool holds only private addresses
-    (True), a public one (False), or is not known yet (None); NOT_A_POOL for any other
-    object. MetalLB's IPAddressPool and AddressPool (`spec.addresses`: CIDRs and
-    `first-last` ranges), Cilium's CiliumLoadBalancerIPPool (`spec.blocks`, or the
-    older `spec.cidrs`)."""
+def _pools(resource: Resource) -> list[tuple[str | None, bool | None, bool | None]]:
+    """The bare-metal address pools an object defines: (name, only private
+    addresses or None when not known, handed out to Services that name no pool).
+    MetalLB's IPAddressPool and AddressPool (`spec.addresses`: CIDRs and `first-last`
+    ranges; `spec.autoAssign`), its legacy ConfigMap (`metallb-system/config`, whose
+    `config` holds `address-pools`), Cilium's CiliumLoadBalancerIPPool (`spec.blocks`,
+    or the older `spec.cidrs`; a block of one `start` is one address)."""
     group = (resource.api_version or "").partition("/")[0]
     if resource.kind in ("IPAddressPool", "AddressPool") and group == "metallb.io":
-        ranges = resource.get("spec", "addresses")
-    elif resource.kind == "CiliumLoadBalancerIPPool" and group == "cilium.io":
+        auto = resource.get("spec", "autoAssign")
+        given = None if is_unknown(auto) else auto is not False
+        name = resource.name if isinstance(resource.name, str) else None
+        return [(name, _ranges_are_private(resource.get("spec", "addresses")), given)]
+    if resource.kind == "CiliumLoadBalancerIPPool" and group == "cilium.io":
         blocks = resource.get("spec", "blocks")
         if blocks is None:
             blocks = resource.get("spec", "cidrs")
         if is_unknown(blocks):
-            return None
-        ranges = []
+            return [(None, None, True)]
+        ranges: list[Any] = []
         for block in as_list(blocks):
             if not isinstance(block, Mapping):
-                return None
-            if block.get("cidr") is not None:
+                ranges.append(None)
+            elif block.get("cidr") is not None:
                 ranges.append(block.get("cidr"))
+            elif isinstance(block.get("start"), str):
+                stop = block.get("stop")
+                ranges.append(f"{block['start']}-{stop if isinstance(stop, str) else block['start']}")
             else:
-                ranges.append(f"{block.get('start')}-{block.get('stop')}")
-    else:
-        return NOT_A_POOL
+                ranges.append(None)
+        return [(None, _ranges_are_private(ranges), True)]
+    if resource.kind == "ConfigMap" and resource.name == "config" and resource.namespace == "metallb-system":
+        return _legacy_metallb_pools(resource.get("data", "config"))
+    return []
+
+
+def _legacy_metallb_pools(text: Any) -> list[tuple[str | None, bool | None, bool | None]]:
+    """The pools of MetalLB's configuration before its custom resources (v0.12)."""
+    if is_unknown(text):
+        return [(None, None, True)]
+    if not isinstance(text, str):
+        return []
+    import yaml  # only for this rare file: the pure reader's dependency, imported when needed
+
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return [(None, None, True)]
+    pools = config.get("address-pools") if isinstance(config, Mapping) else None
+    found = []
+    for pool in as_list(pools):
+        if not isinstance(pool, Mapping):
+            found.append((None, None, True))
+            continue
+        name = pool.get("name") if isinstance(pool.get("name"), str) else None
+        found.append((name, _ranges_are_private(pool.get("addresses")), pool.get("auto-assign") is not False))
+    return found
+
+
+def _ranges_are_private(ranges: Any) -> bool | None:
+    """Whether a pool's ranges are all private (True), one is public (False), or one
+    is not known yet or not understood (None)."""
     if is_unknown(ranges) or not isinstance(ranges, list) or not ranges:
         return None
     verdicts = [_range_is_private(entry) for entry in ranges]
@@ -342,7 +383,7 @@ RULE = Rule(
     severity=Severity.HIGH,
     enforcement=Enforcement.MANDATORY,
     area="application-services",
-    kinds={"Service", CUSTOM_RESOURCES},
+    kinds={"Service", "ConfigMap", CUSTOM_RESOURCES},
     check=check,
     stack=True,
     object_check=judge,
