@@ -6,7 +6,7 @@ when no volume that outlives the pod is mounted at its data directory, or above 
 
 | image (last part of the repository) | data directory |
 |---|---|
-| `postgres`, `postgis/postgis`, `timescale/timescaledb` | `/var/lib/postgresql/data` (or `$PGDATA`) |
+| `postgres`, `postgis/postgis`, `timescale/timescaledb` (not `-ha`) | `/var/lib/postgresql/data` (or `$PGDATA`) |
 | `bitnami/postgresql`, `bitnami/mysql`, `bitnami/mariadb`, `bitnami/mongodb`, ... | `/bitnami/<name>` |
 | `mysql`, `mysql/mysql-server`, `mariadb`, `percona`, `percona/percona-server` | `/var/lib/mysql` (or `--datadir`) |
 | `mongo`, `mongodb/mongodb-community-server` | `/data/db` (or `--dbpath`) |
@@ -50,9 +50,12 @@ Notes:
     container that runs the image's client tools only (`psql`, `mysqldump`,
     `mongosh`) is not a server. A persistent volume mounted inside the data directory
     may hold the data through a setting the rule does not read, and leaves the
-    verdict open; so do a data directory set from a ConfigMap or Secret, a volume the
-    pod does not define, and a CSI volume (persistent or not, depending on the
-    driver). Offline, a container whose volumes, mounts or environment a kustomize
+    verdict open; so do a data directory set from a ConfigMap or Secret, a
+    configuration file that may move it (`--config`, `--defaults-file`, `-D`, a
+    volume in `/etc/mysql` or the program's other configuration directory), a
+    variable that names a data directory (Neo4j's, InfluxDB's), a volume the pod
+    does not define, and a CSI volume (persistent or not, depending on the driver).
+    Offline, a container whose volumes, mounts or environment a kustomize
     patch of the run writes is not judged. Redis, Valkey and Memcached are not
     judged: they are caches as often as stores.
 """
@@ -83,7 +86,7 @@ _DATABASES: tuple[tuple[Pattern, str, tuple[str, ...], str | None, str | None], 
         None,
     ),
     (
-        lazy_compile(r"(?:.*/)?(?:postgres|postgis/postgis|timescale/timescaledb(?:-ha)?)"),
+        lazy_compile(r"(?:.*/)?(?:postgres|postgis/postgis|timescale/timescaledb)"),
         "PostgreSQL",
         ("/var/lib/postgresql/data", "/var/lib/postgresql"),
         "PGDATA",
@@ -152,6 +155,8 @@ def check(workload: Resource, options: Mapping[str, Any]) -> Iterator[Violation]
         ):
             continue
         program, directories = found
+        if _configured_by_volume(container.get("volumeMounts"), _CONFIG_DIRECTORIES.get(program)):
+            continue  # a configuration file there may move the data directory
         verdict = _kept(container.get("volumeMounts"), volumes, directories)
         if verdict is None or verdict[0]:
             continue
@@ -164,6 +169,17 @@ def check(workload: Resource, options: Mapping[str, Any]) -> Iterator[Violation]
             f"{container.label} runs {program} with its data directory {directories[0]} {where}: "
             "the data is lost whenever the pod is replaced (a drain, an eviction, an update)",
         )
+
+
+def _configured_by_volume(mounts: Any, directory: str | None) -> bool:
+    """Whether a volume is mounted in (or at) the program's configuration directory."""
+    if directory is None:
+        return False
+    for mount in as_list(mounts):
+        path = mount.get("mountPath") if isinstance(mount, Mapping) else None
+        if isinstance(path, str) and (path == directory or path.startswith(directory)):
+            return True
+    return False
 
 
 def _elsewhere(mounts: Any, volumes: Mapping[str, str]) -> str:
@@ -240,6 +256,27 @@ def _runs_server(container: Container) -> bool:
     return False
 
 
+# Variables that name a data directory (`NEO4J_server_directories_data`,
+# `INFLUXD_BOLT_PATH`, `INFLUXDB_DATA_DIR`, `MSSQL_DATA_DIR`), and command-line
+# options that read a configuration file or set the directory (`mongod --config`,
+# `mysqld --defaults-file`, `postgres -D`, `-c data_directory=`).
+_DATA_VARIABLE = lazy_compile(r"(?i)directories_data|data_?dir|data_?path|bolt_path|engine_path|db_?path|storage_?path")
+_CONFIG_FLAG = lazy_compile(
+    r"^(?:--config(?:-file)?|-f|--defaults(?:-extra)?-file|-D|--pgdata)(?:=|$)|config_file=|data_directory="
+)
+# Where a database reads configuration files that may move its data directory: a
+# volume mounted there leaves the verdict open.
+_CONFIG_DIRECTORIES = {
+    "MySQL": "/etc/mysql",
+    "MariaDB": "/etc/mysql",
+    "ClickHouse": "/etc/clickhouse-server",
+    "Cassandra": "/etc/cassandra",
+    "CouchDB": "/opt/couchdb/etc",
+    "InfluxDB": "/etc/influxdb",
+    "Neo4j": "/var/lib/neo4j/conf",
+}
+
+
 def _moved(container: Container, variable: str | None, flag: str | None) -> str | bool | None:
     """The data directory the configuration sets (an environment variable, a flag);
     None when it sets none, False when it is set where the rule cannot read it."""
@@ -254,10 +291,20 @@ def _moved(container: Container, variable: str | None, flag: str | None) -> str 
             return posixpath.normpath(value) if isinstance(value, str) and value.startswith("/") else False
         if any(is_unknown(entry) for entry in as_list(env)) or container.get("envFrom") is not None:
             return False  # it may come from a ConfigMap or a Secret
+    env = container.get("env")
+    if is_unknown(env) or any(
+        is_unknown(entry)
+        or (isinstance(entry, Mapping) and is_unknown(entry.get("name")))
+        or (isinstance(entry, Mapping) and isinstance(entry.get("name"), str) and _DATA_VARIABLE.search(entry["name"]))
+        for entry in as_list(env)
+    ):
+        return False  # a variable of the program's own that may move its data (Neo4j's, InfluxDB's)
+    words = [*as_list(container.get("command")), *as_list(container.get("args"))]
+    if any(is_unknown(word) for word in words):
+        return False
+    if any(isinstance(word, str) and _CONFIG_FLAG.search(word) for word in words):
+        return False  # a configuration file given on the command line may set the data directory
     if flag is not None:
-        words = [*as_list(container.get("command")), *as_list(container.get("args"))]
-        if any(is_unknown(word) for word in words):
-            return False
         for index, word in enumerate(words):
             if not isinstance(word, str):
                 continue
