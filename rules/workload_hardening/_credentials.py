@@ -429,10 +429,11 @@ def credential_shape(value: Any) -> str | None:
             return what
     lowered = value.lower()
     if "password" in lowered or "passwd" in lowered or "secret" in lowered:
-        for match in (*_SQL_PASSWORD.finditer(value), *_SQL_OPTION.finditer(value)):
+        statements = _without_comment_lines(value, _SQL_COMMENT_STARTS) if "--" in value else value
+        for match in (*_SQL_PASSWORD.finditer(statements), *_SQL_OPTION.finditer(statements)):
             password = match["password"]
             if password and not (
-                _commented_out(value, match.start())
+                _commented_out(statements, match.start())
                 or is_placeholder(password)
                 or _reference_or_mask(password)
                 or _HASHED.fullmatch(password)
@@ -464,6 +465,16 @@ def credential_shape(value: Any) -> str | None:
 # What starts a comment line in the configuration files kept in ConfigMaps (TOML, YAML,
 # INI, shell and properties files; SQL; C-like languages).
 _COMMENT_STARTS = ("#", ";", "//", "-- ")
+
+
+# SQL's comment lines: `--` starts one with or without a space after it.
+_SQL_COMMENT_STARTS = ("--", "#", "//")
+
+
+def _without_comment_lines(text: str, starts: tuple[str, ...]) -> str:
+    """The text with its comment lines blanked (each line kept, so a statement cannot
+    run from a commented-out line into the real one)."""
+    return "\n".join("" if line.lstrip().startswith(starts) else line for line in text.split("\n"))
 
 
 def _commented_out(text: str, position: int) -> bool:
