@@ -405,13 +405,18 @@ class Stack:
         for resource in candidates:
             if resource.name == name:
                 found.matched.append(resource)
-            undecided = undecided or resource.name is UNKNOWN
+            # A name not known yet, or a template's blank YAML read as structure
+            # (`name: {name}`, corpus26's deploy scripts), may be this one.
+            undecided = undecided or resource.name is UNKNOWN or isinstance(resource.name, (Mapping, list))
         if found.matched:
             found = self.resolve(found, near)
             return found.matched[0] if found.matched and not found.undecided else UNKNOWN
         if namespace is not None:
-            undecided = undecided or any(r.name in (UNKNOWN, name) for r in self._unplaced(kind))
-            undecided = undecided or any(r.name == name for r in self.elsewhere(namespace, (kind,), near))
+            # (A name that is not a string is not known yet, or a template's blank.)
+            undecided = undecided or any(not isinstance(r.name, str) or r.name == name for r in self._unplaced(kind))
+            undecided = undecided or any(
+                not isinstance(r.name, str) or r.name == name for r in self.elsewhere(namespace, (kind,), near)
+            )
             undecided = undecided or self.may_create(namespace, near)  # an operator may create it
         return UNKNOWN if undecided else None
 
@@ -536,8 +541,15 @@ def map_selector_matches(selector: Any, labels: Any) -> bool | None:
     undecided = False
     for key, value in selector.items():
         # A mapping or list where a label value goes is a template's blank that YAML
-        # read as structure (`name: {name}`, ClimateWatch in corpus20): not known.
-        if value is UNKNOWN or known.get(key) is UNKNOWN or isinstance(value, (Mapping, list)):
+        # read as structure (`name: {name}`, ClimateWatch in corpus20 and, in the pod
+        # labels, corpus26): not known.
+        there = known.get(key)
+        if (
+            value is UNKNOWN
+            or there is UNKNOWN
+            or isinstance(value, (Mapping, list))
+            or isinstance(there, (Mapping, list))
+        ):
             undecided = True
         elif known.get(key) != value:
             return False

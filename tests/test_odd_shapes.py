@@ -65,3 +65,34 @@ def test_rules_never_fail_on_odd_shapes(path: Path) -> None:
             for value in ODD_VALUES:
                 failures = judge(token, replaced(props, field, value))
                 assert not failures, f"{field} = {value!r}: {[f.message for f in failures]}"
+
+
+STACK_RULES = {rule.name for rule in REGISTRY if rule.stack}
+STACK_FIXTURES = [path for path in FIXTURES if path.parent.name in STACK_RULES]
+
+
+def _blanked(value: Any, key: str) -> Any:
+    """Every `key` field (a name, a label's value) made the mapping YAML reads a
+    template's blank as (`name: {name}`, corpus26's deploy scripts)."""
+    if isinstance(value, dict):
+        return {k: ({"name": None} if k == key else _blanked(v, key)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blanked(item, key) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("key", ["name", "app"])
+@pytest.mark.parametrize("path", STACK_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_stack_rules_never_fail_on_blanks_read_as_mappings(path: Path, key: str) -> None:
+    """Names and label values that are mappings, in every object of a set at once: the
+    stack rules index objects by them (corpus26: a set of ClusterRoles failed on one)."""
+    from policypack.lint import LintResult, run_stack_rules
+
+    result = LintResult()
+    for _, props in objects(path):
+        if not is_kubernetes_manifest(props):
+            continue
+        for resource in [resource_from_manifest(_blanked(props, key))]:
+            result.pending.append((resource, None))
+    run_stack_rules(ENGINE, result)
+    assert not [f.message for f in result.findings if f.error]

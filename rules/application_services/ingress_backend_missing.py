@@ -117,7 +117,7 @@ def _app_in_set(stack: Stack, ingress: Resource, namespace: str, name: str, app_
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
-    app_names = {other.name for other in stack.of_kind("Service", *POD_KINDS)}
+    app_names = {other.name for other in stack.of_kind("Service", *POD_KINDS) if isinstance(other.name, str)}
     for ingress in stack.of_kind("Ingress"):
         namespace = stack.namespace_of(ingress)
         if not isinstance(namespace, str):

@@ -81,8 +81,8 @@ def _declared(workload: Resource, field: str) -> set[Any] | None:
             return None
         for port in as_list(ports):
             value = port.get(field) if isinstance(port, Mapping) else None
-            if port is UNKNOWN or value is UNKNOWN:
-                return None
+            if port is UNKNOWN or value is UNKNOWN or isinstance(value, (Mapping, list)):
+                return None  # not known yet, or a template's blank (`name: {name}`)
             found.add(value)
     return found
 

@@ -208,7 +208,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     cluster_roles = stack.of_kind("ClusterRole")
     # The default roles take part in aggregation (edit into admin, view into edit),
     # unless the set defines a ClusterRole of the same name.
-    defined = {role.name for role in cluster_roles}
+    defined = {role.name for role in cluster_roles if isinstance(role.name, str)}
     cluster_roles = [*cluster_roles, *(r for n, r in builtin_cluster_roles().items() if n not in defined)]
     for binding in stack.of_kind(*BINDING_KINDS):
         role = _bound_role(stack, binding)

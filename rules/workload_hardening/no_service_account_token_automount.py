@@ -38,7 +38,8 @@ run does not see, where asking it to turn the token off would break it. So is a 
 whose account (other than `default`) has a ClusterRole, or a Role of its namespace,
 of the same name in the set: a role written for it, bound elsewhere (Sysdig's agent
 and node analyzer, whose install binds `sysdig-agent` by a command). So is a pod
-whose command line runs `kubectl`, points at the API server's in-cluster address
+whose command line runs `kubectl` (or whose image is kubectl's: `kubectl proxy`
+beside a controller, corpus26), points at the API server's in-cluster address
 (`--source=kubernetes:https://kubernetes.default`, kube-eventer), or names an object
 as API clients take one
 (`-nginx-configmaps=$(POD_NAMESPACE)/nginx-config`, `--target=deployment/coredns`),
@@ -245,10 +246,14 @@ class RoleNames:
     clusterrolebinding` in its install guide). Read once per set."""
 
     def __init__(self, stack: Stack) -> None:
-        self.cluster = {role.name for role in stack.of_kind("ClusterRole")}
+        self.cluster = {
+            role.name if isinstance(role.name, str) or role.name is UNKNOWN else UNKNOWN  # a blank: not known
+            for role in stack.of_kind("ClusterRole")
+        }
         self.placed: dict[Any, set[Any]] = {}
         for role in stack.of_kind("Role"):
-            self.placed.setdefault(stack.namespace_of(role), set()).add(role.name)
+            name = role.name if isinstance(role.name, str) or role.name is UNKNOWN else UNKNOWN  # a blank: not known
+            self.placed.setdefault(stack.namespace_of(role), set()).add(name)
 
     def written_for(self, account: Any, namespace: Any) -> bool:
         if not isinstance(account, str) or account == "default":
@@ -299,8 +304,9 @@ class Accounts:
             if account.is_custom_resource:
                 continue
             where = stack.namespace_of(account)
-            if account.name is UNKNOWN:
+            if not isinstance(account.name, str):  # not known yet, or a template's blank (`{name}`)
                 self.unnamed.add(where)
+                continue
             self.placed.setdefault((account.name, where), []).append(account)
 
     def setting(self, account: str, namespace: Any, near: Resource) -> Any:
