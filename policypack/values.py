@@ -112,15 +112,18 @@ def parse_path(text: str) -> Path:
     return tuple(out)
 
 
-# envsubst and shell (`${X}`, `$(X)`), Go templates (`{{ }}`), and the tokens Maven's and
+# envsubst and shell (`${X}`, `$(X)`, `$X`), Go templates (`{{ }}`), and the tokens Maven's and
 # Gradle's resource filtering replace at build time (`@docker.image@`: Apache Ozone's
 # example manifests, corpus25), standing alone between non-word characters.
 BUILD_TOKEN = re.compile(r"(?<![\w@])@[A-Za-z][\w.-]*@(?![\w@])")
-_TEMPLATE_TEXT = re.compile(r"\$\{|\$\(|\{\{|\}\}|" + BUILD_TOKEN.pattern)
+# envsubst's bare `$APP_IMAGE_TAG` (corpus26's IETF datatracker): an upper-case
+# variable name standing alone, not a `$` inside a word (`pa$SWORD`).
+_BARE_VARIABLE = r"(?<![\w$])\$[A-Z_][A-Z0-9_]{2,}(?![\w])"
+_TEMPLATE_TEXT = re.compile(r"\$\{|\$\(|\{\{|\}\}|" + BUILD_TOKEN.pattern + "|" + _BARE_VARIABLE)
 
 
 def is_template_text(value: Any) -> bool:
     """Whether a string is an unrendered template (`${PORT:-9002}`, `{{ .Values.port }}`,
-    `$(VAR)`, `@docker.image@`): its value is decided at deploy time (or build time),
+    `$(VAR)`, `$VAR`, `@docker.image@`): its value is decided at deploy time (or build time),
     so it is not judged as written."""
     return isinstance(value, str) and _TEMPLATE_TEXT.search(value) is not None

@@ -44,7 +44,7 @@ Notes:
     the blank (`data-service-image`, `app_image`: a kustomize base's stand-in that its
     overlays' `images:` replace; corpus20). A blank left for a person to fill in
     (`<YOUR-CONTAINER>`, `???`) is reported as a placeholder never filled in; one a
-    rendering step fills (`${IMAGE}:${TAG}`, corpus22's Buildkite agent), or a build's
+    rendering step fills (`${IMAGE}:${TAG}`, corpus22's Buildkite agent; `:$IMAGE_TAG`), or a build's
     resource filtering (`@docker.image@`, Maven's, in Apache Ozone's examples), is not.
     An image is judged as it is deployed when a build in the lint run sets it
     (offline; see policypack/builds.py): a kustomize overlay's `images` entry
