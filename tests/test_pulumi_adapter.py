@@ -180,7 +180,13 @@ def test_list_items_are_judged_only_by_the_rules_that_target_their_kind() -> Non
 def test_integer_options_reach_rules_as_integers() -> None:
     from tests.support.harness import analyze, make_servicer
 
-    props = {"spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "minReplicas": 2, "maxReplicas": 5}}
+    props = {
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "minReplicas": 2,
+            "maxReplicas": 5,
+        }
+    }
     servicer = make_servicer(REGISTRY, {"hpa-min-replicas": {"minReplicas": 3}})
     urn = "urn:pulumi:s::p::kubernetes:autoscaling/v2:HorizontalPodAutoscaler::web"
     (diagnostic,) = [

@@ -1,7 +1,8 @@
 """Which workloads an autoscaler owns the replica count of.
 
-A HorizontalPodAutoscaler names its target in `spec.scaleTargetRef` (a built-in kind
-in another API group, `apps.openshift.io/v1` `Deployment`, names nothing); so do
+A HorizontalPodAutoscaler names its target in `spec.scaleTargetRef` (one that names
+its kind in another API group scales nothing, which hpa-target-missing reports; the
+count is still meant to be the autoscaler's, so it counts here); so do
 autoscalers built on custom resources, KEDA's `ScaledObject` first among them (its
 `kind` defaults to Deployment). Any custom resource with a `spec.scaleTargetRef`
 counts: it is the convention of the scale subresource. The cluster-proportional
@@ -45,31 +46,28 @@ _SCALE_VERBS = ("patch", "update", "*")
 _ANY_NAMESPACE = "*"
 
 
-# The API groups of the workload kinds an autoscaler may name (extensions: the removed
-# v1beta1 API of Deployments and ReplicaSets; ReplicationController: the core group).
-_KIND_GROUPS = {
-    "Deployment": ("apps", "extensions"),
-    "StatefulSet": ("apps",),
-    "ReplicaSet": ("apps", "extensions"),
-    "ReplicationController": ("",),
-}
+# The API group of each workload kind an autoscaler may name (the removed extensions
+# group of Deployments and ReplicaSets is served by no supported Kubernetes, 1.16 on).
+_KIND_GROUPS = {"Deployment": "apps", "StatefulSet": "apps", "ReplicaSet": "apps", "ReplicationController": ""}
 
 
 def names_kind_group(ref: Mapping[str, object]) -> bool | None:
-    """Whether a `scaleTargetRef` names its built-in kind in that kind's API group (or
-    names no apiVersion): `apps.openshift.io/v1` with `kind: Deployment` names no
-    object (corpus25), so its autoscaler scales nothing. True for other kinds; None
-    when the apiVersion or kind is not known yet."""
+    """Whether a HorizontalPodAutoscaler's `scaleTargetRef` names its built-in kind in
+    that kind's API group, as the controller looks it up: `apps.openshift.io/v1` with
+    `kind: Deployment` (corpus25), `extensions/v1beta1`, or no apiVersion (the core
+    group, kubernetes/kubernetes#86032) name no Deployment, and the autoscaler scales
+    nothing ("no matches for kind"). True for other kinds; None when the apiVersion
+    or kind is not known yet."""
     api, kind = ref.get("apiVersion"), ref.get("kind")
-    if api is None:
-        return True
     if is_unknown(api) or is_unknown(kind):
         return None
     if not isinstance(kind, str) or kind not in _KIND_GROUPS:
         return True
+    if api is None:
+        return _KIND_GROUPS[kind] == ""
     if not isinstance(api, str):
         return False
-    return (api.rpartition("/")[0] if "/" in api else "") in _KIND_GROUPS[kind]
+    return (api.rpartition("/")[0] if "/" in api else "") == _KIND_GROUPS[kind]
 
 
 class Autoscalers:
@@ -98,10 +96,11 @@ class Autoscalers:
             where = stack.namespace_of(scaler)
             kind = ref.get("kind", "Deployment" if scaler.is_custom_resource else None)
             name = ref.get("name")
-            fits = names_kind_group({**ref, "kind": kind})
-            if where is UNKNOWN or kind is UNKNOWN or name is UNKNOWN or fits is None:
+            # An HPA whose target's group names nothing (hpa-target-missing) still says
+            # the count is meant to be the autoscaler's: one root cause, one finding.
+            if where is UNKNOWN or kind is UNKNOWN or name is UNKNOWN:
                 self.undecided = True
-            elif isinstance(where, str) and isinstance(kind, str) and isinstance(name, str) and fits:
+            elif isinstance(where, str) and isinstance(kind, str) and isinstance(name, str):
                 self.targets.add((where, kind, name))
 
     def _proportional(self, stack: Stack, workload: Resource) -> None:
@@ -192,6 +191,8 @@ class Autoscalers:
             return None
         if {(namespace, workload.kind, workload.name), (_ANY_NAMESPACE, workload.kind, workload.name)} & self.targets:
             return True
+        if stack.floating(workload) and any(t[1:] == (workload.kind, workload.name) for t in self.targets):
+            return None  # it names no namespace: it may land beside the autoscaler (corpus26's neuland)
         if self.undecided or namespace in self.open_namespaces or _ANY_NAMESPACE in self.open_namespaces:
             return None
         return False

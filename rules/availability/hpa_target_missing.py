@@ -2,8 +2,10 @@
 
 The `spec.scaleTargetRef` (kind and name) of each HorizontalPodAutoscaler must name an
 object of that kind in the autoscaler's namespace, among the objects linted together
-(or the stack), and its `apiVersion`, when given, that kind's API group
-(`apps/v1` for a Deployment, not OpenShift's `apps.openshift.io/v1`).
+(or the stack), and its `apiVersion` that kind's API group: `apps/v1` for a
+Deployment, not OpenShift's `apps.openshift.io/v1`, the removed `extensions/v1beta1`,
+or none (the controller then looks in the core group: "no matches for kind
+Deployment in group \"\"", kubernetes/kubernetes#86032).
 
 Why it matters:
     An autoscaler whose target does not exist does nothing: the workload runs at
@@ -46,11 +48,13 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue  # custom scalable kinds (Argo Rollouts, ...) are not judged
         fits = names_kind_group(ref)
         if fits is False:
+            api = ref.get("apiVersion")
+            named = f"in API {api}, which serves no {kind}" if api is not None else "without an apiVersion"
             yield StackViolation(
                 hpa,
-                ("spec", "scaleTargetRef", "apiVersion"),
-                f'scale target {kind} "{name}" is named in API {ref.get("apiVersion")}, which has no {kind}: '
-                f"the autoscaler finds no target and scales nothing (a {kind} is {_API[kind]})",
+                ("spec", "scaleTargetRef", "apiVersion" if api is not None else "kind"),
+                f'scale target {kind} "{name}" is named {named}: the autoscaler finds no target and scales '
+                f"nothing (set apiVersion: {_API[kind]})",
             )
             continue
         if fits is None:
