@@ -16,7 +16,9 @@ OpenLDAP directory (replication is configuration a manifest of plain pods does n
 carry), one-process bundles (`jaegertracing/all-in-one`, Nextcloud AIO), Home
 Assistant (one instance by design: two would run every automation twice), a UniFi
 network controller, Nexus Repository OSS, a Jupyter server (its kernels and
-sessions live in the process) and JupyterHub's hub, Zipkin and
+sessions live in the process) and JupyterHub's hub, registries that keep what is
+pushed to them in the pod (zot, verdaccio, Docker's registry without a storage
+driver), an Icecast server (one source stream feeds it), Zipkin and
 Jaeger without a storage backend in their environment (spans in memory or Badger),
 a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
 distributed), the main process of a Matrix Synapse homeserver (only its workers
@@ -82,7 +84,13 @@ _IN_POD_PROGRAM = lazy_compile(
     # a Jupyter server (its kernels and sessions; docker-stacks' `*-notebook` images, a
     # project's own `jupyter` build: corpus25) and JupyterHub's hub, one by design
     r"|jupyter|jupyterlab|(?:[a-z0-9]+[-_])*notebook|jupyterhub|k8s-hub"
+    # registries that keep what is pushed to them in the pod's filesystem (zot, a
+    # verdaccio npm registry) and an Icecast server fed by one source stream: corpus26
+    r"|zot|zot-minimal|zot-(?:linux|darwin)-[a-z0-9]+|verdaccio|icecast2?"
 )
+# Docker's distribution registry keeps images on the pod's filesystem unless a storage
+# driver is configured (REGISTRY_STORAGE=s3, gcs, azure, ...).
+_DISTRIBUTION_REGISTRY = "registry"
 # A store's image run as a client of another server: its entrypoint replaced by a
 # script that calls `psql`, `pg_dump`, `redis-cli`, ... and never starts the server
 # (corpus23's restore Deployment on `postgres:9.6-alpine`).
@@ -147,6 +155,8 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
             return True
         if programs and _IN_POD_PROGRAM.fullmatch(repository):
             return True
+        if programs and repository == _DISTRIBUTION_REGISTRY:
+            return _registry_on_local_storage(container)
         if programs and _IN_POD_TRACE_STORE.fullmatch(repository):
             return _keeps_traces_in_pod(container.get("env"))
         if programs and repository == "minio":
@@ -462,6 +472,26 @@ def _runs_a_coordinator_without_standby(container: Any) -> bool | None:
     if spark_master or _SPARK_MASTER.search(joined):
         return "recoveryMode" not in joined
     return False
+
+
+def _registry_on_local_storage(container: Any) -> bool | None:
+    """Whether a distribution registry keeps its images in the pod: no storage driver
+    set in its environment (a configuration file may set one: not known)."""
+    env = container.get("env")
+    if is_unknown(env) or container.get("envFrom") is not None:
+        return None
+    names = [entry.get("name") for entry in as_list(env) if isinstance(entry, Mapping)]
+    if any(is_unknown(name) for name in names):
+        return None
+    if any(isinstance(name, str) and name.startswith("REGISTRY_STORAGE") for name in names):
+        return False
+    mounts = container.get("volumeMounts")
+    if any(
+        isinstance(m, Mapping) and m.get("mountPath") in ("/etc/docker/registry", "/etc/distribution")
+        for m in as_list(mounts)
+    ):
+        return None  # a configuration file of its own may name a storage driver
+    return True
 
 
 def _runs_a_client(container: Any) -> bool | None:

@@ -74,7 +74,8 @@ Notes:
       Pulsar's `standalone`, a Kafka broker whose `KAFKA_BROKER_ID` is a literal, so
       that every replica would claim it: corpus17, 19),
       Home Assistant, a UniFi controller, Nexus Repository OSS (corpus24), a
-      Jupyter server or JupyterHub's hub (corpus25),
+      Jupyter server or JupyterHub's hub (corpus25), zot, verdaccio and Docker's
+      registry without a storage driver, an Icecast server (corpus26),
       a Celery beat scheduler (Redash's `scheduler`),
       an MQTT broker (Mosquitto does not cluster: corpus23), Confluent's ZooKeeper
       given no `ZOOKEEPER_SERVERS` (standalone), InfluxDB OSS, Neo4j Community,
