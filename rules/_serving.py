@@ -145,7 +145,12 @@ def _scrape_only(service: Resource, monitored: frozenset = frozenset()) -> bool 
 
 
 def serves(
-    stack: Stack, obj: Resource, view: Resource, unplaced: list[Resource], traffic_only: bool = False
+    stack: Stack,
+    obj: Resource,
+    view: Resource,
+    unplaced: list[Resource],
+    traffic_only: bool = False,
+    services_only: bool = False,
 ) -> bool | None:
     """Whether the workload serves something the set shows: a container declares a
     port, or a Service may select its pods (an unknown selector counts as may). None
@@ -153,7 +158,9 @@ def serves(
     probes or metrics (`healthz`, `metrics`, ...) or named by the pod's
     `prometheus.io/port` annotation do not count, nor do Services whose every port is
     named so, nor a port the container's probes ask a health endpoint on
-    (`httpGet: {path: /healthz, port: 3002}`)."""
+    (`httpGet: {path: /healthz, port: 3002}`). With `services_only`, only a Service
+    counts: a declared port no Service targets is reached by no one's traffic that a
+    rollout could interrupt (corpus26's Celery worker with a leftover port 8000)."""
     path = view.pod_path or view.builtin_pod_path
     if path is not None and (view.get(*path) is UNKNOWN or stack.pod_labels(view) is UNKNOWN):
         return None
@@ -166,7 +173,7 @@ def serves(
     containers = view.get(*path, "containers") if path is not None else None
     if monitored and (containers is UNKNOWN or any(entry is UNKNOWN for entry in as_list(containers))):
         return None  # which ports the monitor scrapes is not known yet
-    for container in view.containers(init=False, ephemeral=False):
+    for container in () if services_only else view.containers(init=False, ephemeral=False):
         ports = container.get("ports")
         if ports is UNKNOWN or any(port is UNKNOWN for port in as_list(ports)):
             return None if traffic_only else True  # may be a probe's port, or may serve

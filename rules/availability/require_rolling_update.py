@@ -44,7 +44,9 @@ Notes:
     what `Recreate` prevents.
     Nor is `Recreate` on a Deployment that serves nothing the set shows (no
     Service selects its pods and no container declares a port: a load generator, a
-    queue worker): stopping it before its successor starts is no outage.
+    queue worker; where the set holds Services of its namespace, a port none of them
+    targets does not count, as corpus26's Celery worker declares one): stopping it
+    before its successor starts is no outage.
     Nor is `Recreate` on replicas that all mount one claim the set defines as
     ReadWriteOnce (`no-replicas-on-exclusive-claim` reports that cause), or one the
     set does not show, whose access mode may be the same.
@@ -118,8 +120,16 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 continue  # one pod that cannot coexist with its successor: Recreate is the way
             if isinstance(count, int) and count > 1 and may_share_exclusive_claim(stack, obj):
                 continue  # replicas on one ReadWriteOnce claim (or maybe: a claim's mode is unseen)
-            if serves(stack, obj, obj, unplaced) is not True:
-                continue  # a load generator, a worker: no Service and no port, so no outage (or not known yet)
+            # Where the set shows the namespace's Services, a port none of them targets
+            # is no traffic; where it shows none, a declared port may be a Service's
+            # defined elsewhere.
+            namespace = stack.namespace_of(obj)
+            if isinstance(namespace, str):
+                shown = bool(stack.in_namespace(namespace, "Service")) or any(r.kind == "Service" for r in unplaced)
+            else:  # its namespace is not known yet: any Service of the set may be beside it
+                shown = bool(stack.of_kind("Service"))
+            if serves(stack, obj, obj, unplaced, services_only=shown) is not True:
+                continue  # a load generator, a worker: nothing routes to it, so no outage (or not known yet)
         if obj.kind == "StatefulSet":
             count = replicas(obj)
             if count is UNKNOWN:
