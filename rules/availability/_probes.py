@@ -157,7 +157,7 @@ def missing_probes(
     obj: Resource,
     options: Mapping[str, Any],
     probe: str,
-    why: str,
+    why: str | Callable[[Container], str],
     ports_only: bool = False,
     serving_ports_only: bool = False,
     exempt: Callable[[Resource, Container], bool] | None = None,
@@ -178,4 +178,5 @@ def missing_probes(
         if container.get(probe) is None and is_idle(container) is False:
             if exempt is not None and exempt(obj, container):
                 continue
-            yield Violation(container.path + (probe,), f"{container.label} has no {probe}: {why}")
+            said = why(container) if callable(why) else why
+            yield Violation(container.path + (probe,), f"{container.label} has no {probe}: {said}")

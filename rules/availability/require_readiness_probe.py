@@ -56,10 +56,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Resource
+from policypack.model import Container, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 
 from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
+
+
+def _why(container: Container) -> str:
+    # With a startupProbe the container is unready until it passes (corpus26's
+    # RabbitMQ): what is missing is readiness after that.
+    if container.get("startupProbe") is not None:
+        return (
+            "once its startupProbe passes it counts as ready whatever its state: Services that select it "
+            "send it traffic while it cannot serve, and rollouts move on"
+        )
+    return "it counts as ready as soon as it starts: Services that select it send it traffic, and rollouts move on"
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -67,7 +78,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         obj,
         options,
         "readinessProbe",
-        "it counts as ready as soon as it starts: Services that select it send it traffic, and rollouts move on",
+        _why,
         ports_only=options["containersWithPortsOnly"] is True,
         serving_ports_only=options["containersWithPortsOnly"] is True,
     )
