@@ -69,6 +69,9 @@ def named_as_controller(view: Resource, account: str) -> bool | None:
 # `<kind>/<name>` of a workload (`--target=deployment/coredns`, the proportional
 # autoscalers).
 _KUBECTL = lazy_compile(r"(?:^|[\s/;&|(])kubectl(?:$|\s)")
+# Images that are kubectl (bitnami/kubectl, lachlanevenson/k8s-kubectl, hyperkube): the
+# image's entrypoint runs it, so `args: [proxy]` calls the API without naming it.
+_KUBECTL_IMAGE = lazy_compile(r"(?:k8s-)?kubectl|hyperkube")
 # The API server's in-cluster address (`--source=kubernetes:https://kubernetes.default`,
 # kube-eventer's and heapster's source): the program is pointed at the API.
 _API_SERVER = lazy_compile(r"(?:^|[/=:@\s])kubernetes\.default(?:\.svc(?:\.cluster\.local)?)?(?:$|[:/?\s])")
@@ -196,6 +199,9 @@ def calls_the_api(view: Resource) -> bool | None:
                 return None  # it may name where the program's work runs
             if isinstance(variable, Mapping) and _runs_work_on_kubernetes(variable.get("name"), variable.get("value")):
                 return True
+        image = container.get("image")
+        if isinstance(image, str) and _KUBECTL_IMAGE.fullmatch(repository_name(image.strip())):
+            return True  # kubectl's own image (`kubectl proxy` beside a controller: corpus26)
         command, args = container.get("command"), container.get("args")
         if is_unknown(command) or is_unknown(args):
             return None
