@@ -86,7 +86,8 @@ _IN_POD_PROGRAM = lazy_compile(
     r"|jupyter|jupyterlab|(?:[a-z0-9]+[-_])*notebook|jupyterhub|k8s-hub"
     # registries that keep what is pushed to them in the pod's filesystem (zot, a
     # verdaccio npm registry) and an Icecast server fed by one source stream: corpus26
-    r"|zot|zot-minimal|zot-(?:linux|darwin)-[a-z0-9]+|verdaccio|icecast2?"
+    # (a project's own build named after them: `zot-build`, `cadence_icecast2`)
+    r"|zot(?:-[a-z0-9]+)*|verdaccio|(?:[a-z0-9]+[-_])*icecast2?"
 )
 # Docker's distribution registry keeps images on the pod's filesystem unless a storage
 # driver is configured (REGISTRY_STORAGE=s3, gcs, azure, ...).
