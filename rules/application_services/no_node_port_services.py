@@ -29,6 +29,9 @@ Notes:
     - a backend of an Ingress that names no class, when the set holds no default
       IngressClass: GKE's controller takes those, so which controller serves it is
       not known;
+    - a Service in a namespace where the set configures GKE's Ingress (a
+      ManagedCertificate, BackendConfig or FrontendConfig) without holding the
+      Ingress: it may be that Ingress's backend;
     - the Service of an ingress controller or gateway (its pods run ingress-nginx,
       Traefik, Kong, HAProxy, Contour's Envoy, an Istio gateway, ...): on bare metal,
       the node port is the ingress layer's own entry point;
@@ -48,7 +51,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.images import split_image
-from policypack.model import POD_KINDS, Resource
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import Stack, map_selector_matches
@@ -84,6 +87,7 @@ ANY_NAMESPACE = object()
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     reached, open_namespaces = _reached_by_node_port(stack)
+    gke_namespaces = _gke_ingress_namespaces(stack)
     for service in stack.of_kind("Service"):
         if service.get("spec", "type") != "NodePort" or id(service) in reached:
             continue
@@ -92,6 +96,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue  # an Ingress there may name it, through a backend not known yet
         if _fronts_ingress_layer(stack, service) or _udp_only(service):
             continue
+        if namespace in gke_namespaces or ANY_NAMESPACE in gke_namespaces:
+            continue  # a GKE Ingress the set does not hold may route to it through node ports
         yield StackViolation(
             service,
             ("spec", "type"),
@@ -136,6 +142,27 @@ def _default_not_known(ingress_class: Resource) -> bool:
         or is_unknown(ingress_class.get("metadata", "annotations"))
         or is_unknown(ingress_class.annotations.get(DEFAULT_CLASS_ANNOTATION))
     )
+
+
+# Custom resources that configure GKE's Ingress (its load balancer's certificates,
+# backends and frontends): where they are, a GCE Ingress routes through node ports.
+_GKE_INGRESS_KINDS = {
+    ("networking.gke.io", "ManagedCertificate"),
+    ("networking.gke.io", "FrontendConfig"),
+    ("cloud.google.com", "BackendConfig"),
+}
+
+
+def _gke_ingress_namespaces(stack: Stack) -> set[Any]:
+    """The namespaces of the set's GKE Ingress resources (ANY_NAMESPACE for one whose
+    namespace is not known yet)."""
+    found: set[Any] = set()
+    for resource in stack.resources:
+        group = (resource.api_version or "").partition("/")[0]
+        if (group, resource.kind) in _GKE_INGRESS_KINDS:
+            namespace = stack.namespace_of(resource)
+            found.add(namespace if isinstance(namespace, str) else ANY_NAMESPACE)
+    return found
 
 
 def _backends_not_known(ingress: Resource) -> bool:
@@ -274,7 +301,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="application-services",
-    kinds={"Service", "Ingress", "IngressClass", *POD_KINDS},
+    kinds={"Service", "Ingress", "IngressClass", CUSTOM_RESOURCES, *POD_KINDS},
     check=check,
     stack=True,
     options={},
