@@ -195,10 +195,14 @@ class Engine:
             found = self._cache[(None, "(pods)")] = (rules, [])
         return found[0]
 
-    def run_stack(self, resources: Iterable[Resource]) -> Iterator[tuple[Finding, Resource | None]]:
+    def run_stack(
+        self, resources: Iterable[Resource], unreadable: Iterable[str] = ()
+    ) -> Iterator[tuple[Finding, Resource | None]]:
         """Every enabled stack rule over the resources it targets, one cluster at a
         time. Each finding comes with the resource it is about (None for a rule failure),
-        as it is made (a large run's findings need not all exist at once)."""
+        as it is made (a large run's findings need not all exist at once). `unreadable`:
+        the files of the run with a document that could not be read (Stack)."""
+        unreadable = tuple(unreadable)
         targets: dict[str, list[Resource]] = {}
         for resource in resources:
             for rule in self.stack_rules_for(resource):
@@ -214,7 +218,7 @@ class Engine:
                 key = (default, *map(id, group))
                 stack = built.get(key)
                 if stack is None:
-                    stack = built[key] = Stack(group, default_namespace=default)
+                    stack = built[key] = Stack(group, default_namespace=default, unreadable=unreadable)
                 for finding, resource in iter_stack_rule(rule, stack, settings.options, settings.enforcement):
                     if resource is not None:
                         if resource.patched_paths and not finding.error and overlay_writes(resource, finding.path):

@@ -188,7 +188,10 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
     if not pending:
         return
     origin = {id(resource): positions for resource, positions in pending if positions is not None}
-    for count, (finding, resource) in enumerate(engine.run_stack([resource for resource, _ in pending]), 1):
+    # A document that could not be read may hold an object a stack rule looks for.
+    unreadable = {error.file for error in result.errors if not error.empty and "duplicate key" not in error.message}
+    resources = [resource for resource, _ in pending]
+    for count, (finding, resource) in enumerate(engine.run_stack(resources, unreadable), 1):
         location = None
         if resource is not None and id(resource) in origin:
             positions = origin[id(resource)]

@@ -103,8 +103,16 @@ class Stack:
     """The resources a stack rule judges together (one cluster), indexed by kind and
     namespace so rules over large sets stay linear in practice."""
 
-    def __init__(self, resources: Iterable[Resource], default_namespace: str = DEFAULT_NAMESPACE) -> None:
+    def __init__(
+        self,
+        resources: Iterable[Resource],
+        default_namespace: str = DEFAULT_NAMESPACE,
+        unreadable: Iterable[str] = (),
+    ) -> None:
         self.resources: list[Resource] = list(resources)
+        # Offline: the directories of files of the run with a document that could not
+        # be read (invalid YAML): any object may be in it (see `unreadable_near`).
+        self._unreadable = frozenset(_directory(file) for file in unreadable)
         self.default_namespace = default_namespace
         self._by_kind: dict[Any, list[Resource]] = {}
         self._by_place: dict[tuple[Any, Any], list[Resource]] = {}  # (kind, namespace or _UNKNOWN_KEY)
@@ -183,10 +191,20 @@ class Stack:
         Offline, only those in `near`'s directory, or one above or below it, count."""
         if is_platform_namespace(namespace):
             return True  # the cluster's own add-ons run there, written in no manifest
+        if self.unreadable_near(near):
+            return True  # a document beside it could not be read: it may hold the object
         makers = [*self._makers.get(_UNKNOWN_KEY, ())]
         if isinstance(namespace, str):
             makers.extend(self._makers.get(namespace, ()))
         return any(_related(near, maker) for maker in makers)
+
+    def unreadable_near(self, near: Resource | None) -> bool:
+        """Whether a document of the asking object's directory could not be read
+        (offline), so that an object the rule looks for may be in it (corpus26: a
+        ConfigMap the OpenTelemetry collector reads its token setting from)."""
+        if not self._unreadable or near is None or near.source is None:
+            return False
+        return _directory(near.source) in self._unreadable
 
     def resolve(self, selection: Selection, near: Resource | None = None) -> Selection:
         """Keep the matches nearest `near` (the asking object) in the file tree; copies

@@ -377,3 +377,26 @@ def test_a_baseline_records_every_copy(tmp_path: Path) -> None:
     report = json.loads(out.getvalue())
     new = sorted({f["rule"] for f in report["findings"] if f["baseline"] == "new"})
     assert new == ["require-pinned-images"] and code == 1
+
+
+def test_a_document_that_cannot_be_read_leaves_absences_beside_it_open(tmp_path: Path) -> None:
+    # corpus26: the OpenTelemetry collector's ConfigMap fails to parse (a comment at
+    # column 0 inside a block scalar), so the set cannot show what it reads. What a
+    # rule would call absent in that directory may be in it; other directories are
+    # judged as before.
+    broken = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n spec: [\n"
+    write(
+        tmp_path,
+        {
+            "app/broken.yaml": broken,
+            "app/service.yaml": service("web", "web"),
+            "other/service.yaml": service("api", "api"),
+        },
+    )
+    found = lint([tmp_path])
+    assert [(rule, file) for rule, file, _, _ in found if rule == "service-selects-no-pods"] == [
+        ("service-selects-no-pods", "service.yaml")
+    ]
+    config = PackConfig.from_mapping({"all": "disabled", "service-selects-no-pods": "advisory"}, REGISTRY)
+    result = lint_paths([str(tmp_path)], Engine(REGISTRY, config))
+    assert [Path(f.location.file).parent.name for f in result.findings] == ["other"]

@@ -93,9 +93,9 @@ def test_the_run_spills_past_the_thresholds(monkeypatch: pytest.MonkeyPatch, inp
     waited: list[object] = []
     run_stack = Engine.run_stack
 
-    def watch(self: Engine, resources: list) -> object:
+    def watch(self: Engine, resources: list, *args: object) -> object:
         waited.extend(resources)
-        return run_stack(self, resources)
+        return run_stack(self, resources, *args)
 
     monkeypatch.setattr(Engine, "run_stack", watch)
     result = lint_paths(inputs, Engine(REGISTRY))

@@ -169,7 +169,7 @@ def config_reads_token(stack: Stack, view: Resource, unplaced: list[Resource]) -
         else stack.of_kind("ConfigMap")
     )
     candidates = [config for config in pool if config.name in names or is_unknown(config.name)]
-    undecided = False
+    undecided = not candidates and stack.unreadable_near(view)  # it may be in a document that could not be read
     for found in candidates:
         if is_unknown(found.name) or is_unknown(stack.namespace_of(found)):
             undecided = True
