@@ -188,8 +188,9 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
     if not pending:
         return
     origin = {id(resource): positions for resource, positions in pending if positions is not None}
-    # A document that could not be read may hold an object a stack rule looks for.
-    unreadable = {error.file for error in result.errors if not error.empty and "duplicate key" not in error.message}
+    # A document that could not be read may hold an object a stack rule looks for (not
+    # one that was read and is refused, such as a Service of apps/v1: it holds none).
+    unreadable = {error.file for error in result.errors if _unreadable(error)}
     resources = [resource for resource, _ in pending]
     for count, (finding, resource) in enumerate(engine.run_stack(resources, unreadable), 1):
         location = None
@@ -205,6 +206,16 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
             result.findings.flush()  # the stack rules' findings spill as they come, too
     result.findings.flush()
     pending.close()
+
+
+def _unreadable(error: InputError) -> bool:
+    """Whether an input error left a document of the file unread: a parse error, text
+    that is not text, a file that cannot be read (not an object that was read and is
+    invalid, nor a duplicate key, which the reader resolves)."""
+    message = error.message
+    if error.empty or "duplicate key" in message:
+        return False
+    return "parse error" in message or message.startswith(("cannot read", "binary file", "invalid UTF"))
 
 
 def _shown_path(file: str, finding: Finding) -> str:
