@@ -17,6 +17,13 @@ How to fix:
           - name: cache
             emptyDir: {}
 
+    A node agent (a DaemonSet: log shipper, metrics exporter, CSI node plugin, CNI)
+    exists to read or change its node, and cannot do without: run it in a namespace
+    of its own whose Pod Security level is `privileged`, apart from applications
+    (`pod-security.kubernetes.io/enforce: privileged`), mount what it only reads
+    `readOnly`, and record the exemption with its reason (a suppression). The
+    message says so for the node's own directories.
+
 Notes:
     The Restricted level's `pss-restricted-volumes` also forbids hostPath (with
     every other node- or network-backed type); its finding on the same volume is
@@ -28,6 +35,11 @@ Notes:
     decision, to run a node agent, which is one finding and one exemption.
     A pod's hostPath volumes are one finding, at the first, listing the others, as Pod
     Security Admission reports one violation of `hostPathVolumes` naming every volume.
+    The message names the node's path. For the node's own directories (`/var/log`,
+    `/proc`, `/sys`, `/dev`, `/run`, `/etc`, `/var/lib/kubelet`, the container
+    runtime's, ...) it also gives a node agent's remedy, since emptyDir or a claim
+    would break an agent whose job is the node's files (corpus26's log collectors,
+    labelled debatable under the generic advice alone).
 """
 
 from __future__ import annotations
@@ -41,6 +53,35 @@ from policypack.values import as_list
 
 from . import _pss
 
+#: The node's own directories: what node agents (log shippers, metrics exporters, CSI
+#: and CNI plugins, device plugins, runtime tools) read or change. An application's data
+#: directory (`/data/ldap`, `/mnt/media`) is not among them.
+NODE_SYSTEM_DIRECTORIES = (
+    "/proc",
+    "/sys",
+    "/dev",
+    "/run",
+    "/var/run",
+    "/var/log",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/containers",
+    "/var/lib/kubelet",
+    "/var/lib/cni",
+    "/var/lib/rancher",
+    "/etc",
+    "/lib/modules",
+    "/usr",
+    "/opt/cni",
+    "/boot",
+)
+
+
+def is_node_system_path(path: str) -> bool:
+    """Whether a hostPath is the node's root or one of its own directories."""
+    path = "/" + path.strip().strip("/")
+    return path == "/" or any(path == top or path.startswith(top + "/") for top in NODE_SYSTEM_DIRECTORIES)
+
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     pod = obj.pod_spec
@@ -49,8 +90,17 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for index, volume in enumerate(as_list(pod.get("volumes"))):
         if not isinstance(volume, Mapping) or volume.get("hostPath") is None:
             continue
+        host_path = volume["hostPath"].get("path") if isinstance(volume["hostPath"], Mapping) else None
+        where = f" (the node's {host_path})" if isinstance(host_path, str) and host_path.strip() else ""
+        remedy = (
+            ": a node agent that needs it belongs in a namespace exempt from Pod Security Baseline, apart from "
+            "applications"
+            if isinstance(host_path, str) and is_node_system_path(host_path)
+            else ""
+        )
         yield Violation(
-            pod.path + ("volumes", index, "hostPath"), f"{_pss.volume_label(volume, index)} must not use hostPath"
+            pod.path + ("volumes", index, "hostPath"),
+            f"{_pss.volume_label(volume, index)} must not use hostPath{where}{remedy}",
         )
 
 
