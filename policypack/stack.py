@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policypack.model import CLUSTER_SCOPED_KINDS, Resource
-from policypack.values import UNKNOWN, as_list
+from policypack.values import UNKNOWN, as_list, is_template_text
 
 DEFAULT_NAMESPACE = "default"
 
@@ -503,7 +503,8 @@ class _LabelIndex:
 
 
 def _known_pairs(mapping: Any) -> list[tuple[Any, Any]] | None:
-    """The (key, value) pairs of a non-empty mapping of known, hashable values; else None."""
+    """The (key, value) pairs of a non-empty mapping of known, hashable values (not a
+    deploy-time placeholder: `${COLOR}`); else None."""
     if not isinstance(mapping, Mapping) or not mapping:
         return None
     pairs = list(mapping.items())
@@ -511,7 +512,7 @@ def _known_pairs(mapping: Any) -> list[tuple[Any, Any]] | None:
         hash(tuple(pairs))
     except TypeError:
         return None
-    if any(value is UNKNOWN for _, value in pairs):
+    if any(value is UNKNOWN or is_template_text(value) for _, value in pairs):
         return None
     return pairs
 
@@ -553,6 +554,11 @@ def map_selector_matches(selector: Any, labels: Any) -> bool | None:
         return None
     if not isinstance(selector, Mapping) or not selector:
         return False
+    if any(is_template_text(value) for value in selector.values()):
+        # A deploy-time placeholder (`color: ${LIVE_COLOR}`, corpus27's blue/green
+        # Services): the selector is a template, and so is what it selects, rendered
+        # from files a lint run may not read (akvo-lumen's `deployment.yaml.template`).
+        return None
     known = labels_of(labels)
     if known is None:
         return None
@@ -567,6 +573,7 @@ def map_selector_matches(selector: Any, labels: Any) -> bool | None:
             or there is UNKNOWN
             or isinstance(value, (Mapping, list))
             or isinstance(there, (Mapping, list))
+            or is_template_text(there)
         ):
             undecided = True
         elif known.get(key) != value:

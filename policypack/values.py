@@ -126,4 +126,6 @@ def is_template_text(value: Any) -> bool:
     """Whether a string is an unrendered template (`${PORT:-9002}`, `{{ .Values.port }}`,
     `$(VAR)`, `$VAR`, `@docker.image@`): its value is decided at deploy time (or build time),
     so it is not judged as written."""
-    return isinstance(value, str) and _TEMPLATE_TEXT.search(value) is not None
+    if not isinstance(value, str) or ("$" not in value and "{" not in value and "}" not in value and "@" not in value):
+        return False  # (a cheap test first: selectors call this for every pair of labels)
+    return _TEMPLATE_TEXT.search(value) is not None
