@@ -36,10 +36,11 @@ Notes:
     A pod's hostPath volumes are one finding, at the first, listing the others, as Pod
     Security Admission reports one violation of `hostPathVolumes` naming every volume.
     The message names the node's path. For the node's own directories (`/var/log`,
-    `/proc`, `/sys`, `/dev`, `/run`, `/etc`, `/var/lib/kubelet`, the container
-    runtime's, ...) it also gives a node agent's remedy, since emptyDir or a claim
-    would break an agent whose job is the node's files (corpus26's log collectors,
-    labelled debatable under the generic advice alone).
+    `/proc`, `/sys`, `/dev`, `/run`, `/var/lib/kubelet`, `/etc/cni`, the container
+    runtime's, ...; not `/etc/localtime` or `/etc/ssl`, which applications borrow)
+    it also gives a node agent's remedy, since emptyDir or a claim would break an
+    agent whose job is the node's files (corpus26's log collectors, labelled
+    debatable under the generic advice alone).
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ from . import _pss
 
 #: The node's own directories: what node agents (log shippers, metrics exporters, CSI
 #: and CNI plugins, device plugins, runtime tools) read or change. An application's data
-#: directory (`/data/ldap`, `/mnt/media`) is not among them.
+#: directory (`/data/ldap`, `/mnt/media`) is not among them, nor are the files an
+#: application borrows from the node (`/etc/localtime`, `/etc/ssl`: a `TZ` variable or
+#: the image's own CA bundle does without; corpus27's app-exposer).
 NODE_SYSTEM_DIRECTORIES = (
     "/proc",
     "/sys",
@@ -69,9 +72,12 @@ NODE_SYSTEM_DIRECTORIES = (
     "/var/lib/kubelet",
     "/var/lib/cni",
     "/var/lib/rancher",
-    "/etc",
+    "/etc/cni",
+    "/etc/kubernetes",
+    "/etc/machine-id",
     "/lib/modules",
-    "/usr",
+    "/usr/lib/modules",
+    "/usr/src",
     "/opt/cni",
     "/boot",
 )
