@@ -5,7 +5,9 @@ A kustomize overlay holds patches: partial objects (a Deployment with only
 into the base. Judged as objects they would report every field they leave out. A
 fragment is recognised offline by
 
-- being a file a `kustomization.yaml` in its directory names under `patches`,
+- being a file a `kustomization.yaml` in its directory, or up to three directories
+  above it (`overlays/prod/patches/deployment.yaml`, named `patches/deployment.yaml`
+  by `overlays/prod/kustomization.yaml`: corpus27's xdmod), names under `patches`,
   `patchesStrategicMerge` or `patchesJson6902`, or
 - being a kustomization itself (`kustomize.config.k8s.io`), or
 - an unrendered template (`{{uid}}` or `${NAME}` in its name or namespace), or
@@ -34,6 +36,9 @@ from policypack.values import UNKNOWN, get, is_template_text
 KUSTOMIZATION_FILES: tuple[str, ...] = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 _PATCH_KEYS: tuple[str, ...] = ("patches", "patchesStrategicMerge", "patchesJson6902")
+#: How far above a patch its kustomization may sit (`patches/` and `patches/env/`
+#: folders beside the overlay's kustomization.yaml).
+_LEVELS_UP = 3
 
 
 class Fragments:
@@ -47,9 +52,16 @@ class Fragments:
         """Why this object is a fragment and not a deployable object, or None."""
         if file != STDIN_NAME:
             path = os.path.abspath(file)
-            kustomization = self._patch_files(os.path.dirname(path)).get(path)
-            if kustomization is not None:
-                return f"a patch named in {kustomization}, not a whole object (lint `kubectl kustomize` output instead)"
+            directory = os.path.dirname(path)
+            for _ in range(_LEVELS_UP + 1):
+                kustomization = self._patch_files(directory).get(path)
+                if kustomization is not None:
+                    named = os.path.relpath(os.path.join(directory, kustomization), os.path.dirname(path))
+                    return f"a patch named in {named}, not a whole object (lint `kubectl kustomize` output instead)"
+                parent = os.path.dirname(directory)
+                if parent == directory:
+                    break
+                directory = parent
         return partial_reason(manifest)
 
     def _patch_files(self, directory: str) -> dict[str, str]:

@@ -105,6 +105,28 @@ def test_kustomize_overlay_patches_are_skipped_with_a_note(tmp_path: Path) -> No
     assert result.objects == 0
 
 
+def test_patches_in_a_folder_below_their_kustomization_are_skipped(tmp_path: Path) -> None:
+    # corpus27's xdmod: overlays/nerc-ocp-infra/kustomization.yaml names
+    # patches/cj-xdmod-ingestor.yaml, a whole-looking CronJob that repeated the base's
+    # findings. A file of that folder the kustomization does not name is judged.
+    overlay = tmp_path / "overlays" / "prod"
+    (overlay / "patches" / "env").mkdir(parents=True)
+    (overlay / "kustomization.yaml").write_text(
+        "resources: [../../base]\n"
+        "patchesStrategicMerge:\n  - patches/web.yaml\n"
+        "patches:\n  - path: patches/env/web.yaml\n"
+    )
+    (overlay / "patches" / "web.yaml").write_text(WHOLE)
+    (overlay / "patches" / "env" / "web.yaml").write_text(WHOLE)
+    (overlay / "patches" / "other.yaml").write_text(WHOLE.replace("name: web", "name: other", 1))
+    result = lint(tmp_path)
+    notes = {str(Path(n.file).relative_to(overlay)): n.message for n in result.notes if n.message.startswith("skipped")}
+    assert "a patch named in ../kustomization.yaml" in notes["patches/web.yaml"]
+    assert "a patch named in ../../kustomization.yaml" in notes["patches/env/web.yaml"]
+    assert result.objects == 1
+    assert {Path(f.location.file).name for f in result.findings} == {"other.yaml"}
+
+
 def test_whole_objects_beside_a_kustomization_are_judged(tmp_path: Path) -> None:
     base = tmp_path / "base"
     base.mkdir()
