@@ -35,6 +35,9 @@ Notes:
     - the Service of an ingress controller or gateway (its pods run ingress-nginx,
       Traefik, Kong, HAProxy, Contour's Envoy, an Istio gateway, ...): on bare metal,
       the node port is the ingress layer's own entry point;
+    - a Service whose own annotations configure it as a backend of GKE's Ingress
+      (`cloud.google.com/backend-config`, its `beta.` form, or `app-protocols`) and
+      ask for no NEG: that Ingress, in the set or not, reaches it through node ports;
     - a Service whose ports are all UDP (a game server, a VPN endpoint, DNS): no
       Ingress or HTTP gateway carries it.
 
@@ -98,6 +101,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if namespace in gke_namespaces or ANY_NAMESPACE in gke_namespaces:
             continue  # a GKE Ingress the set does not hold may route to it through node ports
+        if _gke_backend(service):
+            continue  # it names its GKE Ingress backend's configuration: that Ingress needs the node port
         yield StackViolation(
             service,
             ("spec", "type"),
@@ -223,6 +228,30 @@ def _instance_targets(ingress: Resource, service: Resource) -> bool:
     if target is None:
         target = ingress.annotations.get(ALB_TARGET_TYPE)
     return not (isinstance(target, str) and target.strip().lower() == "ip")
+
+
+#: Service annotations that configure it as a backend of GKE's Ingress (a BackendConfig
+#: for its ports, or the app protocols the load balancer speaks to them).
+_GKE_BACKEND_ANNOTATIONS = (
+    "cloud.google.com/backend-config",
+    "beta.cloud.google.com/backend-config",
+    "cloud.google.com/app-protocols",
+    "service.alpha.kubernetes.io/app-protocols",
+)
+
+
+def _gke_backend(service: Resource) -> bool:
+    """Whether the Service's own annotations make it a backend of GKE's Ingress, which
+    reaches it through node ports unless it asks for a NEG (corpus27's akvo-lumen:
+    `beta.cloud.google.com/backend-config` on its blue/green Services, whose Ingress
+    the set does not hold). Not known yet counts as so."""
+    annotations = service.get("metadata", "annotations")
+    if is_unknown(annotations):
+        return True
+    if not isinstance(annotations, Mapping) or not any(key in annotations for key in _GKE_BACKEND_ANNOTATIONS):
+        return False
+    neg = annotations.get(NEG_ANNOTATION)
+    return is_unknown(neg) or not (isinstance(neg, str) and re.search(r'"ingress"\s*:\s*true', neg))
 
 
 def _udp_only(service: Resource) -> bool:
