@@ -31,6 +31,9 @@ Notes:
     discovery or public information (`system:service-account-issuer-discovery`, which
     clusters bind to it for OIDC discovery). Groups of one namespace's accounts
     (`system:serviceaccounts:<namespace>`) and `system:nodes` are not reported.
+    A subject of the wrong kind names no one (corpus27's k-rail binds
+    `Group system:anonymous`: anonymous requests are the User `system:anonymous` in
+    the Group `system:unauthenticated`), so it is not reported either.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ SYSTEM_SUBJECTS = {
     "system:masters": "the group that bypasses RBAC",
     "system:serviceaccounts": "every service account of every namespace, so every pod's token",
 }
+# Which kind of subject each name is: anonymous requests are the User
+# `system:anonymous` in the Group `system:unauthenticated`; the others are groups.
+SUBJECT_KINDS = {name: "Group" for name in SYSTEM_SUBJECTS} | {"system:anonymous": "User"}
 # Built-in roles that only let a client discover the API or read public information:
 # the cluster itself binds them to such groups (OIDC discovery of service-account
 # tokens binds `system:service-account-issuer-discovery` to `system:serviceaccounts`).
@@ -67,6 +73,8 @@ def check(binding: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         # A service account's name cannot contain ":", so the name alone decides.
         if kind == "ServiceAccount" or not isinstance(name, str) or name not in SYSTEM_SUBJECTS:
             continue
+        if kind in ("User", "Group") and kind != SUBJECT_KINDS[name]:
+            continue  # no request carries it (k-rail's `Group system:anonymous`): the subject grants nothing
         if name == "system:serviceaccounts":
             role = binding.get("roleRef", "name")
             if is_unknown(role) or (isinstance(role, str) and role in HARMLESS_ROLES):
