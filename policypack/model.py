@@ -199,12 +199,24 @@ KIND_GROUPS: dict[str, frozenset[str]] = {
 
 def misplaced_kind(api_version: Any, kind: Any) -> str | None:
     """Where a well-known built-in kind really is when a built-in group that does not
-    serve it is named (`apps/v1` Service: "v1"); None when the pair is possible."""
-    if not isinstance(api_version, str) or not isinstance(kind, str) or kind not in KIND_GROUPS:
+    serve it is named (`apps/v1` Service: "v1"), or a group without a dot that is not
+    Kubernetes' own (`app/v1`); None when the pair is possible."""
+    if not isinstance(api_version, str) or not isinstance(kind, str):
         return None
     group = api_version.rpartition("/")[0]
+    if kind not in KIND_GROUPS:
+        return None
+    if group and "." not in group and group not in BUILT_IN_GROUPS and "/" not in group:
+        # A group without a dot is Kubernetes' own or none: a custom resource's group is
+        # a domain with a dot (the API server refuses a CRD's without one). kops'
+        # route53-mapper says `app/v1` (corpus27).
+        return _where(kind)
     if group not in BUILT_IN_GROUPS or group in KIND_GROUPS[kind]:
         return None
+    return _where(kind)
+
+
+def _where(kind: str) -> str:
     groups = sorted(KIND_GROUPS[kind] - {"extensions"}) or ["extensions"]  # (extensions: removed in 1.22)
     return " or ".join(group or "the core group (v1)" for group in groups)
 

@@ -133,14 +133,19 @@ def test_a_built_in_kind_in_a_group_that_does_not_serve_it_is_an_error() -> None
         "apiVersion: apps/v1\nkind: Service\nmetadata: {name: postfix}\nspec: {type: LoadBalancer}\n---\n"
         "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: hello}\n---\n"
         "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: old}\n---\n"
-        "apiVersion: v1\nkind: CronJob\nmetadata: {name: nightly}\n"
+        "apiVersion: v1\nkind: CronJob\nmetadata: {name: nightly}\n---\n"
+        # corpus27 (kops' route53-mapper): a group without a dot is Kubernetes' own or
+        # none (a custom resource's group is a domain); one without a known kind is left.
+        "apiVersion: app/v1\nkind: Deployment\nmetadata: {name: route53-mapper}\n---\n"
+        "apiVersion: app/v1\nkind: Widget\nmetadata: {name: w}\n"
     )
     result = lint(text)
     assert [(e.line, e.message) for e in result.errors] == [
         (1, "invalid Kubernetes object: apps/v1 serves no kind Service (it is in the core group (v1))"),
         (14, "invalid Kubernetes object: v1 serves no kind CronJob (it is in batch)"),
+        (18, "invalid Kubernetes object: app/v1 serves no kind Deployment (it is in apps)"),
     ]
-    assert result.objects == 1  # Knative's Service (the old Deployment, without a pod spec, is a fragment)
+    assert result.objects == 2  # Knative's Service, the Widget (the old Deployment, podless, is a fragment)
 
 
 def test_kind_that_is_not_a_string_is_an_error_at_its_place() -> None:

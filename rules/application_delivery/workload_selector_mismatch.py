@@ -39,6 +39,8 @@ from policypack.stack import label_selector_matches, map_selector_matches
 
 
 def check(workload: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    if workload.is_custom_resource:
+        return  # not Kubernetes' workload (kops' `app/v1` Deployment: no API server serves it)
     selector = workload.get("spec", "selector")
     if selector is None:
         # Jobs and RCs default it, and so did apps/v1's predecessors (extensions/v1beta1,
