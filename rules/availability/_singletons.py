@@ -75,6 +75,10 @@ _KUBECTL_IMAGE = lazy_compile(r"(?:k8s-)?kubectl|hyperkube")
 # The API server's in-cluster address (`--source=kubernetes:https://kubernetes.default`,
 # kube-eventer's and heapster's source): the program is pointed at the API.
 _API_SERVER = lazy_compile(r"(?:^|[/=:@\s])kubernetes\.default(?:\.svc(?:\.cluster\.local)?)?(?:$|[:/?\s])")
+# A flag that tells the program to use the in-cluster API configuration (skipper's
+# `-kubernetes-in-cluster`, `--in-cluster`, `--incluster=true`): it reads the API
+# with the pod's token.
+_IN_CLUSTER = lazy_compile(r"--?(?:[a-z0-9]+-)*in-?cluster(?:-[a-z0-9]+)*(?:=(?:true|1|yes))?", re.IGNORECASE)
 _OBJECT_ARGUMENT = lazy_compile(
     r"--?[\w.-]+=(?:\$\([A-Z_]*NAMESPACE\)/[a-z0-9][a-z0-9.-]*"
     r"|(?:deployment|statefulset|daemonset|replicaset|replicationcontroller)s?/[a-z0-9][a-z0-9.-]*)",
@@ -181,8 +185,9 @@ def _lists_resource_types(value: object) -> bool:
 def calls_the_api(view: Resource) -> bool | None:
     """Whether a container's command or arguments run kubectl, name a Kubernetes
     object as API clients take one (see _OBJECT_ARGUMENT) or the API server's
-    in-cluster address (`https://kubernetes.default`), or an environment value
-    lists resource types to read or sends the program's work to Kubernetes
+    in-cluster address (`https://kubernetes.default`), or turn the in-cluster API
+    configuration on (`-kubernetes-in-cluster`), or an environment value names that
+    address, lists resource types to read or sends the program's work to Kubernetes
     (`RUNNER_EXECUTOR: kubernetes`, `AIRFLOW__CORE__EXECUTOR: KubernetesExecutor`);
     None when a command, an argument or the
     environment is not known yet (preview)."""
@@ -195,6 +200,9 @@ def calls_the_api(view: Resource) -> bool | None:
                 return None
             if isinstance(variable, Mapping) and _lists_resource_types(variable.get("value")):
                 return True
+            value = variable.get("value") if isinstance(variable, Mapping) else None
+            if isinstance(value, str) and _API_SERVER.search(value):
+                return True  # the API server's in-cluster address (thoth's KUBERNETES_API_URL: corpus27)
             if isinstance(variable, Mapping) and is_unknown(variable.get("name")):
                 return None  # it may name where the program's work runs
             if isinstance(variable, Mapping) and _runs_work_on_kubernetes(variable.get("name"), variable.get("value")):
@@ -209,7 +217,10 @@ def calls_the_api(view: Resource) -> bool | None:
             if is_unknown(word):
                 return None
             if isinstance(word, str) and (
-                _KUBECTL.search(word) or _OBJECT_ARGUMENT.fullmatch(word.strip()) or _API_SERVER.search(word)
+                _KUBECTL.search(word)
+                or _OBJECT_ARGUMENT.fullmatch(word.strip())
+                or _API_SERVER.search(word)
+                or _IN_CLUSTER.fullmatch(word.strip())
             ):
                 return True
     return False

@@ -40,7 +40,9 @@ of the same name in the set: a role written for it, bound elsewhere (Sysdig's ag
 and node analyzer, whose install binds `sysdig-agent` by a command). So is a pod
 whose command line runs `kubectl` (or whose image is kubectl's: `kubectl proxy`
 beside a controller, corpus26), points at the API server's in-cluster address
-(`--source=kubernetes:https://kubernetes.default`, kube-eventer), or names an object
+(`--source=kubernetes:https://kubernetes.default`, kube-eventer; or in its
+environment: `KUBERNETES_API_URL`, corpus27's thoth), turns the in-cluster API
+configuration on (skipper's `-kubernetes-in-cluster`, `--in-cluster`), or names an object
 as API clients take one
 (`-nginx-configmaps=$(POD_NAMESPACE)/nginx-config`, `--target=deployment/coredns`),
 or whose environment lists resource types to read (`RESOURCETYPES: "ingress
