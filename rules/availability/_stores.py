@@ -142,10 +142,13 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
     listed = pod.get("containers") if pod is not None else None
     if is_unknown(listed) or (isinstance(listed, list) and listed and is_unknown(listed[0])):
         return None
-    for container in view.containers(init=False, ephemeral=False):
+    containers = list(view.containers(init=False, ephemeral=False))
+    for index, container in enumerate(containers):
         image = container.get("image")
         if is_unknown(image):
             return None
+        if isinstance(image, str) and index + 1 < len(containers) and _HELPER.fullmatch(repository_name(image)):
+            continue  # an exporter or a proxy put first: the program is the next container (corpus27's memcached)
         if isinstance(image, str) and names_no_image(image):
             return None  # a placeholder (`IMAGE_PLACEHOLDER`): which program runs is unknown
         repository = _ARCH_SUFFIX.sub("", repository_name(image)) if isinstance(image, str) else ""
@@ -164,6 +167,8 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
             return _standalone_minio(container)
         if programs and repository in _HOMESERVERS:
             return _synapse_main_process(container)
+        if programs and repository == _WIKI_JS:
+            return _wiki_js_without_ha(container)
         if programs and repository in _CLUSTERING_STORES:
             single = _configured_as_one_node(repository, container)
             if single is not False:
@@ -377,6 +382,40 @@ def _configured_as_one_node(repository: str, container: Any) -> bool | None:
             servers = [part for part in re.split(separator, value.strip()) if part]
             return len(servers) == 1
     return False
+
+
+# Containers that serve the pod's program rather than being it: a Prometheus exporter,
+# a database or mesh proxy, a configuration reloader. Put first in a pod, they hide the
+# program from the main-container convention.
+_HELPER = lazy_compile(
+    r"(?:[a-z0-9]+[-_])*exporter|cloud-?sql-proxy|cloud_sql_proxy|gce-proxy|istio-proxy|proxyv2|envoy"
+    r"|linkerd-proxy|configmap-reload|config-reloader|prometheus-config-reloader"
+)
+# Wiki.js (requarks/wiki) runs more than one instance only in its high-availability mode
+# (`HA_ACTIVE`, which syncs instances through PostgreSQL): corpus27's home-lab wiki sets
+# it "false" beside its one replica.
+_WIKI_JS = "wiki"
+
+
+def _wiki_js_without_ha(container: Any) -> bool | None:
+    """Whether a Wiki.js container runs without HA mode; None when not known yet (a
+    variable not known yet, or read from a ConfigMap or Secret)."""
+    image = container.get("image")
+    if not (isinstance(image, str) and "requarks/" in image):
+        return False  # another program named `wiki`: judged as usual
+    env, env_from = container.get("env"), container.get("envFrom")
+    if is_unknown(env) or is_unknown(env_from) or as_list(env_from):
+        return None  # HA_ACTIVE may come from a ConfigMap or Secret
+    for entry in as_list(env):
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        if is_unknown(entry) or is_unknown(name):
+            return None
+        if name == "HA_ACTIVE":
+            value = entry.get("value")
+            if is_unknown(value) or entry.get("valueFrom") is not None:
+                return None
+            return str(value).strip().lower() not in ("1", "true", "yes", "on")
+    return True
 
 
 # Matrix's Synapse (matrixdotorg/synapse, ananace/matrix-synapse): its main process

@@ -52,7 +52,9 @@ Notes:
       repository name: `postgres`, `bitnami/postgresql`, `mysql/mysql-server`,
       `valkey/valkey`, ...), or whose main container's one declared port is such a
       database's (5432, 3306, 27017, 6379): a second replica of the same template would be a
-      second, separate database (or two servers on one volume), not a replica.
+      second, separate database (or two servers on one volume), not a replica. (The
+      main container is the first, or the one after an exporter or a proxy put first:
+      corpus27's memcached behind its exporter.)
       Making such a store available is a matter of replication, set up by an
       operator or a chart, which the manifest cannot show. Stores that cluster by
       adding pods (Elasticsearch, Cassandra, etcd, ...) are judged as usual. So are
@@ -75,7 +77,8 @@ Notes:
       that every replica would claim it: corpus17, 19),
       Home Assistant, a UniFi controller, Nexus Repository OSS (corpus24), a
       Jupyter server or JupyterHub's hub (corpus25), zot, verdaccio and Docker's
-      registry without a storage driver, an Icecast server (corpus26),
+      registry without a storage driver, an Icecast server (corpus26), Wiki.js
+      without its high-availability mode (`HA_ACTIVE`, corpus27),
       a Celery beat scheduler (Redash's `scheduler`),
       an MQTT broker (Mosquitto does not cluster: corpus23), Confluent's ZooKeeper
       given no `ZOOKEEPER_SERVERS` (standalone), InfluxDB OSS, Neo4j Community,
