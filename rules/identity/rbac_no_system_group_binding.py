@@ -73,7 +73,7 @@ def check(binding: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         # A service account's name cannot contain ":", so the name alone decides.
         if kind == "ServiceAccount" or not isinstance(name, str) or name not in SYSTEM_SUBJECTS:
             continue
-        if kind in ("User", "Group") and kind != SUBJECT_KINDS[name]:
+        if is_unknown(kind) or (kind in ("User", "Group") and kind != SUBJECT_KINDS[name]):
             continue  # no request carries it (k-rail's `Group system:anonymous`): the subject grants nothing
         if name == "system:serviceaccounts":
             role = binding.get("roleRef", "name")
