@@ -51,8 +51,12 @@ Notes:
     suppress the rule on such an Ingress with the reason. During a Pulumi preview an unknown `tls` section or
     host is given the benefit of the doubt.
     Zalando's kube-ingress-aws-controller takes its certificate from
-    `zalando.org/aws-load-balancer-ssl-cert` (its HTTP redirect is a flag of the
-    controller, not visible here), and the Tailscale operator
+    `zalando.org/aws-load-balancer-ssl-cert` or, without it, finds one in ACM or IAM
+    by the Ingress's host names (its HTTP redirect is a flag of the controller or of
+    skipper behind it): an Ingress with the annotation, or any Ingress it serves when
+    the set runs the controller (all, or those of its `--ingress-class-filter`), is
+    not reported (corpus27: kops' add-on and its demo Ingresses); during a preview, a
+    pod whose images are not known yet may be that controller. And the Tailscale operator
     (`ingressClassName: tailscale`) serves only HTTPS with a ts.net certificate it
     issues: neither is reported (corpus17: kube-ops-view, a Flux home lab).
     Offline, an Ingress whose `spec.tls` or annotations a kustomize patch of the run
@@ -73,9 +77,11 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Resource
+from policypack.images import repository_name
+from policypack.model import POD_KINDS, Resource
 from policypack.patterns import lazy_compile
-from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
+from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
 #: Domains for private or local use: reserved for it (RFC 6761, 6762, 8375, ICANN's
@@ -205,7 +211,79 @@ def _traefik_serves_tls(annotations: Mapping[str, Any]) -> bool | None:
     return False
 
 
-def check(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    discovery = _certificate_discovery(stack)
+    for ingress in stack.of_kind("Ingress"):
+        found = list(judge(ingress, options))
+        if found and discovery is not None and _discovers_for(ingress, discovery):
+            continue  # the AWS load balancer serves its hosts with certificates found by name
+        for violation in found:
+            yield StackViolation(ingress, violation.path, violation.message)
+
+
+#: Zalando's kube-ingress-aws-controller, which finds an ACM or IAM certificate for
+#: each Ingress host by name and terminates TLS at the AWS load balancer it creates.
+_DISCOVERING_CONTROLLER = "kube-ingress-aws-controller"
+_CLASS_FILTER = "--ingress-class-filter"
+
+
+def _certificate_discovery(stack: Stack) -> set[str] | None:
+    """The Ingress classes the set's kube-ingress-aws-controller serves (an empty set:
+    every Ingress, its default, or a controller whose flags are not known yet), or
+    None when the set runs no such controller. A pod whose containers or images are
+    not known yet (a preview) may be that controller."""
+    classes: set[str] | None = None
+    for workload in stack.of_kind(*POD_KINDS):
+        pod = workload.pod_spec
+        listed = pod.get("containers") if pod is not None else None
+        if (
+            is_unknown(listed)
+            or (pod is None and workload.builtin_pod_path is not None)
+            or any(is_unknown(entry) for entry in as_list(listed))
+        ):
+            return set()
+        for container in workload.containers(init=False, ephemeral=False):
+            image = container.get("image")
+            if is_unknown(image):
+                return set()
+            if not (isinstance(image, str) and repository_name(image) == _DISCOVERING_CONTROLLER):
+                continue
+            classes = set() if classes is None else classes
+            command, args = container.get("command"), container.get("args")
+            if is_unknown(command) or is_unknown(args):
+                return set()
+            words = [w for w in (*as_list(command), *as_list(args)) if isinstance(w, str)]
+            if len(words) != len([*as_list(command), *as_list(args)]):
+                return set()  # a word not known yet may be the filter
+            filtered = False
+            for index, word in enumerate(words):
+                flag, equals, value = word.partition("=")
+                if flag.lstrip("-") != _CLASS_FILTER.lstrip("-"):
+                    continue
+                value = value if equals else (words[index + 1] if index + 1 < len(words) else "")
+                found = {name.strip() for name in value.split(",") if name.strip()}
+                if not found:
+                    return set()
+                classes |= found
+                filtered = True
+            if not filtered:
+                return set()  # no filter: it serves every Ingress
+    return classes
+
+
+def _discovers_for(ingress: Resource, classes: set[str]) -> bool:
+    """Whether the controller serves this Ingress: every Ingress without a class
+    filter, else those of its classes (a class not known yet counts as one)."""
+    if not classes:
+        return True
+    name = ingress.annotations.get("kubernetes.io/ingress.class")
+    if name is None:
+        name = ingress.get("spec", "ingressClassName")
+    return is_unknown(name) or name in classes
+
+
+def judge(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
+    """The Ingress's verdict on its own, before the set is read."""
     if ingress.get("metadata", "annotations") is UNKNOWN:
         return  # a managed certificate may be named there
     if ingress.patched("spec", "tls") or ingress.patched("metadata", "annotations"):
@@ -269,8 +347,9 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.MANDATORY,
     area="application-services",
-    kinds={"Ingress"},
+    kinds={"Ingress", *POD_KINDS},
     check=check,
+    stack=True,
     options={},
     tags=("nsa-hardening", "network-exposure", "tls"),
 )
