@@ -446,14 +446,31 @@ def _synapse_main_process(container: Any) -> bool | None:
     return True
 
 
+# A variable that tells an image's entrypoint which process to run, and the values
+# that make it Celery beat.
+_ROLE_VARIABLE = lazy_compile(r"(?:^|_)(?:ROLE|PROCESS_TYPE|PROCESS)$", re.IGNORECASE)
+_BEAT_ROLES = frozenset({"beat", "celery-beat", "celerybeat", "celery_beat"})
+
+
 def _runs_a_task_scheduler(container: Any) -> bool | None:
     """Whether the container runs a periodic-task scheduler that must be alone, or
-    every task runs twice: Celery beat (`celery ... beat`, `--beat`, `-B`) or Redash's
-    `scheduler` (a Celery worker with beat embedded). None when its command line is
-    not known yet."""
-    command, args = container.get("command"), container.get("args")
-    if is_unknown(command) or is_unknown(args):
+    every task runs twice: Celery beat (`celery ... beat`, `--beat`, `-B`, or an image's
+    entrypoint told its role by a variable: the IETF's `CONTAINER_ROLE: beat`,
+    corpus27) or Redash's `scheduler` (a Celery worker with beat embedded). None when
+    its command line or environment is not known yet."""
+    command, args, env = container.get("command"), container.get("args"), container.get("env")
+    if is_unknown(command) or is_unknown(args) or is_unknown(env):
         return None
+    for entry in as_list(env):
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        value = entry.get("value") if isinstance(entry, Mapping) else None
+        if is_unknown(entry) or is_unknown(name):
+            return None
+        role = isinstance(name, str) and _ROLE_VARIABLE.search(name) is not None
+        if role and is_unknown(value):
+            return None  # the role is not known yet
+        if role and isinstance(value, str) and value.strip().lower() in _BEAT_ROLES:
+            return True
     if any(is_unknown(word) for word in (*as_list(command), *as_list(args))):
         return None
     words = [word for word in (*as_list(command), *as_list(args)) if isinstance(word, str)]

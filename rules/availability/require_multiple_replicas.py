@@ -79,7 +79,8 @@ Notes:
       Jupyter server or JupyterHub's hub (corpus25), zot, verdaccio and Docker's
       registry without a storage driver, an Icecast server (corpus26), Wiki.js
       without its high-availability mode (`HA_ACTIVE`, corpus27),
-      a Celery beat scheduler (Redash's `scheduler`),
+      a Celery beat scheduler (Redash's `scheduler`; told by a role variable,
+      `CONTAINER_ROLE: beat`, corpus27),
       an MQTT broker (Mosquitto does not cluster: corpus23), Confluent's ZooKeeper
       given no `ZOOKEEPER_SERVERS` (standalone), InfluxDB OSS, Neo4j Community,
       ClickHouse (replication is per table, through a Keeper: corpus20, 21), and a
