@@ -83,6 +83,9 @@ def test_privileged_container_folds_the_settings_it_makes_moot() -> None:
         "require-read-only-root-filesystem",  # a privileged process can remount / read-write
         "pss-host-path-volumes",  # the pod's way into the node, which it holds anyway
         "pss-restricted-volumes",
+        # Its user, though the pod's settings decide it for both containers: the pod's
+        # finding names the sidecar only (corpus27's act-runner beside its dind).
+        "require-run-as-non-root",
     }
     assert {f.container for f in privileged.folded} == {"agent", None}
     assert "(also: " in privileged.message and "pss-allow-privilege-escalation" in privileged.message
@@ -90,6 +93,7 @@ def test_privileged_container_folds_the_settings_it_makes_moot() -> None:
     assert [f.container for f in found["pss-allow-privilege-escalation"]] == ["sidecar"]
     assert [f.container for f in found["require-drop-all-capabilities"]] == ["sidecar"]
     assert [f.container for f in found["require-read-only-root-filesystem"]] == ["sidecar"]
+    assert [f.container for f in found["require-run-as-non-root"]] == ["sidecar"]
 
 
 def test_host_path_volume_is_one_finding() -> None:

@@ -27,7 +27,9 @@ How to fix:
 
 Notes:
     On a privileged container the finding folds into `pss-privileged`'s (one
-    decision: a container that acts on the node, as root).
+    decision: a container that acts on the node, as root), also when the pod's
+    settings decide it for the pod's other containers too: the privileged one's
+    finding stands at its container, and the pod's names the others.
     A verdict that comes from the pod (its `runAsUser: 0`, its `runAsNonRoot:
     false`, or several containers with nothing said by them or the pod) is one root
     cause and one finding, at the pod, naming the containers.
@@ -64,6 +66,10 @@ def effective(container: Container, pod_context: Any, name: str) -> tuple[Any, b
 
 def is_uid(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def wanted_of(accept_user: bool) -> str:
+    return "runAsNonRoot: true or a runAsUser above 0" if accept_user else "runAsNonRoot: true"
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -104,6 +110,18 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             )
         else:
             from_pod["false" if non_root is False else "unset"].append(container)
+    # A privileged container's user is part of the decision `pss-privileged` reports:
+    # its finding stands at the container, where it folds into that one, and the pod's
+    # finding names the others (corpus27's act-runner beside its privileged dind).
+    # (One whose `privileged` is not known yet may be so: it stands alone too.)
+    privileged = [c for c in from_pod["unset"] if c.get("securityContext", "privileged") in (True, UNKNOWN)]
+    if privileged and len(from_pod["unset"]) > 1:
+        from_pod["unset"] = [c for c in from_pod["unset"] if c not in privileged]
+        for container in privileged:
+            yield Violation(
+                container.path + ("securityContext", "runAsNonRoot"),
+                f"{container.label} may run as root: neither it nor the pod sets {wanted_of(accept_user)}",
+            )
     if from_pod["root"]:
         found = from_pod["root"]
         verb = "runs" if len(found) == 1 else "run"
@@ -124,7 +142,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         found = from_pod["unset"]
         one = len(found) == 1
         where = found[0].path if one else pod.path
-        wanted = "runAsNonRoot: true or a runAsUser above 0" if accept_user else "runAsNonRoot: true"
+        wanted = wanted_of(accept_user)
         said = "neither it nor the pod sets" if one else "neither they nor the pod set"
         yield Violation(where + ("securityContext", "runAsNonRoot"), f"{named(found)} may run as root: {said} {wanted}")
 
