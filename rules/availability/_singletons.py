@@ -57,9 +57,51 @@ def named_as_controller(view: Resource, account: str) -> bool | None:
         image = container.get("image")
         if is_unknown(image):
             undecided = True
-        elif isinstance(image, str) and CONTROLLER_WORDS & _words(repository_name(image)):
-            return True
+        elif isinstance(image, str):
+            repository = repository_name(image)
+            if CONTROLLER_WORDS & _words(repository) or _ARCH.sub("", repository) in KNOWN_API_CLIENTS:
+                return True
     return None if undecided else False
+
+
+# Programs whose work is reading or changing the Kubernetes API, by their image's
+# repository (the cluster's add-ons and well-known tools): they cannot run without
+# the pod's token, whatever their name says (corpus27's metrics-server).
+KNOWN_API_CLIENTS = frozenset(
+    {
+        "metrics-server",
+        "kube-state-metrics",
+        "external-dns",
+        "cluster-autoscaler",
+        "coredns",
+        "kube-dns",
+        "k8s-dns-kube-dns",
+        "heapster",
+        "kubernetes-dashboard",
+        "event-exporter",
+        "kubernetes-event-exporter",
+        "eventrouter",
+        "kube-eventer",
+        "kubewatch",
+        "descheduler",
+        "kured",
+        "reloader",
+        "prometheus-adapter",
+        "k8s-prometheus-adapter",
+        "kube-router",
+        "kube-proxy",
+        "node-problem-detector",
+        "kube-janitor",
+        "kube-downscaler",
+        "kube-scheduler",
+        "vpa-recommender",
+        "vpa-updater",
+        "keda",
+        "keda-metrics-apiserver",
+    }
+)
+# An architecture written into the repository's name (`k8s-dns-kube-dns-amd64`).
+_ARCH = lazy_compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x)$")
 
 
 # What in a command line says the program calls the Kubernetes API: running kubectl

@@ -32,7 +32,10 @@ leader takes a Lease through the API, so the pod uses it even when its bindings 
 in files the run does not see. Nor is a pod whose service account, or one of whose
 images, is named as a Kubernetes controller or operator (a `controller` or
 `operator` word: `snapshot-controller`, `ebs-csi-controller-sa`, `aws-alb-ingress-
-controller`, `redis-operator`), or a volume provisioner (`nfs-client-provisioner`):
+controller`, `redis-operator`), or a volume provisioner (`nfs-client-provisioner`),
+or whose image is a well-known API client of the cluster's own (`metrics-server`,
+`kube-state-metrics`, `external-dns`, `coredns`, `cluster-autoscaler`, `kured`, ...:
+corpus27's metrics-server):
 a controller watches the API by definition, and its RBAC is often kept in files the
 run does not see, where asking it to turn the token off would break it. So is a pod
 whose account (other than `default`) has a ClusterRole, or a Role of its namespace,
