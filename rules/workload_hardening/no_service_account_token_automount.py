@@ -55,7 +55,9 @@ pods through the API with its own token. Nor is a pod Kuma injects its sidecar
 into (`kuma.io/sidecar-injection: enabled` on the pod, or on its Namespace in the
 set, as written or as an overlay's patch labels it): the sidecar authenticates to
 Kuma's control plane with the pod's token and crash-loops without it
-(kumahq/kuma#4029; the Kuma demo in corpus18). Meshes that mount a token of their
+(kumahq/kuma#4029; the Kuma demo in corpus18), nor one Vault's agent injector adds
+its agent to (`vault.hashicorp.com/agent-inject: "true"`), which logs in to Vault
+with the pod's token (corpus28). Meshes that mount a token of their
 own for their proxy (Istio, Linkerd) are judged as usual.
 
 Why it matters:
@@ -228,6 +230,25 @@ def kuma_sidecar(stack: Stack, resource: Resource, view: Resource, namespace: An
     return _injects(found)
 
 
+#: The pod annotation with which Vault's agent injector adds its agent, which logs in
+#: to Vault's Kubernetes auth method with the pod's service-account token (corpus28's
+#: pitt-crc nginx).
+VAULT_INJECTION = "vault.hashicorp.com/agent-inject"
+
+
+def vault_agent(view: Resource) -> bool | None:
+    """Whether Vault's injector adds its agent to the pod (the pod template's
+    annotation); None when not known yet."""
+    path = view.pod_metadata_path
+    annotations = view.get(*path, "annotations") if path is not None else None
+    if is_unknown(annotations):
+        return None
+    setting = annotations.get(VAULT_INJECTION) if isinstance(annotations, Mapping) else None
+    if is_unknown(setting):
+        return None
+    return isinstance(setting, str) and setting.strip().lower() in ("true", "yes", "on", "1")
+
+
 def _injects(namespace: Resource) -> bool | None:
     """Whether a Namespace's label has Kuma inject its sidecar, as written or as the
     patches of the kustomizations that deploy it set it (each overlay may differ);
@@ -351,6 +372,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 continue  # leader election takes a Lease through the API: the pod uses it
             if kuma_sidecar(stack, resource, view, namespace) is not False:
                 continue  # Kuma's sidecar logs in with the pod's token (or may: not known yet)
+            if vault_agent(view) is not False:
+                continue  # Vault's injected agent logs in with the pod's token (or may: not known yet)
             account = account_of(pod)
             if account is UNKNOWN:
                 continue  # which account, so which bindings, is not known yet
