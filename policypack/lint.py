@@ -114,7 +114,7 @@ def lint_paths(
     try:
         charts = _lint_inputs(paths, engine, stdin, allow_empty, implicit_stdin, result, exclude)
         run_stack_rules(engine, result)
-        fold_copies(result)
+        fold_copies(result, engine.registry)
     finally:
         gc.unfreeze()
     for chart in charts:
@@ -303,7 +303,7 @@ def _note_field(result: LintResult, file: str, finding: Finding, resource: Any) 
     result.field_values[(file, ref.kind, ref.namespace, ref.name, finding.rule, finding.path)] = hash(text)
 
 
-def fold_copies(result: LintResult) -> None:
+def fold_copies(result: LintResult, registry: Any = None) -> None:
     """One finding per root cause across copies of one object (docs/sets.md rule 4):
     when two files of a set define the same object and a rule says the same of both
     (`_same_cause`: a per-provider `deploy.yaml`, one Deployment written in two files), the
@@ -323,7 +323,10 @@ def fold_copies(result: LintResult) -> None:
             grouped.setdefault(key, []).append((index, file, finding.message, value))
     keys: dict[tuple[Any, ...], list[tuple[int, str]]] = {}
     for key, entries in grouped.items():
-        for number, cluster in enumerate(_same_cause(entries)):
+        rule = key[2]
+        by_field = registry is not None and rule in registry and registry.get(rule).copies_fold_by_field
+        clusters = [[(index, file) for index, file, _, _ in entries]] if by_field else _same_cause(entries)
+        for number, cluster in enumerate(clusters):
             keys[(*key, number)] = cluster
     primary_of: dict[int, int] = {}
     for entries in keys.values():

@@ -172,6 +172,12 @@ class Rule:
     # rules, a pod's hostPath volumes. They fold into the first, which lists the others
     # (policypack/folding.py), as Pod Security Admission reports one violation per control.
     one_per_object: bool = False
+    # Copies of one object in alternative files (policypack/lint.py `fold_copies`) fold
+    # when the rule says the same words of both, or finds the same value in the field.
+    # With this, a finding on the same field folds whatever the field holds: the value
+    # is not the root cause (a hostPath volume's path: corpus28's mage Pod, written
+    # twice with two placeholder paths).
+    copies_fold_by_field: bool = False
     # How to fix what the check finds (policypack/patch.py): one fix for both modes. A
     # stack rule's fix is offline only (`policypack fix`): Pulumi remediates each
     # resource before the stack is known.

@@ -339,6 +339,24 @@ def test_copies_are_folded_by_field_even_when_the_words_differ(tmp_path: Path) -
     assert sorted(Path(f.location.file).parent.name for f in found) == ["simple", "tls"]
 
 
+def test_a_rule_may_fold_copies_by_field_whatever_the_value(tmp_path: Path) -> None:
+    # corpus28's mage: Pod mage-server written in two files, each mounting a different
+    # placeholder path; pss-host-path-volumes names the path in its message, but the
+    # cause (a hostPath volume "mage-fs") is one: `Rule.copies_fold_by_field`.
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: mage-server}}\nspec:\n"
+        "  containers: [{{name: mage, image: mageai/mageai:0.9.76}}]\n"
+        "  volumes: [{{name: mage-fs, hostPath: {{path: {path}}}}}]\n"
+    )
+    write(
+        tmp_path,
+        {"kube/app.yaml": pod.format(path="/path/to/mage_project"), "kube/pod.yaml": pod.format(path="/srv/mage")},
+    )
+    config = PackConfig.from_mapping({"all": "disabled", "pss-host-path-volumes": "mandatory"}, REGISTRY)
+    (finding,) = list(lint_paths([str(tmp_path)], Engine(REGISTRY, config)).findings)
+    assert "/path/to/mage_project" in finding.message and finding.message.endswith("(also in 1 other file: pod.yaml)")
+
+
 def test_copies_run_the_same_programs(tmp_path: Path) -> None:
     # corpus18: a Redis Deployment beside its kernel-tuning busybox init container and
     # another project's plain `redis` were folded as one object. Objects that run other

@@ -119,6 +119,7 @@ RULE = Rule(
     kinds=POD_KINDS,
     check=check,
     one_per_object=True,
+    copies_fold_by_field=True,  # the message names the path; copies differ by it, not by cause
     folds_into={"no-container-runtime-socket": "field", "pss-windows-host-process": "pod", "pss-privileged": "pod"},
     tags=("pss-baseline:hostPathVolumes",),
     profiles=("pss-baseline", "pss-restricted"),
