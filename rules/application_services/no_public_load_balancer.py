@@ -186,11 +186,13 @@ def judge(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         return
     if requests_private_address(service, annotations) is not False:
         return  # a private address (a home lab's MetalLB pool), or not known yet
-    reason = (
-        "its AWS scheme is internet-facing"
-        if text.get(AWS_SCHEME) == "internet-facing"
-        else "no internal-load-balancer annotation makes it internal"
-    )
+    gke = text.get(GKE, text.get(GKE_DEPRECATED, ""))
+    if text.get(AWS_SCHEME) == "internet-facing":
+        reason = "its AWS scheme is internet-facing"
+    elif gke.strip().lower() == "external":
+        reason = "its GKE load-balancer type is External"  # (corpus28's Vespa sample)
+    else:
+        reason = "no internal-load-balancer annotation makes it internal"
     yield Violation(
         ("spec", "type"),
         f"Service of type LoadBalancer gets a public address: {reason}, "

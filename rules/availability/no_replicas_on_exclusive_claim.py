@@ -3,9 +3,10 @@
 Fires on a Deployment, StatefulSet, ReplicaSet or ReplicationController of two or
 more replicas whose pods mount, by name (so every replica the same one), a
 PersistentVolumeClaim that the set defines as `ReadWriteOnce` or `ReadWriteOncePod`;
-and, once per claim, when two or more such workloads mount the same exclusive claim
-(an app and its database on one volume): on the last of them in the run, naming the
-others.
+and, once per group of workloads, when two or more such workloads mount the same
+exclusive claims (an app and its database on one volume): on the last of them in the
+run, naming the others and the claims (corpus28's Danswer workers on two claims: one
+finding).
 
 Why it matters:
     A ReadWriteOnce volume attaches to one node. Replicas that the scheduler places
@@ -121,9 +122,9 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
 
 
 def _shared_between_workloads(stack: Stack, reported: set[tuple[Any, str]]) -> Iterator[StackViolation]:
-    """One finding per exclusive claim that the pods of two or more long-running
-    workloads mount (an app and its database on one volume), on the last of them in
-    the run, naming the others. Copies of one workload (a kustomize base and its
+    """One finding per group of long-running workloads whose pods mount the same
+    exclusive claims (an app and its database on one volume), on the last of them in
+    the run, naming the others and the claims. Copies of one workload (a kustomize base and its
     overlays) are one workload, and a claim already reported for one workload's
     replicas is not reported again."""
     users: dict[int, tuple[Resource, list[Resource]]] = {}
@@ -136,18 +137,27 @@ def _shared_between_workloads(stack: Stack, reported: set[tuple[Any, str]]) -> I
                 holders = users.setdefault(id(claim), (claim, []))[1]
                 if not any(other.kind == obj.kind and other.name == obj.name for other in holders):
                     holders.append(obj)
+    # The same workloads sharing several claims (corpus28's Danswer: its api-server and
+    # background workers on two) are one finding, naming the claims.
+    shared: dict[tuple[int, ...], tuple[Resource, list[Resource], list[str]]] = {}
     for claim, holders in users.values():
         name = claim.name
         if len(holders) < 2 or {(stack.namespace_of(claim), name), (UNKNOWN, name)} & reported:
             continue  # (already told to a workload's replicas, maybe one whose namespace is not known yet)
-        last, others = holders[-1], holders[:-1]
+        key = tuple(id(holder) for holder in holders)
+        shared.setdefault(key, (holders[-1], holders[:-1], []))[2].append(name)
+    for last, others, names in shared.values():
         listed = ", ".join(f'{other.kind} "{other.name}"' for other in others)
+        claims = ", ".join(f'"{name}"' for name in names)
+        several = len(names) > 1
+        verb = "mounts" if len(others) == 1 else "mount"
         yield StackViolation(
             last,
-            _volume_path(last, name),
-            f'it mounts claim "{name}", which {listed} also mount{"s" if len(others) == 1 else ""}; '
-            "the claim is ReadWriteOnce: pods scheduled on another node than the one it is attached to "
-            "fail to start (Multi-Attach), so these workloads only run while they share one node",
+            _volume_path(last, names[0]),
+            f"it mounts claim{'s' if several else ''} {claims}, which {listed} also {verb}; "
+            f"the claim{'s are' if several else ' is'} ReadWriteOnce: pods scheduled on another node than the one "
+            f"{'they are' if several else 'it is'} attached to fail to start (Multi-Attach), so these workloads only "
+            "run while they share one node",
         )
 
 
