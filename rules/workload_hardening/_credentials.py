@@ -49,6 +49,10 @@ CREDENTIAL_PAIRS = frozenset(
         ("ACCOUNT", "KEY"),
         ("SESSION", "KEY"),
         ("HMAC", "KEY"),
+        # Airflow's FERNET_KEY (it encrypts the connections' passwords: corpus28's
+        # nicor88), a JWT signing key.
+        ("FERNET", "KEY"),
+        ("JWT", "KEY"),
         ("CONNECTION", "STRING"),
         ("ERLANG", "COOKIE"),
         ("RELEASE", "COOKIE"),
@@ -387,9 +391,10 @@ _URL_PASSWORD = lazy_compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<passwor
 
 
 # A SQL statement that gives a role its password in the clear (an init script kept in
-# a ConfigMap: EUCAIM's `CREATE USER molgenis ... ENCRYPTED PASSWORD 'molgenis'`).
+# a ConfigMap: EUCAIM's `CREATE USER molgenis ... ENCRYPTED PASSWORD 'molgenis'`, or
+# MySQL's `CREATE USER 'mlflow'@'%' IDENTIFIED BY 'summitmlops'`, corpus28).
 _SQL_PASSWORD = lazy_compile(
-    r"\b(?:CREATE|ALTER)\s+(?:ROLE|USER)\b[^;]*?\bPASSWORD\s+'(?P<password>[^']*)'", re.I | re.S
+    r"\b(?:CREATE|ALTER)\s+(?:ROLE|USER)\b[^;]*?\b(?:PASSWORD|IDENTIFIED\s+BY)\s+'(?P<password>[^']*)'", re.I | re.S
 )
 # A connector's option in a SQL `WITH (...)` clause (Flink SQL, Spark SQL, Trino
 # catalogs written as SQL: corpus21's lakehouse jobs, `'password' = 'rootpw'`,
@@ -428,7 +433,7 @@ def credential_shape(value: Any) -> str | None:
         if any(literal in value for literal in literals) and pattern.search(value):
             return what
     lowered = value.lower()
-    if "password" in lowered or "passwd" in lowered or "secret" in lowered:
+    if "password" in lowered or "passwd" in lowered or "secret" in lowered or "identified" in lowered:
         statements = _without_comment_lines(value, _SQL_COMMENT_STARTS) if "--" in value else value
         for match in (*_SQL_PASSWORD.finditer(statements), *_SQL_OPTION.finditer(statements)):
             password = match["password"]
