@@ -1,4 +1,4 @@
-"""Ingresses serve their hosts over TLS.
+"""Ingresses and OpenShift Routes serve their hosts over TLS.
 
 Fires on an Ingress (`networking.k8s.io/v1`, and the older `v1beta1` and
 `extensions/v1beta1`) that has no `spec.tls` entry at all, and on each rule whose
@@ -6,7 +6,9 @@ Fires on an Ingress (`networking.k8s.io/v1`, and the older `v1beta1` and
 equal (ignoring case) or the TLS host is a wildcard (`*.example.com`) matching
 exactly one more label. A `spec.tls` entry that lists no hosts covers every host
 (the controller's default certificate), and a rule without a host is covered by any
-TLS entry.
+TLS entry. Also fires on an OpenShift Route (`route.openshift.io`) without `spec.tls`,
+or whose TLS lets plain HTTP through (`insecureEdgeTerminationPolicy: Allow`):
+corpus28's MLflow and MinIO console Routes with `tls: null`.
 
 Why it matters:
     Without TLS, requests and responses, cookies and bearer tokens included, cross
@@ -214,11 +216,40 @@ def _traefik_serves_tls(annotations: Mapping[str, Any]) -> bool | None:
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     discovery = _certificate_discovery(stack)
     for ingress in stack.of_kind("Ingress"):
+        if ingress.is_custom_resource:
+            continue
         found = list(judge(ingress, options))
         if found and discovery is not None and _discovers_for(ingress, discovery):
             continue  # the AWS load balancer serves its hosts with certificates found by name
         for violation in found:
             yield StackViolation(ingress, violation.path, violation.message)
+    for route in stack.of_kind("Route"):
+        for violation in judge_route(route):
+            yield StackViolation(route, violation.path, violation.message)
+
+
+def judge_route(route: Resource) -> Iterator[Violation]:
+    """An OpenShift Route's verdict: no TLS, or TLS that lets plain HTTP through. A
+    host only a private network resolves is not judged (as an Ingress's)."""
+    api_version = route.api_version
+    if not (isinstance(api_version, str) and api_version.startswith("route.openshift.io/")):
+        return
+    if route.patched("spec", "tls"):
+        return  # an overlay's patch writes its TLS
+    host, tls = route.get("spec", "host"), route.get("spec", "tls")
+    if is_unknown(host) or is_unknown(tls):
+        return
+    if isinstance(host, str) and host.strip() and private_host(host.strip()):
+        return
+    if tls is None:
+        yield Violation(("spec", "tls"), "Route has no tls: its host is served over plain HTTP")
+        return
+    policy = tls.get("insecureEdgeTerminationPolicy") if isinstance(tls, Mapping) else None
+    if isinstance(policy, str) and policy.strip().lower() == "allow":
+        yield Violation(
+            ("spec", "tls", "insecureEdgeTerminationPolicy"),
+            "Route's TLS lets plain HTTP through (insecureEdgeTerminationPolicy: Allow): redirect it instead",
+        )
 
 
 #: Zalando's kube-ingress-aws-controller, which finds an ACM or IAM certificate for
@@ -347,7 +378,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.MANDATORY,
     area="application-services",
-    kinds={"Ingress", *POD_KINDS},
+    kinds={"Ingress", "Route", *POD_KINDS},
     check=check,
     stack=True,
     options={},
