@@ -393,29 +393,36 @@ _HELPER = lazy_compile(
 )
 # Wiki.js (requarks/wiki) runs more than one instance only in its high-availability mode
 # (`HA_ACTIVE`, which syncs instances through PostgreSQL): corpus27's home-lab wiki sets
-# it "false" beside its one replica.
+# it "false" beside its one replica, a deliberate single instance.
 _WIKI_JS = "wiki"
 
 
 def _wiki_js_without_ha(container: Any) -> bool | None:
-    """Whether a Wiki.js container runs without HA mode; None when not known yet (a
-    variable not known yet, or read from a ConfigMap or Secret)."""
+    """Whether a Wiki.js container is kept to one instance on purpose: `HA_ACTIVE` set
+    off, or its data in SQLite (`DB_TYPE: sqlite`), which one process owns. Without
+    either, a second replica with HA mode turned on is the advice (corpus24's wiki on a
+    PostgreSQL cluster, labelled true). None when not known yet."""
     image = container.get("image")
     if not (isinstance(image, str) and "requarks/" in image):
         return False  # another program named `wiki`: judged as usual
-    env, env_from = container.get("env"), container.get("envFrom")
-    if is_unknown(env) or is_unknown(env_from) or as_list(env_from):
-        return None  # HA_ACTIVE may come from a ConfigMap or Secret
+    env = container.get("env")
+    if is_unknown(env):
+        return None
     for entry in as_list(env):
         name = entry.get("name") if isinstance(entry, Mapping) else None
         if is_unknown(entry) or is_unknown(name):
             return None
-        if name == "HA_ACTIVE":
-            value = entry.get("value")
-            if is_unknown(value) or entry.get("valueFrom") is not None:
-                return None
-            return str(value).strip().lower() not in ("1", "true", "yes", "on")
-    return True
+        if name not in ("HA_ACTIVE", "DB_TYPE"):
+            continue
+        value = entry.get("value")
+        if is_unknown(value) or entry.get("valueFrom") is not None:
+            return None
+        text = str(value).strip().lower()
+        if name == "HA_ACTIVE" and text in ("0", "false", "no", "off"):
+            return True
+        if name == "DB_TYPE" and text == "sqlite":
+            return True
+    return False
 
 
 # Matrix's Synapse (matrixdotorg/synapse, ananace/matrix-synapse): its main process

@@ -78,7 +78,9 @@ Notes:
       Home Assistant, a UniFi controller, Nexus Repository OSS (corpus24), a
       Jupyter server or JupyterHub's hub (corpus25), zot, verdaccio and Docker's
       registry without a storage driver, an Icecast server (corpus26), Wiki.js
-      without its high-availability mode (`HA_ACTIVE`, corpus27),
+      with its high-availability mode set off (`HA_ACTIVE: "false"`, corpus27) or on
+      SQLite (on PostgreSQL without the setting it is judged: HA mode and a second
+      replica are the advice, corpus24),
       a Celery beat scheduler (Redash's `scheduler`; told by a role variable,
       `CONTAINER_ROLE: beat`, corpus27),
       an MQTT broker (Mosquitto does not cluster: corpus23), Confluent's ZooKeeper
