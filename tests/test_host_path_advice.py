@@ -36,3 +36,8 @@ def test_the_nodes_own_directories_get_a_node_agents_remedy(tmp_path: Path, path
 def test_an_applications_paths_do_not(tmp_path: Path, path: str) -> None:
     message = _message(tmp_path, path)
     assert f"(the node's {path})" in message and AGENT not in message
+
+
+def test_an_empty_path_gets_no_remedy(tmp_path: Path) -> None:
+    message = _message(tmp_path, '""')
+    assert "the node's" not in message and AGENT not in message

@@ -29,6 +29,14 @@ How to fix:
             - host: shop.example.com
             - host: api.example.com
 
+    An OpenShift Route terminates TLS at the router (its default certificate, or one
+    given in `tls`) and redirects plain HTTP:
+
+        spec:
+          tls:
+            termination: edge
+            insecureEdgeTerminationPolicy: Redirect
+
 Notes:
     A cloud load balancer can terminate TLS with a certificate it manages, named by
     an annotation instead of `spec.tls`: GKE (`networking.gke.io/managed-certificates`,
@@ -58,7 +66,8 @@ Notes:
     skipper behind it): an Ingress with the annotation, or any Ingress it serves when
     the set runs the controller (all, or those of its `--ingress-class-filter`), is
     not reported (corpus27: kops' add-on and its demo Ingresses); during a preview, a
-    pod whose images are not known yet may be that controller. And the Tailscale operator
+    workload whose images are not known yet may be that controller when its name says
+    so. And the Tailscale operator
     (`ingressClassName: tailscale`) serves only HTTPS with a ts.net certificate it
     issues: neither is reported (corpus17: kube-ops-view, a Flux home lab).
     Offline, an Ingress whose `spec.tls` or annotations a kustomize patch of the run
@@ -232,8 +241,8 @@ def judge_route(route: Resource) -> Iterator[Violation]:
     """An OpenShift Route's verdict: no TLS, or TLS that lets plain HTTP through. A
     host only a private network resolves is not judged (as an Ingress's)."""
     api_version = route.api_version
-    if not (isinstance(api_version, str) and api_version.startswith("route.openshift.io/")):
-        return
+    if not (isinstance(api_version, str) and (api_version.startswith("route.openshift.io/") or api_version == "v1")):
+        return  # (`v1` Route: OpenShift 3's templates)
     if route.patched("spec", "tls"):
         return  # an overlay's patch writes its TLS
     host, tls = route.get("spec", "host"), route.get("spec", "tls")
@@ -261,8 +270,10 @@ _CLASS_FILTER = "--ingress-class-filter"
 def _certificate_discovery(stack: Stack) -> set[str] | None:
     """The Ingress classes the set's kube-ingress-aws-controller serves (an empty set:
     every Ingress, its default, or a controller whose flags are not known yet), or
-    None when the set runs no such controller. A pod whose containers or images are
-    not known yet (a preview) may be that controller."""
+    None when the set runs no such controller. During a preview, a workload whose
+    containers or images are not known yet may be that controller when its name, or
+    a container's, says so (`kube-ingress-aws-controller`): an image the program
+    builds for its own app does not silence the rule."""
     classes: set[str] | None = None
     for workload in stack.of_kind(*POD_KINDS):
         pod = workload.pod_spec
@@ -272,11 +283,15 @@ def _certificate_discovery(stack: Stack) -> set[str] | None:
             or (pod is None and workload.builtin_pod_path is not None)
             or any(is_unknown(entry) for entry in as_list(listed))
         ):
-            return set()
+            if _named_as_controller(workload.name):
+                return set()
+            continue
         for container in workload.containers(init=False, ephemeral=False):
             image = container.get("image")
             if is_unknown(image):
-                return set()
+                if _named_as_controller(workload.name) or _named_as_controller(container.get("name")):
+                    return set()
+                continue
             if not (isinstance(image, str) and repository_name(image) == _DISCOVERING_CONTROLLER):
                 continue
             classes = set() if classes is None else classes
@@ -302,6 +317,12 @@ def _certificate_discovery(stack: Stack) -> set[str] | None:
     return classes
 
 
+def _named_as_controller(name: Any) -> bool:
+    """Whether a workload's or container's name (or its being unknown) says it may be
+    kube-ingress-aws-controller."""
+    return is_unknown(name) or (isinstance(name, str) and "ingress" in name and "aws" in name)
+
+
 def _discovers_for(ingress: Resource, classes: set[str]) -> bool:
     """Whether the controller serves this Ingress: every Ingress without a class
     filter, else those of its classes (a class not known yet counts as one)."""
@@ -310,7 +331,7 @@ def _discovers_for(ingress: Resource, classes: set[str]) -> bool:
     name = ingress.annotations.get("kubernetes.io/ingress.class")
     if name is None:
         name = ingress.get("spec", "ingressClassName")
-    return is_unknown(name) or name in classes
+    return is_unknown(name) or (isinstance(name, str) and name in classes)
 
 
 def judge(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

@@ -120,7 +120,9 @@ _API_SERVER = lazy_compile(r"(?:^|[/=:@\s])kubernetes\.default(?:\.svc(?:\.clust
 # A flag that tells the program to use the in-cluster API configuration (skipper's
 # `-kubernetes-in-cluster`, `--in-cluster`, `--incluster=true`): it reads the API
 # with the pod's token.
-_IN_CLUSTER = lazy_compile(r"--?(?:[a-z0-9]+-)*in-?cluster(?:-[a-z0-9]+)*(?:=(?:true|1|yes))?", re.IGNORECASE)
+_IN_CLUSTER = lazy_compile(
+    r"--?(?!(?:not|no|disable)-)(?:[a-z0-9]+-)*in-?cluster(?:-[a-z0-9]+)*(?:=(?:true|1|yes))?", re.IGNORECASE
+)
 _OBJECT_ARGUMENT = lazy_compile(
     r"--?[\w.-]+=(?:\$\([A-Z_]*NAMESPACE\)/[a-z0-9][a-z0-9.-]*"
     r"|(?:deployment|statefulset|daemonset|replicaset|replicationcontroller)s?/[a-z0-9][a-z0-9.-]*)",

@@ -167,7 +167,7 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
             return _standalone_minio(container)
         if programs and repository in _HOMESERVERS:
             return _synapse_main_process(container)
-        if programs and repository == _WIKI_JS:
+        if programs and repository in _WIKI_JS:
             return _wiki_js_without_ha(container)
         if programs and repository in _CLUSTERING_STORES:
             single = _configured_as_one_node(repository, container)
@@ -394,7 +394,7 @@ _HELPER = lazy_compile(
 # Wiki.js (requarks/wiki) runs more than one instance only in its high-availability mode
 # (`HA_ACTIVE`, which syncs instances through PostgreSQL): corpus27's home-lab wiki sets
 # it "false" beside its one replica, a deliberate single instance.
-_WIKI_JS = "wiki"
+_WIKI_JS = ("wiki", "wikijs")  # requarks/wiki, linuxserver/wikijs
 
 
 def _wiki_js_without_ha(container: Any) -> bool | None:
@@ -403,11 +403,11 @@ def _wiki_js_without_ha(container: Any) -> bool | None:
     either, a second replica with HA mode turned on is the advice (corpus24's wiki on a
     PostgreSQL cluster, labelled true). None when not known yet."""
     image = container.get("image")
-    if not (isinstance(image, str) and "requarks/" in image):
+    if not (isinstance(image, str) and ("requarks/" in image or repository_name(image) == "wikijs")):
         return False  # another program named `wiki`: judged as usual
-    env = container.get("env")
-    if is_unknown(env):
-        return None
+    env, env_from = container.get("env"), container.get("envFrom")
+    if is_unknown(env) or is_unknown(env_from) or as_list(env_from):
+        return None  # HA_ACTIVE or DB_TYPE may come from a ConfigMap or Secret
     for entry in as_list(env):
         name = entry.get("name") if isinstance(entry, Mapping) else None
         if is_unknown(entry) or is_unknown(name):

@@ -85,6 +85,8 @@ NODE_SYSTEM_DIRECTORIES = (
 
 def is_node_system_path(path: str) -> bool:
     """Whether a hostPath is the node's root or one of its own directories."""
+    if not path.strip():
+        return False  # no path written: nothing to say of it
     path = "/" + path.strip().strip("/")
     return path == "/" or any(path == top or path.startswith(top + "/") for top in NODE_SYSTEM_DIRECTORIES)
 

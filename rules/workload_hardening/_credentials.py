@@ -62,6 +62,10 @@ CREDENTIAL_PAIRS = frozenset(
 # credential itself: TOKEN_URL, PASSWORD_FILE, SECRET_NAME, AWS_ACCESS_KEY_ID.
 NOT_CREDENTIAL_LAST_WORDS = frozenset(
     {
+        # A command that prints the credential (Airflow's FERNET_KEY_CMD, *_SECRET_CMD):
+        # the way to keep it out of the environment.
+        "CMD",
+        "COMMAND",
         "URL",
         "URLS",
         "URI",
@@ -392,9 +396,12 @@ _URL_PASSWORD = lazy_compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<passwor
 
 # A SQL statement that gives a role its password in the clear (an init script kept in
 # a ConfigMap: EUCAIM's `CREATE USER molgenis ... ENCRYPTED PASSWORD 'molgenis'`, or
-# MySQL's `CREATE USER 'mlflow'@'%' IDENTIFIED BY 'summitmlops'`, corpus28).
+# MySQL's `CREATE USER 'mlflow'@'%' IDENTIFIED BY 'summitmlops'`, corpus28, also
+# `IDENTIFIED WITH mysql_native_password BY '...'` and 5.x's `GRANT ... IDENTIFIED BY`).
 _SQL_PASSWORD = lazy_compile(
-    r"\b(?:CREATE|ALTER)\s+(?:ROLE|USER)\b[^;]*?\b(?:PASSWORD|IDENTIFIED\s+BY)\s+'(?P<password>[^']*)'", re.I | re.S
+    r"\b(?:(?:CREATE|ALTER)\s+(?:ROLE|USER)|GRANT)\b[^;]*?"
+    r"(?:\bPASSWORD|\bIDENTIFIED\s+(?:WITH\s+[\w'\"]+\s+)?BY)\s+['\"](?P<password>[^'\"]*)['\"]",
+    re.I | re.S,
 )
 # A connector's option in a SQL `WITH (...)` clause (Flink SQL, Spark SQL, Trino
 # catalogs written as SQL: corpus21's lakehouse jobs, `'password' = 'rootpw'`,
@@ -419,7 +426,7 @@ _SAMPLE_IN_FILE = lazy_compile(
 # `password = os.environ['KEYCLOAK_PASSWORD']`, corpus25's Keycloak chart): no value.
 _READS_ENVIRONMENT = lazy_compile(r"os\.environ|getenv\(|process\.env\.|System\.getenv|ENV\[|env\(", re.I)
 # A password already hashed by the server's own scheme (md5..., SCRAM-SHA-256$...).
-_HASHED = lazy_compile(r"md5[0-9a-f]{32}|SCRAM-SHA-256\$.*")
+_HASHED = lazy_compile(r"md5[0-9a-f]{32}|SCRAM-SHA-256\$.*|\*[0-9A-Fa-f]{40}")  # (MySQL's: `*6BB4...`)
 SQL_WITH_PASSWORD = "a SQL statement with a password in it"
 
 

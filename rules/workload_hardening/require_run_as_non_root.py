@@ -27,9 +27,11 @@ How to fix:
 
 Notes:
     On a privileged container the finding folds into `pss-privileged`'s (one
-    decision: a container that acts on the node, as root), also when the pod's
-    settings decide it for the pod's other containers too: the privileged one's
-    finding stands at its container, and the pod's names the others.
+    decision: a container that acts on the node, as root), also when neither it nor
+    the pod says anything of the user and the pod has other such containers: the
+    privileged one's finding stands at its container, and the pod's names the others.
+    (A pod's `runAsUser: 0` or `runAsNonRoot: false` is one setting of the pod, and
+    its finding names every container it decides.)
     A verdict that comes from the pod (its `runAsUser: 0`, its `runAsNonRoot:
     false`, or several containers with nothing said by them or the pod) is one root
     cause and one finding, at the pod, naming the containers.
@@ -116,6 +118,8 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             )
         else:
             from_pod["false" if non_root is False else "unset"].append(container)
+    if from_pod["unset"] and openshift_object(obj):
+        from_pod["unset"] = []  # OpenShift's restricted SCC gives them a UID of the namespace's range
     # A privileged container's user is part of the decision `pss-privileged` reports:
     # its finding stands at the container, where it folds into that one, and the pod's
     # finding names the others (corpus27's act-runner beside its privileged dind).
@@ -143,8 +147,6 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             pod.path + ("securityContext", "runAsNonRoot"),
             f"{named(found)} may run as root: runAsNonRoot is false in the pod's securityContext{also}",
         )
-    if from_pod["unset"] and openshift_object(obj):
-        from_pod["unset"] = []  # OpenShift's restricted SCC gives them a UID of the namespace's range
     if from_pod["unset"]:
         # `runAsNonRoot: true` on the pod covers them all: at the pod when several lack it.
         found = from_pod["unset"]
