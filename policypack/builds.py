@@ -1,4 +1,4 @@
-"""Images that a build in the run sets at deploy time: kustomize `images` and skaffold.
+"""Images that a build in the run sets at deploy time: kustomize `images`, skaffold, Tilt.
 
 A repository's manifests often name an image without the tag that will run:
 
@@ -23,6 +23,11 @@ deployed (`deployed`):
   reference per overlay; a file no kustomization reaches is deployed as written.
 - **skaffold**: an artifact's image in a file under the config's directory is
   built and deployed by digest.
+- **Tilt**: an image a `Tiltfile` builds (`docker_build('worker', ...)`,
+  `custom_build`, `docker_build_with_restart`) in a file under the Tiltfile's
+  directory is built and deployed by Tilt with a tag of its own (corpus28's Chroma
+  dev manifests, `image: worker`). A Tiltfile is found in the directories of the
+  run's files, and above them up to the path the run was given.
 
 The kustomizations also say where the objects land and how they are labelled: a
 kustomization's `namespace` replaces the namespace written in the files it deploys
@@ -43,6 +48,7 @@ Pulumi hands the pack the objects as deployed, so this is offline only.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +59,11 @@ from policypack.loader import Document, parse_documents
 from policypack.values import UNKNOWN
 
 SKAFFOLD_FILES: tuple[str, ...] = ("skaffold.yaml", "skaffold.yml")
+TILTFILE = "Tiltfile"
+# The image a Tiltfile builds: the first argument (or `ref=`) of its build functions.
+_TILT_BUILD = re.compile(
+    r"\b(?:docker_build|docker_build_with_restart|custom_build)\(\s*(?:ref\s*=\s*)?['\"]([^'\"\s]+)['\"]"
+)
 #: The names of the files `Builds` reads among a run's files.
 BUILD_FILES = frozenset(KUSTOMIZATION_FILES + SKAFFOLD_FILES)
 _INCLUDE_KEYS = ("resources", "bases", "components")
@@ -266,7 +277,7 @@ class Builds:
 
     def __init__(self, files: Iterable[str] = ()) -> None:
         self._kustomizations: dict[str, _Kustomization] = {}
-        self._skaffold: dict[str, frozenset[str]] = {}  # directory -> artifact images
+        self._skaffold: dict[str, frozenset[str]] = {}  # directory -> images skaffold or Tilt builds
         for file in files:
             name = os.path.basename(file)
             if name in KUSTOMIZATION_FILES:
@@ -340,6 +351,22 @@ class Builds:
             if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
                 kustomization.patches.append(Patched(ANY, entry["name"], {}, frozenset({("spec", "replicas")})))
 
+    def add_tiltfiles(self, directories: Iterable[str]) -> None:
+        """Read the Tiltfile of each directory that has one (see the module's docstring)."""
+        for directory in directories:
+            path = os.path.join(directory, TILTFILE)
+            if not os.path.isfile(path):
+                continue
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+            except (OSError, UnicodeDecodeError):
+                continue
+            lines = (line for line in text.splitlines() if not line.lstrip().startswith("#"))
+            images = {match[1] for line in lines for match in _TILT_BUILD.finditer(line)}
+            if images:
+                self._skaffold[directory] = self._skaffold.get(directory, frozenset()) | frozenset(images)
+
     def _add_skaffold(self, path: str) -> None:
         try:
             with open(path, encoding="utf-8") as handle:
@@ -401,8 +428,9 @@ class Builds:
 
     def deployed(self, file: str, image: str) -> tuple[str, ...]:
         """The references `image`, as written in `file`, is deployed as: one per
-        kustomize overlay that deploys the file; none when skaffold builds it (and
-        deploys it by digest); just `(image,)` when no build in the run touches it."""
+        kustomize overlay that deploys the file; none when skaffold or Tilt builds it
+        (and deploys it by a tag or digest of its own); just `(image,)` when no build
+        in the run touches it."""
         path = os.path.abspath(file)
         name = split_image(image)[0]
         for directory, images in self._skaffold.items():

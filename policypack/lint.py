@@ -132,6 +132,26 @@ def lint_paths(
 _CHART_TEMPLATES = "skipped Helm chart templates"
 
 
+def _directories_of(paths: Iterable[str], items: list[Any]) -> list[str]:
+    """The directories of the run's files, and those above them up to the path the run
+    was given (where a Tiltfile may sit: policypack/builds.py)."""
+    roots = [
+        os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths if p != STDIN
+    ]
+    found: dict[str, None] = {}
+    for item in items:
+        if not isinstance(item, str) or item == STDIN:
+            continue
+        directory = os.path.dirname(os.path.abspath(item))
+        root = max((r for r in roots if directory == r or directory.startswith(r + os.sep)), key=len, default=directory)
+        while directory not in found:
+            found[directory] = None
+            if directory == root or os.path.dirname(directory) == directory:
+                break
+            directory = os.path.dirname(directory)
+    return list(found)
+
+
 def _lint_inputs(
     paths: Iterable[str],
     engine: Engine,
@@ -143,9 +163,11 @@ def _lint_inputs(
 ) -> list[str]:
     """Lint every input into `result`; return the Helm charts whose templates were skipped."""
     charts: list[str] = []
-    items = list(expand_paths(list(paths), exclude))
+    paths = list(paths)
+    items = list(expand_paths(paths, exclude))
     # How builds in the run deploy images is known before the first file is judged.
     result.builds = Builds(i for i in items if isinstance(i, str) and os.path.basename(i) in BUILD_FILES)
+    result.builds.add_tiltfiles(_directories_of(paths, items))
     for item in items:
         if isinstance(item, InputError):
             if not (allow_empty and item.empty):

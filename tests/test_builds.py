@@ -780,3 +780,33 @@ def test_a_patch_that_restates_what_the_base_writes_leaves_it_known(tmp_path: Pa
     # Near-miss: a patch that changes the value leaves it to the overlay.
     write(tmp_path, {"overlay/agent.yaml": patch.replace("hostNetwork: true", "hostNetwork: false")})
     assert rule_findings(tmp_path, "pss-host-namespaces") == []
+
+
+def test_images_a_tiltfile_builds_are_deployed_by_tilt(tmp_path: Path) -> None:
+    # corpus28 (Chroma's k8s/dev): `image: worker`, which the repository's Tiltfile
+    # builds and Tilt deploys under a tag of its own. An image it does not build, or
+    # the same name outside its folder, is judged as written.
+    write(
+        tmp_path,
+        {
+            "Tiltfile": """\
+                # docker_build('commented-out', '.')
+                docker_build('worker', '.', dockerfile='rust/worker/Dockerfile')
+                custom_build(ref='ghcr.io/acme/server', command='make image', deps=['.'])
+                k8s_yaml(['k8s/dev/worker.yaml', 'k8s/dev/server.yaml'])
+                """,
+            "k8s/dev/worker.yaml": deployment("worker"),
+            "k8s/dev/server.yaml": deployment("ghcr.io/acme/server"),
+            "k8s/dev/pulsar.yaml": deployment("apachepulsar/pulsar"),
+            "k8s/dev/other.yaml": deployment("commented-out"),
+        },
+    )
+    messages = pinned_findings(tmp_path)  # the repository, whose root holds the Tiltfile
+    assert len(messages) == 2 and any('"apachepulsar/pulsar"' in m for m in messages)
+    assert any('"commented-out"' in m for m in messages)
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-other"
+    write(elsewhere, {"deployment.yaml": deployment("worker")})
+    assert len(pinned_findings(elsewhere)) == 1
+    # A run given a folder below the Tiltfile's does not look above it (as for skaffold:
+    # what the run holds decides).
+    assert len(pinned_findings(tmp_path / "k8s")) == 4

@@ -52,7 +52,9 @@ Notes:
     the tag to its overlays passes when every overlay of the run that deploys it
     pins it, and is reported, naming the deployed reference, when one leaves it
     moving; an image that `skaffold.yaml` builds (`build.artifacts[].image`, in its
-    folder) is deployed by digest and passes. Lint the repository (or `kustomize
+    folder) is deployed by digest and passes, and so does one a `Tiltfile` builds
+    (`docker_build('worker', ...)`, `custom_build`; in its folder, when the run holds
+    that folder), which Tilt deploys under a tag of its own. Lint the repository (or `kustomize
     build` output), not a base folder alone, for this to apply.
     A container with `imagePullPolicy: Never` is not judged for pinning: the
     kubelet never pulls it, and runs the image loaded onto the node (`kind load`,
