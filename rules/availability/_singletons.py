@@ -23,6 +23,7 @@ from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
 from ..identity._rbac import Bindings, account_of
+from ._stores import ARCH_SUFFIX
 
 # Flags and variables with which controllers built on client-go, controller-runtime,
 # kube-scheduler's options or ingress-nginx turn leader election on or tune it
@@ -59,7 +60,7 @@ def named_as_controller(view: Resource, account: str) -> bool | None:
             undecided = True
         elif isinstance(image, str):
             repository = repository_name(image)
-            if CONTROLLER_WORDS & _words(repository) or _ARCH.sub("", repository) in KNOWN_API_CLIENTS:
+            if CONTROLLER_WORDS & _words(repository) or ARCH_SUFFIX.sub("", repository) in KNOWN_API_CLIENTS:
                 return True
     return None if undecided else False
 
@@ -100,8 +101,6 @@ KNOWN_API_CLIENTS = frozenset(
         "keda-metrics-apiserver",
     }
 )
-# An architecture written into the repository's name (`k8s-dns-kube-dns-amd64`).
-_ARCH = lazy_compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x)$")
 
 
 # What in a command line says the program calls the Kubernetes API: running kubectl

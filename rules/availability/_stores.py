@@ -71,7 +71,7 @@ _SINGLE_INSTANCE_STORE = lazy_compile(
     r"|valkey|memcached|influxdb|dynamodb-local))"
 )
 # An architecture written into the repository's name (`heapster-influxdb-amd64`).
-_ARCH_SUFFIX = lazy_compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)$")
+ARCH_SUFFIX = lazy_compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)$")
 # Programs whose data lives in the one pod (not databases a second server would open
 # on a shared volume): a directory server without replication configured, one-process
 # bundles (Jaeger's all-in-one, Nextcloud AIO's master container), and Home Assistant,
@@ -151,7 +151,7 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
             continue  # an exporter or a proxy put first: the program is the next container (corpus27's memcached)
         if isinstance(image, str) and names_no_image(image):
             return None  # a placeholder (`IMAGE_PLACEHOLDER`): which program runs is unknown
-        repository = _ARCH_SUFFIX.sub("", repository_name(image)) if isinstance(image, str) else ""
+        repository = ARCH_SUFFIX.sub("", repository_name(image)) if isinstance(image, str) else ""
         if _SINGLE_INSTANCE_STORE.fullmatch(repository):
             client = _runs_a_client(container)
             return True if client is False else (None if client is None else False)
