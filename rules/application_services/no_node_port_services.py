@@ -38,11 +38,16 @@ Notes:
     - a Service whose own annotations configure it as a backend of GKE's Ingress
       (`cloud.google.com/backend-config`, its `beta.` form, or `app-protocols`) and
       ask for no NEG: that Ingress, in the set or not, reaches it through node ports;
-    - a Service whose ports are all UDP (a game server, a VPN endpoint, DNS): no
-      Ingress or HTTP gateway carries it.
+    - a Service whose ports all carry what no Ingress or HTTP gateway carries to
+      clients outside the cluster: UDP (a game server, a VPN endpoint, DNS), SSH
+      (a Git forge's clone port), MQTT (devices reaching their broker), Minecraft.
+      A port counts by its protocol, its name or `appProtocol` (`ssh`, `git-ssh`,
+      `mqtt`, `mqtts`, `minecraft`, ...) or its well-known number (22, 1883,
+      8883, 25565). One HTTP port beside them could go behind the ingress layer,
+      so it is judged.
 
-    Advisory: other platforms (bare-metal clusters, raw TCP services such as game
-    servers) rely on NodePorts by design. Suppress the rule on
+    Advisory: other platforms (bare-metal clusters, other raw TCP services) rely
+    on NodePorts by design. Suppress the rule on
     those Services with the reason. During a Pulumi preview, an Ingress whose class or
     backends are not known yet leaves its Services unjudged.
 """
@@ -97,7 +102,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         namespace = stack.namespace_of(service)
         if ANY_NAMESPACE in open_namespaces or namespace in open_namespaces or is_unknown(namespace):
             continue  # an Ingress there may name it, through a backend not known yet
-        if _fronts_ingress_layer(stack, service) or _udp_only(service):
+        if _fronts_ingress_layer(stack, service) or _no_ingress_protocol(service):
             continue
         if namespace in gke_namespaces or ANY_NAMESPACE in gke_namespaces:
             continue  # a GKE Ingress the set does not hold may route to it through node ports
@@ -254,24 +259,40 @@ def _gke_backend(service: Resource) -> bool:
     return is_unknown(neg) or not (isinstance(neg, str) and re.search(r'"ingress"\s*:\s*true', neg))
 
 
-def _udp_only(service: Resource) -> bool:
-    """Whether every port of the Service is UDP (or may be: not known yet): a game
-    server, a VPN endpoint, DNS. No Ingress or HTTP gateway carries it, and the node
-    port is how it is reached by design (corpus24's and corpus25's WireGuard and
-    Factorio servers)."""
+# Client protocols over TCP that no Ingress or HTTP gateway carries, by port name or
+# appProtocol (`tcp-` and `git-` prefixes as Istio and Git forges write them) and by
+# well-known number: SSH, MQTT and MQTT over TLS, Minecraft.
+_RAW_TCP_NAME = lazy_compile(r"(?:tcp-|git-)?(?:ssh|sftp|mqtts?|minecraft)")
+_RAW_TCP_PORTS = frozenset({22, 1883, 8883, 25565})
+
+
+def _no_ingress_protocol(service: Resource) -> bool:
+    """Whether every port of the Service carries what no Ingress or HTTP gateway
+    carries (or may: not known yet): UDP (a game server, a VPN endpoint, DNS:
+    corpus24's and corpus25's WireGuard and Factorio servers), SSH (corpus27's
+    Forgejo clone port), MQTT (corpus25's brokers), Minecraft (corpus22). The node
+    port is how clients outside the cluster reach it by design."""
     ports = service.get("spec", "ports")
     if is_unknown(ports):
         return True
     entries = as_list(ports)
     if not entries:
         return False
-    for entry in entries:
-        protocol = entry.get("protocol") if isinstance(entry, Mapping) else None
-        if is_unknown(entry) or is_unknown(protocol):
-            continue  # it may be UDP
-        if protocol != "UDP":
-            return False
-    return True
+    return all(_no_ingress_port(entry) for entry in entries)
+
+
+def _no_ingress_port(entry: Any) -> bool:
+    if is_unknown(entry) or not isinstance(entry, Mapping):
+        return is_unknown(entry)
+    protocol = entry.get("protocol")
+    if is_unknown(protocol) or protocol == "UDP":
+        return True  # it is (or may be) UDP
+    for key in ("name", "appProtocol"):
+        value = entry.get(key)
+        if is_unknown(value) or (isinstance(value, str) and _RAW_TCP_NAME.fullmatch(value.lower())):
+            return True
+    port = entry.get("port")
+    return is_unknown(port) or (isinstance(port, int) and not isinstance(port, bool) and port in _RAW_TCP_PORTS)
 
 
 def _fronts_ingress_layer(stack: Stack, service: Resource) -> bool:
