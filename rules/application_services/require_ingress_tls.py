@@ -76,8 +76,10 @@ Notes:
     A host only a private network resolves is not judged: a name under a
     private-use or local domain (`.local`, `.lan`, `.home.arpa`, `.internal`,
     `.localhost`, `.test`, `.cluster.local`, ...), a private IP address, or a
-    wildcard-DNS name that spells one (`plex.192.168.3.27.nip.io`, sslip.io). No
-    public certificate authority certifies such names, and their traffic stays on
+    wildcard-DNS name that spells one (`plex.192.168.3.27.nip.io`, sslip.io), or a
+    name whose last label cannot be a top-level domain because it holds a digit
+    (`cici.x81`, a home lab's own suffix: corpus29; IDN labels `xn--...` excepted).
+    No public certificate authority certifies such names, and their traffic stays on
     the network that resolves them (corpus16's home labs); an Ingress whose hosts are
     all such names is not judged at all.
 """
@@ -112,17 +114,26 @@ PRIVATE_DOMAINS = (
     "invalid",
     "cluster.local",
 )
+_IP_ADDRESS = lazy_compile(r"[0-9.]+")
 #: Wildcard DNS services whose names spell the address they resolve to.
 _SPELLED_ADDRESS = lazy_compile(
     r"(?:^|[.-])(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})\.(?:nip\.io|sslip\.io|xip\.io)$"
 )
 
 
+#: A last label no top-level domain can be: one with a digit (every TLD is letters,
+#: or an internationalised `xn--` label), in a name of at least two labels.
+_NOT_A_TLD = lazy_compile(r".+\.(?!xn--)[a-z0-9-]*[0-9][a-z0-9-]*")
+
+
 def private_host(host: str) -> bool:
     """Whether only a private network resolves `host`: a private-use domain, a
-    private IP address, or a nip.io/sslip.io name spelling one."""
+    private IP address, a nip.io/sslip.io name spelling one, or a name under a
+    suffix that cannot be a public top-level domain."""
     name = host.lower().rstrip(".")
     if any(name == domain or name.endswith("." + domain) for domain in PRIVATE_DOMAINS):
+        return True
+    if _NOT_A_TLD.fullmatch(name) and not _IP_ADDRESS.fullmatch(name):
         return True
     spelled = _SPELLED_ADDRESS.search(name)
     address = ".".join(spelled.groups()) if spelled else name
