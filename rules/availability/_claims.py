@@ -9,7 +9,7 @@ from typing import Any
 
 from policypack.model import Resource
 from policypack.stack import Stack
-from policypack.values import UNKNOWN, as_list, get
+from policypack.values import UNKNOWN, as_list, get, is_unknown
 
 from ..workload_hardening._node_paths import node_own_path
 
@@ -61,9 +61,9 @@ def per_pod_claims(obj: Resource) -> set[str] | None:
         return None
     names = set()
     for template in as_list(templates):
-        name = get(template, "metadata", "name") if isinstance(template, Mapping) else None
-        if name is UNKNOWN:
-            return None
+        name = get(template, "metadata", "name") if isinstance(template, Mapping) else template
+        if is_unknown(name):
+            return None  # a template (or its name) not known yet
         if isinstance(name, str):
             names.add(name)
     return names

@@ -52,11 +52,13 @@ Notes:
     set does not show, whose access mode may be the same.
 
     `OnDelete` is not reported on a StatefulSet of one replica that runs a
-    single-instance database (as above) or keeps its data in one place on the
-    node: a rolling update would stop that one pod just the same, and `OnDelete`
-    lets its operators choose when the database restarts (danbooru's production
-    PostgreSQL and Redis in corpus17, both labelled debatable). A StatefulSet of
-    several replicas, or of a program that is not a store, is reported as usual.
+    single-instance database (as above), keeps its data in one place on the
+    node, or writes to a claim of its own (`volumeClaimTemplates`): a rolling
+    update would stop that one pod just the same, and `OnDelete` lets its
+    operators choose when the store restarts (danbooru's production PostgreSQL and
+    Redis in corpus17; corpus29's Nine Chronicles chain nodes, which re-download
+    a snapshot into their claim at every start; all labelled debatable). A
+    StatefulSet of several replicas, or of one stateless pod, is reported as usual.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ from policypack.values import UNKNOWN, as_list, get
 
 from .._serving import serves
 from ..identity._rbac import Bindings
-from ._claims import data_on_one_node, inline_disk
+from ._claims import data_on_one_node, inline_disk, keeps_data_per_pod
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
@@ -135,9 +137,12 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             if count is UNKNOWN:
                 continue
             if count in (0, 1) and (
-                obj.pod_spec is None or runs_single_instance(obj) is not False or data_on_one_node(obj) is not False
+                obj.pod_spec is None
+                or runs_single_instance(obj) is not False
+                or data_on_one_node(obj) is not False
+                or keeps_data_per_pod(obj) is not False
             ):
-                continue  # one database pod (or not known yet): a rolling update restarts it too; OnDelete picks when
+                continue  # one store's pod (or not known yet): a rolling update restarts it too; OnDelete picks when
         yield StackViolation(obj, path, f"{obj.kind} updates with {'.'.join(path[1:])} {offending}: {consequence}")
 
 
