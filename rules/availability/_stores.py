@@ -26,7 +26,9 @@ scale out), a clustering store configured as a one-node cluster (Elasticsearch o
 OpenSearch with `discovery.type: single-node`, ZooKeeper with a one-server ensemble,
 CockroachDB's `start-single-node`, Pulsar's `standalone`, a Kafka broker whose id is a
 literal), and a periodic-task scheduler that must run alone (Celery beat,
-Redash's `scheduler`): two would run every task twice. InfluxDB OSS is a
+Redash's `scheduler`): two would run every task twice, as Ory Kratos would send
+every mail twice when it runs its courier in the serving process
+(`--watch-courier`). InfluxDB OSS is a
 single-instance database (clustering is its Enterprise edition's), and so is Neo4j
 Community; two ClickHouse servers of one template are two databases, each with its own
 tables (replication is per table, through a Keeper). A compute cluster's coordinator
@@ -169,6 +171,8 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
             return _synapse_main_process(container)
         if programs and repository in _WIKI_JS:
             return _wiki_js_without_ha(container)
+        if programs and repository == "kratos":
+            return _kratos_with_courier(container)
         if programs and repository in _CLUSTERING_STORES:
             single = _configured_as_one_node(repository, container)
             if single is not False:
@@ -298,6 +302,19 @@ def _keeps_traces_in_pod(env: object) -> bool | None:
         if isinstance(value, str) and any(part.strip() in _TRACE_BACKENDS for part in value.lower().split(",")):
             return False
     return True
+
+
+def _kratos_with_courier(container: Any) -> bool | None:
+    """Whether Ory Kratos runs its mail courier in the serving process
+    (`serve --watch-courier`): the courier must run alone, or a second replica sends
+    every message twice (corpus29's identity stack). Kratos without it scales out."""
+    command, args = container.get("command"), container.get("args")
+    if is_unknown(command) or is_unknown(args):
+        return None
+    words = [*as_list(command), *as_list(args)]
+    if any(is_unknown(word) for word in words):
+        return None
+    return any(isinstance(word, str) and "--watch-courier" in word.split() for word in words)
 
 
 def _standalone_minio(container: Any) -> bool | None:

@@ -90,7 +90,14 @@ Notes:
       JobManager without `high-availability`, a Spark standalone master without
       `spark.deploy.recoveryMode` (corpus21), a Slurm controller (`slurmctld`,
       an image named `slurm-master`: its backup is another host of slurm.conf,
-      corpus23).
+      corpus23); Ory Kratos running its mail courier in the serving process
+      (`serve --watch-courier`: a second replica sends every mail twice). Some
+      programs are single instances by their configuration file, read from the
+      ConfigMap or Secret the pod mounts (when the set does not hold it, the
+      workload is not judged): Dex with its storage in memory or SQLite (a second
+      replica does not know the first one's authorisation codes and sessions:
+      corpus29), and Loki run as one binary with its ring in memory
+      (`kvstore: {store: inmemory}`; memberlist, Consul or etcd share it).
     - **Pods bound to one claim.** A workload whose pods mount a
       PersistentVolumeClaim by name (so every replica the same one) that only one
       node can mount at a time: ReadWriteOnce or ReadWriteOncePod in the set, or a
@@ -140,6 +147,7 @@ from ._claims import (
     keeps_data_per_pod,
     mounted_claims,
 )
+from ._configured import configured_single_instance
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 from ._stores import runs_single_instance, unclustered_broker
@@ -173,7 +181,11 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if may_be_singleton(stack, bound, view):
             continue  # a controller that may be a singleton by design (or not known yet)
-        if runs_single_instance(view) is not False or unclustered_broker(stack, view) is not False:
+        if (
+            runs_single_instance(view) is not False
+            or unclustered_broker(stack, view) is not False
+            or configured_single_instance(stack, view) is not False
+        ):
             continue  # a second pod would be a second database, not a replica (or not known yet)
         if _bound_to_one_claim(stack, obj, view):
             continue  # its pods share a claim one node at a time mounts (or may: not in the set)

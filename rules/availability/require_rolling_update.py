@@ -32,8 +32,8 @@ Notes:
     or data in a writable hostPath directory of the node (ClearML's single-node
     Elasticsearch in corpus17: a surge pod would open the same directory, which
     Elasticsearch locks, or start empty on another node); nor for a
-    single-instance database (as `require-multiple-replicas` knows them: PostgreSQL,
-    MySQL, MongoDB, Redis, ...), where a surge would briefly run two separate
+    single-instance program (as `require-multiple-replicas` knows them: PostgreSQL,
+    MySQL, MongoDB, Redis, Dex with its storage in memory, ...), where a surge would briefly run two separate
     databases behind its Service. A workload that must never
     run two versions at once for other reasons is suppressed with a reason.
 
@@ -74,6 +74,7 @@ from policypack.values import UNKNOWN, as_list, get
 from .._serving import serves
 from ..identity._rbac import Bindings
 from ._claims import data_on_one_node, inline_disk, keeps_data_per_pod
+from ._configured import configured_single_instance
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
@@ -117,6 +118,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 _holds_exclusive(obj) is not False
                 or data_on_one_node(obj) is not False
                 or runs_single_instance(obj) is not False
+                or configured_single_instance(stack, obj) is not False
                 or may_be_singleton(stack, bound, obj)
             ):
                 continue  # one pod that cannot coexist with its successor: Recreate is the way
@@ -139,6 +141,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             if count in (0, 1) and (
                 obj.pod_spec is None
                 or runs_single_instance(obj) is not False
+                or configured_single_instance(stack, obj) is not False
                 or data_on_one_node(obj) is not False
                 or keeps_data_per_pod(obj) is not False
             ):
