@@ -65,6 +65,15 @@ Notes:
     Pulumi preview, an annotation whose value is not known yet is given the benefit
     of the doubt.
 
+    A Service that asks its cloud for a public load balancer in so many words
+    says the public address is intended, as the opt-in annotation does: the AWS
+    scheme `internet-facing` (the AWS Load Balancer Controller's default is
+    internal, so the word is a decision), GKE's type `External`, Azure's internal
+    annotation `false`. Reviewers held those findings debatable (corpus28's Vespa,
+    corpus29's Traefik entry point on GKE). The opt-in annotation set to `false`
+    still says it is not intended. Where policy wants the opt-in annotation on
+    every public Service, set `explicitPublicIsIntended` to false.
+
     Nor is a LoadBalancer reported that a bare-metal load balancer of the set gives a
     private address: the set holds its address pools (MetalLB's `IPAddressPool` or
     `AddressPool`, or its older `metallb-system/config` ConfigMap; Cilium's
@@ -186,18 +195,29 @@ def judge(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         return
     if requests_private_address(service, annotations) is not False:
         return  # a private address (a home lab's MetalLB pool), or not known yet
-    gke = text.get(GKE, text.get(GKE_DEPRECATED, ""))
-    if text.get(AWS_SCHEME) == "internet-facing":
-        reason = "its AWS scheme is internet-facing"
-    elif gke.strip().lower() == "external":
-        reason = "its GKE load-balancer type is External"  # (corpus28's Vespa sample)
-    else:
-        reason = "no internal-load-balancer annotation makes it internal"
+    asked = asks_for_public(text)
+    if asked is not None and options["explicitPublicIsIntended"] and opt_in not in text:
+        return  # it asks its cloud for a public address in so many words (and the opt-in says no otherwise)
+    reason = asked or "no internal-load-balancer annotation makes it internal"
     yield Violation(
         ("spec", "type"),
         f"Service of type LoadBalancer gets a public address: {reason}, "
         f'and no "{opt_in}" annotation says that is intended',
     )
+
+
+def asks_for_public(annotations: Mapping[str, str]) -> str | None:
+    """How the Service asks its cloud for a public load balancer in so many words
+    (the AWS scheme `internet-facing`, GKE's type `External`, Azure's internal
+    annotation `false`), or None when it does not."""
+    gke = annotations.get(GKE, annotations.get(GKE_DEPRECATED, ""))
+    if annotations.get(AWS_SCHEME) == "internet-facing":
+        return "its AWS scheme is internet-facing"
+    if gke.strip().lower() == "external":
+        return "its GKE load-balancer type is External"
+    if annotations.get(AZURE, "").strip().lower() == "false":
+        return "its Azure internal annotation is false"
+    return None
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
@@ -406,6 +426,15 @@ RULE = Rule(
             "description": (
                 "Annotations the fix adds to make a public LoadBalancer internal on your cloud, e.g. "
                 '`{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}`; empty: no fix.'
+            ),
+        },
+        "explicitPublicIsIntended": {
+            "type": "boolean",
+            "default": True,
+            "description": (
+                "Take a cloud annotation that asks for a public load balancer in so many words (AWS scheme "
+                "`internet-facing`, GKE type `External`, Azure internal `false`) as saying the public address "
+                "is intended. Turn off to require the opt-in annotation on those Services too."
             ),
         },
         "trustAwsSchemeAnnotation": {
