@@ -6,7 +6,7 @@ first one's finding, since one change pins them all). An image is pinned when it
 names a tag other than `latest` (`nginx:1.27.2`) or a digest
 (`nginx@sha256:...`). A tag that names a branch or a channel rather than a release
 (`master`, `main`, `edge`, `nightly`, `dev`, `develop`, `ci`, `canary`, `head`,
-`snapshot`, `stable`, `lts`), alone or with variant words that carry no version
+`snapshot`, `stable`, `lts`, `current`), alone or with variant words that carry no version
 (`lts-alpine`, `snapshot-thick`, `latest-slim`, `latest-amd64`), moves like `latest` and is
 reported too; so is a reference whose tag
 is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `???`, or the word
@@ -137,6 +137,7 @@ MOVING_TAGS = frozenset(
         "trunk",
         "stable",
         "lts",
+        "current",  # corpus29's TreeOfLifeDCC CronJobs, beside their `latest` siblings
     }
 )
 _WORD = lazy_compile(r"[A-Za-z]+")
