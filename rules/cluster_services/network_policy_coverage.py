@@ -30,10 +30,13 @@ Notes:
     Dataplane V2, ...). Offline, lint the workloads with their policies; policies
     applied by another repository show up here: suppress with a reason or exempt
     the namespace in the config. Unknown labels or selectors fire nothing. A
-    CNI's own policy in the set (Cilium's `CiliumNetworkPolicy` in the namespace, or
-    a cluster-wide one: `CiliumClusterwideNetworkPolicy`, Calico's and Antrea's
-    policies, `AdminNetworkPolicy`) may select the pods by its own rules, so the
-    workloads it may cover are not judged.
+    CNI's own policy in the set (Calico's and Antrea's in the namespace, or a
+    cluster-wide one: `CiliumClusterwideNetworkPolicy`, `AdminNetworkPolicy`, ...)
+    may select the pods by its own rules, so the workloads it may cover are not
+    judged. A `CiliumNetworkPolicy` covers the pods its `endpointSelector` selects
+    (keys written with Cilium's `k8s:` or `any:` source too); one that selects by
+    labels Cilium adds itself (`reserved:...`, `io.cilium...`) may cover any pod of
+    its namespace.
 
     Workloads that declare no port (or only ports for probes and metrics: named
     `healthz`, `metrics`, ..., named by the pod's `prometheus.io/port` annotation, asked
@@ -64,8 +67,8 @@ from typing import Any
 from policypack.model import POD_KINDS, Resource
 from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
-from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import UNKNOWN
+from policypack.stack import NAMESPACE_OPTION, Stack, label_selector_matches
+from policypack.values import UNKNOWN, as_list
 
 from .._serving import serves
 
@@ -85,6 +88,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     # Objects whose namespace is not known yet (only during a preview), found once.
     unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
     cni_covered = _cni_policy_namespaces(stack)
+    cilium = list(stack.of_kind("CiliumNetworkPolicy"))
     for workload in stack.of_kind(*POD_KINDS):
         pod = workload.pod_spec
         host_network = pod.get("hostNetwork") if pod is not None else _raw_pod_spec(workload)
@@ -94,14 +98,18 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue  # nothing to segment that the set shows (or not known yet)
         namespace = stack.namespace_of(workload)
         if cni_covered and (cni_covered is ALL or namespace is UNKNOWN or {UNKNOWN, namespace} & cni_covered):
-            continue  # a CNI's own policy (Cilium, Calico, Antrea) may select its pods
+            continue  # a CNI's own policy (Calico, Antrea, or cluster-wide) may select its pods
+        if _cilium_may_select(stack, cilium, workload, namespace):
+            continue  # a CiliumNetworkPolicy of its namespace selects its pods (or may)
         if stack.covered(workload, "NetworkPolicy", "spec", "podSelector") is False:
             # A workload that names no namespace is judged where it would land by default.
             where = f"namespace {namespace} (it names none)" if stack.floating(workload) else f"namespace {namespace}"
+            beside = any(stack.namespace_of(policy) == namespace for policy in cilium)
+            kinds = "NetworkPolicy or CiliumNetworkPolicy" if beside else "NetworkPolicy"
             yield StackViolation(
                 workload,
                 ("metadata", "name"),
-                f"no NetworkPolicy in {where} selects the pods of {workload.display_name}",
+                f"no {kinds} in {where} selects the pods of {workload.display_name}",
             )
 
 
@@ -139,8 +147,91 @@ def _cni_policy_namespaces(stack: Stack) -> frozenset[Any]:
             continue  # Kubernetes' own: judged by its podSelector
         if policy.kind in CLUSTER_CNI_POLICIES:
             return ALL
+        if policy.kind == "CiliumNetworkPolicy":
+            continue  # its endpointSelector is read (_cilium_may_select)
         found.add(stack.namespace_of(policy))
     return frozenset(found)
+
+
+#: Cilium's label sources a key may be written with: `k8s:app` is the pod label `app`.
+_CILIUM_SOURCES = ("k8s:", "any:")
+
+
+def _cilium_may_select(stack: Stack, policies: list[Resource], workload: Resource, namespace: Any) -> bool:
+    """Whether a CiliumNetworkPolicy of the workload's namespace selects (or may
+    select) its pods: its `endpointSelector`, or one of its `specs`', read as a
+    LabelSelector over the pod's labels. A policy whose namespace is not known yet,
+    or whose selector names labels Cilium adds itself (`reserved:`, `io.cilium.*`,
+    the namespace's `io.kubernetes.pod.namespace`), may select them. (corpus29's
+    dashboard was left unjudged beside a policy that selects only its database.)"""
+    labels = stack.pod_labels(workload)
+    for policy in policies:
+        there = stack.namespace_of(policy)
+        if there is UNKNOWN or namespace is UNKNOWN:
+            return True
+        if there != namespace:
+            continue
+        if any(_selects(selector, labels) is not False for selector in _endpoint_selectors(policy)):
+            return True
+    return False
+
+
+def _endpoint_selectors(policy: Resource) -> Iterator[Any]:
+    """The endpoint selectors of a CiliumNetworkPolicy (`spec` and each of `specs`);
+    UNKNOWN for one not known yet. A rule of nodes (`nodeSelector`: a host policy)
+    selects no pod."""
+    rules = [policy.get("spec"), *as_list(policy.get("specs"))]
+    for rule in rules:
+        if rule is None:
+            continue
+        if rule is UNKNOWN or not isinstance(rule, Mapping):
+            yield UNKNOWN
+            continue
+        if "endpointSelector" in rule:
+            yield rule.get("endpointSelector")
+        elif "nodeSelector" not in rule:
+            yield UNKNOWN  # neither: a malformed rule, which Cilium refuses; cannot tell
+
+
+def _selects(selector: Any, labels: Any) -> bool | None:
+    """A Cilium endpoint selector against a pod's labels, its keys' `k8s:`/`any:`
+    source taken off; None for a selector on labels Cilium adds itself."""
+    if selector is UNKNOWN or not isinstance(selector, Mapping):
+        return None if selector is UNKNOWN else False
+    match_labels = selector.get("matchLabels")
+    expressions = selector.get("matchExpressions")
+    if isinstance(match_labels, Mapping):
+        keys = list(match_labels)
+        plain = {}
+        for key in keys:
+            name = _plain_key(key)
+            if name is None:
+                return None
+            plain[name] = match_labels[key]
+        match_labels = plain
+    if isinstance(expressions, list):
+        renamed = []
+        for expression in expressions:
+            key = expression.get("key") if isinstance(expression, Mapping) else UNKNOWN
+            name = _plain_key(key) if isinstance(key, str) else None
+            if name is None:
+                return None
+            renamed.append({**expression, "key": name})
+        expressions = renamed
+    return label_selector_matches({"matchLabels": match_labels, "matchExpressions": expressions}, labels)
+
+
+def _plain_key(key: Any) -> str | None:
+    """A selector key as the pod label it names, or None for one Cilium adds itself."""
+    if not isinstance(key, str):
+        return None
+    for source in _CILIUM_SOURCES:
+        if key.startswith(source):
+            key = key[len(source) :]
+            break
+    if ":" in key or key.startswith(("io.cilium", "io.kubernetes.pod.")):
+        return None
+    return key
 
 
 def _raw_pod_spec(workload: Resource) -> Any:
