@@ -384,6 +384,11 @@ VALUE_PATTERNS: tuple[tuple[str, tuple[str, ...], Pattern], ...] = (
     ("an npm token", ("npm_",), lazy_compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
     ("an Azure storage account key", ("AccountKey=",), lazy_compile(r"AccountKey=[A-Za-z0-9+/]{40,}")),
     (
+        "a BIP32 extended private key",  # a wallet's master key (corpus29's BUX_ADMIN_XPRIV)
+        ("xprv", "tprv"),
+        lazy_compile(r"\b[xt]prv[1-9A-HJ-NP-Za-km-z]{107,108}\b"),
+    ),
+    (
         "a JSON Web Token",
         ("eyJ",),
         lazy_compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),

@@ -3,7 +3,8 @@
 Checks each entry of a ConfigMap's `data`. An entry fires when its value has the
 shape of a credential (a private key, an AWS access key id, GitHub, GitLab, Slack,
 Stripe, npm or Google API tokens, an Azure storage key, a Google Cloud service
-account key, a JSON Web Token, a SQL statement that gives a role its password in
+account key, a JSON Web Token, a BIP32 extended private key (a wallet's `xprv...`),
+a SQL statement that gives a role its password in
 the clear (`CREATE USER ... PASSWORD 'molgenis'` in an init script: not a psql
 variable, a hashed password or an empty one) or a connector's password or secret key
 in a SQL `WITH` clause (`'password' = 'rootpw'` in a Flink SQL job), a configuration

@@ -7,7 +7,7 @@ are references and pass). An entry fires when its name says it holds a credentia
 CREDENTIALS, CONNECTION_STRING, in any case style) or when its value has the
 shape of one: a private key, an AWS access key id, GitHub, GitLab, Slack, Stripe,
 npm or Google API tokens, an Azure storage key, a Google Cloud service account
-key, a JSON Web Token, or a URL with a password in it.
+key, a JSON Web Token, a BIP32 extended private key (`xprv...`), or a URL with a password in it.
 
 Names whose last word says they hold something else are not credentials:
 `TOKEN_URL`, `PASSWORD_FILE`, `SECRET_NAME`, `AWS_ACCESS_KEY_ID`, `*_PATH`,
