@@ -6,7 +6,8 @@ by name, a PersistentVolumeClaim the set defines as ReadWriteOnce or
 ReadWriteOncePod, or runs a single-instance database (PostgreSQL, MySQL, MongoDB,
 Redis, ... as `require-multiple-replicas` knows them) on any claim or on a
 `hostPath` directory it writes (not the node's own paths, such as the `/sys` and
-`/proc` an init container tunes the kernel through); or mounts a network disk
+`/proc` an init container tunes the kernel through) or on a network filesystem
+written in the pod spec (`nfs`, `cephfs`, `glusterfs`, `azureFile`); or mounts a network disk
 written in the pod spec and attached read-write (`gcePersistentDisk`,
 `awsElasticBlockStore`, `azureDisk`, ...), which one node at a time attaches.
 
@@ -104,6 +105,10 @@ def _reason(stack: Stack, obj: Resource) -> str | None:
     disk = inline_disk(obj)
     if disk is UNKNOWN:
         return None
+    shared = _shared_filesystem_of_main_container(obj) if store is True else None
+    if shared is not None:
+        name, kind = shared
+        return f'its database\'s data on the {kind} volume "{name}", which a second server would open too'
     if isinstance(disk, str):
         held = "its database's data" if store is True else "the network disk"
         return f'{held} on volume "{disk}", a disk that attaches read-write to one node at a time'
@@ -121,6 +126,34 @@ def _reason(stack: Stack, obj: Resource) -> str | None:
             return (
                 f'the ReadWriteOnce claim "{name}", which a pod on another node cannot mount while the old one holds it'
             )
+    return None
+
+
+#: Network filesystems written in the pod spec, which any number of nodes mount at once.
+_SHARED_FILESYSTEMS = {"nfs": "NFS", "cephfs": "CephFS", "glusterfs": "GlusterFS", "azureFile": "Azure Files"}
+
+
+def _shared_filesystem_of_main_container(obj: Resource) -> tuple[str, str] | None:
+    """(volume, filesystem) of a network filesystem written in the pod spec that the
+    pod's first container (the database) mounts read-write: corpus29's MySQL on an
+    inline `nfs:` volume. A second server of a surge would open the same data
+    directory. None when there is none, or when a mount or volume is not known yet."""
+    pod = obj.pod_spec
+    volumes = pod.get("volumes") if pod is not None else None
+    main = next(iter(obj.containers(init=False, ephemeral=False)), None)
+    mounts = main.get("volumeMounts") if main is not None else None
+    if is_unknown(volumes) or is_unknown(mounts):
+        return None
+    by_name = {v.get("name"): v for v in as_list(volumes) if isinstance(v, Mapping)}
+    for mount in as_list(mounts):
+        if not isinstance(mount, Mapping) or mount.get("readOnly") not in (None, False):
+            continue  # read-only (or not known yet)
+        volume = by_name.get(mount.get("name"))
+        for key, kind in _SHARED_FILESYSTEMS.items():
+            if isinstance(volume, Mapping) and isinstance(volume.get(key), Mapping):
+                if get(volume, key, "readOnly") not in (None, False):
+                    continue  # attached read-only (or not known yet)
+                return str(mount.get("name")), kind
     return None
 
 
