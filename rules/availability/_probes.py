@@ -119,6 +119,30 @@ def flag_ports(container: Container) -> frozenset[int]:
     return frozenset(found)
 
 
+# A container that runs a Prometheus exporter beside the program, told by its name
+# (`domain-events-consumer-metrics`, `redis-exporter`) or by the program its command
+# starts (`bundle exec prometheus_exporter`, `/bin/node_exporter`): every port it
+# declares is a scraper's (corpus30's Ministry of Justice queue worker).
+_EXPORTER_NAME = lazy_compile(r"(?:[a-z0-9]+-)*(?:metrics|exporter)")
+_EXPORTER_PROGRAM = lazy_compile(r"(?:^|[\s/])[A-Za-z0-9.]+[-_]exporter(?:$|\s)")
+
+
+def exporter_ports(container: Container) -> frozenset[int] | None:
+    """Every port number the container declares when it runs a Prometheus exporter
+    (by its name or its command); empty otherwise; None when not known yet."""
+    name, command, args = container.get("name"), container.get("command"), container.get("args")
+    words = [*as_list(command), *as_list(args)]
+    if is_unknown(name) or is_unknown(command) or is_unknown(args) or any(is_unknown(w) for w in words):
+        return None
+    named = isinstance(name, str) and _EXPORTER_NAME.fullmatch(name) is not None
+    if not named and not any(isinstance(word, str) and _EXPORTER_PROGRAM.search(word) for word in words):
+        return frozenset()
+    ports = as_list(container.get("ports"))
+    return frozenset(
+        p.get("containerPort") for p in ports if isinstance(p, Mapping) and isinstance(p.get("containerPort"), int)
+    )
+
+
 def diagnostics_only(
     ports: Any, scraped: frozenset[int] | None = frozenset(), flagged: frozenset[int] = frozenset()
 ) -> bool | None:
@@ -173,8 +197,12 @@ def missing_probes(
             ports = container.get("ports")
             if is_unknown(ports) or not as_list(ports):
                 continue
-            if serving_ports_only and diagnostics_only(ports, scrape_ports(obj), flag_ports(container)) is not False:
-                continue  # a scraper's or a prober's port: nothing a readiness probe would gate
+            if serving_ports_only:
+                exporter = exporter_ports(container)
+                if exporter is None:
+                    continue  # it may run an exporter: not known yet
+                if diagnostics_only(ports, scrape_ports(obj), flag_ports(container) | exporter) is not False:
+                    continue  # a scraper's or a prober's port: nothing a readiness probe would gate
         if container.get(probe) is None and is_idle(container) is False:
             if exempt is not None and exempt(obj, container):
                 continue
