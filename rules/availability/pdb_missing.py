@@ -29,6 +29,11 @@ Notes:
     as it does replicas on a claim the set does not show (its mode may be the same).
     Nor are the workloads of a namespace where a budget selects no pod: that budget
     may be meant for any of them, and `pdb-selects-no-pods` reports it.
+    Nor are replicas of a Redis or Valkey server that nothing links (no init
+    container, configuration file, replication, cluster or Sentinel argument or
+    variable, nor a second container): they are separate servers with a quorum to
+    keep, and what they lack is replication (corpus30's `redis-server --appendonly
+    yes` times three).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 
 from ._disruption import budgets_selecting_nothing
+from ._unlinked import unlinked_store_pods
 from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
 
 
@@ -57,6 +63,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if may_share_exclusive_claim(stack, workload):
             continue  # its replicas cannot leave one node (or may not: a claim's mode is unseen)
+        if unlinked_store_pods(workload) is not False:
+            continue  # separate Redis servers, not one store that keeps a quorum (or not known yet)
         if stack.covered(workload, "PodDisruptionBudget", "spec", "selector") is False:
             yield StackViolation(
                 workload,

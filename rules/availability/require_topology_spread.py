@@ -58,6 +58,11 @@ Notes:
     node's directory (`hostPath` or `local`, by the claim's `volumeName` or the
     volume's `claimRef`): pods spread to other nodes would each see another
     directory, so replicas sharing those files must stay on that node.
+    Replicas of a Redis or Valkey server that nothing links (no init container,
+    configuration file, replication, cluster or Sentinel argument or variable, nor
+    a second container) are separate servers, not replicas of one store: not
+    judged (corpus30), as `require-multiple-replicas` does not ask them for a
+    second pod.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ from policypack.values import UNKNOWN, as_list
 from ._claims import bound_to_node_local_volume
 from ._ports import one_pod_per_node
 from ._replicas import replicas
+from ._unlinked import unlinked_store_pods
 from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
 
 KINDS = ("Deployment", "StatefulSet", "ReplicaSet")
@@ -146,6 +152,8 @@ def _unspread(stack: Stack, obj: Resource) -> Iterator[tuple[tuple, str]]:
         return  # its replicas share a claim one node mounts (or may: its mode is unseen)
     if bound_to_node_local_volume(stack, obj) is not False:
         return  # their shared data is one node's directory (or may be): spreading splits it
+    if unlinked_store_pods(obj) is not False:
+        return  # separate Redis servers, not replicas of one store (or not known yet)
     labels = _own_labels(obj)
     if declares_spread(pod) is False:
         yield (
