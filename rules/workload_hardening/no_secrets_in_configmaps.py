@@ -11,7 +11,9 @@ in a SQL `WITH` clause (`'password' = 'rootpw'` in a Flink SQL job), a configura
 file's password line (`connection-password=rootpw` in a Trino catalog's properties;
 not a sample such as `CHANGE_ME` there), or a URL with a password in it: not a
 reference such as `${DB_PASSWORD}` or Frigate's `{FRIGATE_RTSP_PASSWORD}`, a mask or a
-`CHANGEME_...` instruction), or when its key
+`CHANGEME_...` instruction), or when its key names a credential and its value is
+only a variable of the key's own name (`POSTGRES_PASSWORD: "${POSTGRES_PASSWORD}"`,
+which a deploy step fills in: the credential lands in the ConfigMap), or when its key
 looks like an environment variable (no dot, so not a file name such as
 `application.yaml`) whose name says it is a credential, such as `DB_PASSWORD` or
 `apiToken`, and its value is not empty, a boolean, a number (but digits given to a
@@ -47,6 +49,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_mapping
 
@@ -59,6 +62,19 @@ from ._credentials import (
     numeric_password,
 )
 
+# A value that is only a variable of the key's own name (`POSTGRES_PASSWORD:
+# "${POSTGRES_PASSWORD}"`): Kubernetes does not expand it, and a program reading its
+# environment would read the variable's own name, so a deploy step (envsubst, a CI
+# job) writes the credential there (corpus30's aloochat, reported missed twice). A
+# variable of another name (`password: ${DB_PASSWORD}` in a Spring file) may be the
+# program's to resolve, and passes.
+_SELF_VARIABLE = lazy_compile(r"\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}?")
+
+
+def _fills_itself(key: str, value: str) -> bool:
+    match = _SELF_VARIABLE.fullmatch(value.strip())
+    return match is not None and match.group("name") == key
+
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     data = as_mapping(obj.get("data"))
@@ -66,6 +82,9 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     keys = sorted(k for k in data if isinstance(k, str))  # (Pulumi sorts keys)
     for key in keys:
         value = data[key]
+        if isinstance(value, str) and "." not in key and is_credential_name(key) and _fills_itself(key, value):
+            found.append((key, f"is filled in at deploy time ({value.strip()}), and its key says it is a credential"))
+            continue
         if not isinstance(value, str) or (is_placeholder(value) and not numeric_password(key, value)):
             continue
         if names_key_id(key, keys) and credential_shape(value) is None:
