@@ -17,6 +17,7 @@ compares them (a value the controller would not accept does not count):
 | OpenStack | `service.beta.kubernetes.io/openstack-internal-load-balancer` | `true` |
 | IBM Cloud | `service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type` | `private` |
 | Alibaba Cloud | `service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type` | `intranet` |
+| Tencent Cloud | `service.kubernetes.io/qcloud-loadbalancer-internal-subnetid` | any subnet id |
 
 Why it matters:
     A LoadBalancer Service without an internal annotation gets an address on the
@@ -68,9 +69,13 @@ Notes:
     A Service that asks its cloud for a public load balancer in so many words
     says the public address is intended, as the opt-in annotation does: the AWS
     scheme `internet-facing` (the AWS Load Balancer Controller's default is
-    internal, so the word is a decision), GKE's type `External`, Azure's internal
-    annotation `false`. Reviewers held those findings debatable (corpus28's Vespa,
-    corpus29's Traefik entry point on GKE). The opt-in annotation set to `false`
+    internal, so the word is a decision), GKE's type `External`, an internal
+    annotation set to `false` (Azure, Oracle Cloud, OpenStack), Alibaba's address
+    type `internet`, IBM's IP type `public`, and Tencent Cloud's internet charge
+    type or bandwidth, which only a public load balancer has (corpus30's tenant
+    proxy, whose comment asks TKE for a new public load balancer). Reviewers held
+    those findings debatable (corpus28's Vespa, corpus29's Traefik entry point on
+    GKE, corpus30's tenant proxy). The opt-in annotation set to `false`
     still says it is not intended. Where policy wants the opt-in annotation on
     every public Service, set `explicitPublicIsIntended` to false.
 
@@ -111,7 +116,28 @@ OCI_NLB = "oci-network-load-balancer.oraclecloud.com/internal"
 OPENSTACK = "service.beta.kubernetes.io/openstack-internal-load-balancer"
 IBM = "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type"
 ALIBABA = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type"
-ANNOTATIONS = (AWS_SCHEME, AWS_INTERNAL, AWS_TYPE, AZURE, GKE, GKE_DEPRECATED, OCI, OCI_NLB, OPENSTACK, IBM, ALIBABA)
+TENCENT_INTERNAL = "service.kubernetes.io/qcloud-loadbalancer-internal-subnetid"
+# Tencent Cloud's annotations that bill or size a load balancer's internet traffic:
+# only a public one has any (corpus30's Nexior tenant proxy).
+TENCENT_INTERNET = (
+    "service.kubernetes.io/qcloud-loadbalancer-internet-charge-type",
+    "service.kubernetes.io/qcloud-loadbalancer-internet-max-bandwidth-out",
+)
+ANNOTATIONS = (
+    AWS_SCHEME,
+    AWS_INTERNAL,
+    AWS_TYPE,
+    AZURE,
+    GKE,
+    GKE_DEPRECATED,
+    OCI,
+    OCI_NLB,
+    OPENSTACK,
+    IBM,
+    ALIBABA,
+    TENCENT_INTERNAL,
+    *TENCENT_INTERNET,
+)
 
 # Where a Service asks for its address: bare-metal load balancers (MetalLB, kube-vip,
 # Cilium's LB IPAM) read these annotations, and every controller `spec.loadBalancerIP`.
@@ -149,6 +175,7 @@ def is_internal(annotations: Mapping[str, str], load_balancer_class: Any, option
         or annotations.get(OPENSTACK) == "true"
         or annotations.get(IBM) == "private"
         or annotations.get(ALIBABA) == "intranet"
+        or bool(annotations.get(TENCENT_INTERNAL, "").strip())
     )
 
 
@@ -208,15 +235,23 @@ def judge(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
 
 def asks_for_public(annotations: Mapping[str, str]) -> str | None:
     """How the Service asks its cloud for a public load balancer in so many words
-    (the AWS scheme `internet-facing`, GKE's type `External`, Azure's internal
-    annotation `false`), or None when it does not."""
+    (the AWS scheme `internet-facing`, GKE's type `External`, an internal annotation
+    set to `false`, Alibaba's address type `internet`, IBM's IP type `public`, Tencent
+    Cloud's internet charge or bandwidth), or None when it does not."""
     gke = annotations.get(GKE, annotations.get(GKE_DEPRECATED, ""))
     if annotations.get(AWS_SCHEME) == "internet-facing":
         return "its AWS scheme is internet-facing"
     if gke.strip().lower() == "external":
         return "its GKE load-balancer type is External"
-    if annotations.get(AZURE, "").strip().lower() == "false":
-        return "its Azure internal annotation is false"
+    for key, cloud in ((AZURE, "Azure"), (OCI, "Oracle Cloud"), (OCI_NLB, "Oracle Cloud"), (OPENSTACK, "OpenStack")):
+        if annotations.get(key, "").strip().lower() == "false":
+            return f"its {cloud} internal annotation is false"
+    if annotations.get(ALIBABA, "").strip().lower() == "internet":
+        return "its Alibaba Cloud address type is internet"
+    if annotations.get(IBM, "").strip().lower() == "public":
+        return "its IBM Cloud IP type is public"
+    if any(key in annotations for key in TENCENT_INTERNET):
+        return "it sets Tencent Cloud's internet charge or bandwidth"
     return None
 
 
@@ -433,8 +468,8 @@ RULE = Rule(
             "default": True,
             "description": (
                 "Take a cloud annotation that asks for a public load balancer in so many words (AWS scheme "
-                "`internet-facing`, GKE type `External`, Azure internal `false`) as saying the public address "
-                "is intended. Turn off to require the opt-in annotation on those Services too."
+                "`internet-facing`, GKE type `External`, an internal annotation `false`, ...) as saying the public "
+                "address is intended. Turn off to require the opt-in annotation on those Services too."
             ),
         },
         "trustAwsSchemeAnnotation": {
