@@ -83,7 +83,8 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for key in keys:
         value = data[key]
         if isinstance(value, str) and "." not in key and is_credential_name(key) and _fills_itself(key, value):
-            found.append((key, f"is filled in at deploy time ({value.strip()}), and its key says it is a credential"))
+            said = f"holds {value.strip()}, which only a deploy step fills in, and its key names a credential"
+            found.append((key, said))
             continue
         if not isinstance(value, str) or (is_placeholder(value) and not numeric_password(key, value)):
             continue
