@@ -3,7 +3,9 @@
 Fires on a CronJob whose `schedule` has `*` (or `*/1`) in the minute field while
 the hour field names particular hours: one hour (`3`), a list (`0,12`) or a step
 (`*/6`, `*/24`). Such a schedule starts a Job every minute of each of those hours,
-60 a time.
+60 a time. It also fires when both minute and hour are `*` while the day, month or
+weekday names some (`* * * * 1`): a Job every minute of those whole days, 1440 a
+day, where once a day was meant.
 
 Why it matters:
     `* */24 * * *` reads like "once a day" but is "every minute from 00:00 to 00:59":
@@ -19,9 +21,9 @@ How to fix:
           schedule: "0 */24 * * *"    # once a day at 00:00 (or "@daily")
 
 Notes:
-    Every minute of the day (`* * * * *`), of a window of hours (`* 9-17 * * 1-5`)
-    or at any hour of some days is taken as meant and not judged; so are other
-    minute steps (`*/5 3 * * *`). Macros (`@daily`), a time zone prefix
+    Every minute of every day (`* * * * *`) or of a window of hours
+    (`* 9-17 * * 1-5`) is taken as meant and not judged; so are other minute steps
+    (`*/5 3 * * *`). Macros (`@daily`), a time zone prefix
     (`CRON_TZ=Europe/Paris`), and schedules a template fills (`${SCHEDULE}`) are read
     or skipped as such; a value unknown during preview fires nothing.
 """
@@ -38,6 +40,7 @@ from policypack.values import is_template_text
 
 _TIME_ZONE = lazy_compile(r"^(?:CRON_TZ|TZ)=\S+\s+")
 _EVERY_MINUTE = ("*", "*/1", "0-59", "0-59/1")
+_EVERY_HOUR = ("*", "*/1", "0-23", "0-23/1")
 _NUMBERS = lazy_compile(r"\d{1,2}(?:,\d{1,2})*")
 _STEP = lazy_compile(r"(\*|\d{1,2})/(\d{1,2})")
 
@@ -67,6 +70,16 @@ def check(cronjob: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if len(fields) != 5 or fields[0] not in _EVERY_MINUTE:
         return
     hours = named_hours(fields[1])
+    if not hours and fields[1] in _EVERY_HOUR and any(field not in ("*", "?") for field in fields[2:]):
+        # Every minute of the whole day, on some days only (`* * * * 1`: corpus30's
+        # FAANG ontology update, beside a sibling at `0 6 * * *`): meant once a day.
+        once = " ".join(["0", "0", *fields[2:]])
+        yield Violation(
+            ("spec", "schedule"),
+            f'schedule "{schedule.strip()}" starts a Job every minute of the whole day on the days it names, '
+            f'1440 a day; to run once on each, give the minute and hour ("{once}")',
+        )
+        return
     if not hours:
         return
     shown = ", ".join(f"{hour:02d}:00" for hour in hours[:6]) + (", ..." if len(hours) > 6 else "")
