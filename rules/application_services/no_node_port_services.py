@@ -264,6 +264,9 @@ def _gke_backend(service: Resource) -> bool:
 # well-known number: SSH, MQTT and MQTT over TLS, Minecraft.
 _RAW_TCP_NAME = lazy_compile(r"(?:tcp-|git-)?(?:ssh|sftp|mqtts?|minecraft)")
 _RAW_TCP_PORTS = frozenset({22, 1883, 8883, 25565})
+# A port that says it carries what an ingress layer or gateway does: HTTP, HTTPS, HTTP/2,
+# gRPC, WebSocket (as a name, an `appProtocol` or Istio's `http-` prefix).
+_WEB_NAME = lazy_compile(r"(?:kubernetes\.io/)?(?:https?|http2|h2c?|grpc(?:-web)?|wss?|web)(?:-[a-z0-9-]+)?")
 
 
 def _no_ingress_protocol(service: Resource) -> bool:
@@ -287,8 +290,10 @@ def _no_ingress_port(entry: Any) -> bool:
     protocol = entry.get("protocol")
     if is_unknown(protocol) or protocol == "UDP":
         return True  # it is (or may be) UDP
-    for key in ("name", "appProtocol"):
-        value = entry.get(key)
+    said = [entry.get(key) for key in ("name", "appProtocol")]
+    if any(isinstance(value, str) and _WEB_NAME.fullmatch(value.lower()) for value in said):
+        return False  # it says it carries HTTP (or gRPC, WebSocket): an ingress layer can, whatever its number
+    for value in said:
         if is_unknown(value) or (isinstance(value, str) and _RAW_TCP_NAME.fullmatch(value.lower())):
             return True
     port = entry.get("port")

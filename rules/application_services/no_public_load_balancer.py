@@ -150,6 +150,7 @@ ADDRESS_ANNOTATIONS = (
 )
 
 GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})  # what Go's strconv.ParseBool reads as true
+GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})  # and as false
 AWS_LB_CONTROLLER_CLASS = "service.k8s.aws/nlb"
 
 
@@ -243,14 +244,17 @@ def asks_for_public(annotations: Mapping[str, str]) -> str | None:
         return "its AWS scheme is internet-facing"
     if gke.strip().lower() == "external":
         return "its GKE load-balancer type is External"
-    for key, cloud in ((AZURE, "Azure"), (OCI, "Oracle Cloud"), (OCI_NLB, "Oracle Cloud"), (OPENSTACK, "OpenStack")):
+    for key, cloud in ((AZURE, "Azure"), (OPENSTACK, "OpenStack")):
         if annotations.get(key, "").strip().lower() == "false":
             return f"its {cloud} internal annotation is false"
+    for key in (OCI, OCI_NLB):
+        if annotations.get(key, "").strip() in GO_FALSE:
+            return "its Oracle Cloud internal annotation is false"
     if annotations.get(ALIBABA, "").strip().lower() == "internet":
         return "its Alibaba Cloud address type is internet"
     if annotations.get(IBM, "").strip().lower() == "public":
         return "its IBM Cloud IP type is public"
-    if any(key in annotations for key in TENCENT_INTERNET):
+    if any(annotations.get(key, "").strip() for key in TENCENT_INTERNET):
         return "it sets Tencent Cloud's internet charge or bandwidth"
     return None
 
@@ -419,15 +423,16 @@ def fix(service: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
     """The team's internal-load-balancer annotations (option `internalAnnotations`)
     added to a public LoadBalancer Service, when they make it internal. Nothing when
     the option is empty (which cloud's annotation is a choice only the team makes), or
-    when the Service says `aws-load-balancer-scheme: internet-facing` on purpose."""
+    when the Service asks its cloud for a public load balancer in so many words
+    (`aws-load-balancer-scheme: internet-facing`, an internal annotation `false`, ...)."""
     wanted = options.get("internalAnnotations") or {}
     if not wanted or not any(True for _ in judge(service, options)):
         return
     annotations = service.get("metadata", "annotations")
     if annotations is not None and not isinstance(annotations, Mapping):
         return
-    if (annotations or {}).get(AWS_SCHEME) == "internet-facing":
-        return
+    if asks_for_public({k: v for k, v in (annotations or {}).items() if isinstance(v, str)}) is not None:
+        return  # it asks its cloud for a public load balancer in so many words: that choice is the team's
     merged = {**(annotations or {}), **wanted}
     if not is_internal(merged, service.get("spec", "loadBalancerClass"), options):
         return  # these annotations would not make it internal: fixing nothing is better than pretending

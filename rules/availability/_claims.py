@@ -61,9 +61,11 @@ def per_pod_claims(obj: Resource) -> set[str] | None:
         return None
     names = set()
     for template in as_list(templates):
-        name = get(template, "metadata", "name") if isinstance(template, Mapping) else template
+        if is_unknown(template):
+            return None  # a template not known yet
+        name = get(template, "metadata", "name") if isinstance(template, Mapping) else None
         if is_unknown(name):
-            return None  # a template (or its name) not known yet
+            return None
         if isinstance(name, str):
             names.add(name)
     return names

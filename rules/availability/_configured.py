@@ -8,9 +8,10 @@ so, and the file is in a ConfigMap or Secret the pod mounts:
   so a second replica breaks logins (corpus29's lab Dex, labelled false). Dex on
   Kubernetes, etcd, PostgreSQL or MySQL storage replicates by adding pods.
 - Loki run as one binary (no `-target`, or `-target=all`) with its ring in memory
-  (`kvstore: {store: inmemory}`): a second replica is a second Loki with its own
-  ring and chunks, and the Service splits pushes and queries between them.
-  Memberlist, Consul or etcd make a ring the replicas share.
+  (`kvstore: {store: inmemory}`, or the image's own configuration, which keeps it
+  so): a second replica is a second Loki with its own ring and chunks, and the
+  Service splits pushes and queries between them. Memberlist, Consul or etcd make a
+  ring the replicas share.
 
 Whether such a workload is one is read from the set: when the file is in an object
 the set does not hold, or not known yet, it is not known (None).
@@ -34,11 +35,15 @@ _DEX = "dex"
 _DEX_POD_STORAGE = frozenset({"memory", "sqlite3"})
 _LOKI = "loki"
 _LOKI_TARGET_FLAGS = ("-target=", "--target=")
+_LOKI_IMAGE_CONFIG = "/etc/loki/local-config.yaml"  # grafana/loki's own: ring in memory
 
 
 def configured_single_instance(stack: Stack, view: Resource) -> bool | None:
     """Whether the pod's main container runs a program that its configuration file
-    keeps to one instance (see the module's docstring); None when not known."""
+    keeps to one instance (see the module's docstring); None when not known. Every
+    file the container mounts from the set is read: the verdict is the one they all
+    give, and not known when they disagree or one is not known yet (the program
+    loads one of them, which the rule need not tell apart)."""
     container = _main_container(view)
     if container is None or container is UNKNOWN:
         return None if container is UNKNOWN else False
@@ -53,15 +58,23 @@ def configured_single_instance(stack: Stack, view: Resource) -> bool | None:
         decide = _loki_ring_in_memory
     else:
         return False
+    verdicts: set[bool] = set()
     undecided = False
+    files = 0
     for text in _mounted_files(stack, view, container):
+        files += 1
         if text is UNKNOWN:
             undecided = True
             continue
         verdict = decide(_parse(text))
         if verdict is not None:
-            return verdict
-    return None if undecided else False
+            verdicts.add(verdict)
+    if undecided or len(verdicts) > 1:
+        return None
+    if verdicts:
+        return verdicts.pop()
+    # Loki that mounts no configuration runs on its image's: its ring in memory.
+    return repository == _LOKI and files == 0 and _loki_default_config(container)
 
 
 def _main_container(view: Resource) -> Any:
@@ -80,14 +93,32 @@ def _main_container(view: Resource) -> Any:
 
 def _loki_target(container: Any) -> bool | None:
     """Whether Loki runs as one binary (every component: no target, or `all`)."""
-    words = [*as_list(container.get("command")), *as_list(container.get("args"))]
-    if is_unknown(container.get("command")) or is_unknown(container.get("args")):
+    command, args = container.get("command"), container.get("args")
+    if is_unknown(command) or is_unknown(args):
         return None
-    for word in words:
+    words = [*as_list(command), *as_list(args)]
+    for index, word in enumerate(words):
         if is_unknown(word):
             return None
-        if isinstance(word, str) and word.startswith(_LOKI_TARGET_FLAGS):
+        if not isinstance(word, str):
+            continue
+        if word.startswith(_LOKI_TARGET_FLAGS):
             return word.split("=", 1)[1].strip() == "all"
+        if word in ("-target", "--target"):  # the value as the next word
+            value = words[index + 1] if index + 1 < len(words) else None
+            return None if is_unknown(value) else (isinstance(value, str) and value.strip() == "all")
+    return True
+
+
+def _loki_default_config(container: Any) -> bool:
+    """Whether Loki runs on the configuration its image ships (no `-config.file`, or
+    the image's own `/etc/loki/local-config.yaml`): its ring in memory."""
+    words = [w for w in (*as_list(container.get("command")), *as_list(container.get("args"))) if isinstance(w, str)]
+    for index, word in enumerate(words):
+        if word.startswith(("-config.file=", "--config.file=")):
+            return word.split("=", 1)[1].strip() == _LOKI_IMAGE_CONFIG
+        if word in ("-config.file", "--config.file"):
+            return index + 1 < len(words) and words[index + 1].strip() == _LOKI_IMAGE_CONFIG
     return True
 
 
@@ -107,16 +138,23 @@ def _loki_ring_in_memory(config: Any) -> bool | None:
 
 
 def _kvstores(node: Any) -> Iterator[str]:
-    """The `store` of every `kvstore` block of a Loki configuration."""
-    if isinstance(node, Mapping):
-        for key, value in node.items():
+    """The `store` of every `kvstore` block of a Loki configuration. Each mapping and
+    list is visited once: YAML aliases may share (or nest) a node many times."""
+    seen: set[int] = set()
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, (Mapping, list)) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, list):
+            pending.extend(current)
+            continue
+        for key, value in current.items():
             if key == "kvstore" and isinstance(value, Mapping) and isinstance(value.get("store"), str):
                 yield value["store"]
             else:
-                yield from _kvstores(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _kvstores(item)
+                pending.append(value)
 
 
 def _parse(text: str) -> Any:
@@ -137,7 +175,7 @@ def _mounted_files(stack: Stack, view: Resource, container: Any) -> Iterator[Any
     if is_unknown(mounts) or is_unknown(volumes):
         yield UNKNOWN
         return
-    mounted = {m.get("name") for m in as_list(mounts) if isinstance(m, Mapping)}
+    mounted = {m.get("name") for m in as_list(mounts) if isinstance(m, Mapping) and isinstance(m.get("name"), str)}
     if any(is_unknown(m) or (isinstance(m, Mapping) and is_unknown(m.get("name"))) for m in as_list(mounts)):
         yield UNKNOWN
     namespace = stack.namespace_of(view)
@@ -147,7 +185,7 @@ def _mounted_files(stack: Stack, view: Resource, container: Any) -> Iterator[Any
                 yield UNKNOWN
             continue
         name = volume.get("name")
-        if not is_unknown(name) and name not in mounted:
+        if not is_unknown(name) and (not isinstance(name, str) or name not in mounted):
             continue  # (a volume whose name is not known yet may be the one mounted)
         for kind, name in _sources(volume):
             found = stack.find(kind, name, namespace, near=view)

@@ -120,27 +120,44 @@ def flag_ports(container: Container) -> frozenset[int]:
 
 
 # A container that runs a Prometheus exporter beside the program, told by its name
-# (`domain-events-consumer-metrics`, `redis-exporter`) or by the program its command
-# starts (`bundle exec prometheus_exporter`, `/bin/node_exporter`): every port it
-# declares is a scraper's (corpus30's Ministry of Justice queue worker).
+# (`domain-events-consumer-metrics`, `redis-exporter`) or by the one program its command
+# starts (`bundle exec prometheus_exporter`, `/bin/node_exporter`): the ports it leaves
+# unnamed are a scraper's (corpus30's Ministry of Justice queue worker). A named port
+# is read by its name; a command line that starts more than one program (`&`, `;`) is
+# not an exporter's.
 _EXPORTER_NAME = lazy_compile(r"(?:[a-z0-9]+-)*(?:metrics|exporter)")
-_EXPORTER_PROGRAM = lazy_compile(r"(?:^|[\s/])[A-Za-z0-9.]+[-_]exporter(?:$|\s)")
+_EXPORTER_PROGRAM = lazy_compile(r"[A-Za-z0-9.]+[-_]exporter")
+_SHELL = frozenset({"sh", "bash", "ash", "dash", "/bin/sh", "/bin/bash", "/bin/ash", "/usr/bin/env"})
+_LAUNCHERS = frozenset({"exec", "bundle", "tini", "dumb-init", "--", "-c"})
 
 
 def exporter_ports(container: Container) -> frozenset[int] | None:
-    """Every port number the container declares when it runs a Prometheus exporter
-    (by its name or its command); empty otherwise; None when not known yet."""
+    """The unnamed port numbers of a container that runs a Prometheus exporter (by
+    its name or its command); empty otherwise; None when not known yet."""
     name, command, args = container.get("name"), container.get("command"), container.get("args")
     words = [*as_list(command), *as_list(args)]
     if is_unknown(name) or is_unknown(command) or is_unknown(args) or any(is_unknown(w) for w in words):
         return None
     named = isinstance(name, str) and _EXPORTER_NAME.fullmatch(name) is not None
-    if not named and not any(isinstance(word, str) and _EXPORTER_PROGRAM.search(word) for word in words):
+    if not named and not _runs_an_exporter(words):
         return frozenset()
-    ports = as_list(container.get("ports"))
     return frozenset(
-        p.get("containerPort") for p in ports if isinstance(p, Mapping) and isinstance(p.get("containerPort"), int)
+        port.get("containerPort")
+        for port in as_list(container.get("ports"))
+        if isinstance(port, Mapping) and port.get("name") is None and isinstance(port.get("containerPort"), int)
     )
+
+
+def _runs_an_exporter(words: list[Any]) -> bool:
+    """Whether the command line starts one program, a `*_exporter` or `*-exporter`."""
+    line = " ".join(word for word in words if isinstance(word, str))
+    if any(mark in line for mark in ("&", ";", "|", "\n")):
+        return False  # a script that starts more than one program
+    for word in line.split():
+        if word in _SHELL or word in _LAUNCHERS:
+            continue
+        return _EXPORTER_PROGRAM.fullmatch(word.rsplit("/", 1)[-1]) is not None
+    return False
 
 
 def diagnostics_only(

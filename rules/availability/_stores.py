@@ -314,7 +314,11 @@ def _kratos_with_courier(container: Any) -> bool | None:
     words = [*as_list(command), *as_list(args)]
     if any(is_unknown(word) for word in words):
         return None
-    return any(isinstance(word, str) and "--watch-courier" in word.split() for word in words)
+    for part in (part for word in words if isinstance(word, str) for part in word.split()):
+        flag, equals, value = part.partition("=")
+        if flag == "--watch-courier":
+            return not equals or value.strip().lower() not in ("false", "0", "f")
+    return False
 
 
 def _standalone_minio(container: Any) -> bool | None:

@@ -11,8 +11,9 @@ budget.
 A Redis or Valkey template counts as such only when everything that could link its
 pods is absent: no init container (the usual way to write `replicaof` per pod), no
 configuration file (a ConfigMap or Secret mounted, or a `.conf` argument), no
-replication, cluster or Sentinel word in its arguments, no such variable (Bitnami's
-`REDIS_REPLICATION_MODE`), and no second container (a Sentinel beside it).
+replication, cluster or Sentinel word in its arguments or in a variable's name or
+value (Bitnami's `REDIS_REPLICATION_MODE`, `REDIS_ARGS: --replicaof ...`), no
+variables from a ConfigMap or Secret, and no second container (a Sentinel beside it).
 """
 
 from __future__ import annotations
@@ -59,10 +60,14 @@ def unlinked_store_pods(view: Resource) -> bool | None:
         return None
     command, args, env, env_from = fields
     if as_list(env_from):
-        return None  # variables from a ConfigMap or Secret may set up replication
+        return False  # variables from a ConfigMap or Secret may set up replication: judged as usual
     words: list[Any] = [*as_list(command), *as_list(args)]
-    names = [entry.get("name") if isinstance(entry, Mapping) else entry for entry in as_list(env)]
-    for value in (*words, *names):
+    variables = [
+        part
+        for entry in as_list(env)
+        for part in ((entry.get("name"), entry.get("value")) if isinstance(entry, Mapping) else (entry,))
+    ]
+    for value in (*words, *variables):
         if is_unknown(value):
             return None
         if isinstance(value, str) and _LINKS.search(value):

@@ -121,6 +121,22 @@ _DATABASES: tuple[tuple[Pattern, str, tuple[str, ...], str | None, str | None], 
     (lazy_compile(r"(?:.*/)?mssql/server"), "SQL Server", ("/var/opt/mssql",), None, None),
 )
 
+#: The data directories of every database above but the one at `/data` (Neo4j's, a
+#: directory too common to tell a database by), for an image the table does not know.
+WELL_KNOWN_DIRECTORIES = tuple(
+    sorted({d for _, _, directories, _, _ in _DATABASES for d in directories if d != "/data"})
+)
+
+
+def data_directories(container: Container) -> tuple[str, ...]:
+    """Where the container's database keeps its data: its own directories when the
+    table knows its image (as this rule reads them), else every well-known one (a
+    project's own build of a database: corpus29's `greyhole-database` on
+    /var/lib/mysql)."""
+    known = _database(container)
+    return known[1] if known is not None else WELL_KNOWN_DIRECTORIES
+
+
 _BITNAMI_PROGRAMS = {
     "postgresql": "PostgreSQL",
     "mysql": "MySQL",

@@ -38,9 +38,10 @@ Notes:
     `monitoring`, `prometheus`), bound by the container's own metrics or health
     flag (`--metrics-bind-address=:8080`, `--health-port=9808`, the CSI sidecars'
     `--http-endpoint=:8091`), named by the pod's `prometheus.io/port` annotation, or
-    declared by a container that runs a Prometheus exporter (named `*-metrics` or
-    `*-exporter`, or starting a `*_exporter` program: corpus30's
-    `prometheus_exporter` beside a queue worker).
+    left unnamed by a container that runs a Prometheus exporter (named `*-metrics`
+    or `*-exporter`, or whose command starts one `*_exporter` or `*-exporter`
+    program and nothing else: corpus30's `prometheus_exporter` beside a queue
+    worker).
     A scraper and the kubelet read a pod whether or not it is ready, so readiness
     gates nothing there (a garbage collector or controller that only
     exports metrics, a JMX exporter beside a broker, a CSI sidecar whose one port is

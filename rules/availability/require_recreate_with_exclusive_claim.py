@@ -7,7 +7,8 @@ ReadWriteOncePod, or runs a single-instance database (PostgreSQL, MySQL, MongoDB
 Redis, ... as `require-multiple-replicas` knows them) on any claim or on a
 `hostPath` directory it writes (not the node's own paths, such as the `/sys` and
 `/proc` an init container tunes the kernel through) or on a network filesystem
-written in the pod spec (`nfs`, `cephfs`, `glusterfs`, `azureFile`); or mounts a network disk
+written in the pod spec (`nfs`, `cephfs`, `glusterfs`, `azureFile`) that holds its
+data directory; or mounts a network disk
 written in the pod spec and attached read-write (`gcePersistentDisk`,
 `awsElasticBlockStore`, `azureDisk`, ...), which one node at a time attaches.
 
@@ -43,6 +44,7 @@ Notes:
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -58,6 +60,7 @@ from ._autoscalers import Autoscalers
 from ._claims import data_on_one_node, exclusive, inline_disk, mounted_claims
 from ._replicas import replicas
 from ._stores import runs_single_instance_store
+from .database_data_not_persisted import data_directories
 
 
 def surges(obj: Resource) -> bool | None:
@@ -134,27 +137,44 @@ _SHARED_FILESYSTEMS = {"nfs": "NFS", "cephfs": "CephFS", "glusterfs": "GlusterFS
 
 
 def _shared_filesystem_of_main_container(obj: Resource) -> tuple[str, str] | None:
-    """(volume, filesystem) of a network filesystem written in the pod spec that the
-    pod's first container (the database) mounts read-write: corpus29's MySQL on an
-    inline `nfs:` volume. A second server of a surge would open the same data
-    directory. None when there is none, or when a mount or volume is not known yet."""
+    """(volume, filesystem) of a network filesystem written in the pod spec that holds
+    the data directory of the pod's first container (the database), mounted
+    read-write: corpus29's MySQL on an inline `nfs:` volume at /var/lib/mysql. A
+    second server of a surge would open the same data directory. None when there is
+    none, or when a mount or volume is not known yet."""
     pod = obj.pod_spec
     volumes = pod.get("volumes") if pod is not None else None
     main = next(iter(obj.containers(init=False, ephemeral=False)), None)
     mounts = main.get("volumeMounts") if main is not None else None
-    if is_unknown(volumes) or is_unknown(mounts):
+    if main is None or is_unknown(volumes) or is_unknown(mounts):
         return None
-    by_name = {v.get("name"): v for v in as_list(volumes) if isinstance(v, Mapping)}
-    for mount in as_list(mounts):
-        if not isinstance(mount, Mapping) or mount.get("readOnly") not in (None, False):
-            continue  # read-only (or not known yet)
-        volume = by_name.get(mount.get("name"))
+    by_name = {v.get("name"): v for v in as_list(volumes) if isinstance(v, Mapping) and isinstance(v.get("name"), str)}
+    for directory in data_directories(main):
+        holder = _deepest_mount_holding(mounts, directory)
+        if holder is None or holder.get("readOnly") not in (None, False):
+            continue  # no mount holds it, or one mounted read-only (or not known yet)
+        volume = by_name.get(holder.get("name"))
         for key, kind in _SHARED_FILESYSTEMS.items():
             if isinstance(volume, Mapping) and isinstance(volume.get(key), Mapping):
                 if get(volume, key, "readOnly") not in (None, False):
                     continue  # attached read-only (or not known yet)
-                return str(mount.get("name")), kind
+                return str(holder.get("name")), kind
     return None
+
+
+def _deepest_mount_holding(mounts: Any, directory: str) -> Mapping[str, Any] | None:
+    """The mount at or above the directory with the longest path."""
+    best: tuple[int, Mapping[str, Any]] | None = None
+    for mount in as_list(mounts):
+        path = mount.get("mountPath") if isinstance(mount, Mapping) else None
+        if not isinstance(path, str) or not path.startswith("/"):
+            continue
+        path = posixpath.normpath(path)
+        if path == directory or directory.startswith(path.rstrip("/") + "/"):
+            depth = 0 if path == "/" else path.count("/")
+            if best is None or depth > best[0]:
+                best = (depth, mount)
+    return best[1] if best is not None else None
 
 
 def _claims_of_main_container(obj: Resource) -> list[str]:
@@ -165,12 +185,12 @@ def _claims_of_main_container(obj: Resource) -> list[str]:
     claims = {
         volume.get("name"): get(volume, "persistentVolumeClaim", "claimName")
         for volume in as_list(pod.get("volumes") if pod is not None else None)
-        if isinstance(volume, Mapping)
+        if isinstance(volume, Mapping) and isinstance(volume.get("name"), str)
     }
     main = next(iter(obj.containers(init=False, ephemeral=False)), None)
     mounts = main.get("volumeMounts") if main is not None else None
     names = [mount.get("name") for mount in as_list(mounts) if isinstance(mount, Mapping)]
-    return [claims[name] for name in names if isinstance(claims.get(name), str)]
+    return [claims[name] for name in names if isinstance(name, str) and isinstance(claims.get(name), str)]
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:

@@ -68,23 +68,23 @@ from ._credentials import (
 # job) writes the credential there (corpus30's aloochat, reported missed twice). A
 # variable of another name (`password: ${DB_PASSWORD}` in a Spring file) may be the
 # program's to resolve, and passes.
-_SELF_VARIABLE = lazy_compile(r"\$\{?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}?")
+_SELF_VARIABLE = lazy_compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 
 
 def _fills_itself(key: str, value: str) -> bool:
     match = _SELF_VARIABLE.fullmatch(value.strip())
-    return match is not None and match.group("name") == key
+    return match is not None and (match.group("braced") or match.group("bare")) == key
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     data = as_mapping(obj.get("data"))
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, str]] = []  # (key, what it holds, the reason's kind)
     keys = sorted(k for k in data if isinstance(k, str))  # (Pulumi sorts keys)
     for key in keys:
         value = data[key]
         if isinstance(value, str) and "." not in key and is_credential_name(key) and _fills_itself(key, value):
             said = f"holds {value.strip()}, which only a deploy step fills in, and its key names a credential"
-            found.append((key, said))
+            found.append((key, said, "filled in"))
             continue
         if not isinstance(value, str) or (is_placeholder(value) and not numeric_password(key, value)):
             continue
@@ -92,18 +92,25 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             continue  # MINIO_ACCESS_KEY beside MINIO_SECRET_KEY: a user name
         shape = credential_shape(value)
         if shape is not None:
-            found.append((key, f"holds a value that looks like {shape}"))
+            said = f"holds a value that looks like {shape}"
+            found.append((key, said, said))
         elif "." not in key and is_credential_name(key) and not names_a_secret(key, value):
-            found.append((key, "holds a value, and its key says it is a credential"))
+            said = "holds a value, and its key says it is a credential"
+            found.append((key, said, said))
     if not found:
         return
     # One finding per ConfigMap: moving its credentials into a Secret is one change.
-    key, what = found[0]
+    key, what, why = found[0]
     if len(found) == 1:
         yield Violation(("data", key), f'ConfigMap key "{key}" {what}; keep it in a Secret')
         return
-    others = ", ".join(f'"{other}"' for other, _ in found[1:])
-    yield Violation(("data", key), f'ConfigMap key "{key}" {what}; so do {others}: keep them in a Secret')
+    others = ", ".join(f'"{other}"' for other, _, _ in found[1:])
+    if all(reason == why for _, _, reason in found[1:]):
+        yield Violation(("data", key), f'ConfigMap key "{key}" {what}; so do {others}: keep them in a Secret')
+    else:  # for other reasons: say so without repeating this one's
+        verb = "holds a credential" if len(found) == 2 else "hold credentials"
+        said = f'ConfigMap key "{key}" {what}; {others} {verb} too: keep them in a Secret'
+        yield Violation(("data", key), said)
 
 
 RULE = Rule(
