@@ -43,8 +43,9 @@ Notes:
       (a Git forge's clone port), MQTT (devices reaching their broker), Minecraft.
       A port counts by its protocol, its name or `appProtocol` (`ssh`, `git-ssh`,
       `mqtt`, `mqtts`, `minecraft`, ...) or its well-known number (22, 1883,
-      8883, 25565). One HTTP port beside them could go behind the ingress layer,
-      so it is judged.
+      8883, 25565), unless its name or `appProtocol` says HTTP, HTTPS, gRPC or
+      WebSocket. One HTTP port beside them could go behind the ingress layer, so
+      it is judged.
 
     Advisory: other platforms (bare-metal clusters, other raw TCP services) rely
     on NodePorts by design. Suppress the rule on
