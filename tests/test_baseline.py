@@ -61,7 +61,7 @@ spec:
         - name: app
           image: nginx
         - name: sidecar
-          image: envoy:v1
+          image: envoyproxy/envoy:v1
           resources:
             requests: {cpu: 10m, memory: 10Mi}
             limits: {cpu: 10m, memory: 10Mi}
@@ -92,7 +92,7 @@ spec:
   template:
     spec:
       containers:
-      - {name: sidecar, image: "envoy:v1", resources: {requests: {cpu: 10m, memory: 10Mi},
+      - {name: sidecar, image: "envoyproxy/envoy:v1", resources: {requests: {cpu: 10m, memory: 10Mi},
           limits: {cpu: 10m, memory: 10Mi}}}
 
 
@@ -223,7 +223,7 @@ def test_fingerprints_hold_when_lines_move_and_the_file_is_reformatted() -> None
 
 def test_a_new_problem_on_a_baselined_object_is_new() -> None:
     before = lint(SHOP)
-    changed = lint(SHOP.replace("image: envoy:v1", "image: envoy"))  # the sidecar loses its tag
+    changed = lint(SHOP.replace("image: envoyproxy/envoy:v1", "image: envoyproxy/envoy"))  # the sidecar loses its tag
     found = match(Baseline.of(before.findings), changed.findings)
     new = [(f.rule, f.container) for f in changed.findings if not found.baselined(f)]
     assert new == [("require-pinned-images", "sidecar")]
@@ -284,7 +284,9 @@ def test_write_then_apply_only_new_problems_fail(repo: Path, capsys: pytest.Capt
     assert {f["baseline"] for f in report["findings"]} == {"unchanged"}
     assert report["baseline"] == {"file": "policypack-baseline.json", "strict": False, "stale": []}
 
-    (repo / "deploy" / "shop.yaml").write_text(SHOP_REFORMATTED.replace("envoy:v1", "envoy:latest"))
+    (repo / "deploy" / "shop.yaml").write_text(
+        SHOP_REFORMATTED.replace("envoyproxy/envoy:v1", "envoyproxy/envoy:latest")
+    )
     code, report = lint_json("--baseline", "policypack-baseline.json", "deploy")
     assert code == 1
     assert failing(report) == [("require-pinned-images", "sidecar")]
@@ -327,7 +329,7 @@ def test_stale_entries_are_reported_pruned_and_fail_when_strict(repo: Path, caps
 
 def test_pruning_never_adds_new_findings(repo: Path) -> None:
     run("lint", "-c", "config.json", "--write-baseline", "b.json", "deploy")
-    (repo / "deploy" / "shop.yaml").write_text(SHOP.replace("image: envoy:v1", "image: envoy"))
+    (repo / "deploy" / "shop.yaml").write_text(SHOP.replace("image: envoyproxy/envoy:v1", "image: envoyproxy/envoy"))
     assert run("lint", "-c", "config.json", "--baseline", "b.json", "--prune-baseline", "deploy")[0] == 1
     assert len(json.loads((repo / "b.json").read_text())["findings"]) == 3
 
@@ -335,7 +337,9 @@ def test_pruning_never_adds_new_findings(repo: Path) -> None:
 def test_text_junit_github_and_sarif_show_the_baseline(repo: Path) -> None:
     run("lint", "-c", "config.json", "--write-baseline", "b.json", "deploy")
     (repo / "deploy" / "shop.yaml").write_text(
-        SHOP.replace("image: envoy:v1", "image: envoy").replace("type: LoadBalancer", "type: ClusterIP")
+        SHOP.replace("image: envoyproxy/envoy:v1", "image: envoyproxy/envoy").replace(
+            "type: LoadBalancer", "type: ClusterIP"
+        )
     )
     args = ["lint", "-c", "config.json", "--baseline", "b.json", "deploy"]
     code, text = run(*args)
@@ -631,7 +635,7 @@ def test_real_world_adoption(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert run("lint", "--write-baseline", "baseline.json", "repo")[0] == 0
     code, out = run("lint", "--baseline", "baseline.json", "-f", "json", "repo")
     report = json.loads(out)
-    assert code == 0 and report["summary"]["baselined"] > 80 and report["summary"]["failing"] == 0
+    assert code == 0 and report["summary"]["baselined"] > 70 and report["summary"]["failing"] == 0
 
     # Reformat every file: block style, sorted keys, no comments, documents in reverse.
     for path in sorted((tmp_path / "repo").rglob("*.yaml")):

@@ -146,9 +146,10 @@ def test_skaffold_artifacts_are_built_and_deployed_by_digest(tmp_path: Path) -> 
     )
     (message,) = pinned_findings(tmp_path)
     assert '"redis" with no tag' in message  # not an artifact: pulled as written
-    # Outside the config's folder, an image of the same name is not skaffold's.
+    # Outside the config's folder, an image of the same name is not skaffold's. (A bare
+    # name such as leeroy-web is no Docker official image: a stand-in wherever it is.)
     elsewhere = tmp_path.parent / f"{tmp_path.name}-other"
-    write(elsewhere, {"deployment.yaml": deployment("leeroy-web")})
+    write(elsewhere, {"deployment.yaml": deployment("gcr.io/k8s-skaffold/leeroy-app")})
     assert len(pinned_findings(tmp_path, elsewhere)) == 2
 
 
@@ -451,12 +452,12 @@ def test_files_a_kustomization_names_in_other_folders_and_its_replicas_field(tmp
         tmp_path,
         {
             "base/kustomization.yaml": "resources: [headless-lms/deployment.yml]\n",
-            "base/headless-lms/deployment.yml": deployment("headless-lms").replace("replicas: 2", "replicas: 1")
+            "base/headless-lms/deployment.yml": deployment("moocfi/headless-lms").replace("replicas: 2", "replicas: 1")
             + "---\napiVersion: v1\nkind: Service\nmetadata: {name: headless-lms, namespace: storage}\n"
             "spec: {selector: {app: provisioner}, ports: [{port: 80}]}\n",
             "production/kustomization.yaml": """\
                 resources: [../base]
-                images: [{name: headless-lms, newName: eu.gcr.io/moocfi/headless-lms, newTag: "4.2.0"}]
+                images: [{name: moocfi/headless-lms, newName: eu.gcr.io/moocfi/headless-lms, newTag: "4.2.0"}]
                 replicas: [{name: provisioner, count: 4}]
                 """,
         },
@@ -784,28 +785,29 @@ def test_a_patch_that_restates_what_the_base_writes_leaves_it_known(tmp_path: Pa
 
 def test_images_a_tiltfile_builds_are_deployed_by_tilt(tmp_path: Path) -> None:
     # corpus28 (Chroma's k8s/dev): `image: worker`, which the repository's Tiltfile
-    # builds and Tilt deploys under a tag of its own. An image it does not build, or
+    # builds and Tilt deploys under a tag of its own (a bare name that is no Docker
+    # official image is a stand-in wherever it is; a full one shows the Tiltfile's part). An image it does not build, or
     # the same name outside its folder, is judged as written.
     write(
         tmp_path,
         {
             "Tiltfile": """\
-                # docker_build('commented-out', '.')
-                docker_build('worker', '.', dockerfile='rust/worker/Dockerfile')
+                # docker_build('ghcr.io/acme/commented-out', '.')
+                docker_build('ghcr.io/acme/worker', '.', dockerfile='rust/worker/Dockerfile')
                 custom_build(ref='ghcr.io/acme/server', command='make image', deps=['.'])
                 k8s_yaml(['k8s/dev/worker.yaml', 'k8s/dev/server.yaml'])
                 """,
-            "k8s/dev/worker.yaml": deployment("worker"),
+            "k8s/dev/worker.yaml": deployment("ghcr.io/acme/worker"),
             "k8s/dev/server.yaml": deployment("ghcr.io/acme/server"),
             "k8s/dev/pulsar.yaml": deployment("apachepulsar/pulsar"),
-            "k8s/dev/other.yaml": deployment("commented-out"),
+            "k8s/dev/other.yaml": deployment("ghcr.io/acme/commented-out"),
         },
     )
     messages = pinned_findings(tmp_path)  # the repository, whose root holds the Tiltfile
     assert len(messages) == 2 and any('"apachepulsar/pulsar"' in m for m in messages)
-    assert any('"commented-out"' in m for m in messages)
+    assert any('"ghcr.io/acme/commented-out"' in m for m in messages)
     elsewhere = tmp_path.parent / f"{tmp_path.name}-other"
-    write(elsewhere, {"deployment.yaml": deployment("worker")})
+    write(elsewhere, {"deployment.yaml": deployment("ghcr.io/acme/worker")})
     assert len(pinned_findings(elsewhere)) == 1
     # A run given a folder below the Tiltfile's does not look above it (as for skaffold:
     # what the run holds decides).

@@ -31,7 +31,7 @@ spec:
         - name: app
           image: nginx
         - name: sidecar
-          image: envoy
+          image: envoyproxy/envoy
 """
 
 

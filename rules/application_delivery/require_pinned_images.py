@@ -6,9 +6,10 @@ first one's finding, since one change pins them all). An image is pinned when it
 names a tag other than `latest` (`nginx:1.27.2`) or a digest
 (`nginx@sha256:...`). A tag that names a branch or a channel rather than a release
 (`master`, `main`, `edge`, `nightly`, `dev`, `develop`, `ci`, `canary`, `head`,
-`snapshot`, `stable`, `lts`, `current`), alone or with variant words that carry no version
-(`lts-alpine`, `snapshot-thick`, `latest-slim`, `latest-amd64`), moves like `latest` and is
-reported too; so is a reference whose tag
+`snapshot`, `stable`, `lts`, `current`), an environment (`prod`, `production`,
+`staging`) or a variant stream (`dind`), alone or with variant words that carry no
+version (`lts-alpine`, `snapshot-thick`, `latest-slim`, `latest-amd64`,
+`maps-earth-latest`, `v2-prod`), moves like `latest` and is reported too; so is a reference whose tag
 is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `???`, or the word
 `version`, `tag`, `x.y.z`, `changeme`), which no registry serves. A reference a
 rendering step fills in (`${IMAGE}:${TAG}`, `$(TAG)`: envsubst, a CI job) is not known
@@ -42,7 +43,10 @@ Notes:
     `FILLED BY THE OPERATOR`: a space, or a repository path that is not lowercase),
     which the tooling that owns the manifest fills in, nor a bare, untagged name for
     the blank (`data-service-image`, `app_image`: a kustomize base's stand-in that its
-    overlays' `images:` replace; corpus20). A blank left for a person to fill in
+    overlays' `images:` replace; corpus20), nor any bare, untagged name that is no
+    Docker official image (`indexer`, `worker`: Docker Hub serves nothing under it,
+    so kustomize, skaffold, Cloud Deploy, Tilt or compose replaces it; corpus27, 28,
+    31). `nginx` or `busybox` without a tag is judged. A blank left for a person to fill in
     (`<YOUR-CONTAINER>`, `???`) is reported as a placeholder never filled in; one a
     rendering step fills (`${IMAGE}:${TAG}`, corpus22's Buildkite agent; `:$IMAGE_TAG`), or a build's
     resource filtering (`@docker.image@`, Maven's, in Apache Ozone's examples), is not.
@@ -76,6 +80,8 @@ from policypack.model import POD_KINDS, Resource
 from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import BUILD_TOKEN, is_template_text, is_unknown
+
+from ._docker_official import OFFICIAL_IMAGES
 
 _DIGEST = lazy_compile(r"^[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
 
@@ -148,13 +154,24 @@ _PLATFORMS = frozenset(
 )
 
 
+#: Words of a tag that name an environment or a variant stream rather than a build: they
+#: move too (`hsldevcom/hsl-map-server:prod`, `maps-earth-latest`, `docker:dind`: corpus31).
+_MOVING_WORDS = MOVING_TAGS | {"latest", "prod", "production", "staging", "stage", "dind"}
+_MAJOR_LINE = lazy_compile(r"v[0-9]{1,2}")
+
+
 def moving_tag(tag: str) -> bool:
-    """A branch or channel name, alone or with variant or platform words that carry no
-    version (`lts-alpine`, `snapshot-thick`, `latest-amd64`); `main-4f2a9c1` or
-    `lts-2.440` names one build and is not moving."""
-    first, *rest = tag.lower().split("-")
-    return (first in MOVING_TAGS or (first == "latest" and bool(rest))) and all(
-        _WORD.fullmatch(w) or w in _PLATFORMS for w in rest
+    """A branch, channel or environment name, alone or with variant, platform or
+    major-line words that carry no version (`lts-alpine`, `snapshot-thick`,
+    `latest-amd64`, `maps-earth-latest`, `v2-prod`); `main-4f2a9c1`, `lts-2.440` or
+    `24-dind` names one build or release line and is not moving. `latest` alone has
+    a message of its own."""
+    words = tag.lower().split("-")
+    if words == ["latest"] or not any(word in _MOVING_WORDS for word in words):
+        return False
+    return all(
+        word in _MOVING_WORDS or _WORD.fullmatch(word) or word in _PLATFORMS or _MAJOR_LINE.fullmatch(word)
+        for word in words
     )
 
 
@@ -224,14 +241,31 @@ def names_no_image(image: str) -> bool:
 
 def is_build_reference(image: str) -> bool:
     """Whether the image is a build reference resolved at deploy time (`ko://...`, a
-    Go import path on a source host, or kubebuilder's bare `controller`), or a
-    placeholder that is no image reference, not an image a runtime pulls."""
+    Go import path on a source host, kubebuilder's bare `controller`, or another
+    build's bare stand-in), or a placeholder that is no image reference, not an
+    image a runtime pulls."""
     return (
         image.startswith("ko://")
         or image.partition("/")[0] in SOURCE_HOSTS
         or split_image(image)[0] in KUBEBUILDER_PLACEHOLDERS
         or is_not_a_reference(image)
         or names_the_blank(image)
+        or stands_in_for_a_build(image)
+    )
+
+
+def stands_in_for_a_build(image: str) -> bool:
+    """Whether the image is a bare, untagged name that is no Docker official image
+    (`indexer`, `worker`, `periscope-linux`): Docker Hub serves nothing under it, so it
+    is a build's stand-in that kustomize, skaffold, Cloud Deploy, Tilt or compose
+    replaces (corpus27's AKS Periscope, corpus28's Chroma, corpus31's OSV indexer)."""
+    repository, tag, digest = split_image(image.strip())
+    return (
+        tag is None
+        and digest is None
+        and "/" not in repository
+        and _PATH_COMPONENT.fullmatch(repository) is not None
+        and repository not in OFFICIAL_IMAGES
     )
 
 
