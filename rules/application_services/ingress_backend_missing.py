@@ -22,6 +22,9 @@ How to fix:
             port: {name: http}
 
 Notes:
+    One finding per missing Service (or missing port of a Service) of an Ingress, at
+    the first path that names it, counting the others: several hosts or paths naming
+    one missing Service are one root cause (corpus31).
     A missing Service is reported only when the set shows the application behind it:
     a workload or a Service of that name (the Service renamed, or in another
     namespace), or another backend of the same Ingress that the set resolves. An
@@ -122,21 +125,28 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         namespace = stack.namespace_of(ingress)
         if not isinstance(namespace, str):
             continue
+        # One root cause, one finding: a missing Service (or port) that several paths or
+        # hosts of the Ingress name is reported at the first, counting the others
+        # (corpus31's jellyfin Ingress, one Service for two hosts).
+        found: dict[tuple[Any, ...], list[Any]] = {}  # what is missing -> [path, its words, paths naming it]
         for path, name in backends(ingress):
             service = stack.find("Service", name, namespace, near=ingress)
             if service is None:
                 if _app_in_set(stack, ingress, namespace, name, app_names):
-                    yield StackViolation(ingress, path, f'backend Service "{name}" is not in namespace {namespace}')
+                    said = f'backend Service "{name}" is not in namespace {namespace}'
+                    found.setdefault((name,), [path, said, 0])[2] += 1
                 continue
             named = _backend_port(ingress, path) if isinstance(service, Resource) else None
             exposed = _missing_port(service, named[1]) if named is not None else None
             if named is not None and exposed is not None:
-                yield StackViolation(
-                    ingress,
-                    named[0],
-                    f'backend Service "{name}" has no port {named[1]} (its ports: {exposed}): every request '
-                    "to this path fails",
-                )
+                said = f'backend Service "{name}" has no port {named[1]} (its ports: {exposed})'
+                found.setdefault((name, named[1]), [named[0], said, 0])[2] += 1
+        for (_, *port), (where, said, count) in found.items():
+            if port:
+                paths = "this path" if count == 1 else f"the {count} paths that name it"
+                yield StackViolation(ingress, where, f"{said}: every request to {paths} fails")
+            else:
+                yield StackViolation(ingress, where, said + (f" ({count} of its paths name it)" if count > 1 else ""))
 
 
 RULE = Rule(
