@@ -227,7 +227,8 @@ def is_fill_in(value: str) -> bool:
 def is_placeholder(value: str) -> bool:
     """Values that cannot be a credential in the clear: empty, a boolean, a number, a
     path, only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`,
-    `$DB_PASSWORD`) or to another file's value (`!secret db_password`), ciphertext
+    `$DB_PASSWORD`) or to another file's value (`!secret db_password`) or a secret
+    store's entry (`secret:project/name`, `arn:aws:secretsmanager:...`), ciphertext
     (SOPS's `ENC[...]`), or an instruction to fill it in (`CHANGEME_SECURE_S3_PASSWORD`)."""
     text = value.strip()
     return (
@@ -239,6 +240,7 @@ def is_placeholder(value: str) -> bool:
         or is_encrypted(text)
         or is_fill_in(text)
         or _FILE_REFERENCE.fullmatch(text) is not None
+        or _STORE_REFERENCE.fullmatch(text) is not None
     )
 
 
@@ -261,6 +263,19 @@ def numeric_password(name: Any, value: str) -> bool:
 # ESPHome's `!secret db_password`, Zigbee2MQTT's `!secret.yaml password` (corpus23's
 # z2m reads `!z2msecret.yaml password` from a file mounted from a Secret).
 _FILE_REFERENCE = lazy_compile(r"!(?:secret|[A-Za-z0-9_.-]+\.ya?ml)\s+[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+# A reference to an entry of a secret store, which the program (or a tool before it)
+# resolves: golang/build's `secret:project/name` flags (corpus31's relui, labelled false),
+# Google Secret Manager resource names, AWS Secrets Manager and Parameter Store ARNs,
+# Berglas's `sm://`, vals' `ref+vault://`, 1Password's `op://`, Vault paths.
+_STORE_REFERENCE = lazy_compile(
+    r"secret:[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+"
+    r"|(?:sm|berglas|gcpsm|awssm|awsssm|op|akv|azurekv|doppler|vault|ref\+[a-z0-9]+)://\S+"
+    r"|vault:[A-Za-z0-9_./-]+(?:#[A-Za-z0-9_.-]+)?"
+    r"|projects/[A-Za-z0-9_-]+/secrets/[A-Za-z0-9_-]+(?:/versions/[A-Za-z0-9_-]+)?"
+    r"|arn:aws:(?:secretsmanager|ssm):[A-Za-z0-9:/_+=.@-]+"
+)
 
 
 _ONE_URL = lazy_compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
