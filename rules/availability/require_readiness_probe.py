@@ -35,7 +35,7 @@ Notes:
     long-running container for a probe.
     With the same option, a container whose every declared port is for a scraper or
     a prober is not judged either: named for a scraper (`metrics`, `http-metrics`,
-    `monitoring`, `prometheus`), bound by the container's own metrics or health
+    `monitoring`, `prometheus`, an exporter's `redis-exporter`), bound by the container's own metrics or health
     flag (`--metrics-bind-address=:8080`, `--health-port=9808`, the CSI sidecars'
     `--http-endpoint=:8091`), named by the pod's `prometheus.io/port` annotation, or
     left unnamed by a container that runs a Prometheus exporter (named `*-metrics`
