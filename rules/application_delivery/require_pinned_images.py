@@ -154,9 +154,11 @@ _PLATFORMS = frozenset(
 )
 
 
-#: Words of a tag that name an environment or a variant stream rather than a build: they
-#: move too (`hsldevcom/hsl-map-server:prod`, `maps-earth-latest`, `docker:dind`: corpus31).
-_MOVING_WORDS = MOVING_TAGS | {"latest", "prod", "production", "staging", "stage", "dind"}
+#: Words of a tag that name an environment or a variant stream rather than a build,
+#: wherever they stand: they move too (`hsldevcom/hsl-map-server:prod`,
+#: `maps-earth-latest`, `docker:dind`: corpus31). The channel words above count first
+#: only: `set-by-ci` is a blank a pipeline fills (corpus30's Dialogporten).
+_MOVING_WORDS = frozenset({"latest", "prod", "production", "staging", "stage", "dind"})
 _MAJOR_LINE = lazy_compile(r"v[0-9]{1,2}")
 
 
@@ -167,7 +169,7 @@ def moving_tag(tag: str) -> bool:
     `24-dind` names one build or release line and is not moving. `latest` alone has
     a message of its own."""
     words = tag.lower().split("-")
-    if words == ["latest"] or not any(word in _MOVING_WORDS for word in words):
+    if words == ["latest"] or not (words[0] in MOVING_TAGS or any(word in _MOVING_WORDS for word in words)):
         return False
     return all(
         word in _MOVING_WORDS or _WORD.fullmatch(word) or word in _PLATFORMS or _MAJOR_LINE.fullmatch(word)
