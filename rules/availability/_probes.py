@@ -160,6 +160,24 @@ def _runs_an_exporter(words: list[Any]) -> bool:
     return False
 
 
+def udp_only(ports: Any) -> bool | None:
+    """Whether every declared port is UDP (a game server, a WireGuard endpoint): no
+    httpGet, tcpSocket or grpc probe reaches it, so readiness could only run a
+    command, and reviewers held those findings debatable (corpus25's and corpus32's
+    Valheim, corpus32's WireGuard). None when a port's protocol is not known yet."""
+    listed = as_list(ports)
+    if not listed:
+        return False
+    undecided = False
+    for port in listed:
+        protocol = port.get("protocol") if isinstance(port, Mapping) else None
+        if is_unknown(port) or is_unknown(protocol):
+            undecided = True
+        elif protocol != "UDP":
+            return False
+    return None if undecided else True
+
+
 def diagnostics_only(
     ports: Any, scraped: frozenset[int] | None = frozenset(), flagged: frozenset[int] = frozenset()
 ) -> bool | None:
@@ -214,6 +232,8 @@ def missing_probes(
             ports = container.get("ports")
             if is_unknown(ports) or not as_list(ports):
                 continue
+            if serving_ports_only and udp_only(ports) is not False:
+                continue  # no kubelet probe but a command reaches a UDP server (or not known yet)
             if serving_ports_only:
                 exporter = exporter_ports(container)
                 if exporter is None:

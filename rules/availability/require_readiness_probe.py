@@ -49,6 +49,8 @@ Notes:
     serves only its health endpoint still wants readiness, so that its DaemonSet's
     rolling update waits for the driver (reviewers of three corpora). Another
     unnamed port may serve anything, and is judged.
+    Nor is a container whose every declared port is UDP (a game server, a WireGuard
+    endpoint): no httpGet, tcpSocket or grpc probe reaches it (corpus25, 32).
     Native sidecars (init containers with `restartPolicy: Always`) are not judged.
     A container whose command only waits (`sleep infinity`, `tail -f /dev/null`, a
     `while true; do sleep 3600; done` loop) is not judged: it serves nothing and has
