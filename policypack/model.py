@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from policypack.values import UNKNOWN, Path, as_list, as_mapping, get
+from policypack.values import UNKNOWN, Path, as_list, as_mapping, get, is_unknown
 
 # Where each pod-bearing kind keeps its pod spec.
 POD_SPEC_PATHS: dict[str, Path] = {
@@ -276,6 +276,15 @@ class Container:
 
     def get(self, *keys: str | int) -> Any:
         return get(self.spec, *keys)
+
+    def command_line(self) -> list[Any] | None:
+        """The words of its `command` then its `args`, as written (not only strings);
+        None when either, or one of their words, is not known yet (preview)."""
+        command, args = self.get("command"), self.get("args")
+        if is_unknown(command) or is_unknown(args):
+            return None
+        words = [*as_list(command), *as_list(args)]
+        return None if any(is_unknown(word) for word in words) else words
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from policypack.model import Resource
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
-from ._stores import _HELPER
+from ._stores import main_container
 
 _DEX = "dex"
 _DEX_POD_STORAGE = frozenset({"memory", "sqlite3"})
@@ -44,7 +44,7 @@ def configured_single_instance(stack: Stack, view: Resource) -> bool | None:
     file the container mounts from the set is read: the verdict is the one they all
     give, and not known when they disagree or one is not known yet (the program
     loads one of them, which the rule need not tell apart)."""
-    container = _main_container(view)
+    container = main_container(view)
     if container is None or container is UNKNOWN:
         return None if container is UNKNOWN else False
     image = container.get("image")
@@ -77,43 +77,26 @@ def configured_single_instance(stack: Stack, view: Resource) -> bool | None:
     return repository == _LOKI and files == 0 and _loki_default_config(container)
 
 
-def _main_container(view: Resource) -> Any:
-    """The first regular container, or the one after an exporter or a proxy put first
-    (as `_stores` takes it); UNKNOWN when not known yet, None when there is none."""
-    containers = list(view.containers(init=False, ephemeral=False))
-    for index, container in enumerate(containers):
-        image = container.get("image")
-        if is_unknown(image):
-            return UNKNOWN
-        if isinstance(image, str) and index + 1 < len(containers) and _HELPER.fullmatch(repository_name(image)):
-            continue
-        return container
-    return None
-
-
 def _loki_target(container: Any) -> bool | None:
     """Whether Loki runs as one binary (every component: no target, or `all`)."""
-    command, args = container.get("command"), container.get("args")
-    if is_unknown(command) or is_unknown(args):
+    words = container.command_line()
+    if words is None:
         return None
-    words = [*as_list(command), *as_list(args)]
     for index, word in enumerate(words):
-        if is_unknown(word):
-            return None
         if not isinstance(word, str):
             continue
         if word.startswith(_LOKI_TARGET_FLAGS):
             return word.split("=", 1)[1].strip() == "all"
         if word in ("-target", "--target"):  # the value as the next word
             value = words[index + 1] if index + 1 < len(words) else None
-            return None if is_unknown(value) else (isinstance(value, str) and value.strip() == "all")
+            return isinstance(value, str) and value.strip() == "all"
     return True
 
 
 def _loki_default_config(container: Any) -> bool:
     """Whether Loki runs on the configuration its image ships (no `-config.file`, or
     the image's own `/etc/loki/local-config.yaml`): its ring in memory."""
-    words = [w for w in (*as_list(container.get("command")), *as_list(container.get("args"))) if isinstance(w, str)]
+    words = [word for word in container.command_line() or () if isinstance(word, str)]
     for index, word in enumerate(words):
         if word.startswith(("-config.file=", "--config.file=")):
             return word.split("=", 1)[1].strip() == _LOKI_IMAGE_CONFIG

@@ -49,11 +49,8 @@ def is_idle(container: Container) -> bool | None:
     when its command or arguments are not known yet (preview). The image is not
     read: a `pause` image is rare in a workload, and images are often computed in a
     preview, where reading them would leave every such container unjudged."""
-    command, args = container.get("command"), container.get("args")
-    if is_unknown(command) or is_unknown(args):
-        return None
-    words = [*as_list(command), *as_list(args)]
-    if any(is_unknown(word) for word in words):
+    words = container.command_line()
+    if words is None:
         return None
     if not all(isinstance(word, str) for word in words):
         return False  # malformed: judged as usual
@@ -134,9 +131,8 @@ _LAUNCHERS = frozenset({"exec", "bundle", "tini", "dumb-init", "--", "-c"})
 def exporter_ports(container: Container) -> frozenset[int] | None:
     """The unnamed port numbers of a container that runs a Prometheus exporter (by
     its name or its command); empty otherwise; None when not known yet."""
-    name, command, args = container.get("name"), container.get("command"), container.get("args")
-    words = [*as_list(command), *as_list(args)]
-    if is_unknown(name) or is_unknown(command) or is_unknown(args) or any(is_unknown(w) for w in words):
+    name, words = container.get("name"), container.command_line()
+    if is_unknown(name) or words is None:
         return None
     named = isinstance(name, str) and _EXPORTER_NAME.fullmatch(name) is not None
     if not named and not _runs_an_exporter(words):

@@ -51,7 +51,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from policypack.images import repository_name
-from policypack.model import Resource
+from policypack.model import Container, Resource
 from policypack.patterns import lazy_compile
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
@@ -139,52 +139,63 @@ def runs_single_instance(view: Resource) -> bool | None:
     return _judge_main_container(view, programs=True)
 
 
-def _judge_main_container(view: Resource, programs: bool) -> bool | None:
+def main_container(view: Resource) -> Any:
+    """The pod's main container: the first regular one, or the one after an exporter or
+    a proxy put first (corpus27's memcached behind its exporter). UNKNOWN when the
+    containers or an image before it are not known yet; None when there is none."""
     pod = view.pod_spec
     listed = pod.get("containers") if pod is not None else None
     if is_unknown(listed) or (isinstance(listed, list) and listed and is_unknown(listed[0])):
-        return None
+        return UNKNOWN
     containers = list(view.containers(init=False, ephemeral=False))
     for index, container in enumerate(containers):
         image = container.get("image")
         if is_unknown(image):
-            return None
+            return UNKNOWN
         if isinstance(image, str) and index + 1 < len(containers) and _HELPER.fullmatch(repository_name(image)):
-            continue  # an exporter or a proxy put first: the program is the next container (corpus27's memcached)
-        if isinstance(image, str) and names_no_image(image):
-            return None  # a placeholder (`IMAGE_PLACEHOLDER`): which program runs is unknown
-        repository = ARCH_SUFFIX.sub("", repository_name(image)) if isinstance(image, str) else ""
-        if _SINGLE_INSTANCE_STORE.fullmatch(repository):
-            client = _runs_a_client(container)
-            return True if client is False else (None if client is None else False)
-        if _BROKER_NEEDING_STABLE_NAMES.fullmatch(repository) and view.kind != "StatefulSet":
-            return True
-        if programs and _IN_POD_PROGRAM.fullmatch(repository):
-            return True
-        if programs and repository == _DISTRIBUTION_REGISTRY:
-            return _registry_on_local_storage(container)
-        if programs and _IN_POD_TRACE_STORE.fullmatch(repository):
-            return _keeps_traces_in_pod(container.get("env"))
-        if programs and repository == "minio":
-            return _standalone_minio(container)
-        if programs and repository in _HOMESERVERS:
-            return _synapse_main_process(container)
-        if programs and repository in _WIKI_JS:
-            return _wiki_js_without_ha(container)
-        if programs and repository == "kratos":
-            return _kratos_with_courier(container)
-        if programs and repository in _CLUSTERING_STORES:
-            single = _configured_as_one_node(repository, container)
-            if single is not False:
-                return single
-        scheduler = _runs_a_task_scheduler(container) if programs else False
-        if scheduler is not False:
-            return scheduler
-        coordinator = _runs_a_coordinator_without_standby(container) if programs else False
-        if coordinator is not False:
-            return coordinator
-        return _serves_a_store_port(container.get("ports"))
-    return False
+            continue  # an exporter or a proxy put first: the program is the next container
+        return container
+    return None
+
+
+def _judge_main_container(view: Resource, programs: bool) -> bool | None:
+    container = main_container(view)
+    if container is None or container is UNKNOWN:
+        return None if container is UNKNOWN else False
+    image = container.get("image")
+    if isinstance(image, str) and names_no_image(image):
+        return None  # a placeholder (`IMAGE_PLACEHOLDER`): which program runs is unknown
+    repository = ARCH_SUFFIX.sub("", repository_name(image)) if isinstance(image, str) else ""
+    if _SINGLE_INSTANCE_STORE.fullmatch(repository):
+        client = _runs_a_client(container)
+        return True if client is False else (None if client is None else False)
+    if _BROKER_NEEDING_STABLE_NAMES.fullmatch(repository) and view.kind != "StatefulSet":
+        return True
+    if programs and _IN_POD_PROGRAM.fullmatch(repository):
+        return True
+    if programs and repository == _DISTRIBUTION_REGISTRY:
+        return _registry_on_local_storage(container)
+    if programs and _IN_POD_TRACE_STORE.fullmatch(repository):
+        return _keeps_traces_in_pod(container.get("env"))
+    if programs and repository == "minio":
+        return _standalone_minio(container)
+    if programs and repository in _HOMESERVERS:
+        return _synapse_main_process(container)
+    if programs and repository in _WIKI_JS:
+        return _wiki_js_without_ha(container)
+    if programs and repository == "kratos":
+        return _kratos_with_courier(container)
+    if programs and repository in _CLUSTERING_STORES:
+        single = _configured_as_one_node(repository, container)
+        if single is not False:
+            return single
+    scheduler = _runs_a_task_scheduler(container) if programs else False
+    if scheduler is not False:
+        return scheduler
+    coordinator = _runs_a_coordinator_without_standby(container) if programs else False
+    if coordinator is not False:
+        return coordinator
+    return _serves_a_store_port(container.get("ports"))
 
 
 def unclustered_broker(stack: Stack, view: Resource) -> bool | None:
@@ -304,15 +315,12 @@ def _keeps_traces_in_pod(env: object) -> bool | None:
     return True
 
 
-def _kratos_with_courier(container: Any) -> bool | None:
+def _kratos_with_courier(container: Container) -> bool | None:
     """Whether Ory Kratos runs its mail courier in the serving process
     (`serve --watch-courier`): the courier must run alone, or a second replica sends
     every message twice (corpus29's identity stack). Kratos without it scales out."""
-    command, args = container.get("command"), container.get("args")
-    if is_unknown(command) or is_unknown(args):
-        return None
-    words = [*as_list(command), *as_list(args)]
-    if any(is_unknown(word) for word in words):
+    words = container.command_line()
+    if words is None:
         return None
     for part in (part for word in words if isinstance(word, str) for part in word.split()):
         flag, equals, value = part.partition("=")
