@@ -151,6 +151,8 @@ def precision(findings: list[tuple], labels: list[dict], top: list[tuple] | None
         # from different commits), not by the pack: out of the share.
         "precision": verdicts["true"] / judged if (judged := len(present) - verdicts["artifact"]) else None,
         "false_reported": [label for label in present if label["verdict"] in ("false", "duplicate")],
+        # Labelled true, no longer reported: what a change lost (`--lost` lists them).
+        "true_lost": [label for label in labels if label["verdict"] == "true" and label not in present],
     }
 
 
@@ -166,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--unlabelled", action="store_true", help="list findings of labelled rules without a label")
+    parser.add_argument("--lost", action="store_true", help="list findings labelled true that are no longer reported")
     parser.add_argument("--sample", type=int, metavar="N", help="draw N findings to label (with --out)")
     parser.add_argument("--seed", type=int, default=17, help="seed of the sample's shuffle (default 17)")
     parser.add_argument("--out", type=Path, help="where --sample writes its JSON list")
@@ -219,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     for label in sample["false_reported"]:
         where = f"{label['rule']} {label['file']}:{label['line']}"
         print(f"  {label['verdict'].upper()} still reported: {where} ({label.get('why', '')})")
+    if args.lost:
+        for label in sample["true_lost"]:
+            where = f"{label['rule']} {label['file']}:{label['line']}"
+            print(f"  TRUE no longer reported: {where} ({label.get('why', '')})")
     if args.unlabelled:
         rules = {label["rule"] for label in labels}
         known = {(label["rule"], label["file"], label["line"]) for label in labels}

@@ -216,17 +216,22 @@ def missing_probes(
     ports_only: bool = False,
     serving_ports_only: bool = False,
     exempt: Callable[[Resource, Container], bool] | None = None,
+    portless_judged: Callable[[Resource, Container], bool] | None = None,
 ) -> Iterator[Violation]:
     """A finding for each regular container (not init, not ephemeral) without `probe`.
     A probe whose value is unknown during preview counts as declared; a container that
-    only waits (`is_idle`) has nothing to probe, nor has one the rule `exempt`s."""
+    only waits (`is_idle`) has nothing to probe, nor has one the rule `exempt`s. With
+    `ports_only`, a container that declares no port is judged only when
+    `portless_judged` says it serves a health endpoint all the same."""
     if not runs_until_replaced(obj, options):
         return
     container: Container
     for container in obj.containers(init=False, ephemeral=False):
         if ports_only:
             ports = container.get("ports")
-            if is_unknown(ports) or not as_list(ports):
+            if is_unknown(ports):
+                continue
+            if not as_list(ports) and (portless_judged is None or not portless_judged(obj, container)):
                 continue
             if serving_ports_only and udp_only(ports) is not False:
                 continue  # no kubelet probe but a command reaches a UDP server (or not known yet)
