@@ -26,15 +26,18 @@ Notes:
     deliberately run without one. This is a separate rule from
     `require-readiness-probe` so that choice is one line of configuration
     (`"require-liveness-probe": "disabled"`) rather than a suppression per object.
-    A container that declares no port is judged only when it serves a health
-    endpoint all the same: a health or metrics server bound by a flag
-    (`--health-probe-bind-address=:8081`, `--health-check-addr=:3901`, a CSI
-    sidecar's `--http-endpoint=:8080`), a CSI controller sidecar that elects a
-    leader, or a registrar with a probe mode (below). Reviewers of the fresh corpora
-    held 34 of 36 findings on other port-less containers (queue consumers, bots,
-    controllers, node agents with no health endpoint the manifest shows) debatable:
-    a probe there needs the program to expose something first. Set
-    `containersWithPortsOnly` to false to ask every long-running container.
+    A container that declares no port is judged when it serves all the same: a
+    Service of the set selects its pod (jitsi's nginx and prosody, a token server a
+    Service targets on a port it does not declare), a flag binds a health or metrics
+    server (`--health-probe-bind-address=:8081`, `--health-check-addr=:3901`, a CSI
+    sidecar's `--http-endpoint=:8080`), it runs a Celery worker (`celery inspect ping`
+    is its probe), or it is a CSI sidecar that can answer a probe (below). Other
+    port-less containers (a Kafka consumer, a chat bot, a controller that shows no
+    health endpoint) have nothing a probe could ask until the program exposes
+    something: reviewers of corpora 29 to 32 held those findings debatable, and those
+    on the first kinds true. When whether a Service selects the pod is not known yet
+    (preview), it is not judged. Set `containersWithPortsOnly` to false to ask every
+    long-running container.
     The Kubernetes CSI `livenessprobe` sidecar is not judged in a pod where another
     container declares a liveness probe: it is the endpoint that probe reads (it
     checks the CSI driver over its socket), so the pod's liveness is already
@@ -63,11 +66,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.images import repository_name, split_image
-from policypack.model import Container, Resource
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Container, Resource
 from policypack.patterns import lazy_compile
-from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import as_list, is_unknown
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack
+from policypack.values import UNKNOWN, as_list, is_unknown
 
+from .._serving import serves
 from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, flag_ports, missing_probes
 from ._singletons import container_elects_leader
 
@@ -91,11 +96,11 @@ LIVENESS_PORTS_ONLY = {
     **CONTAINERS_WITH_PORTS_ONLY,
     "default": True,
     "description": (
-        "Only judge containers that declare `ports`, or that serve a health endpoint without declaring its "
-        "port (a health or metrics flag such as `--health-probe-bind-address=:8081`, a CSI sidecar that "
-        "elects a leader or a registrar with a probe mode). On by default: a queue consumer or a bot that "
-        "serves nothing has nothing a probe could ask until the program exposes it. Turn it off to ask "
-        "every long-running container."
+        "Only judge containers that declare `ports`, or that serve without declaring one: a Service of the "
+        "set selects the pod, a flag binds a health or metrics server (`--health-probe-bind-address=:8081`), "
+        "a Celery worker, a CSI sidecar that can answer a probe. On by default: a queue consumer or a bot "
+        "that serves nothing has nothing a probe could ask until the program exposes it. Turn it off to "
+        "ask every long-running container."
     ),
 }
 
@@ -156,24 +161,45 @@ def serves_health_without_port(obj: Resource, container: Container) -> bool:
         return container_elects_leader(container) is True
     if name in CSI_REGISTRARS:
         return not is_csi_sidecar_without_health(container)
+    if _runs_celery_worker(container):
+        return True
     pod = obj.pod_spec
     return pod is not None and any(_is_liveness_sidecar(entry) for entry in as_list(pod.get("containers")))
+
+
+def _runs_celery_worker(container: Container) -> bool:
+    """A Celery worker (`celery -A app worker`, or a `run_celery.sh` script): hung
+    workers are a known failure, and `celery inspect ping` is the probe."""
+    words = container.command_line() or []
+    names = [word.rsplit("/", 1)[-1].lower() for word in words if isinstance(word, str)]
+    return any("celery" in name for name in names) and not any(name in ("beat", "flower") for name in names)
 
 
 def exempt(obj: Resource, container: Container) -> bool:
     return is_csi_liveness_sidecar(obj, container) or is_csi_sidecar_without_health(container)
 
 
-def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
-    yield from missing_probes(
-        obj,
-        options,
-        "livenessProbe",
-        "a hung process is never restarted while the pod stays Running",
-        ports_only=options["containersWithPortsOnly"] is True,
-        exempt=exempt,
-        portless_judged=serves_health_without_port,
-    )
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
+
+    def portless_judged(obj: Resource, container: Container) -> bool:
+        if serves_health_without_port(obj, container):
+            return True
+        return serves(stack, obj, obj, unplaced, services_only=True) is True
+
+    for obj in stack.resources:
+        if obj.kind not in TARGET_KINDS or obj.is_custom_resource:
+            continue
+        for found in missing_probes(
+            obj,
+            options,
+            "livenessProbe",
+            "a hung process is never restarted while the pod stays Running",
+            ports_only=options["containersWithPortsOnly"] is True,
+            exempt=exempt,
+            portless_judged=portless_judged,
+        ):
+            yield StackViolation(obj, found.path, found.message)
 
 
 RULE = Rule(
@@ -182,8 +208,13 @@ RULE = Rule(
     severity=Severity.LOW,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds=TARGET_KINDS,
+    kinds={"Service", CUSTOM_RESOURCES, *POD_KINDS},
     check=check,
-    options={"includeBarePods": INCLUDE_BARE_PODS, "containersWithPortsOnly": LIVENESS_PORTS_ONLY},
+    stack=True,
+    options={
+        **NAMESPACE_OPTION,
+        "includeBarePods": INCLUDE_BARE_PODS,
+        "containersWithPortsOnly": LIVENESS_PORTS_ONLY,
+    },
     tags=("probes",),
 )
