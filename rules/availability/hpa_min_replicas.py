@@ -16,6 +16,11 @@ Notes:
     An autoscaler whose `scaleTargetRef` names a workload kind in another API group
     (`apps.openshift.io/v1` `Deployment`) scales nothing: `hpa-target-missing`
     reports that, and this rule stays quiet.
+
+    An autoscaler whose namespace or `environment`/`env` label names a
+    non-production environment (`dev`, `ndc-dev`, `test`, `demo`, `sandbox`, `temp`,
+    `local`, ...; not staging) is not judged: a floor of one there is the team's
+    choice (corpus25's `ndc-dev`). `judgeNonProduction: true` judges it too.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import is_unknown
 
 from ._autoscalers import names_kind_group
+from ._environment import JUDGE_NON_PRODUCTION, non_production
 
 
 def check(hpa: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -35,6 +41,8 @@ def check(hpa: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     ref = hpa.get("spec", "scaleTargetRef")
     if is_unknown(ref) or (isinstance(ref, Mapping) and names_kind_group(ref) is not True):
         return  # it scales nothing (hpa-target-missing reports the target's API group), or may not
+    if options["judgeNonProduction"] is not True and non_production(hpa, hpa.namespace) is not False:
+        return  # a dev, test or demo environment (or not known yet): a floor of one is the team's choice
     value = hpa.get("spec", "minReplicas")
     if value is None and isinstance(hpa.get("spec"), Mapping):
         yield Violation(("spec", "minReplicas"), f"minReplicas is not set (1 by default); the minimum is {minimum}")
@@ -56,6 +64,7 @@ RULE = Rule(
             "minimum": 1,
             "default": 2,
             "description": "The fewest replicas an autoscaler may scale a workload down to.",
-        }
+        },
+        "judgeNonProduction": JUDGE_NON_PRODUCTION,
     },
 )

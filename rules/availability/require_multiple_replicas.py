@@ -17,6 +17,12 @@ How to fix:
           replicas: 2
 
 Notes:
+    A workload whose namespace or `environment`/`env` label names a non-production
+    environment (the whole name or its last word: `dev`, `aerie-dev`, `test`, `demo`,
+    `sandbox`, `temp`, `local`, ...; not staging) is not judged: one replica there is
+    the team's choice (reviewers of four corpora held 8 of 9 such findings
+    debatable). `judgeNonProduction: true` judges them too.
+
     A workload whose replica count an autoscaler owns (a HorizontalPodAutoscaler,
     a KEDA `ScaledObject` or any custom resource with `spec.scaleTargetRef`, a
     cluster-proportional-autoscaler whose `--target` names it, or an operator whose
@@ -148,6 +154,7 @@ from ._claims import (
     mounted_claims,
 )
 from ._configured import configured_single_instance
+from ._environment import JUDGE_NON_PRODUCTION, non_production
 from ._replicas import replicas
 from ._singletons import may_be_singleton
 from ._stores import runs_single_instance, unclustered_broker
@@ -173,6 +180,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if obj.patched("spec", "replicas"):
             continue  # an overlay's patch sets the count (offline: policypack/builds.py)
+        if options["judgeNonProduction"] is not True and non_production(obj, stack.namespace_of(obj)) is not False:
+            continue  # a dev, test or demo environment (or not known yet): one replica is the team's choice
         if autoscalers.scale(stack, obj) is not False:
             continue  # the autoscaler owns the count (or may: not known yet)
         if serves(stack, obj, view, unplaced) is not True:
@@ -375,6 +384,7 @@ RULE = Rule(
                 "The fewest replicas a Deployment, StatefulSet or Rollout may ask for (0, scaled down, is allowed)."
             ),
         },
+        "judgeNonProduction": JUDGE_NON_PRODUCTION,
     },
     tags=("replicas",),
 )
