@@ -29,10 +29,14 @@ Notes:
     Only containers that declare `ports` are judged by default
     (`containersWithPortsOnly`): a readiness probe is about traffic, and a
     container without ports (a config reloader beside the server, a node agent, a
-    queue consumer) is not what a Service sends it to. A container that serves on
-    a port it does not declare is missed; declare the port (a Service's named
-    `targetPort` needs it anyway), or turn the option off to ask every
-    long-running container for a probe.
+    queue consumer) is not what a Service sends it to. A container that declares no
+    port but is the only container of a pod that a Service of the set selects is
+    judged: it is what the Service sends traffic to, on a port it does not declare
+    (corpus31's token server). In a pod of several port-less containers, which one
+    the Service reaches is not shown, and none is judged; declare the port (a
+    Service's named `targetPort` needs it anyway), or turn the option off to ask
+    every long-running container for a probe. When whether a Service selects the
+    pod is not known yet (preview), the port-less container is not judged.
     With the same option, a container whose every declared port is for a scraper or
     a prober is not judged either: named for a scraper (`metrics`, `http-metrics`,
     `monitoring`, `prometheus`, an exporter's `redis-exporter`), bound by the container's own metrics or health
@@ -62,9 +66,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Container, Resource
-from policypack.rule import Enforcement, Rule, Severity, Violation
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Container, Resource
+from policypack.rule import Enforcement, Rule, Severity, StackViolation
+from policypack.stack import NAMESPACE_OPTION, Stack
+from policypack.values import UNKNOWN, as_list
 
+from .._serving import serves
 from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
 
 
@@ -79,15 +86,29 @@ def _why(container: Container) -> str:
     return "it counts as ready as soon as it starts: Services that select it send it traffic, and rollouts move on"
 
 
-def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
-    yield from missing_probes(
-        obj,
-        options,
-        "readinessProbe",
-        _why,
-        ports_only=options["containersWithPortsOnly"] is True,
-        serving_ports_only=options["containersWithPortsOnly"] is True,
-    )
+def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
+
+    def portless_judged(obj: Resource, container: Container) -> bool:
+        # The pod's only container, which a Service selects: the Service's traffic is its.
+        pod = obj.pod_spec
+        if pod is None or len(as_list(pod.get("containers"))) != 1:
+            return False
+        return serves(stack, obj, obj, unplaced, traffic_only=True, services_only=True) is True
+
+    for obj in stack.resources:
+        if obj.kind not in TARGET_KINDS or obj.is_custom_resource:
+            continue
+        for found in missing_probes(
+            obj,
+            options,
+            "readinessProbe",
+            _why,
+            ports_only=options["containersWithPortsOnly"] is True,
+            serving_ports_only=options["containersWithPortsOnly"] is True,
+            portless_judged=portless_judged,
+        ):
+            yield StackViolation(obj, found.path, found.message)
 
 
 RULE = Rule(
@@ -96,8 +117,13 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.MANDATORY,
     area="availability",
-    kinds=TARGET_KINDS,
+    kinds={"Service", CUSTOM_RESOURCES, *POD_KINDS},
     check=check,
-    options={"includeBarePods": INCLUDE_BARE_PODS, "containersWithPortsOnly": CONTAINERS_WITH_PORTS_ONLY},
+    stack=True,
+    options={
+        **NAMESPACE_OPTION,
+        "includeBarePods": INCLUDE_BARE_PODS,
+        "containersWithPortsOnly": CONTAINERS_WITH_PORTS_ONLY,
+    },
     tags=("probes",),
 )
