@@ -520,6 +520,25 @@ class Builds:
             found.append(labels)
         return tuple(found) if any(found) else ()
 
+    def patched_values(self, file: str, kind: Any, name: Any) -> dict[tuple[Any, ...], Any]:
+        """For each path a patch writes in the object of this kind and name, the value
+        written there when every overlay that deploys `file` writes the same one (the
+        outer patch applies last); UNKNOWN where overlays differ, one does not patch the
+        field, or the value is not known (a JSON 6902 operation)."""
+        chains = []
+        for patches in self._patched_in(file, kind, name):
+            values: dict[tuple[Any, ...], Any] = {}
+            for patch in patches:
+                for path in patch.paths:
+                    values[path] = patch.values.get(path, UNKNOWN)
+            chains.append(values)
+        merged: dict[tuple[Any, ...], Any] = {}
+        for path in {path for values in chains for path in values}:
+            seen = [values.get(path, _CHANGED) for values in chains]
+            same = all(value == seen[0] for value in seen)
+            merged[path] = seen[0] if same and seen[0] is not _CHANGED else UNKNOWN
+        return merged
+
     def patched_paths(
         self, file: str, kind: Any, name: Any, props: Mapping[str, Any] | None = None
     ) -> frozenset[tuple[Any, ...]]:

@@ -497,6 +497,8 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             resource.patched_paths = result.builds.patched_paths(
                 document.file, resource.kind, resource.name, resource.props
             )
+            if resource.patched_paths:
+                resource.patched_values = result.builds.patched_values(document.file, resource.kind, resource.name)
         _judge(document, resource, base, engine, result)
     for path in skipped:
         line, _ = document.locate(path)

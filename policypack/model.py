@@ -338,6 +338,9 @@ class Resource:
     # Offline only: the paths a kustomize patch of the run writes in this object (list
     # positions as "*"); as deployed, those fields are what an overlay makes them.
     patched_paths: frozenset[tuple[Any, ...]] = frozenset()
+    # Offline only: the value a patch writes at each of those paths when the overlays
+    # agree on it, UNKNOWN otherwise (policypack/builds.py `patched_values`).
+    patched_values: Mapping[tuple[Any, ...], Any] = field(default_factory=dict)
     # Offline only: the label fields whose written values the kustomizations overwrite
     # (`commonLabels`), with what they write there (policypack/common_labels.py).
     overwritten_labels: Mapping[tuple[Any, ...], str] = field(default_factory=dict)
@@ -459,6 +462,7 @@ class Resource:
                 deployed_namespace=self.deployed_namespace,
                 patched_labels=self.patched_labels,
                 patched_paths=self.patched_paths,
+                patched_values=self.patched_values,
             )
             for path in self.pod_spec_paths
         ]

@@ -180,7 +180,7 @@ class Stack:
     def pod_labels(self, resource: Resource) -> Any:
         """The labels of the object's pods as far as the set knows them: the template's,
         plus the labels its controller adds, whose values are unknown here."""
-        labels = resource.pod_labels
+        labels = patched_pod_labels(resource, resource.pod_labels)
         if resource.kind == "Pod" or resource.builtin_pod_path is None or not isinstance(labels, Mapping):
             return labels
         return {**{key: UNKNOWN for key in CONTROLLER_POD_LABELS}, **labels}
@@ -545,6 +545,28 @@ def labels_of(value: Any) -> Mapping[str, Any] | None:
     if not isinstance(value, Mapping):
         return None
     return value
+
+
+def patched_pod_labels(resource: Resource, labels: Any) -> Any:
+    """The pod labels as the kustomize patches of the run write them (offline): an
+    overlay that relabels the pod template (dbca-wa's `app: prs-prod`, which its
+    PodDisruptionBudget selects) gives them the patch's value when every overlay
+    agrees on it, and an unknown one otherwise. A patch that replaces the whole labels
+    map leaves them all unknown."""
+    path = resource.pod_metadata_path
+    if path is None or not isinstance(labels, Mapping) or not resource.patched(*path, "labels"):
+        return labels
+    where = (*path, "labels")
+    keys = set()
+    for patched in resource.patched_paths:
+        if not all(a == b or b == "*" for a, b in zip(where, patched, strict=False)):
+            continue  # a patch of another field
+        if len(patched) <= len(where):
+            return UNKNOWN  # the patch writes the labels map itself (or what holds it)
+        keys.add(patched[len(where)])
+    if "*" in keys:
+        return UNKNOWN
+    return {**labels, **{key: resource.patched_values.get((*where, key), UNKNOWN) for key in keys}}
 
 
 def map_selector_matches(selector: Any, labels: Any) -> bool | None:

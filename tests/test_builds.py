@@ -812,3 +812,61 @@ def test_images_a_tiltfile_builds_are_deployed_by_tilt(tmp_path: Path) -> None:
     # A run given a folder below the Tiltfile's does not look above it (as for skaffold:
     # what the run holds decides).
     assert len(pinned_findings(tmp_path / "k8s")) == 4
+
+
+RELABEL_BASE = {
+    "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+    "base/deployment.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: prs, namespace: prs}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: prs}}
+          template:
+            metadata: {labels: {app: prs}}
+            spec:
+              containers: [{name: prs, image: "registry.example.com/prs:1.0.0", ports: [{containerPort: 8080}]}]
+        """,
+}
+
+
+def relabel_overlay(name: str, app: str) -> dict[str, str]:
+    return {
+        f"overlays/{name}/kustomization.yaml": """\
+            resources: [../../base, pdb.yaml]
+            patches: [{path: patch.yaml}]
+            """,
+        f"overlays/{name}/patch.yaml": f"""\
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {{name: prs}}
+            spec:
+              selector: {{matchLabels: {{app: {app}}}}}
+              template:
+                metadata: {{labels: {{app: {app}}}}}
+            """,
+        f"overlays/{name}/pdb.yaml": f"""\
+            apiVersion: policy/v1
+            kind: PodDisruptionBudget
+            metadata: {{name: prs-{name}, namespace: prs}}
+            spec:
+              maxUnavailable: 1
+              selector: {{matchLabels: {{app: prs-prod}}}}
+            """,
+    }
+
+
+def test_pod_labels_an_overlays_patch_writes_are_the_ones_selected(tmp_path: Path) -> None:
+    # corpus33 (dbca-wa's PRS): the prod overlay relabels the pod template `app:
+    # prs-prod`, and its PodDisruptionBudget selects that label.
+    write(tmp_path, RELABEL_BASE)
+    write(tmp_path, relabel_overlay("prod", "prs-prod"))
+    assert rule_findings(tmp_path, "pdb-selects-no-pods") == []
+    # A patch that writes another label: the budget selects nothing, as deployed.
+    write(tmp_path, relabel_overlay("prod", "prs-live"))
+    assert len(rule_findings(tmp_path, "pdb-selects-no-pods")) == 1
+    # Two overlays that write different labels: which one is deployed is not known.
+    write(tmp_path, relabel_overlay("prod", "prs-prod"))
+    write(tmp_path, relabel_overlay("live", "prs-live"))
+    assert rule_findings(tmp_path, "pdb-selects-no-pods") == []
