@@ -119,6 +119,9 @@ class _Kustomization:
     namespace: str | None = None
     # What its patches set on objects (labels, and the paths they write).
     patches: list[Patched] = field(default_factory=list)
+    # What it puts before and after every object's name (`namePrefix`, `nameSuffix`).
+    name_prefix: str = ""
+    name_suffix: str = ""
 
 
 #: A patched path's list positions: any entry (a strategic-merge patch merges a list
@@ -258,6 +261,10 @@ class Patched:
     values: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _common_labels(data: Mapping[str, Any]) -> dict[str, str]:
     """`commonLabels`, and `labels` entries with `includeSelectors: true` (which kustomize
     also writes into selectors and pod templates)."""
@@ -333,6 +340,8 @@ class Builds:
             common_labels=_common_labels(data),
             namespace=namespace if isinstance(namespace, str) and namespace else None,
             patches=_read_patches(directory, data),
+            name_prefix=_text(data.get("namePrefix")),
+            name_suffix=_text(data.get("nameSuffix")),
         )
         self._kustomizations[directory] = kustomization
         for key in _INCLUDE_KEYS:
@@ -492,6 +501,23 @@ class Builds:
                 labels.update(kustomization.common_labels)
             found.append(labels)
         return tuple(found)
+
+    def deployed_names(self, file: str, name: Any) -> frozenset[str]:
+        """The names the outermost kustomizations that deploy `file` give an object
+        written as `name`, when their `namePrefix` or `nameSuffix` change it (the inner
+        kustomization's first): corpus33's `prod-` overlay, whose autoscaler names its
+        Deployment `prod-classificateur-ia`. Kustomize rewrites references to the
+        written name as well, so either name finds the object."""
+        if not isinstance(name, str) or not self._kustomizations:
+            return frozenset()
+        found = set()
+        for chain in self._file_chains(file):
+            deployed = name
+            for kustomization in reversed(chain):  # the innermost renames first
+                deployed = f"{kustomization.name_prefix}{deployed}{kustomization.name_suffix}"
+            if deployed != name:
+                found.add(deployed)
+        return frozenset(found)
 
     def _patched_in(self, file: str, kind: Any, name: Any) -> list[list[Patched]]:
         """For each outermost kustomization that deploys `file`, the patches of its

@@ -493,6 +493,7 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             resource.deployed_images = result.builds.deployed_images(document.file, _images(resource))
             resource.added_labels = added_labels
             resource.deployed_namespace = result.builds.namespace(document.file)
+            resource.deployed_names = result.builds.deployed_names(document.file, resource.name)
             resource.patched_labels = result.builds.patched_labels(document.file, resource.kind, resource.name)
             resource.patched_paths = result.builds.patched_paths(
                 document.file, resource.kind, resource.name, resource.props

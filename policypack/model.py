@@ -341,6 +341,9 @@ class Resource:
     # Offline only: the value a patch writes at each of those paths when the overlays
     # agree on it, UNKNOWN otherwise (policypack/builds.py `patched_values`).
     patched_values: Mapping[tuple[Any, ...], Any] = field(default_factory=dict)
+    # Offline only: the names the kustomizations that deploy this object give it
+    # (`namePrefix`, `nameSuffix`), when they differ from the written one.
+    deployed_names: frozenset[str] = frozenset()
     # Offline only: the label fields whose written values the kustomizations overwrite
     # (`commonLabels`), with what they write there (policypack/common_labels.py).
     overwritten_labels: Mapping[tuple[Any, ...], str] = field(default_factory=dict)
@@ -463,6 +466,7 @@ class Resource:
                 patched_labels=self.patched_labels,
                 patched_paths=self.patched_paths,
                 patched_values=self.patched_values,
+                deployed_names=self.deployed_names,
             )
             for path in self.pod_spec_paths
         ]

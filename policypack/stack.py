@@ -421,7 +421,7 @@ class Stack:
         undecided = False
         found = Selection()
         for resource in candidates:
-            if resource.name == name:
+            if resource.name == name or name in resource.deployed_names:
                 found.matched.append(resource)
             # A name not known yet, or a template's blank YAML read as structure
             # (`name: {name}`, corpus26's deploy scripts), may be this one.

@@ -870,3 +870,34 @@ def test_pod_labels_an_overlays_patch_writes_are_the_ones_selected(tmp_path: Pat
     write(tmp_path, relabel_overlay("prod", "prs-prod"))
     write(tmp_path, relabel_overlay("live", "prs-live"))
     assert rule_findings(tmp_path, "pdb-selects-no-pods") == []
+
+
+def prefix_overlay(target: str) -> dict[str, str]:
+    return {
+        "overlays/prod/kustomization.yaml": """\
+            namePrefix: prod-
+            nameSuffix: -v2
+            resources: [../../base, hpa.yaml]
+            """,
+        "overlays/prod/hpa.yaml": f"""\
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata: {{name: prs, namespace: prs}}
+            spec:
+              scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: {target}}}
+              minReplicas: 2
+              maxReplicas: 5
+            """,
+    }
+
+
+def test_a_name_prefix_and_suffix_give_objects_their_deployed_names(tmp_path: Path) -> None:
+    # corpus33 (an ML classifier's prod overlay): `namePrefix: prod-` renames the base's
+    # Deployment, and the overlay's autoscaler names it as deployed.
+    write(tmp_path, {**RELABEL_BASE, "base/kustomization.yaml": "namePrefix: app-\nresources: [deployment.yaml]\n"})
+    write(tmp_path, prefix_overlay("prod-app-prs-v2"))
+    assert rule_findings(tmp_path, "hpa-target-missing") == []
+    write(tmp_path, prefix_overlay("prs"))  # the written name, which kustomize rewrites
+    assert rule_findings(tmp_path, "hpa-target-missing") == []
+    write(tmp_path, prefix_overlay("prod-prs"))  # the inner prefix left out: no such object
+    assert len(rule_findings(tmp_path, "hpa-target-missing")) == 1
