@@ -73,10 +73,13 @@ Notes:
     annotation set to `false` (Azure, Oracle Cloud, OpenStack), Alibaba's address
     type `internet`, IBM's IP type `public`, and Tencent Cloud's internet charge
     type or bandwidth, which only a public load balancer has (corpus30's tenant
-    proxy, whose comment asks TKE for a new public load balancer). Reviewers held
-    those findings debatable (corpus28's Vespa, corpus29's Traefik entry point on
-    GKE, corpus30's tenant proxy). The opt-in annotation set to `false`
-    still says it is not intended. Where policy wants the opt-in annotation on
+    proxy, whose comment asks TKE for a new public load balancer), and a public
+    address the Service names (`spec.loadBalancerIP: 35.188.67.38`, or a bare-metal
+    load balancer's address annotation): a team reserves a static public address for
+    a Service meant to be reached at it (corpus31's maintner.golang.org and
+    gerritbot). Reviewers held those findings debatable (corpus28's Vespa, corpus29's
+    Traefik entry point on GKE, corpus30's tenant proxy, corpus31's two Go servers).
+    The opt-in annotation set to `false` still says it is not intended. Where policy wants the opt-in annotation on
     every public Service, set `explicitPublicIsIntended` to false.
 
     Nor is a LoadBalancer reported that a bare-metal load balancer of the set gives a
@@ -202,6 +205,25 @@ def requests_private_address(service: Resource, annotations: Mapping[str, Any]) 
     return True
 
 
+def requested_public_address(service: Resource, annotations: Mapping[str, Any]) -> str | None:
+    """How the Service asks for a public address it names (`spec.loadBalancerIP:
+    35.188.67.38`, a reserved static address: corpus31's maintner.golang.org), when
+    every address it names is a global one; None otherwise. A team reserves a public
+    address for a Service that is meant to be reached at it."""
+    requested = [service.get("spec", "loadBalancerIP"), *(annotations.get(key) for key in ADDRESS_ANNOTATIONS)]
+    addresses = [part.strip() for value in requested if isinstance(value, str) for part in value.split(",")]
+    addresses = [address for address in addresses if address]
+    if not addresses:
+        return None
+    for address in addresses:
+        try:
+            if not ipaddress.ip_address(address).is_global:
+                return None
+        except ValueError:
+            return None
+    return f"it asks for the public address {', '.join(addresses)}"
+
+
 def judge(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     """The verdict on one Service by what it shows itself (the rule's `object_check`,
     with which Pulumi remediates)."""
@@ -223,7 +245,7 @@ def judge(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         return
     if requests_private_address(service, annotations) is not False:
         return  # a private address (a home lab's MetalLB pool), or not known yet
-    asked = asks_for_public(text)
+    asked = asks_for_public(text) or requested_public_address(service, annotations)
     if asked is not None and options["explicitPublicIsIntended"] and opt_in not in text:
         return  # it asks its cloud for a public address in so many words (and the opt-in says no otherwise)
     reason = asked or "no internal-load-balancer annotation makes it internal"

@@ -57,8 +57,12 @@ Notes:
     entrypoint, whose certificate is in Traefik's configuration (moov-io's payment
     services in corpus18). The same annotation on another controller's Ingress
     (ingress-nginx redirects only hosts that have TLS) changes nothing. TLS
-    terminated elsewhere in front of the controller is invisible in the Ingress:
-    suppress the rule on such an Ingress with the reason. During a Pulumi preview an unknown `tls` section or
+    terminated elsewhere in front of the controller is mostly invisible in the
+    Ingress: suppress the rule on such an Ingress with the reason. One sign of it is
+    read: ingress-nginx's `nginx.ingress.kubernetes.io/force-ssl-redirect: "true"`,
+    which redirects plain HTTP even for hosts without a certificate of the
+    controller's, the setting its documentation gives for TLS offloaded to a load
+    balancer in front (corpus33's fintech admin front end). During a Pulumi preview an unknown `tls` section or
     host is given the benefit of the doubt.
     Zalando's kube-ingress-aws-controller takes its certificate from
     `zalando.org/aws-load-balancer-ssl-cert` or, without it, finds one in ACM or IAM
@@ -200,6 +204,11 @@ TRAEFIK_RESOLVER = "traefik.ingress.kubernetes.io/router.tls.certresolver"
 TRAEFIK_ENTRYPOINTS = "traefik.ingress.kubernetes.io/router.entrypoints"
 #: Entrypoint names Traefik's documentation and Helm chart give to TLS entrypoints.
 TLS_ENTRYPOINTS = frozenset({"websecure", "https"})
+#: ingress-nginx's redirect to HTTPS for hosts without a certificate of its own: its
+#: documented use is TLS terminated by a load balancer in front of the controller
+#: (corpus33's fintech admin front end).
+NGINX_FORCE_SSL_REDIRECT = "nginx.ingress.kubernetes.io/force-ssl-redirect"
+
 #: Traefik 1.x's own redirect (`ingress.kubernetes.io/ssl-redirect: "true"` on an
 #: Ingress of class `traefik`): the frontend answers HTTP with a redirect to its TLS
 #: entrypoint, whose certificate (default or ACME) is in Traefik's own configuration.
@@ -368,6 +377,9 @@ def judge(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
                 "plain HTTP: redirect or refuse HTTP",
             )
         return
+    force = annotations.get(NGINX_FORCE_SSL_REDIRECT)
+    if force is UNKNOWN or (isinstance(force, str) and force.strip().lower() == "true"):
+        return  # ingress-nginx behind a load balancer that terminates TLS (or not known yet)
     tls = ingress.get("spec", "tls")
     if tls is UNKNOWN:
         return

@@ -15,6 +15,9 @@ How to fix:
     floor. (Kubernetes keeps the current count when the field is absent.)
 
 Notes:
+    An autoscaler whose `minReplicas` and `maxReplicas` are both the count written
+    (`replicas: 1` under a 1-to-1 autoscaler, corpus33) can only hold that count: an
+    apply resets nothing, and the workload is not reported.
     In Pulumi, also consider `ignoreChanges: ["spec.replicas"]` if the field must
     stay for the first creation.
 """
@@ -27,6 +30,7 @@ from typing import Any
 from policypack.model import Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
+from policypack.values import is_unknown
 
 from ._autoscalers import names_kind_group
 
@@ -42,6 +46,12 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         target = stack.find(kind, name, stack.namespace_of(hpa), near=hpa)
         if not isinstance(target, Resource) or not isinstance(target.get("spec", "replicas"), int):
             continue  # absent (fine) or not known yet
+        floor, ceiling = hpa.get("spec", "minReplicas"), hpa.get("spec", "maxReplicas")
+        floor = 1 if floor is None else floor
+        if is_unknown(floor) or is_unknown(ceiling):
+            continue  # they may both be the count written (preview)
+        if isinstance(ceiling, int) and floor == ceiling == target.get("spec", "replicas"):
+            continue  # the autoscaler can only hold the count written: an apply resets nothing (corpus33)
         yield StackViolation(
             target,
             ("spec", "replicas"),
