@@ -90,6 +90,12 @@ _IN_POD_PROGRAM = lazy_compile(
     # verdaccio npm registry) and an Icecast server fed by one source stream: corpus26
     # (a project's own build named after them: `zot-build`, `cadence_icecast2`)
     r"|zot(?:-[a-z0-9]+)*|verdaccio|(?:[a-z0-9]+[-_])*icecast2?"
+    # Buildbarn's scheduler keeps its build queue in memory: a second replica behind the
+    # one Service splits clients and workers between two queues (corpus33)
+    r"|bb-scheduler"
+    # Jitsi Meet's conference focus and its XMPP server (Prosody, which does not cluster):
+    # a second replica of the pod is a second Jitsi, and one room's users split between them
+    r"|jicofo|prosody"
 )
 # Docker's distribution registry keeps images on the pod's filesystem unless a storage
 # driver is configured (REGISTRY_STORAGE=s3, gcs, azure, ...).

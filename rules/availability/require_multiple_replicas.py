@@ -83,7 +83,9 @@ Notes:
       that every replica would claim it: corpus17, 19),
       Home Assistant, a UniFi controller, Nexus Repository OSS (corpus24), a
       Jupyter server or JupyterHub's hub (corpus25), zot, verdaccio and Docker's
-      registry without a storage driver, an Icecast server (corpus26), Wiki.js
+      registry without a storage driver, an Icecast server (corpus26), Buildbarn's
+      scheduler, whose build queue is in memory (`bb-scheduler`, corpus33), Jitsi
+      Meet's focus (`jicofo`) and XMPP server (Prosody, which does not cluster), Wiki.js
       with its high-availability mode set off (`HA_ACTIVE: "false"`, corpus27) or on
       SQLite (on PostgreSQL without the setting it is judged: HA mode and a second
       replica are the advice, corpus24),

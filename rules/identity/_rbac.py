@@ -434,6 +434,36 @@ def account_of(pod: PodSpec) -> Any:
     return "default"
 
 
+#: Resources a pod's service account is granted `use` of at admission: a binding that
+#: grants only these lets the pod be admitted, and makes it no client of the API.
+ADMISSION_RESOURCES = frozenset({"podsecuritypolicies", "securitycontextconstraints"})
+
+
+def _admission_only(stack: Stack, binding: Resource) -> bool:
+    """Whether the binding's role (in the set) grants only `use` of pod security
+    policies or security context constraints: corpus33's `allowed-psps` Role, bound
+    to the group of every service account, which made every pod of the namespace
+    look like an API client."""
+    kind, name = binding.get("roleRef", "kind"), binding.get("roleRef", "name")
+    if kind not in ("Role", "ClusterRole"):
+        return False
+    role = stack.find(kind, name, stack.namespace_of(binding) if kind == "Role" else None, near=binding)
+    if not isinstance(role, Resource) or role.get("aggregationRule") is not None:
+        return False
+    rules = role.get("rules")
+    if not isinstance(rules, list) or not rules:
+        return False
+    for rule in rules:
+        if not isinstance(rule, Mapping):
+            return False
+        verbs, resources = rule.get("verbs"), rule.get("resources")
+        if not isinstance(verbs, list) or not isinstance(resources, list) or rule.get("nonResourceURLs"):
+            return False
+        if set(verbs) != {"use"} or not resources or not set(resources) <= ADMISSION_RESOURCES:
+            return False
+    return True
+
+
 class Bindings:
     """The service accounts the set's RoleBindings and ClusterRoleBindings name, built
     once per set so that each pod's lookup does not walk every binding."""
@@ -451,7 +481,7 @@ class Bindings:
                 key = (account.name, account.get("metadata", "namespace"))
                 self._moved.setdefault(key, set()).add(account.deployed_namespace)
         for binding in stack.of_kind(*BINDING_KINDS):
-            if binding.is_custom_resource:
+            if binding.is_custom_resource or _admission_only(stack, binding):
                 continue
             listed = binding.get("subjects")
             self.open = self.open or listed is UNKNOWN

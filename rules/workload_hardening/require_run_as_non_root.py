@@ -45,6 +45,11 @@ Notes:
     manifest does not show (corpus27's openshift/release and thoth; a reviewer of
     corpus25 held the same of a chart rendered for OpenShift). Its `runAsUser: 0` or
     `runAsNonRoot: false` is still reported.
+    kaniko's executor (`gcr.io/kaniko-project/executor`, or an image named
+    `kaniko`) is not judged: it builds images by unpacking their filesystems over
+    its own root, and must run as root (corpus33); run such builds on nodes or in a
+    sandbox (gVisor, Kata) kept for them, or use rootless BuildKit. During a preview,
+    a container whose image is not known yet may be kaniko's, and is judged once it is.
 """
 
 from __future__ import annotations
@@ -52,10 +57,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policypack.images import repository_name, split_image
 from policypack.model import POD_KINDS, Container, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import UNKNOWN
+from policypack.values import UNKNOWN, is_unknown
 
 from .._fixes import set_where_found
 from .._pod_level import named
@@ -80,6 +86,20 @@ def wanted_of(accept_user: bool) -> str:
     return "runAsNonRoot: true or a runAsUser above 0" if accept_user else "runAsNonRoot: true"
 
 
+def builds_images_as_root(container: Container) -> bool:
+    """kaniko's executor (`gcr.io/kaniko-project/executor`, a `.../kaniko` build of
+    it): it unpacks each base image's filesystem over its own root, and its
+    documentation says it must run as root (corpus33's kaniko examples: false). An
+    image not known yet (preview) may be it: unknown fires nothing."""
+    image = container.get("image")
+    if is_unknown(image):
+        return True
+    if not isinstance(image, str):
+        return False
+    name = split_image(image)[0]
+    return name.endswith("kaniko-project/executor") or repository_name(image) == "kaniko"
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     pod = obj.pod_spec
     if pod is None or may_be_windows_pod(obj):
@@ -91,6 +111,8 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     # false, or nothing said anywhere): one root cause, one finding (rules/_pod_level.py).
     from_pod: dict[str, list[Container]] = {"root": [], "false": [], "unset": []}
     for container in obj.containers():
+        if builds_images_as_root(container):
+            continue  # kaniko unpacks image filesystems into its own root: it must be root
         user, own_user = effective(container, pod_context, "runAsUser")
         non_root, own_non_root = effective(container, pod_context, "runAsNonRoot")
         if user is UNKNOWN:
