@@ -13,7 +13,9 @@ are not. `Builds` reads the kustomizations and skaffold configs among the run's
 files and tells, for a file and an image written in it, which references are
 deployed (`deployed`):
 
-- **kustomize**: a kustomization applies to the files of its directory, the files
+- **kustomize**: a kustomization applies to the files of its directory that it
+  names (a file beside it that it does not name is no part of its build: corpus33's
+  leftover `prod/cronjob.yaml`), the files
   its `resources` name in other folders (`cms/deployment.yml`), and the directories
   its `resources`, `bases` and `components` name (following the kustomizations found
   there). Only the outermost kustomizations of the run (those
@@ -119,6 +121,9 @@ class _Kustomization:
     namespace: str | None = None
     # What its patches set on objects (labels, and the paths they write).
     patches: list[Patched] = field(default_factory=list)
+    # The files of its own directory it names (`resources`, patches, generators, ...):
+    # kustomize deploys only what a kustomization names, not every file beside it.
+    here: set[str] = field(default_factory=set)
     # What it puts before and after every object's name (`namePrefix`, `nameSuffix`).
     name_prefix: str = ""
     name_suffix: str = ""
@@ -261,6 +266,20 @@ class Patched:
     values: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
+def _strings_in(data: Any, depth: int = 0) -> Iterator[str]:
+    """Every string value in a kustomization (file names among them)."""
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, Mapping):
+        for value in data.values():
+            yield from _strings_in(value, depth + 1)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings_in(value, depth + 1)
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -344,6 +363,13 @@ class Builds:
             name_suffix=_text(data.get("nameSuffix")),
         )
         self._kustomizations[directory] = kustomization
+        kustomization.here = {
+            path
+            for text in _strings_in(data)
+            if "://" not in text
+            and os.path.dirname(path := os.path.normpath(os.path.join(directory, text))) == directory
+            and os.path.isfile(path)
+        }
         for key in _INCLUDE_KEYS:
             entries = data.get(key)
             for entry in entries if isinstance(entries, list) else []:
@@ -405,7 +431,11 @@ class Builds:
         found = self._by_file.get(path)
         if found is not None:
             return found
-        found = list(self._chains(os.path.dirname(path)))
+        directory = os.path.dirname(path)
+        own = self._kustomizations.get(directory)
+        # A file beside a kustomization that names it not (a leftover, or one applied
+        # on its own) is not deployed by it (corpus33's requeue: prod/cronjob.yaml).
+        found = list(self._chains(directory)) if own is None or path in own.here else []
         for directory in self._naming.get(path, ()):
             found += [chain for chain in self._chains(directory) if all(chain is not c for c in found)]
         self._by_file[path] = found

@@ -901,3 +901,23 @@ def test_a_name_prefix_and_suffix_give_objects_their_deployed_names(tmp_path: Pa
     assert rule_findings(tmp_path, "hpa-target-missing") == []
     write(tmp_path, prefix_overlay("prod-prs"))  # the inner prefix left out: no such object
     assert len(rule_findings(tmp_path, "hpa-target-missing")) == 1
+
+
+def test_a_file_beside_a_kustomization_that_does_not_name_it_is_judged_as_written(tmp_path: Path) -> None:
+    # corpus33 (GoDaddy's requeue): prod/kustomization.yaml deploys ../base with the
+    # tag `prod`; prod/cronjob.yaml beside it, which it does not name, is no part of
+    # that build, so "a kustomization deploys it as ...:prod" was false.
+    write(tmp_path, BASE)
+    write(tmp_path, overlay("prod", "images: [{name: registry.k8s.io/sig-storage/csi-provisioner, newTag: v5.1.0}]"))
+    (tmp_path / "overlays/prod/extra.yaml").write_text(deployment("registry.example.com/requeue:latest"))
+    builds = Builds([str(tmp_path / "overlays/prod/kustomization.yaml")])
+    extra = str(tmp_path / "overlays/prod/extra.yaml")
+    assert builds.deployed(extra, "registry.example.com/requeue:latest") == ("registry.example.com/requeue:latest",)
+    assert [m for m in pinned_findings(tmp_path) if "kustomization deploys" in m] == []
+    # Named in its resources, it is deployed by the overlay.
+    write(tmp_path, overlay("prod", "images: [{name: registry.example.com/requeue, newTag: v2.0.1}]"))
+    (tmp_path / "overlays/prod/kustomization.yaml").write_text(
+        "resources: [../../base, extra.yaml]\nimages: [{name: registry.example.com/requeue, newTag: v2.0.1}]\n"
+    )
+    builds = Builds([str(tmp_path / "overlays/prod/kustomization.yaml")])
+    assert builds.deployed(extra, "registry.example.com/requeue:latest") == ("registry.example.com/requeue:v2.0.1",)
