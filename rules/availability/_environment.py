@@ -18,7 +18,27 @@ from policypack.patterns import lazy_compile
 from policypack.values import is_unknown
 
 NON_PRODUCTION_WORDS = frozenset(
-    {"dev", "develop", "development", "test", "testing", "demo", "sandbox", "playground", "temp", "tmp", "local"}
+    {
+        "dev",
+        "develop",
+        "development",
+        "test",
+        "testing",
+        "demo",
+        "sandbox",
+        "playground",
+        "temp",
+        "tmp",
+        "local",
+        # a proof of concept, and the namespaces examples and tutorials deploy into
+        # (corpus33's Kylin example: `environment: poc` in `kylin-example`)
+        "poc",
+        "example",
+        "examples",
+        "sample",
+        "samples",
+        "tutorial",
+    }
 )
 # The label keys teams write an environment in (on the object or its pod template).
 ENVIRONMENT_LABELS = ("environment", "env", "app.kubernetes.io/environment")
@@ -29,8 +49,8 @@ JUDGE_NON_PRODUCTION = {
     "default": False,
     "description": (
         "Also judge workloads whose namespace (the whole name or its last word: `dev`, `aerie-dev`, `test`, "
-        "`demo`, `sandbox`, `temp`, `local`, ...) or `environment`/`env` label names a non-production "
-        "environment. Off by default: one replica there is the team's choice."
+        "`demo`, `sandbox`, `temp`, `local`, `poc`, `example`, ...) or `environment`/`env` label names a "
+        "non-production environment. Off by default: one replica there is the team's choice."
     ),
 }
 

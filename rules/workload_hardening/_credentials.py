@@ -33,6 +33,8 @@ CREDENTIAL_WORDS = frozenset(
         "AUTHTOKEN",
         # A wallet's recovery phrase (NibiruChain's COMPOUNDER_MNEMONIC, corpus20).
         "MNEMONIC",
+        # ZITADEL's `--masterkey`, which encrypts its stored secrets (corpus33).
+        "MASTERKEY",
     }
 )
 CREDENTIAL_PAIRS = frozenset(
@@ -393,6 +395,15 @@ VALUE_PATTERNS: tuple[tuple[str, tuple[str, ...], Pattern], ...] = (
         "a Slack webhook URL",
         ("https://hooks.slack.com/services/",),
         lazy_compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/\w+"),
+    ),
+    (
+        # Feishu's (Lark's) and WeCom's group-bot webhooks: the URL is the token (corpus33).
+        "a chat bot webhook URL",
+        ("open-apis/bot/v2/hook/", "qyapi.weixin.qq.com/cgi-bin/webhook/send"),
+        lazy_compile(
+            r"https://open\.(?:feishu\.cn|larksuite\.com)/open-apis/bot/v2/hook/[0-9a-f-]{30,}"
+            r"|https://qyapi\.weixin\.qq\.com/cgi-bin/webhook/send\?key=[0-9a-f-]{30,}"
+        ),
     ),
     ("a Stripe secret key", ("_live_", "_test_"), lazy_compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")),
     ("a Google API key", ("AIza",), lazy_compile(r"\bAIza[0-9A-Za-z_-]{35}")),

@@ -13,6 +13,10 @@ of a well-known server image, as that image documents the switch:
 - `ALLOW_EMPTY_PASSWORD: "yes"` (Bitnami's images: PostgreSQL, MySQL, Redis,
   MongoDB, ...) while the container sets no `*_PASSWORD` variable: the server
   starts without one;
+- `ALLOW_ANONYMOUS_LOGIN: "yes"` without `ZOO_ENABLE_AUTH: "yes"` (Bitnami's
+  ZooKeeper): every client reads and writes every znode (corpus33's Dubbo
+  registry), and `ALLOW_NONE_AUTHENTICATION: "yes"` without a root password
+  (Bitnami's etcd);
 - `GF_AUTH_ANONYMOUS_ENABLED: "true"` with `GF_AUTH_ANONYMOUS_ORG_ROLE: Admin`
   (Grafana): every visitor is an administrator, who can add data sources and read
   their credentials;
@@ -65,6 +69,7 @@ YES_WORDS = frozenset({"yes", "true", "1", "on"})
 # Variables that give MySQL's or MariaDB's root a password (then an empty one is
 # only allowed, not used).
 _ROOT_PASSWORD = lazy_compile(r"(?:MYSQL|MARIADB)_(?:RANDOM_)?ROOT_PASSWORD(?:_FILE|_HASH)?")
+_ETCD_ROOT_PASSWORD = lazy_compile(r"ETCD_ROOT_PASSWORD(?:_FILE)?")
 # A password variable of Bitnami's images (`POSTGRESQL_PASSWORD`, `REDIS_PASSWORD_FILE`,
 # `MONGODB_ROOT_PASSWORD`, ...).
 _PASSWORD = lazy_compile(r"[A-Z0-9_]*PASSWORD(?:_FILE)?")
@@ -122,6 +127,16 @@ def _findings(env: Environment, own_hba_file: bool) -> Iterator[tuple[str, str]]
     quiet = env.open or env.sets(_PASSWORD, but="ALLOW_EMPTY_PASSWORD")
     if allow is not None and allow.strip().lower() in YES_WORDS and not quiet:
         yield "ALLOW_EMPTY_PASSWORD", "is yes and no password is set: the server starts without one"
+    login, zoo_auth = env.literal("ALLOW_ANONYMOUS_LOGIN"), env.values.get("ZOO_ENABLE_AUTH")
+    if (
+        (login or "").strip().lower() in YES_WORDS
+        and not env.open
+        and (zoo_auth is None or (isinstance(zoo_auth, str) and zoo_auth.strip().lower() not in YES_WORDS))
+    ):
+        yield "ALLOW_ANONYMOUS_LOGIN", "is yes and ZOO_ENABLE_AUTH is not: ZooKeeper lets any client in unauthenticated"
+    etcd = env.literal("ALLOW_NONE_AUTHENTICATION")
+    if (etcd or "").strip().lower() in YES_WORDS and not env.open and not env.sets(_ETCD_ROOT_PASSWORD):
+        yield "ALLOW_NONE_AUTHENTICATION", "is yes and no root password is set: etcd serves any client unauthenticated"
     anonymous, role = env.literal("GF_AUTH_ANONYMOUS_ENABLED"), env.literal("GF_AUTH_ANONYMOUS_ORG_ROLE")
     if (anonymous or "").strip().lower() == "true" and (role or "").strip().lower() == "admin":
         yield "GF_AUTH_ANONYMOUS_ORG_ROLE", "is Admin with anonymous access on: every visitor administers Grafana"
