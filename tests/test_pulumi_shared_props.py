@@ -151,11 +151,11 @@ def test_remediate_answers_as_the_sdk_servicer(remediate: bool) -> None:
         made = servicer(cls)
         if remediate:
             config = proto.ConfigureAnalyzerRequest()
-            config.policyConfig["require-liveness-probe"].enforcementLevel = proto.REMEDIATE
+            config.policyConfig["pss-host-namespaces"].enforcementLevel = proto.REMEDIATE
             made.Configure(config, None)
         answers.append(made.Remediate(request, None))
     assert answers[0] == answers[1]
-    assert [n.policy_name for n in answers[0].not_applicable] == (["require-liveness-probe"] if remediate else [])
+    assert [n.policy_name for n in answers[0].not_applicable] == (["pss-host-namespaces"] if remediate else [])
 
 
 STACK_FIXTURES = sorted(
@@ -197,7 +197,7 @@ def test_analyze_gives_the_sdk_response_field_for_field(token: str) -> None:
     json_format.ParseDict({"renderYamlToDirectory": "out"}, request.provider.properties)
     config = proto.ConfigureAnalyzerRequest()
     config.policyConfig["require-pinned-images"].enforcementLevel = proto.DISABLED
-    config.policyConfig["require-liveness-probe"].enforcementLevel = proto.REMEDIATE
+    config.policyConfig["pss-host-namespaces"].enforcementLevel = proto.REMEDIATE
     config.policyConfig["require-resource-limits"].enforcementLevel = proto.MANDATORY
     stack = proto.AnalyzerStackConfigureRequest(stack="dev", project="p", tags={"team": "web"})
     answers = []
@@ -218,6 +218,6 @@ def test_remediate_sees_a_later_configure() -> None:
     made = servicer(SharedPropsServicer)
     assert list(made.Remediate(request, None).not_applicable) == []
     config = proto.ConfigureAnalyzerRequest()
-    config.policyConfig["require-liveness-probe"].enforcementLevel = proto.REMEDIATE
+    config.policyConfig["pss-host-namespaces"].enforcementLevel = proto.REMEDIATE
     made.Configure(config, None)
-    assert [n.policy_name for n in made.Remediate(request, None).not_applicable] == ["require-liveness-probe"]
+    assert [n.policy_name for n in made.Remediate(request, None).not_applicable] == ["pss-host-namespaces"]
