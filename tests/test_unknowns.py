@@ -112,6 +112,10 @@ def pod_wide(specs: tuple[tuple, ...], field: tuple, finding: tuple, custom: boo
             return True
         if name in {(n,) for n in CONTAINER_LISTS} and finding[: len(spec) + 1] == spec + ("volumes",):
             return True
+        # Whether a container only changes the owner of the node's directories depends on
+        # the pod's hostPath volumes (require-run-as-non-root).
+        if name == ("volumes",) and {"runAsNonRoot", "runAsUser"} & set(finding):
+            return True
         # The CSI livenessprobe sidecar is judged by whether another container's
         # liveness probe reads it (require-liveness-probe).
         if name == ("containers",) and finding[-1:] == ("livenessProbe",):

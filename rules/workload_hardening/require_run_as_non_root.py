@@ -50,6 +50,11 @@ Notes:
     its own root, and must run as root (corpus33); run such builds on nodes or in a
     sandbox (gVisor, Kata) kept for them, or use rootless BuildKit. During a preview,
     a container whose image is not known yet may be kaniko's, and is judged once it is.
+    Nor is a container whose only job is to change the owner or mode of the node's
+    directories it mounts (`sh -c "chown -R 1000:1000 /var/log/ditto"` on a hostPath
+    volume, with perhaps a `mkdir` or an `echo`): that needs root, and `fsGroup` does
+    nothing for hostPath (corpus33's Ditto). The hostPath volume is
+    `pss-host-path-volumes`' finding. A chown of a claim is judged: `fsGroup` does it.
 """
 
 from __future__ import annotations
@@ -60,8 +65,9 @@ from typing import Any
 from policypack.images import repository_name, split_image
 from policypack.model import POD_KINDS, Container, Resource
 from policypack.patch import Applicability, Change, Fix
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import UNKNOWN, is_unknown
+from policypack.values import UNKNOWN, as_list, is_unknown
 
 from .._fixes import set_where_found
 from .._pod_level import named
@@ -100,6 +106,85 @@ def builds_images_as_root(container: Container) -> bool:
     return name.endswith("kaniko-project/executor") or repository_name(image) == "kaniko"
 
 
+# Programs a permission fixer runs: what it changes (chown, chmod, chgrp), and what it
+# may run beside them (make the directory, say what it did).
+_OWNERSHIP_PROGRAMS = frozenset({"chown", "chmod", "chgrp"})
+_BESIDE_PROGRAMS = frozenset({"mkdir", "echo", "true", "ls"})
+_SHELLS = frozenset({"sh", "bash", "ash", "dash"})
+_SEPARATORS = lazy_compile(r"\s*(?:&&|\|\||;|\n)\s*")
+
+
+def owns_host_directories(obj: Resource, container: Container) -> bool:
+    """A container whose only job is to change the owner or mode of directories of the
+    node (`chown -R 1000:1000 /var/log/ditto` on a hostPath mount, and maybe a `mkdir`
+    or an `echo`): changing another user's files needs root, and `fsGroup` does
+    nothing for a hostPath volume, so the advice cannot be followed (corpus33's Ditto
+    log directory: false). A chown of a claim's directory is still judged: `fsGroup`
+    does that job without root."""
+    words = container.command_line()
+    if words is None:
+        # Its command is not known yet (preview): with a hostPath mount, it may be one.
+        mounts = _host_path_mounts(obj, container)
+        return mounts is None or bool(mounts)
+    if not words or not all(isinstance(word, str) for word in words):
+        return False
+    if words[0].rsplit("/", 1)[-1] in _SHELLS and len(words) >= 3 and words[1] == "-c":
+        line = " ".join(words[2:])
+    else:
+        line = " ".join(words)
+    host_mounts = _host_path_mounts(obj, container)
+    changed = False
+    for segment in _SEPARATORS.split(line.strip()):
+        parts = segment.split()
+        if not parts:
+            continue
+        program = parts[0].rsplit("/", 1)[-1]
+        if program in _OWNERSHIP_PROGRAMS:
+            paths = [part for part in parts[1:] if part.startswith("/")]
+            if host_mounts is None:
+                changed = True  # which volumes it mounts is not known yet: it may be the node's
+                continue
+            if not paths or not all(_under(path, host_mounts) for path in paths):
+                return False
+            changed = True
+        elif program not in _BESIDE_PROGRAMS:
+            return False
+    return changed
+
+
+def _host_path_mounts(obj: Resource, container: Container) -> list[str] | None:
+    """Where the container mounts the pod's hostPath volumes; None when the volumes or
+    the mounts are not known yet (preview)."""
+    pod = obj.pod_spec
+    volumes = pod.get("volumes") if pod is not None else None
+    mounts = container.get("volumeMounts")
+    if is_unknown(volumes) or is_unknown(mounts) or any(is_unknown(v) for v in as_list(volumes) + as_list(mounts)):
+        return None
+    host = set()
+    for volume in as_list(volumes):
+        if not isinstance(volume, Mapping):
+            continue
+        if is_unknown(volume.get("name")) or is_unknown(volume.get("hostPath")):
+            return None
+        if isinstance(volume.get("name"), str) and isinstance(volume.get("hostPath"), Mapping):
+            host.add(volume["name"])
+    found = []
+    for mount in as_list(mounts):
+        if not isinstance(mount, Mapping):
+            continue
+        name, path = mount.get("name"), mount.get("mountPath")
+        if is_unknown(name) or is_unknown(path):
+            return None
+        if isinstance(name, str) and name in host and isinstance(path, str):
+            found.append(path.rstrip("/") or "/")
+    return found
+
+
+def _under(path: str, mounts: list[str]) -> bool:
+    path = path.rstrip("/") or "/"
+    return any(path == mount or path.startswith(mount + "/") or mount == "/" for mount in mounts)
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     pod = obj.pod_spec
     if pod is None or may_be_windows_pod(obj):
@@ -111,8 +196,8 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     # false, or nothing said anywhere): one root cause, one finding (rules/_pod_level.py).
     from_pod: dict[str, list[Container]] = {"root": [], "false": [], "unset": []}
     for container in obj.containers():
-        if builds_images_as_root(container):
-            continue  # kaniko unpacks image filesystems into its own root: it must be root
+        if builds_images_as_root(container) or owns_host_directories(obj, container):
+            continue  # kaniko, or a chown of the node's directories: the job needs root
         user, own_user = effective(container, pod_context, "runAsUser")
         non_root, own_non_root = effective(container, pod_context, "runAsNonRoot")
         if user is UNKNOWN:
