@@ -181,11 +181,14 @@ def exempt(obj: Resource, container: Container) -> bool:
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
+    served: dict[int, bool] = {}  # by object: whether a Service selects its pods
 
     def portless_judged(obj: Resource, container: Container) -> bool:
         if serves_health_without_port(obj, container):
             return True
-        return serves(stack, obj, obj, unplaced, services_only=True) is True
+        if id(obj) not in served:
+            served[id(obj)] = serves(stack, obj, obj, unplaced, services_only=True) is True
+        return served[id(obj)]
 
     for obj in stack.resources:
         if obj.kind not in TARGET_KINDS or obj.is_custom_resource:
