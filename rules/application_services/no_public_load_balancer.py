@@ -90,7 +90,15 @@ Notes:
     `autoAssign: false` keeps it for Services that name it; the pool a Service names,
     with `metallb.universe.tf/address-pool`, decides for it), or, without pools in the
     set, another LoadBalancer Service asks that load balancer for a private address
-    or names one of its pools (a home lab's MetalLB Services on `10.10.10.x`: corpus24).
+    or names one of its pools (a home lab's MetalLB Services on `10.10.10.x`: corpus24),
+    or the Service's namespace shows storage only a cluster on its own machines has (a
+    claim, a StatefulSet's claim template or an operator's resource of a class named
+    `local-path`, k3s' default, `local-storage`, `openebs-*` or `longhorn*`, or of a
+    StorageClass of the set with such a provisioner, or a PersistentVolume on a
+    node's disk bound to a claim there; not the default namespace, where a repository
+    of unrelated examples meets): such a cluster's LoadBalancer Services get a node's
+    or a LAN pool's address from ServiceLB or MetalLB (reviewers of corpora 13-24 held seven such
+    findings false and six debatable, none true).
     A Service with a cloud's annotation is judged as before. This needs the rest of
     the set, so the rule is a stack rule; Pulumi's `remediate` still fixes each
     Service by what it shows alone (see Fix).
@@ -324,6 +332,11 @@ class BareMetal:
                 self.asked = self.asked or None
             elif values and (_names_pool(annotations) is not None or requests_private_address(other, annotations)):
                 self.asked = True
+        # Storage only a cluster on its own machines has (a k3s home lab's local-path
+        # claims, a PersistentVolume on a node's disk): its LoadBalancer Services get
+        # their addresses from ServiceLB or a LAN pool, not from a cloud.
+        self.stack = stack
+        self.on_premises = _on_premises_namespaces(stack)
 
     def serves(self, service: Resource) -> bool | None:
         """Whether the set shows a bare-metal load balancer that gives this Service a
@@ -333,7 +346,18 @@ class BareMetal:
         if named is not None:  # the Service names its pool
             return self.pools[named][0] if named in self.pools else None
         if not self.pools:
-            return self.asked
+            if self.asked is not False:
+                return self.asked
+            # Storage of its namespace shows a cluster on its own machines (not the
+            # default namespace, where a repository of unrelated examples meets).
+            namespace = self.stack.namespace_of(service)
+            placed_later = any(is_unknown(key) and said is not False for key, said in self.on_premises.items())
+            if is_unknown(namespace):
+                return None if any(said is not False for said in self.on_premises.values()) else False
+            if namespace in (None, "default"):
+                return False
+            said = self.on_premises.get(namespace, False)
+            return None if said is False and placed_later else said  # (storage whose namespace is not known yet)
         given = [private for private, auto in self.pools.values() if auto is True]
         maybe = [private for private, auto in self.pools.values() if auto is None]
         if False in given:
@@ -341,6 +365,68 @@ class BareMetal:
         if not given and not maybe:
             return None  # no pool hands out addresses unasked: which one serves it is not known
         return None if None in given or any(private is not True for private in maybe) else True
+
+
+#: Storage classes and provisioners of clusters on their own machines: Rancher's
+#: local-path (k3s' default), static local volumes, OpenEBS, Longhorn (and classes
+#: named after them: `local-path-retain`, `longhorn-ssd`, `openebs-hostpath`).
+ON_PREMISES_STORAGE = ("local-path", "local-storage", "openebs", "longhorn")
+ON_PREMISES_PROVISIONERS = frozenset(
+    {"rancher.io/local-path", "kubernetes.io/no-provisioner", "openebs.io/local", "driver.longhorn.io"}
+)
+
+
+def _storage_classes(value: Any, depth: int = 0) -> Iterator[Any]:
+    """Every `storageClassName` in an object (a claim's, a StatefulSet's claim
+    templates', an operator's resource's, as Prometheus' `storage`); UNKNOWN for a
+    part not known yet, which may hold one."""
+    if is_unknown(value):
+        yield value
+    elif depth > 12:
+        return
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            if key == "storageClassName":
+                yield inner
+            elif key not in ("metadata", "status"):
+                yield from _storage_classes(inner, depth + 1)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _storage_classes(inner, depth + 1)
+
+
+def _on_premises_namespaces(stack: Stack) -> dict[Any, bool | None]:
+    """The namespaces whose storage shows a cluster on its own machines: a claim, a
+    StatefulSet's claim template or an operator's resource of an on-premises class
+    (named so, or a StorageClass of the set with such a provisioner), a
+    PersistentVolume on a node's disk bound to a claim there. None for a namespace
+    where what would say so is not known yet (preview)."""
+    classes = {
+        c.name
+        for c in stack.of_kind("StorageClass")
+        if not c.is_custom_resource and c.get("provisioner") in ON_PREMISES_PROVISIONERS
+    }
+    found: dict[Any, bool | None] = {}
+
+    def mark(namespace: Any, said: bool | None) -> None:
+        if said is True or (said is None and found.get(namespace) is not True):
+            found[namespace] = said
+
+    for resource in stack.resources:
+        if resource.kind == "PersistentVolume" and not resource.is_custom_resource:
+            if any(isinstance(resource.get("spec", source), Mapping) for source in ("local", "hostPath")):
+                mark(resource.get("spec", "claimRef", "namespace"), True)
+            continue
+        if resource.kind not in ("PersistentVolumeClaim", "StatefulSet") and not resource.is_custom_resource:
+            continue
+        for name in _storage_classes(resource.props):
+            if is_unknown(name):
+                mark(stack.namespace_of(resource), None)
+            elif isinstance(name, str) and (
+                name in classes or any(name == c or name.startswith(c + "-") for c in ON_PREMISES_STORAGE)
+            ):
+                mark(stack.namespace_of(resource), True)
+    return found
 
 
 #: Annotations with which a Service names the bare-metal pool its address comes from.
@@ -467,7 +553,15 @@ RULE = Rule(
     severity=Severity.HIGH,
     enforcement=Enforcement.MANDATORY,
     area="application-services",
-    kinds={"Service", "ConfigMap", CUSTOM_RESOURCES},
+    kinds={
+        "Service",
+        "ConfigMap",
+        "PersistentVolumeClaim",
+        "PersistentVolume",
+        "StorageClass",
+        "StatefulSet",
+        CUSTOM_RESOURCES,
+    },
     check=check,
     stack=True,
     object_check=judge,
