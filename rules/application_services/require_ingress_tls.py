@@ -46,7 +46,9 @@ Notes:
     plain HTTP when it also redirects or refuses HTTP (`kubernetes.io/ingress.allow-http:
     "false"`, a GKE FrontendConfig named by `networking.gke.io/v1beta1.FrontendConfig`,
     `alb.ingress.kubernetes.io/ssl-redirect`, `appgw.ingress.kubernetes.io/ssl-redirect:
-    "true"`); without one it is reported for still answering plain HTTP. TLS
+    "true"`, or an AWS load balancer whose `listen-ports` name no HTTP port: without
+    them the controller listens on HTTPS 443 alone once a certificate is given,
+    corpus34); without one it is reported for still answering plain HTTP. TLS
     Traefik serves an Ingress over TLS without `spec.tls` when its router says so:
     `traefik.ingress.kubernetes.io/router.tls: "true"`, a
     `router.tls.certresolver`, or `router.entrypoints` naming only TLS entrypoints
@@ -74,6 +76,8 @@ Notes:
     so. And the Tailscale operator
     (`ingressClassName: tailscale`) serves only HTTPS with a ts.net certificate it
     issues: neither is reported (corpus17: kube-ops-view, a Flux home lab).
+    A host written as a variable (kustomize's `$(DOMAIN)`, `${HOST}`) is filled in at
+    build or deploy time, and is not judged (corpus34).
     Offline, an Ingress whose `spec.tls` or annotations a kustomize patch of the run
     writes (rage's production overlay adds the TLS section by a JSON patch) is judged
     as deployed, which the file does not show: not judged.
@@ -91,6 +95,7 @@ Notes:
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -99,7 +104,7 @@ from policypack.model import POD_KINDS, Resource
 from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
 from policypack.stack import Stack
-from policypack.values import UNKNOWN, as_list, is_unknown
+from policypack.values import UNKNOWN, as_list, is_template_text, is_unknown
 
 #: Domains for private or local use: reserved for it (RFC 6761, 6762, 8375, ICANN's
 #: `.internal`) or used so by convention on home and office networks.
@@ -186,12 +191,32 @@ def _redirects_http(annotations: Mapping[str, Any]) -> bool | None:
         return None  # the controller's own flag redirects, not visible here
     if isinstance(annotations.get("alb.ingress.kubernetes.io/ssl-redirect"), str):
         return True
+    if isinstance(annotations.get("alb.ingress.kubernetes.io/certificate-arn"), str):
+        return _alb_https_only(annotations.get("alb.ingress.kubernetes.io/listen-ports"))
     redirect = annotations.get("appgw.ingress.kubernetes.io/ssl-redirect")
     return isinstance(redirect, str) and redirect.strip().lower() == "true"
 
 
+def _alb_https_only(listen_ports: Any) -> bool | None:
+    """Whether an AWS load balancer with a certificate listens on HTTPS alone: with no
+    `listen-ports`, the controller's default is `[{"HTTPS": 443}]` once a certificate
+    is given (corpus34's course catalogue); otherwise no listed port is HTTP."""
+    if listen_ports is None:
+        return True
+    if not isinstance(listen_ports, str):
+        return None
+    try:
+        ports = json.loads(listen_ports)
+    except ValueError:
+        return None
+    if not isinstance(ports, list) or not all(isinstance(port, Mapping) for port in ports):
+        return None
+    return not any(str(key).upper() == "HTTP" for port in ports for key in port)
+
+
 _REDIRECTS = (
     "kubernetes.io/ingress.allow-http",
+    "alb.ingress.kubernetes.io/listen-ports",
     "networking.gke.io/v1beta1.FrontendConfig",
     "alb.ingress.kubernetes.io/ssl-redirect",
     "appgw.ingress.kubernetes.io/ssl-redirect",
@@ -400,14 +425,14 @@ def judge(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         if hosts is UNKNOWN or (isinstance(entry, Mapping) and not as_list(hosts)):
             return  # an entry for every host (the default certificate), or one we cannot read yet
         for host in as_list(hosts):
-            if host is UNKNOWN:
-                return
+            if host is UNKNOWN or is_template_text(host):
+                return  # not known yet, or a variable kustomize or a deploy step fills in (`$(DOMAIN)`)
             if isinstance(host, str):
                 tls_hosts.append(host)
     for rule in as_list(ingress.get("spec", "rules")):
         host = rule.get("host") if isinstance(rule, Mapping) else None
-        if not isinstance(host, str) or not host or private_host(host):
-            continue  # unknown, a rule for every host (covered by the TLS entries above), a LAN name
+        if not isinstance(host, str) or not host or private_host(host) or is_template_text(host):
+            continue  # unknown, a rule for every host (covered by the TLS entries above), a LAN name, a variable
         if not any(covers(tls_host, host) for tls_host in tls_hosts):
             # The TLS section is what must change, so the finding points there.
             yield Violation(
