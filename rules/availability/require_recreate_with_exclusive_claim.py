@@ -119,9 +119,11 @@ def _reason(stack: Stack, obj: Resource) -> str | None:
     for name, modes in mounted_claims(stack, obj, obj):
         if name is UNKNOWN:
             return None
-        if store is True:
-            name = store_claims[0] if store_claims else name  # the database's own, not its neighbour's
+        if store is True and store_claims:
+            name = store_claims[0]  # the database's own, not its neighbour's
             return f'its database\'s data on claim "{name}", which a second server would open too'
+        # (A claim the database does not mount holds none of its data: corpus34's MySQL
+        # declares one and mounts none. The pod still attaches it, as any pod would.)
         held = exclusive(modes)
         if held is True and "ReadWriteOncePod" in modes:
             return f'the ReadWriteOncePod claim "{name}", which no second pod can mount while the old one holds it'
