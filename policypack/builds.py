@@ -235,8 +235,15 @@ def _read_patches(directory: str, data: Mapping[str, Any]) -> list[Patched]:
         if isinstance(patch, list):  # JSON 6902 operations: the target names the object
             ops = [op for op in patch if isinstance(op, Mapping) and isinstance(op.get("path"), str)]
             paths = {_pointer(op["path"]) for op in ops}
+            # What an `add` or `replace` writes at a path without list positions is known
+            # (corpus33's production overlay: `replace /spec/replicas` with 5).
+            values = {
+                _pointer(op["path"]): op["value"]
+                for op in ops
+                if op.get("op") in ("add", "replace") and "value" in op and ANY not in _pointer(op["path"])
+            }
             if isinstance(kind, str) and isinstance(name, str) and paths:
-                found.append(Patched(kind, name, {}, frozenset(paths)))
+                found.append(Patched(kind, name, {}, frozenset(paths), values))
             continue
         if not isinstance(patch, Mapping):
             continue
@@ -261,8 +268,8 @@ class Patched:
     name: str
     labels: dict[str, str]
     paths: frozenset[tuple[Any, ...]]
-    # The values a strategic-merge patch writes at its paths (none known for JSON 6902
-    # operations and `replicas:` entries).
+    # The values a patch writes at its paths: a strategic merge's, a JSON 6902 `add` or
+    # `replace` without list positions (none known for other operations and `replicas:`).
     values: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
@@ -278,6 +285,14 @@ def _strings_in(data: Any, depth: int = 0) -> Iterator[str]:
     elif isinstance(data, list):
         for value in data:
             yield from _strings_in(value, depth + 1)
+
+
+def _manifests_in(directory: str) -> list[str]:
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return [os.path.join(directory, n) for n in names if n.endswith((".yaml", ".yml", ".json"))]
 
 
 def _text(value: Any) -> str:
@@ -379,6 +394,11 @@ class Builds:
                 if os.path.isdir(target):
                     kustomization.includes.append(target)
                     self._add_kustomization(target, depth + 1)
+                    if target not in self._kustomizations:
+                        # A directory it names without a kustomization of its own (one left
+                        # out of the checkout: corpus34's base, whose production overlay
+                        # patches its replicas): its manifests are what the overlay deploys.
+                        kustomization.files.update(_manifests_in(target))
                 elif os.path.dirname(target) != directory:
                     kustomization.files.add(target)
         # The `replicas` field sets the count of the workloads it names (any kind).

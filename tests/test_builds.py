@@ -921,3 +921,38 @@ def test_a_file_beside_a_kustomization_that_does_not_name_it_is_judged_as_writte
     )
     builds = Builds([str(tmp_path / "overlays/prod/kustomization.yaml")])
     assert builds.deployed(extra, "registry.example.com/requeue:latest") == ("registry.example.com/requeue:v2.0.1",)
+
+
+def test_a_base_without_its_kustomization_is_deployed_by_the_overlay_that_names_it(tmp_path: Path) -> None:
+    # corpus34 (innago's ratatoskr): the checkout lacks base/kustomization.yaml; the
+    # production overlay names ../../base, patches its replicas to 2 and adds a budget
+    # of minAvailable 1, which then allows one pod to go.
+    write(
+        tmp_path,
+        {
+            "base/deployment.yaml": RELABEL_BASE["base/deployment.yaml"].replace("replicas: 2", "replicas: 1"),
+            "overlays/prod/kustomization.yaml": """\
+                resources: [../../base, pdb.yaml]
+                patches:
+                  - target: {kind: Deployment, name: prs}
+                    patch: |-
+                      apiVersion: apps/v1
+                      kind: Deployment
+                      metadata: {name: prs}
+                      spec: {replicas: 2}
+                """,
+            "overlays/prod/pdb.yaml": """\
+                apiVersion: policy/v1
+                kind: PodDisruptionBudget
+                metadata: {name: prs, namespace: prs}
+                spec:
+                  minAvailable: 1
+                  selector: {matchLabels: {app: prs}}
+                """,
+        },
+    )
+    assert rule_findings(tmp_path, "pdb-allows-no-disruption") == []
+    assert rule_findings(tmp_path, "require-multiple-replicas") == []
+    # Without the patch, the budget over the base's one replica allows nothing.
+    (tmp_path / "overlays/prod/kustomization.yaml").write_text("resources: [../../base, pdb.yaml]\n")
+    assert len(rule_findings(tmp_path, "pdb-allows-no-disruption")) == 1

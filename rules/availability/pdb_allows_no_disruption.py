@@ -31,6 +31,9 @@ from typing import Any
 
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack, label_selector_matches
+from policypack.values import UNKNOWN
+
+from ._replicas import replicas
 
 WORKLOADS = ("Deployment", "StatefulSet", "ReplicaSet")
 
@@ -50,10 +53,10 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         elif _is_int(min_available) and min_available > 0:
             matches = functools.partial(label_selector_matches, budget.get("spec", "selector"))
             selection = stack.select(stack.namespace_of(budget), matches, *WORKLOADS, near=budget)
-            replicas = [w.get("spec", "replicas") for w in selection.matched]
-            if selection.undecided or not replicas:
+            counted = [replicas(w) for w in selection.matched]
+            if selection.undecided or not counted or any(c is UNKNOWN or c is None for c in counted):
                 continue
-            counts = [1 if r is None else r for r in replicas]
+            counts = counted
             if all(_is_int(c) for c in counts) and min_available >= sum(counts):
                 yield StackViolation(
                     budget,
