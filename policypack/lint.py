@@ -20,6 +20,7 @@ import dataclasses
 import gc
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -292,6 +293,23 @@ def _joins(entry: tuple[int, str, str, int | None], other: tuple[int, str, str, 
     return entry[1] != other[1] and (entry[2] == other[2] or (entry[3] is not None and entry[3] == other[3]))
 
 
+#: Words that name an environment in a namespace (`tool-preprod`, `tool-production`).
+_ENVIRONMENT_WORDS = frozenset(
+    {"prod", "production", "preprod", "staging", "stage", "dev", "development", "test", "qa", "uat", "live"}
+)
+_NAME_WORDS = re.compile(r"[-_.]")
+
+
+def _environment_family(namespace: Any) -> Any:
+    """The namespace without its environment words: one app's copies for preprod and
+    production, each in its own namespace, are copies of one object (corpus34's
+    Ministry of Justice Services, `...-preprod` and `...-production`)."""
+    if not isinstance(namespace, str):
+        return namespace
+    words = [w for w in _NAME_WORDS.split(namespace.lower()) if w not in _ENVIRONMENT_WORDS]
+    return "-".join(words) if words else namespace
+
+
 def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
     """What two findings on copies of an object must share to be one: the rule, the
     object's identity, its images (for a pod-bearing object), the field and the
@@ -308,7 +326,7 @@ def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
         finding.rule,
         ref.api_version,
         ref.kind,
-        ref.namespace,
+        _environment_family(ref.namespace),
         ref.name,
         finding.path,
         finding.container,

@@ -418,3 +418,26 @@ def test_a_document_that_cannot_be_read_leaves_absences_beside_it_open(tmp_path:
     config = PackConfig.from_mapping({"all": "disabled", "service-selects-no-pods": "advisory"}, REGISTRY)
     result = lint_paths([str(tmp_path)], Engine(REGISTRY, config))
     assert [Path(f.location.file).parent.name for f in result.findings] == ["other"]
+
+
+def test_copies_for_each_environment_fold_across_their_namespaces(tmp_path: Path) -> None:
+    # corpus34 (a Ministry of Justice service): deploy/preprod/service.yaml and
+    # deploy/production/service.yaml are one Service, each in its environment's
+    # namespace (`...-preprod`, `...-production`): one root cause, one finding.
+    nodeport = (
+        "apiVersion: v1\nkind: Service\nmetadata: {{name: profiler, namespace: tool-{env}}}\n"
+        "spec:\n  type: NodePort\n  selector: {{app: profiler}}\n  ports: [{{port: 8080}}]\n"
+    )
+    write(
+        tmp_path,
+        {
+            "deploy/preprod/service.yaml": nodeport.format(env="preprod"),
+            "deploy/production/service.yaml": nodeport.format(env="production"),
+        },
+    )
+    config = PackConfig.from_mapping({"all": "disabled", "no-node-port-services": "advisory"}, REGISTRY)
+    (finding,) = list(lint_paths([str(tmp_path)], Engine(REGISTRY, config)).findings)
+    assert finding.message.endswith("(also in 1 other file: ../production/service.yaml)")
+    # Two apps' namespaces are no environments of one: both are reported.
+    write(tmp_path, {"deploy/production/service.yaml": nodeport.format(env="other")})
+    assert len(list(lint_paths([str(tmp_path)], Engine(REGISTRY, config)).findings)) == 2
