@@ -99,6 +99,9 @@ KNOWN_API_CLIENTS = frozenset(
         "vpa-updater",
         "keda",
         "keda-metrics-apiserver",
+        # the auth proxy in front of exporters: it asks the API (TokenReview,
+        # SubjectAccessReview) whether each scraper may read (corpus34's node-exporter)
+        "kube-rbac-proxy",
     }
 )
 

@@ -96,6 +96,12 @@ _IN_POD_PROGRAM = lazy_compile(
     # Jitsi Meet's conference focus and its XMPP server (Prosody, which does not cluster):
     # a second replica of the pod is a second Jitsi, and one room's users split between them
     r"|jicofo|prosody"
+    # Selenium's standalone browsers keep each session in the pod: behind a Service, a
+    # second replica receives half of a session's commands (corpus34's scraper)
+    r"|standalone-(?:chrome|chromium|firefox|edge)(?:-debug)?"
+    # an exporter that scrapes another system (Kafka, a database): a second replica
+    # doubles every series it exports (corpus34's kafka-exporter)
+    r"|(?:[a-z0-9]+[-_])*exporter"
 )
 # Docker's distribution registry keeps images on the pod's filesystem unless a storage
 # driver is configured (REGISTRY_STORAGE=s3, gcs, azure, ...).

@@ -85,7 +85,9 @@ Notes:
       Jupyter server or JupyterHub's hub (corpus25), zot, verdaccio and Docker's
       registry without a storage driver, an Icecast server (corpus26), Buildbarn's
       scheduler, whose build queue is in memory (`bb-scheduler`, corpus33), Jitsi
-      Meet's focus (`jicofo`) and XMPP server (Prosody, which does not cluster), Wiki.js
+      Meet's focus (`jicofo`) and XMPP server (Prosody, which does not cluster),
+      Selenium's standalone browsers (sessions in the pod) and Prometheus exporters
+      of another system (a second replica doubles every series: corpus34), Wiki.js
       with its high-availability mode set off (`HA_ACTIVE: "false"`, corpus27) or on
       SQLite (on PostgreSQL without the setting it is judged: HA mode and a second
       replica are the advice, corpus24),
