@@ -440,9 +440,11 @@ _WIKI_JS = ("wiki", "wikijs")  # requarks/wiki, linuxserver/wikijs
 
 def _wiki_js_without_ha(container: Any) -> bool | None:
     """Whether a Wiki.js container is kept to one instance on purpose: `HA_ACTIVE` set
-    off, or its data in SQLite (`DB_TYPE: sqlite`), which one process owns. Without
-    either, a second replica with HA mode turned on is the advice (corpus24's wiki on a
-    PostgreSQL cluster, labelled true). None when not known yet."""
+    off, or its data in SQLite (`DB_TYPE: sqlite`), which one process owns, or in
+    MySQL, MariaDB or SQL Server, where Wiki.js has no HA mode (it needs PostgreSQL's
+    pub/sub: corpus34's wiki on MySQL). Without these, a second replica with HA mode
+    turned on is the advice (corpus24's wiki on a PostgreSQL cluster, labelled true).
+    None when not known yet."""
     image = container.get("image")
     if not (isinstance(image, str) and ("requarks/" in image or repository_name(image) == "wikijs")):
         return False  # another program named `wiki`: judged as usual
@@ -461,8 +463,8 @@ def _wiki_js_without_ha(container: Any) -> bool | None:
         text = str(value).strip().lower()
         if name == "HA_ACTIVE" and text in ("0", "false", "no", "off"):
             return True
-        if name == "DB_TYPE" and text == "sqlite":
-            return True
+        if name == "DB_TYPE" and text in ("sqlite", "mysql", "mariadb", "mssql"):
+            return True  # HA mode needs PostgreSQL (its pub/sub): on these, one instance
     return False
 
 

@@ -89,8 +89,9 @@ Notes:
       Selenium's standalone browsers (sessions in the pod) and Prometheus exporters
       of another system (a second replica doubles every series: corpus34), Wiki.js
       with its high-availability mode set off (`HA_ACTIVE: "false"`, corpus27) or on
-      SQLite (on PostgreSQL without the setting it is judged: HA mode and a second
-      replica are the advice, corpus24),
+      SQLite, MySQL, MariaDB or SQL Server (HA mode needs PostgreSQL: corpus34; on
+      PostgreSQL without the setting it is judged: HA mode and a second replica are
+      the advice, corpus24),
       a Celery beat scheduler (Redash's `scheduler`; told by a role variable,
       `CONTAINER_ROLE: beat`, corpus27),
       an MQTT broker (Mosquitto does not cluster: corpus23), Confluent's ZooKeeper

@@ -116,14 +116,16 @@ def _reason(stack: Stack, obj: Resource) -> str | None:
         held = "its database's data" if store is True else "the network disk"
         return f'{held} on volume "{disk}", a disk that attaches read-write to one node at a time'
     store_claims = _claims_of_main_container(obj) if store is True else []
+    in_use = _mounted_volume_claims(obj)
     for name, modes in mounted_claims(stack, obj, obj):
         if name is UNKNOWN:
             return None
+        if in_use is not None and name not in in_use:
+            continue  # declared, mounted by no container: it holds nothing (corpus34's MySQL)
         if store is True and store_claims:
             name = store_claims[0]  # the database's own, not its neighbour's
             return f'its database\'s data on claim "{name}", which a second server would open too'
-        # (A claim the database does not mount holds none of its data: corpus34's MySQL
-        # declares one and mounts none. The pod still attaches it, as any pod would.)
+        # (A claim the database does not mount holds none of its data.)
         held = exclusive(modes)
         if held is True and "ReadWriteOncePod" in modes:
             return f'the ReadWriteOncePod claim "{name}", which no second pod can mount while the old one holds it'
@@ -177,6 +179,34 @@ def _deepest_mount_holding(mounts: Any, directory: str) -> Mapping[str, Any] | N
             if best is None or depth > best[0]:
                 best = (depth, mount)
     return best[1] if best is not None else None
+
+
+def _mounted_volume_claims(obj: Resource) -> set[str] | None:
+    """The claims some container of the pod mounts (by their volumes); None when a
+    volume or mount is not known yet."""
+    pod = obj.pod_spec
+    volumes = pod.get("volumes") if pod is not None else None
+    if is_unknown(volumes):
+        return None
+    mounted: set[Any] = set()
+    for container in obj.containers():
+        mounts = container.get("volumeMounts")
+        if is_unknown(mounts):
+            return None
+        for mount in as_list(mounts):
+            name = mount.get("name") if isinstance(mount, Mapping) else UNKNOWN
+            if is_unknown(name):
+                return None
+            if isinstance(name, str):
+                mounted.add(name)
+    return {
+        claim
+        for volume in as_list(volumes)
+        if isinstance(volume, Mapping)
+        and isinstance(volume.get("name"), str)
+        and volume["name"] in mounted
+        and isinstance(claim := get(volume, "persistentVolumeClaim", "claimName"), str)
+    }
 
 
 def _claims_of_main_container(obj: Resource) -> list[str]:
