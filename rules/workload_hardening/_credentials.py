@@ -194,7 +194,9 @@ def names_a_secret(name: str, value: str) -> bool:
     lowercase words joined by hyphens, would be a weak one: `credential_shape` still
     catches vendor tokens whatever the name."""
     parts = words(name)
-    return bool(parts) and parts[-1] == "SECRET" and _OBJECT_NAME.fullmatch(value.strip()) is not None
+    # (`SECRET` alone names the value itself, an app's signing secret: corpus35's
+    # Tailchat `SECRET: any-secret-keywords`.)
+    return len(parts) > 1 and parts[-1] == "SECRET" and _OBJECT_NAME.fullmatch(value.strip()) is not None
 
 
 _NUMBER = lazy_compile(r"[0-9.]+")
@@ -304,9 +306,11 @@ def url_passwords_are_samples(text: str) -> bool:
 
 def _reference_or_mask(password: str) -> bool:
     """A URL's password that holds none: a reference (`$(DB_PASSWORD)`, `${DB_PASSWORD}`,
-    `{{ .Values.x }}`, `{VAR}`), a mask (`***`) or an instruction to fill it in."""
+    a script's `$DB_PASSWORD`, `{{ .Values.x }}`, `{VAR}`), a mask (`***`) or an
+    instruction to fill it in."""
     return (
         password.startswith(("$(", "${", "{{"))
+        or _REFERENCE.fullmatch(password) is not None  # a shell's `$POSTGRES_PASSWORD` (corpus35)
         or _BRACED_NAME.fullmatch(password) is not None
         or not set(password) - {"*", "x", "X"}
         or is_fill_in(password)
