@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from policypack.model import Resource
+from policypack.model import POD_KINDS, Resource
 from policypack.patterns import lazy_compile
 from policypack.stack import Stack, label_selector_matches, map_selector_matches
 from policypack.values import UNKNOWN, as_list, get
@@ -223,6 +223,12 @@ def serves(
     if verdict is False and any(selects(s, labels) is not False for s in stack.elsewhere(namespace, ("Service",), obj)):
         verdict = None  # a Service may land beside it (docs/sets.md, rule 5)
     return verdict
+
+
+def unplaced_objects(stack: Stack) -> list[Resource]:
+    """The Services and pod-bearing objects whose namespace is not known yet (preview):
+    any of them may be in the namespace a rule asks about."""
+    return [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
 
 
 def services_that_may_be_in(stack: Stack, namespace: str, unplaced: list[Resource]) -> list[Resource]:

@@ -108,11 +108,8 @@ def _map_values(obj: Resource, path: Path) -> list[tuple[Path, str, Any]]:
         return []
     # By key: a map's order is the file's offline and sorted in Pulumi, and the finding
     # must land on the same value in both modes.
-    return [
-        (path + (key,), f'"{key}"', value)
-        for key, value in sorted(values.items(), key=lambda item: str(item[0]))
-        if _not_a_string(value)
-    ]
+    found = [(path + (key,), f'"{key}"', value) for key, value in values.items() if _not_a_string(value)]
+    return sorted(found, key=lambda entry: str(entry[0][-1])) if len(found) > 1 else found
 
 
 def _metadata(obj: Resource) -> Iterator[Violation]:

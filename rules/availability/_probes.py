@@ -8,7 +8,8 @@ from typing import Any
 
 from policypack.model import Container, Resource
 from policypack.patterns import lazy_compile
-from policypack.rule import Violation
+from policypack.rule import StackViolation, Violation
+from policypack.stack import Stack
 from policypack.values import as_list, is_unknown
 
 #: Controllers whose pods are meant to run until replaced. Jobs and CronJobs run to
@@ -246,3 +247,31 @@ def missing_probes(
                 continue
             said = why(container) if callable(why) else why
             yield Violation(container.path + (probe,), f"{container.label} has no {probe}: {said}")
+
+
+def stack_missing_probes(
+    stack: Stack,
+    options: Mapping[str, Any],
+    probe: str,
+    why: str | Callable[[Container], str],
+    portless_judged: Callable[[Resource, Container], bool],
+    serving_ports_only: bool = False,
+    exempt: Callable[[Resource, Container], bool] | None = None,
+) -> Iterator[StackViolation]:
+    """`missing_probes` over every built-in long-running pod of the set: the probe rules
+    read the set to know whether a Service selects a port-less container's pod."""
+    ports_only = options["containersWithPortsOnly"] is True
+    for obj in stack.resources:
+        if obj.kind not in TARGET_KINDS or obj.is_custom_resource:
+            continue
+        for found in missing_probes(
+            obj,
+            options,
+            probe,
+            why,
+            ports_only=ports_only,
+            serving_ports_only=serving_ports_only and ports_only,
+            exempt=exempt,
+            portless_judged=portless_judged,
+        ):
+            yield StackViolation(obj, found.path, found.message)

@@ -70,10 +70,10 @@ from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Container, Resource
 from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import UNKNOWN, as_list, is_unknown
+from policypack.values import as_list, is_unknown
 
-from .._serving import serves
-from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, flag_ports, missing_probes
+from .._serving import serves, unplaced_objects
+from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, flag_ports, stack_missing_probes
 from ._singletons import container_elects_leader
 
 # The Kubernetes CSI controller sidecars: a health endpoint only with leader election.
@@ -180,7 +180,7 @@ def exempt(obj: Resource, container: Container) -> bool:
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
-    unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
+    unplaced = unplaced_objects(stack)
     served: dict[int, bool] = {}  # by object: whether a Service selects its pods
 
     def portless_judged(obj: Resource, container: Container) -> bool:
@@ -190,19 +190,14 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             served[id(obj)] = serves(stack, obj, obj, unplaced, services_only=True) is True
         return served[id(obj)]
 
-    for obj in stack.resources:
-        if obj.kind not in TARGET_KINDS or obj.is_custom_resource:
-            continue
-        for found in missing_probes(
-            obj,
-            options,
-            "livenessProbe",
-            "a hung process is never restarted while the pod stays Running",
-            ports_only=options["containersWithPortsOnly"] is True,
-            exempt=exempt,
-            portless_judged=portless_judged,
-        ):
-            yield StackViolation(obj, found.path, found.message)
+    yield from stack_missing_probes(
+        stack,
+        options,
+        "livenessProbe",
+        "a hung process is never restarted while the pod stays Running",
+        portless_judged,
+        exempt=exempt,
+    )
 
 
 RULE = Rule(

@@ -147,7 +147,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import CONTROLLER_POD_LABELS, NAMESPACE_OPTION, Stack, map_selector_matches
 from policypack.values import UNKNOWN, as_list
 
-from .._serving import selects, serves, services_that_may_be_in
+from .._serving import selects, serves, services_that_may_be_in, unplaced_objects
 from ..identity._rbac import Bindings
 from ._autoscalers import Autoscalers
 from ._claims import (
@@ -174,7 +174,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     bound = Bindings(stack)
     autoscalers = Autoscalers(stack)
     # Objects whose namespace is not known yet (only during a preview), found once.
-    unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
+    unplaced = unplaced_objects(stack)
     open_namespaces = _open_namespaces(stack)
     for obj in stack.resources:
         view = _judged(obj)

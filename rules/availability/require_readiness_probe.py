@@ -69,10 +69,10 @@ from typing import Any
 from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Container, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import UNKNOWN, as_list
+from policypack.values import as_list
 
-from .._serving import serves
-from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, TARGET_KINDS, missing_probes
+from .._serving import serves, unplaced_objects
+from ._probes import CONTAINERS_WITH_PORTS_ONLY, INCLUDE_BARE_PODS, stack_missing_probes
 
 
 def _why(container: Container) -> str:
@@ -87,7 +87,7 @@ def _why(container: Container) -> str:
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
-    unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
+    unplaced = unplaced_objects(stack)
 
     def portless_judged(obj: Resource, container: Container) -> bool:
         # The pod's only container, which a Service selects: the Service's traffic is its.
@@ -96,19 +96,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             return False
         return serves(stack, obj, obj, unplaced, traffic_only=True, services_only=True) is True
 
-    for obj in stack.resources:
-        if obj.kind not in TARGET_KINDS or obj.is_custom_resource:
-            continue
-        for found in missing_probes(
-            obj,
-            options,
-            "readinessProbe",
-            _why,
-            ports_only=options["containersWithPortsOnly"] is True,
-            serving_ports_only=options["containersWithPortsOnly"] is True,
-            portless_judged=portless_judged,
-        ):
-            yield StackViolation(obj, found.path, found.message)
+    yield from stack_missing_probes(stack, options, "readinessProbe", _why, portless_judged, serving_ports_only=True)
 
 
 RULE = Rule(

@@ -199,12 +199,17 @@ def _mounted_volume_claims(obj: Resource) -> set[str] | None:
                 return None
             if isinstance(name, str):
                 mounted.add(name)
+    return {claim for volume, claim in _claims_by_volume(obj).items() if volume in mounted}
+
+
+def _claims_by_volume(obj: Resource) -> dict[str, str]:
+    """The claim each of the pod's volumes names, by the volume's name."""
+    pod = obj.pod_spec
     return {
-        claim
-        for volume in as_list(volumes)
+        volume["name"]: claim
+        for volume in as_list(pod.get("volumes") if pod is not None else None)
         if isinstance(volume, Mapping)
         and isinstance(volume.get("name"), str)
-        and volume["name"] in mounted
         and isinstance(claim := get(volume, "persistentVolumeClaim", "claimName"), str)
     }
 
@@ -213,16 +218,11 @@ def _claims_of_main_container(obj: Resource) -> list[str]:
     """The claims the pod's first container (the database, as `runs_single_instance_store`
     reads it) mounts, in its mounts' order (moov-io's watchman pod runs MySQL first,
     on `watchman-mysql-data`, beside the app's `watchman-data`)."""
-    pod = obj.pod_spec
-    claims = {
-        volume.get("name"): get(volume, "persistentVolumeClaim", "claimName")
-        for volume in as_list(pod.get("volumes") if pod is not None else None)
-        if isinstance(volume, Mapping) and isinstance(volume.get("name"), str)
-    }
+    claims = _claims_by_volume(obj)
     main = next(iter(obj.containers(init=False, ephemeral=False)), None)
     mounts = main.get("volumeMounts") if main is not None else None
     names = [mount.get("name") for mount in as_list(mounts) if isinstance(mount, Mapping)]
-    return [claims[name] for name in names if isinstance(name, str) and isinstance(claims.get(name), str)]
+    return [claims[name] for name in names if isinstance(name, str) and name in claims]
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:

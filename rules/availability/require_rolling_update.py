@@ -71,7 +71,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, as_list, get
 
-from .._serving import serves
+from .._serving import serves, unplaced_objects
 from ..identity._rbac import Bindings
 from ._claims import data_on_one_node, inline_disk, keeps_data_per_pod
 from ._configured import configured_single_instance
@@ -103,7 +103,7 @@ STRATEGIES: dict[str, tuple[tuple[str, ...], str, str]] = {
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     bound = Bindings(stack)
-    unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
+    unplaced = unplaced_objects(stack)
     for obj in stack.of_kind(*STRATEGIES):
         if obj.is_custom_resource:
             continue

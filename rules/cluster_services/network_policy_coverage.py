@@ -70,7 +70,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack, label_selector_matches
 from policypack.values import UNKNOWN, as_list
 
-from .._serving import serves
+from .._serving import serves, unplaced_objects
 
 SERVE_ONLY = {
     "type": "boolean",
@@ -86,7 +86,7 @@ SERVE_ONLY = {
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     serve_only = options["workloadsThatServeOnly"] is True
     # Objects whose namespace is not known yet (only during a preview), found once.
-    unplaced = [r for r in stack.of_kind("Service", *POD_KINDS) if stack.namespace_of(r) is UNKNOWN]
+    unplaced = unplaced_objects(stack)
     cni_covered = _cni_policy_namespaces(stack)
     cilium = list(stack.of_kind("CiliumNetworkPolicy"))
     for workload in stack.of_kind(*POD_KINDS):
