@@ -6,6 +6,10 @@ floor at two) is production advice. In a namespace named `dev`, `aerie-dev`, `te
 or `temp`, one replica is the team's choice, not an oversight: reviewers of the fresh
 corpora held 8 of 9 such findings debatable (corpus14, 25, 30 and 31). Staging is not
 among the words: it is where a team rehearses production, replicas included.
+
+A pod whose image is `imagePullPolicy: Never` says the same: it runs only on a node
+where someone loaded the image by hand (`kind load`, `minikube image load`), a local
+cluster of one node (corpus35's SwasthyaSetu, held debatable).
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ JUDGE_NON_PRODUCTION = {
     "description": (
         "Also judge workloads whose namespace (the whole name or its last word: `dev`, `aerie-dev`, `test`, "
         "`demo`, `sandbox`, `temp`, `local`, `poc`, `example`, ...) or `environment`/`env` label names a "
-        "non-production environment. Off by default: one replica there is the team's choice."
+        "non-production environment, or whose images are `imagePullPolicy: Never` (loaded onto a local node). "
+        "Off by default: one replica there is the team's choice."
     ),
 }
 
@@ -86,4 +91,20 @@ def non_production(obj: Resource, namespace: Any) -> bool | None:
         if said:
             return True
         undecided = undecided or said is None
+    local = runs_local_images(obj)
+    if local:
+        return True
+    return None if undecided or local is None else False
+
+
+def runs_local_images(obj: Resource) -> bool | None:
+    """Whether a container of the pod runs an image the kubelet never pulls
+    (`imagePullPolicy: Never`): one loaded onto a local node. None when a policy is
+    not known yet and none says Never."""
+    undecided = False
+    for container in obj.containers(init=False, ephemeral=False):
+        policy = container.get("imagePullPolicy")
+        if policy == "Never":
+            return True
+        undecided = undecided or is_unknown(policy)
     return None if undecided else False

@@ -19,9 +19,10 @@ How to fix:
 Notes:
     A workload whose namespace or `environment`/`env` label names a non-production
     environment (the whole name or its last word: `dev`, `aerie-dev`, `test`, `demo`,
-    `sandbox`, `temp`, `local`, ...; not staging) is not judged: one replica there is
-    the team's choice (reviewers of four corpora held 8 of 9 such findings
-    debatable). `judgeNonProduction: true` judges them too.
+    `sandbox`, `temp`, `local`, ...; not staging), or whose pod runs an image with
+    `imagePullPolicy: Never` (loaded by hand onto a local node), is not judged: one
+    replica there is the team's choice (reviewers of four corpora held 8 of 9 such
+    findings debatable). `judgeNonProduction: true` judges them too.
 
     A workload whose replica count an autoscaler owns (a HorizontalPodAutoscaler,
     a KEDA `ScaledObject` or any custom resource with `spec.scaleTargetRef`, a
