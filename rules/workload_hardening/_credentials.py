@@ -323,7 +323,10 @@ _BRACED_NAME = lazy_compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 def _access_key_prefix(parts: list[str]) -> tuple[str, ...] | None:
-    """The words before ACCESS KEY (`MINIO_ACCESS_KEY` -> (MINIO,)), or None."""
+    """The words before ACCESS KEY (`MINIO_ACCESS_KEY` -> (MINIO,), `AWS_ACCESS_KEY_ID`
+    -> (AWS,)), or None."""
+    if parts[-3:] == ["ACCESS", "KEY", "ID"]:
+        return tuple(parts[:-3])
     if parts[-1:] == ["ACCESSKEY"]:
         return tuple(parts[:-1])
     if parts[-2:] == ["ACCESS", "KEY"] and parts[-3:-2] != ["SECRET"]:
@@ -334,8 +337,9 @@ def _access_key_prefix(parts: list[str]) -> tuple[str, ...] | None:
 def names_key_id(name: str, siblings: Iterable[str]) -> bool:
     """Whether `name` is the id half of an access key pair: an ACCESS_KEY beside a
     SECRET_KEY of the same prefix (`MINIO_ACCESS_KEY` and `MINIO_SECRET_KEY`,
-    `accesskey` and `secretkey`). The id is a user name (MinIO's root user, S3's
-    access key id); the secret beside it is the credential."""
+    `accesskey` and `secretkey`, `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`). The
+    id is a user name (MinIO's root user, S3's access key id); the secret beside it is
+    the credential."""
     prefix = _access_key_prefix(words(name))
     if prefix is None:
         return False
@@ -377,6 +381,7 @@ _RUN_TOGETHER = lazy_compile(r"SECRET|PASSWORD|PASSWD|PASSPHRASE|APIKEY")
 # enough that a match is almost never anything else. A match contains one of the
 # literals: testing those first with `in` is much faster than the search itself on
 # long values (a pattern that starts with \b gets no prefix scan from `re`).
+AWS_KEY_ID = "an AWS access key id"
 VALUE_PATTERNS: tuple[tuple[str, tuple[str, ...], Pattern], ...] = (
     (
         "a private key",
@@ -384,7 +389,7 @@ VALUE_PATTERNS: tuple[tuple[str, tuple[str, ...], Pattern], ...] = (
         lazy_compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
     ),
     (
-        "an AWS access key id",
+        AWS_KEY_ID,
         ("AKIA", "ASIA", "ABIA", "ACCA"),
         lazy_compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
     ),

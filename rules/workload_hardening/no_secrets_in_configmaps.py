@@ -54,6 +54,7 @@ from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_mapping
 
 from ._credentials import (
+    AWS_KEY_ID,
     credential_shape,
     is_credential_name,
     is_placeholder,
@@ -88,9 +89,9 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             continue
         if not isinstance(value, str) or (is_placeholder(value) and not numeric_password(key, value)):
             continue
-        if names_key_id(key, keys) and credential_shape(value) is None:
-            continue  # MINIO_ACCESS_KEY beside MINIO_SECRET_KEY: a user name
         shape = credential_shape(value)
+        if names_key_id(key, keys) and shape in (None, AWS_KEY_ID):
+            continue  # MINIO_ACCESS_KEY beside MINIO_SECRET_KEY, an AWS key id beside its secret: a user name
         if shape is not None:
             said = f"holds a value that looks like {shape}"
             found.append((key, said, said))

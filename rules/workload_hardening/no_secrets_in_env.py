@@ -17,7 +17,8 @@ ignored: empty, booleans, numbers (but digits given to a password, such as
 as `$(DB_PASSWORD)`. A sample value (`password`, `changeme`) is
 reported: the variable is where the real credential will be typed. An ACCESS_KEY
 beside a SECRET_KEY of the same prefix (`MINIO_ACCESS_KEY`, `MINIO_SECRET_KEY`) is
-the key's id, a user name: only the secret is reported. One finding per container, at its first such
+the key's id, a user name: only the secret is reported; so is an AWS access key id
+(`AKIA...`) in `AWS_ACCESS_KEY_ID` beside `AWS_SECRET_ACCESS_KEY`. One finding per container, at its first such
 entry, naming the others: they move into a Secret together. Messages never repeat a
 value.
 
@@ -54,6 +55,7 @@ from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
 
 from ._credentials import (
+    AWS_KEY_ID,
     credential_shape,
     is_credential_name,
     is_placeholder,
@@ -75,9 +77,12 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             name, value = entry.get("name"), entry.get("value")
             if not isinstance(value, str) or (is_placeholder(value) and not numeric_password(name, value)):
                 continue  # missing, a reference (valueFrom), or unknown during preview
-            if isinstance(name, str) and names_key_id(name, names) and credential_shape(value) is None:
-                continue  # MINIO_ACCESS_KEY beside MINIO_SECRET_KEY: a user name
             shape = credential_shape(value)
+            if isinstance(name, str) and names_key_id(name, names) and shape in (None, AWS_KEY_ID):
+                # MINIO_ACCESS_KEY beside MINIO_SECRET_KEY: a user name. An AWS key id
+                # beside its secret is the same: the secret, literal or a reference,
+                # is the credential (corpus35's acme.sh CronJob, held debatable).
+                continue
             if shape is not None:
                 what = f"holds a literal value that looks like {shape}"
             elif isinstance(name, str) and is_credential_name(name) and not names_a_secret(name, value):
