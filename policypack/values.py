@@ -119,7 +119,12 @@ BUILD_TOKEN = re.compile(r"(?<![\w@])@[A-Za-z][\w.-]*@(?![\w@])")
 # envsubst's bare `$APP_IMAGE_TAG` (corpus26's IETF datatracker): an upper-case
 # variable name standing alone, not a `$` inside a word (`pa$SWORD`).
 _BARE_VARIABLE = r"(?<![\w$])\$[A-Z_][A-Z0-9_]{2,}(?![\w])"
-_TEMPLATE_TEXT = re.compile(r"\$\{|\$\(|\{\{|\}\}|" + BUILD_TOKEN.pattern + "|" + _BARE_VARIABLE)
+# Python's `str.format` blank, `{name}` inside a value (`apihighways/{name}`,
+# `http://{name}.default.svc`: Vizzuality's deploy scripts, corpus36), a lower-case name in
+# single braces with a word character or `/`, `.`, `-`, `:` beside it: not JSON (`{"a": 1}`)
+# nor a set of words (`{a,b}`).
+_FORMAT_FIELD = r"(?<=[\w/.:-])\{[a-z_][a-z0-9_]*\}|\{[a-z_][a-z0-9_]*\}(?=[\w/.:-])"
+_TEMPLATE_TEXT = re.compile(r"\$\{|\$\(|\{\{|\}\}|" + BUILD_TOKEN.pattern + "|" + _BARE_VARIABLE + "|" + _FORMAT_FIELD)
 
 
 def is_template_text(value: Any) -> bool:
