@@ -18,7 +18,8 @@ Assistant (one instance by design: two would run every automation twice), a UniF
 network controller, Nexus Repository OSS, a Jupyter server (its kernels and
 sessions live in the process) and JupyterHub's hub, registries that keep what is
 pushed to them in the pod (zot, verdaccio, Docker's registry without a storage
-driver), an Icecast server (one source stream feeds it), Zipkin and
+driver), an Icecast server (one source stream feeds it), a development mail catcher
+(MailDev, MailHog, Mailpit: the mail it catches stays in the process), Zipkin and
 Jaeger without a storage backend in their environment (spans in memory or Badger),
 a standalone MinIO server (one drive path; `{1...4}` or `http://` peers make it
 distributed), the main process of a Matrix Synapse homeserver (only its workers
@@ -29,8 +30,8 @@ literal), and a periodic-task scheduler that must run alone (Celery beat,
 Redash's `scheduler`): two would run every task twice, as Ory Kratos would send
 every mail twice when it runs its courier in the serving process
 (`--watch-courier`). InfluxDB OSS is a
-single-instance database (clustering is its Enterprise edition's), and so is Neo4j
-Community; two ClickHouse servers of one template are two databases, each with its own
+single-instance database (clustering is its Enterprise edition's), and so are Neo4j
+Community and SQL Server (availability groups are configuration plain pods do not carry); two ClickHouse servers of one template are two databases, each with its own
 tables (replication is per table, through a Keeper). A compute cluster's coordinator
 without high availability configured is one too: a Flink JobManager (`jobmanager`,
 `standalone-job`) without `high-availability`, a Spark standalone master
@@ -67,6 +68,10 @@ _SINGLE_INSTANCE_STORE = lazy_compile(
     # replicates per table (ReplicatedMergeTree) through a Keeper, so a second server of
     # one template is a second database with its own tables
     r"|influxdb|neo4j|clickhouse|clickhouse-server"
+    # SQL Server: availability groups are configuration a manifest of plain pods does not
+    # carry (the old `microsoft/mssql-server-linux`, corpus36's Pitstop; `mssql/server` is
+    # matched by its port, its last segment being only `server`)
+    r"|mssql|mssql-server|mssql-server-linux"
     # an application's own database image, named as one: grafana/tns-db, acme/orders-database,
     # or as the store it builds on: heapster-influxdb (the store's name last: not an exporter's)
     r"|[a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:db|database|postgres|postgresql|mysql|mariadb|mongo|mongodb|redis"
@@ -102,6 +107,9 @@ _IN_POD_PROGRAM = lazy_compile(
     # an exporter that scrapes another system (Kafka, a database): a second replica
     # doubles every series it exports (corpus34's kafka-exporter)
     r"|(?:[a-z0-9]+[-_])*exporter"
+    # development mail catchers keep the mail they catch in the process: behind one
+    # Service, a second replica splits the mailbox in two (corpus36's Pitstop maildev)
+    r"|maildev|mailhog|mailpit|smtp4dev|mailcatcher|mailcrab"
 )
 # Docker's distribution registry keeps images on the pod's filesystem unless a storage
 # driver is configured (REGISTRY_STORAGE=s3, gcs, azure, ...).
@@ -132,7 +140,7 @@ _CLUSTER_VARIABLE = lazy_compile(r"cookie|use_longname|k8s_service_name|cluster|
 
 
 #: The well-known ports of those databases: PostgreSQL, MySQL/MariaDB, MongoDB, Redis/Valkey.
-STORE_PORTS = frozenset({5432, 3306, 27017, 6379})
+STORE_PORTS = frozenset({5432, 3306, 27017, 6379, 1433})
 
 
 def runs_single_instance_store(view: Resource) -> bool | None:

@@ -15,7 +15,7 @@ when no volume that outlives the pod is mounted at its data directory, or above 
 | `clickhouse-server`, `clickhouse` | `/var/lib/clickhouse` |
 | `cassandra` | `/var/lib/cassandra` |
 | `couchdb` | `/opt/couchdb/data` |
-| `mssql/server` | `/var/opt/mssql` |
+| `mssql/server`, `mssql-server-linux` | `/var/opt/mssql` |
 
 A volume outlives the pod when it is a PersistentVolumeClaim (a StatefulSet's
 `volumeClaimTemplates` included), a `hostPath`, or a network or cloud disk; an
@@ -118,7 +118,7 @@ _DATABASES: tuple[tuple[Pattern, str, tuple[str, ...], str | None, str | None], 
     ),
     (lazy_compile(r"(?:.*/)?cassandra"), "Cassandra", ("/var/lib/cassandra",), None, None),
     (lazy_compile(r"(?:.*/)?couchdb"), "CouchDB", ("/opt/couchdb/data",), None, None),
-    (lazy_compile(r"(?:.*/)?mssql/server"), "SQL Server", ("/var/opt/mssql",), None, None),
+    (lazy_compile(r"(?:.*/)?(?:mssql/server|mssql-server-linux|mssql-server)"), "SQL Server", ("/var/opt/mssql",), None, None),
 )
 
 #: The data directories of every database above but the one at `/data` (Neo4j's, a
