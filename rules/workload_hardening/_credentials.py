@@ -199,6 +199,36 @@ def names_a_secret(name: str, value: str) -> bool:
     return len(parts) > 1 and parts[-1] == "SECRET" and _OBJECT_NAME.fullmatch(value.strip()) is not None
 
 
+# What makes a connection string a credential: a password in a URL's user part
+# (`mongodb://app:pw@db`), or a key=value pair of a secret (`Password=`, `Pwd=`,
+# `AccountKey=`, `SharedAccessKey=`, `token=`).
+_CONNECTION_SECRET = lazy_compile(
+    r"(?i)(?:password|passwd|pwd|secret|key|token|signature|sig|credentials?)\s*=|://[^/@\s:]*:[^/@\s]+@"
+)
+
+
+def names_an_address(name: str, value: str) -> bool:
+    """Whether a setting that only its CONNECTION_STRING words call a credential holds
+    no secret: hosts and ports (corpus36's FTGO `..._ZOOKEEPER_CONNECTION_STRING:
+    ftgo-zookeeper:2181`), with no password in a URL and no `Password=` or `...Key=`."""
+    parts = words(name)
+    pairs = list(itertools.pairwise(parts))
+    if ("CONNECTION", "STRING") not in pairs:
+        return False
+    at = pairs.index(("CONNECTION", "STRING"))
+    rest = parts[:at] + parts[at + 2 :]
+    if rest and is_credential_name("_".join(rest)):
+        return False  # DB_PASSWORD_CONNECTION_STRING: the name says more
+    return _CONNECTION_SECRET.search(value) is None
+
+
+def holds_no_credential(name: str, value: str) -> bool:
+    """Whether a credential-named setting's value is something else: the name of a
+    Secret object (`names_a_secret`) or a connection string of addresses only
+    (`names_an_address`)."""
+    return names_a_secret(name, value) or names_an_address(name, value)
+
+
 _NUMBER = lazy_compile(r"[0-9.]+")
 # A reference to another variable: Kubernetes' `$(VAR)`, and a template's `${VAR}` or
 # `$VAR` (envsubst fills both: prow's starter Secret holds "$MINIO_ROOT_PASSWORD").

@@ -49,7 +49,7 @@ from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
 
-from ._credentials import credential_shape, is_credential_name, is_placeholder, names_a_secret
+from ._credentials import credential_shape, holds_no_credential, is_credential_name, is_placeholder
 
 # `--name=value` (or `-name=value`), and a flag alone, whose value is the next word.
 _FLAG_WITH_VALUE = lazy_compile(r"--?([A-Za-z][A-Za-z0-9._-]*)=(.*)", re.DOTALL)
@@ -64,7 +64,7 @@ def _refers(value: str) -> bool:
 
 
 def _credential_flag(name: str, value: str) -> bool:
-    return is_credential_name(name) and not _refers(value) and not names_a_secret(name, value)
+    return is_credential_name(name) and not _refers(value) and not holds_no_credential(name, value)
 
 
 def _judge(word: str, following: str | None) -> str | None:

@@ -56,9 +56,9 @@ from policypack.values import as_mapping
 from ._credentials import (
     AWS_KEY_ID,
     credential_shape,
+    holds_no_credential,
     is_credential_name,
     is_placeholder,
-    names_a_secret,
     names_key_id,
     numeric_password,
 )
@@ -95,7 +95,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         if shape is not None:
             said = f"holds a value that looks like {shape}"
             found.append((key, said, said))
-        elif "." not in key and is_credential_name(key) and not names_a_secret(key, value):
+        elif "." not in key and is_credential_name(key) and not holds_no_credential(key, value):
             said = "holds a value, and its key says it is a credential"
             found.append((key, said, said))
     if not found:

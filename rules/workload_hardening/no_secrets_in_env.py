@@ -13,8 +13,9 @@ Names whose last word says they hold something else are not credentials:
 `TOKEN_URL`, `PASSWORD_FILE`, `SECRET_NAME`, `AWS_ACCESS_KEY_ID`, `*_PATH`,
 `*_ENDPOINT`, `*_LENGTH`, `*_TTL`, `*_USER`, ... Values that cannot be one are
 ignored: empty, booleans, numbers (but digits given to a password, such as
-`POSTGRES_PASSWORD: "123456"`), paths, and a bare reference to another variable such
-as `$(DB_PASSWORD)`. A sample value (`password`, `changeme`) is
+`POSTGRES_PASSWORD: "123456"`), paths, a bare reference to another variable such
+as `$(DB_PASSWORD)`, and a CONNECTION_STRING of addresses only (`zookeeper:2181`: no
+password in a URL, no `Password=` or `...Key=` pair). A sample value (`password`, `changeme`) is
 reported: the variable is where the real credential will be typed. An ACCESS_KEY
 beside a SECRET_KEY of the same prefix (`MINIO_ACCESS_KEY`, `MINIO_SECRET_KEY`) is
 the key's id, a user name: only the secret is reported; so is an AWS access key id
@@ -57,9 +58,9 @@ from policypack.values import as_list
 from ._credentials import (
     AWS_KEY_ID,
     credential_shape,
+    holds_no_credential,
     is_credential_name,
     is_placeholder,
-    names_a_secret,
     names_key_id,
     numeric_password,
 )
@@ -85,7 +86,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
                 continue
             if shape is not None:
                 what = f"holds a literal value that looks like {shape}"
-            elif isinstance(name, str) and is_credential_name(name) and not names_a_secret(name, value):
+            elif isinstance(name, str) and is_credential_name(name) and not holds_no_credential(name, value):
                 what = "holds a literal value, and its name says it is a credential"
             else:
                 continue
