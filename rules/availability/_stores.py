@@ -31,7 +31,8 @@ Redash's `scheduler`): two would run every task twice, as Ory Kratos would send
 every mail twice when it runs its courier in the serving process
 (`--watch-courier`). InfluxDB OSS is a
 single-instance database (clustering is its Enterprise edition's), and so are Neo4j
-Community and SQL Server (availability groups are configuration plain pods do not carry); two ClickHouse servers of one template are two databases, each with its own
+Community and SQL Server (availability groups are configuration plain pods do not
+carry); two ClickHouse servers of one template are two databases, each with its own
 tables (replication is per table, through a Keeper). A compute cluster's coordinator
 without high availability configured is one too: a Flink JobManager (`jobmanager`,
 `standalone-job`) without `high-availability`, a Spark standalone master

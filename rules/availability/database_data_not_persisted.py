@@ -118,7 +118,13 @@ _DATABASES: tuple[tuple[Pattern, str, tuple[str, ...], str | None, str | None], 
     ),
     (lazy_compile(r"(?:.*/)?cassandra"), "Cassandra", ("/var/lib/cassandra",), None, None),
     (lazy_compile(r"(?:.*/)?couchdb"), "CouchDB", ("/opt/couchdb/data",), None, None),
-    (lazy_compile(r"(?:.*/)?(?:mssql/server|mssql-server-linux|mssql-server)"), "SQL Server", ("/var/opt/mssql",), None, None),
+    (
+        lazy_compile(r"(?:.*/)?(?:mssql/server|mssql-server-linux|mssql-server)"),
+        "SQL Server",
+        ("/var/opt/mssql",),
+        None,
+        None,
+    ),
 )
 
 #: The data directories of every database above but the one at `/data` (Neo4j's, a
