@@ -95,8 +95,9 @@ Notes:
     claim, a StatefulSet's claim template or an operator's resource of a class named
     `local-path`, k3s' default, `local-storage`, `openebs-*` or `longhorn*`, or of a
     StorageClass of the set with such a provisioner, or a PersistentVolume on a
-    node's disk bound to a claim there; not the default namespace, where a repository
-    of unrelated examples meets): such a cluster's LoadBalancer Services get a node's
+    node's disk bound to a claim there; in the default namespace, where a repository
+    of unrelated examples meets, only a claim of the Service's own pods counts): such
+    a cluster's LoadBalancer Services get a node's
     or a LAN pool's address from ServiceLB or MetalLB (reviewers of corpora 13-24 held seven such
     findings false and six debatable, none true).
     A Service with a cloud's annotation is judged as before. This needs the rest of
@@ -110,11 +111,13 @@ import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import CUSTOM_RESOURCES, Resource
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, StackViolation, Violation
 from policypack.stack import Stack
-from policypack.values import as_list, is_unknown
+from policypack.values import as_list, get, is_unknown
+
+from .._serving import selects
 
 AWS_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 AWS_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"
@@ -336,7 +339,48 @@ class BareMetal:
         # claims, a PersistentVolume on a node's disk): its LoadBalancer Services get
         # their addresses from ServiceLB or a LAN pool, not from a cloud.
         self.stack = stack
-        self.on_premises = _on_premises_namespaces(stack)
+        self.classes = _on_premises_classes(stack)
+        self.on_premises = _on_premises_namespaces(stack, self.classes)
+
+    def _own_storage_on_premises(self, service: Resource, namespace: Any) -> bool | None:
+        """Whether a workload the Service selects keeps its data on on-premises storage:
+        a claim it mounts, or a claim template of its own, of such a class. None when
+        what would say so is not known yet."""
+        undecided = False
+        for workload in self.stack.of_kind(*POD_KINDS):
+            placed = self.stack.namespace_of(workload)
+            if not is_unknown(placed) and placed != namespace:
+                continue
+            labels = self.stack.pod_labels(workload)
+            chosen = selects(service, labels) if isinstance(labels, Mapping) else None
+            if chosen is False:
+                continue
+            said = self._workload_on_premises(workload, namespace)
+            if said and chosen and not is_unknown(placed):
+                return True
+            undecided = undecided or (said is not False)
+        return None if undecided else False
+
+    def _workload_on_premises(self, workload: Resource, namespace: Any) -> bool | None:
+        stored = [*_storage_classes(workload.get("spec", "volumeClaimTemplates"))]
+        pod = workload.pod_spec
+        if pod is None:
+            return None  # its pod template is not known yet (or not there): undecided
+        volumes = pod.get("volumes")
+        if is_unknown(volumes):
+            return None
+        for volume in as_list(volumes):
+            claim = get(volume, "persistentVolumeClaim", "claimName")
+            if is_unknown(claim):
+                return None
+            found = self.stack.find("PersistentVolumeClaim", claim, namespace, near=workload) if claim else None
+            if is_unknown(found):
+                stored.append(found)  # a claim of the set that may be this one is not known yet
+            elif isinstance(found, Resource):
+                stored.extend(_storage_classes(found.props))
+        if any(_on_premises_class(name, self.classes) for name in stored):
+            return True
+        return None if any(is_unknown(name) for name in stored) else False
 
     def serves(self, service: Resource) -> bool | None:
         """Whether the set shows a bare-metal load balancer that gives this Service a
@@ -355,7 +399,9 @@ class BareMetal:
             if is_unknown(namespace):
                 return None if any(said is not False for said in self.on_premises.values()) else False
             if namespace in (None, "default"):
-                return False
+                # There, only the Service's own pods' storage tells (corpus36's k8up
+                # example: a MinIO on a Longhorn claim, its objects naming no namespace).
+                return self._own_storage_on_premises(service, namespace)
             said = self.on_premises.get(namespace, False)
             return None if said is False and placed_later else said  # (storage whose namespace is not known yet)
         given = [private for private, auto in self.pools.values() if auto is True]
@@ -395,17 +441,28 @@ def _storage_classes(value: Any, depth: int = 0) -> Iterator[Any]:
             yield from _storage_classes(inner, depth + 1)
 
 
-def _on_premises_namespaces(stack: Stack) -> dict[Any, bool | None]:
+def _on_premises_classes(stack: Stack) -> set[Any]:
+    """The StorageClasses of the set with an on-premises provisioner."""
+    return {
+        c.name
+        for c in stack.of_kind("StorageClass")
+        if not c.is_custom_resource and c.get("provisioner") in ON_PREMISES_PROVISIONERS
+    }
+
+
+def _on_premises_class(name: Any, classes: set[Any]) -> bool:
+    """Whether a storage class name is an on-premises one: named so, or one of `classes`."""
+    return isinstance(name, str) and (
+        name in classes or any(name == c or name.startswith(c + "-") for c in ON_PREMISES_STORAGE)
+    )
+
+
+def _on_premises_namespaces(stack: Stack, classes: set[Any]) -> dict[Any, bool | None]:
     """The namespaces whose storage shows a cluster on its own machines: a claim, a
     StatefulSet's claim template or an operator's resource of an on-premises class
     (named so, or a StorageClass of the set with such a provisioner), a
     PersistentVolume on a node's disk bound to a claim there. None for a namespace
     where what would say so is not known yet (preview)."""
-    classes = {
-        c.name
-        for c in stack.of_kind("StorageClass")
-        if not c.is_custom_resource and c.get("provisioner") in ON_PREMISES_PROVISIONERS
-    }
     found: dict[Any, bool | None] = {}
 
     def mark(namespace: Any, said: bool | None) -> None:
@@ -422,9 +479,7 @@ def _on_premises_namespaces(stack: Stack) -> dict[Any, bool | None]:
         for name in _storage_classes(resource.props):
             if is_unknown(name):
                 mark(stack.namespace_of(resource), None)
-            elif isinstance(name, str) and (
-                name in classes or any(name == c or name.startswith(c + "-") for c in ON_PREMISES_STORAGE)
-            ):
+            elif _on_premises_class(name, classes):
                 mark(stack.namespace_of(resource), True)
     return found
 
@@ -559,7 +614,8 @@ RULE = Rule(
         "PersistentVolumeClaim",
         "PersistentVolume",
         "StorageClass",
-        "StatefulSet",
+        # the pods a Service in the default namespace selects, and their claims
+        *POD_KINDS,
         CUSTOM_RESOURCES,
     },
     check=check,
