@@ -56,6 +56,9 @@ CREDENTIAL_PAIRS = frozenset(
         ("FERNET", "KEY"),
         ("JWT", "KEY"),
         ("CONNECTION", "STRING"),
+        # a payment gateway's merchant key, which authenticates charges (corpus36's
+        # KongaPay `KONGAPAY_MERCHANT_KEY: live_pr_...`, missed by three reviewers)
+        ("MERCHANT", "KEY"),
         ("ERLANG", "COOKIE"),
         ("RELEASE", "COOKIE"),
     }
@@ -222,11 +225,34 @@ def names_an_address(name: str, value: str) -> bool:
     return _CONNECTION_SECRET.search(value) is None
 
 
+# A password hashed by crypt(3) or a tool of its family: `$6$salt$...` (SHA-512),
+# `$5$`, `$1$`, bcrypt's `$2y$`, Apache's `$apr1$`, Mosquitto's `$7$` (PBKDF2), Argon2,
+# scrypt, and LDAP's `{SSHA}`/`{SHA}`.
+_CRYPT_HASH = (
+    r"(?:\$(?:1|2[abxy]?|5|6|7|apr1|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha\d+)?)\$\S{8,}|\{S?SHA\}[A-Za-z0-9+/=]{20,})"
+)
+_PASSWORD_HASH = lazy_compile(_CRYPT_HASH)
+# A password file of such hashes (htpasswd, Mosquitto's password_file): `user:hash` lines.
+_HASH_FILE_LINE = lazy_compile(r"[^:\s#]+:" + _CRYPT_HASH)
+
+
+def is_password_hash(value: str) -> bool:
+    """Whether the value is a password hash, or a password file whose every line is
+    `user:hash` (corpus36's Mosquitto `passwd: example:$6$...`): what a server checks
+    passwords against, not a password (as SQL's hashed passwords are not)."""
+    lines = [line.strip() for line in value.strip().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        return False
+    if len(lines) == 1 and _PASSWORD_HASH.fullmatch(lines[0]):
+        return True
+    return all(_HASH_FILE_LINE.fullmatch(line) for line in lines)
+
+
 def holds_no_credential(name: str, value: str) -> bool:
     """Whether a credential-named setting's value is something else: the name of a
-    Secret object (`names_a_secret`) or a connection string of addresses only
-    (`names_an_address`)."""
-    return names_a_secret(name, value) or names_an_address(name, value)
+    Secret object (`names_a_secret`), a connection string of addresses only
+    (`names_an_address`), or a password hash or file of hashes (`is_password_hash`)."""
+    return names_a_secret(name, value) or names_an_address(name, value) or is_password_hash(value)
 
 
 _NUMBER = lazy_compile(r"[0-9.]+")

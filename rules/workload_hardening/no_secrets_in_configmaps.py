@@ -17,7 +17,8 @@ which a deploy step fills in: the credential lands in the ConfigMap), or when it
 looks like an environment variable (no dot, so not a file name such as
 `application.yaml`) whose name says it is a credential, such as `DB_PASSWORD` or
 `apiToken`, and its value is not empty, a boolean, a number (but digits given to a
-password, `DB_PASSWORD: "123456"`) or a path (a sample
+password, `DB_PASSWORD: "123456"`), a path, a password hash or a password file of
+hashes (`passwd: user:$6$...`, an htpasswd: what the server checks against) (a sample
 value such as `password` is reported: the key is where the real one will be
 written); an ACCESS_KEY beside a SECRET_KEY of the same prefix is the key's id, not
 a credential. One finding

@@ -53,7 +53,7 @@ from typing import Any
 
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import as_list
+from policypack.values import as_list, is_unknown
 
 from ._credentials import (
     AWS_KEY_ID,
@@ -70,7 +70,9 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for container in obj.containers():
         found: list[tuple[int, str, str]] = []
         env = as_list(container.get("env"))
-        names = [entry.get("name") for entry in env if isinstance(entry, Mapping)]
+        names = [entry.get("name") if isinstance(entry, Mapping) else entry for entry in env]
+        # An entry or a name not known yet (preview) may be the secret beside a key's id.
+        undecided = any(is_unknown(name) for name in names)
         names = [name for name in names if isinstance(name, str)]
         for index, entry in enumerate(env):
             if not isinstance(entry, Mapping):
@@ -79,6 +81,8 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             if not isinstance(value, str) or (is_placeholder(value) and not numeric_password(name, value)):
                 continue  # missing, a reference (valueFrom), or unknown during preview
             shape = credential_shape(value)
+            if shape == AWS_KEY_ID and undecided:
+                continue
             if isinstance(name, str) and names_key_id(name, names) and shape in (None, AWS_KEY_ID):
                 # MINIO_ACCESS_KEY beside MINIO_SECRET_KEY: a user name. An AWS key id
                 # beside its secret is the same: the secret, literal or a reference,
