@@ -279,6 +279,23 @@ def test_a_kustomization_without_a_namespace_leaves_the_written_one(tmp_path: Pa
     assert [rule for rule, _ in namespace_findings(tmp_path / "k8s")] == ["no-default-namespace"]
 
 
+def test_folders_that_define_the_same_objects_are_one_choice_of_namespace(tmp_path: Path) -> None:
+    # corpus36 (tinode): `k8s/` and `local-k8s/` are alternative installs of one app,
+    # both in `default`: one finding. A folder of other objects is another choice.
+    write(
+        tmp_path,
+        {
+            "k8s/postgres.yaml": in_default("postgres"),
+            "k8s/chat.yaml": in_default("chat"),
+            "local-k8s/postgres.yaml": in_default("postgres"),
+            "other/app.yaml": in_default("billing"),
+        },
+    )
+    findings = namespace_findings(tmp_path)
+    assert len(findings) == 2
+    assert any("so are" in message and "postgres" in message for _, message in findings)
+
+
 def test_common_labels_supply_the_selector_a_base_leaves_out(tmp_path: Path) -> None:
     # corpus13 (metrics-server's base): commonLabels write the selector; without the
     # kustomization the apps/v1 Deployment would be refused for having none.

@@ -7,7 +7,8 @@ not judged: the namespace is then chosen at deploy time (`kubectl -n`, Helm's
 `--namespace`, the Pulumi provider's namespace), which is how it should be.
 Cluster-scoped kinds (Namespaces, ClusterRoles, CRDs, ...) and custom resources,
 whose scope a linter cannot know, are never judged. One finding per folder (offline;
-per stack in Pulumi), on its first such object, naming the others: placing an
+per stack in Pulumi; folders that define the same objects, alternative installs of
+one app, count as one), on its first such object, naming the others: placing an
 install in `default` is one choice, and moving it one change.
 
 Why it matters:
@@ -98,7 +99,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         if (obj.is_custom_resource and not gateway) or not _placed_in_default(obj):
             continue
         groups.setdefault(stack.folder_of(obj), []).append(obj)
-    for placed in groups.values():
+    for placed in _alternatives_merged(list(groups.values())):
         first, others = placed[0], placed[1:]
         also = ""
         if others:
@@ -111,6 +112,25 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             f"{'them' if others else 'it'} a namespace of {'their' if others else 'its'} own "
             "(or leave the field out and choose it at deploy time)",
         )
+
+
+def _alternatives_merged(groups: list[list[Resource]]) -> list[list[Resource]]:
+    """Folders that define the same object (kind and name) are alternative installs of
+    one app (corpus36's tinode: `k8s/` and `local-k8s/` both hold Deployment
+    postgres): one choice of namespace, so one group."""
+    merged: list[tuple[set[tuple[str, Any]], list[Resource]]] = []
+    for group in groups:
+        identities = {(obj.kind, obj.name) for obj in group if isinstance(obj.name, str)}
+        joined = [entry for entry in merged if entry[0] & identities]
+        for entry in joined:
+            merged.remove(entry)
+            identities |= entry[0]
+        members = [obj for entry in joined for obj in entry[1]] + group
+        merged.append((identities, members))
+    order = {id(obj): index for index, group in enumerate(groups) for obj in group}
+    return sorted(
+        (sorted(members, key=lambda obj: order[id(obj)]) for _, members in merged), key=lambda m: order[id(m[0])]
+    )
 
 
 def _placed_in_default(obj: Resource) -> bool:
