@@ -197,6 +197,17 @@ def test_runtime_socket_is_one_node_takeover_finding() -> None:
     (socket,) = found["no-container-runtime-socket"]
     assert [f.rule for f in socket.folded] == ["pss-host-path-volumes", "pss-restricted-volumes"]
     assert "pss-host-path-volumes" not in found and "pss-restricted-volumes" not in found
+    # The pod's other hostPath volumes are the same node agent's host access (corpus36's
+    # cAdvisor: the runtime's socket and, beside it, `/sys`): folded under the socket too.
+    text = HOST_PATH.replace(
+        "          hostPath: {path: /var/log}\n",
+        "          hostPath: {path: /var/run/docker.sock}\n        - name: sys\n          hostPath: {path: /sys}\n",
+    )
+    assert "/sys" in text
+    found = by_rule(lint(text))
+    (socket,) = found["no-container-runtime-socket"]
+    assert "pss-host-path-volumes" not in found
+    assert "pss-host-path-volumes" in {f.rule for f in socket.folded}
     # Beside a privileged container, which holds the node already, the socket is one
     # more part of that decision: listed under it, with the hostPath findings.
     found = by_rule(lint(PRIVILEGED.replace("hostPath: {path: /var/log}", "hostPath: {path: /var/run/docker.sock}")))

@@ -29,7 +29,9 @@ Notes:
     every other node- or network-backed type); its finding on the same volume is
     folded into this one. A container runtime socket (or a directory holding one)
     is `no-container-runtime-socket`'s, which says what it is: this rule's finding on
-    that volume is folded into that one. In a pod that runs a privileged container the
+    the pod is folded into that one, as into a privileged container's (the socket
+    holds the node; corpus36's cAdvisor mounts `/var/run` and, beside it, `/sys` and
+    `/var/lib/docker`: one node agent's host access, one decision). In a pod that runs a privileged container the
     finding is folded into `pss-privileged`'s: that container already holds the node
     (every device, every capability), so the pod's hostPath volumes are part of one
     decision, to run a node agent, which is one finding and one exemption.
@@ -122,7 +124,7 @@ RULE = Rule(
     check=check,
     one_per_object=True,
     copies_fold_by_field=True,  # the message names the path; copies differ by it, not by cause
-    folds_into={"no-container-runtime-socket": "field", "pss-windows-host-process": "pod", "pss-privileged": "pod"},
+    folds_into={"no-container-runtime-socket": "pod", "pss-windows-host-process": "pod", "pss-privileged": "pod"},
     tags=("pss-baseline:hostPathVolumes",),
     profiles=("pss-baseline", "pss-restricted"),
 )
