@@ -51,6 +51,8 @@ def _port_names(container: Container) -> set[str] | None:
         return None
     names = set()
     for port in as_list(ports):
+        if is_unknown(port):
+            return None
         if not isinstance(port, Mapping):
             continue
         name = port.get("name")
