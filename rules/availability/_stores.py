@@ -111,6 +111,10 @@ _IN_POD_PROGRAM = lazy_compile(
     # development mail catchers keep the mail they catch in the process: behind one
     # Service, a second replica splits the mailbox in two (corpus36's Pitstop maildev)
     r"|maildev|mailhog|mailpit|smtp4dev|mailcatcher|mailcrab"
+    # Prometheus' Pushgateway keeps what jobs push to it in memory (or its one
+    # persistence file): behind a Service a second replica splits the pushes, and the
+    # scrape sees half of them (corpus36's push_gateway)
+    r"|pushgateway"
 )
 # Docker's distribution registry keeps images on the pod's filesystem unless a storage
 # driver is configured (REGISTRY_STORAGE=s3, gcs, azure, ...).

@@ -23,6 +23,7 @@ How to fix:
 
 Notes:
     A probe that names a `host` is still resolved in the container, and is judged.
+    Probes of one container that name the same port are one finding (one fix).
     Numbers are `probe-port-of-another-container`'s to judge. Ports or names not known
     yet (preview) fire nothing.
 """
@@ -74,20 +75,32 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if obj.pod_spec is None:
         return
     for container in obj.containers(ephemeral=False):
-        for probe, outcome in PROBES.items():
+        # One finding per container and name: probes that share the name share the fix.
+        probes_by_port: dict[str, list[tuple[str, str]]] = {}
+        for probe in PROBES:
             for handler in HANDLERS:
                 port = _named(container.get(probe, handler, "port"))
-                if port is None:
-                    continue
-                names = _port_names(container)
-                if names is None or port in names:
-                    continue  # declared, or the container's ports are not known yet
-                declared = f"it declares {', '.join(sorted(names))}" if names else "it declares no named port"
-                yield Violation(
-                    container.path + (probe, handler, "port"),
-                    f'{container.label}: {probe} names port "{port}", which the container does not declare '
-                    f"({declared}): the kubelet cannot resolve it, so the probe always fails and {outcome}",
-                )
+                if port is not None:
+                    probes_by_port.setdefault(port, []).append((probe, handler))
+        if not probes_by_port:
+            continue
+        names = _port_names(container)
+        if names is None:
+            continue  # the container's ports are not known yet
+        for port, probes in probes_by_port.items():
+            if port in names:
+                continue
+            declared = f"it declares {', '.join(sorted(names))}" if names else "it declares no named port"
+            which = " and ".join(probe for probe, _ in probes)
+            one = len(probes) == 1
+            verb, fails = ("names", "the probe always fails") if one else ("name", "the probes always fail")
+            outcomes = "; ".join(PROBES[probe] for probe, _ in probes)
+            first, handler = probes[0]
+            yield Violation(
+                container.path + (first, handler, "port"),
+                f'{container.label}: {which} {verb} port "{port}", which the container does not declare '
+                f"({declared}): the kubelet cannot resolve it, so {fails} and {outcomes}",
+            )
 
 
 RULE = Rule(
