@@ -341,6 +341,7 @@ class BareMetal:
         self.stack = stack
         self.classes = _on_premises_classes(stack)
         self.on_premises = _on_premises_namespaces(stack, self.classes)
+        self._stored: dict[tuple[int, Any], bool | None] = {}  # (workload, namespace) -> on premises
 
     def _own_storage_on_premises(self, service: Resource, namespace: Any) -> bool | None:
         """Whether a workload the Service selects keeps its data on on-premises storage:
@@ -351,11 +352,18 @@ class BareMetal:
             placed = self.stack.namespace_of(workload)
             if not is_unknown(placed) and placed != namespace:
                 continue
+            # Its storage first: most pods claim none, and that is cheaper to see (and
+            # kept for the next Service) than whether the Service selects them.
+            key = (id(workload), namespace)
+            if key not in self._stored:
+                self._stored[key] = self._workload_on_premises(workload, namespace)
+            said = self._stored[key]
+            if said is False:
+                continue
             labels = self.stack.pod_labels(workload)
             chosen = selects(service, labels) if isinstance(labels, Mapping) else None
             if chosen is False:
                 continue
-            said = self._workload_on_premises(workload, namespace)
             if said and chosen and not is_unknown(placed):
                 return True
             undecided = undecided or (said is not False)
