@@ -317,15 +317,26 @@ def pod_findings_pulumi(case: Case) -> list[tuple[str, FieldPath]]:
     return lint_pulumi(servicer, pod, "kubernetes:core/v1:Pod", case.file.removesuffix(".yaml"))
 
 
+#: The advice a message adds for a node agent, which a DaemonSet is by design: the
+#: verdict is the Pod's, the remedy may name the agent.
+NODE_AGENT_REMEDY = re.compile(
+    r": a node agent that needs it belongs in a namespace exempt from [^()]*?, apart from applications"
+)
+
+
+def verdict_message(message: str) -> str:
+    return NODE_AGENT_REMEDY.sub("", message)
+
+
 @pytest.mark.parametrize("kind", sorted(API_VERSIONS))
 def test_controllers_offline(kind: str) -> None:
     problems = []
     for case in WRAP_CASES:
-        expected = sorted((f.rule, f.message, moved(f.path, kind)) for f in pod_findings_offline(case))
+        expected = sorted((f.rule, verdict_message(f.message), moved(f.path, kind)) for f in pod_findings_offline(case))
         assert bool(expected) == (case.verdict == "fail"), case.name
         wrapped_text = yaml.safe_dump(wrap(yaml.safe_load(pod_text(case.content)), kind), sort_keys=False)
         findings = lint_offline(engine_for(case.level, case.minor), f"{case.name} as {kind}", wrapped_text)
-        got = sorted((f.rule, f.message, f.path) for f in findings)
+        got = sorted((f.rule, verdict_message(f.message), f.path) for f in findings)
         if got != expected:
             problems.append(f"{case.name} as {kind}: {got} != {expected}")
             continue

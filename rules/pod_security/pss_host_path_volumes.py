@@ -42,7 +42,10 @@ Notes:
     runtime's, ...; not `/etc/localtime` or `/etc/ssl`, which applications borrow)
     it also gives a node agent's remedy, since emptyDir or a claim would break an
     agent whose job is the node's files (corpus26's log collectors, labelled
-    debatable under the generic advice alone).
+    debatable under the generic advice alone); so it does for the pod's other
+    hostPath volumes, which are that agent's state on the node (a log shipper's
+    position database beside `/var/log`), and for every hostPath of a DaemonSet, one
+    pod per node by design.
 """
 
 from __future__ import annotations
@@ -93,19 +96,32 @@ def is_node_system_path(path: str) -> bool:
     return path == "/" or any(path == top or path.startswith(top + "/") for top in NODE_SYSTEM_DIRECTORIES)
 
 
+def _host_path(volume: Any) -> Any:
+    source = volume.get("hostPath") if isinstance(volume, Mapping) else None
+    return source.get("path") if isinstance(source, Mapping) else None
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     pod = obj.pod_spec
     if pod is None:
         return
-    for index, volume in enumerate(as_list(pod.get("volumes"))):
+    volumes = as_list(pod.get("volumes"))
+    # A DaemonSet (one pod per node) and a pod that mounts the node's own directories
+    # are node agents: their hostPath volumes (a log shipper's position database on
+    # the node, logs under a Raspberry Pi's overlay) are that job, and emptyDir would
+    # lose them (corpus36's Filebeat, corpus37's Fluent Bit).
+    agent = obj.kind == "DaemonSet" or any(
+        isinstance(path, str) and is_node_system_path(path) for path in map(_host_path, volumes)
+    )
+    for index, volume in enumerate(volumes):
         if not isinstance(volume, Mapping) or volume.get("hostPath") is None:
             continue
-        host_path = volume["hostPath"].get("path") if isinstance(volume["hostPath"], Mapping) else None
+        host_path = _host_path(volume)
         where = f" (the node's {host_path})" if isinstance(host_path, str) and host_path.strip() else ""
         remedy = (
             ": a node agent that needs it belongs in a namespace exempt from Pod Security Baseline, apart from "
             "applications"
-            if isinstance(host_path, str) and is_node_system_path(host_path)
+            if agent
             else ""
         )
         yield Violation(
