@@ -691,6 +691,52 @@ def test_a_finding_on_a_field_an_overlays_patch_writes_is_unknown(tmp_path: Path
     assert len(rule_findings(tmp_path / "base", "require-topology-spread")) == 1
 
 
+def test_an_overlay_that_patches_the_affinity_decides_the_spread(tmp_path: Path) -> None:
+    # corpus37 (exlytics): the production overlay's inline strategic-merge patch adds
+    # the pod anti-affinity its base lacks; the finding would stand on
+    # `topologySpreadConstraints`, a field the patch does not write.
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+            "base/deployment.yaml": """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: exlytics, namespace: web}
+                spec:
+                  replicas: 3
+                  selector: {matchLabels: {app: exlytics}}
+                  template:
+                    metadata: {labels: {app: exlytics}}
+                    spec:
+                      containers:
+                        - {name: app, image: "registry.example.com/exlytics:1.0.0"}
+                """,
+            "production/kustomization.yaml": """\
+                resources: [../base]
+                namePrefix: production-
+                patchesStrategicMerge:
+                  - |-
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata:
+                      name: exlytics
+                    spec:
+                      template:
+                        spec:
+                          affinity:
+                            podAntiAffinity:
+                              requiredDuringSchedulingIgnoredDuringExecution:
+                                - labelSelector: {matchLabels: {app: exlytics}}
+                                  topologyKey: kubernetes.io/hostname
+                """,
+        },
+    )
+    assert rule_findings(tmp_path, "require-topology-spread") == []
+    # Near-miss: the base alone is judged as written.
+    assert len(rule_findings(tmp_path / "base", "require-topology-spread")) == 1
+
+
 def test_a_finding_on_labels_a_kustomization_overwrites_says_it_is_judged_as_built(tmp_path: Path) -> None:
     # corpus20 (FalkorDB): once built, the Redis budget selects the app's pods, which
     # the app's own budget selects too. The file's selector says `redis`: the message

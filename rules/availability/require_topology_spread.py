@@ -58,6 +58,10 @@ Notes:
     node's directory (`hostPath` or `local`, by the claim's `volumeName` or the
     volume's `claimRef`): pods spread to other nodes would each see another
     directory, so replicas sharing those files must stay on that node.
+    Offline, a kustomize overlay of the run whose patch writes the pod's `affinity`
+    or `topologySpreadConstraints` decides the spread, which the file does not show:
+    the rule leaves it unknown (corpus37's exlytics, whose production overlay adds
+    the anti-affinity its base lacks).
     Replicas of a Redis or Valkey server that nothing links (no init container,
     configuration file, replication, cluster or Sentinel argument or variable, nor
     a second container) are separate servers, not replicas of one store: not
@@ -154,6 +158,8 @@ def _unspread(stack: Stack, obj: Resource) -> Iterator[tuple[tuple, str]]:
         return  # their shared data is one node's directory (or may be): spreading splits it
     if unlinked_store_pods(obj) is not False:
         return  # separate Redis servers, not replicas of one store (or not known yet)
+    if obj.patched(*pod.path, "affinity") or obj.patched(*pod.path, "topologySpreadConstraints"):
+        return  # an overlay's patch writes the spread this file lacks (corpus37's exlytics)
     labels = _own_labels(obj)
     if declares_spread(pod) is False:
         yield (
