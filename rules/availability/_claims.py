@@ -276,3 +276,70 @@ def claims_one_volume(obj: Resource) -> bool | None:
         elif isinstance(name, str) and name:
             return True
     return None if undecided else False
+
+
+#: The node label that names one node.
+HOSTNAME_LABEL = "kubernetes.io/hostname"
+
+
+def pinned_to_one_node(view: Resource) -> bool | None:
+    """Whether every pod of the workload runs on one named node: `nodeName`, a
+    `nodeSelector` on `kubernetes.io/hostname`, or a required node affinity whose every
+    term names one host. A ReadWriteOnce claim is mounted by every pod of that node
+    (corpus37's bugbarn, pinned to `layer7-prod` on local-path claims). None when a
+    value that may pin it is not known yet."""
+    host = pinned_host(view)
+    return None if is_unknown(host) else host is not None
+
+
+def pinned_host(view: Resource) -> Any:
+    """The one node every pod of the workload runs on (see `pinned_to_one_node`); None
+    when not pinned to one, UNKNOWN when a value that may pin it is not known yet."""
+    pod = view.pod_spec
+    if pod is None:
+        return UNKNOWN
+    node_name = pod.get("nodeName")
+    hostname = pod.get("nodeSelector", HOSTNAME_LABEL)
+    if is_unknown(node_name) or is_unknown(hostname) or is_unknown(pod.get("nodeSelector")):
+        return UNKNOWN
+    if isinstance(node_name, str) and node_name:
+        return node_name
+    if isinstance(hostname, str) and hostname:
+        return hostname
+    terms = pod.get("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+    if is_unknown(terms):
+        return UNKNOWN
+    hosts: set[str] = set()
+    undecided = False
+    for term in as_list(terms):
+        named = _one_host(term)
+        if named is None:
+            return None  # a term that allows any host
+        if is_unknown(named):
+            undecided = True
+        else:
+            hosts.add(named)
+    if undecided:
+        return UNKNOWN if len(hosts) <= 1 else None
+    return hosts.pop() if len(hosts) == 1 else None
+
+
+def _one_host(term: Any) -> Any:
+    """The one host a node selector term requires (`kubernetes.io/hostname In [x]`);
+    None when it requires none, UNKNOWN when a part that may is not known yet."""
+    expressions = get(term, "matchExpressions")
+    if is_unknown(term) or is_unknown(expressions):
+        return UNKNOWN
+    undecided = False
+    for expression in as_list(expressions):
+        if is_unknown(expression) or (isinstance(expression, Mapping) and is_unknown(expression.get("key"))):
+            undecided = True
+            continue
+        if not isinstance(expression, Mapping) or expression.get("key") != HOSTNAME_LABEL:
+            continue
+        operator, values = expression.get("operator"), expression.get("values")
+        if is_unknown(operator) or is_unknown(values) or (isinstance(values, list) and any(map(is_unknown, values))):
+            undecided = True
+        elif operator == "In" and isinstance(values, list) and len(values) == 1 and isinstance(values[0], str):
+            return values[0]
+    return UNKNOWN if undecided else None

@@ -43,6 +43,10 @@ Notes:
     some pods through a drain, surge a new pod beside the old) cannot be followed
     until the storage changes; they also leave alone replicas that mount a claim the
     set does not show, whose access mode may be the same.
+    Replicas pinned to one node (`nodeName`, a `nodeSelector` or required node
+    affinity on one `kubernetes.io/hostname`) all mount a ReadWriteOnce claim there,
+    and are not judged for it (corpus37's bugbarn on a single-node cluster); a
+    ReadWriteOncePod claim still admits one pod.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import UNKNOWN, as_list, get
 
-from ._claims import exclusive, exclusive_claims, mounted_claim_objects
+from ._claims import exclusive, exclusive_claims, mounted_claim_objects, pinned_host, pinned_to_one_node
 from ._replicas import replicas
 
 KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
@@ -67,7 +71,12 @@ def shares_exclusive_claim(stack: Stack, obj: Resource) -> list[tuple[str, bool]
     count = replicas(obj)
     if not isinstance(count, int) or count < 2 or obj.pod_spec is None:
         return []
-    return exclusive_claims(stack, obj, obj)[0]
+    claims = exclusive_claims(stack, obj, obj)[0]
+    if pinned_to_one_node(obj) is not False:
+        # Pods of one node all mount a ReadWriteOnce claim (or may: a pinning value
+        # is not known yet); ReadWriteOncePod still admits one pod.
+        claims = [(name, pod_only) for name, pod_only in claims if pod_only]
+    return claims
 
 
 def may_share_exclusive_claim(stack: Stack, obj: Resource) -> bool:
@@ -144,6 +153,8 @@ def _shared_between_workloads(stack: Stack, reported: set[tuple[Any, str]]) -> I
         name = claim.name
         if len(holders) < 2 or {(stack.namespace_of(claim), name), (UNKNOWN, name)} & reported:
             continue  # (already told to a workload's replicas, maybe one whose namespace is not known yet)
+        if "ReadWriteOncePod" not in as_list(claim.get("spec", "accessModes")) and _on_one_node(holders):
+            continue  # all pinned to one node, which mounts the claim for each of them (or may)
         key = tuple(id(holder) for holder in holders)
         shared.setdefault(key, (holders[-1], holders[:-1], []))[2].append(name)
     for last, others, names in shared.values():
@@ -159,6 +170,14 @@ def _shared_between_workloads(stack: Stack, reported: set[tuple[Any, str]]) -> I
             f"{'they are' if several else 'it is'} attached to fail to start (Multi-Attach), so these workloads only "
             "run while they share one node",
         )
+
+
+def _on_one_node(holders: list[Resource]) -> bool:
+    """Whether the workloads are all pinned to one node, or may be (a value not known)."""
+    hosts = [pinned_host(holder) for holder in holders]
+    if any(host is None for host in hosts):
+        return False
+    return len({host for host in hosts if isinstance(host, str)}) <= 1
 
 
 RULE = Rule(

@@ -57,9 +57,9 @@ from policypack.values import UNKNOWN, as_list, as_mapping, get, is_unknown
 from .._fixes import writable
 from ..workload_hardening._node_paths import node_own_path
 from ._autoscalers import Autoscalers
-from ._claims import data_on_one_node, exclusive, inline_disk, mounted_claims
+from ._claims import data_on_one_node, exclusive, inline_disk, mounted_claims, pinned_to_one_node
 from ._replicas import replicas
-from ._stores import runs_single_instance_store
+from ._stores import runs_single_instance, runs_single_instance_store
 from .database_data_not_persisted import data_directories
 
 
@@ -129,6 +129,16 @@ def _reason(stack: Stack, obj: Resource) -> str | None:
         held = exclusive(modes)
         if held is True and "ReadWriteOncePod" in modes:
             return f'the ReadWriteOncePod claim "{name}", which no second pod can mount while the old one holds it'
+        if held is True and pinned_to_one_node(obj) is not False:
+            # The new pod lands on the old one's node, which mounts the claim for both
+            # (corpus37's bugbarn web server): only a program that keeps its state in
+            # files must not run twice on them (corpus34's Home Assistant and its SQLite).
+            if runs_single_instance(obj) is True and pinned_to_one_node(obj) is True:
+                return (
+                    f'the ReadWriteOnce claim "{name}" on the one node its pods are pinned to, which a second server '
+                    "would open too"
+                )
+            continue
         if held is True:
             return (
                 f'the ReadWriteOnce claim "{name}", which a pod on another node cannot mount while the old one holds it'
