@@ -37,7 +37,9 @@ tables (replication is per table, through a Keeper). A compute cluster's coordin
 without high availability configured is one too: a Flink JobManager (`jobmanager`,
 `standalone-job`) without `high-availability`, a Spark standalone master
 (`SPARK_MODE=master`, `start-master.sh`) without `spark.deploy.recoveryMode`: a second
-one is a second cluster, and the workers register with either. So is a Slurm
+one is a second cluster, and the workers register with either; so is a project's own
+Spark master image (`spark-master`), and Trino (or Presto) when it is the only Trino
+workload of its namespace: that one is the coordinator. So is a Slurm
 controller (`slurmctld`, an image named `slurm-master` or `slurmctld`): its backup is
 another host named in `slurm.conf`, never a second replica of the same template. The images are
 matched by the last part of their repository name, whatever the registry and tag,
@@ -53,7 +55,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from policypack.images import repository_name
-from policypack.model import Container, Resource
+from policypack.model import POD_KINDS, Container, Resource
 from policypack.patterns import lazy_compile
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
@@ -111,6 +113,9 @@ _IN_POD_PROGRAM = lazy_compile(
     # development mail catchers keep the mail they catch in the process: behind one
     # Service, a second replica splits the mailbox in two (corpus36's Pitstop maildev)
     r"|maildev|mailhog|mailpit|smtp4dev|mailcatcher|mailcrab"
+    # a Ponder blockchain indexer refuses a second instance on its database schema
+    # (corpus37's dashtec `indexer-ponder`, DATABASE_SCHEMA ponder_prod)
+    r"|(?:[a-z0-9]+[-_])*ponder"
     # Prometheus' Pushgateway keeps what jobs push to it in memory (or its one
     # persistence file): behind a Service a second replica splits the pushes, and the
     # scrape sees half of them (corpus36's push_gateway)
@@ -221,6 +226,47 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
     if coordinator is not False:
         return coordinator
     return _serves_a_store_port(container.get("ports"))
+
+
+#: Trino's and Presto's server images: a cluster has one coordinator, and the image's
+#: own configuration runs one (which also works as the cluster's only worker).
+_QUERY_ENGINE = lazy_compile(r"(?:trino|presto|prestodb|prestosql)(?:-server)?")
+
+
+def lone_query_coordinator(stack: Stack, view: Resource) -> bool | None:
+    """Whether the workload runs Trino (or Presto) and is the only workload of its
+    namespace that does: the cluster's coordinator, of which a second replica is a
+    second cluster behind the same Service (corpus37's data platform). With other
+    Trino workloads beside it, one named a worker is not the coordinator, and which
+    one is stays undecided. None when not known yet."""
+    main = main_container(view)
+    if is_unknown(main):
+        return None
+    image = main.get("image") if main is not None else None
+    if is_unknown(image):
+        return None
+    if not isinstance(image, str) or not _QUERY_ENGINE.fullmatch(repository_name(image)):
+        return False
+    namespace = stack.namespace_of(view)
+    for other in stack.of_kind(*POD_KINDS):
+        if (
+            other is view
+            or other.kind in ("Job", "CronJob", "Pod")
+            or (other.kind, other.name) == (view.kind, view.name)
+        ):
+            continue  # (a copy of it: a kustomize base and its overlays)
+        placed = stack.namespace_of(other)
+        if not is_unknown(placed) and placed != namespace:
+            continue
+        theirs = main_container(other)
+        if is_unknown(theirs):
+            return None
+        other_image = theirs.get("image") if theirs is not None else None
+        if is_unknown(other_image):
+            return None
+        if isinstance(other_image, str) and _QUERY_ENGINE.fullmatch(repository_name(other_image)):
+            return False if "worker" in str(view.name) else None
+    return True
 
 
 def unclustered_broker(stack: Stack, view: Resource) -> bool | None:
@@ -548,6 +594,9 @@ def _runs_a_task_scheduler(container: Any) -> bool | None:
 # `standalone-job` commands, `jobmanager.sh`) and Spark's standalone master.
 _FLINK_COORDINATOR = lazy_compile(r"(?:^|/)(?:jobmanager\.sh|standalone-job\.sh)$|^(?:jobmanager|standalone-job)$")
 _SPARK_MASTER = lazy_compile(r"start-master\.sh|deploy\.master\.Master")
+# A project's own Spark master image (corpus37's `local/spark-master`, whose entrypoint
+# starts the master; its workers join `spark://spark-master:7077`).
+_SPARK_MASTER_IMAGE = lazy_compile(r"(?:[a-z0-9]+[-_])*spark[-_]?master")
 # Slurm's controller, by its program or an image named for it (corpus23's
 # `rancavil/slurm-master`, with one `SlurmctldHost` in its slurm.conf).
 _SLURM_CONTROLLER_IMAGE = lazy_compile(r"slurmctld|slurm-?(?:master|controller|ctld)")
@@ -589,6 +638,8 @@ def _runs_a_coordinator_without_standby(container: Any) -> bool | None:
         return True
     if any(_FLINK_COORDINATOR.search(part) for part in parts):
         return "high-availability" not in joined
+    if isinstance(image, str) and _SPARK_MASTER_IMAGE.fullmatch(repository_name(image)):
+        spark_master = True
     if spark_master or _SPARK_MASTER.search(joined):
         return "recoveryMode" not in joined
     return False

@@ -163,7 +163,7 @@ from ._configured import configured_single_instance
 from ._environment import JUDGE_NON_PRODUCTION, non_production
 from ._replicas import replicas
 from ._singletons import may_be_singleton
-from ._stores import runs_single_instance, unclustered_broker
+from ._stores import lone_query_coordinator, runs_single_instance, unclustered_broker
 
 WORKLOADS = ("Deployment", "StatefulSet")
 #: Kinds whose pods count towards a Service's endpoints, with a replica count.
@@ -200,6 +200,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             runs_single_instance(view) is not False
             or unclustered_broker(stack, view) is not False
             or configured_single_instance(stack, view) is not False
+            or lone_query_coordinator(stack, view) is not False
         ):
             continue  # a second pod would be a second database, not a replica (or not known yet)
         if _bound_to_one_claim(stack, obj, view):

@@ -27,6 +27,10 @@ How to fix:
               claimName: data
 
 Notes:
+    A storage provisioner (an image named `*provisioner*`: the NFS subdir
+    provisioner) mounts the network share it carves volumes from, which no claim
+    can give it; its message says where it belongs instead (Baseline allows
+    network volumes), as an exemption to record.
     The Restricted level replaces the Baseline `hostPathVolumes` control by this
     one. When `pss-host-path-volumes` also reports a hostPath volume, this rule's
     finding is folded into that one (one root cause, one finding): it is listed
@@ -38,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policypack.images import repository_name
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
@@ -59,10 +64,27 @@ ALLOWED_SOURCES = frozenset(
 )
 
 
+#: What a storage provisioner is called (nfs-subdir-external-provisioner,
+#: nfs-client-provisioner, cephfs-provisioner, ...).
+PROVISIONER = "provisioner"
+
+
+def _provisions_storage(obj: Resource) -> bool:
+    """Whether a container of the pod is a storage provisioner: it mounts the share it
+    carves volumes from, which no claim can give it (corpus35's and corpus37's NFS
+    provisioners)."""
+    for container in obj.containers():
+        image = container.get("image")
+        if isinstance(image, str) and PROVISIONER in repository_name(image).lower():
+            return True
+    return False
+
+
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     pod = obj.pod_spec
     if pod is None:
         return
+    provisioner: bool | None = None  # looked at for the first volume it concerns
     for index, volume in enumerate(as_list(pod.get("volumes"))):
         if not isinstance(volume, Mapping):
             continue
@@ -71,9 +93,17 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         # settings are unknown at preview time is still that type of source.
         if not sources or any(key in ALLOWED_SOURCES for key in sources):
             continue
+        if provisioner is None:
+            provisioner = _provisions_storage(obj)
+        remedy = (
+            ": a storage provisioner mounts the share it provisions from; run it in a namespace whose Pod "
+            "Security level is baseline, apart from applications"
+            if provisioner and sources[0] != "hostPath"
+            else ""
+        )
         yield Violation(
             pod.path + ("volumes", index, sources[0]),
-            f"{_pss.volume_label(volume, index)} must not use the restricted volume type {sources[0]}",
+            f"{_pss.volume_label(volume, index)} must not use the restricted volume type {sources[0]}{remedy}",
         )
 
 

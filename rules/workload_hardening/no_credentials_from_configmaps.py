@@ -26,8 +26,10 @@ Notes:
     data: one finding for the one place the credential is kept, not a second on every
     pod that reads it. Names that only look like credentials are not judged
     (`POSTGRES_PASSWORD_FILE`, `DB_USER`, `TOKEN_TTL`), nor `envFrom` (its keys are
-    not known here). A ConfigMap a custom resource of the set may create (an
-    operator's) is unknown, and unknown fires nothing.
+    not known here), nor a credential's name read from a key that names where it is
+    kept (`key: sheet-credential-path`: a path, the file itself mounted from a
+    Secret). A ConfigMap a custom resource of the set may create (an operator's) is
+    unknown, and unknown fires nothing.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from typing import Any
 from policypack.model import CUSTOM_RESOURCES, POD_KINDS
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import as_list, get
+from policypack.values import as_list, get, is_unknown
 
 from ._credentials import is_credential_name
 
@@ -58,6 +60,9 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 config_map = reference.get("name")
                 if not isinstance(config_map, str):  # `optional` or not, the credential is kept there
                     continue
+                key = reference.get("key")
+                if is_unknown(key) or _names_a_location(key):
+                    continue  # the ConfigMap keeps where the credential is, not the credential (or may)
                 if stack.find("ConfigMap", config_map, namespace, near=workload) is None:
                     path = container.path + ("env", index, "valueFrom", "configMapKeyRef")
                     found.append((path, name, config_map, reference.get("key")))
@@ -72,6 +77,20 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             if len(found) > 1:
                 message += "; so are " + ", ".join(f"env {other}" for _, other, _, _ in found[1:])
             yield StackViolation(workload, path, message + ": keep it in a Secret and read it with secretKeyRef")
+
+
+#: Endings of a key that holds where something is kept, not the thing itself.
+LOCATION_SUFFIXES = ("_PATH", "_FILE", "_FILENAME", "_DIR", "_LOCATION")
+
+
+def _names_a_location(key: Any) -> bool:
+    """Whether a ConfigMap key names a path to the credential (`sheet-credential-path`,
+    corpus37's gke-stockprice, whose comment says the key holds only the key file's
+    path; the file itself comes from a Secret volume)."""
+    if not isinstance(key, str):
+        return False
+    normal = key.strip().upper().replace("-", "_").replace(".", "_")
+    return normal.endswith(LOCATION_SUFFIXES)
 
 
 RULE = Rule(
