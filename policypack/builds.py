@@ -1,4 +1,4 @@
-"""Images that a build in the run sets at deploy time: kustomize `images`, skaffold, Tilt.
+"""Images that a build in the run sets at deploy time: kustomize `images`, skaffold, Tilt, CI.
 
 A repository's manifests often name an image without the tag that will run:
 
@@ -31,6 +31,14 @@ deployed (`deployed`):
   dev manifests, `image: worker`). A Tiltfile is found in the directories of the
   run's files, and above them up to the path the run was given.
 
+- **CI that sets the image at deploy time**: a repository's deploy pipeline (GitHub
+  Actions workflows, GitLab CI) that runs `kustomize edit set image NAME=REF` with a
+  variable in REF (`hashpost-backend=$REGISTRY/hashpost-backend:${{ ...image_tag }}`,
+  corpus37's hashpost) deploys NAME by a reference of that run: what the files
+  write for it (`newTag: latest`) is not what runs. The pipeline files are read at
+  the root of the repository that holds each path of the run (the nearest folder
+  above it with `.git`, else the path itself).
+
 The kustomizations also say where the objects land and how they are labelled: a
 kustomization's `namespace` replaces the namespace written in the files it deploys
 (`namespace`, read as `Resource.namespace`: Cortex's files say `default`, its
@@ -49,6 +57,7 @@ Pulumi hands the pack the objects as deployed, so this is offline only.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -68,6 +77,12 @@ _TILT_BUILD = re.compile(
 )
 #: The names of the files `Builds` reads among a run's files.
 BUILD_FILES = frozenset(KUSTOMIZATION_FILES + SKAFFOLD_FILES)
+#: Deploy pipelines of a repository, relative to its root (the `.github` folder is
+#: hidden, so never among the run's files).
+CI_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab-ci.yaml")
+# `kustomize edit set image` and its arguments, up to the end of the shell command.
+_ACTIONS_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+_SET_IMAGE = re.compile(r"\bkustomize\s+edit\s+set\s+image\s+((?:[^;&|#\n\\]|\\\n)+)")
 _INCLUDE_KEYS = ("resources", "bases", "components")
 _MAX_DEPTH = 32  # kustomizations that include each other in a loop stop here
 
@@ -422,6 +437,17 @@ class Builds:
             if images:
                 self._skaffold[directory] = self._skaffold.get(directory, frozenset()) | frozenset(images)
 
+    def add_ci_files(self, paths: Iterable[str]) -> None:
+        """Read the deploy pipelines of the repositories that hold the run's paths (see
+        the module's docstring)."""
+        for root in dict.fromkeys(_repository_root(path) for path in paths):
+            names: set[str] = set()
+            for pattern in CI_FILES:
+                for file in sorted(glob.glob(os.path.join(glob.escape(root), pattern))):
+                    names |= _images_set_at_deploy(file)
+            if names:
+                self._skaffold[root] = self._skaffold.get(root, frozenset()) | frozenset(names)
+
     def _add_skaffold(self, path: str) -> None:
         try:
             with open(path, encoding="utf-8") as handle:
@@ -634,3 +660,40 @@ class Builds:
             or _written(props, path) != p.values[path]
             or p.values[path] is _CHANGED
         )
+
+
+def _repository_root(path: str) -> str:
+    """The nearest folder at or above `path` that holds `.git`; else `path`'s folder."""
+    start = os.path.abspath(path)
+    if not os.path.isdir(start):
+        start = os.path.dirname(start)
+    directory = start
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return start
+        directory = parent
+
+
+def _images_set_at_deploy(file: str) -> set[str]:
+    """The image names a pipeline file sets with `kustomize edit set image` to a
+    reference its run decides (one holding a variable: `$TAG`, `${{ ... }}`)."""
+    try:
+        with open(file, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    # A GitHub Actions expression is one value, spaces and all.
+    text = _ACTIONS_EXPRESSION.sub("$EXPRESSION", text)
+    names = set()
+    for match in _SET_IMAGE.finditer(text):
+        for argument in match[1].replace("\\\n", " ").split():
+            argument = argument.strip("'\"")
+            name, equals, reference = argument.partition("=")
+            if not equals:
+                name, reference = split_image(argument)[0], argument
+            if "$" in reference and name and "$" not in name:
+                names.add(name)
+    return names

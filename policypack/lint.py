@@ -169,6 +169,7 @@ def _lint_inputs(
     # How builds in the run deploy images is known before the first file is judged.
     result.builds = Builds(i for i in items if isinstance(i, str) and os.path.basename(i) in BUILD_FILES)
     result.builds.add_tiltfiles(_directories_of(paths, items))
+    result.builds.add_ci_files(p for p in paths if p != STDIN)
     for item in items:
         if isinstance(item, InputError):
             if not (allow_empty and item.empty):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from policypack.builds import Builds
+from policypack.builds import Builds, _images_set_at_deploy
 from policypack.common_labels import overwritten, with_added_labels
 from policypack.config import PackConfig
 from policypack.engine import Engine
@@ -735,6 +735,55 @@ def test_an_overlay_that_patches_the_affinity_decides_the_spread(tmp_path: Path)
     assert rule_findings(tmp_path, "require-topology-spread") == []
     # Near-miss: the base alone is judged as written.
     assert len(rule_findings(tmp_path / "base", "require-topology-spread")) == 1
+
+
+def test_images_a_deploy_pipeline_sets_are_judged_as_deployed_by_it(tmp_path: Path) -> None:
+    # corpus37 (hashpost): the overlay says `newTag: latest`, and the deploy workflow
+    # runs `kustomize edit set image` with the release's tag before `kubectl apply -k`.
+    write(
+        tmp_path,
+        {
+            "deploy/base/kustomization.yaml": "resources: [backend.yaml, worker.yaml]\n",
+            "deploy/base/backend.yaml": deployment("hashpost-backend"),
+            "deploy/base/worker.yaml": deployment("hashpost-worker").replace("{name: provisioner,", "{name: worker,"),
+            "deploy/overlays/production/kustomization.yaml": """\
+                resources: [../../base]
+                images:
+                  - {name: hashpost-backend, newName: registry.example.com/hashpost-backend, newTag: latest}
+                  - {name: hashpost-worker, newName: registry.example.com/hashpost-worker, newTag: latest}
+                """,
+            ".github/workflows/deploy.yml": """\
+                jobs:
+                  deploy:
+                    steps:
+                      - run: |
+                          cd deploy/overlays/production
+                          kustomize edit set image hashpost-backend=${{ secrets.R }}/hashpost-backend:${{ env.TAG }}
+                          kustomize edit set image hashpost-worker=registry.example.com/hashpost-worker:latest
+                      - run: kubectl apply -k deploy/overlays/production
+                """,
+        },
+    )
+    found = rule_findings(tmp_path, "require-pinned-images")
+    # The worker's pipeline sets a literal `latest`: still moving, still reported.
+    assert len(found) == 1 and "hashpost-worker" in found[0], found
+    # Near-miss: without the pipeline, both are judged by the overlay's `latest`.
+    (tmp_path / ".github/workflows/deploy.yml").unlink()
+    assert len(rule_findings(tmp_path, "require-pinned-images")) == 2
+
+
+def test_the_arguments_of_kustomize_edit_set_image_in_a_pipeline(tmp_path: Path) -> None:
+    pipeline = tmp_path / ".gitlab-ci.yml"
+    pipeline.write_text(
+        "deploy:\n"
+        "  script:\n"
+        "    - kustomize edit set image \\\n"
+        "        app=registry.example.com/app:$CI_COMMIT_SHA api=registry.example.com/api:${TAG} \\\n"
+        "        && kubectl apply -k .\n"
+        "    - kustomize edit set image registry.example.com/cli:$TAG\n"
+        "    - kustomize edit set image pinned=registry.example.com/pinned:1.2.3  # a literal\n"
+    )
+    assert _images_set_at_deploy(str(pipeline)) == {"app", "api", "registry.example.com/cli"}
 
 
 def test_a_finding_on_labels_a_kustomization_overwrites_says_it_is_judged_as_built(tmp_path: Path) -> None:

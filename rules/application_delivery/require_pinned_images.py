@@ -58,8 +58,12 @@ Notes:
     moving; an image that `skaffold.yaml` builds (`build.artifacts[].image`, in its
     folder) is deployed by digest and passes, and so does one a `Tiltfile` builds
     (`docker_build('worker', ...)`, `custom_build`; in its folder, when the run holds
-    that folder), which Tilt deploys under a tag of its own. Lint the repository (or `kustomize
-    build` output), not a base folder alone, for this to apply.
+    that folder), which Tilt deploys under a tag of its own; so does one the
+    repository's deploy pipeline sets with `kustomize edit set image NAME=REF:$TAG`
+    (a GitHub Actions workflow or `.gitlab-ci.yml` at the repository's root; corpus37's
+    hashpost, whose overlay says `newTag: latest` and whose workflow sets the
+    release's tag). Lint the repository (or `kustomize build` output), not a base
+    folder alone, for this to apply.
     A container with `imagePullPolicy: Never` is not judged for pinning: the
     kubelet never pulls it, and runs the image loaded onto the node (`kind load`,
     `minikube image load`), a local build whose tag no registry can move; the
