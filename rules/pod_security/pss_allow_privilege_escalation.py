@@ -24,6 +24,11 @@ Notes:
     does not set `spec.os.name: windows` is judged as admission judges it, as a Linux
     pod; with `require-windows-pod-os` enabled its finding folds into that rule's,
     whose fix (declaring the OS) is the one that applies.
+    A container that writes `allowPrivilegeEscalation: true` while it adds
+    `NET_BIND_SERVICE` as a non-root user is how a binary with file capabilities
+    binds ports below 1024 (ingress-nginx's controller, corpus37): the message says
+    to move it to higher ports first, and the fix leaves any container that writes
+    `true` to a person.
 """
 
 from __future__ import annotations
@@ -48,20 +53,44 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         value = container.get("securityContext", "allowPrivilegeEscalation")
         if value is False or value is UNKNOWN:
             continue
+        note = ""
+        if value is True and _binds_low_ports_by_file_capability(container):
+            note = (
+                ": it adds NET_BIND_SERVICE as a non-root user, which a program gets from its file's capabilities "
+                "only while escalation is allowed (ingress-nginx's nginx binds 80 and 443 so); move it to ports "
+                "above 1023 first, or the change stops it binding"
+            )
         yield Violation(
             container.path + ("securityContext", "allowPrivilegeEscalation"),
-            f"{container.label} must set securityContext.allowPrivilegeEscalation=false",
+            f"{container.label} must set securityContext.allowPrivilegeEscalation=false{note}",
         )
+
+
+def _binds_low_ports_by_file_capability(container: Any) -> bool:
+    """Whether the container adds NET_BIND_SERVICE and runs as a non-root user: the way
+    a program whose binary carries `cap_net_bind_service` (setcap) binds ports below
+    1024, which `no_new_privs` (allowPrivilegeEscalation false) takes away."""
+    add = container.get("securityContext", "capabilities", "add")
+    adds = any(
+        isinstance(entry, str) and entry.upper().removeprefix("CAP_") == "NET_BIND_SERVICE" for entry in as_list(add)
+    )
+    user = container.get("securityContext", "runAsUser")
+    non_root = container.get("securityContext", "runAsNonRoot") is True or (isinstance(user, int) and user != 0)
+    return adds and non_root
 
 
 def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
     """`allowPrivilegeEscalation: false` on each container found, unless it is (or may
-    be) privileged or adds CAP_SYS_ADMIN: Kubernetes refuses those combinations."""
+    be) privileged or adds CAP_SYS_ADMIN (Kubernetes refuses those combinations), or
+    sets it `true` on purpose (ingress-nginx's controller, whose nginx binds ports 80
+    and 443 by file capabilities, which `false` takes away)."""
 
     def fixable(path: tuple) -> bool:
         container = container_at(obj, path)
         if container is None or container.get("securityContext", "privileged") not in (None, False):
             return False
+        if container.get("securityContext", "allowPrivilegeEscalation") is True:
+            return False  # written true on purpose: a person decides (file capabilities may need it)
         add = container.get("securityContext", "capabilities", "add")
         return add is not UNKNOWN and not any(
             entry is UNKNOWN or (isinstance(entry, str) and entry.upper().removeprefix("CAP_") == "SYS_ADMIN")
