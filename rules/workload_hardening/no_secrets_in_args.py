@@ -82,7 +82,7 @@ def _judge(word: str, following: str | None) -> str | None:
     return None
 
 
-def _first_in(words: list[str]) -> str | None:
+def first_credential_in(words: list[str]) -> str | None:
     """What the first credential among a script's words is, or None."""
     for index, word in enumerate(words):
         what = _judge(word, words[index + 1] if index + 1 < len(words) else None)
@@ -113,7 +113,7 @@ def _findings(container: Container) -> list[tuple[tuple[str, int], str]]:
         if not isinstance(word, str):
             continue
         if position in scripts:
-            what = _first_in(word.split())
+            what = first_credential_in(word.split())
         else:
             following = words[position + 1] if position + 1 < len(words) else None
             what = _judge(word, following if isinstance(following, str) else None)

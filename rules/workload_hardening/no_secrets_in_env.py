@@ -42,16 +42,22 @@ How to fix:
     environment variables).
 
 Notes:
+    A variable that holds a program's options (`JAVA_OPTS`, `HADOOP_CLIENT_OPTS`,
+    `*_ARGS`, `*_FLAGS`) is read as a command line, as `no-secrets-in-args` reads
+    one: `-Djavax.jdo.option.ConnectionPassword=admin` gives a credential flag a
+    literal value.
     Reading a name that looks like a credential but is not (say `TOKEN_ISSUER_HINT`)?
     Suppress the rule on that object with the reason, or rename the variable.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.model import POD_KINDS, Resource
+from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list, is_unknown
 
@@ -64,6 +70,10 @@ from ._credentials import (
     names_key_id,
     numeric_password,
 )
+from .no_secrets_in_args import first_credential_in
+
+#: Variables that hold a program's command-line options.
+_OPTIONS_NAME = lazy_compile(r"(?:^|_)(?:OPTS|OPTIONS|ARGS|FLAGS)$", re.IGNORECASE)
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -92,6 +102,11 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
                 what = f"holds a literal value that looks like {shape}"
             elif isinstance(name, str) and is_credential_name(name) and not holds_no_credential(name, value):
                 what = "holds a literal value, and its name says it is a credential"
+            elif isinstance(name, str) and _OPTIONS_NAME.search(name) and (flag := first_credential_in(value.split())):
+                # A program's options in one variable (JAVA_OPTS, HADOOP_CLIENT_OPTS): its
+                # flags are read as on the command line (corpus37's Hive metastore:
+                # `-Djavax.jdo.option.ConnectionPassword=admin`).
+                what = f"holds options, one of which {flag}"
             else:
                 continue
             found.append((index, f"env {name}" if isinstance(name, str) else f"env entry #{index}", what))
