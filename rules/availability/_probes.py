@@ -76,9 +76,10 @@ def runs_until_replaced(obj: Resource, options: Mapping[str, Any]) -> bool:
 # DaemonSet's rolling update waits for the driver.)
 # The word may follow the program's own (`cfg-rel-metrics`, Managed Prometheus' config
 # reloader; `http-metrics`; a Redis exporter's `redis-exporter`: corpus31) and come
-# before a protocol or `port` (`metrics-tls`, OpenIM's `tran-prome-port`).
+# before a protocol or `port` (`metrics-tls`, OpenIM's `tran-prome-port`), or say so
+# (`scrape`: corpus38's ARM exporter).
 _DIAGNOSTIC_PORT = lazy_compile(
-    r"(?:[a-z0-9]+-)*(?:metrics|monitoring|prometheus|prome|prom|telemetry|exporter)(?:-(?:port|tls|https?|grpc))?"
+    r"(?:[a-z0-9]+-)*(?:metrics|monitoring|prometheus|prome|prom|telemetry|exporter|scrape)(?:-(?:port|tls|https?|grpc))?"
 )
 # Flags that bind a program's metrics or health server (`--metrics-bind-address=:8080`,
 # `--health-probe-bind-address=:8081`, `--healthz-port=10256`, the CSI sidecars'

@@ -116,6 +116,9 @@ _IN_POD_PROGRAM = lazy_compile(
     # a Ponder blockchain indexer refuses a second instance on its database schema
     # (corpus37's dashtec `indexer-ponder`, DATABASE_SCHEMA ponder_prod)
     r"|(?:[a-z0-9]+[-_])*ponder"
+    # a game server is one world: a second replica is a second world (or, on a shared
+    # volume, a second server writing the same one: corpus38's itzg/minecraft-server)
+    r"|(?:[a-z0-9]+[-_])*(?:minecraft|factorio|valheim|terraria)(?:[-_](?:server|bedrock))?"
     # Prometheus' Pushgateway keeps what jobs push to it in memory (or its one
     # persistence file): behind a Service a second replica splits the pushes, and the
     # scrape sees half of them (corpus36's push_gateway)
