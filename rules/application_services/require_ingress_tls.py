@@ -83,7 +83,9 @@ Notes:
     as deployed, which the file does not show: not judged.
     A host only a private network resolves is not judged: a name under a
     private-use or local domain (`.local`, `.lan`, `.home.arpa`, `.internal`,
-    `.localhost`, `.test`, `.cluster.local`, ...), a private IP address, or a
+    `.localhost`, `.test`, `.cluster.local`, ...) or a public one that resolves every
+    name to the loopback address (`*.localdev.me`, `*.lvh.me`: a developer's own
+    machine, corpus38), a private IP address, or a
     wildcard-DNS name that spells one (`plex.192.168.3.27.nip.io`, sslip.io), or a
     name whose last label cannot be a top-level domain because it holds a digit
     (`cici.x81`, a home lab's own suffix: corpus29; IDN labels `xn--...` excepted).
@@ -122,6 +124,13 @@ PRIVATE_DOMAINS = (
     "test",
     "invalid",
     "cluster.local",
+    # public wildcard-DNS names that resolve every name under them to 127.0.0.1: a
+    # developer's own machine (corpus38's EASi local stack, `*.localdev.me`)
+    "localdev.me",
+    "lvh.me",
+    "localtest.me",
+    "vcap.me",
+    "lacolhost.com",
 )
 _IP_ADDRESS = lazy_compile(r"[0-9.]+")
 #: Wildcard DNS services whose names spell the address they resolve to.
