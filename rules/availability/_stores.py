@@ -242,14 +242,9 @@ def lone_query_coordinator(stack: Stack, view: Resource) -> bool | None:
     second cluster behind the same Service (corpus37's data platform). With other
     Trino workloads beside it, one named a worker is not the coordinator, and which
     one is stays undecided. None when not known yet."""
-    main = main_container(view)
-    if is_unknown(main):
-        return None
-    image = main.get("image") if main is not None else None
-    if is_unknown(image):
-        return None
-    if not isinstance(image, str) or not _QUERY_ENGINE.fullmatch(repository_name(image)):
-        return False
+    runs = _runs_query_engine(view)
+    if runs is not True:
+        return runs
     namespace = stack.namespace_of(view)
     for other in stack.of_kind(*POD_KINDS):
         if (
@@ -261,15 +256,21 @@ def lone_query_coordinator(stack: Stack, view: Resource) -> bool | None:
         placed = stack.namespace_of(other)
         if not is_unknown(placed) and placed != namespace:
             continue
-        theirs = main_container(other)
-        if is_unknown(theirs):
+        theirs = _runs_query_engine(other)
+        if theirs is None:
             return None
-        other_image = theirs.get("image") if theirs is not None else None
-        if is_unknown(other_image):
-            return None
-        if isinstance(other_image, str) and _QUERY_ENGINE.fullmatch(repository_name(other_image)):
+        if theirs:
             return False if "worker" in str(view.name) else None
     return True
+
+
+def _runs_query_engine(view: Resource) -> bool | None:
+    """Whether the pod's main container runs Trino or Presto; None when not known yet."""
+    main = main_container(view)
+    image = main.get("image") if main is not None and not is_unknown(main) else main
+    if is_unknown(image):
+        return None
+    return isinstance(image, str) and bool(_QUERY_ENGINE.fullmatch(repository_name(image)))
 
 
 def unclustered_broker(stack: Stack, view: Resource) -> bool | None:

@@ -129,11 +129,12 @@ def _reason(stack: Stack, obj: Resource) -> str | None:
         held = exclusive(modes)
         if held is True and "ReadWriteOncePod" in modes:
             return f'the ReadWriteOncePod claim "{name}", which no second pod can mount while the old one holds it'
-        if held is True and pinned_to_one_node(obj) is not False:
+        pinned = pinned_to_one_node(obj) if held is True else False
+        if pinned is not False:
             # The new pod lands on the old one's node, which mounts the claim for both
             # (corpus37's bugbarn web server): only a program that keeps its state in
             # files must not run twice on them (corpus34's Home Assistant and its SQLite).
-            if runs_single_instance(obj) is True and pinned_to_one_node(obj) is True:
+            if pinned is True and runs_single_instance(obj) is True:
                 return (
                     f'the ReadWriteOnce claim "{name}" on the one node its pods are pinned to, which a second server '
                     "would open too"

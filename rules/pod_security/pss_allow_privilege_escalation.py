@@ -39,9 +39,10 @@ from typing import Any
 from policypack.model import POD_KINDS, Resource
 from policypack.patch import Applicability, Change, Fix
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import UNKNOWN, as_list
+from policypack.values import UNKNOWN, as_list, is_unknown
 
 from .._fixes import container_at, set_where_found
+from ..workload_hardening.require_run_as_non_root import effective, is_uid
 from . import _pss
 
 
@@ -54,7 +55,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         if value is False or value is UNKNOWN:
             continue
         note = ""
-        if value is True and _binds_low_ports_by_file_capability(container):
+        if value is True and _binds_low_ports_by_file_capability(container, pod.get("securityContext")):
             note = (
                 ": it adds NET_BIND_SERVICE as a non-root user, which a program gets from its file's capabilities "
                 "only while escalation is allowed (ingress-nginx's nginx binds 80 and 443 so); move it to ports "
@@ -66,17 +67,22 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         )
 
 
-def _binds_low_ports_by_file_capability(container: Any) -> bool:
-    """Whether the container adds NET_BIND_SERVICE and runs as a non-root user: the way
-    a program whose binary carries `cap_net_bind_service` (setcap) binds ports below
-    1024, which `no_new_privs` (allowPrivilegeEscalation false) takes away."""
+def _binds_low_ports_by_file_capability(container: Any, pod_context: Any) -> bool:
+    """Whether the container adds NET_BIND_SERVICE and runs as a non-root user (its own
+    setting or the pod's): the way a program whose binary carries
+    `cap_net_bind_service` (setcap) binds ports below 1024, which `no_new_privs`
+    (allowPrivilegeEscalation false) takes away."""
+    if not _adds(container, "NET_BIND_SERVICE"):
+        return False
+    user, _ = effective(container, pod_context, "runAsUser")
+    non_root, _ = effective(container, pod_context, "runAsNonRoot")
+    return non_root is True or (is_uid(user) and user != 0)
+
+
+def _adds(container: Any, capability: str) -> bool:
+    """Whether the container adds the capability (`SYS_ADMIN`, `CAP_SYS_ADMIN`, any case)."""
     add = container.get("securityContext", "capabilities", "add")
-    adds = any(
-        isinstance(entry, str) and entry.upper().removeprefix("CAP_") == "NET_BIND_SERVICE" for entry in as_list(add)
-    )
-    user = container.get("securityContext", "runAsUser")
-    non_root = container.get("securityContext", "runAsNonRoot") is True or (isinstance(user, int) and user != 0)
-    return adds and non_root
+    return any(isinstance(entry, str) and entry.upper().removeprefix("CAP_") == capability for entry in as_list(add))
 
 
 def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
@@ -92,10 +98,7 @@ def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
         if container.get("securityContext", "allowPrivilegeEscalation") is True:
             return False  # written true on purpose: a person decides (file capabilities may need it)
         add = container.get("securityContext", "capabilities", "add")
-        return add is not UNKNOWN and not any(
-            entry is UNKNOWN or (isinstance(entry, str) and entry.upper().removeprefix("CAP_") == "SYS_ADMIN")
-            for entry in as_list(add)
-        )
+        return not is_unknown(add) and not any(map(is_unknown, as_list(add))) and not _adds(container, "SYS_ADMIN")
 
     return set_where_found(check(obj, options), obj, "allowPrivilegeEscalation", False, fixable)
 

@@ -55,7 +55,7 @@ from typing import Any
 
 from policypack.model import POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import as_list
+from policypack.values import as_list, get
 
 from . import _pss
 
@@ -96,11 +96,6 @@ def is_node_system_path(path: str) -> bool:
     return path == "/" or any(path == top or path.startswith(top + "/") for top in NODE_SYSTEM_DIRECTORIES)
 
 
-def _host_path(volume: Any) -> Any:
-    source = volume.get("hostPath") if isinstance(volume, Mapping) else None
-    return source.get("path") if isinstance(source, Mapping) else None
-
-
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     pod = obj.pod_spec
     if pod is None:
@@ -110,13 +105,12 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     # are node agents: their hostPath volumes (a log shipper's position database on
     # the node, logs under a Raspberry Pi's overlay) are that job, and emptyDir would
     # lose them (corpus36's Filebeat, corpus37's Fluent Bit).
-    agent = obj.kind == "DaemonSet" or any(
-        isinstance(path, str) and is_node_system_path(path) for path in map(_host_path, volumes)
-    )
+    paths = [get(volume, "hostPath", "path") for volume in volumes]
+    agent = obj.kind == "DaemonSet" or any(isinstance(path, str) and is_node_system_path(path) for path in paths)
     for index, volume in enumerate(volumes):
         if not isinstance(volume, Mapping) or volume.get("hostPath") is None:
             continue
-        host_path = _host_path(volume)
+        host_path = get(volume, "hostPath", "path")
         where = f" (the node's {host_path})" if isinstance(host_path, str) and host_path.strip() else ""
         remedy = (
             ": a node agent that needs it belongs in a namespace exempt from Pod Security Baseline, apart from "

@@ -63,9 +63,12 @@ CREDENTIAL_PAIRS = frozenset(
         ("RELEASE", "COOKIE"),
     }
 )
+# A last word that says the name holds where a credential is kept: PASSWORD_FILE,
+# a ConfigMap key `sheet-credential-path`.
+LOCATION_LAST_WORDS = frozenset({"PATH", "FILE", "FILENAME", "DIR", "DIRECTORY", "LOCATION"})
 # A last word that says the variable holds something about a credential, not the
 # credential itself: TOKEN_URL, PASSWORD_FILE, SECRET_NAME, AWS_ACCESS_KEY_ID.
-NOT_CREDENTIAL_LAST_WORDS = frozenset(
+NOT_CREDENTIAL_LAST_WORDS = LOCATION_LAST_WORDS | frozenset(
     {
         # A command that prints the credential (Airflow's FERNET_KEY_CMD, *_SECRET_CMD):
         # the way to keep it out of the environment.
@@ -78,12 +81,6 @@ NOT_CREDENTIAL_LAST_WORDS = frozenset(
         "HOST",
         "HOSTNAME",
         "PORT",
-        "PATH",
-        "FILE",
-        "FILENAME",
-        "DIR",
-        "DIRECTORY",
-        "LOCATION",
         "NAME",
         "ID",
         "REF",
@@ -167,6 +164,13 @@ _WORD = lazy_compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 def words(name: str) -> list[str]:
     """`DB_PASSWORD` -> [DB, PASSWORD]; `apiKey` -> [API, KEY]; `x-auth-token` -> [X, AUTH, TOKEN]."""
     return [word.upper() for word in _WORD.findall(name)]
+
+
+def names_a_location(name: str) -> bool:
+    """Whether a name's last word says it holds where something is kept (a path, a
+    file, a directory), not the thing itself."""
+    parts = words(name)
+    return bool(parts) and parts[-1] in LOCATION_LAST_WORDS
 
 
 def is_credential_name(name: str) -> bool:

@@ -42,7 +42,7 @@ from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
 from policypack.values import as_list, get, is_unknown
 
-from ._credentials import is_credential_name
+from ._credentials import is_credential_name, names_a_location
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
@@ -61,11 +61,13 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 if not isinstance(config_map, str):  # `optional` or not, the credential is kept there
                     continue
                 key = reference.get("key")
-                if is_unknown(key) or _names_a_location(key):
-                    continue  # the ConfigMap keeps where the credential is, not the credential (or may)
+                if is_unknown(key) or (isinstance(key, str) and names_a_location(key)):
+                    # The ConfigMap keeps where the credential is, not the credential (or
+                    # may): corpus37's `sheet-credential-path`, the key file from a Secret.
+                    continue
                 if stack.find("ConfigMap", config_map, namespace, near=workload) is None:
                     path = container.path + ("env", index, "valueFrom", "configMapKeyRef")
-                    found.append((path, name, config_map, reference.get("key")))
+                    found.append((path, name, config_map, key))
             if not found:
                 continue
             path, name, config_map, key = found[0]
@@ -77,20 +79,6 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             if len(found) > 1:
                 message += "; so are " + ", ".join(f"env {other}" for _, other, _, _ in found[1:])
             yield StackViolation(workload, path, message + ": keep it in a Secret and read it with secretKeyRef")
-
-
-#: Endings of a key that holds where something is kept, not the thing itself.
-LOCATION_SUFFIXES = ("_PATH", "_FILE", "_FILENAME", "_DIR", "_LOCATION")
-
-
-def _names_a_location(key: Any) -> bool:
-    """Whether a ConfigMap key names a path to the credential (`sheet-credential-path`,
-    corpus37's gke-stockprice, whose comment says the key holds only the key file's
-    path; the file itself comes from a Secret volume)."""
-    if not isinstance(key, str):
-        return False
-    normal = key.strip().upper().replace("-", "_").replace(".", "_")
-    return normal.endswith(LOCATION_SUFFIXES)
 
 
 RULE = Rule(
