@@ -81,12 +81,13 @@ def as_list(value: Any) -> list[Any]:
 
 def format_path(path: Path) -> str:
     """`("spec", "containers", 0, "image")` -> `spec.containers[0].image`; keys with
-    dots or brackets are quoted: `metadata.annotations["example.com/x"]`."""
+    dots, brackets or parentheses are quoted: `metadata.annotations["example.com/x"]`
+    (parentheses too, because Pulumi messages end in `(..., field PATH)`)."""
     out: list[str] = []
     for key in path:
         if isinstance(key, int):
             out.append(f"[{key}]")
-        elif not key or any(c in key for c in '.[]"'):
+        elif not key or any(c in key for c in '.[]"()'):
             out.append(f"[{json.dumps(key)}]")
         elif out:
             out.append(f".{key}")

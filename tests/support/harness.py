@@ -38,7 +38,8 @@ REGISTRY = load_registry()
 _OPTIONS = re.compile(r"^#\s*options:\s*(?P<json>\{.*\})\s*$")
 _EXPECT = re.compile(r"#\s*expect:\s*(?P<body>.+?)\s*$")
 _EXPECTATION = re.compile(r'(?P<rule>[a-z0-9-]+)(?:\s+"(?P<text>(?:[^"\\]|\\.)*)")?')
-_FIELD = re.compile(r"\((?:[^()]*), field (?P<path>[^()]+)\)$")
+# (a quoted key may hold parentheses: `field metadata[")"]`)
+_FIELD = re.compile(r'\((?:[^()]*), field (?P<path>(?:[^()"]|"(?:[^"\\]|\\.)*")+)\)$')
 
 
 @dataclass(frozen=True)
