@@ -50,7 +50,10 @@ injection, as Kuma's demo does), with the paths its patches write
 (`patched_paths`, strategic-merge and JSON 6902 patches, list positions as `*`):
 the pack does not merge patches, so a rule that judges such a field
 (`Resource.patched`: an Ingress's `spec.tls`, a count, a container's `resources`)
-leaves it unknown; so does the count its `replicas` field sets.
+leaves it unknown; so does the count its `replicas` field sets. An object that a
+`$patch: delete` patch of every kustomization deploying it removes is not judged
+(`deleted`; a note says so). A patch with a `target` applies to the objects the
+target names, whatever name the patch itself writes (`metadata: {name: not-important}`).
 
 Pulumi hands the pack the objects as deployed, so this is offline only.
 """
@@ -149,6 +152,8 @@ class _Kustomization:
 ANY = "*"
 #: A list entry a strategic-merge patch names (`name=app`): it merges into the entry of that name.
 NAMED = "name="
+#: What makes a patch target's kind or name a regular expression (kustomize matches them so).
+_REGEX = re.compile(r"[*^$|()\[\]+?\\]")
 
 
 def _patch_entries(directory: str, data: Mapping[str, Any]) -> list[tuple[Any, Any]]:
@@ -244,9 +249,12 @@ def _read_patches(directory: str, data: Mapping[str, Any]) -> list[Patched]:
         kind = target.get("kind") if isinstance(target, Mapping) else None
         name = target.get("name") if isinstance(target, Mapping) else None
         if isinstance(target, Mapping):
-            # A target without a name (a kind, a label selector) may be any such object.
-            kind = kind if isinstance(kind, str) else ANY
-            name = name if isinstance(name, str) else ANY
+            # A target without a name (a kind, a label selector) may be any such object,
+            # and so may a name that is a regular expression (`name: .*`, `app-.*`).
+            kind = kind if isinstance(kind, str) and not _REGEX.search(kind) else ANY
+            name = name if isinstance(name, str) and not _REGEX.search(name) else ANY
+            if any(key in target for key in ("labelSelector", "annotationSelector")):
+                name = ANY
         if isinstance(patch, list):  # JSON 6902 operations: the target names the object
             ops = [op for op in patch if isinstance(op, Mapping) and isinstance(op.get("path"), str)]
             paths = {_pointer(op["path"]) for op in ops}
@@ -263,9 +271,15 @@ def _read_patches(directory: str, data: Mapping[str, Any]) -> list[Patched]:
         if not isinstance(patch, Mapping):
             continue
         metadata = patch.get("metadata")
-        kind = patch.get("kind", kind)
-        name = metadata.get("name", name) if isinstance(metadata, Mapping) else name
+        if not isinstance(target, Mapping):  # a target, when given, picks the objects (not the patch's own name)
+            kind = patch.get("kind", kind)
+            name = metadata.get("name", name) if isinstance(metadata, Mapping) else name
         if not isinstance(kind, str) or not isinstance(name, str):
+            continue
+        if patch.get("$patch") == "delete":
+            # The object is removed from the build (BCIT's base deletes the Secret its
+            # postgres/ kustomization generates, for one Vault provides: corpus38).
+            found.append(Patched(kind, name, {}, frozenset(), deletes=True))
             continue
         labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
         written = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
@@ -286,6 +300,8 @@ class Patched:
     # The values a patch writes at its paths: a strategic merge's, a JSON 6902 `add` or
     # `replace` without list positions (none known for other operations and `replicas:`).
     values: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # A `$patch: delete` of the whole object: kustomize leaves it out of the build.
+    deletes: bool = False
 
 
 def _strings_in(data: Any, depth: int = 0) -> Iterator[str]:
@@ -343,6 +359,7 @@ class Builds:
         self._roots = self._outermost()
         self._deployers: dict[str, list[list[_Kustomization]]] = {}
         self._patched: set[tuple[str, str]] | None = None  # every (kind, name) a patch labels
+        self._deleting: bool | None = None  # whether any patch of the run deletes an object
         self._by_file: dict[str, list[list[_Kustomization]]] = {}
         # file -> the directories of the kustomizations that name it from elsewhere
         self._naming: dict[str, list[str]] = {}
@@ -594,6 +611,34 @@ class Builds:
             if deployed != name:
                 found.add(deployed)
         return frozenset(found)
+
+    def deleted(self, file: str, kind: Any, name: Any) -> str | None:
+        """The kustomization that deletes the object of this kind and name (a
+        `$patch: delete` patch), when every outermost kustomization that deploys
+        `file` deletes it; None otherwise. A target's name may be the written name or
+        the one an inner kustomization's `namePrefix`/`nameSuffix` made of it."""
+        if not isinstance(kind, str) or not isinstance(name, str) or not self._kustomizations:
+            return None
+        if self._deleting is None:
+            self._deleting = any(p.deletes for k in self._kustomizations.values() for p in k.patches)
+        if not self._deleting:
+            return None
+        chains = self._file_chains(file)
+        if not chains and os.path.basename(file) in KUSTOMIZATION_FILES:  # what its generators make
+            chains = self._chains(os.path.dirname(os.path.abspath(file)))
+        deleter = None
+        for chain in chains or [[]]:
+            deployed, deleter = name, None
+            for kustomization in reversed(chain):  # the innermost first
+                if any(
+                    p.deletes and p.kind in (kind, ANY) and p.name in (name, deployed) for p in kustomization.patches
+                ):
+                    deleter = kustomization.directory
+                    break
+                deployed = f"{kustomization.name_prefix}{deployed}{kustomization.name_suffix}"
+            if deleter is None:
+                return None
+        return deleter
 
     def _patched_in(self, file: str, kind: Any, name: Any) -> list[list[Patched]]:
         """For each outermost kustomization that deploys `file`, the patches of its

@@ -504,6 +504,13 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             line, _ = document.locate(base)
             result.notes.append(Note(document.file, f"skipped {manifest['kind']}: {why}", line))
             continue
+        deleter = result.builds.deleted(document.file, manifest.get("kind"), _name(metadata)) if result.builds else None
+        if deleter is not None:
+            line, _ = document.locate(base)
+            what, where = f"{manifest['kind']} {_name(metadata)}", os.path.relpath(deleter)
+            message = f"skipped {what}: a `$patch: delete` in the kustomization of {where} removes it"
+            result.notes.append(Note(document.file, message, line))
+            continue
         added_labels = result.builds.added_labels(document.file) if result.builds else ()
         resource = resource_from_manifest(with_added_labels(manifest, added_labels))
         if added_labels:
@@ -523,6 +530,10 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
     for path in skipped:
         line, _ = document.locate(path)
         result.notes.append(Note(document.file, f"skipped {format_path(path)}: not a Kubernetes object", line))
+
+
+def _name(metadata: Any) -> Any:
+    return metadata.get("name") if isinstance(metadata, Mapping) else None
 
 
 #: Kinds that only a Kubernetes object carries: a document of one of them with

@@ -1068,3 +1068,117 @@ def test_a_base_without_its_kustomization_is_deployed_by_the_overlay_that_names_
     # Without the patch, the budget over the base's one replica allows nothing.
     (tmp_path / "overlays/prod/kustomization.yaml").write_text("resources: [../../base, pdb.yaml]\n")
     assert len(rule_findings(tmp_path, "pdb-allows-no-disruption")) == 1
+
+
+DELETED_SECRET = {
+    "base/postgres/kustomization.yaml": """\
+        resources: [statefulset.yaml]
+        namePrefix: postgres-
+        secretGenerator:
+          - name: credentials
+            literals: [POSTGRES_USER=postgres, POSTGRES_PASSWORD=Sup3rSecretPass]
+        """,
+    "base/postgres/statefulset.yaml": """\
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: db, namespace: sched}
+        spec:
+          serviceName: db
+          selector: {matchLabels: {app: db}}
+          template:
+            metadata: {labels: {app: db}}
+            spec:
+              containers: [{name: db, image: "postgres:16.2"}]
+        """,
+}
+
+
+def delete_patch(kind: str, name: str) -> str:
+    # BCIT's idiom: the target picks the object; the patch's own kind and name do not matter.
+    return f"""\
+          - target: {{kind: {kind}, name: {name}}}
+            patch: |
+              $patch: delete
+              kind: Kustomization
+              metadata:
+                name: DOES NOT MATTER
+        """
+
+
+def test_an_object_a_patch_deletes_is_not_judged(tmp_path: Path) -> None:
+    # corpus38 (BCIT's scheduler API): the base deletes the Secret its postgres/
+    # kustomization generates (with a `postgres-` prefix) and reads one from Vault instead.
+    write(tmp_path, DELETED_SECRET)
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [./postgres]\npatches:\n"
+            + delete_patch("Secret", "postgres-credentials")
+        },
+    )
+    result = lint_paths([str(tmp_path)], Engine(REGISTRY, PackConfig.from_mapping({}, REGISTRY, "<test>")))
+    assert [f for f in result.findings if f.rule == "no-plaintext-secret-values"] == []
+    assert any("Secret credentials: a `$patch: delete`" in note.message for note in result.notes)
+    # The written name (before the inner prefix) is the same object.
+    write(
+        tmp_path,
+        {"base/kustomization.yaml": "resources: [./postgres]\npatches:\n" + delete_patch("Secret", "credentials")},
+    )
+    assert rule_findings(tmp_path, "no-plaintext-secret-values") == []
+
+
+def test_a_deletion_of_another_object_or_by_one_overlay_of_two_leaves_it_judged(tmp_path: Path) -> None:
+    write(tmp_path, DELETED_SECRET)
+    write(
+        tmp_path, {"base/kustomization.yaml": "resources: [./postgres]\npatches:\n" + delete_patch("Secret", "other")}
+    )
+    assert rule_findings(tmp_path, "no-plaintext-secret-values")
+    # A ConfigMap of that name is not the Secret.
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [./postgres]\npatches:\n"
+            + delete_patch("ConfigMap", "postgres-credentials")
+        },
+    )
+    assert rule_findings(tmp_path, "no-plaintext-secret-values")
+    # A target named by a pattern or a label selector is not known to be this object.
+    write(
+        tmp_path,
+        {"base/kustomization.yaml": "resources: [./postgres]\npatches:\n" + delete_patch("Secret", "'postgres-.*'")},
+    )
+    assert rule_findings(tmp_path, "no-plaintext-secret-values")
+    # Two overlays deploy the base; only one deletes the Secret, so the other deploys it.
+    (tmp_path / "base/kustomization.yaml").unlink()
+    write(
+        tmp_path,
+        {
+            "dev/kustomization.yaml": "resources: [../base/postgres]\n",
+            "prod/kustomization.yaml": "resources: [../base/postgres]\npatches:\n"
+            + delete_patch("Secret", "postgres-credentials"),
+        },
+    )
+    assert rule_findings(tmp_path, "no-plaintext-secret-values")
+    (tmp_path / "dev/kustomization.yaml").unlink()
+    assert rule_findings(tmp_path, "no-plaintext-secret-values") == []
+
+
+def test_a_patch_with_a_target_applies_to_the_target_not_to_its_own_name(tmp_path: Path) -> None:
+    # kustomize's documented idiom: `metadata: {name: not-important}` under a target.
+    write(tmp_path, INGRESS_BASE)
+    write(
+        tmp_path,
+        {
+            "production/kustomization.yaml": """\
+                resources: [../base]
+                patches:
+                  - target: {kind: Deployment, name: web}
+                    patch: |
+                      apiVersion: apps/v1
+                      kind: Deployment
+                      metadata: {name: not-important}
+                      spec: {replicas: 3}
+                """,
+        },
+    )
+    assert rule_findings(tmp_path, "require-multiple-replicas") == []
