@@ -108,8 +108,10 @@ _IN_POD_PROGRAM = lazy_compile(
     # second replica receives half of a session's commands (corpus34's scraper)
     r"|standalone-(?:chrome|chromium|firefox|edge)(?:-debug)?"
     # an exporter that scrapes another system (Kafka, a database): a second replica
-    # doubles every series it exports (corpus34's kafka-exporter)
-    r"|(?:[a-z0-9]+[-_])*exporter"
+    # doubles every series it exports (corpus34's kafka-exporter); so does
+    # kube-state-metrics, which exports every object of the API to whoever scrapes it
+    # (upstream runs one replica, or shards; corpus39's kube-prometheus copy)
+    r"|(?:[a-z0-9]+[-_])*exporter|kube-state-metrics"
     # development mail catchers keep the mail they catch in the process: behind one
     # Service, a second replica splits the mailbox in two (corpus36's Pitstop maildev)
     r"|maildev|mailhog|mailpit|smtp4dev|mailcatcher|mailcrab"

@@ -88,7 +88,8 @@ Notes:
       scheduler, whose build queue is in memory (`bb-scheduler`, corpus33), Jitsi
       Meet's focus (`jicofo`) and XMPP server (Prosody, which does not cluster),
       Selenium's standalone browsers (sessions in the pod) and Prometheus exporters
-      of another system (a second replica doubles every series: corpus34), Wiki.js
+      of another system and kube-state-metrics (a second replica doubles every
+      series: corpus34, corpus39), Wiki.js
       with its high-availability mode set off (`HA_ACTIVE: "false"`, corpus27) or on
       SQLite, MySQL, MariaDB or SQL Server (HA mode needs PostgreSQL: corpus34; on
       PostgreSQL without the setting it is judged: HA mode and a second replica are
