@@ -24,6 +24,12 @@ which rules' findings make its own a consequence, and where the two must meet:
   host's network every container port is a host port: the API server fills
   `hostPort` in from `containerPort`; and a probe's `host` is asked from the node's
   network position the pod already has).
+- `node-agent`: the same pod spec of a DaemonSet (one pod per node: a CNI plugin, a
+  log shipper, a node exporter), whose hostPath volumes, host namespaces and added
+  capabilities are one decision, to run a node agent, and one exemption (its
+  namespace exempt from Pod Security Baseline): corpus34's kindnet, corpus39's
+  flannel and node-exporter. In a Deployment they stay separate findings, each a
+  change to make.
 - `object`: anywhere in the same object, for objects that are one decision as a whole
   (a binding of `cluster-admin` to the `default` service account: one binding to
   remove, not a cluster-admin grant and, separately, a default account to replace).
@@ -65,7 +71,7 @@ if TYPE_CHECKING:
 
 
 #: The places two findings may share (see the module's docstring).
-SCOPES: tuple[str, ...] = ("field", "container", "entry", "pod", "host-network", "object")
+SCOPES: tuple[str, ...] = ("field", "container", "entry", "pod", "host-network", "node-agent", "object")
 
 
 def _entry(path: Path) -> Path | None:
@@ -89,7 +95,9 @@ def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> b
     if scope == "entry":
         entry = _entry(primary)
         return entry is not None and entry == _entry(consequence)
-    if scope in ("pod", "host-network"):
+    if scope == "node-agent" and resource.kind != "DaemonSet":
+        return False
+    if scope in ("pod", "host-network", "node-agent"):
         if scope == "host-network" and primary[-1:] != ("hostNetwork",):
             return False  # (hostPID, hostIPC: no port follows from them)
         return any(primary[: len(pod)] == pod and consequence[: len(pod)] == pod for pod in resource.pod_spec_paths)

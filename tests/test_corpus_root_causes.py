@@ -41,9 +41,15 @@ def test_a_host_path_volume_is_reported_once(result: LintResult) -> None:
     assert not [where for where, rules in lines.items() if {"pss-host-path-volumes", "pss-restricted-volumes"} <= rules]
     folded = [f for f in result.findings if f.rule == "pss-host-path-volumes" and f.folded]
     # Folded under it: the Restricted level's finding on each volume, and the pod's
-    # other hostPath volumes (one finding per pod, as PSA reports the control).
-    kinds = {x.rule for f in folded for x in f.folded}
+    # other hostPath volumes (one finding per pod, as PSA reports the control); in a
+    # DaemonSet, also the node agent's other host access (host namespaces and the host
+    # ports that follow from them, added capabilities): one decision, one exemption.
+    kinds = {x.rule for f in folded if f.object.kind != "DaemonSet" for x in f.folded}
     assert folded and kinds <= {"pss-restricted-volumes", "pss-host-path-volumes"}
+    agents = {x.rule for f in folded if f.object.kind == "DaemonSet" for x in f.folded}
+    assert {"pss-host-namespaces", "pss-capabilities-baseline"} <= agents
+    node_agent = {"pss-host-namespaces", "pss-host-ports", "pss-capabilities-baseline"}
+    assert agents <= {"pss-restricted-volumes", "pss-host-path-volumes"} | node_agent
     assert any(x.rule == "pss-restricted-volumes" for f in folded for x in f.folded)
 
 

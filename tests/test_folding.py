@@ -268,16 +268,42 @@ def test_node_agent_host_access_is_one_finding_under_its_privileged_container() 
     assert privileged.blocks and "(also: " in privileged.message
 
 
-def test_node_agent_without_a_privileged_container_keeps_each_finding() -> None:
-    # Near miss: without `privileged`, each way into the node is its own finding.
-    # Near miss: without `privileged`, each control is its own finding: one for the
-    # host namespaces, one for the hostPath volumes (each listing its second field).
-    found = by_rule(lint(NODE_AGENT.replace("securityContext: {privileged: true}", "securityContext: {}")))
+def test_node_agent_without_a_privileged_container_is_one_host_access_finding() -> None:
+    # corpus34's kindnet, corpus39's flannel and node-exporter: a DaemonSet's hostPath
+    # volumes, host namespaces and added capabilities are one decision (to run a node
+    # agent) with one remedy (a namespace exempt from Pod Security Baseline), which the
+    # hostPath finding gives; reviewers held the others duplicates of it.
+    agent = NODE_AGENT.replace("securityContext: {privileged: true}", "securityContext: {}").replace(
+        "- name: registrar\n          image: registry.example/registrar:1.0\n",
+        "- name: registrar\n          image: registry.example/registrar:1.0\n"
+        "          securityContext: {capabilities: {add: [NET_ADMIN]}}\n",
+    )
+    found = by_rule(lint(agent))
     assert "pss-privileged" not in found
+    assert "pss-host-namespaces" not in found and "pss-capabilities-baseline" not in found
+    (volumes,) = found["pss-host-path-volumes"]
+    assert "node agent" in volumes.message
+    assert sorted(f.rule for f in volumes.folded if f.rule != "pss-restricted-volumes") == [
+        "pss-capabilities-baseline",
+        "pss-host-namespaces",
+        "pss-host-namespaces",
+        "pss-host-path-volumes",
+    ]
+    # Near miss: the same pod in a Deployment is not a node agent; each control is its
+    # own finding (host namespaces listing their second field, hostPath volumes theirs).
+    found = by_rule(lint(agent.replace("kind: DaemonSet", "kind: Deployment")))
     (namespaces,) = found["pss-host-namespaces"]
+    assert len(found["pss-capabilities-baseline"]) == 1
     (volumes,) = found["pss-host-path-volumes"]
     assert [f.path[-1] for f in namespaces.folded] == ["hostPID"]
     assert [f.path[-2:] for f in volumes.folded if f.rule == "pss-host-path-volumes"] == [(1, "hostPath")]
+    # In Pulumi each policy reports, and the folded ones name the hostPath finding.
+    import yaml
+
+    token = kubernetes_token("apps/v1", "DaemonSet")
+    diagnostics = analyze(make_servicer(REGISTRY), token, yaml.safe_load(agent), f"urn:pulumi:test::fold::{token}::a")
+    folded = [d for d in diagnostics if d.policy in ("pss-host-namespaces", "pss-capabilities-baseline")]
+    assert len(folded) == 3 and all("follows from pss-host-path-volumes" in d.message for d in folded)
 
 
 def test_node_agent_fold_in_pulumi_names_the_privileged_container() -> None:
@@ -485,9 +511,11 @@ def test_host_network_of_a_host_process_pod_folds_into_it() -> None:
     (host_process,) = found["pss-windows-host-process"]
     assert {f.rule for f in host_process.folded} >= {"pss-host-namespaces", "pss-host-path-volumes"}
     assert "pss-host-namespaces" not in found and "pss-host-path-volumes" not in found
-    # Without HostProcess, the host network is its own finding.
+    # Without HostProcess, the host network is the node agent's host access (its hostPath).
     plain = by_rule(lint(text.replace("{hostProcess: true,", "{hostProcess: false,")))
-    assert "pss-host-namespaces" in plain and "pss-windows-host-process" not in plain
+    assert "pss-windows-host-process" not in plain
+    (volume,) = plain["pss-host-path-volumes"]
+    assert "pss-host-namespaces" in {f.rule for f in volume.folded}
 
 
 INSTALLER_ROLE = textwrap.dedent(

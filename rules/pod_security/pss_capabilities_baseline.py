@@ -27,7 +27,10 @@ Notes:
     In the Restricted level from 1.22, Kubernetes runs the stricter
     `capabilities_restricted` control (`pss-capabilities-restricted`) in place of
     this one. The one pod on which that matters is a Windows pod that adds
-    capabilities, which the API server rejects anyway.
+    capabilities, which the API server rejects anyway. In a DaemonSet that mounts
+    hostPath volumes the finding is folded into `pss-host-path-volumes`'s: a node
+    agent's capabilities (flannel's NET_ADMIN) are part of its host access, one
+    decision with one remedy (a namespace exempt from Pod Security Baseline).
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ RULE = Rule(
     check=check,
     # Capabilities added to a privileged container change nothing until `privileged`
     # goes (it has them all): one root cause, reported at pss-privileged.
-    folds_into={"pss-privileged": "container"},
+    folds_into={"pss-privileged": "container", "pss-host-path-volumes": "node-agent"},
     tags=("pss-baseline:capabilities_baseline",),
     profiles=("pss-baseline", "pss-restricted"),
 )

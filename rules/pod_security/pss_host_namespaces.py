@@ -26,7 +26,11 @@ Notes:
     listing the others, as Pod Security Admission reports one violation of
     `hostNamespaces` naming every field.
     In a pod that runs a privileged container the finding is folded into
-    `pss-privileged`'s (see that rule): the container already holds the node.
+    `pss-privileged`'s (see that rule): the container already holds the node. In a
+    DaemonSet that mounts hostPath volumes it is folded into `pss-host-path-volumes`'s:
+    a node agent's host access (a CNI plugin on the host network, a node exporter
+    reading the host's processes) is one decision with one remedy, a namespace exempt
+    from Pod Security Baseline (corpus34's kindnet, corpus39's flannel).
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ RULE = Rule(
     doc=__doc__,
     severity=Severity.HIGH,
     enforcement=Enforcement.MANDATORY,
-    folds_into={"pss-windows-host-process": "pod", "pss-privileged": "pod"},
+    folds_into={"pss-windows-host-process": "pod", "pss-privileged": "pod", "pss-host-path-volumes": "node-agent"},
     one_per_object=True,
     area="workload-hardening",
     kinds=POD_KINDS,
