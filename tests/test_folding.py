@@ -288,6 +288,7 @@ def test_node_agent_without_a_privileged_container_is_one_host_access_finding() 
         "pss-host-namespaces",
         "pss-host-namespaces",
         "pss-host-path-volumes",
+        "require-run-as-non-root",
     ]
     # Near miss: the same pod in a Deployment is not a node agent; each control is its
     # own finding (host namespaces listing their second field, hostPath volumes theirs).

@@ -12,7 +12,7 @@ version (`lts-alpine`, `snapshot-thick`, `latest-slim`, `latest-amd64`,
 `maps-earth-latest`, `v2-prod`), moves like `latest` and is reported too; so is a reference whose tag
 is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `???`, or the word
 `version`, `tag`, `x.y.z`, `changeme`), which no registry serves. A reference a
-rendering step fills in (`${IMAGE}:${TAG}`, `$(TAG)`: envsubst, a CI job) is not known
+rendering step fills in (`${IMAGE}:${TAG}`, `$(TAG)`, `app:main@${GITHUB_SHA}`: envsubst, a CI job) is not known
 until then and is not judged, but for a literal tag beside a templated registry
 (`${REGISTRY}/app:latest`). With `requireDigest`, only a digest counts. With
 `allowedRegistries`, the image must also come from one of the listed prefixes.
@@ -285,6 +285,8 @@ def _pinning_problem(image: str, require_digest: bool) -> str | None:
     templated = is_template_text(repository)
     if (tag is not None and is_template_text(tag)) or (templated and tag is None and digest is None):
         return None
+    if digest is not None and is_template_text(digest):
+        return None  # `app:main@${GITHUB_SHA}`: the CI step rewrites the reference (corpus39's howitt)
     if _PLACEHOLDER.search(repository) and not templated:
         return "which is a placeholder never filled in"
     if digest is not None and not _DIGEST.match(digest):

@@ -44,8 +44,9 @@ Notes:
       A port counts by its protocol, its name or `appProtocol` (`ssh`, `git-ssh`,
       `mqtt`, `mqtts`, `minecraft`, ...) or its well-known number (22, 1883,
       8883, 25565), unless its name or `appProtocol` says HTTP, HTTPS, gRPC or
-      WebSocket. One HTTP port beside them could go behind the ingress layer, so
-      it is judged.
+      WebSocket. A TCP port on the number of one of the Service's UDP ports carries
+      that protocol over TCP (DNS's 53), whatever its name says. One HTTP port beside
+      them could go behind the ingress layer, so it is judged.
 
     Advisory: other platforms (bare-metal clusters, other raw TCP services) rely
     on NodePorts by design. Suppress the rule on
@@ -282,15 +283,21 @@ def _no_ingress_protocol(service: Resource) -> bool:
     entries = as_list(ports)
     if not entries:
         return False
-    return all(_no_ingress_port(entry) for entry in entries)
+    # A TCP port on the number of one of its UDP ports carries that protocol over TCP
+    # (DNS on 53/udp and 53/tcp), whatever its name: corpus39's home DNS server, whose
+    # two ports a template named `http` and `http2`.
+    udp = {e.get("port") for e in entries if isinstance(e, Mapping) and e.get("protocol") == "UDP"}
+    return all(_no_ingress_port(entry, udp) for entry in entries)
 
 
-def _no_ingress_port(entry: Any) -> bool:
+def _no_ingress_port(entry: Any, udp: set[Any]) -> bool:
     if is_unknown(entry) or not isinstance(entry, Mapping):
         return is_unknown(entry)
     protocol = entry.get("protocol")
     if is_unknown(protocol) or protocol == "UDP":
         return True  # it is (or may be) UDP
+    if entry.get("port") in udp and entry.get("port") not in (80, 443):
+        return True  # the TCP side of a UDP protocol (not HTTP/3's 443/udp beside HTTPS)
     said = [entry.get(key) for key in ("name", "appProtocol")]
     if any(isinstance(value, str) and _WEB_NAME.fullmatch(value.lower()) for value in said):
         return False  # it says it carries HTTP (or gRPC, WebSocket): an ingress layer can, whatever its number

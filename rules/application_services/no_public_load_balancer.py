@@ -52,16 +52,18 @@ Notes:
     addresses (`spec.loadBalancerIP: 192.168.3.67`, or MetalLB's, kube-vip's or
     Cilium's address annotation) gets no public one: a bare-metal load balancer's
     LAN address, or an internal address a cloud controller would only give with its
-    internal annotation. The scheme annotation is read only by
-    the AWS Load Balancer Controller; the in-tree controller ignores it and creates
-    an internet-facing load balancer. By default the rule trusts the scheme (the
-    controller's webhook claims new Services on most EKS clusters); set
-    `trustAwsSchemeAnnotation` to false where the in-tree controller handles
-    Services, and the scheme then counts only on Services that name the controller
-    (`spec.loadBalancerClass: service.k8s.aws/nlb`, or
-    `service.beta.kubernetes.io/aws-load-balancer-type: external` or `nlb-ip`).
-    An explicit `internet-facing` scheme wins over the AWS internal annotation (the
-    two AWS controllers would disagree). Another cloud's annotation is read by that
+    internal annotation. Nor does one that names only private `externalIPs`: a
+    cluster whose own network routes those addresses to its nodes runs on machines
+    of its own (corpus39's lab; `no-service-external-ips` judges the field itself).
+    The scheme annotation is read only by the AWS Load Balancer Controller; the
+    in-tree controller ignores it and creates an internet-facing load balancer. By
+    default the rule trusts the scheme (the controller's webhook claims new Services
+    on most EKS clusters); set `trustAwsSchemeAnnotation` to false where the in-tree
+    controller handles Services, and the scheme then counts only on Services that
+    name the controller (`spec.loadBalancerClass: service.k8s.aws/nlb`, or
+    `service.beta.kubernetes.io/aws-load-balancer-type: external` or `nlb-ip`). An
+    explicit `internet-facing` scheme wins over the AWS internal annotation (the two
+    AWS controllers would disagree). Another cloud's annotation is read by that
     cloud's controller alone, so it counts whatever the AWS ones say. During a
     Pulumi preview, an annotation whose value is not known yet is given the benefit
     of the doubt.
@@ -216,6 +218,23 @@ def requests_private_address(service: Resource, annotations: Mapping[str, Any]) 
     return True
 
 
+def names_private_external_ips(service: Resource) -> bool | None:
+    """Whether the Service names `externalIPs` and every one is private: addresses the
+    cluster's own network routes to its nodes, as a cluster on machines of its own does
+    (corpus39's lab, `externalIPs: [172.16.1.2]` on its CoreDNS LoadBalancer). None
+    when not known yet; False when it names none or a public one."""
+    ips = service.get("spec", "externalIPs")
+    if is_unknown(ips) or any(is_unknown(ip) for ip in as_list(ips)):
+        return None
+    addresses = [ip.strip() for ip in as_list(ips) if isinstance(ip, str) and ip.strip()]
+    if not addresses:
+        return False
+    try:
+        return all(ipaddress.ip_address(a).is_private and not ipaddress.ip_address(a).is_global for a in addresses)
+    except ValueError:
+        return False
+
+
 def requested_public_address(service: Resource, annotations: Mapping[str, Any]) -> str | None:
     """How the Service asks for a public address it names (`spec.loadBalancerIP:
     35.188.67.38`, a reserved static address: corpus31's maintner.golang.org), when
@@ -256,6 +275,8 @@ def judge(service: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         return
     if requests_private_address(service, annotations) is not False:
         return  # a private address (a home lab's MetalLB pool), or not known yet
+    if names_private_external_ips(service) is not False:
+        return  # a cluster on its own network routes these to its nodes (or not known yet)
     asked = asks_for_public(text) or requested_public_address(service, annotations)
     if asked is not None and options["explicitPublicIsIntended"] and opt_in not in text:
         return  # it asks its cloud for a public address in so many words (and the opt-in says no otherwise)

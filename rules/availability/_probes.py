@@ -243,11 +243,39 @@ def missing_probes(
                     continue  # it may run an exporter: not known yet
                 if diagnostics_only(ports, scrape_ports(obj), flag_ports(container) | exporter) is not False:
                     continue  # a scraper's or a prober's port: nothing a readiness probe would gate
+                if _ports_of_a_probed_sibling(obj, container, probe):
+                    continue
         if container.get(probe) is None and is_idle(container) is False:
             if exempt is not None and exempt(obj, container):
                 continue
             said = why(container) if callable(why) else why
             yield Violation(container.path + (probe,), f"{container.label} has no {probe}: {said}")
+
+
+def _ports_of_a_probed_sibling(obj: Resource, container: Container, probe: str) -> bool:
+    """Whether every port the container declares is declared by another container of
+    the pod that has the probe: containers of one pod share its network, so only one
+    of them can listen on the port, and the one probed is its server (corpus39's
+    MariaDB pod, whose backup script's container copies mysqld's `containerPort: 3306`).
+    The pod's readiness is already gated on that port."""
+
+    def numbers(ports: Any) -> set[int]:
+        found = set()
+        for port in as_list(ports):
+            number = port.get("containerPort") if isinstance(port, Mapping) else None
+            if not isinstance(number, int) or isinstance(number, bool):
+                return set()  # a port not known yet, or malformed: judged as written
+            found.add(number)
+        return found
+
+    own = numbers(container.get("ports"))
+    if not own:
+        return False
+    probed: set[int] = set()
+    for other in obj.containers(init=False, ephemeral=False):
+        if other.path != container.path and other.get(probe) is not None:
+            probed |= numbers(other.get("ports"))
+    return own <= probed
 
 
 def stack_missing_probes(

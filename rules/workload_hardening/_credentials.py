@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from policypack.patterns import Pattern, lazy_compile
@@ -354,12 +354,13 @@ def sample_url(text: str) -> bool:
     return url_passwords_are_samples(text)
 
 
-def url_passwords_are_samples(text: str) -> bool:
+def url_passwords_are_samples(text: str, placeholder: Callable[[str], bool] | None = None) -> bool:
     """Whether every password in the text's URLs (of a configuration file, say) is no
     real one: a reference (`${VAR}`, or `{VAR}` as Frigate substitutes it), a mask, one
-    that names itself, or an instruction to fill it in."""
+    that names itself, or an instruction to fill it in; or what the caller counts as a
+    placeholder (`placeholder`: a Secret's own values, where a bare `CHANGEME` is one)."""
     return all(
-        _reference_or_mask(password) or names_itself(password)
+        _reference_or_mask(password) or names_itself(password) or (placeholder is not None and placeholder(password))
         for password in (match["password"] for match in _URL_PASSWORD.finditer(text))
     )
 

@@ -112,6 +112,10 @@ _PLACEHOLDER = lazy_compile(
 )
 
 
+def _is_placeholder(text: str) -> bool:
+    return is_placeholder(text) or _PLACEHOLDER.fullmatch(text.strip()) is not None
+
+
 def _placeholder(key: str, value: str) -> bool:
     text = value.strip()
     if is_placeholder(text) or _PLACEHOLDER.fullmatch(text):
@@ -191,7 +195,9 @@ def _what(key: str, value: str) -> str | None:
     if not value.strip():
         return None
     shape = credential_shape(value)
-    if shape is not None and not (shape == URL_WITH_PASSWORD and url_passwords_are_samples(value)):
+    # A URL's password that is one of this rule's placeholders (`postgres://app:CHANGEME@db`
+    # in a `secret.example.yaml`: corpus39's varianthub) is no credential either.
+    if shape is not None and not (shape == URL_WITH_PASSWORD and url_passwords_are_samples(value, _is_placeholder)):
         return f"a literal value that looks like {shape}"
     if key in (".dockerconfigjson", ".dockercfg"):
         return "literal registry credentials" if _registry_auth(value) else None

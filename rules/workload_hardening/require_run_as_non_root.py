@@ -31,7 +31,10 @@ Notes:
     the pod says anything of the user and the pod has other such containers: the
     privileged one's finding stands at its container, and the pod's names the others.
     (A pod's `runAsUser: 0` or `runAsNonRoot: false` is one setting of the pod, and
-    its finding names every container it decides.)
+    its finding names every container it decides.) In a DaemonSet that mounts
+    hostPath volumes it folds into `pss-host-path-volumes`'s: a node agent writing the
+    node's directories and network (corpus39's flannel, which must run as root) is
+    one decision with the host access it is given.
     A verdict that comes from the pod (its `runAsUser: 0`, its `runAsNonRoot:
     false`, or several containers with nothing said by them or the pod) is one root
     cause and one finding, at the pod, naming the containers.
@@ -289,5 +292,5 @@ RULE = Rule(
     fix=Fix(fix, Applicability.UNSAFE),
     # A privileged container is there to act on the node as root (Tekton's sysctl
     # DaemonSet, corpus19): its user is part of that one decision, reported with it.
-    folds_into={"pss-privileged": "container"},
+    folds_into={"pss-privileged": "container", "pss-host-path-volumes": "node-agent"},
 )
