@@ -213,6 +213,12 @@ def _elsewhere(mounts: Any, volumes: Mapping[str, str]) -> str:
     return ""
 
 
+def database_program(container: Container) -> tuple[str, tuple[str, ...]] | None:
+    """(program, data directories) of a database server the container runs, as this
+    rule knows them (see `_database`)."""
+    return _database(container)
+
+
 def _database(container: Container) -> tuple[str, tuple[str, ...]] | None:
     """(program, data directories) when the container runs a database server this
     rule knows; None for any other container, or when not known yet."""

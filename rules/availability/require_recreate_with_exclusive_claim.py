@@ -10,7 +10,9 @@ Redis, ... as `require-multiple-replicas` knows them) on any claim or on a
 written in the pod spec (`nfs`, `cephfs`, `glusterfs`, `azureFile`) that holds its
 data directory; or mounts a network disk
 written in the pod spec and attached read-write (`gcePersistentDisk`,
-`awsElasticBlockStore`, `azureDisk`, ...), which one node at a time attaches.
+`awsElasticBlockStore`, `azureDisk`, ...), which one node at a time attaches. A
+database server in a later container of the pod (a program bundled with its own
+Postgres) counts when its data directory is on a node's directory or on a claim.
 
 Why it matters:
     A rolling update starts the new pod before it stops the old one. A
@@ -60,7 +62,7 @@ from ._autoscalers import Autoscalers
 from ._claims import data_on_one_node, exclusive, inline_disk, mounted_claims, pinned_to_one_node
 from ._replicas import replicas
 from ._stores import runs_single_instance, runs_single_instance_store
-from .database_data_not_persisted import data_directories
+from .database_data_not_persisted import data_directories, database_program
 
 
 def surges(obj: Resource) -> bool | None:
@@ -105,6 +107,9 @@ def _reason(stack: Stack, obj: Resource) -> str | None:
                     f"its database's data on the node's {path}, which a second server would open too "
                     "(or find empty on another node)"
                 )
+    beside = _database_beside_the_main_container(obj)
+    if beside is not None:
+        return beside
     disk = inline_disk(obj)
     if disk is UNKNOWN:
         return None
@@ -174,6 +179,41 @@ def _shared_filesystem_of_main_container(obj: Resource) -> tuple[str, str] | Non
                 if get(volume, key, "readOnly") not in (None, False):
                     continue  # attached read-only (or not known yet)
                 return str(holder.get("name")), kind
+    return None
+
+
+def _database_beside_the_main_container(obj: Resource) -> str | None:
+    """What a database server in a later container of the pod keeps on the node or on
+    a claim: a pod that bundles a program with its own database (corpus39's Immich,
+    whose fourth container, Postgres, writes /home/pausa/media/db/immich on the node).
+    Its data directory is its own whatever the pod's first container runs, so a
+    second pod of a surge starts a second server on it. None otherwise (the first
+    container is `runs_single_instance_store`'s business)."""
+    pod = obj.pod_spec
+    containers = list(obj.containers(init=False, ephemeral=False))
+    if pod is None or len(containers) < 2:
+        return None
+    by_name = {v.get("name"): v for v in as_list(pod.get("volumes")) if isinstance(v, Mapping)}
+    for container in containers[1:]:
+        known = database_program(container)
+        mounts = container.get("volumeMounts")
+        if known is None or is_unknown(mounts):
+            continue
+        program, directories = known
+        for directory in directories:
+            holder = _deepest_mount_holding(mounts, directory)
+            if holder is None or holder.get("readOnly") not in (None, False):
+                continue
+            volume = by_name.get(holder.get("name"))
+            if not isinstance(volume, Mapping):
+                continue
+            path = get(volume, "hostPath", "path")
+            claim = get(volume, "persistentVolumeClaim", "claimName")
+            label = container.label
+            if isinstance(path, str) and path.strip() and not node_own_path(path):
+                return f"{program}'s data ({label}) on the node's {path}, which a second server would open too"
+            if isinstance(claim, str) and claim:
+                return f'{program}\'s data ({label}) on claim "{claim}", which a second server would open too'
     return None
 
 
