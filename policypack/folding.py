@@ -30,6 +30,10 @@ which rules' findings make its own a consequence, and where the two must meet:
   namespace exempt from Pod Security Baseline): corpus34's kindnet, corpus39's
   flannel and node-exporter. In a Deployment they stay separate findings, each a
   change to make.
+- `node-agent-writes`: as `node-agent`, for a DaemonSet that mounts a hostPath volume
+  read-write: an agent that writes the node's directories runs as root (flannel's
+  `/run/flannel`); one that only reads them (a node exporter) can run as nobody, so
+  its user stays a finding of its own.
 - `object`: anywhere in the same object, for objects that are one decision as a whole
   (a binding of `cluster-admin` to the `default` service account: one binding to
   remove, not a cluster-admin grant and, separately, a default account to replace).
@@ -71,7 +75,16 @@ if TYPE_CHECKING:
 
 
 #: The places two findings may share (see the module's docstring).
-SCOPES: tuple[str, ...] = ("field", "container", "entry", "pod", "host-network", "node-agent", "object")
+SCOPES: tuple[str, ...] = (
+    "field",
+    "container",
+    "entry",
+    "pod",
+    "host-network",
+    "node-agent",
+    "node-agent-writes",
+    "object",
+)
 
 
 def _entry(path: Path) -> Path | None:
@@ -95,12 +108,33 @@ def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> b
     if scope == "entry":
         entry = _entry(primary)
         return entry is not None and entry == _entry(consequence)
-    if scope == "node-agent" and resource.kind != "DaemonSet":
+    if scope in ("node-agent", "node-agent-writes") and resource.kind != "DaemonSet":
         return False
-    if scope in ("pod", "host-network", "node-agent"):
+    if scope == "node-agent-writes" and not _writes_host_paths(resource):
+        return False
+    if scope in ("pod", "host-network", "node-agent", "node-agent-writes"):
         if scope == "host-network" and primary[-1:] != ("hostNetwork",):
             return False  # (hostPID, hostIPC: no port follows from them)
         return any(primary[: len(pod)] == pod and consequence[: len(pod)] == pod for pod in resource.pod_spec_paths)
+    return False
+
+
+def _writes_host_paths(resource: Resource) -> bool:
+    """Whether a container of the pod mounts one of its hostPath volumes read-write."""
+    pod = resource.pod_spec
+    if pod is None:
+        return False
+    volumes = pod.get("volumes")
+    host = {
+        v.get("name")
+        for v in (volumes if isinstance(volumes, list) else [])
+        if isinstance(v, Mapping) and isinstance(v.get("hostPath"), Mapping)
+    }
+    for container in resource.containers():
+        mounts = container.get("volumeMounts")
+        for mount in mounts if isinstance(mounts, list) else []:
+            if isinstance(mount, Mapping) and mount.get("name") in host and mount.get("readOnly") is not True:
+                return True
     return False
 
 

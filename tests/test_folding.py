@@ -290,6 +290,11 @@ def test_node_agent_without_a_privileged_container_is_one_host_access_finding() 
         "pss-host-path-volumes",
         "require-run-as-non-root",
     ]
+    # Near miss: an agent that only reads the node's directories (a node exporter) can
+    # run as nobody, so its user is a finding of its own; the rest stays folded.
+    reader = by_rule(lint(agent.replace("mountPath: /registration}", "mountPath: /registration, readOnly: true}")))
+    assert len(reader["require-run-as-non-root"]) == 1
+    assert "pss-host-namespaces" not in reader and "pss-capabilities-baseline" not in reader
     # Near miss: the same pod in a Deployment is not a node agent; each control is its
     # own finding (host namespaces listing their second field, hostPath volumes theirs).
     found = by_rule(lint(agent.replace("kind: DaemonSet", "kind: Deployment")))

@@ -31,10 +31,11 @@ Notes:
     the pod says anything of the user and the pod has other such containers: the
     privileged one's finding stands at its container, and the pod's names the others.
     (A pod's `runAsUser: 0` or `runAsNonRoot: false` is one setting of the pod, and
-    its finding names every container it decides.) In a DaemonSet that mounts
-    hostPath volumes it folds into `pss-host-path-volumes`'s: a node agent writing the
-    node's directories and network (corpus39's flannel, which must run as root) is
-    one decision with the host access it is given.
+    its finding names every container it decides.) In a DaemonSet that mounts a
+    hostPath volume read-write it folds into `pss-host-path-volumes`'s: a node agent
+    writing the node's directories (corpus39's flannel, which must run as root) is one
+    decision with the host access it is given. One that only reads them (a node
+    exporter, which runs as nobody) is told on its own.
     A verdict that comes from the pod (its `runAsUser: 0`, its `runAsNonRoot:
     false`, or several containers with nothing said by them or the pod) is one root
     cause and one finding, at the pod, naming the containers.
@@ -292,5 +293,5 @@ RULE = Rule(
     fix=Fix(fix, Applicability.UNSAFE),
     # A privileged container is there to act on the node as root (Tekton's sysctl
     # DaemonSet, corpus19): its user is part of that one decision, reported with it.
-    folds_into={"pss-privileged": "container", "pss-host-path-volumes": "node-agent"},
+    folds_into={"pss-privileged": "container", "pss-host-path-volumes": "node-agent-writes"},
 )
