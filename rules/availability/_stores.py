@@ -440,6 +440,26 @@ _CLUSTERING_STORES = frozenset(
         "cp-kafka",
     }
 )
+# Stores whose members an operator (or its controller: ECK, Strimzi) restarts one at a
+# time, waiting for the cluster to heal between them: a StatefulSet of theirs that
+# updates `OnDelete` does so on purpose (corpus39's Yolean Kafka and ZooKeeper).
+_MEMBER_ROLLED_STORES = _CLUSTERING_STORES | frozenset(
+    {"cassandra", "scylla", "etcd", "consul", "rabbitmq", "nats", "mongo", "mongodb", "redis-cluster", "solr"}
+)
+
+
+def runs_member_rolled_store(view: Resource) -> bool | None:
+    """Whether the pod's main container runs a clustered store whose members are
+    restarted one at a time by hand or by its operator; None when not known yet."""
+    container = main_container(view)
+    if container is UNKNOWN:
+        return None
+    image = container.get("image") if container is not None else None
+    if not isinstance(image, str):
+        return None if is_unknown(image) else False
+    return ARCH_SUFFIX.sub("", repository_name(image)) in _MEMBER_ROLLED_STORES
+
+
 # A Kafka broker's id written as a literal: every replica would claim the same one.
 _BROKER_ID_VARIABLES = frozenset({"KAFKA_BROKER_ID", "KAFKA_NODE_ID", "KAFKA_CFG_NODE_ID", "KAFKA_CFG_BROKER_ID"})
 _ONE_SERVER_FLAG = lazy_compile(r"--servers[= ]1(?!\d)")

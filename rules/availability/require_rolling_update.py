@@ -57,8 +57,14 @@ Notes:
     update would stop that one pod just the same, and `OnDelete` lets its
     operators choose when the store restarts (danbooru's production PostgreSQL and
     Redis in corpus17; corpus29's Nine Chronicles chain nodes, which re-download
-    a snapshot into their claim at every start; all labelled debatable). A
-    StatefulSet of several replicas, or of one stateless pod, is reported as usual.
+    a snapshot into their claim at every start; all labelled debatable). Nor on a
+    StatefulSet of any size that runs a clustered store (Kafka, ZooKeeper,
+    Elasticsearch, OpenSearch, Cassandra, etcd, Consul, RabbitMQ, NATS, MongoDB,
+    CockroachDB, Pulsar, Solr, ...): its members are restarted one at a time, waiting
+    for the cluster to heal between them, by its operators or its controller (ECK and
+    Strimzi set `OnDelete` themselves; corpus39's Yolean Kafka and ZooKeeper, labelled
+    debatable). Another StatefulSet of several replicas, or of one stateless pod, is
+    reported as usual.
 """
 
 from __future__ import annotations
@@ -78,7 +84,7 @@ from ._configured import configured_single_instance
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._singletons import may_be_singleton
-from ._stores import runs_single_instance
+from ._stores import runs_member_rolled_store, runs_single_instance
 from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
 
 # kind -> (path of the strategy type, the value that is not a rolling update, what it means)
@@ -138,6 +144,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             count = replicas(obj)
             if count is UNKNOWN:
                 continue
+            if runs_member_rolled_store(obj) is not False:
+                continue  # a clustered store's members are restarted one at a time on purpose
             if count in (0, 1) and (
                 obj.pod_spec is None
                 or runs_single_instance(obj) is not False
