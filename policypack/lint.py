@@ -290,6 +290,15 @@ def _same_cause(entries: list[tuple[int, str, str, int | None]]) -> list[list[tu
     return out
 
 
+def _without_names(message: str, name: Any) -> str:
+    """The message with the object's own name left out, so that per-architecture copies
+    (`DaemonSet kube-flannel-ds-arm64`) say the same words."""
+    if not isinstance(name, str) or not name:
+        return message
+    family = _ARCH_SUFFIX.sub("", name)
+    return message.replace(name, family) if family != name else message
+
+
 def _joins(entry: tuple[int, str, str, int | None], other: tuple[int, str, str, int | None]) -> bool:
     return entry[1] != other[1] and (entry[2] == other[2] or (entry[3] is not None and entry[3] == other[3]))
 
@@ -311,6 +320,12 @@ def _environment_family(namespace: Any) -> Any:
     return "-".join(words) if words else namespace
 
 
+#: A CPU architecture at the end of a name: an object written once per architecture
+#: (flannel's `kube-flannel-ds-amd64`, `-arm64`, ... before multi-arch images) is one
+#: object's copies, each pinned to its nodes.
+_ARCH_SUFFIX = re.compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)$")
+
+
 def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
     """What two findings on copies of an object must share to be one: the rule, the
     object's identity, its images (for a pod-bearing object), the field and the
@@ -328,7 +343,7 @@ def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
         ref.api_version,
         ref.kind,
         _environment_family(ref.namespace),
-        ref.name,
+        _ARCH_SUFFIX.sub("", ref.name),
         finding.path,
         finding.container,
     )
@@ -361,7 +376,9 @@ def fold_copies(result: LintResult, registry: Any = None) -> None:
             file = finding.location.file  # type: ignore[union-attr]
             ref = finding.object
             value = result.field_values.get((file, ref.kind, ref.namespace, ref.name, finding.rule, finding.path))
-            grouped.setdefault(key, []).append((index, file, finding.message, value))
+            # Where the copy is: its file, and its name (per-architecture copies share a file).
+            place = f"{file}\0{ref.name}"
+            grouped.setdefault(key, []).append((index, place, _without_names(finding.message, ref.name), value))
     keys: dict[tuple[Any, ...], list[tuple[int, str]]] = {}
     for key, entries in grouped.items():
         rule = key[2]
@@ -371,8 +388,8 @@ def fold_copies(result: LintResult, registry: Any = None) -> None:
             keys[(*key, number)] = cluster
     primary_of: dict[int, int] = {}
     for entries in keys.values():
-        if len({file for _, file in entries}) < 2:
-            continue  # one file: not copies (a rule that names a field twice is its own business)
+        if len({place for _, place in entries}) < 2:
+            continue  # one object: not copies (a rule that names a field twice is its own business)
         first = entries[0][0]
         for index, _ in entries[1:]:
             primary_of[index] = first
@@ -388,13 +405,19 @@ def fold_copies(result: LintResult, registry: Any = None) -> None:
             continue
         copies = folded.get(index)
         if copies:
+            own = finding.location.file if finding.location else None
             files = list(dict.fromkeys(_shown_path(f.location.file, finding) for f in copies if f.location))
-            shown = ", ".join(files[:3]) + (", ..." if len(files) > 3 else "")
-            finding = dataclasses.replace(
-                finding,
-                folded=(*finding.folded, *copies),
-                message=f"{finding.message} (also in {len(files)} other file{'s' if len(files) > 1 else ''}: {shown})",
-            )
+            here = [f for f in copies if f.location and f.location.file == own]
+            if here and len(files) == 1 and files[0] == _shown_path(own, finding):
+                # Copies in the same file: per-architecture objects (one object's copies).
+                names = list(dict.fromkeys(f"{f.object.kind} {f.object.name}" for f in here))
+                shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+                also = f"also on {len(names)} other cop{'ies' if len(names) > 1 else 'y'} in this file: {shown}"
+            else:
+                shown = ", ".join(files[:3]) + (", ..." if len(files) > 3 else "")
+                also = f"also in {len(files)} other file{'s' if len(files) > 1 else ''}: {shown}"
+            message = f"{finding.message} ({also})"
+            finding = dataclasses.replace(finding, folded=(*finding.folded, *copies), message=message)
         store.append(finding)
         if index % 5000 == 4999:
             store.flush()

@@ -441,3 +441,46 @@ def test_copies_for_each_environment_fold_across_their_namespaces(tmp_path: Path
     # Two apps' namespaces are no environments of one: both are reported.
     write(tmp_path, {"deploy/production/service.yaml": nodeport.format(env="other")})
     assert len(list(lint_paths([str(tmp_path)], Engine(REGISTRY, config)).findings)) == 2
+
+
+def per_architecture(name: str, arch: str, image: str = "registry.example.com/agent") -> str:
+    return f"""\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {{name: {name}-{arch}, namespace: kube-system}}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      nodeSelector: {{kubernetes.io/arch: {arch}}}
+      containers:
+        - name: {name}
+          image: {image}:v1.2.0-{arch}
+"""
+
+
+def test_one_object_written_once_per_architecture_is_reported_once(tmp_path: Path) -> None:
+    # corpus39's flannel (before multi-arch images): `kube-flannel-ds-amd64`, `-arm64`,
+    # ... one pod spec per architecture in one file; reviewers held the second copy's
+    # findings duplicates. They fold under the first, each at its own line.
+    write(tmp_path, {"agent.yaml": "---\n".join(per_architecture("agent", arch) for arch in ("amd64", "arm64", "arm"))})
+    config = PackConfig.from_mapping({"all": "disabled", "require-resource-limits": "mandatory"}, REGISTRY)
+    (finding,) = list(lint_paths([str(tmp_path)], Engine(REGISTRY, config)).findings)
+    assert finding.object.name == "agent-amd64"
+    assert finding.message.endswith("(also on 2 other copies in this file: DaemonSet agent-arm64, DaemonSet agent-arm)")
+    assert [f.object.name for f in finding.folded] == ["agent-arm64", "agent-arm"]
+    # Near misses: two agents of one file (not one object's copies), and per-architecture
+    # names that run different programs, are reported each.
+    write(
+        tmp_path,
+        {
+            "agent.yaml": per_architecture("agent", "amd64")
+            + "---\n"
+            + per_architecture("collector", "amd64")
+            + "---\n"
+            + per_architecture("agent", "arm64", image="registry.example.com/other"),
+        },
+    )
+    found = list(lint_paths([str(tmp_path)], Engine(REGISTRY, config)).findings)
+    assert sorted(f.object.name for f in found) == ["agent-amd64", "agent-arm64", "collector-amd64"]
