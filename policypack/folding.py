@@ -126,14 +126,17 @@ def _writes_host_paths(resource: Resource) -> bool:
         return False
     volumes = pod.get("volumes")
     host = {
-        v.get("name")
+        v["name"]
         for v in (volumes if isinstance(volumes, list) else [])
-        if isinstance(v, Mapping) and isinstance(v.get("hostPath"), Mapping)
+        if isinstance(v, Mapping) and isinstance(v.get("name"), str) and isinstance(v.get("hostPath"), Mapping)
     }
     for container in resource.containers():
         mounts = container.get("volumeMounts")
         for mount in mounts if isinstance(mounts, list) else []:
-            if isinstance(mount, Mapping) and mount.get("name") in host and mount.get("readOnly") is not True:
+            if not isinstance(mount, Mapping) or mount.get("readOnly") is True:
+                continue
+            name = mount.get("name")
+            if isinstance(name, str) and name in host:
                 return True
     return False
 

@@ -285,19 +285,33 @@ def _no_ingress_protocol(service: Resource) -> bool:
         return False
     # A TCP port on the number of one of its UDP ports carries that protocol over TCP
     # (DNS on 53/udp and 53/tcp), whatever its name: corpus39's home DNS server, whose
-    # two ports a template named `http` and `http2`.
-    udp = {e.get("port") for e in entries if isinstance(e, Mapping) and e.get("protocol") == "UDP"}
+    # two ports a template named `http` and `http2`. (None: an entry not known yet may
+    # be the UDP side of any of them, so none is judged as web traffic.)
+    udp: set[int] | None = set()
+    for e in entries:
+        if is_unknown(e) or (isinstance(e, Mapping) and (is_unknown(e.get("protocol")) or is_unknown(e.get("port")))):
+            udp = None
+            break
+        if isinstance(e, Mapping) and e.get("protocol") == "UDP" and _is_port(e.get("port")):
+            udp.add(e["port"])
     return all(_no_ingress_port(entry, udp) for entry in entries)
 
 
-def _no_ingress_port(entry: Any, udp: set[Any]) -> bool:
+def _is_port(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _no_ingress_port(entry: Any, udp: set[int] | None) -> bool:
     if is_unknown(entry) or not isinstance(entry, Mapping):
         return is_unknown(entry)
     protocol = entry.get("protocol")
     if is_unknown(protocol) or protocol == "UDP":
         return True  # it is (or may be) UDP
-    if entry.get("port") in udp and entry.get("port") not in (80, 443):
+    port = entry.get("port")
+    if _is_port(port) and port not in (80, 443) and (udp is None or port in udp):
         return True  # the TCP side of a UDP protocol (not HTTP/3's 443/udp beside HTTPS)
+    if is_unknown(port) and (udp is None or udp):
+        return True  # not known yet: it may be the TCP side of one of them
     said = [entry.get(key) for key in ("name", "appProtocol")]
     if any(isinstance(value, str) and _WEB_NAME.fullmatch(value.lower()) for value in said):
         return False  # it says it carries HTTP (or gRPC, WebSocket): an ingress layer can, whatever its number

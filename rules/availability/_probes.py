@@ -259,22 +259,40 @@ def _ports_of_a_probed_sibling(obj: Resource, container: Container, probe: str) 
     MariaDB pod, whose backup script's container copies mysqld's `containerPort: 3306`).
     The pod's readiness is already gated on that port."""
 
-    def numbers(ports: Any) -> set[int]:
+    def numbers(ports: Any) -> set[int] | None:
+        """The port numbers declared; None when one is not known yet (preview). A
+        malformed entry leaves the set empty: the ports are judged as written."""
         found = set()
         for port in as_list(ports):
-            number = port.get("containerPort") if isinstance(port, Mapping) else None
+            number = port.get("containerPort") if isinstance(port, Mapping) else port
+            if is_unknown(number):
+                return None
             if not isinstance(number, int) or isinstance(number, bool):
-                return set()  # a port not known yet, or malformed: judged as written
+                return set()
             found.add(number)
         return found
 
     own = numbers(container.get("ports"))
+    if own is None:
+        return True  # not known yet: it may be a copy of a probed sibling's
     if not own:
         return False
+    pod = obj.pod_spec
+    listed = pod.get("containers") if pod is not None else None
+    if is_unknown(listed) or any(is_unknown(entry) for entry in as_list(listed)):
+        return True  # a container not known yet may be the probed server of these ports
     probed: set[int] = set()
     for other in obj.containers(init=False, ephemeral=False):
-        if other.path != container.path and other.get(probe) is not None:
-            probed |= numbers(other.get("ports"))
+        if other.path == container.path:
+            continue
+        ports = other.get("ports")
+        if is_unknown(other.get(probe)) or is_unknown(ports):
+            return True  # it may be
+        if other.get(probe) is not None:
+            theirs = numbers(ports)
+            if theirs is None:
+                return True  # a port not known yet may be one of these
+            probed |= theirs
     return own <= probed
 
 

@@ -452,8 +452,8 @@ def runs_member_rolled_store(view: Resource) -> bool | None:
     """Whether the pod's main container runs a clustered store whose members are
     restarted one at a time by hand or by its operator; None when not known yet."""
     container = main_container(view)
-    if container is UNKNOWN:
-        return None
+    if container is UNKNOWN or (container is None and view.pod_spec is None):
+        return None  # its pod template (or containers) not known yet
     image = container.get("image") if container is not None else None
     if not isinstance(image, str):
         return None if is_unknown(image) else False
