@@ -84,6 +84,9 @@ class LintResult:
     # path): copies whose rule reports the same field holding the same value are one
     # root cause even when the messages differ (fold_copies).
     field_values: dict[tuple[Any, ...], int] = field(default_factory=dict, repr=False)
+    # The first sign that the run holds a local development stack (file, line, what):
+    # the text report then names the `correctness` profile (`local_stack_sign`).
+    local_stack: tuple[str, int | None, str] | None = None
 
     @property
     def rule_errors(self) -> list[Finding]:
@@ -549,10 +552,33 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             )
             if resource.patched_paths:
                 resource.patched_values = result.builds.patched_values(document.file, resource.kind, resource.name)
+        if result.local_stack is None:
+            sign = local_stack_sign(resource)
+            if sign is not None:
+                result.local_stack = (document.file, document.locate((*base, *sign[0]))[0], sign[1])
         _judge(document, resource, base, engine, result)
     for path in skipped:
         line, _ = document.locate(path)
         result.notes.append(Note(document.file, f"skipped {format_path(path)}: not a Kubernetes object", line))
+
+
+#: Storage provisioners only a local cluster has: minikube's and Docker Desktop's.
+_LOCAL_PROVISIONERS = frozenset({"k8s.io/minikube-hostpath", "docker.io/hostpath"})
+
+
+def local_stack_sign(resource: Any) -> tuple[tuple[Any, ...], str] | None:
+    """(path, what) of what says the object belongs to a local development stack: a
+    container whose image is never pulled (`imagePullPolicy: Never`: it exists only
+    where it was loaded by hand, in kind, minikube or Docker Desktop), or a StorageClass
+    of minikube's or Docker Desktop's provisioner; None otherwise. A hint only: no rule
+    reads it (a verdict that depended on it could not be the same in Pulumi, where a
+    resource policy sees one resource)."""
+    if resource.kind == "StorageClass" and resource.get("provisioner") in _LOCAL_PROVISIONERS:
+        return ("provisioner",), f"a {resource.get('provisioner')} StorageClass"
+    for container in resource.containers():
+        if container.get("imagePullPolicy") == "Never":
+            return (*container.path, "imagePullPolicy"), "imagePullPolicy: Never"
+    return None
 
 
 def _name(metadata: Any) -> Any:

@@ -95,8 +95,8 @@ def profile_config(name: str, registry: Registry, kubernetes_version: str | None
 
 
 def _level(profile: str, rule: Rule) -> str:
-    if profile == "playbook":
-        return rule.enforcement.value
+    if profile in ("playbook", "correctness"):
+        return rule.enforcement.value  # (correctness: what would break, as the playbook weighs it)
     return Enforcement.MANDATORY.value  # the PSS levels and strict are gates
 
 

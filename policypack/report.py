@@ -465,7 +465,7 @@ def _text_lines(
                 lines.append(paint(safe(f"{where}: stale baseline entry: {entry.describe()}"), "dim"))
             lines.append("")
     lines.append(summary_line(result, gate, paint, verbose=verbose))
-    advice = next_steps(result, gate)
+    advice = next_steps(result, gate, rules)
     if advice:
         lines.append(advice)
     yield from lines
@@ -497,15 +497,31 @@ def statistics_lines(result: LintResult, gate: Gate, paint: Any) -> list[str]:
     return rows
 
 
-def next_steps(result: LintResult, gate: Gate) -> str:
-    """Where to go from the findings: the rule's page and how to accept a finding."""
+def next_steps(result: LintResult, gate: Gate, rules: Sequence[Rule] = ()) -> str:
+    """Where to go from the findings: the rule's page and how to accept a finding; and,
+    when the run looks like a local development stack and findings of best-practice
+    rules are reported, the profile that judges only what would break."""
     if not tally(result, gate).actionable:
         return ""
-    return (
+    advice = (
         "Why and how to fix: `policypack explain RULE`.\n"
         'To accept a finding: annotation `ignore.policypack.io/RULE: "reason"` or a config exemption '
         "(docs/suppressions.md)."
     )
+    correctness = {rule.name for rule in rules if rule.in_profile("correctness")}
+    if (
+        result.local_stack is not None
+        and correctness
+        and any(f.rule not in correctness and not f.error and f.suppression is None for f in result.findings)
+    ):
+        file, line, what = result.local_stack
+        shown = relative_path(file) or file
+        where = f"{shown}:{line}" if line else shown
+        advice += (
+            f"\nThis looks like a local development stack ({what}, {where}): `--profile correctness` "
+            "judges only what stops objects applying or working."
+        )
+    return advice
 
 
 def summary_line(

@@ -76,6 +76,10 @@ PROFILES: dict[str, str] = {
     "pss-baseline": "The Pod Security Standards' Baseline level, each control mandatory; nothing else.",
     "pss-restricted": "The Pod Security Standards' Restricted level (Baseline included), mandatory; nothing else.",
     "strict": "Every rule, including those off by default, mandatory; annotations cannot suppress findings.",
+    "correctness": (
+        "Only what stops objects applying or working (invalid names, fields and values, removed APIs, "
+        "references that resolve to nothing), at their default enforcement: for local development stacks."
+    ),
 }
 
 #: Options every rule has, on top of its own (see docs/suppressions.md).

@@ -461,3 +461,42 @@ def test_commands_lists_every_subcommand() -> None:
     for command in COMMANDS:
         (only,) = [a for a in build_parser(command)._actions if isinstance(a, argparse._SubParsersAction)]
         assert list(only.choices) == [command]
+
+
+LOCAL_STACK = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: dev}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: web:latest
+          imagePullPolicy: Never
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-settings, namespace: dev}
+data: {DEBUG: true}
+"""
+
+
+def test_a_local_stack_is_told_of_the_correctness_profile(tmp_path: Path) -> None:
+    # corpus38's EASi and corpus39's NIPT viewer: sets for a developer's machine, whose
+    # hardening, probe and availability findings reviewers held debatable. The text
+    # report names the profile that judges only what would break; the profile itself
+    # reports the unquoted boolean the API server refuses, and then says nothing more.
+    path = write(tmp_path, "local.yaml", LOCAL_STACK)
+    code, out = run("lint", path)
+    assert code == 1
+    assert "This looks like a local development stack (imagePullPolicy: Never, " in out
+    assert "local.yaml:12): `--profile correctness`" in out
+    code, out = run("lint", "--profile", "correctness", path)
+    assert code == 1 and "non-string-values" in out and "require-pinned-images" not in out
+    assert "local development stack" not in out
+    # Near miss: images that are pulled say nothing of where the set runs.
+    path = write(tmp_path, "pulled.yaml", LOCAL_STACK.replace("imagePullPolicy: Never", "imagePullPolicy: Always"))
+    assert "local development stack" not in run("lint", path)[1]

@@ -99,4 +99,5 @@ RULE = Rule(
     area="application-delivery",
     kinds={"CronJob"},
     check=check,
+    profiles=("correctness",),
 )

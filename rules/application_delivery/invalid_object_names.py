@@ -150,4 +150,5 @@ RULE = Rule(
     check=check,
     one_per_object=True,
     tags=("schema",),
+    profiles=("correctness",),
 )

@@ -179,4 +179,5 @@ RULE = Rule(
     kinds={*POD_KINDS, *OTHER_KINDS},
     check=check,
     tags=("schema",),
+    profiles=("correctness",),
 )

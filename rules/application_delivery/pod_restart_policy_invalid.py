@@ -71,4 +71,5 @@ RULE = Rule(
     area="application-delivery",
     kinds=set(ACCEPTED),
     check=check,
+    profiles=("correctness",),
 )

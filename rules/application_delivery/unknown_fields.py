@@ -229,4 +229,5 @@ RULE = Rule(
     kinds=KINDS,
     check=check,
     tags=("schema",),
+    profiles=("correctness",),
 )

@@ -114,4 +114,5 @@ RULE = Rule(
     area="application-delivery",
     kinds=POD_KINDS,
     check=check,
+    profiles=("correctness",),
 )

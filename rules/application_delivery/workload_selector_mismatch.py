@@ -97,4 +97,5 @@ RULE = Rule(
     kinds={"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"},
     check=check,
     tags=("cross-object",),
+    profiles=("correctness",),
 )

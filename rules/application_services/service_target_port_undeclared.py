@@ -200,4 +200,5 @@ RULE = Rule(
     stack=True,
     options=NAMESPACE_OPTION,
     tags=("cross-object",),
+    profiles=("correctness",),
 )

@@ -210,4 +210,5 @@ RULE = Rule(
     kinds=POD_KINDS,
     check=check,
     tags=("probes",),
+    profiles=("correctness",),
 )

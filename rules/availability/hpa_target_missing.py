@@ -77,4 +77,5 @@ RULE = Rule(
     stack=True,
     options=NAMESPACE_OPTION,
     tags=("cross-object",),
+    profiles=("correctness",),
 )

@@ -62,4 +62,5 @@ RULE = Rule(
     stack=True,
     options=NAMESPACE_OPTION,
     tags=("cross-object", "upgrades"),
+    profiles=("correctness",),
 )

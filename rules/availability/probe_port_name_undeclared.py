@@ -112,4 +112,5 @@ RULE = Rule(
     kinds=POD_KINDS,
     check=check,
     tags=("probes",),
+    profiles=("correctness",),
 )

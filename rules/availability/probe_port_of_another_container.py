@@ -100,4 +100,5 @@ RULE = Rule(
     tags=("probes",),
     # A container's probes aimed at a neighbour's port are one mistake: one finding.
     one_per_object=True,
+    profiles=("correctness",),
 )

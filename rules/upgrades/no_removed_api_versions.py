@@ -80,4 +80,5 @@ RULE = Rule(
     options={"kubernetesVersion": KUBERNETES_VERSION_OPTION},
     tags=("api-versions",),
     fix=Fix(fix, Applicability.SAFE),
+    profiles=("correctness",),
 )
