@@ -7,6 +7,13 @@ that judges pinning, and the offline reader of kustomize and skaffold builds
 
 from __future__ import annotations
 
+from policypack.patterns import lazy_compile
+
+#: A CPU architecture at the end of a name: an image repository built per architecture
+#: (`heapster-influxdb-amd64`), or an object written once per architecture (flannel's
+#: `kube-flannel-ds-amd64`, `-arm64`, ... before multi-arch images).
+ARCH_SUFFIX = lazy_compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)$")
+
 
 def split_image(image: str) -> tuple[str, str | None, str | None]:
     """`registry:5000/app:1.2@sha256:ab..` -> (`registry:5000/app`, `1.2`, `sha256:ab..`).
@@ -27,4 +34,4 @@ def repository_name(image: str) -> str:
     return split_image(image)[0].rpartition("/")[2]
 
 
-__all__ = ["repository_name", "split_image"]
+__all__ = ["ARCH_SUFFIX", "repository_name", "split_image"]

@@ -31,7 +31,7 @@ from policypack.common_labels import overwritten, with_added_labels
 from policypack.engine import ANNOTATION_PREFIX, Engine, Finding, Location, ObjectRef
 from policypack.fragments import KUSTOMIZATION_FILES, Fragments
 from policypack.generators import generated
-from policypack.images import repository_name
+from policypack.images import ARCH_SUFFIX, repository_name
 from policypack.loader import (
     STDIN,
     STDIN_NAME,
@@ -298,7 +298,7 @@ def _without_names(message: str, name: Any) -> str:
     (`DaemonSet kube-flannel-ds-arm64`) say the same words."""
     if not isinstance(name, str) or not name:
         return message
-    family = _ARCH_SUFFIX.sub("", name)
+    family = ARCH_SUFFIX.sub("", name)
     return message.replace(name, family) if family != name else message
 
 
@@ -323,12 +323,6 @@ def _environment_family(namespace: Any) -> Any:
     return "-".join(words) if words else namespace
 
 
-#: A CPU architecture at the end of a name: an object written once per architecture
-#: (flannel's `kube-flannel-ds-amd64`, `-arm64`, ... before multi-arch images) is one
-#: object's copies, each pinned to its nodes.
-_ARCH_SUFFIX = re.compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)$")
-
-
 def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
     """What two findings on copies of an object must share to be one: the rule, the
     object's identity, its images (for a pod-bearing object), the field and the
@@ -346,7 +340,7 @@ def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
         ref.api_version,
         ref.kind,
         _environment_family(ref.namespace),
-        _ARCH_SUFFIX.sub("", ref.name),
+        ARCH_SUFFIX.sub("", ref.name),
         finding.path,
         finding.container,
     )
@@ -530,10 +524,11 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             line, _ = document.locate(base)
             result.notes.append(Note(document.file, f"skipped {manifest['kind']}: {why}", line))
             continue
-        deleter = result.builds.deleted(document.file, manifest.get("kind"), _name(metadata)) if result.builds else None
+        name = get(manifest, "metadata", "name")
+        deleter = result.builds.deleted(document.file, manifest.get("kind"), name) if result.builds else None
         if deleter is not None:
             line, _ = document.locate(base)
-            what, where = f"{manifest['kind']} {_name(metadata)}", os.path.relpath(deleter)
+            what, where = f"{manifest['kind']} {name}", os.path.relpath(deleter)
             message = f"skipped {what}: a `$patch: delete` in the kustomization of {where} removes it"
             result.notes.append(Note(document.file, message, line))
             continue
@@ -579,10 +574,6 @@ def local_stack_sign(resource: Any) -> tuple[tuple[Any, ...], str] | None:
         if container.get("imagePullPolicy") == "Never":
             return (*container.path, "imagePullPolicy"), "imagePullPolicy: Never"
     return None
-
-
-def _name(metadata: Any) -> Any:
-    return metadata.get("name") if isinstance(metadata, Mapping) else None
 
 
 #: Kinds that only a Kubernetes object carries: a document of one of them with

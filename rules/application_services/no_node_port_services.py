@@ -318,8 +318,7 @@ def _no_ingress_port(entry: Any, udp: set[int] | None) -> bool:
     for value in said:
         if is_unknown(value) or (isinstance(value, str) and _RAW_TCP_NAME.fullmatch(value.lower())):
             return True
-    port = entry.get("port")
-    return is_unknown(port) or (isinstance(port, int) and not isinstance(port, bool) and port in _RAW_TCP_PORTS)
+    return is_unknown(port) or (_is_port(port) and port in _RAW_TCP_PORTS)
 
 
 def _fronts_ingress_layer(stack: Stack, service: Resource) -> bool:

@@ -206,16 +206,17 @@ def requests_private_address(service: Resource, annotations: Mapping[str, Any]) 
         return None
     addresses = [part.strip() for value in requested if isinstance(value, str) for part in value.split(",")]
     addresses = [address for address in addresses if address]
-    if not addresses:
+    return bool(addresses) and _all_private(addresses)
+
+
+def _all_private(addresses: list[str]) -> bool:
+    """Whether every address is a private one (RFC 1918, unique local IPv6, ...); an
+    address that does not parse is not."""
+    try:
+        parsed = [ipaddress.ip_address(address) for address in addresses]
+    except ValueError:
         return False
-    for address in addresses:
-        try:
-            parsed = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        if not parsed.is_private or parsed.is_global:
-            return False
-    return True
+    return all(ip.is_private and not ip.is_global for ip in parsed)
 
 
 def names_private_external_ips(service: Resource) -> bool | None:
@@ -227,12 +228,7 @@ def names_private_external_ips(service: Resource) -> bool | None:
     if is_unknown(ips) or any(is_unknown(ip) for ip in as_list(ips)):
         return None
     addresses = [ip.strip() for ip in as_list(ips) if isinstance(ip, str) and ip.strip()]
-    if not addresses:
-        return False
-    try:
-        return all(ipaddress.ip_address(a).is_private and not ipaddress.ip_address(a).is_global for a in addresses)
-    except ValueError:
-        return False
+    return bool(addresses) and _all_private(addresses)
 
 
 def requested_public_address(service: Resource, annotations: Mapping[str, Any]) -> str | None:

@@ -16,14 +16,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from policypack.images import repository_name
+from policypack.images import ARCH_SUFFIX, repository_name
 from policypack.model import Container, Resource
 from policypack.patterns import lazy_compile
 from policypack.stack import Stack
 from policypack.values import UNKNOWN, as_list, is_unknown
 
 from ..identity._rbac import Bindings, account_of
-from ._stores import ARCH_SUFFIX
 
 # Flags and variables with which controllers built on client-go, controller-runtime,
 # kube-scheduler's options or ingress-nginx turn leader election on or tune it

@@ -54,7 +54,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from policypack.images import repository_name
+from policypack.images import ARCH_SUFFIX, repository_name
 from policypack.model import POD_KINDS, Container, Resource
 from policypack.patterns import lazy_compile
 from policypack.stack import Stack
@@ -80,8 +80,6 @@ _SINGLE_INSTANCE_STORE = lazy_compile(
     r"|[a-z0-9]+(?:[-_][a-z0-9]+)*[-_](?:db|database|postgres|postgresql|mysql|mariadb|mongo|mongodb|redis"
     r"|valkey|memcached|influxdb|dynamodb-local))"
 )
-# An architecture written into the repository's name (`heapster-influxdb-amd64`).
-ARCH_SUFFIX = lazy_compile(r"[-_](?:amd64|arm64|arm|ppc64le|s390x|x86_64|aarch64)$")
 # Programs whose data lives in the one pod (not databases a second server would open
 # on a shared volume): a directory server without replication configured, one-process
 # bundles (Jaeger's all-in-one, Nextcloud AIO's master container), and Home Assistant,

@@ -139,7 +139,7 @@ def data_directories(container: Container) -> tuple[str, ...]:
     table knows its image (as this rule reads them), else every well-known one (a
     project's own build of a database: corpus29's `greyhole-database` on
     /var/lib/mysql)."""
-    known = _database(container)
+    known = database_program(container)
     return known[1] if known is not None else WELL_KNOWN_DIRECTORIES
 
 
@@ -169,7 +169,7 @@ def check(workload: Resource, options: Mapping[str, Any]) -> Iterator[Violation]
     if volumes is None:
         return
     for container in workload.containers(init=False, ephemeral=False):
-        found = _database(container)
+        found = database_program(container)
         if (
             found is None
             or workload.patched(*container.path, "volumeMounts")
@@ -214,12 +214,6 @@ def _elsewhere(mounts: Any, volumes: Mapping[str, str]) -> str:
 
 
 def database_program(container: Container) -> tuple[str, tuple[str, ...]] | None:
-    """(program, data directories) of a database server the container runs, as this
-    rule knows them (see `_database`)."""
-    return _database(container)
-
-
-def _database(container: Container) -> tuple[str, tuple[str, ...]] | None:
     """(program, data directories) when the container runs a database server this
     rule knows; None for any other container, or when not known yet."""
     image = container.get("image")

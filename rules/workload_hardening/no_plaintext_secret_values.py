@@ -118,7 +118,7 @@ def _is_placeholder(text: str) -> bool:
 
 def _placeholder(key: str, value: str) -> bool:
     text = value.strip()
-    if is_placeholder(text) or _PLACEHOLDER.fullmatch(text):
+    if _is_placeholder(text):
         return True
     # A value that names itself (`SUPER_SECRET_KEY`, `an_unsecure_secret`), or a URL
     # holding no real password: a Secret in the repository is then an example, with
