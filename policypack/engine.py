@@ -11,7 +11,7 @@ import dataclasses
 import fnmatch
 import os
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -196,12 +196,16 @@ class Engine:
         return found[0]
 
     def run_stack(
-        self, resources: Iterable[Resource], unreadable: Iterable[str] = ()
+        self,
+        resources: Iterable[Resource],
+        unreadable: Iterable[str] = (),
+        place: Callable[[Finding, Resource], Finding] | None = None,
     ) -> Iterator[tuple[Finding, Resource | None]]:
         """Every enabled stack rule over the resources it targets, one cluster at a
         time. Each finding comes with the resource it is about (None for a rule failure),
         as it is made (a large run's findings need not all exist at once). `unreadable`:
-        the files of the run with a document that could not be read (Stack)."""
+        the files of the run with a document that could not be read (Stack). `place`
+        gives a finding its location (offline), before findings of one cause fold."""
         unreadable = tuple(unreadable)
         targets: dict[str, list[Resource]] = {}
         for resource in resources:
@@ -219,12 +223,7 @@ class Engine:
                 stack = built.get(key)
                 if stack is None:
                     stack = built[key] = Stack(group, default_namespace=default, unreadable=unreadable)
-                for finding, resource in iter_stack_rule(rule, stack, settings.options, settings.enforcement):
-                    if resource is not None:
-                        if resource.patched_paths and not finding.error and overlay_writes(resource, finding.path):
-                            continue  # as deployed, the field is the overlay's (see overlay_writes)
-                        finding = settle(finding, rule, resource, settings.options, self.today)
-                    yield finding, resource
+                yield from stack_findings(rule, stack, settings.options, settings.enforcement, self.today, place=place)
 
 
 def judges_pods(rule: Rule) -> bool:
@@ -269,6 +268,67 @@ def run_rule(
     return findings
 
 
+def stack_findings(
+    rule: Rule,
+    stack: Stack,
+    options: Mapping[str, Any],
+    enforcement: Enforcement,
+    today: date,
+    anchors: bool = True,
+    place: Callable[[Finding, Resource], Finding] | None = None,
+    fold: bool = True,
+) -> Iterator[tuple[Finding, Resource | None]]:
+    """One stack rule's findings as both modes report them: a field an overlay writes
+    left out (offline), each settled (exemptions, annotations), placed (`place`,
+    offline), then the findings that name one cause folded under the first of them
+    (`StackViolation.cause`). Pulumi, where each resource's violations are its own,
+    asks `fold=False`: each finding of such a cause is reported, naming the cause and
+    the others (as a folded finding there carries a `follows from` note)."""
+    held: dict[str, list[tuple[Finding, Resource]]] = {}
+    for finding, resource, cause in _stack_rule_findings(rule, stack, options, enforcement, anchors):
+        if resource is not None:
+            if resource.patched_paths and not finding.error and overlay_writes(resource, finding.path):
+                continue  # as deployed, the field is the overlay's (see overlay_writes)
+            finding = settle(finding, rule, resource, options, today)
+            if place is not None:
+                finding = place(finding, resource)
+            if cause is not None and finding.suppression is None:
+                held.setdefault(cause, []).append((finding, resource))
+                continue  # a suppressed finding is its own: it neither folds nor is a primary
+        yield finding, resource
+    for cause, found in held.items():
+        if len(found) == 1:
+            yield found[0]
+            continue
+        found = sorted(found, key=lambda pair: _identity(pair[0].object))
+        if fold:
+            yield _one_cause(cause, found)
+            continue
+        for finding, resource in found:
+            others = _names([other for other, _ in found if other is not finding])
+            yield dataclasses.replace(finding, message=f"{finding.message} ({cause}; also on {others})"), resource
+
+
+def _one_cause(cause: str, found: list[tuple[Finding, Resource]]) -> tuple[Finding, Resource]:
+    """The findings of one cause as one: the first by object identity (so the same one
+    whatever the order of the input: a baseline survives documents moved around) with
+    the others folded under it, each kept with its own object, field and line (a
+    baseline records each)."""
+    (primary, resource), others = found[0], [finding for finding, _ in found[1:]]
+    message = f"{primary.message} ({cause}; also on {_names(others)})"
+    return dataclasses.replace(primary, message=message, folded=(*primary.folded, *others)), resource
+
+
+def _names(findings: list[Finding]) -> str:
+    """`Deployment api, StatefulSet search and 2 more`: the objects of findings."""
+    names = list(dict.fromkeys(" ".join(filter(None, (f.object.kind, f.object.name))) for f in findings))
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def _identity(ref: ObjectRef) -> tuple[str, ...]:
+    return tuple(str(part or "") for part in (ref.namespace, ref.kind, ref.name, ref.urn))
+
+
 def run_stack_rule(
     rule: Rule, stack: Stack, options: Mapping[str, Any], enforcement: Enforcement, anchors: bool = True
 ) -> list[tuple[Finding, Resource | None]]:
@@ -280,17 +340,25 @@ def iter_stack_rule(
     rule: Rule, stack: Stack, options: Mapping[str, Any], enforcement: Enforcement, anchors: bool = True
 ) -> Iterator[tuple[Finding, Resource | None]]:
     """`run_stack_rule`, its findings made as they are asked for (offline, a rule over
-    a large set may find tens of thousands; they need not all exist at once)."""
+    a large set may find tens of thousands; they need not all exist at once). Raw:
+    not settled, and findings of one cause not folded (see `stack_findings`)."""
+    for finding, resource, _ in _stack_rule_findings(rule, stack, options, enforcement, anchors):
+        yield finding, resource
+
+
+def _stack_rule_findings(
+    rule: Rule, stack: Stack, options: Mapping[str, Any], enforcement: Enforcement, anchors: bool
+) -> Iterator[tuple[Finding, Resource | None, str | None]]:
     try:
         for violation in rule.check(stack, options):
             if not isinstance(violation, StackViolation):
                 raise TypeError(f"check yielded {type(violation).__name__}, not a StackViolation")
             resource = violation.resource
             found = _finding(rule, resource, Violation(violation.path, violation.message), enforcement, anchors=anchors)
-            yield found, resource
+            yield found, resource, violation.cause if isinstance(violation.cause, str) else None
     except Exception as error:  # noqa: BLE001 - isolation is the point
         log.debug("stack rule %s failed:\n%s", rule.name, traceback.format_exc())
-        yield _failure(rule, error, enforcement, STACK_REF), None
+        yield _failure(rule, error, enforcement, STACK_REF), None, None
 
 
 #: Names "the whole set" in a stack rule's failure.

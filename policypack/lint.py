@@ -45,6 +45,7 @@ from policypack.loader import (
 from policypack.model import (
     CLUSTER_SCOPED_KINDS,
     POD_KINDS,
+    Resource,
     is_kubernetes_manifest,
     manifest_objects,
     misplaced_kind,
@@ -219,16 +220,19 @@ def run_stack_rules(engine: Engine, result: LintResult) -> None:
     # one that was read and is refused, such as a Service of apps/v1: it holds none).
     unreadable = {error.file for error in result.errors if _unreadable(error)}
     resources = [resource for resource, _ in pending]
-    for count, (finding, resource) in enumerate(engine.run_stack(resources, unreadable), 1):
+
+    def place(finding: Finding, resource: Resource) -> Finding:
         location = None
-        if resource is not None and id(resource) in origin:
+        if id(resource) in origin:
             positions = origin[id(resource)]
             location = Location(positions.file, *positions.locate(finding.path))
-        if resource is not None:
-            finding = _as_built(finding, resource)
-            if location is not None:
-                _note_field(result, location.file, finding, resource)
-        result.findings.append(dataclasses.replace(finding, location=location))
+        finding = _as_built(finding, resource)
+        if location is not None:
+            _note_field(result, location.file, finding, resource)
+        return dataclasses.replace(finding, location=location)
+
+    for count, (finding, _) in enumerate(engine.run_stack(resources, unreadable, place), 1):
+        result.findings.append(finding)
         if count % 5000 == 0:
             result.findings.flush()  # the stack rules' findings spill as they come, too
     result.findings.flush()

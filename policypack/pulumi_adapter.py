@@ -50,7 +50,7 @@ from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from policypack import ROOT, __version__
-from policypack.engine import Finding, ObjectRef, judges_pods, log, run_rule, run_stack_rule, settle
+from policypack.engine import Finding, ObjectRef, judges_pods, log, run_rule, settle, stack_findings
 from policypack.engine import targets as judged_in
 from policypack.folding import fold_note
 from policypack.model import (
@@ -207,11 +207,11 @@ def make_validate_stack(rule: Rule):
         today = datetime.now(timezone.utc).date()
         for group in clusters(members):
             stack = Stack(group, default_namespace=options.get("defaultNamespace", DEFAULT_NAMESPACE))
-            for finding, resource in run_stack_rule(rule, stack, options, rule.enforcement, anchors=False):
+            found = stack_findings(rule, stack, options, rule.enforcement, today, anchors=False, fold=False)
+            for finding, resource in found:
                 if resource is None:
                     report_violation(finding.message, None)
                     continue
-                finding = settle(finding, rule, resource, options, today)
                 if finding.suppression is None:
                     report_violation(violation_message(finding, prefixes.get(id(resource), ())), resource.urn)
 

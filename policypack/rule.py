@@ -139,11 +139,18 @@ class Violation:
 @dataclass(frozen=True)
 class StackViolation:
     """What a stack rule's check yields: the object that must change, the path of the
-    offending field in it, and a message."""
+    offending field in it, and a message.
+
+    `cause`, when given, names a root cause that several objects' findings share
+    (`namespace "shop" has no NetworkPolicy at all`): the engine reports the first of
+    those findings (by object identity, not input order) with the others folded under
+    it, its message ending `(<cause>; also on <objects>)`, in both modes
+    (`engine.stack_findings`). A finding alone with its cause reads as it is."""
 
     resource: Resource
     path: Path
     message: str
+    cause: str | None = None
 
 
 CheckFunction = Callable[[Resource, Mapping[str, Any]], Iterable[Violation]]

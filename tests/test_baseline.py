@@ -635,7 +635,7 @@ def test_real_world_adoption(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert run("lint", "--write-baseline", "baseline.json", "repo")[0] == 0
     code, out = run("lint", "--baseline", "baseline.json", "-f", "json", "repo")
     report = json.loads(out)
-    assert code == 0 and report["summary"]["baselined"] > 70 and report["summary"]["failing"] == 0
+    assert code == 0 and report["summary"]["baselined"] > 50 and report["summary"]["failing"] == 0
 
     # Reformat every file: block style, sorted keys, no comments, documents in reverse.
     for path in sorted((tmp_path / "repo").rglob("*.yaml")):

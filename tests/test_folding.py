@@ -9,7 +9,7 @@ from policypack.config import PackConfig
 from policypack.folding import check_declarations
 from policypack.model import kubernetes_token
 from policypack.report import Gate, json_report
-from tests.support.harness import REGISTRY, analyze, make_servicer, run_offline
+from tests.support.harness import REGISTRY, analyze, analyze_stack, make_servicer, pulumi_objects_of, run_offline
 
 PRIVILEGED = textwrap.dedent(
     """\
@@ -699,3 +699,74 @@ def test_a_pods_literal_credentials_are_one_finding() -> None:
     )
     (finding,) = by_rule(lint(text))["no-secrets-in-env"]
     assert finding.message.endswith("(and 1 more like it in this object)")
+
+
+# --- findings of several objects that name one cause (StackViolation.cause) ---------
+
+NO_POLICY_NAMESPACE = "".join(
+    textwrap.dedent(
+        f"""\
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {name}
+          namespace: notes
+          annotations: {annotations}
+        spec:
+          selector: {{matchLabels: {{app: {name}}}}}
+          template:
+            metadata: {{labels: {{app: {name}}}}}
+            spec:
+              containers: [{{name: {name}, image: registry.example/{name}:1.0.0, ports: [{{containerPort: 8080}}]}}]
+        """
+    )
+    for name, annotations in (("web", "{}"), ("api", "{}"), ("search", "{}"))
+)
+COVERAGE = {"network-policy-coverage": {"enforcementLevel": "mandatory"}}
+
+
+def coverage_findings(text: str) -> list:
+    return [f for f in lint(text, COVERAGE).findings if f.rule == "network-policy-coverage"]
+
+
+def test_one_cause_is_one_finding_led_by_the_first_object_by_name() -> None:
+    (finding,) = coverage_findings(NO_POLICY_NAMESPACE)
+    assert finding.object.name == "api"  # by kind and name, not by order in the file
+    assert finding.message.endswith(
+        "(namespace notes has no NetworkPolicy at all: one default deny covers them; also on Deployment search, "
+        "Deployment web)"
+    )
+    assert sorted(f.object.name for f in finding.folded) == ["search", "web"]
+    assert all(f.location and f.location.line for f in finding.folded)  # each at its own line
+    report = json_report(lint(NO_POLICY_NAMESPACE, COVERAGE), Gate())
+    (shown,) = [f for f in report["findings"] if f["rule"] == "network-policy-coverage"]
+    assert [f["line"] for f in shown["folded"]] == [f.location.line for f in finding.folded]
+
+
+def test_one_cause_has_the_same_primary_whatever_the_order_of_the_documents() -> None:
+    documents = NO_POLICY_NAMESPACE.split("---\n")[1:]
+    reversed_text = "".join("---\n" + d for d in reversed(documents))
+    assert [f.object.name for f in coverage_findings(reversed_text)] == ["api"]
+
+
+def test_a_suppressed_finding_stays_out_of_its_cause() -> None:
+    text = NO_POLICY_NAMESPACE.replace(
+        "name: api\n  namespace: notes\n  annotations: {}",
+        'name: api\n  namespace: notes\n  annotations: {ignore.policypack.io/network-policy-coverage: "mesh"}',
+    )
+    found = coverage_findings(text)
+    suppressed = [f for f in found if f.suppression is not None]
+    assert [f.object.name for f in suppressed] == ["api"] and not suppressed[0].folded
+    (primary,) = [f for f in found if f.suppression is None]
+    assert primary.object.name == "search" and [f.object.name for f in primary.folded] == ["web"]
+
+
+def test_pulumi_reports_each_finding_of_one_cause_on_its_own_resource() -> None:
+    servicer = make_servicer(REGISTRY, COVERAGE)
+    objects = pulumi_objects_of(NO_POLICY_NAMESPACE)
+    found = [d for d in analyze_stack(servicer, objects) if d.policy == "network-policy-coverage"]
+    assert sorted(d.urn.rpartition("::")[2] for d in found) == sorted(o.urn.rpartition("::")[2] for o in objects)
+    assert all("namespace notes has no NetworkPolicy at all" in d.message for d in found)
+    web = next(d for d in found if "pods of Deployment web" in d.message)
+    assert "also on Deployment api, Deployment search) (Deployment notes/web" in web.message

@@ -26,6 +26,12 @@ How to fix:
             - from: [{podSelector: {matchLabels: {app: gateway}}}]
 
 Notes:
+    A namespace that holds no NetworkPolicy at all gets one finding, on its first
+    uncovered workload (by kind and name), with the others folded under it: they are
+    uncovered for one reason, and one change (a default deny, then what each workload
+    needs) covers them. Where the
+    namespace has policies, each workload they leave out is reported on its own.
+
     The policies only take effect with a CNI that enforces them (Calico, Cilium,
     Dataplane V2, ...). Offline, lint the workloads with their policies; policies
     applied by another repository show up here: suppress with a reason or exempt
@@ -89,6 +95,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     unplaced = unplaced_objects(stack)
     cni_covered = _cni_policy_namespaces(stack)
     cilium = list(stack.of_kind("CiliumNetworkPolicy"))
+    found: dict[Any, list[Resource]] = {}  # namespace -> its uncovered workloads, in order
     for workload in stack.of_kind(*POD_KINDS):
         pod = workload.pod_spec
         host_network = pod.get("hostNetwork") if pod is not None else _raw_pod_spec(workload)
@@ -102,14 +109,21 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         if _cilium_may_select(stack, cilium, workload, namespace):
             continue  # a CiliumNetworkPolicy of its namespace selects its pods (or may)
         if stack.covered(workload, "NetworkPolicy", "spec", "podSelector") is False:
-            # A workload that names no namespace is judged where it would land by default.
+            found.setdefault(namespace, []).append(workload)
+    for namespace, workloads in found.items():
+        beside = any(stack.namespace_of(policy) == namespace for policy in cilium)
+        kinds = "NetworkPolicy or CiliumNetworkPolicy" if beside else "NetworkPolicy"
+        cause = None
+        if len(workloads) > 1 and not beside and not stack.in_namespace(namespace, "NetworkPolicy"):
+            # Uncovered for one reason, settled by one change: one finding (engine.stack_findings).
+            cause = f"namespace {namespace} has no NetworkPolicy at all: one default deny covers them"
+        for workload in workloads:
             where = f"namespace {namespace} (it names none)" if stack.floating(workload) else f"namespace {namespace}"
-            beside = any(stack.namespace_of(policy) == namespace for policy in cilium)
-            kinds = "NetworkPolicy or CiliumNetworkPolicy" if beside else "NetworkPolicy"
             yield StackViolation(
                 workload,
                 ("metadata", "name"),
                 f"no {kinds} in {where} selects the pods of {workload.display_name}",
+                cause=cause,
             )
 
 
