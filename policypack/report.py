@@ -586,14 +586,18 @@ def finding_json(finding: Finding, gate: Gate) -> dict[str, Any]:
         "baseline": gate.baseline.state(finding) if gate.baseline is not None else None,
         "fingerprint": fingerprint(finding),
         "folded": [_folded_json(f) for f in finding.folded],
-        "object": {
-            "apiVersion": obj.api_version,
-            "kind": obj.kind,
-            "namespace": obj.namespace,
-            "name": obj.name,
-            "type": obj.type,
-            "urn": obj.urn,
-        },
+        "object": _object_json(obj),
+    }
+
+
+def _object_json(obj: ObjectRef) -> dict[str, Any]:
+    return {
+        "apiVersion": obj.api_version,
+        "kind": obj.kind,
+        "namespace": obj.namespace,
+        "name": obj.name,
+        "type": obj.type,
+        "urn": obj.urn,
     }
 
 
@@ -610,6 +614,9 @@ def _folded_json(finding: Finding) -> dict[str, Any]:
         "column": loc.column if loc else None,
         "path": format_path(finding.path),
         "container": finding.container,
+        # its own object: another one's for a copy (lint.fold_copies) or a finding of
+        # one cause on several objects (engine.stack_findings)
+        "object": _object_json(finding.object),
     }
 
 

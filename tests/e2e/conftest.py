@@ -169,9 +169,10 @@ def offline_lint(export: Path, config: Path | None = None) -> tuple[bool, set[tu
     assert done.returncode in (0, 1), f"offline lint failed:\n{done.stdout}\n{done.stderr}"
     report = json.loads(done.stdout)
     # A finding folded into another (same root cause) is still its own policy's
-    # violation in Pulumi, which reports per policy (docs/architecture.md).
+    # violation in Pulumi, which reports per policy and per resource: a finding of
+    # one cause on several objects is each object's (docs/architecture.md).
     findings = {
-        (entry["rule"], f["object"]["urn"], entry["enforcement"])
+        (entry["rule"], entry.get("object", f["object"])["urn"], entry["enforcement"])
         for f in report["findings"]
         if f["suppression"] is None and not f["ruleError"]
         for entry in (f, *f.get("folded", ()))

@@ -109,10 +109,12 @@ def lint_verdicts(folder: Path) -> set[Verdict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYPACK_")}
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
     assert done.returncode in (0, 1), f"offline lint failed:\n{done.stdout}\n{done.stderr}"
+    # A folded finding is its own policy's violation on its own resource in Pulumi.
     return {
-        (f["rule"], f["object"]["kind"], f["object"].get("namespace") or "", f["object"]["name"], f["enforcement"])
+        (e["rule"], e["object"]["kind"], e["object"].get("namespace") or "", e["object"]["name"], e["enforcement"])
         for f in json.loads(done.stdout)["findings"]
         if f["suppression"] is None and not f["ruleError"]
+        for e in (f, *f["folded"])
     }
 
 
