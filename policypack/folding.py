@@ -34,6 +34,9 @@ which rules' findings make its own a consequence, and where the two must meet:
   read-write: an agent that writes the node's directories runs as root (flannel's
   `/run/flannel`); one that only reads them (a node exporter) can run as nobody, so
   its user stays a finding of its own.
+- `container-volumes`: a container's misplaced `volumes` key (a pod's volumes indented
+  one level too deep) and a finding of the same container: its mounts of them are
+  undeclared because of it.
 - `object`: anywhere in the same object, for objects that are one decision as a whole
   (a binding of `cluster-admin` to the `default` service account: one binding to
   remove, not a cluster-admin grant and, separately, a default account to replace).
@@ -84,6 +87,7 @@ SCOPES: tuple[str, ...] = (
     "node-agent",
     "node-agent-writes",
     "object",
+    "container-volumes",
 )
 
 
@@ -105,6 +109,15 @@ def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> b
     if scope == "container":
         first, second = resource.container_at(primary), resource.container_at(consequence)
         return first is not None and second is not None and first.path == second.path
+    if scope == "container-volumes":
+        # A pod's `volumes` indented into a container (corpus40's rottingresearch): the
+        # container's mounts of them are undeclared because of that one misplaced key.
+        container = resource.container_at(primary)
+        return (
+            container is not None
+            and primary == (*container.path, "volumes")
+            and consequence[: len(container.path)] == container.path
+        )
     if scope == "entry":
         entry = _entry(primary)
         return entry is not None and entry == _entry(consequence)

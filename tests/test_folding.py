@@ -119,6 +119,7 @@ def test_folded_findings_keep_their_own_lines_in_json() -> None:
             "column": 11,
             "path": "spec.template.spec.volumes[0].hostPath",
             "container": None,
+            "object": entry["object"],
         }
     ]
     json.dumps(report)
@@ -742,6 +743,7 @@ def test_one_cause_is_one_finding_led_by_the_first_object_by_name() -> None:
     report = json_report(lint(NO_POLICY_NAMESPACE, COVERAGE), Gate())
     (shown,) = [f for f in report["findings"] if f["rule"] == "network-policy-coverage"]
     assert [f["line"] for f in shown["folded"]] == [f.location.line for f in finding.folded]
+    assert [f["object"]["name"] for f in shown["folded"]] == ["search", "web"]
 
 
 def test_one_cause_has_the_same_primary_whatever_the_order_of_the_documents() -> None:
@@ -770,3 +772,42 @@ def test_pulumi_reports_each_finding_of_one_cause_on_its_own_resource() -> None:
     assert all("namespace notes has no NetworkPolicy at all" in d.message for d in found)
     web = next(d for d in found if "pods of Deployment web" in d.message)
     assert "also on Deployment api, Deployment search) (Deployment notes/web" in web.message
+
+
+MISPLACED_VOLUMES = textwrap.dedent(
+    """\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: app, namespace: shop}
+    spec:
+      selector: {matchLabels: {app: app}}
+      template:
+        metadata: {labels: {app: app}}
+        spec:
+          containers:
+            - name: app
+              image: registry.example/app:1.0.0
+              volumeMounts:
+                - {name: data, mountPath: /data}
+                - {name: cache, mountPath: /cache}
+              volumes:
+                - {name: data, emptyDir: {}}
+                - {name: cache, emptyDir: {}}
+            - name: sidecar
+              image: registry.example/sidecar:1.0.0
+              volumeMounts:
+                - {name: logs, mountPath: /logs}
+    """
+)
+
+
+def test_volumes_indented_into_a_container_are_one_finding() -> None:
+    # corpus40's rottingresearch: the unknown `volumes` key is the cause of its own
+    # container's undeclared mounts; the sidecar's undeclared mount is its own.
+    found = by_rule(lint(MISPLACED_VOLUMES))
+    (misplaced,) = found["unknown-fields"]
+    assert misplaced.path[-1] == "volumes"
+    assert sorted(f.path[-2] for f in misplaced.folded) == [0, 1]
+    assert "(also: volume-mount-undeclared)" in misplaced.message
+    (sidecar,) = found["volume-mount-undeclared"]
+    assert sidecar.container == "sidecar"

@@ -50,6 +50,7 @@ a store, named with the store last (`heapster-influxdb`, `orders-postgres`,
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -583,11 +584,15 @@ def _synapse_main_process(container: Any) -> bool | None:
 # that make it Celery beat.
 _ROLE_VARIABLE = lazy_compile(r"(?:^|_)(?:ROLE|PROCESS_TYPE|PROCESS)$", re.IGNORECASE)
 _BEAT_ROLES = frozenset({"beat", "celery-beat", "celerybeat", "celery_beat"})
+# A start script named for beat (cookiecutter-django's `/start-celerybeat`: corpus40's
+# coordnet).
+_BEAT_SCRIPT = lazy_compile(r"(?:start[-_])?celery[-_]?beat(?:\.sh)?")
 
 
 def _runs_a_task_scheduler(container: Any) -> bool | None:
     """Whether the container runs a periodic-task scheduler that must be alone, or
-    every task runs twice: Celery beat (`celery ... beat`, `--beat`, `-B`, or an image's
+    every task runs twice: Celery beat (`celery ... beat`, `--beat`, `-B`, a start
+    script named for it (`/start-celerybeat`), or an image's
     entrypoint told its role by a variable: the IETF's `CONTAINER_ROLE: beat`,
     corpus27) or Redash's `scheduler` (a Celery worker with beat embedded). None when
     its command line or environment is not known yet."""
@@ -609,6 +614,8 @@ def _runs_a_task_scheduler(container: Any) -> bool | None:
     words = [word for word in (*as_list(command), *as_list(args)) if isinstance(word, str)]
     split = [part for word in words for part in word.split()]
     if "celery" in " ".join(split) and ("beat" in split or "--beat" in split or "-B" in split):
+        return True
+    if any(_BEAT_SCRIPT.fullmatch(posixpath.basename(part)) for part in split):
         return True
     image = container.get("image")
     return isinstance(image, str) and repository_name(image) == "redash" and "scheduler" in split

@@ -104,7 +104,8 @@ Notes:
       PostgreSQL without the setting it is judged: HA mode and a second replica are
       the advice, corpus24),
       a Celery beat scheduler (Redash's `scheduler`; told by a role variable,
-      `CONTAINER_ROLE: beat`, corpus27),
+      `CONTAINER_ROLE: beat`, corpus27, or a start script named for it,
+      `/start-celerybeat`, corpus40),
       an MQTT broker (Mosquitto does not cluster: corpus23), Confluent's ZooKeeper
       given no `ZOOKEEPER_SERVERS` (standalone), InfluxDB OSS, Neo4j Community,
       ClickHouse (replication is per table, through a Keeper: corpus20, 21), and a

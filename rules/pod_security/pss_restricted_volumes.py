@@ -8,7 +8,9 @@ azureDisk, azureFile, cinder, fc, flexVolume, flocker, portworxVolume, quobyte,
 scaleIO, storageos, vsphereVolume, photonPersistentDisk), as the
 `restrictedVolumes` check of Kubernetes' Pod Security Admission does at every
 version. A volume that names no source at all is an `emptyDir` (the API server
-fills that in before admission), so it passes, as it does in Kubernetes.
+fills that in before admission), so it passes, as it does in Kubernetes; so does a
+key that is no volume source (a mis-indented `claimName`: the API server drops it,
+and `unknown-fields` reports it).
 
 Why it matters:
     The allowed types are those whose storage is provisioned and governed by the
@@ -64,6 +66,36 @@ ALLOWED_SOURCES = frozenset(
 )
 
 
+#: The volume sources Kubernetes' `restrictedVolumes` check refuses (every in-tree
+#: source but the allowed ones). A key of neither list is no volume source at all (a
+#: mis-indented `claimName` beside `persistentVolumeClaim:`): the API server drops it,
+#: and `unknown-fields` reports it.
+RESTRICTED_SOURCES = frozenset(
+    {
+        "awsElasticBlockStore",
+        "azureDisk",
+        "azureFile",
+        "cephfs",
+        "cinder",
+        "fc",
+        "flexVolume",
+        "flocker",
+        "gcePersistentDisk",
+        "gitRepo",
+        "glusterfs",
+        "hostPath",
+        "iscsi",
+        "nfs",
+        "photonPersistentDisk",
+        "portworxVolume",
+        "quobyte",
+        "rbd",
+        "scaleIO",
+        "storageos",
+        "vsphereVolume",
+    }
+)
+
 #: What a storage provisioner is called (nfs-subdir-external-provisioner,
 #: nfs-client-provisioner, cephfs-provisioner, ...).
 PROVISIONER = "provisioner"
@@ -91,8 +123,11 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         sources = sorted(key for key, value in volume.items() if key != "name" and value is not None)
         # No source at all: the API server defaults it to emptyDir. A source whose
         # settings are unknown at preview time is still that type of source.
-        if not sources or any(key in ALLOWED_SOURCES for key in sources):
+        if any(key in ALLOWED_SOURCES for key in sources):
             continue
+        sources = [key for key in sources if key in RESTRICTED_SOURCES]
+        if not sources:
+            continue  # no source, or only keys that are none (corpus40's mis-indented claimName)
         if provisioner is None:
             provisioner = _provisions_storage(obj)
         remedy = (
