@@ -18,7 +18,10 @@ from policypack.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "policypack" / "schemas" / "lint-report.schema.json").read_text())
 
-PUBLIC_LB = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: LoadBalancer\n"
+PUBLIC_LB = (
+    "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: LoadBalancer\n"
+    "  ports: [{port: 80}]\n"
+)
 INTERNAL_LB = PUBLIC_LB.replace(
     "metadata: {name: web, namespace: shop}",
     "metadata:\n  name: web\n  annotations: {networking.gke.io/load-balancer-type: Internal}",
@@ -156,7 +159,7 @@ def test_stdin_with_a_dash_and_without(tmp_path: Path) -> None:
     config = write(tmp_path, "core.json", json.dumps(core_only()))
     code, out = run("lint", "--format", "json", "--config", config, stdin=stream)
     lines = sorted({(f["file"], f["line"]) for f in json.loads(out)["findings"]})
-    assert lines == [("<stdin>", 5), ("<stdin>", 12), ("<stdin>", 13)]
+    assert lines == [("<stdin>", 5), ("<stdin>", 13), ("<stdin>", 14)]
 
 
 def test_no_paths_on_a_terminal_is_a_usage_error(capsys) -> None:

@@ -172,7 +172,12 @@ def test_a_failure_to_read_props_is_reported_not_raised(monkeypatch) -> None:
 def test_list_items_are_judged_only_by_the_rules_that_target_their_kind() -> None:
     registry = load_registry(extra_modules=["tests.support.raising_rule"])
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"explode": "yes"}}}
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"externalIPs": ["1.2.3.4"]}}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "s"},
+        "spec": {"externalIPs": ["1.2.3.4"], "ports": [{"port": 80}]},
+    }
     response = _analyze_response(registry, "kubernetes:core/v1:List", {"items": [pod, service]})
     assert [d.policyName for d in response.diagnostics] == ["no-service-external-ips"]
 

@@ -138,7 +138,12 @@ def test_lint_reports_preview_findings_by_urn_and_line() -> None:
 
 def test_kubernetes_resources_in_a_preview_are_judged_as_manifests() -> None:
     urn = "urn:pulumi:dev::platform::kubernetes:core/v1:Service::web"
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"type": "LoadBalancer"}}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
+    }
     digest = {"steps": [step("create", urn, new=state(urn, service))], "duration": 1, "changeSummary": {"create": 1}}
     result = lint_json(json.dumps(digest, indent=2))
     assert [(f.rule, f.object.kind, f.object.urn) for f in result.findings] == [

@@ -34,7 +34,10 @@ JSON_SCHEMA = json.loads((ROOT / "policypack" / "schemas" / "lint-report.schema.
 REGISTRY = load_registry()
 TEST_REGISTRY = load_registry(extra_modules=["tests.support.raising_rule", "tests.support.stack_rule"])
 
-PUBLIC_LB = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: LoadBalancer\n"
+PUBLIC_LB = (
+    "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: LoadBalancer\n"
+    "  ports: [{port: 80}]\n"
+)
 # require-pinned-images fires on line 12 (suppressed by the annotation) and
 # require-resource-limits on line 11 (not suppressed).
 ANNOTATED_POD = """\
@@ -58,7 +61,7 @@ STACK_EXPORT = {
             {
                 "urn": "urn:pulumi:prod::shop::kubernetes:core/v1:Service::web",
                 "type": "kubernetes:core/v1:Service",
-                "inputs": {"metadata": {"name": "web"}, "spec": {"type": "LoadBalancer"}},
+                "inputs": {"metadata": {"name": "web"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}},
             }
         ]
     },
@@ -370,7 +373,7 @@ def test_sarif_results_have_locations_levels_and_suppressions(tmp_path: Path, mo
     physical = stack["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == "stack.json"
     assert (tmp_path / "stack.json").read_text().splitlines()[physical["region"]["startLine"] - 1].strip() == (
-        '"type": "LoadBalancer"'
+        '"type": "LoadBalancer",'
     )
     assert stack["message"]["text"].startswith(urn + ": ")
     assert stack["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == urn
@@ -522,7 +525,7 @@ def test_junit_with_stdin_and_empty_runs(tmp_path: Path) -> None:
     root = ET.fromstring(out)
     check_counts(root)
     assert code == 1 and sorted(cases_of(root, "no-public-load-balancer")) == [
-        "Service shop/api (<stdin>:7)",
+        "Service shop/api (<stdin>:8)",
         "Service shop/web (<stdin>:1)",
     ]
     code, out = run("lint", "-f", "junit", "--allow-empty", str(tmp_path))
@@ -553,7 +556,7 @@ def test_github_levels_follow_the_gate_and_severity(tmp_path: Path, monkeypatch)
     assert code == 2
     assert [line.split("::")[1] for line in lines[:-1]] == [
         "warning file=m.yaml,line=5,col=3,title=no-public-load-balancer",  # advisory high
-        "error file=m.yaml,line=16,col=7,title=require-resource-limits",  # mandatory
+        "error file=m.yaml,line=17,col=7,title=require-resource-limits",  # mandatory
         "error file=broken.yaml,line=2,col=1,title=policypack",  # parse error
     ]  # require-pinned-images: suppressed, not shown
     assert lines[1].endswith(
