@@ -46,6 +46,7 @@ from policypack.model import (
     CLUSTER_SCOPED_KINDS,
     POD_KINDS,
     Resource,
+    is_custom_api_version,
     is_kubernetes_manifest,
     manifest_objects,
     misplaced_kind,
@@ -341,13 +342,22 @@ def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
         where,
         result.images.get((location.file, ref.kind, ref.namespace, ref.name)),
         finding.rule,
-        ref.api_version,
+        _api_family(ref.api_version),
         ref.kind,
         _environment_family(ref.namespace),
         ARCH_SUFFIX.sub("", ref.name),
         finding.path,
         finding.container,
     )
+
+
+def _api_family(api_version: Any) -> Any:
+    """What two copies' apiVersions must share: Kubernetes' own groups are one family,
+    so an `extensions/v1beta1` Deployment and its `apps/v1` export are one object's
+    copies (corpus41's NFS provisioner); a custom resource's group, whatever version."""
+    if not isinstance(api_version, str) or not is_custom_api_version(api_version):
+        return "kubernetes" if isinstance(api_version, str) else api_version
+    return api_version.rpartition("/")[0]
 
 
 def _note_field(result: LintResult, file: str, finding: Finding, resource: Any) -> None:
@@ -513,6 +523,14 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
         line, column = document.locate(("apiVersion",))
         message = f"invalid Kubernetes object: {data['apiVersion']} serves no kind {data['kind']} (it is in {where})"
         result.errors.append(InputError(document.file, message, line, column))
+        # What it was meant to provide (a Deployment's pods) is unknown, not absent: a
+        # Service selecting its pods is not also blamed (corpus41's `v1` Deployment).
+        namespace = as_mapping(data.get("metadata")).get("namespace")
+        for placeholder in unreadable_placeholders(
+            document.file, "", result.sets, [namespace if isinstance(namespace, str) else None]
+        ):
+            if engine.stack_rules_for(placeholder):
+                result.pending.append((placeholder, None))
         return
     skipped: list[tuple] = []
     for manifest, base in manifest_objects(data, skipped=skipped):

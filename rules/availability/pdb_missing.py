@@ -22,6 +22,11 @@ How to fix:
 
 Notes:
     Budgets that allow no disruption at all are pdb-allows-no-disruption's business.
+    A workload that an autoscaler of the set may scale below two pods (an HPA's
+    `minReplicas` of 1, a KEDA `ScaledObject`'s `minReplicaCount` of 0, another
+    autoscaler's floor the rule cannot read) is not judged by the `replicas` it
+    writes, which the autoscaler overrides (corpus41: `replicas: 2` on a worker KEDA
+    scales from 0); one whose autoscaler keeps two or more is.
     Unknown replicas, labels or selectors during preview fire nothing.
     Replicas that all mount one claim the set defines as ReadWriteOnce cannot leave
     its node, so a budget cannot keep any of them through a drain:
@@ -41,9 +46,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import CUSTOM_RESOURCES, POD_KINDS
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
+from policypack.values import is_unknown
 
 from ._disruption import budgets_selecting_nothing
 from ._unlinked import unlinked_store_pods
@@ -61,6 +67,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         replicas = workload.get("spec", "replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas <= 1:
             continue
+        if _autoscaled_below_two(stack, workload) is not False:
+            continue  # an autoscaler may take it to one pod or none (corpus41's KEDA worker, 0 to 20)
         if may_share_exclusive_claim(stack, workload):
             continue  # its replicas cannot leave one node (or may not: a claim's mode is unseen)
         if unlinked_store_pods(workload) is not False:
@@ -73,13 +81,56 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             )
 
 
+def _autoscaled_below_two(stack: Stack, workload: Resource) -> bool | None:
+    """Whether an autoscaler of the set that targets the workload may scale it below
+    two pods: an HPA's `minReplicas` (default 1), a KEDA ScaledObject's
+    `minReplicaCount` (default 0), or another custom autoscaler's floor, which the rule
+    cannot read. None when that is not known yet."""
+    namespace, name = stack.namespace_of(workload), workload.name
+    if is_unknown(namespace) or is_unknown(name):
+        return None
+    for scaler in stack.resources:
+        if scaler.kind != "HorizontalPodAutoscaler" and not scaler.is_custom_resource:
+            continue
+        ref = scaler.get("spec", "scaleTargetRef")
+        if is_unknown(ref):
+            return None
+        if not isinstance(ref, Mapping):
+            continue
+        target = (ref.get("kind", "Deployment" if scaler.is_custom_resource else None), ref.get("name"))
+        where = stack.namespace_of(scaler)
+        if any(is_unknown(value) for value in (*target, where)):
+            return None
+        if target != (workload.kind, name) or where != namespace:
+            continue
+        if scaler.kind == "HorizontalPodAutoscaler" and not scaler.is_custom_resource:
+            floor = scaler.get("spec", "minReplicas")
+            floor = 1 if floor is None else floor
+        elif scaler.kind == "ScaledObject":
+            floor = scaler.get("spec", "minReplicaCount")
+            floor = 0 if floor is None else floor
+        else:
+            return True  # a floor the rule cannot read
+        if is_unknown(floor):
+            return None
+        if not isinstance(floor, int) or isinstance(floor, bool) or floor < 2:
+            return True
+    return False
+
+
 RULE = Rule(
     name="pdb-missing",
     doc=__doc__,
     severity=Severity.MEDIUM,
     enforcement=Enforcement.ADVISORY,
     area="availability",
-    kinds={"PodDisruptionBudget", "PersistentVolumeClaim", CUSTOM_RESOURCES, *POD_KINDS},
+    kinds={
+        "PodDisruptionBudget",
+        "PersistentVolumeClaim",
+        CUSTOM_RESOURCES,
+        *POD_KINDS,
+        "HorizontalPodAutoscaler",  # an autoscaler that may scale it below two pods
+    },
     check=check,
     stack=True,
     options=NAMESPACE_OPTION,

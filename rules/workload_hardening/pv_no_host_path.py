@@ -97,15 +97,18 @@ _REPLICA_MARK = lazy_compile(r"[-_](?:\d+|[a-z])$|\d+$")
 
 def _replica_stem(volume: Resource, shown: str | None) -> str | None:
     """The directory a PersistentVolume made one per replica shares with its siblings,
-    but for the replica's mark (`/opt/kind-data/consul` for `pv-consul-a` on
-    `/opt/kind-data/consul-a`, `-b`, `-c`: corpus36's Consul on kind); None for a
+    but for the replica's marks (`/opt/kind-data/consul` for `pv-consul-a` on
+    `/opt/kind-data/consul-a`, `-b`, `-c`: corpus36's Consul on kind; a mark in any of
+    its directories, `/data/minio/minio-0/data0`: corpus41); None for a
     volume of its own: a name without such a mark (`media-pv` and `staticfiles-pv`
     side by side are choices reviewers judged one by one, corpus30). A name not
     known yet may have one."""
     name = volume.name
     if not shown or (isinstance(name, str) and _REPLICA_MARK.sub("", name) == name):
         return None
-    stem = _REPLICA_MARK.sub("", shown)
+    # Each directory of the path may carry the mark (`/data/minio/minio-0/data0`,
+    # `minio-1/data0`, ...: corpus41's MinIO, one volume per replica and disk).
+    stem = "/".join(_REPLICA_MARK.sub("", part) for part in shown.split("/"))
     return stem if stem != shown else None
 
 
