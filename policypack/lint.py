@@ -523,14 +523,9 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
         line, column = document.locate(("apiVersion",))
         message = f"invalid Kubernetes object: {data['apiVersion']} serves no kind {data['kind']} (it is in {where})"
         result.errors.append(InputError(document.file, message, line, column))
-        # What it was meant to provide (a Deployment's pods) is unknown, not absent: a
-        # Service selecting its pods is not also blamed (corpus41's `v1` Deployment).
-        namespace = as_mapping(data.get("metadata")).get("namespace")
-        for placeholder in unreadable_placeholders(
-            document.file, "", result.sets, [namespace if isinstance(namespace, str) else None]
-        ):
-            if engine.stack_rules_for(placeholder):
-                result.pending.append((placeholder, None))
+        # (A Service meant for its pods is still told it selects none: a stand-in of
+        # unknown content would leave every selector of the namespace undecided, and
+        # lost a true finding on corpus41's Rellikia; docs/precision.md 37.)
         return
     skipped: list[tuple] = []
     for manifest, base in manifest_objects(data, skipped=skipped):

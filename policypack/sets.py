@@ -40,16 +40,12 @@ def set_key(file: str, mode: str) -> str:
     return f"set:dir:{os.path.dirname(os.path.abspath(file))}"
 
 
-def unreadable_placeholders(
-    file: str, text: str, mode: str, namespaces: list[str | None] | None = None
-) -> list[Resource]:
-    """Stand-ins for a file that did not parse (a Go template, broken YAML), or for an
-    object the API server would refuse (`namespaces` given: its own): custom
+def unreadable_placeholders(file: str, text: str, mode: str) -> list[Resource]:
+    """Stand-ins for a file that did not parse (a Go template, broken YAML): custom
     resources of unknown content in each namespace the text names (else the default
     one), so rules that see custom resources treat "nothing in the set provides X"
     in those namespaces as undecided rather than as a finding."""
-    if namespaces is None:
-        namespaces = sorted({match.group(1) for match in _NAMESPACE_LINE.finditer(text)}) or [None]
+    namespaces = sorted({match.group(1) for match in _NAMESPACE_LINE.finditer(text)}) or [None]
     placeholders = []
     for namespace in namespaces:
         metadata = {"name": f"unreadable:{file}"}

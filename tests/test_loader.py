@@ -152,24 +152,6 @@ def test_a_built_in_kind_in_a_group_that_does_not_serve_it_is_an_error() -> None
     assert result.objects == 2  # Knative's Service, the Widget (the old Deployment, podless, is a fragment)
 
 
-def test_a_refused_workload_leaves_what_selects_its_pods_undecided() -> None:
-    # corpus41 (Rellikia): a Deployment written `apiVersion: v1` is an input error; the
-    # Service meant for its pods is not also told that it selects nothing.
-    service = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n"
-    service += "  ports: [{port: 80}]\n"
-    deployment = (
-        "apiVersion: v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n"
-        "  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx:1.27}]}\n"
-    )
-    alone = [f.rule for f in lint(service).findings]
-    assert "service-selects-no-pods" in alone
-    result = lint(service + "---\n" + deployment)
-    assert [e.message for e in result.errors] == [
-        "invalid Kubernetes object: v1 serves no kind Deployment (it is in apps)"
-    ]
-    assert "service-selects-no-pods" not in [f.rule for f in result.findings]
-
-
 def test_kind_that_is_not_a_string_is_an_error_at_its_place() -> None:
     result = lint("apiVersion: v1\nkind: [Service]\n")
     assert [(e.line, e.column, e.message) for e in result.errors] == [
