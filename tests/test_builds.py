@@ -1182,3 +1182,30 @@ def test_a_patch_with_a_target_applies_to_the_target_not_to_its_own_name(tmp_pat
         },
     )
     assert rule_findings(tmp_path, "require-multiple-replicas") == []
+
+
+def test_common_labels_that_rewrite_every_selector_are_one_finding(tmp_path: Path) -> None:
+    # corpus41 (goms): `commonLabels: {app: goms}` makes every Service select every
+    # program's pods; service-target-port-undeclared says so once, the other Services
+    # folded under it.
+    names = (("db", 3306), ("cache", 6379), ("api", 8080))
+    files = {"kustomization.yaml": "kind: Kustomization\ncommonLabels: {app: shop}\nresources:\n"}
+    for name, port in names:
+        files["kustomization.yaml"] += f"- {name}-deploy.yaml\n- {name}-svc.yaml\n"
+        files[f"{name}-deploy.yaml"] = (
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
+            f"  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n"
+            f"    spec: {{containers: [{{name: {name}, image: registry.example.com/{name}:1.0.0, "
+            f"ports: [{{containerPort: {port}}}]}}]}}\n"
+        )
+        files[f"{name}-svc.yaml"] = (
+            f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n  selector: {{app: {name}}}\n"
+            f"  ports: [{{port: {port}, targetPort: {port}}}]\n"
+        )
+    write(tmp_path, files)
+    registry = load_registry()
+    result = lint_paths([str(tmp_path)], Engine(registry, PackConfig.from_mapping({}, registry, "<test>")))
+    found = [f for f in result.findings if f.rule == "service-target-port-undeclared"]
+    assert len(found) == 1, [f.message for f in found]
+    assert "(the kustomization's commonLabels write app=shop into every selector; also on Service" in found[0].message
+    assert len(found[0].folded) == 2

@@ -167,11 +167,16 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 f"{workload.display_name} declares no port {port} ({owner.display_name} does)"
                 for workload, port, owner in strays
             )
+            # Offline, a kustomization's commonLabels that overwrite every selector with
+            # one value make each Service match every program: one line, one cause
+            # (corpus41's goms). Pulumi has no kustomization: no cause there.
+            written = service.overwritten_labels.get(("spec", "selector"))
             yield StackViolation(
                 service,
                 ("spec", "selector"),
                 f"the selector also matches the pods of another program: {listed}; "
                 "requests reach pods that do not serve them",
+                cause=f"the kustomization's commonLabels write {written} into every selector" if written else None,
             )
         for index, target in named:
             lacking = []
