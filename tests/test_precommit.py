@@ -27,6 +27,7 @@ kind: Service
 metadata: {name: web, namespace: shop}
 spec:
   type: LoadBalancer
+  ports: [{port: 80}]
 """
 GOOD = BAD.replace(
     "metadata: {name: web, namespace: shop}",
