@@ -586,11 +586,12 @@ def finding_json(finding: Finding, gate: Gate) -> dict[str, Any]:
         "baseline": gate.baseline.state(finding) if gate.baseline is not None else None,
         "fingerprint": fingerprint(finding),
         "folded": [_folded_json(f) for f in finding.folded],
-        "object": _object_json(obj),
+        "object": object_json(obj),
     }
 
 
-def _object_json(obj: ObjectRef) -> dict[str, Any]:
+def object_json(obj: ObjectRef) -> dict[str, Any]:
+    """The object a finding is about, as JSON and SARIF reports name it."""
     return {
         "apiVersion": obj.api_version,
         "kind": obj.kind,
@@ -616,7 +617,7 @@ def _folded_json(finding: Finding) -> dict[str, Any]:
         "container": finding.container,
         # its own object: another one's for a copy (lint.fold_copies) or a finding of
         # one cause on several objects (engine.stack_findings)
-        "object": _object_json(finding.object),
+        "object": object_json(finding.object),
     }
 
 

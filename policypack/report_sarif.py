@@ -38,7 +38,16 @@ from policypack import __version__
 from policypack.baseline import ABSENT, Entry, fingerprint
 from policypack.engine import Finding, Location
 from policypack.lint import LintResult
-from policypack.report import EXIT_ERROR, Gate, ReportOptions, by_file, describe_object, relative_path, tally
+from policypack.report import (
+    EXIT_ERROR,
+    Gate,
+    ReportOptions,
+    by_file,
+    describe_object,
+    object_json,
+    relative_path,
+    tally,
+)
 from policypack.rule import Rule, Severity
 from policypack.spill import LazyList, dump_json
 from policypack.values import format_path
@@ -195,14 +204,7 @@ def _result(finding: Finding, gate: Gate, index: dict[str, int], root: str) -> d
             "failsGate": fails,
             "path": format_path(finding.path),
             "container": finding.container,
-            "object": {
-                "apiVersion": obj.api_version,
-                "kind": obj.kind,
-                "namespace": obj.namespace,
-                "name": obj.name,
-                "type": obj.type,
-                "urn": obj.urn,
-            },
+            "object": object_json(obj),
         },
     }
     if finding.rule in index:
