@@ -2,7 +2,8 @@
 
 Fires on a Deployment, ReplicaSet, StatefulSet, DaemonSet or ReplicationController
 whose pod template sets `restartPolicy` to anything but `Always`, and on a Job or a
-CronJob's job template that sets it to `Always`.
+CronJob's job template that sets it to `Always` or leaves it out (a pod's default is
+`Always`, which a Job refuses).
 
 Why it matters:
     The API server refuses such a workload (`spec.template.spec.restartPolicy:
@@ -54,6 +55,14 @@ def check(workload: Resource, options: Mapping[str, Any]) -> Iterator[Violation]
         return
     policy = pod.get("restartPolicy")
     accepted = ACCEPTED[workload.kind]
+    if policy is None and "Always" not in accepted and "restartPolicy" not in pod.spec:
+        # A Job's pods default to Always too, which a Job refuses (corpus41's CronJob).
+        yield Violation(
+            pod.path + ("restartPolicy",),  # (missing: placed at the pod spec; a patch that writes it decides)
+            f"{workload.kind} pod template sets no restartPolicy, so it is Always, which the API server refuses "
+            f"for a {workload.kind}'s pods: set OnFailure or Never",
+        )
+        return
     if isinstance(policy, str) and policy not in accepted:
         allowed = " or ".join(accepted)
         yield Violation(
