@@ -78,6 +78,9 @@ class Autoscalers:
         self.targets: set[tuple[str, str, str]] = set()  # (namespace, kind, name)
         self.undecided = False  # an autoscaler's target or namespace not known yet
         self.open_namespaces: set[str] = set()  # where an autoscaler may be, not known yet
+        # The floors an HPA or a KEDA ScaledObject sets for its target (UNKNOWN: not
+        # known yet); another owner's floor is not read (`may_scale_below`).
+        self.floors: dict[tuple[str, str, str], list[object]] = {}
         for scaler in stack.resources:
             if scaler.kind in POD_KINDS and not scaler.is_custom_resource:
                 self._proportional(stack, scaler)
@@ -102,6 +105,7 @@ class Autoscalers:
                 self.undecided = True
             elif isinstance(where, str) and isinstance(kind, str) and isinstance(name, str):
                 self.targets.add((where, kind, name))
+                self.floors.setdefault((where, kind, name), []).append(_floor(scaler))
 
     def _proportional(self, stack: Stack, workload: Resource) -> None:
         """The target of a cluster-proportional-autoscaler (known by its image). What
@@ -183,6 +187,25 @@ class Autoscalers:
         else:
             self.undecided = True
 
+    def may_scale_below(self, stack: Stack, workload: Resource, count: int) -> bool | None:
+        """Whether an autoscaler in the set may take this workload below `count` pods:
+        an HPA's `minReplicas` (default 1), a ScaledObject's `minReplicaCount` (default
+        0), or an owner whose floor is not read (another custom autoscaler, the
+        cluster-proportional autoscaler, an operator granted `scale`). None when that
+        is not known yet."""
+        owned = self.scale(stack, workload)
+        if owned is not True:
+            return owned
+        floors = self.floors.get((stack.namespace_of(workload), workload.kind, workload.name), [None])
+        if any(floor is UNKNOWN for floor in floors):
+            return None
+        if any(not isinstance(floor, int) or isinstance(floor, bool) or floor < count for floor in floors):
+            return True
+        namespace = stack.namespace_of(workload)
+        if self.undecided or namespace in self.open_namespaces or _ANY_NAMESPACE in self.open_namespaces:
+            return None  # another autoscaler of it, not known yet, may keep fewer
+        return False
+
     def scale(self, stack: Stack, workload: Resource) -> bool | None:
         """Whether an autoscaler in the set scales this workload: True, False, or None
         when an autoscaler's target or namespace is not known yet."""
@@ -196,3 +219,15 @@ class Autoscalers:
         if self.undecided or namespace in self.open_namespaces or _ANY_NAMESPACE in self.open_namespaces:
             return None
         return False
+
+
+def _floor(scaler: Resource) -> object:
+    """The fewest pods an autoscaler keeps: an HPA's `minReplicas` (default 1), a KEDA
+    ScaledObject's `minReplicaCount` (default 0); None for another kind (not read)."""
+    if scaler.kind == "HorizontalPodAutoscaler" and not scaler.is_custom_resource:
+        floor = scaler.get("spec", "minReplicas")
+        return 1 if floor is None else floor
+    if scaler.kind == "ScaledObject":
+        floor = scaler.get("spec", "minReplicaCount")
+        return 0 if floor is None else floor
+    return None

@@ -46,11 +46,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import CUSTOM_RESOURCES, POD_KINDS, Resource
+from policypack.model import CUSTOM_RESOURCES, POD_KINDS
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
 from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import is_unknown
 
+from ._autoscalers import Autoscalers
 from ._disruption import budgets_selecting_nothing
 from ._unlinked import unlinked_store_pods
 from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
@@ -61,13 +61,14 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     # `pdb-selects-no-pods` reports it, the one root cause. (One that may select
     # nothing, its pods not known yet, leaves the namespace open too.)
     broken = {stack.namespace_of(budget) for budget in budgets_selecting_nothing(stack, maybe=True)}
+    autoscalers = Autoscalers(stack)  # read once: a set may hold thousands of workloads
     for workload in stack.of_kind("Deployment", "StatefulSet"):
         if stack.namespace_of(workload) in broken:
             continue
         replicas = workload.get("spec", "replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas <= 1:
             continue
-        if _autoscaled_below_two(stack, workload) is not False:
+        if autoscalers.may_scale_below(stack, workload, 2) is not False:
             continue  # an autoscaler may take it to one pod or none (corpus41's KEDA worker, 0 to 20)
         if may_share_exclusive_claim(stack, workload):
             continue  # its replicas cannot leave one node (or may not: a claim's mode is unseen)
@@ -79,43 +80,6 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 ("spec", "replicas"),
                 f"{workload.display_name} runs {replicas} replicas and no PodDisruptionBudget selects its pods",
             )
-
-
-def _autoscaled_below_two(stack: Stack, workload: Resource) -> bool | None:
-    """Whether an autoscaler of the set that targets the workload may scale it below
-    two pods: an HPA's `minReplicas` (default 1), a KEDA ScaledObject's
-    `minReplicaCount` (default 0), or another custom autoscaler's floor, which the rule
-    cannot read. None when that is not known yet."""
-    namespace, name = stack.namespace_of(workload), workload.name
-    if is_unknown(namespace) or is_unknown(name):
-        return None
-    for scaler in stack.resources:
-        if scaler.kind != "HorizontalPodAutoscaler" and not scaler.is_custom_resource:
-            continue
-        ref = scaler.get("spec", "scaleTargetRef")
-        if is_unknown(ref):
-            return None
-        if not isinstance(ref, Mapping):
-            continue
-        target = (ref.get("kind", "Deployment" if scaler.is_custom_resource else None), ref.get("name"))
-        where = stack.namespace_of(scaler)
-        if any(is_unknown(value) for value in (*target, where)):
-            return None
-        if target != (workload.kind, name) or where != namespace:
-            continue
-        if scaler.kind == "HorizontalPodAutoscaler" and not scaler.is_custom_resource:
-            floor = scaler.get("spec", "minReplicas")
-            floor = 1 if floor is None else floor
-        elif scaler.kind == "ScaledObject":
-            floor = scaler.get("spec", "minReplicaCount")
-            floor = 0 if floor is None else floor
-        else:
-            return True  # a floor the rule cannot read
-        if is_unknown(floor):
-            return None
-        if not isinstance(floor, int) or isinstance(floor, bool) or floor < 2:
-            return True
-    return False
 
 
 RULE = Rule(
