@@ -34,6 +34,33 @@ POD_SPEC_PATHS: dict[str, Path] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 
+#: The in-tree volume sources a pod's volume and a PersistentVolume share (core/v1
+#: VolumeSource and PersistentVolumeSource): node paths, network and cloud disks.
+IN_TREE_VOLUME_SOURCES = frozenset(
+    {
+        "awsElasticBlockStore",
+        "azureDisk",
+        "azureFile",
+        "cephfs",
+        "cinder",
+        "fc",
+        "flexVolume",
+        "flocker",
+        "gcePersistentDisk",
+        "glusterfs",
+        "hostPath",
+        "iscsi",
+        "nfs",
+        "photonPersistentDisk",
+        "portworxVolume",
+        "quobyte",
+        "rbd",
+        "scaleIO",
+        "storageos",
+        "vsphereVolume",
+    }
+)
+
 #: Kinds that carry a pod spec (the targets of container and pod rules).
 POD_KINDS: frozenset[str] = frozenset(POD_SPEC_PATHS)
 

@@ -38,37 +38,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.model import Resource
+from policypack.model import IN_TREE_VOLUME_SOURCES, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import is_unknown
 
 #: The volume sources of a PersistentVolumeSpec (core/v1), in-tree and CSI.
-PERSISTENT_VOLUME_SOURCES = frozenset(
-    {
-        "awsElasticBlockStore",
-        "azureDisk",
-        "azureFile",
-        "cephfs",
-        "cinder",
-        "csi",
-        "fc",
-        "flexVolume",
-        "flocker",
-        "gcePersistentDisk",
-        "glusterfs",
-        "hostPath",
-        "iscsi",
-        "local",
-        "nfs",
-        "photonPersistentDisk",
-        "portworxVolume",
-        "quobyte",
-        "rbd",
-        "scaleIO",
-        "storageos",
-        "vsphereVolume",
-    }
-)
+PERSISTENT_VOLUME_SOURCES = IN_TREE_VOLUME_SOURCES | {"csi", "local"}
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:

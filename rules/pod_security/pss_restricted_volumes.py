@@ -45,7 +45,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policypack.images import repository_name
-from policypack.model import POD_KINDS, Resource
+from policypack.model import IN_TREE_VOLUME_SOURCES, POD_KINDS, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import as_list
 
@@ -70,31 +70,7 @@ ALLOWED_SOURCES = frozenset(
 #: source but the allowed ones). A key of neither list is no volume source at all (a
 #: mis-indented `claimName` beside `persistentVolumeClaim:`): the API server drops it,
 #: and `unknown-fields` reports it.
-RESTRICTED_SOURCES = frozenset(
-    {
-        "awsElasticBlockStore",
-        "azureDisk",
-        "azureFile",
-        "cephfs",
-        "cinder",
-        "fc",
-        "flexVolume",
-        "flocker",
-        "gcePersistentDisk",
-        "gitRepo",
-        "glusterfs",
-        "hostPath",
-        "iscsi",
-        "nfs",
-        "photonPersistentDisk",
-        "portworxVolume",
-        "quobyte",
-        "rbd",
-        "scaleIO",
-        "storageos",
-        "vsphereVolume",
-    }
-)
+RESTRICTED_SOURCES = IN_TREE_VOLUME_SOURCES | {"gitRepo"}
 
 #: What a storage provisioner is called (nfs-subdir-external-provisioner,
 #: nfs-client-provisioner, cephfs-provisioner, ...).
