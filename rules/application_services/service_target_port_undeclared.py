@@ -167,9 +167,9 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 f"{workload.display_name} declares no port {port} ({owner.display_name} does)"
                 for workload, port, owner in strays
             )
-            # Offline, a kustomization's commonLabels that overwrite every selector with
-            # one value make each Service match every program: one line, one cause
-            # (corpus41's goms). Pulumi has no kustomization: no cause there.
+            # A kustomization's commonLabels that overwrite every selector with one value
+            # make each Service match every program: one line, one cause (corpus41's
+            # goms). Objects no kustomization built have nothing overwritten.
             written = service.overwritten_labels.get(("spec", "selector"))
             yield StackViolation(
                 service,
