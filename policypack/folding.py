@@ -37,6 +37,9 @@ which rules' findings make its own a consequence, and where the two must meet:
 - `container-volumes`: a container's misplaced `volumes` key (a pod's volumes indented
   one level too deep) and a finding of the same container: its mounts of them are
   undeclared because of it.
+- `members`: a field directly inside the primary's object (an unknown `value` beside
+  the `key` its SecretKeySelector lacks: one misnamed field, corpus41's
+  personal-cluster).
 - `object`: anywhere in the same object, for objects that are one decision as a whole
   (a binding of `cluster-admin` to the `default` service account: one binding to
   remove, not a cluster-admin grant and, separately, a default account to replace).
@@ -88,6 +91,7 @@ SCOPES: tuple[str, ...] = (
     "node-agent-writes",
     "object",
     "container-volumes",
+    "members",
 )
 
 
@@ -118,6 +122,8 @@ def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> b
             and primary == (*container.path, "volumes")
             and consequence[: len(container.path)] == container.path
         )
+    if scope == "members":
+        return len(consequence) == len(primary) + 1 and consequence[:-1] == primary
     if scope == "entry":
         entry = _entry(primary)
         return entry is not None and entry == _entry(consequence)

@@ -14,7 +14,11 @@ both and keeps what `unknown-fields` needs to tell a field a type does not have:
 - `types`: for each model reached from those (the objects' `status` is not walked),
   its JSON field names, each with the model to walk its value as: `"T"` (an object of
   model T), `"[]T"` (a list of them), `"{}T"` (a map from strings to them), or `""`
-  (nothing to walk: a string, number, map of strings, `object`, IntOrString, Quantity).
+  (nothing to walk: a string, number, map of strings, `object`, IntOrString, Quantity);
+- `required`: for each of those models that has any, the JSON names of the fields its
+  OpenAPI definition requires (the client's pydantic models mark them required):
+  `SecretKeySelector`'s `key`, `ContainerPort`'s `containerPort`. Fields the API server
+  fills in before it validates are not required there (`RoleRef`'s `apiGroup`).
 
 The client is not a dependency of the project: install it in a throwaway virtualenv
 and run this script with that interpreter (it imports nothing of the project):
@@ -144,6 +148,18 @@ def reachable(roots: set[str], known: dict[str, Any]) -> dict[str, dict[str, str
     return dict(sorted(types.items()))
 
 
+def required(types: dict[str, dict[str, str]], known: dict[str, Any]) -> dict[str, list[str]]:
+    """The JSON names of each model's required fields (pydantic's `model_fields`)."""
+    out: dict[str, list[str]] = {}
+    for name in types:
+        cls = known[name]
+        fields = getattr(cls, "model_fields", {})
+        names = sorted(cls.attribute_map[attribute] for attribute, info in fields.items() if info.is_required())
+        if names:
+            out[name] = names
+    return out
+
+
 def openapi_release(client: Any, known: dict[str, Any]) -> str:
     """The OpenAPI document the client was generated from (`release-1.37`)."""
     module = sys.modules[known["V1ObjectMeta"].__module__]
@@ -157,6 +173,7 @@ def convert() -> dict[str, Any]:
     kinds = resources(client, known)
     roots = {model for by_kind in kinds.values() for model in by_kind.values()}
     release = openapi_release(client, known)
+    types = reachable(roots, known)
     return {
         "source": {
             "package": f"{PACKAGE} (PyPI)",
@@ -168,7 +185,8 @@ def convert() -> dict[str, Any]:
             "generator": "scripts/kubernetes_fields.py",
         },
         "kinds": {version: dict(sorted(by_kind.items())) for version, by_kind in sorted(kinds.items())},
-        "types": reachable(roots, known),
+        "types": types,
+        "required": required(types, known),
     }
 
 
@@ -182,6 +200,9 @@ def render(data: dict[str, Any]) -> str:
     lines.extend([" },", ' "types": {'])
     types = data["types"]
     lines.extend(f"  {json.dumps(name)}: {json.dumps(fields, sort_keys=True)}," for name, fields in types.items())
+    lines[-1] = lines[-1].rstrip(",")
+    lines.extend([" },", ' "required": {'])
+    lines.extend(f"  {json.dumps(name)}: {json.dumps(names)}," for name, names in data["required"].items())
     lines[-1] = lines[-1].rstrip(",")
     lines.extend([" }", "}"])
     return "\n".join(lines) + "\n"

@@ -811,3 +811,38 @@ def test_volumes_indented_into_a_container_are_one_finding() -> None:
     assert "(also: volume-mount-undeclared)" in misplaced.message
     (sidecar,) = found["volume-mount-undeclared"]
     assert sidecar.container == "sidecar"
+
+
+MISNAMED_KEY = textwrap.dedent(
+    """\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: ddns}
+    spec:
+      selector: {matchLabels: {app: ddns}}
+      template:
+        metadata: {labels: {app: ddns}}
+        spec:
+          containers:
+            - name: ddns
+              image: favonia/cloudflare-ddns:1.15.1
+              env:
+                - name: TOKEN
+                  valueFrom:
+                    secretKeyRef: {name: cf, value: token}
+                - name: OTHER
+                  valueFrom:
+                    secretKeyRef: {name: cf, key: other, vaule: x}
+    """
+)
+
+
+def test_a_required_field_written_under_another_name_is_one_finding() -> None:
+    # corpus41's personal-cluster: `value:` for a secretKeyRef's `key:` is one mistake,
+    # not an unknown field and, separately, a missing one. An unknown field beside a
+    # complete object stays its own finding.
+    found = by_rule(lint(MISNAMED_KEY))
+    (missing,) = found["required-fields-missing"]
+    assert "requires key (SecretKeySelector.key) and has value instead" in missing.message
+    assert [f.path[-1] for f in missing.folded] == ["value"]
+    assert [f.path[-1] for f in found["unknown-fields"]] == ["vaule"]

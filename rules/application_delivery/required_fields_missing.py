@@ -1,36 +1,59 @@
-"""Services and PersistentVolumes carry the fields the API server requires.
+"""Built-in objects carry the fields the API server requires.
 
-Fires on a Service that is neither headless (`clusterIP: None`) nor of
-`type: ExternalName` and declares no `spec.ports`, and on a PersistentVolume whose
-spec names no volume source (`nfs`, `csi`, `hostPath`, `local`, a cloud disk, ...)
-or more than one.
+Fires on an object of a built-in kind, or an object inside it, that lacks a field its
+type requires in Kubernetes' own API definitions (1.37): a `secretKeyRef` without
+its `key`, a `networking.k8s.io/v1` Ingress path without `pathType`, a container
+port without `containerPort`, a volume mount without `mountPath`. Also on a Service
+that is neither headless (`clusterIP: None`) nor of `type: ExternalName` and
+declares no `spec.ports`, and on a PersistentVolume whose spec names no volume
+source (`nfs`, `csi`, `hostPath`, `local`, a cloud disk, ...) or more than one,
+which the API server refuses though the definitions mark no field required.
 
 Why it matters:
-    The API server refuses both (`spec.ports: Required value`; `spec: Required value:
-    must specify a volume type`), so the apply fails at deploy time, often halfway
-    through a release of several objects. Both are easy to write by mistake: a
-    worker's Service copied without its ports, a PersistentVolume whose source was
-    indented one level too deep or left in a commented-out block.
+    The API server refuses the object (`spec.rules[0].http.paths[0].pathType:
+    Required value`; `spec.ports: Required value`; `spec: Required value: must
+    specify a volume type`), so the apply fails at deploy time, often halfway
+    through a release of several objects. These are easy to write by mistake: an
+    Ingress moved to `networking.k8s.io/v1` without its v1 fields, a field written
+    under another name (`value:` for a secretKeyRef's `key:`), a worker's Service
+    copied without its ports, a PersistentVolume whose source was indented one level
+    too deep or left in a commented-out block.
 
 How to fix:
-    Give the Service the ports its pods listen on (a Service that only names its pods
-    can be headless instead, with `clusterIP` set to `None`), and give the
-    PersistentVolume one source:
+    Write the field the message names, at the place it names (`kubectl explain
+    ingress.spec.rules.http.paths` lists a type's fields and marks the required ones):
 
+        env:
+          - name: API_TOKEN
+            valueFrom:
+              secretKeyRef: {name: cf-ddns-secret, key: token}
+        ---
+        paths:
+          - path: /
+            pathType: Prefix
+            backend: {service: {name: web, port: {name: http}}}
+        ---
         spec:
           ports:
             - {name: http, port: 80, targetPort: 8080}
-        ---
-        spec:
-          capacity: {storage: 10Gi}
-          accessModes: [ReadWriteOnce]
-          nfs: {server: 10.0.0.5, path: /exports/app}
+
+    A Service that only names its pods can be headless instead, with `clusterIP` set
+    to `None`; a PersistentVolume takes one source (`nfs: {server: 10.0.0.5, path:
+    /exports/app}`).
 
 Notes:
-    A key the PersistentVolume spec does not know is not a source (the API server
-    drops it; `unknown-fields` reports it). Values not known yet during a preview fire
-    nothing. Offline, a kustomize patch (a file a kustomization names in `patches`)
-    is a fragment, not an object, and is not judged.
+    One finding per object that lacks a field, at that object. When the object also
+    holds a field its type does not have (often the required one under another
+    name), the message names it and `unknown-fields`' finding on it folds into this
+    one. A workload without `spec.selector` is `workload-selector-mismatch`'s to
+    report. The definitions are those `unknown-fields` reads (`kubernetes_fields.json`,
+    generated from the `kubernetes` client on PyPI); fields the API server fills in
+    before it validates (a RoleRef's `apiGroup`) are not required there. A key the
+    PersistentVolume spec does not know is not a source (the API server drops it;
+    `unknown-fields` reports it). Not judged: custom resources (their schema is their
+    CRD's), removed API versions, and values not known yet during a preview.
+    Offline, a kustomize patch (a file a kustomization names in `patches`) is a
+    fragment, not an object, and is not judged.
 """
 
 from __future__ import annotations
@@ -40,7 +63,9 @@ from typing import Any
 
 from policypack.model import IN_TREE_VOLUME_SOURCES, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import is_unknown
+from policypack.values import Path, format_path, is_unknown
+
+from .unknown_fields import KINDS, fields_of, required_of, root_type, type_name
 
 #: The volume sources of a PersistentVolumeSpec (core/v1), in-tree and CSI.
 PERSISTENT_VOLUME_SOURCES = IN_TREE_VOLUME_SOURCES | {"csi", "local"}
@@ -48,7 +73,12 @@ PERSISTENT_VOLUME_SOURCES = IN_TREE_VOLUME_SOURCES | {"csi", "local"}
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if obj.is_custom_resource:
-        return
+        return  # its schema is its CRD's
+    model = root_type(obj.api_version, obj.kind)
+    if model is not None and isinstance(obj.props, Mapping):
+        for path, field, owner, value in missing_fields(obj.props, model, ()):
+            if (owner, field) not in REPORTED_ELSEWHERE:
+                yield _missing(obj, path, field, owner, value)
     spec = obj.get("spec")
     if not isinstance(spec, Mapping):
         return  # missing, not a mapping (`non-string-values`, `unknown-fields`), or not known yet
@@ -56,6 +86,58 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         yield from _service(spec)
     elif obj.kind == "PersistentVolume":
         yield from _persistent_volume(spec)
+
+
+def missing_fields(
+    value: Mapping[str, Any], model: str, path: Path
+) -> Iterator[tuple[Path, str, str, Mapping[str, Any]]]:
+    """(path, field, model, object) for each field that `value`, an object of `model` at `path`,
+    lacks though its definition requires it, and for those of the objects below. Objects
+    of another shape than their type's, or not known yet, are not walked."""
+    if any(isinstance(key, str) and key.startswith("$") for key in value):
+        return  # a strategic-merge patch's entry (`$patch: delete`): not an object of the type
+    for field in required_of(model):
+        if field not in value:
+            yield path, field, model, value
+    fields = fields_of(model)
+    for key, child in value.items():
+        walked = fields.get(key) if isinstance(key, str) else None
+        if not walked or child is None:
+            continue  # unknown (`unknown-fields`), a scalar or free-form value: nothing to walk
+        item = walked.lstrip("[]{}")
+        if walked.startswith("[]"):
+            entries = enumerate(child) if isinstance(child, list) else ()
+        elif walked.startswith("{}"):
+            entries = child.items() if isinstance(child, Mapping) else ()
+        else:
+            entries = [(None, child)]
+        for index, entry in entries:
+            if isinstance(entry, Mapping):
+                yield from missing_fields(entry, item, path + ((key,) if index is None else (key, index)))
+
+
+#: Required fields another rule reports with more to say: a workload's selector
+#: (`workload-selector-mismatch`: apps/v1 requires one, older versions did not).
+REPORTED_ELSEWHERE = frozenset(
+    (model, "selector") for model in ("V1DeploymentSpec", "V1StatefulSetSpec", "V1DaemonSetSpec", "V1ReplicaSetSpec")
+)
+
+
+def _missing(obj: Resource, path: Path, field: str, model: str, value: Mapping[str, Any]) -> Violation:
+    what = f"requires {field} ({type_name(model)}.{field})"
+    strangers = [
+        key for key in value if isinstance(key, str) and not key.startswith("$") and key not in fields_of(model)
+    ]
+    if strangers:
+        named = ", ".join(strangers)
+        what += f" and has {named} instead, which {type_name(model)} does not have"
+    what += ": the API server refuses it (Required value)"
+    container = obj.container_at(path)
+    if container is None:
+        where = format_path(path) if path else f"{obj.kind} {obj.name}"
+        return Violation(path, f"{where} {what}")
+    inside = format_path(path[len(container.path) :])
+    return Violation(path, f"{container.label}: {inside or 'the container'} {what}")
 
 
 def _service(spec: Mapping[str, Any]) -> Iterator[Violation]:
@@ -99,7 +181,7 @@ RULE = Rule(
     severity=Severity.HIGH,
     enforcement=Enforcement.MANDATORY,
     area="application-delivery",
-    kinds={"Service", "PersistentVolume"},
+    kinds=KINDS,
     check=check,
     profiles=("correctness",),
 )

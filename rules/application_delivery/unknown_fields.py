@@ -32,6 +32,8 @@ How to fix:
 
 Notes:
     One finding per unknown field, at the field itself; what it holds is not judged.
+    A field of an object that lacks a required field (`required-fields-missing`)
+    folds into that finding, which names it.
     Not judged: custom resources (their schema is their CRD's); an apiVersion and
     kind Kubernetes 1.37 does not serve (`extensions/v1beta1` is
     `no-removed-api-versions`' to report); the contents of `status`; what a field
@@ -119,6 +121,11 @@ def fields_of(model: str) -> dict[str, str]:
     """A model's JSON field names, each with what its value is walked as ("T", "[]T",
     "{}T", or "" for nothing)."""
     return _data()["types"][model]
+
+
+def required_of(model: str) -> list[str]:
+    """The JSON names of the fields a model's definition requires."""
+    return _data()["required"].get(model, [])
 
 
 def type_name(model: str) -> str:
@@ -230,4 +237,7 @@ RULE = Rule(
     check=check,
     tags=("schema",),
     profiles=("correctness",),
+    # A field beside a required one its object lacks is often that field misnamed
+    # (`value:` for a secretKeyRef's `key:`): one finding, the missing field's.
+    folds_into={"required-fields-missing": "members"},
 )
