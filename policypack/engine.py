@@ -286,6 +286,8 @@ def stack_findings(
     the others (as a folded finding there carries a `follows from` note)."""
     held: dict[str, list[tuple[Finding, Resource]]] = {}
     for finding, resource, cause in _stack_rule_findings(rule, stack, options, enforcement, anchors):
+        if resource is not None and resource.stand_in:
+            continue  # a refused object's stand-in: context for the others, never judged
         if resource is not None:
             if resource.patched_paths and not finding.error and overlay_writes(resource, finding.path):
                 continue  # as deployed, the field is the overlay's (see overlay_writes)

@@ -51,6 +51,7 @@ from policypack.model import (
     manifest_objects,
     misplaced_kind,
     resource_from_manifest,
+    served_api_version,
 )
 from policypack.pulumi_state import is_preview_digest, is_stack_export, preview_resources, stack_resources
 from policypack.sets import SET_MODES, set_key, unreadable_placeholders
@@ -523,9 +524,7 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
         line, column = document.locate(("apiVersion",))
         message = f"invalid Kubernetes object: {data['apiVersion']} serves no kind {data['kind']} (it is in {where})"
         result.errors.append(InputError(document.file, message, line, column))
-        # (A Service meant for its pods is still told it selects none: a stand-in of
-        # unknown content would leave every selector of the namespace undecided, and
-        # lost a true finding on corpus41's Rellikia; docs/precision.md 37.)
+        _stand_in(document, data, engine, result)
         return
     skipped: list[tuple] = []
     for manifest, base in manifest_objects(data, skipped=skipped):
@@ -549,21 +548,7 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
             message = f"skipped {what}: a `$patch: delete` in the kustomization of {where} removes it"
             result.notes.append(Note(document.file, message, line))
             continue
-        added_labels = result.builds.added_labels(document.file) if result.builds else ()
-        resource = resource_from_manifest(with_added_labels(manifest, added_labels))
-        if added_labels:
-            resource.overwritten_labels = overwritten(manifest, added_labels)
-        if result.builds:
-            resource.deployed_images = result.builds.deployed_images(document.file, _images(resource))
-            resource.added_labels = added_labels
-            resource.deployed_namespace = result.builds.namespace(document.file)
-            resource.deployed_names = result.builds.deployed_names(document.file, resource.name)
-            resource.patched_labels = result.builds.patched_labels(document.file, resource.kind, resource.name)
-            resource.patched_paths = result.builds.patched_paths(
-                document.file, resource.kind, resource.name, resource.props
-            )
-            if resource.patched_paths:
-                resource.patched_values = result.builds.patched_values(document.file, resource.kind, resource.name)
+        resource = _as_deployed(document.file, manifest, result)
         if result.local_stack is None:
             sign = local_stack_sign(resource)
             if sign is not None:
@@ -612,6 +597,43 @@ CORE_KINDS = (
         "RoleBinding",
     }
 )
+
+
+def _as_deployed(file: str, manifest: Mapping[str, Any], result: LintResult) -> Resource:
+    """The object as the kustomizations of the run that build this file deploy it:
+    their labels added, images, namespace, names and the fields their patches write."""
+    added_labels = result.builds.added_labels(file) if result.builds else ()
+    resource = resource_from_manifest(with_added_labels(manifest, added_labels))
+    if added_labels:
+        resource.overwritten_labels = overwritten(manifest, added_labels)
+    if result.builds:
+        resource.deployed_images = result.builds.deployed_images(file, _images(resource))
+        resource.added_labels = added_labels
+        resource.deployed_namespace = result.builds.namespace(file)
+        resource.deployed_names = result.builds.deployed_names(file, resource.name)
+        resource.patched_labels = result.builds.patched_labels(file, resource.kind, resource.name)
+        resource.patched_paths = result.builds.patched_paths(file, resource.kind, resource.name, resource.props)
+        if resource.patched_paths:
+            resource.patched_values = result.builds.patched_values(file, resource.kind, resource.name)
+    return resource
+
+
+def _stand_in(document: Document, data: Mapping[str, Any], engine: Engine, result: LintResult) -> None:
+    """Keep a refused object's best reading for the stack rules: a Service meant for
+    the pods of a Deployment written `apiVersion: v1` is not also told it selects none
+    (corpus41's Rellikia). Its content is read as written, at the apiVersion its kind
+    is served at, so a selector it cannot satisfy is still reported (a stand-in of
+    unknown content left every selector of the namespace undecided and lost a true
+    finding there). Its own findings are not reported (`Resource.stand_in`)."""
+    served = served_api_version(data["kind"])
+    if served is None:
+        return
+    resource = _as_deployed(document.file, {**data, "apiVersion": served}, result)
+    resource.stand_in = True
+    resource.source = document.file
+    resource.cluster = set_key(document.file, result.sets)
+    if engine.stack_rules_for(resource):
+        result.pending.append((resource, None))
 
 
 def _name_of(data: Mapping[str, Any]) -> str:

@@ -243,6 +243,39 @@ def misplaced_kind(api_version: Any, kind: Any) -> str | None:
     return _where(kind)
 
 
+#: The version each built-in group serves its kinds at (`served_api_version`).
+_SERVED_VERSIONS = {
+    "": "v1",
+    "apps": "v1",
+    "batch": "v1",
+    "networking.k8s.io": "v1",
+    "policy": "v1",
+    "autoscaling": "v2",
+    "rbac.authorization.k8s.io": "v1",
+    "storage.k8s.io": "v1",
+    "scheduling.k8s.io": "v1",
+    "admissionregistration.k8s.io": "v1",
+    "apiextensions.k8s.io": "v1",
+    "coordination.k8s.io": "v1",
+    "discovery.k8s.io": "v1",
+    "node.k8s.io": "v1",
+    "certificates.k8s.io": "v1",
+}
+
+
+def served_api_version(kind: str) -> str | None:
+    """The apiVersion Kubernetes serves a well-known kind at (`Deployment`: `apps/v1`);
+    None when it is served by two groups (`Event`) or no longer at all."""
+    groups = KIND_GROUPS.get(kind, frozenset()) - {"extensions"}
+    if len(groups) != 1 or kind == "PodSecurityPolicy":  # (PodSecurityPolicy: removed in 1.25)
+        return None
+    group = next(iter(groups))
+    version = _SERVED_VERSIONS.get(group)
+    if version is None:
+        return None
+    return f"{group}/{version}" if group else version
+
+
 def _where(kind: str) -> str:
     groups = sorted(KIND_GROUPS[kind] - {"extensions"}) or ["extensions"]  # (extensions: removed in 1.22)
     return " or ".join(group or "the core group (v1)" for group in groups)
@@ -374,6 +407,12 @@ class Resource:
     # Offline only: the label fields whose written values the kustomizations overwrite
     # (`commonLabels`), with what they write there (policypack/common_labels.py).
     overwritten_labels: Mapping[tuple[Any, ...], str] = field(default_factory=dict)
+    # Offline only: a stand-in for an object the API server would refuse (a Deployment
+    # written `apiVersion: v1`), read at the apiVersion its kind is served at. It is
+    # what the author meant to deploy, so it counts for the other objects' verdicts
+    # (the Service selecting its pods), and is never judged itself: its input error
+    # is its one finding.
+    stand_in: bool = False
 
     def patched(self, *path: Any) -> bool:
         """Whether a patch of the run writes this field, or inside it, or replaces a

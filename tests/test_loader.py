@@ -152,6 +152,31 @@ def test_a_built_in_kind_in_a_group_that_does_not_serve_it_is_an_error() -> None
     assert result.objects == 2  # Knative's Service, the Widget (the old Deployment, podless, is a fragment)
 
 
+def test_a_refused_workload_stands_in_for_the_pods_it_was_meant_to_run() -> None:
+    # corpus41 (Rellikia): a Deployment written `apiVersion: v1` is an input error; the
+    # Service meant for its pods is not also told it selects none. Its stand-in is read
+    # as written, so a Service selecting labels it does not carry still is (the true
+    # finding a stand-in of unknown content lost), and it gets no finding of its own.
+    service = "apiVersion: v1\nkind: Service\nmetadata: {name: %s}\nspec:\n  selector: {app: %s}\n"
+    service += "  ports: [{port: 80}]\n---\n"
+    deployment = (
+        "apiVersion: v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: nginx:1.27}]}\n"
+    )
+    alone = lint(service % ("web", "web"))
+    assert "service-selects-no-pods" in [f.rule for f in alone.findings]
+    result = lint(service % ("web", "web") + service % ("app", "app") + deployment)
+    assert [e.message for e in result.errors] == [
+        "invalid Kubernetes object: v1 serves no kind Deployment (it is in apps)"
+    ]
+    assert [(f.rule, f.object.name) for f in result.findings if f.rule == "service-selects-no-pods"] == [
+        ("service-selects-no-pods", "app")
+    ]
+    assert all(f.object.kind == "Service" for f in result.findings)
+    assert result.objects == 2
+
+
 def test_kind_that_is_not_a_string_is_an_error_at_its_place() -> None:
     result = lint("apiVersion: v1\nkind: [Service]\n")
     assert [(e.line, e.column, e.message) for e in result.errors] == [
