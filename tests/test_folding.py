@@ -846,3 +846,15 @@ def test_a_required_field_written_under_another_name_is_one_finding() -> None:
     assert "requires key (SecretKeySelector.key) and has value instead" in missing.message
     assert [f.path[-1] for f in missing.folded] == ["value"]
     assert [f.path[-1] for f in found["unknown-fields"]] == ["vaule"]
+
+
+def test_an_unmasked_proc_of_a_privileged_container_folds_into_it() -> None:
+    # corpus42's node exporter: `procMount: Unmasked` on a privileged container is
+    # part of the one privileged decision.
+    text = PRIVILEGED.replace(
+        "            privileged: true\n", "            privileged: true\n            procMount: Unmasked\n"
+    )
+    found = by_rule(lint(text))
+    assert "pss-proc-mount" not in found
+    (privileged,) = found["pss-privileged"]
+    assert "pss-proc-mount" in [f.rule for f in privileged.folded]

@@ -462,6 +462,19 @@ def test_linter_places_every_finding_in_its_document(items: list[tuple[str, dict
 @example(
     item=("kubernetes:core/v1:ConfigMap", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {")": 1}}), options={}
 )
+# A parenthesis in the object's name, before the field (found by hypothesis).
+@example(
+    item=(
+        "kubernetes:batch/v1:CronJob",
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": ")"},
+            "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [None]}}}}},
+        },
+    ),
+    options={},
+)
 def test_pulumi_mode_agrees_with_offline(item: tuple[str, dict], options: dict) -> None:
     token, props = item
     try:

@@ -97,7 +97,8 @@ Notes:
     claim, a StatefulSet's claim template or an operator's resource of a class named
     `local-path`, k3s' default, `local-storage`, `openebs-*` or `longhorn*`, or of a
     StorageClass of the set with such a provisioner, or a PersistentVolume on a
-    node's disk bound to a claim there; in the default namespace, where a repository
+    node's disk bound to a claim there, by its `claimRef` or the claim's
+    `volumeName`; in the default namespace, where a repository
     of unrelated examples meets, only a claim of the Service's own pods counts): such
     a cluster's LoadBalancer Services get a node's
     or a LAN pool's address from ServiceLB or MetalLB (reviewers of corpora 13-24 held seven such
@@ -494,11 +495,22 @@ def _on_premises_namespaces(stack: Stack, classes: set[Any]) -> dict[Any, bool |
         if said is True or (said is None and found.get(namespace) is not True):
             found[namespace] = said
 
+    on_disk: set[Any] = set()  # the PersistentVolumes on a node's disk, by name
+    for resource in stack.of_kind("PersistentVolume"):
+        if not resource.is_custom_resource and any(
+            isinstance(resource.get("spec", source), Mapping) for source in ("local", "hostPath")
+        ):
+            if isinstance(resource.name, str):
+                on_disk.add(resource.name)
+            mark(resource.get("spec", "claimRef", "namespace"), True)
     for resource in stack.resources:
-        if resource.kind == "PersistentVolume" and not resource.is_custom_resource:
-            if any(isinstance(resource.get("spec", source), Mapping) for source in ("local", "hostPath")):
-                mark(resource.get("spec", "claimRef", "namespace"), True)
+        if resource.kind == "PersistentVolume":
             continue
+        if resource.kind == "PersistentVolumeClaim" and not resource.is_custom_resource:
+            # bound by the claim's side: `volumeName` (corpus42's Plex on hostPath volumes)
+            volume = resource.get("spec", "volumeName")
+            if isinstance(volume, str) and volume in on_disk:
+                mark(stack.namespace_of(resource), True)
         if resource.kind not in ("PersistentVolumeClaim", "StatefulSet") and not resource.is_custom_resource:
             continue
         for name in _storage_classes(resource.props):

@@ -90,6 +90,9 @@ _IN_POD_PROGRAM = lazy_compile(
     # a UniFi network controller (its device adoption state and embedded MongoDB) and
     # Nexus Repository OSS (clustering is Pro's): corpus24
     r"|unifi|unifi-controller|unifi-network-application|nexus|nexus3|docker-nexus"
+    # JFrog Artifactory OSS (HA is the Enterprise edition's; its Derby database in the
+    # pod's volume): corpus43's aau-giraf
+    r"|artifactory-oss"
     # a Jupyter server (its kernels and sessions; docker-stacks' `*-notebook` images, a
     # project's own `jupyter` build: corpus25) and JupyterHub's hub, one by design
     r"|jupyter|jupyterlab|(?:[a-z0-9]+[-_])*notebook|jupyterhub|k8s-hub"
@@ -213,6 +216,8 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
         return _keeps_traces_in_pod(container.get("env"))
     if programs and repository == "minio":
         return _standalone_minio(container)
+    if programs and repository == "locust":
+        return _locust_master(container)
     if programs and repository in _HOMESERVERS:
         return _synapse_main_process(container)
     if programs and repository in _WIKI_JS:
@@ -694,6 +699,15 @@ def _registry_on_local_storage(container: Any) -> bool | None:
     ):
         return None  # a configuration file of its own may name a storage driver
     return True
+
+
+def _locust_master(container: Any) -> bool | None:
+    """Whether a Locust container is the master (`--master`): its workers register
+    with the one master, so a second would split them (corpus43's load-test lab)."""
+    words = [*as_list(container.get("command")), *as_list(container.get("args"))]
+    if any(is_unknown(word) for word in words):
+        return None
+    return "--master" in words
 
 
 def _runs_a_client(container: Any) -> bool | None:

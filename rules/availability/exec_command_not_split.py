@@ -111,16 +111,34 @@ _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 _POSITIONAL = lazy_compile(r"\$(?:[0-9@*#]|\{[0-9@*#])")
 
 
+# A shell option given after `-c` and before the script: `sh -c -e SCRIPT` (corpus43's
+# Bitnami PostgreSQL probe), `+x`; `-o`/`+o` take the option's name as the next word.
+_SHELL_OPTION = lazy_compile(r"[-+][A-Za-z]+")
+
+
+def _script_index(words: list[Any], at: int) -> int:
+    """The index of the script after a shell's `-c`: past the options the shell reads
+    first (`-e`, `-o pipefail`) and the `--` that ends them."""
+    while at < len(words) and isinstance(words[at], str):
+        word = words[at]
+        if word == "--":
+            return at + 1
+        if not _SHELL_OPTION.fullmatch(word):
+            break
+        at += 2 if word in ("-o", "+o") else 1
+    return at
+
+
 def _after_script(words: list[Any]) -> tuple[str, int] | None:
     """The shell and the index of the first word after its `-c SCRIPT` that holds a
     command line (whitespace in it): the shell takes it as $0 (and what follows as
     $1, ...), so it never runs. None when there is none, or when the script reads its
     parameters."""
     for index in range(len(words) - 3):
-        shell, flag, script = words[index : index + 3]
-        first = index + 3  # the first word after the script
-        if script == "--":  # `bash -c -- SCRIPT`: the options end, the script follows
-            script, first = (words[index + 3], index + 4) if len(words) > index + 3 else (None, first)
+        shell, flag = words[index : index + 2]
+        at = _script_index(words, index + 2)
+        script = words[at] if at < len(words) else None
+        first = at + 1  # the first word after the script
         if not (isinstance(shell, str) and isinstance(flag, str) and isinstance(script, str)):
             continue
         name = shell.strip().rsplit("/", 1)[-1]

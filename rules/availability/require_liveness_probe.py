@@ -171,7 +171,8 @@ def _runs_celery_worker(container: Container) -> bool:
     """A Celery worker (`celery -A app worker`, or a `run_celery.sh` script): hung
     workers are a known failure, and `celery inspect ping` is the probe."""
     words = container.command_line() or []
-    names = [word.rsplit("/", 1)[-1].lower() for word in words if isinstance(word, str)]
+    # (split: a shell's script is one word, `celery -A config beat ...`: corpus42's flare)
+    names = [part.rsplit("/", 1)[-1].lower() for word in words if isinstance(word, str) for part in word.split()]
     return any("celery" in name for name in names) and not any(name in ("beat", "flower") for name in names)
 
 

@@ -22,7 +22,9 @@ How to fix:
     `hostUsers: false` (Kubernetes 1.35+ Baseline allows it there).
 
 Notes:
-    An unknown `hostUsers` at preview time counts as possibly false.
+    An unknown `hostUsers` at preview time counts as possibly false. In a privileged
+    container, whose /proc is unmasked anyway, the finding is folded into
+    `pss-privileged`'s.
 """
 
 from __future__ import annotations
@@ -58,4 +60,7 @@ RULE = Rule(
     options=_pss.version_option(),
     tags=("pss-baseline:procMount",),
     profiles=("pss-baseline", "pss-restricted"),
+    # A privileged container's /proc is unmasked already (corpus42's node exporter):
+    # one decision, listed under pss-privileged's finding.
+    folds_into={"pss-privileged": "container"},
 )

@@ -293,10 +293,13 @@ def is_placeholder(value: str) -> bool:
     path, only a reference to another variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`,
     `$DB_PASSWORD`) or to another file's value (`!secret db_password`) or a secret
     store's entry (`secret:project/name`, `arn:aws:secretsmanager:...`), ciphertext
-    (SOPS's `ENC[...]`), or an instruction to fill it in (`CHANGEME_SECURE_S3_PASSWORD`)."""
+    (SOPS's `ENC[...]`), an instruction to fill it in (`CHANGEME_SECURE_S3_PASSWORD`),
+    or one character repeated: a mask (`**************`, corpus43's WANDB_API_KEY) or a
+    dummy (`x`, the password stratum mining pools ignore, corpus42)."""
     text = value.strip()
     return (
         not text
+        or (len(set(text)) == 1 and not text.isdigit())
         or text.lower() in ("true", "false", "yes", "no", "none", "null")
         or _NUMBER.fullmatch(text) is not None
         or text.startswith(("/", "./", "file://"))

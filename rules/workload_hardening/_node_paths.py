@@ -57,12 +57,28 @@ def runtime_socket(path: Any) -> tuple[str, frozenset[str]] | None:
     if runtime is not None:
         return f"the {runtime} socket {canonical}", frozenset({runtime})
     prefix = canonical.rstrip("/") + "/"
-    held = {name for socket, name in RUNTIME_SOCKETS.items() if socket.startswith(prefix)}
+    held = {
+        name for socket, name in RUNTIME_SOCKETS.items() if socket.startswith(prefix) and _reached(canonical, socket)
+    }
     if not held:
         return None
     bases = sorted({name.split(" (")[0] for name in held}, key=lambda n: (n not in _NAMED_FIRST, _rank(n), n.lower()))
     names = ", ".join(bases[:3]) + (" and other" if len(bases) > 3 else "")
     return f"{canonical}, which holds the {names} socket{'s' if len(bases) > 1 else ''}", frozenset(held)
+
+
+def _reached(directory: str, socket: str) -> bool:
+    """Whether a mount of `directory` reaches `socket`. `/var/run` is a symlink to
+    `/run` on every current distribution (systemd's), and a symlink in a hostPath mount
+    resolves inside the container: a mount of `/var` does not reach `/var/run/...`
+    (corpus43's `du` exporter mounting `/var` read-only), though one of `/` reaches the
+    same sockets under `/run`. Beneath `/var` only MicroK8s keeps a socket elsewhere
+    (`/var/snap/microk8s`), which the manifest cannot tell: not reported."""
+    if directory == "/" or not socket.startswith("/var/"):
+        return True
+    if socket.startswith("/var/run/"):
+        return directory.startswith("/var/run")
+    return directory != "/var"
 
 
 # Paths a pod mounts for the node's sake (devices, kernel and runtime state, logs,

@@ -32,6 +32,8 @@ Notes:
     or a node selection of Windows only): its runtimes listen on named pipes, and
     a hostPath `/` there is the node's system drive, which `pss-host-path-volumes`
     reports.
+    A mount of `/var` is not reported: `/var/run` is a symlink to `/run` on current
+    distributions, which resolves inside the container, so it reaches no socket.
     A pod's socket volumes are one finding (corpus16's Sysdig agent mounts both `/run`
     and `/var/run`, and its node analyzer `/` and `/var/run`), at the first, listing
     the others. In a pod that runs a privileged container the finding is folded into

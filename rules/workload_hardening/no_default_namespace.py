@@ -30,7 +30,8 @@ Notes:
     itself (a monitoring stack that watches it, say), and has to live there: a
     Role is not judged, nor is a RoleBinding unless every subject it binds is a
     ServiceAccount of `default` (then it is an application's own RBAC, placed in
-    `default` with the application). Exact match only: the API server accepts no
+    `default` with the application). A LimitRange or ResourceQuota in `default` sets
+    that namespace's defaults and limits, and is not judged either. Exact match only: the API server accepts no
     other spelling of the name.
 """
 
@@ -136,8 +137,15 @@ def _alternatives_merged(groups: list[list[Resource]]) -> list[list[Resource]]:
 def _placed_in_default(obj: Resource) -> bool:
     if obj.namespace != "default":
         return False
-    # A Role or RoleBinding that grants in `default` lives there.
+    # A Role or RoleBinding that grants in `default` lives there; so does a LimitRange
+    # or ResourceQuota that governs `default` (corpus42's home cluster).
+    if obj.kind in _GOVERNS_ITS_NAMESPACE:
+        return False
     return not (obj.kind == "Role" or (obj.kind == "RoleBinding" and not _binds_only_default_accounts(obj)))
+
+
+#: Kinds that govern the namespace they are in: placed in `default`, they are about it.
+_GOVERNS_ITS_NAMESPACE = frozenset({"LimitRange", "ResourceQuota"})
 
 
 def _binds_only_default_accounts(binding: Resource) -> bool:

@@ -4,7 +4,10 @@ Fires on every PersistentVolume with a `hostPath` source. Names what it is when 
 path is a container runtime socket or a directory that holds one. Volumes made one per
 replica, their names and directories the same but for a replica's mark, with one
 storage class (`pv-consul-a` on `/opt/kind-data/consul-a`, `-b`, `-c`), get one
-finding, on the first, naming the others. `local`
+finding, on the first, naming the others; so do the volumes of one storage class
+under one area of the node (`/srv/media/movies` and `/srv/media/series`: one
+storage choice; a directory at the top, `/data`, `/srv`, is a choice of its own).
+`local`
 PersistentVolumes (a node's disk, pinned to that node by `nodeAffinity`) are the
 supported way to use node storage and are not reported.
 
@@ -72,7 +75,14 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         if is_unknown(path) or (stem is not None and is_unknown(storage_class)):
             undecided.append((volume, shown, stem))  # it may be one of a group's replicas
             continue
-        key = ("replicas", stem, repr(storage_class)) if stem is not None else ("volume", id(volume))
+        if stem is not None:
+            key: tuple[Any, ...] = ("replicas", stem, repr(storage_class))
+        elif not is_unknown(storage_class) and _area(shown) is not None:
+            # Of one class, under one area of the node (`/path/to`, `/srv/media`): one
+            # storage choice (corpus42's Plex: config, movies, series, other media).
+            key = ("area", _area(shown), repr(storage_class))
+        else:
+            key = ("volume", id(volume))
         groups.setdefault(key, []).append((volume, shown))
     stems = {key[1] for key in groups if key[0] == "replicas"}
     for volume, shown, stem in undecided:
@@ -89,6 +99,15 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             ("spec", "hostPath"),
             f"PersistentVolume exposes {where} through hostPath, out of Pod Security admission's sight{also}",
         )
+
+
+def _area(path: str | None) -> str | None:
+    """The first two directories of a path below the root (`/path/to` of
+    `/path/to/Movies/dir`); None for a path at the top (`/data`: a choice of its own)."""
+    if path is None:
+        return None
+    parts = path.strip("/").split("/")
+    return "/" + "/".join(parts[:2]) if len(parts) > 2 else None
 
 
 # A replica's mark at the end of a name or a path: `-a`, `_2`, `0001`.

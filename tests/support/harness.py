@@ -38,8 +38,9 @@ REGISTRY = load_registry()
 _OPTIONS = re.compile(r"^#\s*options:\s*(?P<json>\{.*\})\s*$")
 _EXPECT = re.compile(r"#\s*expect:\s*(?P<body>.+?)\s*$")
 _EXPECTATION = re.compile(r'(?P<rule>[a-z0-9-]+)(?:\s+"(?P<text>(?:[^"\\]|\\.)*)")?')
-# (a quoted key may hold parentheses: `field metadata[")"]`)
-_FIELD = re.compile(r'\((?:[^()]*), field (?P<path>(?:[^()"]|"(?:[^"\\]|\\.)*")+)\)$')
+# (a quoted key may hold parentheses: `field metadata[")"]`; so may the object's name
+# before it, which the API server refuses but a rule still reports: `(CronJob ), field spec)`)
+_FIELD = re.compile(r', field (?P<path>(?:[^()"]|"(?:[^"\\]|\\.)*")+)\)$')
 
 
 @dataclass(frozen=True)
