@@ -24,7 +24,9 @@ Notes:
     controllers add (`statefulset.kubernetes.io/pod-name`, `pod-template-hash`,
     `job-name`, ...), or a namespace holding a custom resource whose operator may
     create the pods (a Prometheus, a database cluster), leaves the verdict open and
-    fires nothing. So do several alternative copies of the matching workload
+    fires nothing, unless the pods it was written for are in the set in another
+    namespace (a Service in `kube-system` for a DaemonSet in `monitoring`): a Service
+    reaches only its own namespace's pods. So do several alternative copies of the matching workload
     (docs/sets.md). Offline, lint the Service together with its workloads (one run over the folder,
     or the whole rendered chart); a workload that lives in another repository will
     show up here: suppress with a reason. Unknown labels or namespaces during
@@ -38,8 +40,8 @@ from typing import Any
 
 from policypack.model import CUSTOM_RESOURCES, POD_KINDS
 from policypack.rule import Enforcement, Rule, Severity, StackViolation
-from policypack.stack import NAMESPACE_OPTION, Stack
-from policypack.values import UNKNOWN
+from policypack.stack import NAMESPACE_OPTION, Stack, map_selector_matches
+from policypack.values import UNKNOWN, is_unknown
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
@@ -57,6 +59,32 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
             message = f"Service selects no pods: no workload in namespace {namespace} has pod labels {wanted}"
             yield StackViolation(service, ("spec", "selector"), message)
+        elif not selection.matched and not stack.floating(service) and isinstance(namespace, str):
+            # Undecided here (an add-on of kube-system, an operator's pods may match), but
+            # the pods it was written for are in the set, in a namespace of their own
+            # (corpus43: node-exporter's Service in kube-system, its DaemonSet in
+            # monitoring): a Service reaches no pod of another namespace.
+            away = _matched_elsewhere(stack, service, selector, namespace)
+            if away is not None:
+                message = (
+                    f"Service selects no pods in namespace {namespace}: its selector matches the pods of "
+                    f"{away.display_name} in namespace {stack.namespace_of(away)}, and a Service reaches only its "
+                    "own namespace's pods"
+                )
+                yield StackViolation(service, ("metadata", "namespace"), message)
+
+
+def _matched_elsewhere(stack: Stack, service: Any, selector: Mapping[str, Any], namespace: str) -> Any:
+    """The first workload that names another namespace and whose pods the selector
+    matches (their labels known), or None."""
+    found = None
+    for workload in stack.of_kind(*POD_KINDS):
+        placed, matches = stack.namespace_of(workload), map_selector_matches(selector, stack.pod_labels(workload))
+        if is_unknown(placed) or matches is None:
+            return None  # its namespace or pod labels are not known yet (preview): it may be the one
+        if found is None and matches and placed != namespace and not stack.floating(workload):
+            found = workload
+    return found
 
 
 RULE = Rule(

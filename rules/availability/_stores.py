@@ -218,6 +218,8 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
         return _standalone_minio(container)
     if programs and repository == "locust":
         return _locust_master(container)
+    if programs and repository == "thanos":
+        return _thanos_compactor(container)
     if programs and repository in _HOMESERVERS:
         return _synapse_main_process(container)
     if programs and repository in _WIKI_JS:
@@ -701,11 +703,22 @@ def _registry_on_local_storage(container: Any) -> bool | None:
     return True
 
 
+def _thanos_compactor(container: Any) -> bool | None:
+    """Whether a Thanos container runs the compactor (`thanos compact`), which must run
+    alone against its bucket (Thanos' documentation; corpus43's prometheus-ha)."""
+    command, args = container.get("command"), container.get("args")
+    words = [*as_list(command), *as_list(args)]
+    if is_unknown(command) or is_unknown(args) or any(is_unknown(word) for word in words):
+        return None
+    return "compact" in [part for word in words if isinstance(word, str) for part in word.split()]
+
+
 def _locust_master(container: Any) -> bool | None:
     """Whether a Locust container is the master (`--master`): its workers register
     with the one master, so a second would split them (corpus43's load-test lab)."""
-    words = [*as_list(container.get("command")), *as_list(container.get("args"))]
-    if any(is_unknown(word) for word in words):
+    command, args = container.get("command"), container.get("args")
+    words = [*as_list(command), *as_list(args)]
+    if is_unknown(command) or is_unknown(args) or any(is_unknown(word) for word in words):
         return None
     return "--master" in words
 

@@ -82,6 +82,7 @@ from policypack.values import UNKNOWN, as_list
 from ._claims import bound_to_node_local_volume
 from ._ports import one_pod_per_node
 from ._replicas import replicas
+from ._stores import runs_single_instance, runs_single_instance_store
 from ._unlinked import unlinked_store_pods
 from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
 
@@ -158,6 +159,9 @@ def _unspread(stack: Stack, obj: Resource) -> Iterator[tuple[tuple, str]]:
         return  # their shared data is one node's directory (or may be): spreading splits it
     if unlinked_store_pods(obj) is not False:
         return  # separate Redis servers, not replicas of one store (or not known yet)
+    single = runs_single_instance(obj)
+    if single is None or (single and runs_single_instance_store(obj) is not True):
+        return  # each pod a separate instance of a program (Jupyter servers: corpus43), not replicas to spread
     if obj.patched(*pod.path, "affinity") or obj.patched(*pod.path, "topologySpreadConstraints"):
         return  # an overlay's patch writes the spread this file lacks (corpus37's exlytics)
     labels = _own_labels(obj)

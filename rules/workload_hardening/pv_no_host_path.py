@@ -77,10 +77,6 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if stem is not None:
             key: tuple[Any, ...] = ("replicas", stem, repr(storage_class))
-        elif not is_unknown(storage_class) and _area(shown) is not None:
-            # Of one class, under one area of the node (`/path/to`, `/srv/media`): one
-            # storage choice (corpus42's Plex: config, movies, series, other media).
-            key = ("area", _area(shown), repr(storage_class))
         else:
             key = ("volume", id(volume))
         groups.setdefault(key, []).append((volume, shown))
@@ -88,6 +84,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
     for volume, shown, stem in undecided:
         if not (groups if shown is None else stem in stems):
             groups[("volume", id(volume))] = [(volume, shown)]
+    claimed = _claim_namespaces(stack)
     for members in groups.values():
         first, shown = members[0]
         where = f"the node directory {shown}" if shown else "a node directory"
@@ -98,7 +95,40 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             first,
             ("spec", "hostPath"),
             f"PersistentVolume exposes {where} through hostPath, out of Pod Security admission's sight{also}",
+            cause=_area_cause(first, shown, claimed) if not others else None,
         )
+
+
+def _claim_namespaces(stack: Stack) -> dict[Any, Any]:
+    """PersistentVolume name -> the namespace of the claim bound to it (its `claimRef`,
+    or a claim of the set naming it in `volumeName`)."""
+    found: dict[Any, Any] = {}
+    for claim in stack.of_kind("PersistentVolumeClaim"):
+        volume = claim.get("spec", "volumeName")
+        if isinstance(volume, str):
+            found[volume] = stack.namespace_of(claim)
+    for volume in stack.of_kind("PersistentVolume"):
+        namespace = volume.get("spec", "claimRef", "namespace")
+        if isinstance(volume.name, str) and isinstance(namespace, str):
+            found[volume.name] = namespace
+    return found
+
+
+def _area_cause(volume: Resource, shown: str | None, claimed: Mapping[Any, Any]) -> str | None:
+    """The cause hostPath volumes of one class under one area of the node share (one
+    storage choice: corpus42's Plex, config, movies, series and other media under
+    `/path/to`), told apart by the namespace of the claims bound to them (another
+    app's volumes are another choice). None for a directory at the top (`/data`)."""
+    area = _area(shown)
+    storage_class = volume.get("spec", "storageClassName")
+    if area is None or is_unknown(storage_class) or not isinstance(volume.name, str):
+        return None
+    namespace = claimed.get(volume.name)
+    if is_unknown(namespace):
+        return None
+    of_class = f" of class {storage_class}" if isinstance(storage_class, str) else ""
+    for_claims = f" for claims in namespace {namespace}" if isinstance(namespace, str) else ""
+    return f"hostPath volumes{of_class} under {area}{for_claims}: one storage choice"
 
 
 def _area(path: str | None) -> str | None:
@@ -137,7 +167,7 @@ RULE = Rule(
     severity=Severity.HIGH,
     enforcement=Enforcement.MANDATORY,
     area="workload-hardening",
-    kinds={"PersistentVolume"},
+    kinds={"PersistentVolume", "PersistentVolumeClaim"},
     check=check,
     stack=True,
     tags=("host-path", "storage"),
