@@ -183,6 +183,13 @@ def moving_tag(tag: str) -> bool:
 
 # A template left unfilled: {NAME}, <NAME>, ${NAME}, ??? (a valid tag has none of these).
 _PLACEHOLDER = lazy_compile(r"[{}<>$?]")
+#: A registry or account that is the name of the blank (`your-registry/app`, corpus44's
+#: Grapevine overlay, which CI rewrites): how the deployed image is pinned is not known
+#: (the program it runs still is: `asr-nmt-serve`).
+_PLACEHOLDER_ACCOUNT = lazy_compile(
+    r"(?i)(?:your|my)[-_.]?(?:registry|repo|repository|account|org|organization|username|user|dockerhub|docker-?id)"
+    r"(?:\.[a-z0-9.-]+)?"
+)
 #: Tags that are the name of the blank rather than a value (`nginx-ingress:version`).
 PLACEHOLDER_TAGS = frozenset(
     {"version", "tag", "your-tag", "yourtag", "x.y.z", "vx.y.z", "changeme", "change-me", "replaceme", "replace-me"}
@@ -287,6 +294,8 @@ def _pinning_problem(image: str, require_digest: bool) -> str | None:
         return None
     if digest is not None and is_template_text(digest):
         return None  # `app:main@${GITHUB_SHA}`: the CI step rewrites the reference (corpus39's howitt)
+    if _PLACEHOLDER_ACCOUNT.fullmatch(repository.split("/")[0]):
+        return None  # `your-registry/app:production`: a stand-in a CI step rewrites (corpus44's Grapevine)
     if _PLACEHOLDER.search(repository) and not templated:
         return "which is a placeholder never filled in"
     if digest is not None and not _DIGEST.match(digest):

@@ -220,6 +220,8 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
         return _locust_master(container)
     if programs and repository == "thanos":
         return _thanos_compactor(container)
+    if programs and repository == "hapi":
+        return _hapi_on_embedded_database(container)
     if programs and repository in _HOMESERVERS:
         return _synapse_main_process(container)
     if programs and repository in _WIKI_JS:
@@ -701,6 +703,22 @@ def _registry_on_local_storage(container: Any) -> bool | None:
     ):
         return None  # a configuration file of its own may name a storage driver
     return True
+
+
+def _hapi_on_embedded_database(container: Any) -> bool | None:
+    """Whether a HAPI FHIR server (`hapiproject/hapi`) keeps its data in the embedded H2
+    database in the pod: no datasource URL set (corpus44's kafka-fhir-to-server). None
+    when its settings may come from elsewhere (`envFrom`, a mounted configuration)."""
+    env, env_from, mounts = container.get("env"), container.get("envFrom"), container.get("volumeMounts")
+    if any(is_unknown(value) for value in (env, env_from, mounts)):
+        return None
+    for entry in as_list(env):
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        if is_unknown(name):
+            return None
+        if isinstance(name, str) and "DATASOURCE_URL" in name.upper().replace(".", "_"):
+            return False
+    return None if as_list(env_from) or as_list(mounts) else True
 
 
 def _thanos_compactor(container: Any) -> bool | None:

@@ -21,6 +21,11 @@ How to fix:
           selector: {matchLabels: {app: web}}
 
 Notes:
+    Workloads of a namespace or an `environment` label that names a dev, test or
+    demo environment, or whose images are `imagePullPolicy: Never` (loaded onto one
+    local node), are not judged unless `judgeNonProduction` is set: as for
+    `require-multiple-replicas`, availability there is the team's choice
+    (corpus44's reviewers held such findings debatable).
     Budgets that allow no disruption at all are pdb-allows-no-disruption's business.
     A workload that an autoscaler of the set may scale below two pods (an HPA's
     `minReplicas` of 1, a KEDA `ScaledObject`'s `minReplicaCount` of 0, another
@@ -52,6 +57,7 @@ from policypack.stack import NAMESPACE_OPTION, Stack
 
 from ._autoscalers import Autoscalers
 from ._disruption import budgets_selecting_nothing
+from ._environment import JUDGE_NON_PRODUCTION, non_production
 from ._unlinked import unlinked_store_pods
 from .no_replicas_on_exclusive_claim import may_share_exclusive_claim
 
@@ -74,6 +80,11 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue  # its replicas cannot leave one node (or may not: a claim's mode is unseen)
         if unlinked_store_pods(workload) is not False:
             continue  # separate Redis servers, not one store that keeps a quorum (or not known yet)
+        if (
+            options["judgeNonProduction"] is not True
+            and non_production(workload, stack.namespace_of(workload)) is not False
+        ):
+            continue  # a dev, test or demo environment, or images loaded onto one local node (or not known yet)
         if stack.covered(workload, "PodDisruptionBudget", "spec", "selector") is False:
             yield StackViolation(
                 workload,
@@ -97,6 +108,6 @@ RULE = Rule(
     },
     check=check,
     stack=True,
-    options=NAMESPACE_OPTION,
+    options={**NAMESPACE_OPTION, "judgeNonProduction": JUDGE_NON_PRODUCTION},
     tags=("cross-object", "upgrades"),
 )
