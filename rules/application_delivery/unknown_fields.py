@@ -144,13 +144,23 @@ def unknown_fields(
     """(path, what the field is) for each key of `value`, an object of `model` at
     `path`, that its model lacks, and for those of the objects below; `chain` holds the
     enclosing objects' models and paths."""
+    for found, what, _, _ in _unknown_fields(value, model, path, chain):
+        yield found, what
+
+
+def _unknown_fields(
+    value: Mapping[str, Any], model: str, path: Path, chain: tuple[tuple[str, Path], ...] = ()
+) -> Iterator[tuple[Path, str, Path | None, str]]:
+    """As `unknown_fields`, with the path of the neighbouring object the field belongs
+    in, when that is the hint (else None), and the name of the type that lacks it."""
     fields = fields_of(model)
     here = (*chain, (model, path))
     for key, child in value.items():
         walked = fields.get(key) if isinstance(key, str) else None
         if walked is None:
             if not (isinstance(key, str) and _PATCH_DIRECTIVE.match(key)):
-                yield path + (key,), f"not a field of {type_name(model)}{_hint(key, model, path, chain)}"
+                hint, home = _hint(key, model, path, chain)
+                yield path + (key,), f"not a field of {type_name(model)}{hint}", home, type_name(model)
             continue
         if not walked or child is None:
             continue  # a scalar, a free-form value, a map of scalars: nothing to walk into
@@ -159,34 +169,52 @@ def unknown_fields(
         if walked.startswith("[]"):
             for index, entry in enumerate(child if isinstance(child, list) else []):
                 if isinstance(entry, Mapping):
-                    yield from unknown_fields(entry, item, path + (key, index), here)
+                    yield from _unknown_fields(entry, item, path + (key, index), here)
         elif walked.startswith("{}"):
             for name, entry in child.items() if isinstance(child, Mapping) else ():
                 if isinstance(entry, Mapping):
-                    yield from unknown_fields(entry, item, path + (key, name), here)
+                    yield from _unknown_fields(entry, item, path + (key, name), here)
         elif isinstance(child, Mapping):
-            yield from unknown_fields(child, item, path + (key,), here)
+            yield from _unknown_fields(child, item, path + (key,), here)
 
 
-def _hint(key: Any, model: str, path: Path, chain: tuple[tuple[str, Path], ...]) -> str:
+def _hint(key: Any, model: str, path: Path, chain: tuple[tuple[str, Path], ...]) -> tuple[str, Path | None]:
     """The field probably meant: the same name in another case, the same field of an
-    enclosing or an enclosed object (written at the wrong level), or a close name."""
+    enclosing, an enclosed or a neighbouring object (written at the wrong level), or a
+    close name; with the neighbouring object's path when it is that."""
     if not isinstance(key, str):
-        return ""
+        return "", None
     fields = fields_of(model)
     by_lower = {name.lower(): name for name in fields}
     if key.lower() in by_lower:
-        return f" (did you mean {by_lower[key.lower()]}?)"
+        return f" (did you mean {by_lower[key.lower()]}?)", None
     for outer, outer_path in reversed(chain):
         if key in fields_of(outer):
-            return f" (it is a field of {type_name(outer)}, at {format_path(outer_path + (key,))})"
+            return f" (it is a field of {type_name(outer)}, at {format_path(outer_path + (key,))})", None
     inner = _below(key, model, path)
     if inner is not None:
-        return f" (it is a field of {type_name(inner[0])}, in {inner[1]})"
+        return f" (it is a field of {type_name(inner[0])}, in {inner[1]})", None
+    beside = _beside(key, path, chain)
+    if beside is not None:
+        return f" (it is a field of {type_name(beside[0])}, at {format_path(beside[1] + (key,))})", beside[1]
     import difflib  # only when there is a finding (its import is a millisecond of every run)
 
     close = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.7)
-    return f" (did you mean {by_lower[close[0]]}?)" if close else ""
+    return (f" (did you mean {by_lower[close[0]]}?)" if close else ""), None
+
+
+def _beside(key: str, path: Path, chain: tuple[tuple[str, Path], ...]) -> tuple[str, Path] | None:
+    """The object beside this one, in the enclosing object, whose type has the field
+    (`spec` for a Service's `ports` written under `metadata`), and its path."""
+    if not chain:
+        return None
+    outer, outer_path = chain[-1]
+    for name, walked in fields_of(outer).items():
+        if not walked or walked.startswith(("[]", "{}")) or outer_path + (name,) == path:
+            continue
+        if key in fields_of(_model(walked)):
+            return _model(walked), outer_path + (name,)
+    return None
 
 
 def _below(key: str, model: str, path: Path) -> tuple[str, str] | None:
@@ -218,7 +246,24 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     props = obj.props
     if isinstance(props.get(SOPS), Mapping) or is_unknown(props.get(SOPS)):
         props = {key: value for key, value in props.items() if key != SOPS}
-    for path, what in unknown_fields(props, model, ()):
+    found = list(_unknown_fields(props, model, ()))
+    moved: dict[tuple[Path, Path], list[Path]] = {}
+    for path, _, home, _ in found:
+        if home is not None:
+            moved.setdefault((path[:-1], home), []).append(path)
+    for path, what, home, owner in found:
+        together = moved.get((path[:-1], home), []) if home is not None else []
+        if len(together) > 1:
+            # Several fields of one object written in its neighbour (a Service's `ports`
+            # and `selector` under `metadata`, its `spec:` line missing): one cause.
+            if path == together[0]:
+                names = ", ".join(format_path(each) for each in together)
+                yield Violation(
+                    path,
+                    f"{names} are not fields of {owner}: they belong under {format_path(home)} (is the "
+                    f"`{home[-1]}:` line missing or misindented?); the API server drops them",
+                )
+            continue
         container = obj.container_at(path)
         if container is None:
             yield Violation(path, f"{format_path(path)} is {what}; {DROPPED}")

@@ -9,7 +9,8 @@ among the words: it is where a team rehearses production, replicas included.
 
 A pod whose image is `imagePullPolicy: Never` says the same: it runs only on a node
 where someone loaded the image by hand (`kind load`, `minikube image load`), a local
-cluster of one node (corpus35's SwasthyaSetu, held debatable).
+cluster of one node (corpus35's SwasthyaSetu, held debatable); so does an image
+pulled from the node's own `localhost` registry or tagged `local` (corpus42).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from policypack.images import split_image
 from policypack.model import Resource
 from policypack.patterns import lazy_compile
 from policypack.values import is_unknown
@@ -54,7 +56,8 @@ JUDGE_NON_PRODUCTION = {
     "description": (
         "Also judge workloads whose namespace (the whole name or its last word: `dev`, `aerie-dev`, `test`, "
         "`demo`, `sandbox`, `temp`, `local`, `poc`, `example`, ...) or `environment`/`env` label names a "
-        "non-production environment, or whose images are `imagePullPolicy: Never` (loaded onto a local node). "
+        "non-production environment, or whose images are `imagePullPolicy: Never` (loaded onto a local node), "
+        "come from the node's own `localhost` registry or are tagged `local`. "
         "Off by default: one replica there is the team's choice."
     ),
 }
@@ -98,13 +101,25 @@ def non_production(obj: Resource, namespace: Any) -> bool | None:
 
 
 def runs_local_images(obj: Resource) -> bool | None:
-    """Whether a container of the pod runs an image the kubelet never pulls
-    (`imagePullPolicy: Never`): one loaded onto a local node. None when a policy is
-    not known yet and none says Never."""
+    """Whether a container of the pod runs an image built for one machine: one the
+    kubelet never pulls (`imagePullPolicy: Never`: loaded onto a local node), one
+    pulled from the node's own `localhost` registry (kind's, k3d's or microk8s's
+    registry beside a development cluster), or one tagged `local` (corpus42's
+    `sprints-dashboard:local`, `localhost/epg-mirakc:latest`). None when a policy or
+    an image is not known yet and none says so."""
     undecided = False
     for container in obj.containers(init=False, ephemeral=False):
-        policy = container.get("imagePullPolicy")
-        if policy == "Never":
+        policy, image = container.get("imagePullPolicy"), container.get("image")
+        if policy == "Never" or (isinstance(image, str) and _local_image(image)):
             return True
-        undecided = undecided or is_unknown(policy)
+        undecided = undecided or is_unknown(policy) or is_unknown(image)
     return None if undecided else False
+
+
+def _local_image(image: str) -> bool:
+    name, tag, _ = split_image(image)
+    host = name.split("/", 1)[0] if "/" in name else ""
+    return host.split(":", 1)[0] in _LOCAL_HOSTS or tag == "local"
+
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from policypack.images import ARCH_SUFFIX, repository_name
 from policypack.model import Container, Resource
 from policypack.patterns import lazy_compile
 from policypack.rule import StackViolation, Violation
@@ -123,7 +124,10 @@ def flag_ports(container: Container) -> frozenset[int]:
 # starts (`bundle exec prometheus_exporter`, `/bin/node_exporter`): the ports it leaves
 # unnamed are a scraper's (corpus30's Ministry of Justice queue worker). A named port
 # is read by its name; a command line that starts more than one program (`&`, `;`) is
-# not an exporter's.
+# not an exporter's. An exporter's own image (`prom/node-exporter`,
+# `prom/blackbox-exporter`, `oliver006/redis_exporter`) run with no other program
+# makes every port the exporter's, named or not: corpus42's node-exporter and
+# blackbox-exporter name theirs `http`, which only a scraper reads.
 _EXPORTER_NAME = lazy_compile(r"(?:[a-z0-9]+-)*(?:metrics|exporter)")
 _EXPORTER_PROGRAM = lazy_compile(r"[A-Za-z0-9.]+[-_]exporter")
 _SHELL = frozenset({"sh", "bash", "ash", "dash", "/bin/sh", "/bin/bash", "/bin/ash", "/usr/bin/env"})
@@ -136,6 +140,16 @@ def exporter_ports(container: Container) -> frozenset[int] | None:
     name, words = container.get("name"), container.command_line()
     if is_unknown(name) or words is None:
         return None
+    image = container.get("image")
+    if is_unknown(image):
+        return None
+    exporter_image = isinstance(image, str) and _EXPORTER_PROGRAM.fullmatch(ARCH_SUFFIX.sub("", repository_name(image)))
+    if exporter_image and (container.get("command") is None or _runs_an_exporter(words)):
+        return frozenset(  # the exporter's image, run as it is: every port is the exporter's
+            port.get("containerPort")
+            for port in as_list(container.get("ports"))
+            if isinstance(port, Mapping) and isinstance(port.get("containerPort"), int)
+        )
     named = isinstance(name, str) and _EXPORTER_NAME.fullmatch(name) is not None
     if not named and not _runs_an_exporter(words):
         return frozenset()

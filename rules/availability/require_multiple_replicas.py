@@ -20,7 +20,8 @@ Notes:
     A workload whose namespace or `environment`/`env` label names a non-production
     environment (the whole name or its last word: `dev`, `aerie-dev`, `test`, `demo`,
     `sandbox`, `temp`, `local`, ...; not staging), or whose pod runs an image with
-    `imagePullPolicy: Never` (loaded by hand onto a local node), is not judged: one
+    `imagePullPolicy: Never` (loaded by hand onto a local node), from the node's own
+    `localhost` registry or tagged `local` (built for one machine), is not judged: one
     replica there is the team's choice (reviewers of four corpora held 8 of 9 such
     findings debatable). `judgeNonProduction: true` judges them too.
 

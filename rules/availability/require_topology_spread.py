@@ -67,6 +67,13 @@ Notes:
     a second container) are separate servers, not replicas of one store: not
     judged (corpus30), as `require-multiple-replicas` does not ask them for a
     second pod.
+    Pods whose image is `imagePullPolicy: Never` run only where someone loaded the
+    image by hand (`kind load`, `minikube image load`), and one from a `localhost`
+    registry or tagged `local` was built for one machine: a local cluster, where
+    there is no other node to spread to (corpus44's PatientInformationSystem, held
+    debatable). Unlike `require-multiple-replicas` and `pdb-missing`, a namespace
+    or label naming a dev or example environment does not exempt it: reviewers held
+    the spread of corpus33's Kylin proof of concept true.
 """
 
 from __future__ import annotations
@@ -80,6 +87,7 @@ from policypack.stack import CONTROLLER_POD_LABELS, NAMESPACE_OPTION, Stack, lab
 from policypack.values import UNKNOWN, as_list
 
 from ._claims import bound_to_node_local_volume
+from ._environment import runs_local_images
 from ._ports import one_pod_per_node
 from ._replicas import replicas
 from ._stores import runs_single_instance, runs_single_instance_store
@@ -162,6 +170,8 @@ def _unspread(stack: Stack, obj: Resource) -> Iterator[tuple[tuple, str]]:
     single = runs_single_instance(obj)
     if single is None or (single and runs_single_instance_store(obj) is not True):
         return  # each pod a separate instance of a program (Jupyter servers: corpus43), not replicas to spread
+    if runs_local_images(obj) is not False:
+        return  # an image loaded by hand onto a local node (or may be): nowhere else to spread to
     if obj.patched(*pod.path, "affinity") or obj.patched(*pod.path, "topologySpreadConstraints"):
         return  # an overlay's patch writes the spread this file lacks (corpus37's exlytics)
     labels = _own_labels(obj)
