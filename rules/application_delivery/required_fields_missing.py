@@ -65,7 +65,7 @@ from policypack.model import IN_TREE_VOLUME_SOURCES, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
 from policypack.values import Path, format_path, is_unknown
 
-from .unknown_fields import KINDS, fields_of, required_of, root_type, type_name
+from .unknown_fields import KINDS, fields_of, root_type, schema_walk, type_name
 
 #: The volume sources of a PersistentVolumeSpec (core/v1), in-tree and CSI.
 PERSISTENT_VOLUME_SOURCES = IN_TREE_VOLUME_SOURCES | {"csi", "local"}
@@ -76,7 +76,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         return  # its schema is its CRD's
     model = root_type(obj.api_version, obj.kind)
     if model is not None and isinstance(obj.props, Mapping):
-        for path, field, owner, value in missing_fields(obj.props, model, ()):
+        for path, field, owner, value in schema_walk(obj, model, "required-fields-missing").missing:
             if (owner, field) not in REPORTED_ELSEWHERE:
                 yield _missing(obj, path, field, owner, value)
     spec = obj.get("spec")
@@ -86,34 +86,6 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         yield from _service(spec)
     elif obj.kind == "PersistentVolume":
         yield from _persistent_volume(spec)
-
-
-def missing_fields(
-    value: Mapping[str, Any], model: str, path: Path
-) -> Iterator[tuple[Path, str, str, Mapping[str, Any]]]:
-    """(path, field, model, object) for each field that `value`, an object of `model` at `path`,
-    lacks though its definition requires it, and for those of the objects below. Objects
-    of another shape than their type's, or not known yet, are not walked."""
-    if any(isinstance(key, str) and key.startswith("$") for key in value):
-        return  # a strategic-merge patch's entry (`$patch: delete`): not an object of the type
-    for field in required_of(model):
-        if field not in value:
-            yield path, field, model, value
-    fields = fields_of(model)
-    for key, child in value.items():
-        walked = fields.get(key) if isinstance(key, str) else None
-        if not walked or child is None:
-            continue  # unknown (`unknown-fields`), a scalar or free-form value: nothing to walk
-        item = walked.lstrip("[]{}")
-        if walked.startswith("[]"):
-            entries = enumerate(child) if isinstance(child, list) else ()
-        elif walked.startswith("{}"):
-            entries = child.items() if isinstance(child, Mapping) else ()
-        else:
-            entries = [(None, child)]
-        for index, entry in entries:
-            if isinstance(entry, Mapping):
-                yield from missing_fields(entry, item, path + ((key,) if index is None else (key, index)))
 
 
 #: Required fields another rule reports with more to say: a workload's selector

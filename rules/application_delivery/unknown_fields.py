@@ -144,38 +144,86 @@ def unknown_fields(
     """(path, what the field is) for each key of `value`, an object of `model` at
     `path`, that its model lacks, and for those of the objects below; `chain` holds the
     enclosing objects' models and paths."""
-    for found, what, _, _ in _unknown_fields(value, model, path, chain):
+    walk = SchemaWalk()
+    walk.visit(value, model, path, chain, judge_required=False)
+    for found, what, _, _ in walk.unknown:
         yield found, what
 
 
-def _unknown_fields(
-    value: Mapping[str, Any], model: str, path: Path, chain: tuple[tuple[str, Path], ...] = ()
-) -> Iterator[tuple[Path, str, Path | None, str]]:
-    """As `unknown_fields`, with the path of the neighbouring object the field belongs
-    in, when that is the hint (else None), and the name of the type that lacks it."""
-    fields = fields_of(model)
-    here = (*chain, (model, path))
-    for key, child in value.items():
-        walked = fields.get(key) if isinstance(key, str) else None
-        if walked is None:
-            if not (isinstance(key, str) and _PATCH_DIRECTIVE.match(key)):
+class SchemaWalk:
+    """One walk of an object against its type's definitions, for both rules that read
+    them: the fields its types lack (`unknown`: path, what the field is, the path of
+    the neighbouring object it belongs in when that is the hint, the name of the type
+    that lacks it) and the required fields it lacks (`missing`: path of the object,
+    field, model, the object)."""
+
+    def __init__(self) -> None:
+        self.unknown: list[tuple[Path, str, Path | None, str]] = []
+        self.missing: list[tuple[Path, str, str, Mapping[str, Any]]] = []
+
+    def visit(
+        self,
+        value: Mapping[str, Any],
+        model: str,
+        path: Path,
+        chain: tuple[tuple[str, Path], ...] = (),
+        judge_required: bool = True,
+    ) -> None:
+        fields = fields_of(model)
+        here = (*chain, (model, path))
+        below: list[tuple[Mapping[str, Any], str, Path]] = []
+        for key, child in value.items():
+            walked = fields.get(key) if isinstance(key, str) else None
+            if walked is None:
+                if isinstance(key, str) and key.startswith("$"):
+                    # A strategic-merge patch's entry (`$patch: delete`): not an object
+                    # of the type, so nothing it lacks is required of it.
+                    judge_required = False
+                    if _PATCH_DIRECTIVE.match(key):
+                        continue
                 hint, home = _hint(key, model, path, chain)
-                yield path + (key,), f"not a field of {type_name(model)}{hint}", home, type_name(model)
-            continue
-        if not walked or child is None:
-            continue  # a scalar, a free-form value, a map of scalars: nothing to walk into
-        # Below, a value of another shape (or not known yet) is not walked either.
-        item = _model(walked)
-        if walked.startswith("[]"):
-            for index, entry in enumerate(child if isinstance(child, list) else []):
-                if isinstance(entry, Mapping):
-                    yield from _unknown_fields(entry, item, path + (key, index), here)
-        elif walked.startswith("{}"):
-            for name, entry in child.items() if isinstance(child, Mapping) else ():
-                if isinstance(entry, Mapping):
-                    yield from _unknown_fields(entry, item, path + (key, name), here)
-        elif isinstance(child, Mapping):
-            yield from _unknown_fields(child, item, path + (key,), here)
+                self.unknown.append((path + (key,), f"not a field of {type_name(model)}{hint}", home, type_name(model)))
+                continue
+            if not walked or child is None:
+                continue  # a scalar, a free-form value, a map of scalars: nothing to walk into
+            # Below, a value of another shape (or not known yet) is not walked either.
+            item = _model(walked)
+            if walked.startswith("[]"):
+                for index, entry in enumerate(child if isinstance(child, list) else []):
+                    if isinstance(entry, Mapping):
+                        below.append((entry, item, path + (key, index)))
+            elif walked.startswith("{}"):
+                for name, entry in child.items() if isinstance(child, Mapping) else ():
+                    if isinstance(entry, Mapping):
+                        below.append((entry, item, path + (key, name)))
+            elif isinstance(child, Mapping):
+                below.append((child, item, path + (key,)))
+        if judge_required:
+            self.missing.extend((path, field, model, value) for field in required_of(model) if field not in value)
+        for entry, item, at in below:
+            self.visit(entry, item, at, here, judge_required)
+
+
+# The last walk, shared by the two rules that read it while the engine judges one
+# object (unknown-fields, required-fields-missing): each takes a walk once, so an
+# object judged again (after `policypack fix` changed it in place) is walked again.
+_LAST: list[Any] = [None, None, set()]
+
+
+def schema_walk(obj: Resource, model: str, reader: str) -> SchemaWalk:
+    """The walk of `obj`'s fields against `model`, computed once for the rules that
+    read it (`reader` names the rule)."""
+    props, walk, readers = _LAST
+    if props is obj.props and reader not in readers:
+        readers.add(reader)
+        return walk
+    props = obj.props
+    if isinstance(props.get(SOPS), Mapping) or is_unknown(props.get(SOPS)):
+        props = {key: value for key, value in props.items() if key != SOPS}
+    walk = SchemaWalk()
+    walk.visit(props, model, ())
+    _LAST[:] = [obj.props, walk, {reader}]
+    return walk
 
 
 def _hint(key: Any, model: str, path: Path, chain: tuple[tuple[str, Path], ...]) -> tuple[str, Path | None]:
@@ -243,10 +291,7 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     model = root_type(obj.api_version, obj.kind)
     if model is None or not isinstance(obj.props, Mapping):
         return  # removed or unknown API versions are other rules' (no-removed-api-versions)
-    props = obj.props
-    if isinstance(props.get(SOPS), Mapping) or is_unknown(props.get(SOPS)):
-        props = {key: value for key, value in props.items() if key != SOPS}
-    found = list(_unknown_fields(props, model, ()))
+    found = schema_walk(obj, model, "unknown-fields").unknown
     moved: dict[tuple[Path, Path], list[Path]] = {}
     for path, _, home, _ in found:
         if home is not None:
