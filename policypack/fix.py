@@ -41,7 +41,7 @@ from policypack.loader import STDIN, STDIN_NAME, Document, InputError, expand_pa
 from policypack.model import Resource, is_kubernetes_manifest, manifest_objects, resource_from_manifest
 from policypack.patch import Change, apply_to_data
 from policypack.rule import PROFILES, Rule
-from policypack.values import UNKNOWN
+from policypack.values import holds_unknown
 
 MAX_PASSES = 5
 
@@ -78,7 +78,9 @@ def rule_changes(
         log.debug("the fix of %s failed on %s", rule.name, ObjectRef.of(resource).describe(), exc_info=True)
         return []
     changes = [
-        c for c in changes if c.path and _no_unknown(c.value) and not any(c.path[: len(p)] == p for p in kept_away)
+        c
+        for c in changes
+        if c.path and not holds_unknown(c.value) and not any(c.path[: len(p)] == p for p in kept_away)
     ]
     if rule.stack and rule.object_check is None:
         # The fix sees the object alone: of what it proposes, only what the set's
@@ -88,16 +90,6 @@ def rule_changes(
         found = [f.path for f in findings if not f.error and f.suppression is None]
         changes = [c for c in changes if any(c.path[: len(p)] == p for p in found)]
     return changes
-
-
-def _no_unknown(value: Any) -> bool:
-    if value is UNKNOWN:
-        return False
-    if isinstance(value, dict):
-        return all(_no_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_no_unknown(v) for v in value)
-    return True
 
 
 def is_fragment(resource: Resource) -> bool:

@@ -45,6 +45,23 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
 
 
+def holds_unknown(value: Any) -> bool:
+    """Whether a value not known yet (preview) is anywhere in `value`, at any depth
+    (walked without recursion: a value may be nested deeper than Python's stack, or
+    hold itself through a YAML alias)."""
+    pending, seen = [value], set()
+    while pending:
+        current = pending.pop()
+        if current is UNKNOWN:
+            return True
+        if isinstance(current, (Mapping, list)):
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            pending.extend(current.values() if isinstance(current, Mapping) else current)
+    return False
+
+
 def get(data: Any, *keys: Key) -> Any:
     """Walk `keys` into nested mappings and lists.
 

@@ -10,7 +10,7 @@ from typing import Any
 from policypack.model import POD_KINDS, Resource
 from policypack.patterns import lazy_compile
 from policypack.stack import Stack, label_selector_matches, map_selector_matches
-from policypack.values import UNKNOWN, as_list, get, is_unknown
+from policypack.values import UNKNOWN, as_list, get, holds_unknown
 
 from .availability._probes import scrape_ports
 
@@ -201,7 +201,7 @@ def serves(
         # running `sleep 10m`).
         if not view.pod_spec_paths:
             # Its pods are not written here (a Rollout's workloadRef), or not known yet.
-            return None if _holds_unknown(view.get("spec")) else True
+            return None if holds_unknown(view.get("spec")) else True
         if not isinstance(namespace, str) or stack.in_namespace(namespace, "Service"):
             return True
         if services_that_may_be_in(stack, namespace, unplaced) or any(
@@ -236,19 +236,6 @@ def serves(
     if verdict is False and any(selects(s, labels) is not False for s in stack.elsewhere(namespace, ("Service",), obj)):
         verdict = None  # a Service may land beside it (docs/sets.md, rule 5)
     return verdict
-
-
-def _holds_unknown(value: Any, depth: int = 0) -> bool:
-    """Whether a value not known yet (preview) is anywhere in `value`."""
-    if is_unknown(value):
-        return True
-    if depth > 12:
-        return False
-    if isinstance(value, Mapping):
-        return any(_holds_unknown(inner, depth + 1) for inner in value.values())
-    if isinstance(value, list):
-        return any(_holds_unknown(inner, depth + 1) for inner in value)
-    return False
 
 
 def unplaced_objects(stack: Stack) -> list[Resource]:

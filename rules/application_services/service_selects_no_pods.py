@@ -45,6 +45,8 @@ from policypack.values import UNKNOWN, is_unknown
 
 
 def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
+    # (workload, namespace, pod labels, floating), read once, when a Service needs them
+    placed_pods: list[tuple[Any, Any, Any, bool]] = []
     for service in stack.of_kind("Service"):
         selector = service.get("spec", "selector")
         kind = service.get("spec", "type")
@@ -64,7 +66,12 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             # the pods it was written for are in the set, in a namespace of their own
             # (corpus43: node-exporter's Service in kube-system, its DaemonSet in
             # monitoring): a Service reaches no pod of another namespace.
-            away = _matched_elsewhere(stack, service, selector, namespace)
+            if not placed_pods:
+                placed_pods = [
+                    (workload, stack.namespace_of(workload), stack.pod_labels(workload), stack.floating(workload))
+                    for workload in stack.of_kind(*POD_KINDS)
+                ]
+            away = _matched_elsewhere(placed_pods, selector, namespace)
             if away is not None:
                 message = (
                     f"Service selects no pods in namespace {namespace}: its selector matches the pods of "
@@ -74,15 +81,18 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 yield StackViolation(service, ("metadata", "namespace"), message)
 
 
-def _matched_elsewhere(stack: Stack, service: Any, selector: Mapping[str, Any], namespace: str) -> Any:
-    """The first workload that names another namespace and whose pods the selector
-    matches (their labels known), or None."""
+def _matched_elsewhere(
+    placed_pods: list[tuple[Any, Any, Any, bool]], selector: Mapping[str, Any], namespace: str
+) -> Any:
+    """The first workload that names another namespace (not floating) and whose pods
+    the selector matches, or None, also when a workload's namespace or pod labels are
+    not known yet (preview): it may be the one."""
     found = None
-    for workload in stack.of_kind(*POD_KINDS):
-        placed, matches = stack.namespace_of(workload), map_selector_matches(selector, stack.pod_labels(workload))
+    for workload, placed, labels, floating in placed_pods:
+        matches = map_selector_matches(selector, labels)
         if is_unknown(placed) or matches is None:
-            return None  # its namespace or pod labels are not known yet (preview): it may be the one
-        if found is None and matches and placed != namespace and not stack.floating(workload):
+            return None
+        if found is None and matches and placed != namespace and not floating:
             found = workload
     return found
 

@@ -721,24 +721,20 @@ def _hapi_on_embedded_database(container: Any) -> bool | None:
     return None if as_list(env_from) or as_list(mounts) else True
 
 
-def _thanos_compactor(container: Any) -> bool | None:
+def _thanos_compactor(container: Container) -> bool | None:
     """Whether a Thanos container runs the compactor (`thanos compact`), which must run
     alone against its bucket (Thanos' documentation; corpus43's prometheus-ha)."""
-    command, args = container.get("command"), container.get("args")
-    words = [*as_list(command), *as_list(args)]
-    if is_unknown(command) or is_unknown(args) or any(is_unknown(word) for word in words):
+    words = container.command_line()
+    if words is None:
         return None
     return "compact" in [part for word in words if isinstance(word, str) for part in word.split()]
 
 
-def _locust_master(container: Any) -> bool | None:
+def _locust_master(container: Container) -> bool | None:
     """Whether a Locust container is the master (`--master`): its workers register
     with the one master, so a second would split them (corpus43's load-test lab)."""
-    command, args = container.get("command"), container.get("args")
-    words = [*as_list(command), *as_list(args)]
-    if is_unknown(command) or is_unknown(args) or any(is_unknown(word) for word in words):
-        return None
-    return "--master" in words
+    words = container.command_line()
+    return None if words is None else "--master" in words
 
 
 def _runs_a_client(container: Any) -> bool | None:

@@ -23,7 +23,8 @@ How to fix:
 Notes:
     Workloads of a namespace or an `environment` label that names a dev, test or
     demo environment, or whose images are `imagePullPolicy: Never` (loaded onto one
-    local node), from a `localhost` registry or tagged `local`, are not judged unless `judgeNonProduction` is set: as for
+    local node), from a `localhost` registry or tagged `local`, are not judged
+    unless `judgeNonProduction` is set: as for
     `require-multiple-replicas`, availability there is the team's choice
     (corpus44's reviewers held such findings debatable).
     Budgets that allow no disruption at all are pdb-allows-no-disruption's business.
