@@ -50,19 +50,26 @@ class Fragments:
 
     def why_fragment(self, file: str, manifest: Mapping[str, Any]) -> str | None:
         """Why this object is a fragment and not a deployable object, or None."""
+        named = self.patch_of(file)
+        if named is not None:
+            return f"a patch named in {named}, not a whole object (lint `kubectl kustomize` output instead)"
+        return partial_reason(manifest)
+
+    def patch_of(self, file: str) -> str | None:
+        """The kustomization that names this file as a patch (relative to the file's
+        directory), or None."""
         if file != STDIN_NAME:
             path = os.path.abspath(file)
             directory = os.path.dirname(path)
             for _ in range(_LEVELS_UP + 1):
                 kustomization = self._patch_files(directory).get(path)
                 if kustomization is not None:
-                    named = os.path.relpath(os.path.join(directory, kustomization), os.path.dirname(path))
-                    return f"a patch named in {named}, not a whole object (lint `kubectl kustomize` output instead)"
+                    return os.path.relpath(os.path.join(directory, kustomization), os.path.dirname(path))
                 parent = os.path.dirname(directory)
                 if parent == directory:
                     break
                 directory = parent
-        return partial_reason(manifest)
+        return None
 
     def _patch_files(self, directory: str) -> dict[str, str]:
         found = self._patches.get(directory)
@@ -130,6 +137,32 @@ def partial_reason(manifest: Mapping[str, Any]) -> str | None:
             label = f'container "{name}"' if isinstance(name, str) else "a container"
             return f"a partial object ({label} has no image): a patch or fragment, not a deployable object"
     return None
+
+
+def imageless_workload(manifest: Mapping[str, Any]) -> bool:
+    """Whether a workload is whole but for its images: a selector, pod labels and
+    containers, of which some name no image, which a deploy pipeline fills in
+    (corpus45's Ministry of Justice Deployment, `kubectl set image` after apply). It
+    is not judged, but its pods are real: a Service that selects them selects pods."""
+    path = builtin_pod_spec_path(manifest.get("apiVersion"), manifest.get("kind"))
+    if path is None or len(path) < 2:
+        return False  # a bare Pod: no selector to speak of, and nothing else to stand for
+    template = get(manifest, *path[:-1])
+    spec = get(manifest, *path)
+    if not isinstance(template, Mapping) or not isinstance(spec, Mapping):
+        return False
+    labels = get(template, "metadata", "labels")
+    containers = spec.get("containers")
+    return (
+        isinstance(labels, Mapping)
+        and bool(labels)
+        and isinstance(get(manifest, "spec", "selector"), Mapping)
+        and isinstance(containers, list)
+        and bool(containers)
+        and all(isinstance(entry, Mapping) and isinstance(entry.get("name"), str) for entry in containers)
+        and any("image" not in entry for entry in containers)
+        and not any(isinstance(key, str) and key.startswith("$") for key in manifest)
+    )
 
 
 def _holds_containers(value: Any, depth: int = 0) -> bool:

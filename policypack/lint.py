@@ -29,7 +29,7 @@ from policypack.builds import BUILD_FILES, Builds
 from policypack.checks import LintWarning, annotation_warnings
 from policypack.common_labels import overwritten, with_added_labels
 from policypack.engine import ANNOTATION_PREFIX, Engine, Finding, Location, ObjectRef
-from policypack.fragments import KUSTOMIZATION_FILES, Fragments
+from policypack.fragments import KUSTOMIZATION_FILES, Fragments, imageless_workload
 from policypack.generators import generated
 from policypack.images import ARCH_SUFFIX, repository_name
 from policypack.loader import (
@@ -539,6 +539,8 @@ def lint_document(document: Document, engine: Engine, result: LintResult) -> Non
         if why is not None:
             line, _ = document.locate(base)
             result.notes.append(Note(document.file, f"skipped {manifest['kind']}: {why}", line))
+            if result.fragments.patch_of(document.file) is None and imageless_workload(manifest):
+                _stand_in_as(document, manifest, engine, result)  # its pods are real, its images filled in later
             continue
         name = get(manifest, "metadata", "name")
         deleter = result.builds.deleted(document.file, manifest.get("kind"), name) if result.builds else None
@@ -626,9 +628,14 @@ def _stand_in(document: Document, data: Mapping[str, Any], engine: Engine, resul
     unknown content left every selector of the namespace undecided and lost a true
     finding there). Its own findings are not reported (`Resource.stand_in`)."""
     served = served_api_version(data["kind"])
-    if served is None:
-        return
-    resource = _as_deployed(document.file, {**data, "apiVersion": served}, result)
+    if served is not None:
+        _stand_in_as(document, {**data, "apiVersion": served}, engine, result)
+
+
+def _stand_in_as(document: Document, data: Mapping[str, Any], engine: Engine, result: LintResult) -> None:
+    """Put an object the run does not judge into the set, for the other objects'
+    verdicts only (`Resource.stand_in`)."""
+    resource = _as_deployed(document.file, data, result)
     resource.stand_in = True
     resource.source = document.file
     resource.cluster = set_key(document.file, result.sets)

@@ -177,3 +177,29 @@ def test_unrendered_templates_are_not_objects(tmp_path: Path) -> None:
     assert [n.message for n in result.notes] == [
         "skipped Pod: an unrendered template (metadata.name is 'vttablet-{{uid}}'): render it first"
     ]
+
+
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+spec:
+  selector: {{app: {app}}}
+  ports: [{{port: 80, targetPort: 8080}}]
+"""
+
+
+def test_a_workload_whose_image_a_pipeline_fills_in_still_has_pods(tmp_path: Path) -> None:
+    # corpus45's Ministry of Justice production folder: the Deployment names no image
+    # (the deploy pipeline sets it), so it is skipped, not judged; but its pods are
+    # real, and the Service selecting them was told it selected none. A Service whose
+    # selector matches no workload at all beside it is still reported.
+    (tmp_path / "deployment.yaml").write_text(WHOLE.replace("          image: registry.example.com/web:1.0.0\n", ""))
+    (tmp_path / "service.yaml").write_text(SERVICE.format(name="web", app="web"))
+    (tmp_path / "orphan.yaml").write_text(SERVICE.format(name="orphan", app="gone"))
+    result = lint(tmp_path)
+    assert any('container "web" has no image' in note.message for note in result.notes)
+    selecting = [f for f in result.findings if f.rule == "service-selects-no-pods"]
+    assert [Path(f.location.file).name for f in selecting] == ["orphan.yaml"]
+    assert not [f for f in result.findings if Path(f.location.file).name == "deployment.yaml"]
