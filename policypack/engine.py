@@ -169,7 +169,7 @@ class Engine:
             for rule in rules:
                 settings = self.config.for_rule(rule)
                 raw = run_rule(rule, target, settings.options, settings.enforcement, ref)
-                if target.patched_paths:
+                if target.patched_paths and not rule.reads_overlays:
                     raw = [f for f in raw if f.error or not overlay_writes(target, f.path)]
                 if annotated or settings.options.get("exemptions"):
                     raw = [settle(f, rule, target, settings.options, self.today) for f in raw]
@@ -289,7 +289,12 @@ def stack_findings(
         if resource is not None and resource.stand_in:
             continue  # a refused object's stand-in: context for the others, never judged
         if resource is not None:
-            if resource.patched_paths and not finding.error and overlay_writes(resource, finding.path):
+            if (
+                resource.patched_paths
+                and not rule.reads_overlays
+                and not finding.error
+                and overlay_writes(resource, finding.path)
+            ):
                 continue  # as deployed, the field is the overlay's (see overlay_writes)
             finding = settle(finding, rule, resource, options, today)
             if place is not None:

@@ -414,6 +414,14 @@ class Resource:
     # is its one finding.
     stand_in: bool = False
 
+    def deployed_value(self, *path: Any) -> Any:
+        """The field's value as deployed: offline, the value a kustomize patch of the
+        run writes there when every overlay writes the same one (UNKNOWN when they
+        differ or the patch replaces what holds it), else the value written here."""
+        if self.patched(*path):
+            return self.patched_values.get(tuple(path), UNKNOWN)
+        return self.get(*path)
+
     def patched(self, *path: Any) -> bool:
         """Whether a patch of the run writes this field, or inside it, or replaces a
         field that holds it: then the value written here may not be the one deployed.

@@ -189,6 +189,11 @@ class Rule:
     # is not the root cause (a hostPath volume's path: corpus28's mage Pod, written
     # twice with two placeholder paths).
     copies_fold_by_field: bool = False
+    # Offline, a finding on a field a kustomize patch of the run writes is dropped: as
+    # deployed, the field is the overlay's (engine.overlay_writes). A rule that reads
+    # such fields as deployed (`Resource.deployed_value`) judges the overlay's value,
+    # and keeps its findings there.
+    reads_overlays: bool = False
     # How to fix what the check finds (policypack/patch.py): one fix for both modes. A
     # stack rule's fix is offline only (`policypack fix`): Pulumi remediates each
     # resource before the stack is known.

@@ -1209,3 +1209,43 @@ def test_common_labels_that_rewrite_every_selector_are_one_finding(tmp_path: Pat
     assert len(found) == 1, [f.message for f in found]
     assert "(the kustomization's commonLabels write app=shop into every selector; also on Service" in found[0].message
     assert len(found[0].folded) == 2
+
+
+CRONJOB = """\
+    apiVersion: batch/v1
+    kind: CronJob
+    metadata: {{name: backup, namespace: kube-system}}
+    spec:
+      schedule: "{schedule}"
+      jobTemplate:
+        spec:
+          template:
+            spec:
+              restartPolicy: OnFailure
+              containers:
+                - {{name: backup, image: "registry.example.com/backup:1.2.0"}}
+    """
+
+
+def test_a_rule_that_reads_overlays_judges_the_value_a_patch_writes(tmp_path: Path) -> None:
+    # corpus45's etcd backup: the base's `* * 2 * *` is patched to `* * 1 * *` by an
+    # inline patch of the kustomization; both run a backup every minute of a day, and
+    # the finding was dropped because the overlay writes the field.
+    def kustomized(written: str, patched: str) -> Path:
+        root = tmp_path / written.replace(" ", "_").replace("*", "x")
+        patch = f"apiVersion: batch/v1\\nkind: CronJob\\nmetadata: {{name: backup}}\\nspec: {{schedule: '{patched}'}}"
+        write(
+            root,
+            {
+                "cronjob.yaml": CRONJOB.format(schedule=written),
+                "kustomization.yaml": f'resources: [cronjob.yaml]\npatches:\n  - patch: "{patch}"\n',
+            },
+        )
+        return root
+
+    assert rule_findings(kustomized("0 3 2 * *", "* * 1 * *"), "cronjob-minute-wildcard") == [
+        'schedule "* * 1 * *" (as a kustomize patch of the run writes it) starts a Job every minute of the whole '
+        'day on the days it names, 1440 a day; to run once on each, give the minute and hour ("0 0 1 * *")'
+    ]
+    # Near-miss: the patch gives the minute the base lacks.
+    assert rule_findings(kustomized("* * 2 * *", "0 0 1 * *"), "cronjob-minute-wildcard") == []

@@ -25,7 +25,10 @@ Notes:
     (`* 9-17 * * 1-5`) is taken as meant and not judged; so are other minute steps
     (`*/5 3 * * *`). Macros (`@daily`), a time zone prefix
     (`CRON_TZ=Europe/Paris`), and schedules a template fills (`${SCHEDULE}`) are read
-    or skipped as such; a value unknown during preview fires nothing.
+    or skipped as such; a value unknown during preview fires nothing. Offline, a
+    schedule a kustomize patch of the run writes is judged as the patch writes it
+    (at the line of the schedule it replaces), and not at all when overlays write
+    different ones.
 """
 
 from __future__ import annotations
@@ -63,9 +66,14 @@ def named_hours(field: str) -> list[int] | None:
 def check(cronjob: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if cronjob.is_custom_resource:
         return
-    schedule = cronjob.get("spec", "schedule")
+    # Offline, the schedule a kustomize patch of the run writes is the one deployed
+    # (corpus45's etcd backup: `* * 2 * *` patched to `* * 1 * *`, both every minute).
+    schedule = cronjob.deployed_value("spec", "schedule")
     if not isinstance(schedule, str) or is_template_text(schedule):
         return
+    said = f'schedule "{schedule.strip()}"'
+    if cronjob.patched("spec", "schedule"):
+        said += " (as a kustomize patch of the run writes it)"
     fields = _TIME_ZONE.sub("", schedule.strip()).split()
     if len(fields) != 5 or fields[0] not in _EVERY_MINUTE:
         return
@@ -76,7 +84,7 @@ def check(cronjob: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         once = " ".join(["0", "0", *fields[2:]])
         yield Violation(
             ("spec", "schedule"),
-            f'schedule "{schedule.strip()}" starts a Job every minute of the whole day on the days it names, '
+            f"{said} starts a Job every minute of the whole day on the days it names, "
             f'1440 a day; to run once on each, give the minute and hour ("{once}")',
         )
         return
@@ -86,7 +94,7 @@ def check(cronjob: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     minute_zero = " ".join(["0", *fields[1:]])
     yield Violation(
         ("spec", "schedule"),
-        f'schedule "{schedule.strip()}" starts a Job every minute of the hours it names ({shown}), '
+        f"{said} starts a Job every minute of the hours it names ({shown}), "
         f'{60 * len(hours)} a day; to run once at each, give the minute ("{minute_zero}")',
     )
 
@@ -100,4 +108,5 @@ RULE = Rule(
     kinds={"CronJob"},
     check=check,
     profiles=("correctness",),
+    reads_overlays=True,
 )

@@ -12,11 +12,8 @@ def replicas(obj: Resource) -> int | Any | None:
     """The number of replicas asked for: the value, 1 when the field is missing (the
     Kubernetes default), UNKNOWN during preview, None when it is not a number.
     Offline, a count a kustomize patch of the run writes is the patch's."""
-    value = obj.get("spec", "replicas")
-    if obj.patched("spec", "replicas"):
-        # Offline: an overlay's patch (or kustomize's `replicas:`) sets the count as
-        # deployed; its value when every overlay writes the same one, else not known.
-        value = obj.patched_values.get(("spec", "replicas"), UNKNOWN)
+    # Offline, an overlay's patch (or kustomize's `replicas:`) sets the count as deployed.
+    value = obj.deployed_value("spec", "replicas")
     if value is UNKNOWN:
         return UNKNOWN
     if value is None:

@@ -254,13 +254,20 @@ def _some_run_enough(stack: Stack, namespace: Any, minimum: int, autoscalers: Au
     scaled by an autoscaler: then the team sizes workloads one by one, and each
     single replica is a finding of its own. So may one whose count is not known (an
     overlay's `replicas:` sets it, or a preview): the cause would state what the set
-    does not show (corpus43's Locust workers, 32 by the kustomization)."""
+    does not show (corpus43's Locust workers, 32 by the kustomization). So does a
+    custom resource whose operator runs `spec.replicas` pods (corpus45's Prometheus
+    at 2 and Alertmanager at 3 beside a single Grafana)."""
     for other in stack.in_namespace(namespace, *WORKLOADS, "Rollout"):
         count = replicas(other)
         if (isinstance(count, int) and count >= minimum) or is_unknown(count):
             return True
         if autoscalers.scale(stack, other) is True:
             return True
+    for other in stack.resources:
+        if other.is_custom_resource and stack.namespace_of(other) == namespace:
+            count = other.get("spec", "replicas")
+            if is_unknown(count) or (isinstance(count, int) and not isinstance(count, bool) and count >= minimum):
+                return True
     return False
 
 
