@@ -16,6 +16,7 @@ when no volume that outlives the pod is mounted at its data directory, or above 
 | `cassandra` | `/var/lib/cassandra` |
 | `couchdb` | `/opt/couchdb/data` |
 | `mssql/server`, `mssql-server-linux` | `/var/opt/mssql` |
+| `redis`, `valkey` (with `--appendonly yes` or `--save ...` on the command line) | `/data` (or `--dir`) |
 
 A volume outlives the pod when it is a PersistentVolumeClaim (a StatefulSet's
 `volumeClaimTemplates` included), a `hostPath`, or a network or cloud disk; an
@@ -56,8 +57,11 @@ Notes:
     variable that names a data directory (Neo4j's, InfluxDB's), a volume the pod
     does not define, and a CSI volume (persistent or not, depending on the driver).
     Offline, a container whose volumes, mounts or environment a kustomize
-    patch of the run writes is not judged. Redis, Valkey and Memcached are not
-    judged: they are caches as often as stores.
+    patch of the run writes is not judged. Memcached is not judged, nor are Redis
+    and Valkey unless their command line turns persistence on (`--appendonly yes`,
+    `--save 60 1`) without a configuration file: then their data directory is
+    `/data` (or `--dir`), and an append-only file in the container's layer is lost
+    with the pod like any database's (corpus45's Celery broker).
 """
 
 from __future__ import annotations
@@ -118,6 +122,10 @@ _DATABASES: tuple[tuple[Pattern, str, tuple[str, ...], str | None, str | None], 
     ),
     (lazy_compile(r"(?:.*/)?cassandra"), "Cassandra", ("/var/lib/cassandra",), None, None),
     (lazy_compile(r"(?:.*/)?couchdb"), "CouchDB", ("/opt/couchdb/data",), None, None),
+    # Redis and Valkey are judged only when their command line asks them to persist
+    # (`_persists`): they are caches as often as stores.
+    (lazy_compile(r"(?:.*/)?(?:redis|redis/redis-stack-server)"), "Redis", ("/data",), None, "--dir"),
+    (lazy_compile(r"(?:.*/)?valkey(?:/valkey)?"), "Valkey", ("/data",), None, "--dir"),
     (
         lazy_compile(r"(?:.*/)?(?:mssql/server|mssql-server-linux|mssql-server)"),
         "SQL Server",
@@ -225,6 +233,8 @@ def database_program(container: Container) -> tuple[str, tuple[str, ...]] | None
             continue
         if not _runs_server(container):
             return None  # a client's command line, a script, or one not known yet
+        if program in ("Redis", "Valkey") and not _persists(container):
+            return None  # a cache, or persistence set where the rule cannot read it
         if not directories:  # Bitnami's
             name = repository.rpartition("/")[2]
             program, directories = _BITNAMI_PROGRAMS[name], (f"/bitnami/{name}",)
@@ -251,6 +261,8 @@ _SERVERS = frozenset(
         "cassandra",
         "couchdb",
         "sqlservr",
+        "redis-server",
+        "valkey-server",
     }
 )
 _WRAPPERS = frozenset({"tini", "dumb-init", "gosu", "su-exec", "--"})
@@ -275,6 +287,27 @@ def _runs_server(container: Container) -> bool:
         if name in _WRAPPERS or (word.startswith("-") and name != "--"):
             continue
         return name in _SERVERS
+    return False
+
+
+def _persists(container: Container) -> bool:
+    """Whether a Redis or Valkey server's command line turns persistence on
+    (`--appendonly yes`, `--save 60 1`), reading no configuration file that may set
+    it otherwise (corpus45's oluto: a Celery broker with `--appendonly yes` and no
+    volume). A command line not known yet, or a shell's, is not read."""
+    words = container.command_line()
+    if words is None or not all(isinstance(word, str) for word in words):
+        return False
+    flat = [part for word in words for part in word.split()]
+    for index, word in enumerate(flat):
+        if index > 0 and not word.startswith("-") and word.endswith(".conf"):
+            return False  # a configuration file, which may set persistence and where it goes
+    for index, word in enumerate(flat[:-1]):
+        value = flat[index + 1].strip("\"'")
+        if word == "--appendonly" and value.lower() == "yes":
+            return True
+        if word == "--save" and value not in ("", '""', "''") and value[:1].isdigit():
+            return True
     return False
 
 
