@@ -426,6 +426,16 @@ def judge(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     if hosts and all(isinstance(host, str) and host and private_host(host) for host in known):
         return  # a home lab's LAN names (or not known yet): no public CA certifies them
     if not entries:
+        allow_http = annotations.get("kubernetes.io/ingress.allow-http")
+        if isinstance(allow_http, str) and allow_http.strip().lower() == "false":
+            # GKE's load balancer without HTTP and without a certificate: it serves nothing
+            # (corpus45's notebortt, whose message said "plain HTTP").
+            yield Violation(
+                ("spec", "tls"),
+                "Ingress has no tls section nor a managed certificate, and turns plain HTTP off "
+                '(kubernetes.io/ingress.allow-http: "false"): its hosts are served on no frontend at all',
+            )
+            return
         yield Violation(("spec", "tls"), "Ingress has no tls section: its hosts are served over plain HTTP")
         return
     tls_hosts: list[str] = []
