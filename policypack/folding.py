@@ -127,7 +127,11 @@ def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> b
     if scope == "entry":
         entry = _entry(primary)
         return entry is not None and entry == _entry(consequence)
-    if scope in ("node-agent", "node-agent-writes") and resource.kind != "DaemonSet":
+    if (
+        scope in ("node-agent", "node-agent-writes")
+        and resource.kind != "DaemonSet"
+        and not _on_control_plane(resource)
+    ):
         return False
     if scope == "node-agent-writes" and not _writes_host_paths(resource):
         return False
@@ -135,6 +139,35 @@ def meets(scope: str, resource: Resource, primary: Path, consequence: Path) -> b
         if scope == "host-network" and primary[-1:] != ("hostNetwork",):
             return False  # (hostPID, hostIPC: no port follows from them)
         return any(primary[: len(pod)] == pod and consequence[: len(pod)] == pod for pod in resource.pod_spec_paths)
+    return False
+
+
+#: The labels that mark control-plane nodes (kubeadm's, and its older `master`).
+CONTROL_PLANE_LABELS = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
+
+
+def _on_control_plane(resource: Resource) -> bool:
+    """Whether the pod must run on control-plane nodes (a `nodeSelector` or a required
+    node affinity on their role label): a task of those nodes, like an etcd backup
+    that reads the node's certificates and reaches etcd on the node's network
+    (corpus45's fury etcd-backup CronJob), whose host access is one decision as a
+    node agent's is."""
+    pod = resource.pod_spec
+    if pod is None:
+        return False
+    selector = pod.get("nodeSelector")
+    if isinstance(selector, Mapping) and any(label in selector for label in CONTROL_PLANE_LABELS):
+        return True
+    terms = pod.get("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
+    for term in terms if isinstance(terms, list) else []:
+        expressions = term.get("matchExpressions") if isinstance(term, Mapping) else None
+        for expression in expressions if isinstance(expressions, list) else []:
+            if (
+                isinstance(expression, Mapping)
+                and expression.get("key") in CONTROL_PLANE_LABELS
+                and expression.get("operator") in ("Exists", "In")
+            ):
+                return True
     return False
 
 

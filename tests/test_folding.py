@@ -858,3 +858,42 @@ def test_an_unmasked_proc_of_a_privileged_container_folds_into_it() -> None:
     assert "pss-proc-mount" not in found
     (privileged,) = found["pss-privileged"]
     assert "pss-proc-mount" in [f.rule for f in privileged.folded]
+
+
+CONTROL_PLANE_TASK = textwrap.dedent(
+    """\
+    apiVersion: batch/v1
+    kind: CronJob
+    metadata: {name: etcd-backup, namespace: kube-system}
+    spec:
+      schedule: "0 2 * * *"
+      jobTemplate:
+        spec:
+          template:
+            spec:
+              hostNetwork: true
+              restartPolicy: OnFailure
+              nodeSelector: {node-role.kubernetes.io/control-plane: ""}
+              tolerations: [{key: node-role.kubernetes.io/control-plane, effect: NoSchedule}]
+              containers:
+                - name: backup
+                  image: registry.example/etcd-backup:3.5.19
+                  volumeMounts: [{name: certs, mountPath: /etc/etcd/pki, readOnly: true}]
+              volumes:
+                - {name: certs, hostPath: {path: /etc/etcd/pki}}
+    """
+)
+
+
+def test_a_control_plane_task_s_host_access_is_one_finding() -> None:
+    # corpus45's fury etcd backup: a CronJob pinned to control-plane nodes reads etcd's
+    # certificates from the node and reaches etcd on the node's network: one decision,
+    # as a node agent's, reported once (reviewers held the two findings one cause).
+    found = by_rule(lint(CONTROL_PLANE_TASK))
+    assert "pss-host-namespaces" not in found
+    (volumes,) = found["pss-host-path-volumes"]
+    assert "pss-host-namespaces" in [f.rule for f in volumes.folded]
+    # Near miss: the same pod on any node is two changes to make.
+    unpinned = CONTROL_PLANE_TASK.replace('nodeSelector: {node-role.kubernetes.io/control-plane: ""}', "")
+    anywhere = by_rule(lint(unpinned))
+    assert len(anywhere["pss-host-namespaces"]) == 1 and len(anywhere["pss-host-path-volumes"]) == 1
