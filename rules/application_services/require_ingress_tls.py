@@ -58,7 +58,14 @@ Notes:
     `ingress.kubernetes.io/ssl-redirect: "true"`: it redirects HTTP to its TLS
     entrypoint, whose certificate is in Traefik's configuration (moov-io's payment
     services in corpus18). The same annotation on another controller's Ingress
-    (ingress-nginx redirects only hosts that have TLS) changes nothing. TLS
+    (ingress-nginx redirects only hosts that have TLS) changes nothing. Nor does a
+    Traefik router answer plain HTTP with more than a redirect when a middleware it
+    runs (`traefik.ingress.kubernetes.io/router.middlewares`) redirects to HTTPS: a
+    Traefik `Middleware` of the set with `redirectScheme.scheme: https`, or one the
+    set does not hold whose name says `redirect` (corpus46's `http-to-https-redirect`
+    beside the HTTPS twin of the Ingress). An Ingress whose hosts have no paths and
+    no default backend, with external-dns annotations, routes nothing: it publishes
+    a name (corpus46's Argo Workflows, served by a Traefik IngressRoute). TLS
     terminated elsewhere in front of the controller is mostly invisible in the
     Ingress: suppress the rule on such an Ingress with the reason. One sign of it is
     read: ingress-nginx's `nginx.ingress.kubernetes.io/force-ssl-redirect: "true"`,
@@ -284,11 +291,47 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         found = list(judge(ingress, options))
         if found and discovery is not None and _discovers_for(ingress, discovery):
             continue  # the AWS load balancer serves its hosts with certificates found by name
+        if found and _traefik_middleware_redirects(stack, ingress):
+            continue  # its Traefik router only redirects plain HTTP to HTTPS
         for violation in found:
             yield StackViolation(ingress, violation.path, violation.message)
     for route in stack.of_kind("Route"):
         for violation in judge_route(route):
             yield StackViolation(route, violation.path, violation.message)
+
+
+ROUTER_MIDDLEWARES = "traefik.ingress.kubernetes.io/router.middlewares"
+_EXTERNAL_DNS = "external-dns.alpha.kubernetes.io/"
+
+
+def _traefik_middleware_redirects(stack: Stack, ingress: Resource) -> bool:
+    """Whether a Traefik Middleware the Ingress's router runs redirects to HTTPS: one
+    of the set (`<namespace>-<name>@kubernetescrd`) with `redirectScheme.scheme:
+    https`, or one the set does not hold whose name says it redirects (corpus46's
+    `default-http-to-https-redirect@kubernetescrd`, an Ingress on the `web`
+    entrypoint beside its HTTPS twin): then plain HTTP only meets a redirect. A value
+    not known yet may be one."""
+    value = ingress.annotations.get(ROUTER_MIDDLEWARES)
+    if is_unknown(value):
+        return True
+    if not isinstance(value, str):
+        return False
+    middlewares = {
+        f"{stack.namespace_of(middleware)}-{middleware.name}": middleware
+        for middleware in stack.of_kind("Middleware")
+        if isinstance(middleware.api_version, str) and middleware.api_version.startswith("traefik.")
+    }
+    for reference in value.split(","):
+        name = reference.strip().split("@", 1)[0]
+        middleware = middlewares.get(name)
+        if middleware is None:
+            if "redirect" in name.lower():
+                return True  # defined elsewhere (another folder, the cluster's Traefik): its name says it
+            continue
+        scheme = middleware.get("spec", "redirectScheme", "scheme")
+        if is_unknown(scheme) or (isinstance(scheme, str) and scheme.lower() == "https"):
+            return True
+    return False
 
 
 def judge_route(route: Resource) -> Iterator[Violation]:
@@ -421,6 +464,15 @@ def judge(ingress: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     rules = ingress.get("spec", "rules")
     if rules is UNKNOWN:
         return  # its hosts may all be LAN names
+    if (
+        any(isinstance(key, str) and key.startswith(_EXTERNAL_DNS) for key in annotations)
+        and ingress.get("spec", "defaultBackend") is None
+        and all(isinstance(rule, Mapping) and rule.get("http") is None for rule in as_list(rules))
+    ):
+        # Hosts with no paths and no default backend, for external-dns to publish: the
+        # Ingress routes nothing (corpus46's Argo Workflows, served by a Traefik
+        # IngressRoute on its TLS entrypoint).
+        return
     hosts = [rule.get("host") if isinstance(rule, Mapping) else rule for rule in as_list(rules)]
     known = [host for host in hosts if not is_unknown(host)]
     if hosts and all(isinstance(host, str) and host and private_host(host) for host in known):
@@ -466,7 +518,7 @@ RULE = Rule(
     severity=Severity.MEDIUM,
     enforcement=Enforcement.MANDATORY,
     area="application-services",
-    kinds={"Ingress", "Route", *POD_KINDS},
+    kinds={"Ingress", "Route", "Middleware", *POD_KINDS},
     check=check,
     stack=True,
     options={},

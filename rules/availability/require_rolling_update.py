@@ -45,8 +45,10 @@ Notes:
     Nor is `Recreate` on a Deployment that serves nothing the set shows (no
     Service selects its pods and no container declares a port: a load generator, a
     queue worker; where the set holds Services of its namespace, a port none of them
-    targets does not count, as corpus26's Celery worker declares one): stopping it
-    before its successor starts is no outage.
+    targets does not count, as corpus26's Celery worker declares one; nor does a
+    port for scrapers or probes, named so or the pod's `prometheus.io/port`, as
+    corpus46's Kafka-to-Elasticsearch indexer declares): stopping it before its
+    successor starts is no outage.
     Nor is `Recreate` on replicas that all mount one claim the set defines as
     ReadWriteOnce (`no-replicas-on-exclusive-claim` reports that cause), or one the
     set does not show, whose access mode may be the same.
@@ -138,7 +140,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                 shown = bool(stack.in_namespace(namespace, "Service")) or any(r.kind == "Service" for r in unplaced)
             else:  # its namespace is not known yet: any Service of the set may be beside it
                 shown = bool(stack.of_kind("Service"))
-            if serves(stack, obj, obj, unplaced, services_only=shown) is not True:
+            if serves(stack, obj, obj, unplaced, traffic_only=True, services_only=shown) is not True:
                 continue  # a load generator, a worker: nothing routes to it, so no outage (or not known yet)
         if obj.kind == "StatefulSet":
             count = replicas(obj)

@@ -29,6 +29,10 @@ Notes:
     containers, as Pod Security admission words it. A privileged container keeps its
     own finding, which folds into `pss-privileged`'s.
 
+    A pod that still sets seccomp by the annotations of Kubernetes before 1.19
+    (`seccomp.security.alpha.kubernetes.io/pod`) is judged by its fields, as
+    admission judges it; the message says the annotation is ignored (kubelets stopped
+    reading it in 1.25).
     A pod that runs only on Windows nodes (by `nodeSelector` or node affinity) but
     does not set `spec.os.name: windows` is judged as admission judges it, as a Linux
     pod; with `require-windows-pod-os` enabled its finding folds into that rule's,
@@ -48,6 +52,7 @@ from policypack.values import UNKNOWN
 from .._fixes import value_at, writable
 from .._pod_level import named
 from . import _pss
+from .pss_seccomp_baseline import CONTAINER_ANNOTATION_PREFIX, POD_ANNOTATION
 
 
 def _privileged(container: Container) -> bool:
@@ -97,8 +102,24 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
         where = lacking[0].path if one else pod.path
         yield Violation(
             where + ("securityContext", "seccompProfile", "type"),
-            f'pod or {named(lacking)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"',
+            f'pod or {named(lacking)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"'
+            + _legacy_annotation_note(obj),
         )
+
+
+def _legacy_annotation_note(obj: Resource) -> str:
+    """What the message adds when the pod sets seccomp by its old annotations, which
+    the kubelet no longer reads from Kubernetes 1.25 (corpus46's fluentd DaemonSet:
+    a reader took the finding for a mistake)."""
+    annotations, _ = _pss.pod_annotations(obj)
+    legacy = [
+        key
+        for key in annotations
+        if isinstance(key, str) and (key == POD_ANNOTATION or key.startswith(CONTAINER_ANNOTATION_PREFIX))
+    ]
+    if not legacy:
+        return ""
+    return f" (its {legacy[0]} annotation is ignored: kubelets stopped reading seccomp annotations in 1.25)"
 
 
 def fix(obj: Resource, options: Mapping[str, Any]) -> Iterator[Change]:
