@@ -114,6 +114,9 @@ _IN_POD_PROGRAM = lazy_compile(
     # kube-state-metrics, which exports every object of the API to whoever scrapes it
     # (upstream runs one replica, or shards; corpus39's kube-prometheus copy)
     r"|(?:[a-z0-9]+[-_])*exporter|kube-state-metrics"
+    # Kafka consumer-lag monitors export the lag of every group they watch, as an
+    # exporter does (corpus46's kafka-lag-monitor; Burrow, KMinion)
+    r"|(?:[a-z0-9]+[-_])*lag[-_]monitor|burrow|kminion"
     # development mail catchers keep the mail they catch in the process: behind one
     # Service, a second replica splits the mailbox in two (corpus36's Pitstop maildev)
     r"|maildev|mailhog|mailpit|smtp4dev|mailcatcher|mailcrab"
