@@ -453,13 +453,31 @@ def with_copies(findings: Iterable[Finding]) -> Iterator[Finding]:
 
 def lint_text(name: str, text: str, engine: Engine, result: LintResult) -> None:
     unreadable = False
-    for item in parse_documents(name, text):
+    items = list(parse_documents(name, text))
+    # A file of Kubernetes objects with a document that is no object (a stray line of
+    # text: corpus46's OpenShift CronJob file opening with a bare URL) is refused whole
+    # by kubectl; a file of something else is only skipped.
+    holds_objects = any(
+        not isinstance(item, InputError)
+        and isinstance(item.data, Mapping)
+        and "kind" in item.data
+        and "apiVersion" in item.data
+        for item in items
+    )
+    for item in items:
         if isinstance(item, InputError):
             result.errors.append(item)
             unreadable = unreadable or "duplicate key" not in item.message
         else:
             if item.data is not None:
                 result.documents += 1
+            if holds_objects and item.data is not None and not isinstance(item.data, Mapping):
+                message = (
+                    f"invalid document: a {_shape(item.data)} among Kubernetes objects, not an object "
+                    "(kubectl refuses the file)"
+                )
+                result.errors.append(InputError(item.file, message, item.line, 1))
+                continue
             lint_document(item, engine, result)
     if unreadable:
         # What the unreadable part holds is unknown: the set's "nothing provides X"
@@ -707,4 +725,6 @@ def _all_annotations(resource: Any) -> list[Any]:
 def _shape(data: Any) -> str:
     if isinstance(data, list):
         return "list"
+    if isinstance(data, str):
+        return "string"
     return f"{type(data).__name__} value"

@@ -106,7 +106,7 @@ def test_non_kubernetes_yaml_is_skipped_with_a_note() -> None:
     assert [n.message for n in result.notes] == [
         "skipped: not a Kubernetes object (no apiVersion and kind)",
         "skipped: document is a list, not an object",
-        "skipped: document is a str value, not an object",
+        "skipped: document is a string, not an object",
         "skipped: not a Kubernetes object (no apiVersion)",
     ]
 
@@ -501,3 +501,14 @@ def test_stack_export_secrets_unknowns_and_entries_pulumi_does_not_analyse() -> 
     assert result.objects == 4  # the deleted copy and the external resource are not judged
     flagged = sorted(f.object.urn.rsplit("::", 1)[-1] for f in result.findings if f.rule == "require-pinned-images")
     assert flagged == ["plain", "shown-secret"]  # encrypted and unknown images are not judged
+
+
+def test_a_document_that_is_no_object_among_kubernetes_objects_is_an_error() -> None:
+    # corpus46 (OpenShift's managed-cluster-config): a CronJob file opening with a bare
+    # URL line, its own YAML document; kubectl refuses the whole file. In a file of
+    # something else, the same document is only skipped (above).
+    result = lint("https://example.com/runbook\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    assert [(e.line, e.message) for e in result.errors] == [
+        (1, "invalid document: a string among Kubernetes objects, not an object (kubectl refuses the file)")
+    ]
+    assert result.objects == 1

@@ -310,7 +310,7 @@ CASES: list[Case] = [
         file("scalar.yaml", "---\njust text\n"),
         0,
         1,
-        notes=((2, "skipped: document is a str value, not an object"),),
+        notes=((2, "skipped: document is a string, not an object"),),
     ),
     Case(
         "kind-is-not-a-string",
