@@ -316,11 +316,14 @@ def _traefik_middleware_redirects(stack: Stack, ingress: Resource) -> bool:
         return True
     if not isinstance(value, str):
         return False
-    middlewares = {
-        f"{stack.namespace_of(middleware)}-{middleware.name}": middleware
-        for middleware in stack.of_kind("Middleware")
-        if isinstance(middleware.api_version, str) and middleware.api_version.startswith("traefik.")
-    }
+    middlewares: dict[str, Resource] = {}
+    for middleware in stack.of_kind("Middleware"):
+        if not (isinstance(middleware.api_version, str) and middleware.api_version.startswith("traefik.")):
+            continue
+        namespace, name = stack.namespace_of(middleware), middleware.name
+        if is_unknown(namespace) or is_unknown(name):
+            return True  # its name is not known yet (preview): it may be the redirect
+        middlewares[f"{namespace}-{name}"] = middleware
     for reference in value.split(","):
         name = reference.strip().split("@", 1)[0]
         middleware = middlewares.get(name)

@@ -36,7 +36,8 @@ How to fix:
 Notes:
     Only a ceiling at or above the limit is reported: one just below it may still be
     too high, but how much a runtime needs beside its heap depends on the program. A
-    container without a memory limit, a value from a ConfigMap or a Secret, a
+    container without a memory limit, a value from a ConfigMap or a Secret (or
+    variables taken whole from one, `envFrom`), a
     template's blank, and a value not known yet (preview) are not judged; nor is a
     command line a shell script builds from variables. When several settings are
     given (`JAVA_TOOL_OPTIONS` and the command line), which one the runtime takes
@@ -147,13 +148,17 @@ def _variables(container: Container) -> dict[str, str] | None:
     """The container's literal variables that may set a ceiling; None when one of
     them (or the list) is not known, or comes from elsewhere."""
     env = container.get("env")
-    if is_unknown(env):
-        return None
+    if is_unknown(env) or container.get("envFrom") is not None:
+        return None  # (a ConfigMap or Secret may set `_JAVA_OPTIONS`, which overrides the rest)
     found: dict[str, str] = {}
     for entry in as_list(env):
+        if is_unknown(entry):
+            return None  # it may be one that sets a lower ceiling
         if not isinstance(entry, Mapping):
             continue
         name = entry.get("name")
+        if is_unknown(name):
+            return None  # it may be one that sets a lower ceiling
         if name not in JAVA_VARIABLES and name not in NODE_VARIABLES:
             continue
         value = entry.get("value")
