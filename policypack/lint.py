@@ -345,7 +345,9 @@ def _copy_key(finding: Finding, result: LintResult) -> tuple[Any, ...] | None:
         finding.rule,
         _api_family(ref.api_version),
         ref.kind,
-        _environment_family(ref.namespace),
+        # (a cluster-scoped object's written namespace is ignored: corpus47's
+        # PersistentVolume written with one in a base and without in the overlay's copy)
+        None if ref.kind in CLUSTER_SCOPED_KINDS else _environment_family(ref.namespace),
         ARCH_SUFFIX.sub("", ref.name),
         finding.path,
         finding.container,

@@ -1249,3 +1249,48 @@ def test_a_rule_that_reads_overlays_judges_the_value_a_patch_writes(tmp_path: Pa
     ]
     # Near-miss: the patch gives the minute the base lacks.
     assert rule_findings(kustomized("* * 2 * *", "0 0 1 * *"), "cronjob-minute-wildcard") == []
+
+
+def test_the_program_is_told_by_the_image_an_overlay_deploys(tmp_path: Path) -> None:
+    # corpus47's Nadeshiko: `image: brigadasos-db` (named like a database) is deployed
+    # by the production overlay as ghcr.io/brigadasos/nadeshiko, the API; Recreate was
+    # asked of it for "its database's data".
+    write(
+        tmp_path,
+        {
+            "app/api.yaml": """\
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata: {name: api-data, namespace: shop}
+                spec:
+                  accessModes: [ReadWriteMany]
+                  resources: {requests: {storage: 1Gi}}
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: shop-db, namespace: shop}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: shop-db}}
+                  template:
+                    metadata: {labels: {app: shop-db}}
+                    spec:
+                      containers:
+                        - name: api
+                          image: shop-db
+                          ports: [{containerPort: 5000}]
+                          volumeMounts: [{name: data, mountPath: /data}]
+                      volumes:
+                        - {name: data, persistentVolumeClaim: {claimName: api-data}}
+                """,
+            "app/kustomization.yaml": """\
+                resources: [api.yaml]
+                images:
+                  - {name: shop-db, newName: ghcr.io/acme/shop-api, newTag: v1.2.4}
+                """,
+        },
+    )
+    assert rule_findings(tmp_path, "require-recreate-with-exclusive-claim") == []
+    # Near miss: without the overlay's images, the name is all there is to read.
+    (tmp_path / "app" / "kustomization.yaml").write_text("resources: [api.yaml]\n")
+    assert len(rule_findings(tmp_path, "require-recreate-with-exclusive-claim")) == 1

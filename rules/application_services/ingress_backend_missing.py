@@ -136,6 +136,10 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
                     said = f'backend Service "{name}" is not in namespace {namespace}'
                     found.setdefault((name,), [path, said, 0])[2] += 1
                 continue
+            if isinstance(service, Resource) and service.is_custom_resource:
+                # A Knative Service (`serving.knative.dev`): Knative creates the core
+                # Service of that name, whose ports the set does not show (corpus47).
+                continue
             named = _backend_port(ingress, path) if isinstance(service, Resource) else None
             exposed = _missing_port(service, named[1]) if named is not None else None
             if named is not None and exposed is not None:

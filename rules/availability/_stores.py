@@ -206,6 +206,14 @@ def _judge_main_container(view: Resource, programs: bool) -> bool | None:
     if isinstance(image, str) and names_no_image(image):
         return None  # a placeholder (`IMAGE_PLACEHOLDER`): which program runs is unknown
     repository = ARCH_SUFFIX.sub("", repository_name(image)) if isinstance(image, str) else ""
+    if isinstance(image, str) and view.deployed_images.get(image.strip()):
+        # Offline, a kustomize overlay of the run deploys the image under another name
+        # (corpus47's `brigadasos-db`, deployed as `ghcr.io/brigadasos/nadeshiko`: the
+        # API, not a database): the deployed name tells the program, when the overlays agree.
+        names = {ARCH_SUFFIX.sub("", repository_name(ref)) for ref in view.deployed_images[image.strip()]}
+        if len(names) != 1:
+            return None
+        repository = names.pop()
     if _SINGLE_INSTANCE_STORE.fullmatch(repository):
         client = _runs_a_client(container)
         return True if client is False else (None if client is None else False)

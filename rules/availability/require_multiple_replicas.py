@@ -199,6 +199,8 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
             continue
         if obj.patched("spec", "replicas"):
             continue  # an overlay's patch sets the count (offline: policypack/builds.py)
+        if count == 1 and _recreated(obj):
+            continue  # one pod, replaced only after it stops: never two at once, by the author's choice
         if options["judgeNonProduction"] is not True and non_production(obj, stack.namespace_of(obj)) is not False:
             continue  # a dev, test or demo environment (or not known yet): one replica is the team's choice
         if autoscalers.scale(stack, obj) is not False:
@@ -241,6 +243,17 @@ def _reported(stack: Stack, found: list[Resource], minimum: int, autoscalers: Au
             cause = f'no workload in namespace "{namespace}" runs {minimum} replicas: one sizing choice for the set'
         for obj in group:
             yield StackViolation(obj, ("spec", "replicas"), _stated(obj, minimum), cause=cause)
+
+
+def _recreated(obj: Resource) -> bool:
+    """Whether a Deployment of one replica says `strategy: Recreate`: its pod is
+    stopped before its successor starts, so two never run at once, which is what the
+    author chose (corpus47's norn scheduler, "a second replica double-fires every
+    cron", and ai-cryoet's API on a SQLite file; both held false). A second replica
+    would undo that choice; `require-rolling-update` judges the choice itself."""
+    if obj.kind != "Deployment" or obj.patched("spec", "strategy"):
+        return False
+    return obj.get("spec", "strategy", "type") == "Recreate"
 
 
 def _stated(obj: Resource, minimum: int) -> str:
