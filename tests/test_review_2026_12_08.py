@@ -20,3 +20,29 @@ def test_an_operator_running_two_replicas_is_a_workload_that_runs_two() -> None:
     messages = [f.message for f in result.findings]
     assert len(messages) == 2
     assert not [m for m in messages if "one sizing choice" in m]
+
+
+HPA = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {{name: {name}}}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: vllm-gemma-deployment}}
+  maxReplicas: 4
+"""
+
+
+def test_two_hpas_in_two_files_may_be_alternatives(tmp_path: Path) -> None:
+    # The shared corpus's vLLM example offers one HPA on request count and one on GPU
+    # use, each in its own file, to apply one of: not judged. In one file they are
+    # deployed together, and fight.
+    (tmp_path / "requests-hpa.yaml").write_text(HPA.format(name="gemma-server-hpa"))
+    (tmp_path / "gpu-hpa.yaml").write_text(HPA.format(name="gemma-server-gpu-hpa"))
+    engine = Engine(*single_rule("autoscalers-conflict"))
+    assert not lint_paths([str(tmp_path)], engine).findings
+    (tmp_path / "gpu-hpa.yaml").unlink()
+    (tmp_path / "requests-hpa.yaml").write_text(
+        HPA.format(name="gemma-server-hpa") + "---\n" + HPA.format(name="gemma-server-gpu-hpa")
+    )
+    (finding,) = lint_paths([str(tmp_path)], engine).findings
+    assert "which HorizontalPodAutoscaler gemma-server-gpu-hpa also scales" in finding.message
