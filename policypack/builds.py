@@ -545,7 +545,11 @@ class Builds:
         for chain in chains:
             reference = image
             for kustomization in reversed(chain):  # the innermost rewrites first
-                entry = kustomization.images.get(split_image(reference)[0])
+                # An entry names the image, or the image with its tag (kustomize matches
+                # `name: app:dev` against `app:dev` alone: corpus47's FinalRip).
+                entry = kustomization.images.get(reference.partition("@")[0]) or kustomization.images.get(
+                    split_image(reference)[0]
+                )
                 if entry is not None:
                     reference = _rewrite(reference, entry)
             deployed.append(reference)

@@ -1294,3 +1294,24 @@ def test_the_program_is_told_by_the_image_an_overlay_deploys(tmp_path: Path) -> 
     # Near miss: without the overlay's images, the name is all there is to read.
     (tmp_path / "app" / "kustomization.yaml").write_text("resources: [api.yaml]\n")
     assert len(rule_findings(tmp_path, "require-recreate-with-exclusive-claim")) == 1
+
+
+def test_an_images_entry_may_name_the_image_with_its_tag(tmp_path: Path) -> None:
+    # corpus47's FinalRip: `images: [{name: lychee0/finalrip:worker-cut-dev, newTag:
+    # latest}]`; kustomize matches the name with its tag, and deploys the image as
+    # `lychee0/finalrip:latest`, a moving tag two reviewers saw missed.
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [deployment.yaml]\n"
+            "images: [{name: 'lychee0/finalrip:worker-cut-dev', newTag: latest}]\n",
+            "base/deployment.yaml": deployment("lychee0/finalrip:worker-cut-dev"),
+        },
+    )
+    (message,) = pinned_findings(tmp_path)
+    assert 'a kustomization deploys it as "lychee0/finalrip:latest"' in message
+    # Near miss: an entry with another tag in its name does not match this image.
+    (tmp_path / "base" / "kustomization.yaml").write_text(
+        "resources: [deployment.yaml]\nimages: [{name: 'lychee0/finalrip:server-dev', newTag: latest}]\n"
+    )
+    assert pinned_findings(tmp_path) == []
