@@ -125,6 +125,10 @@ def pod_wide(specs: tuple[tuple, ...], field: tuple, finding: tuple, custom: boo
         probes = {"livenessProbe", "readinessProbe", "startupProbe"}
         if name in {(n,) for n in CONTAINER_LISTS} and probes & set(finding):
             return True
+        # A port's name is judged by which other containers declare it
+        # (pod-port-name-duplicate).
+        if name in {(n,) for n in CONTAINER_LISTS} and "ports" in finding:
+            return True
         # In a custom resource, the containers (with their images) are what make a
         # template a pod: with them unknown, nothing in that template is judged.
         if custom and name == ("containers",) and len(field) <= len(spec) + 3 and finding[: len(spec)] == spec:
