@@ -9,7 +9,8 @@ names a tag other than `latest` (`nginx:1.27.2`) or a digest
 `snapshot`, `stable`, `lts`, `current`), an environment (`prod`, `production`,
 `staging`) or a variant stream (`dind`), alone or with variant words that carry no
 version (`lts-alpine`, `snapshot-thick`, `latest-slim`, `latest-amd64`,
-`maps-earth-latest`, `v2-prod`), moves like `latest` and is reported too; so is a reference whose tag
+`maps-earth-latest`, `v2-prod`), or that ends a tag of words (`worker-cut-dev`,
+`server-nightly`), moves like `latest` and is reported too; so is a reference whose tag
 is an unfilled placeholder (`{LATEST_RELEASE}`, `<TAG>`, `???`, or the word
 `version`, `tag`, `x.y.z`, `changeme`), which no registry serves. A reference a
 rendering step fills in (`${IMAGE}:${TAG}`, `$(TAG)`, `app:main@${GITHUB_SHA}`: envsubst, a CI job) is not known
@@ -164,6 +165,10 @@ _PLATFORMS = frozenset(
 #: only: `set-by-ci` is a blank a pipeline fills (corpus30's Dialogporten).
 _MOVING_WORDS = frozenset({"latest", "prod", "production", "staging", "stage", "dind"})
 _MAJOR_LINE = lazy_compile(r"v[0-9]{1,2}")
+#: Channel words that also move at the end of a tag of words (`worker-cut-dev`,
+#: `server-nightly`: one image repository's components, each on a channel; corpus47's
+#: FinalRip); not `ci` (`set-by-ci` is a blank a pipeline fills).
+_TRAILING_CHANNELS = frozenset({"dev", "develop", "devel", "nightly", "snapshot", "canary", "edge", "master", "main"})
 
 
 def moving_tag(tag: str) -> bool:
@@ -173,7 +178,8 @@ def moving_tag(tag: str) -> bool:
     `24-dind` names one build or release line and is not moving. `latest` alone has
     a message of its own."""
     words = tag.lower().split("-")
-    if words == ["latest"] or not (words[0] in MOVING_TAGS or any(word in _MOVING_WORDS for word in words)):
+    channel = words[0] in MOVING_TAGS or (len(words) > 1 and words[-1] in _TRAILING_CHANNELS)
+    if words == ["latest"] or not (channel or any(word in _MOVING_WORDS for word in words)):
         return False
     return all(
         word in _MOVING_WORDS or _WORD.fullmatch(word) or word in _PLATFORMS or _MAJOR_LINE.fullmatch(word)
