@@ -1317,3 +1317,30 @@ def test_an_images_entry_may_name_the_image_with_its_tag(tmp_path: Path) -> None
     )
     (message,) = pinned_findings(tmp_path)
     assert '"worker-cut-dev" names a branch or channel' in message and "deploys it as" not in message
+
+
+def test_a_count_every_overlay_patches_is_judged_as_patched(tmp_path: Path) -> None:
+    # corpus47's Misskey: the base runs web at 3, the production overlay's patch at 1;
+    # the count was not judged at all (a reviewer saw it missed). It is judged as the
+    # overlays write it when they agree, and not when one leaves it alone.
+    base = deployment("registry.example.com/web:1.0.0").replace("replicas: 2", "replicas: 3")
+    patch = (
+        "apiVersion: apps/v1\nkind: Deployment\n"
+        "metadata: {name: provisioner, namespace: storage}\nspec: {replicas: 1}\n"
+    )
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [deployment.yaml, service.yaml]\n",
+            "base/deployment.yaml": base,
+            "base/service.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: provisioner, namespace: storage}\n"
+            "spec: {selector: {app: provisioner}, ports: [{port: 80}]}\n",
+            "overlays/production/kustomization.yaml": "resources: [../../base]\npatches: [{path: patch.yaml}]\n",
+            "overlays/production/patch.yaml": patch,
+        },
+    )
+    (message,) = rule_findings(tmp_path, "require-multiple-replicas")
+    assert "replicas is 1 (as the kustomize overlays of the run write it)" in message
+    # Near miss: a second overlay deploys the base unpatched, at 3.
+    write(tmp_path, {"overlays/staging/kustomization.yaml": "resources: [../../base]\n"})
+    assert rule_findings(tmp_path, "require-multiple-replicas") == []

@@ -43,7 +43,10 @@ Notes:
     (`hpa-replicas-conflict`).
 
     Offline, a count that a kustomize patch of the run sets (a base of one replica
-    that the production overlay scales) is the overlay's, not the file's: not judged.
+    that the production overlay scales) is the overlay's, not the file's: judged as
+    the overlays write it when every overlay that deploys the file writes the same
+    count (corpus47's Misskey, whose production patch takes its web Deployment from
+    three replicas to one), and not judged when they differ or one leaves it alone.
 
     Two cases are left alone because the set shows the single replica is not the
     whole story:
@@ -197,8 +200,6 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         count = replicas(obj)
         if not isinstance(count, int) or count == 0 or count >= minimum:
             continue
-        if obj.patched("spec", "replicas"):
-            continue  # an overlay's patch sets the count (offline: policypack/builds.py)
         if count == 1 and _recreated(obj):
             continue  # one pod, replaced only after it stops: never two at once, by the author's choice
         if options["judgeNonProduction"] is not True and non_production(obj, stack.namespace_of(obj)) is not False:
@@ -257,8 +258,10 @@ def _recreated(obj: Resource) -> bool:
 
 
 def _stated(obj: Resource, minimum: int) -> str:
-    unset = obj.get("spec", "replicas") is None
+    unset = obj.get("spec", "replicas") is None and not obj.patched("spec", "replicas")
     stated = "replicas is not set, so Kubernetes runs 1" if unset else f"replicas is {replicas(obj)}"
+    if obj.patched("spec", "replicas"):
+        stated += " (as the kustomize overlays of the run write it)"
     return f"{obj.kind} {stated}; at least {minimum} keep it available through node drains, crashes and rollouts"
 
 
@@ -447,6 +450,7 @@ RULE = Rule(
     },
     check=check,
     stack=True,
+    reads_overlays=True,
     options={
         **NAMESPACE_OPTION,
         "minReplicas": {
