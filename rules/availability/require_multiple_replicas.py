@@ -254,7 +254,8 @@ def _recreated(obj: Resource) -> bool:
     would undo that choice; `require-rolling-update` judges the choice itself."""
     if obj.kind != "Deployment" or obj.patched("spec", "strategy"):
         return False
-    return obj.get("spec", "strategy", "type") == "Recreate"
+    kind = obj.get("spec", "strategy", "type")
+    return kind == "Recreate" or is_unknown(kind)  # (not known yet: it may be Recreate)
 
 
 def _stated(obj: Resource, minimum: int) -> str:
