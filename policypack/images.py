@@ -34,4 +34,21 @@ def repository_name(image: str) -> str:
     return split_image(image)[0].rpartition("/")[2]
 
 
-__all__ = ["ARCH_SUFFIX", "repository_name", "split_image"]
+#: The names of Docker Hub's registry: an image there is one of Docker Hub's.
+DOCKER_HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io")
+
+
+def full_name(name: str) -> str:
+    """The fully qualified repository, as the container runtime resolves it:
+    `nginx` and `index.docker.io/nginx` -> `docker.io/library/nginx`."""
+    first, _, rest = name.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        if first.lower() not in DOCKER_HUB_ALIASES:
+            return name
+        name = rest  # a Docker Hub spelling: normalise below
+    if "/" not in name:
+        return f"docker.io/library/{name}"
+    return f"docker.io/{name}"
+
+
+__all__ = ["ARCH_SUFFIX", "DOCKER_HUB_ALIASES", "full_name", "repository_name", "split_image"]

@@ -8,7 +8,8 @@ that it runs as root: `postgres`, `mysql`, `mariadb`, `mongo`, `redis`, `nginx`,
 `wordpress`, `nextcloud`, `ghost`, the language runtimes (`node`, `python`, `golang`,
 `ruby`, `php`, `openjdk`, `eclipse-temurin`) and base images (`alpine`, `busybox`,
 `ubuntu`, `debian`, `centos`, `fedora`, `amazonlinux`, `rockylinux`, `almalinux`),
-pulled by its bare name, as `library/<name>` or from `docker.io`.
+pulled by its bare name, as `library/<name>` or from any of Docker Hub's registry
+names (`docker.io`, `registry-1.docker.io`).
 
 Why it matters:
     With `runAsNonRoot: true`, the kubelet checks the user the container would run as
@@ -48,12 +49,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.images import split_image
+from policypack.images import full_name, split_image
 from policypack.model import POD_KINDS, Container, Resource
 from policypack.rule import Enforcement, Rule, Severity, Violation
-from policypack.values import UNKNOWN, is_unknown
+from policypack.values import is_unknown
 
 from ..workload_hardening._security_context import may_be_windows_pod, openshift_object
+from ..workload_hardening.require_run_as_non_root import effective
 
 #: Docker Official Images whose Dockerfiles set no USER in any tag: they start as
 #: root (the databases' entrypoints then switch to their own user with gosu).
@@ -99,18 +101,13 @@ RUNS_AS_ROOT = frozenset(
     }
 )
 
-_OFFICIAL_PREFIXES = ("", "library/", "docker.io/", "docker.io/library/", "index.docker.io/library/")
-
 
 def official_root_image(image: str) -> str | None:
-    """The official image's name when `image` is one that runs as root, else None."""
-    repository = split_image(image.strip())[0]
-    for prefix in _OFFICIAL_PREFIXES:
-        if repository.startswith(prefix):
-            name = repository[len(prefix) :]
-            if name in RUNS_AS_ROOT:
-                return name
-    return None
+    """The official image's name when `image` is one that runs as root (by its bare
+    name, as `library/<name>` or from any of Docker Hub's registry names), else None."""
+    repository = full_name(split_image(image.strip())[0])
+    name = repository.removeprefix("docker.io/library/")
+    return name if name != repository and name in RUNS_AS_ROOT else None
 
 
 def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -124,8 +121,8 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
     for container in obj.containers():
         if obj.patched(*container.path, "securityContext"):
             continue  # an overlay's patch decides the user as deployed
-        non_root = _effective(container, pod_context, "runAsNonRoot")
-        user = _effective(container, pod_context, "runAsUser")
+        non_root, _ = effective(container, pod_context, "runAsNonRoot")
+        user, _ = effective(container, pod_context, "runAsUser")
         image = container.get("image")
         if non_root is not True or user is not None or not isinstance(image, str):
             continue
@@ -138,14 +135,6 @@ def check(obj: Resource, options: Mapping[str, Any]) -> Iterator[Violation]:
             f'"{image.strip()}" runs as root (the official {name} image sets no USER): the kubelet refuses to '
             "start it (container has runAsNonRoot and image will run as root)",
         )
-
-
-def _effective(container: Container, pod_context: Any, name: str) -> Any:
-    """The container's own setting, else the pod's (UNKNOWN when not known yet)."""
-    own = container.get("securityContext", name)
-    if own is not None:
-        return own
-    return pod_context.get(name) if isinstance(pod_context, Mapping) else (UNKNOWN if pod_context is UNKNOWN else None)
 
 
 RULE = Rule(

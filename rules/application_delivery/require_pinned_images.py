@@ -80,7 +80,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policypack.images import split_image
+from policypack.images import full_name, split_image
 from policypack.model import POD_KINDS, Resource
 from policypack.patterns import lazy_compile
 from policypack.rule import Enforcement, Rule, Severity, Violation
@@ -89,22 +89,6 @@ from policypack.values import BUILD_TOKEN, is_template_text, is_unknown
 from ._docker_official import OFFICIAL_IMAGES
 
 _DIGEST = lazy_compile(r"^[A-Za-z][A-Za-z0-9]*(?:[+._-][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
-
-
-DOCKER_HUB_ALIASES = ("docker.io", "index.docker.io", "registry-1.docker.io")
-
-
-def full_name(name: str) -> str:
-    """The fully qualified repository, as the container runtime resolves it:
-    `nginx` and `index.docker.io/nginx` -> `docker.io/library/nginx`."""
-    first, _, rest = name.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        if first.lower() not in DOCKER_HUB_ALIASES:
-            return name
-        name = rest  # a Docker Hub spelling: normalise below
-    if "/" not in name:
-        return f"docker.io/library/{name}"
-    return f"docker.io/{name}"
 
 
 def _matches(candidate: str, prefix: str) -> bool:

@@ -42,7 +42,6 @@ Notes:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -88,7 +87,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         if len(distinct) < 2:
             continue
         ordered = sorted(distinct.values(), key=lambda scaler: (str(scaler.kind), str(scaler.name)))
-        if not _deployed_together(ordered):
+        if not _deployed_together(stack, ordered):
             continue
         second = ordered[1]
         others = ", ".join(f"{scaler.kind} {scaler.name}" for scaler in ordered if scaler is not second)
@@ -100,7 +99,7 @@ def check(stack: Stack, options: Mapping[str, Any]) -> Iterator[StackViolation]:
         )
 
 
-def _deployed_together(scalers: list[Resource]) -> bool:
+def _deployed_together(stack: Stack, scalers: list[Resource]) -> bool:
     """Whether the autoscalers are surely deployed together: written in one file (in
     Pulumi, resources of one stack), or an
     HPA beside a KEDA ScaledObject in one folder (corpus47's ipfs-gcs). Two HPAs in two
@@ -110,11 +109,7 @@ def _deployed_together(scalers: list[Resource]) -> bool:
     if len(files) == 1:
         return True  # one file (or, in Pulumi, one stack: every resource is deployed)
     kinds = {scaler.kind for scaler in scalers}
-    return kinds == {"HorizontalPodAutoscaler", "ScaledObject"} and len({_directory(s) for s in scalers}) == 1
-
-
-def _directory(resource: Resource) -> str | None:
-    return os.path.dirname(resource.source) if resource.source else None
+    return kinds == {"HorizontalPodAutoscaler", "ScaledObject"} and len({stack.folder_of(s) for s in scalers}) == 1
 
 
 RULE = Rule(
