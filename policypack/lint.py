@@ -455,32 +455,36 @@ def with_copies(findings: Iterable[Finding]) -> Iterator[Finding]:
 
 def lint_text(name: str, text: str, engine: Engine, result: LintResult) -> None:
     unreadable = False
-    items = list(parse_documents(name, text))
     # A file of Kubernetes objects with a document that is no object (a stray line of
     # text: corpus46's OpenShift CronJob file opening with a bare URL) is refused whole
-    # by kubectl; a file of something else is only skipped.
-    holds_objects = any(
-        not isinstance(item, InputError)
-        and isinstance(item.data, Mapping)
-        and "kind" in item.data
-        and "apiVersion" in item.data
-        for item in items
-    )
-    for item in items:
+    # by kubectl; a file of something else is only skipped. Documents are read one at
+    # a time (a rendered chart may hold thousands), so such documents wait, with the
+    # place their note would take, until the file is read.
+    holds_objects = False
+    strays: list[tuple[Document, int]] = []
+    for item in parse_documents(name, text):
         if isinstance(item, InputError):
             result.errors.append(item)
             unreadable = unreadable or "duplicate key" not in item.message
-        else:
-            if item.data is not None:
-                result.documents += 1
-            if holds_objects and item.data is not None and not isinstance(item.data, Mapping):
-                message = (
-                    f"invalid document: a {_shape(item.data)} among Kubernetes objects, not an object "
-                    "(kubectl refuses the file)"
-                )
-                result.errors.append(InputError(item.file, message, item.line, 1))
-                continue
-            lint_document(item, engine, result)
+            continue
+        if item.data is not None:
+            result.documents += 1
+        if item.data is not None and not isinstance(item.data, Mapping):
+            strays.append((item, len(result.notes)))
+            continue
+        holds_objects = holds_objects or (
+            isinstance(item.data, Mapping) and "kind" in item.data and "apiVersion" in item.data
+        )
+        lint_document(item, engine, result)
+    if holds_objects:
+        for item, _ in strays:
+            shape = _shape(item.data)
+            message = f"invalid document: a {shape} among Kubernetes objects, not an object (kubectl refuses the file)"
+            result.errors.append(InputError(item.file, message, item.line, 1))
+    else:
+        for item, place in reversed(strays):  # (from the last, so the earlier places hold)
+            note = f"skipped: document is a {_shape(item.data)}, not an object"
+            result.notes.insert(place, Note(item.file, note, item.line))
     if unreadable:
         # What the unreadable part holds is unknown: the set's "nothing provides X"
         # verdicts must not rest on its absence (a Go template that defines the pods).
